@@ -1,0 +1,2 @@
+//! Engine benchmark.
+fn main() {}

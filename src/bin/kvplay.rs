@@ -1,0 +1,3 @@
+//! `kvplay`: runs `nats kv` scripts and lessons headless, over the same code the browser runs.
+
+fn main() {}

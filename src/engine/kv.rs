@@ -1,0 +1,843 @@
+//! The Key-Value layer: buckets as streams `KV_<bucket>` over `$KV.<bucket>.<key>`, operated the way the Go client
+//! (`nats.go/jetstream`, which the `nats` CLI uses) operates them, over the embedded server's streams.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::error::{ApiError, ErrorKind, KvError};
+use super::headers::{self, Headers};
+use super::stream::{RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent};
+use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
+
+/// The largest history a bucket may keep.
+pub const MAX_HISTORY: i64 = 64;
+/// Markers younger than this survive `compact` as the key's only message (the Go client's default threshold).
+pub const PURGE_DELETES_MARKER_THRESHOLD: Nanos = 30 * 60 * NANOS_PER_SEC;
+
+/// A bucket's configuration, as `KeyValueConfig` in the clients.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Config {
+    pub bucket: String,
+    pub description: String,
+    pub history: i64,
+    /// Bucket TTL (the stream's max age); zero keeps values for ever.
+    pub max_age: Nanos,
+    /// -1 for unlimited.
+    pub max_value_size: i32,
+    /// -1 for unlimited.
+    pub max_bytes: i64,
+    pub storage: StorageType,
+    pub replicas: i64,
+    pub compression: bool,
+    /// Enables per-key TTLs and limit markers; zero disables them.
+    pub limit_marker_ttl: Nanos,
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn new(bucket: &str) -> Config {
+        Config {
+            bucket: bucket.to_string(),
+            description: String::new(),
+            history: 1,
+            max_age: 0,
+            max_value_size: -1,
+            max_bytes: -1,
+            storage: StorageType::File,
+            replicas: 1,
+            compression: false,
+            limit_marker_ttl: 0,
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    /// The stream configuration the Go client derives from this bucket configuration.
+    pub fn to_stream_config(&self) -> Result<StreamConfig, KvError> {
+        if !bucket_valid(&self.bucket) {
+            return Err(KvError::invalid_bucket());
+        }
+        if self.history > MAX_HISTORY {
+            return Err(KvError::client(
+                ErrorKind::HistoryTooLarge,
+                "history limited to a max of 64",
+            ));
+        }
+        let two_minutes = 120 * NANOS_PER_SEC;
+        let duplicate_window = if self.max_age > 0 && self.max_age < two_minutes {
+            self.max_age
+        } else {
+            two_minutes
+        };
+        Ok(StreamConfig {
+            name: stream_name(&self.bucket),
+            subjects: vec![format!("$KV.{}.>", self.bucket)],
+            description: self.description.clone(),
+            max_msgs_per_subject: self.history.max(1),
+            max_bytes: if self.max_bytes == 0 {
+                -1
+            } else {
+                self.max_bytes
+            },
+            max_age: self.max_age,
+            max_msg_size: if self.max_value_size == 0 {
+                -1
+            } else {
+                self.max_value_size
+            },
+            storage: self.storage,
+            replicas: self.replicas.max(1),
+            compression: self.compression,
+            allow_msg_ttl: self.limit_marker_ttl != 0,
+            subject_delete_marker_ttl: self.limit_marker_ttl,
+            duplicate_window,
+            metadata: self.metadata.clone(),
+        })
+    }
+
+    /// The bucket configuration a stream configuration describes (what `nats kv edit` starts from).
+    pub fn from_stream_config(bucket: &str, c: &StreamConfig) -> Config {
+        Config {
+            bucket: bucket.to_string(),
+            description: c.description.clone(),
+            history: c.max_msgs_per_subject,
+            max_age: c.max_age,
+            max_value_size: c.max_msg_size,
+            max_bytes: c.max_bytes,
+            storage: c.storage,
+            replicas: c.replicas,
+            compression: c.compression,
+            limit_marker_ttl: c.subject_delete_marker_ttl,
+            metadata: c.metadata.clone(),
+        }
+    }
+}
+
+/// What a KV message means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Operation {
+    Put,
+    Delete,
+    Purge,
+}
+
+impl Operation {
+    /// The operation's name as the current `nats` CLI prints it.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Operation::Put => "PUT",
+            Operation::Delete => "DELETE",
+            Operation::Purge => "PURGE",
+        }
+    }
+
+    /// The operation a message's headers describe, as the Go client reads them.
+    pub fn from_headers(h: &Headers) -> Operation {
+        if let Some(op) = headers::get(h, headers::KV_OPERATION).filter(|v| !v.is_empty()) {
+            return match op {
+                "DEL" => Operation::Delete,
+                "PURGE" => Operation::Purge,
+                _ => Operation::Put,
+            };
+        }
+        match headers::get(h, headers::MARKER_REASON) {
+            Some("MaxAge") | Some("Purge") => Operation::Purge,
+            Some("Remove") => Operation::Delete,
+            _ => Operation::Put,
+        }
+    }
+}
+
+/// One revision of one key.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub bucket: String,
+    pub key: String,
+    pub value: Vec<u8>,
+    pub revision: u64,
+    /// How many newer messages the watcher or lister still had pending when this entry arrived.
+    pub delta: u64,
+    pub created: Nanos,
+    pub operation: Operation,
+    /// Why the entry exists when the server wrote it (a limit marker's reason), if it says.
+    pub marker_reason: Option<String>,
+}
+
+impl Entry {
+    fn from_msg(bucket: &str, msg: &StoredMsg, delta: u64) -> Entry {
+        Entry {
+            bucket: bucket.to_string(),
+            key: msg
+                .subject
+                .splitn(3, '.')
+                .nth(2)
+                .unwrap_or_default()
+                .to_string(),
+            value: msg.data.clone(),
+            revision: msg.seq,
+            delta,
+            created: msg.time,
+            operation: Operation::from_headers(&msg.headers),
+            marker_reason: headers::get(&msg.headers, headers::MARKER_REASON).map(str::to_string),
+        }
+    }
+}
+
+/// A bucket's status: its configuration and the stream's state, as `nats kv info` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub bucket: String,
+    pub config: StreamConfig,
+    pub created: Nanos,
+    pub values: u64,
+    pub bytes: u64,
+    pub first_revision: u64,
+    pub last_revision: u64,
+    pub last_update: Option<Nanos>,
+    pub keys: u64,
+}
+
+impl Status {
+    pub fn history(&self) -> i64 {
+        self.config.max_msgs_per_subject
+    }
+    pub fn limit_marker_ttl(&self) -> Nanos {
+        self.config.subject_delete_marker_ttl
+    }
+}
+
+/// The JetStream usage of the embedded account, as `$JS.API.INFO` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountInfo {
+    pub memory: u64,
+    pub storage: u64,
+    pub streams: u64,
+    pub consumers: u64,
+}
+
+/// Options of a watch, as the clients name them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WatchOptions {
+    pub include_history: bool,
+    pub ignore_deletes: bool,
+    pub updates_only: bool,
+    pub resume_from_revision: u64,
+}
+
+/// What a watcher receives: entries, the end of the initial values, and the end of the watch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchEvent {
+    Entry(Entry),
+    InitialValuesDone,
+    /// The bucket was deleted under the watcher.
+    Closed,
+}
+
+/// A watcher's handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WatchId(pub u64);
+
+#[derive(Clone, Debug)]
+struct Watcher {
+    stream: String,
+    bucket: String,
+    patterns: Vec<String>,
+    options: WatchOptions,
+    queue: VecDeque<WatchEvent>,
+    closed: bool,
+}
+
+/// A notice that a bucket changed, for the UI to refresh what it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub bucket: String,
+    pub revision: u64,
+}
+
+/// The embedded server: its JetStream account, its KV buckets and their watchers, at a time the caller sets.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    now: Nanos,
+    streams: BTreeMap<String, Stream>,
+    watchers: BTreeMap<WatchId, Watcher>,
+    next_watch: u64,
+}
+
+pub fn stream_name(bucket: &str) -> String {
+    format!("KV_{bucket}")
+}
+
+fn subject(bucket: &str, key: &str) -> String {
+    format!("$KV.{bucket}.{key}")
+}
+
+/// Bucket names the clients accept: `[a-zA-Z0-9_-]+`.
+pub fn bucket_valid(b: &str) -> bool {
+    !b.is_empty()
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+}
+
+/// Keys the clients accept: `[-/_=.a-zA-Z0-9]+`, not starting or ending with `.`.
+pub fn key_valid(k: &str) -> bool {
+    !k.is_empty()
+        && !k.starts_with('.')
+        && !k.ends_with('.')
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-/_=.".contains(&c))
+}
+
+/// Key patterns a watch accepts: `[-/_=.a-zA-Z0-9*]*` optionally ending in `>`.
+pub fn search_key_valid(k: &str) -> bool {
+    if k.is_empty() || k.ends_with('.') || k.starts_with('.') {
+        return false;
+    }
+    let body = k.strip_suffix('>').unwrap_or(k);
+    body.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b"-/_=.*".contains(&c))
+}
+
+/// Subject matching with `*` (one token) and `>` (one or more trailing tokens).
+pub fn subject_matches(pattern: &str, subject: &str) -> bool {
+    let mut p = pattern.split('.');
+    let mut s = subject.split('.');
+    loop {
+        match (p.next(), s.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(now: Nanos) -> Engine {
+        Engine {
+            now,
+            streams: BTreeMap::new(),
+            watchers: BTreeMap::new(),
+            next_watch: 1,
+        }
+    }
+
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// Moves the engine's time forward to `now` (never backward), expiring what is due. Returns what changed.
+    pub fn set_now(&mut self, now: Nanos) -> Vec<Change> {
+        if now <= self.now {
+            return Vec::new();
+        }
+        let mut changes = Vec::new();
+        // Expire stream by stream; markers a stream writes are delivered to its watchers in order.
+        let names: Vec<String> = self.streams.keys().cloned().collect();
+        for name in names {
+            let due = self
+                .streams
+                .get(&name)
+                .and_then(|s| s.next_expiry())
+                .is_some_and(|at| at <= now);
+            if !due {
+                continue;
+            }
+            let events = match self.streams.get_mut(&name) {
+                Some(s) => s.expire(now),
+                None => continue,
+            };
+            self.deliver(&name, &events);
+            let bucket = name.trim_start_matches("KV_").to_string();
+            let revision = self
+                .streams
+                .get(&name)
+                .map(|s| s.state().last_seq)
+                .unwrap_or(0);
+            changes.push(Change { bucket, revision });
+        }
+        self.now = now;
+        changes
+    }
+
+    /// The earliest time anything in the engine expires.
+    pub fn next_expiry(&self) -> Option<Nanos> {
+        self.streams.values().filter_map(|s| s.next_expiry()).min()
+    }
+
+    fn stream(&self, bucket: &str) -> Result<&Stream, KvError> {
+        if !bucket_valid(bucket) {
+            return Err(KvError::invalid_bucket());
+        }
+        self.streams
+            .get(&stream_name(bucket))
+            .ok_or_else(KvError::bucket_not_found)
+    }
+
+    fn stream_mut(&mut self, bucket: &str) -> Result<&mut Stream, KvError> {
+        self.stream(bucket)?;
+        self.streams
+            .get_mut(&stream_name(bucket))
+            .ok_or_else(KvError::bucket_not_found)
+    }
+
+    /// The raw stream behind a bucket, for the visualizations.
+    pub fn bucket_stream(&self, bucket: &str) -> Option<&Stream> {
+        self.streams.get(&stream_name(bucket))
+    }
+
+    fn validate_stream_config(c: &StreamConfig) -> Result<(), KvError> {
+        if c.replicas > 1 {
+            return Err(KvError::api(ApiError::replicas_not_supported()));
+        }
+        if c.subject_delete_marker_ttl > 0 && c.subject_delete_marker_ttl < NANOS_PER_SEC {
+            return Err(KvError::api(ApiError::invalid_config(
+                "subject delete marker TTL must be at least 1 second",
+            )));
+        }
+        if c.subject_delete_marker_ttl < 0 {
+            return Err(KvError::api(ApiError::invalid_config(
+                "subject delete marker TTL must not be negative",
+            )));
+        }
+        if c.max_age < 0 {
+            return Err(KvError::api(ApiError::invalid_config(
+                "max age needs to be >= 0",
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a bucket. The same configuration again is accepted; a different one fails with 10058.
+    pub fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let sc = cfg.to_stream_config()?;
+        Self::validate_stream_config(&sc)?;
+        if let Some(existing) = self.streams.get(&sc.name) {
+            if existing.config != sc {
+                let api = ApiError::stream_name_in_use();
+                return Err(KvError {
+                    kind: ErrorKind::BucketExists,
+                    message: format!("nats: bucket name already in use: {}\n{}", cfg.bucket, api),
+                    api: Some(api),
+                });
+            }
+        } else {
+            self.streams
+                .insert(sc.name.clone(), Stream::new(sc, self.now));
+        }
+        self.status(&cfg.bucket)
+    }
+
+    /// Changes a bucket's configuration (`nats kv edit`).
+    pub fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let sc = cfg.to_stream_config()?;
+        let Some(existing) = self.streams.get(&sc.name) else {
+            return Err(KvError {
+                kind: ErrorKind::BucketNotFound,
+                message: format!("nats: bucket not found: {}", cfg.bucket),
+                api: Some(ApiError::stream_not_found()),
+            });
+        };
+        Self::validate_stream_config(&sc)?;
+        if existing.config.storage != sc.storage {
+            return Err(KvError::api(ApiError::invalid_config(
+                "stream configuration update can not change storage type",
+            )));
+        }
+        if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
+            return Err(KvError::api(ApiError::invalid_config(
+                "message TTL status can not be disabled",
+            )));
+        }
+        let name = sc.name.clone();
+        if let Some(s) = self.streams.get_mut(&name) {
+            s.update_config(sc);
+        }
+        self.status(&cfg.bucket)
+    }
+
+    /// Deletes a bucket and everything in it; its watchers end.
+    pub fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+        if !bucket_valid(bucket) {
+            return Err(KvError::invalid_bucket());
+        }
+        let name = stream_name(bucket);
+        if self.streams.remove(&name).is_none() {
+            let api = ApiError::stream_not_found();
+            return Err(KvError {
+                kind: ErrorKind::BucketNotFound,
+                message: format!("nats: bucket not found: {bucket}\n{api}"),
+                api: Some(api),
+            });
+        }
+        for w in self.watchers.values_mut().filter(|w| w.stream == name) {
+            w.closed = true;
+            w.queue.push_back(WatchEvent::Closed);
+        }
+        Ok(())
+    }
+
+    /// The names of all buckets, sorted.
+    pub fn bucket_names(&self) -> Vec<String> {
+        self.streams
+            .keys()
+            .map(|n| n.trim_start_matches("KV_").to_string())
+            .collect()
+    }
+
+    /// A bucket's status (`nats kv info`).
+    pub fn status(&self, bucket: &str) -> Result<Status, KvError> {
+        let s = self.stream(bucket)?;
+        let st = s.state();
+        Ok(Status {
+            bucket: bucket.to_string(),
+            config: s.config.clone(),
+            created: s.created,
+            values: st.msgs,
+            bytes: st.bytes,
+            first_revision: st.first_seq,
+            last_revision: st.last_seq,
+            last_update: st.last_time,
+            keys: st.num_subjects,
+        })
+    }
+
+    /// The account's JetStream usage.
+    pub fn account_info(&self) -> AccountInfo {
+        let mut info = AccountInfo {
+            memory: 0,
+            storage: 0,
+            streams: self.streams.len() as u64,
+            consumers: 0,
+        };
+        for s in self.streams.values() {
+            match s.config.storage {
+                StorageType::File => info.storage += s.state().bytes,
+                StorageType::Memory => info.memory += s.state().bytes,
+            }
+        }
+        info.consumers = self.watchers.values().filter(|w| !w.closed).count() as u64;
+        info
+    }
+
+    fn publish(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        headers: Headers,
+        value: Vec<u8>,
+    ) -> Result<u64, KvError> {
+        let now = self.now;
+        let name = stream_name(bucket);
+        let s = self.stream_mut(bucket)?;
+        let (ack, events) = s
+            .publish(&subject(bucket, key), headers, value, now)
+            .map_err(KvError::publish)?;
+        self.deliver(&name, &events);
+        Ok(ack.seq)
+    }
+
+    /// Puts a value, whatever the key held before.
+    pub fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
+        self.stream(bucket)?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        self.publish(bucket, key, Vec::new(), value.to_vec())
+    }
+
+    fn update_revision(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        value: &[u8],
+        revision: u64,
+        ttl: Nanos,
+    ) -> Result<u64, KvError> {
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        let mut h: Headers = vec![(
+            headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(),
+            revision.to_string(),
+        )];
+        if ttl > 0 {
+            h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
+        }
+        self.publish(bucket, key, h, value.to_vec())
+    }
+
+    /// Puts a value only if the key has none (never written, or deleted or purged last), optionally with a TTL.
+    pub fn create(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        value: &[u8],
+        ttl: Nanos,
+    ) -> Result<u64, KvError> {
+        self.stream(bucket)?;
+        let first = self.update_revision(bucket, key, value, 0, ttl);
+        let err = match first {
+            Ok(rev) => return Ok(rev),
+            Err(e) => e,
+        };
+        if let Ok(last) = self.last_msg(bucket, key) {
+            if last.operation != Operation::Put {
+                return self.update_revision(bucket, key, value, last.revision, ttl);
+            }
+        }
+        if err.kind == ErrorKind::WrongLastSequence {
+            return Err(KvError {
+                kind: ErrorKind::KeyExists,
+                message: format!("{}: key exists", err.message),
+                api: err.api,
+            });
+        }
+        Err(err)
+    }
+
+    /// Puts a value only if `revision` is the key's latest revision.
+    pub fn update(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        value: &[u8],
+        revision: u64,
+    ) -> Result<u64, KvError> {
+        self.stream(bucket)?;
+        self.update_revision(bucket, key, value, revision, 0)
+    }
+
+    /// Stores a delete marker.
+    pub fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
+        self.stream(bucket)?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        let h = vec![(headers::KV_OPERATION.to_string(), "DEL".to_string())];
+        self.publish(bucket, key, h, Vec::new())
+    }
+
+    /// Stores a purge marker that rolls up (removes) every earlier revision of the key, optionally with a TTL.
+    pub fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
+        self.stream(bucket)?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        let mut h = vec![
+            (headers::KV_OPERATION.to_string(), "PURGE".to_string()),
+            (headers::ROLLUP.to_string(), "sub".to_string()),
+        ];
+        if ttl > 0 {
+            h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
+        }
+        self.publish(bucket, key, h, Vec::new())
+    }
+
+    /// The key's newest message, markers included.
+    fn last_msg(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        let s = self.stream(bucket)?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        s.last_for_subject(&subject(bucket, key))
+            .map(|m| Entry::from_msg(bucket, m, 0))
+            .ok_or_else(KvError::key_not_found)
+    }
+
+    /// The key's current value; a deleted or purged key is "key not found".
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        let e = self.last_msg(bucket, key)?;
+        if e.operation != Operation::Put {
+            return Err(KvError::key_not_found());
+        }
+        Ok(e)
+    }
+
+    /// One revision of a key; a revision of another key, a marker or a removed revision is "key not found".
+    pub fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        let s = self.stream(bucket)?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        let m = s.get(revision).ok_or_else(KvError::key_not_found)?;
+        if m.subject != subject(bucket, key) {
+            return Err(KvError::key_not_found());
+        }
+        let e = Entry::from_msg(bucket, m, 0);
+        if e.operation != Operation::Put {
+            return Err(KvError::key_not_found());
+        }
+        Ok(e)
+    }
+
+    /// Every kept revision of a key (or key pattern), oldest first, markers included.
+    pub fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+        let opts = WatchOptions {
+            include_history: true,
+            ..WatchOptions::default()
+        };
+        let entries = self.initial_entries(bucket, &[key.to_string()], &opts)?;
+        if entries.is_empty() {
+            return Err(KvError::key_not_found());
+        }
+        Ok(entries)
+    }
+
+    /// The keys that hold a value, in the order of their latest revision, optionally filtered by patterns.
+    pub fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        let opts = WatchOptions {
+            ignore_deletes: true,
+            ..WatchOptions::default()
+        };
+        let patterns = if filters.is_empty() {
+            vec![">".to_string()]
+        } else {
+            filters.to_vec()
+        };
+        Ok(self
+            .initial_entries(bucket, &patterns, &opts)?
+            .into_iter()
+            .map(|e| e.key)
+            .collect())
+    }
+
+    fn initial_entries(
+        &self,
+        bucket: &str,
+        patterns: &[String],
+        o: &WatchOptions,
+    ) -> Result<Vec<Entry>, KvError> {
+        let s = self.stream(bucket)?;
+        for p in patterns {
+            if !search_key_valid(p) {
+                return Err(KvError::client(
+                    ErrorKind::InvalidKey,
+                    "invalid key: key cannot be empty and must be a valid NATS subject",
+                ));
+            }
+        }
+        if o.updates_only && o.resume_from_revision == 0 {
+            return Ok(Vec::new());
+        }
+        let subjects: Vec<String> = patterns.iter().map(|p| subject(bucket, p)).collect();
+        let matches = |m: &&StoredMsg| subjects.iter().any(|p| subject_matches(p, &m.subject));
+        let msgs: Vec<&StoredMsg> = if o.resume_from_revision > 0 {
+            s.messages_from(o.resume_from_revision)
+                .filter(matches)
+                .collect()
+        } else if o.include_history {
+            s.messages().filter(matches).collect()
+        } else {
+            s.last_per_subject()
+                .into_iter()
+                .filter(|m| matches(m))
+                .collect()
+        };
+        let n = msgs.len() as u64;
+        Ok(msgs
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| Entry::from_msg(bucket, m, n - 1 - i as u64))
+            .filter(|e| !(o.ignore_deletes && e.operation != Operation::Put))
+            .collect())
+    }
+
+    /// Starts a watch. Its initial values (per the options) are queued at once, then the end-of-initial-values
+    /// signal (unless `updates_only`), then every later matching change as it happens.
+    pub fn watch(
+        &mut self,
+        bucket: &str,
+        patterns: &[String],
+        options: WatchOptions,
+    ) -> Result<WatchId, KvError> {
+        let patterns = if patterns.is_empty() {
+            vec![">".to_string()]
+        } else {
+            patterns.to_vec()
+        };
+        let initial = self.initial_entries(bucket, &patterns, &options)?;
+        let mut queue: VecDeque<WatchEvent> = initial.into_iter().map(WatchEvent::Entry).collect();
+        if !options.updates_only {
+            queue.push_back(WatchEvent::InitialValuesDone);
+        }
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        self.watchers.insert(
+            id,
+            Watcher {
+                stream: stream_name(bucket),
+                bucket: bucket.to_string(),
+                patterns: patterns.iter().map(|p| subject(bucket, p)).collect(),
+                options,
+                queue,
+                closed: false,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Takes the events a watcher has received since the last call.
+    pub fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        match self.watchers.get_mut(&id) {
+            Some(w) => w.queue.drain(..).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Stops a watcher.
+    pub fn stop_watch(&mut self, id: WatchId) {
+        self.watchers.remove(&id);
+    }
+
+    fn deliver(&mut self, stream: &str, events: &[StreamEvent]) {
+        let Some(s) = self.streams.get(stream) else {
+            return;
+        };
+        for ev in events {
+            let StreamEvent::Stored(seq) = ev;
+            let Some(msg) = s.get(*seq) else { continue };
+            for w in self
+                .watchers
+                .values_mut()
+                .filter(|w| w.stream == stream && !w.closed)
+            {
+                if !w.patterns.iter().any(|p| subject_matches(p, &msg.subject)) {
+                    continue;
+                }
+                let e = Entry::from_msg(&w.bucket, msg, 0);
+                if w.options.ignore_deletes && e.operation != Operation::Put {
+                    continue;
+                }
+                w.queue.push_back(WatchEvent::Entry(e));
+            }
+        }
+    }
+
+    /// Removes delete and purge markers (`nats kv compact`): markers older than 30 minutes go with their key,
+    /// younger ones stay as the key's only message.
+    pub fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+        let markers: Vec<Entry> = self
+            .initial_entries(bucket, &[">".to_string()], &WatchOptions::default())?
+            .into_iter()
+            .filter(|e| e.operation != Operation::Put)
+            .collect();
+        let limit = self.now - PURGE_DELETES_MARKER_THRESHOLD;
+        let s = self.stream_mut(bucket)?;
+        for m in markers {
+            let keep = if m.created > limit { 1 } else { 0 };
+            s.purge_subject(&subject(bucket, &m.key), keep);
+        }
+        Ok(())
+    }
+
+    /// Why a revision is no longer in the bucket, if the engine removed it.
+    pub fn removal_reason(&self, bucket: &str, revision: u64) -> Option<RemovalReason> {
+        self.bucket_stream(bucket)?
+            .removals()
+            .iter()
+            .find(|(s, _)| *s == revision)
+            .map(|(_, r)| *r)
+    }
+}
+
+#[cfg(test)]
+mod tests;

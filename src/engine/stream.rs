@@ -1,0 +1,522 @@
+//! A JetStream stream as the server keeps it: messages by sequence, per-subject limits, rollups, TTLs and byte accounting.
+//!
+//! This is the server half of the emulation. It knows nothing about keys or buckets: it stores messages on
+//! subjects and enforces the stream's configuration the way `nats-server` 2.11+ does. The KV layer above it
+//! (`kv.rs`) speaks to it only through publish, get, purge and config updates, exactly as a client does.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::error::ApiError;
+use super::headers::{self, Headers};
+use super::time::{Nanos, NANOS_PER_SEC};
+
+/// Where a stream keeps its messages. It changes only how bytes are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StorageType {
+    File,
+    Memory,
+}
+
+impl StorageType {
+    /// The name the server and `nats` CLI print ("File", "Memory").
+    pub fn label(self) -> &'static str {
+        match self {
+            StorageType::File => "File",
+            StorageType::Memory => "Memory",
+        }
+    }
+}
+
+/// The subset of a stream configuration that KV buckets use.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StreamConfig {
+    pub name: String,
+    pub subjects: Vec<String>,
+    pub description: String,
+    pub max_msgs_per_subject: i64,
+    pub max_bytes: i64,
+    pub max_age: Nanos,
+    pub max_msg_size: i32,
+    pub storage: StorageType,
+    pub replicas: i64,
+    pub compression: bool,
+    pub allow_msg_ttl: bool,
+    pub subject_delete_marker_ttl: Nanos,
+    pub duplicate_window: Nanos,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// One stored message.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredMsg {
+    pub seq: u64,
+    pub subject: String,
+    pub headers: Headers,
+    pub data: Vec<u8>,
+    pub time: Nanos,
+    /// Per-message TTL in seconds as the server parsed it: -1 means never, 0 means none.
+    pub ttl: i64,
+}
+
+/// Why a message left the stream. The server does not report this; the playground's visualizations do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RemovalReason {
+    /// Pushed out by the per-subject limit (bucket history).
+    HistoryLimit,
+    /// Removed by a later message's rollup (a KV purge).
+    Rollup,
+    /// Expired by the bucket's max age.
+    MaxAge,
+    /// Expired by its own per-message TTL.
+    MessageTtl,
+    /// Removed by a stream purge (KV compact).
+    Purged,
+}
+
+/// The counters a stream info response carries in `state`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamState {
+    pub msgs: u64,
+    pub bytes: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub last_time: Option<Nanos>,
+    pub num_subjects: u64,
+}
+
+/// A stream and its messages.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Stream {
+    pub config: StreamConfig,
+    pub created: Nanos,
+    msgs: BTreeMap<u64, StoredMsg>,
+    by_subject: BTreeMap<String, VecDeque<u64>>,
+    expiries: BTreeSet<(Nanos, u64)>,
+    bytes: u64,
+    last_seq: u64,
+    last_time: Option<Nanos>,
+    /// Every removal, in order, for the playground's timeline. Bounded by `removal_log_limit`.
+    removals: Vec<(u64, RemovalReason)>,
+}
+
+/// What the stream did in answer to a publish: the new sequence, and the messages it removed on the way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PubAck {
+    pub seq: u64,
+}
+
+/// A change the stream made that watchers must hear about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamEvent {
+    Stored(u64),
+}
+
+const REMOVAL_LOG_LIMIT: usize = 200_000;
+
+impl Stream {
+    pub fn new(config: StreamConfig, created: Nanos) -> Stream {
+        Stream {
+            config,
+            created,
+            msgs: BTreeMap::new(),
+            by_subject: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            bytes: 0,
+            last_seq: 0,
+            last_time: None,
+            removals: Vec::new(),
+        }
+    }
+
+    /// The number of bytes the server counts for a message in this stream's storage.
+    pub fn msg_size(&self, subject: &str, headers: &Headers, data: &[u8]) -> u64 {
+        let hdr = headers::encoded_len(headers);
+        match self.config.storage {
+            StorageType::File => {
+                if hdr == 0 {
+                    (22 + subject.len() + data.len() + 8) as u64
+                } else {
+                    (22 + subject.len() + 4 + hdr + data.len() + 8) as u64
+                }
+            }
+            StorageType::Memory => (subject.len() + hdr + data.len() + 16) as u64,
+        }
+    }
+
+    pub fn state(&self) -> StreamState {
+        StreamState {
+            msgs: self.msgs.len() as u64,
+            bytes: self.bytes,
+            first_seq: self
+                .msgs
+                .keys()
+                .next()
+                .copied()
+                .unwrap_or(self.last_seq + 1),
+            last_seq: self.last_seq,
+            last_time: self.last_time,
+            num_subjects: self.by_subject.len() as u64,
+        }
+    }
+
+    pub fn get(&self, seq: u64) -> Option<&StoredMsg> {
+        self.msgs.get(&seq)
+    }
+
+    /// The newest message stored on a subject.
+    pub fn last_for_subject(&self, subject: &str) -> Option<&StoredMsg> {
+        self.by_subject
+            .get(subject)
+            .and_then(|q| q.back())
+            .and_then(|s| self.msgs.get(s))
+    }
+
+    /// Every message in sequence order.
+    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &StoredMsg> {
+        self.msgs.values()
+    }
+
+    /// Messages from a sequence on, in order.
+    pub fn messages_from(&self, seq: u64) -> impl Iterator<Item = &StoredMsg> {
+        self.msgs.range(seq..).map(|(_, m)| m)
+    }
+
+    /// The newest message of every subject, in sequence order.
+    pub fn last_per_subject(&self) -> Vec<&StoredMsg> {
+        let mut seqs: Vec<u64> = self
+            .by_subject
+            .values()
+            .filter_map(|q| q.back().copied())
+            .collect();
+        seqs.sort_unstable();
+        seqs.iter().filter_map(|s| self.msgs.get(s)).collect()
+    }
+
+    /// The sequences stored on one subject, oldest first.
+    pub fn subject_seqs(&self, subject: &str) -> Vec<u64> {
+        self.by_subject
+            .get(subject)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn subject_count(&self) -> usize {
+        self.by_subject.len()
+    }
+
+    pub fn removals(&self) -> &[(u64, RemovalReason)] {
+        &self.removals
+    }
+
+    /// Stores a message as the server's `processJetStreamMsg` does, checking the expected-sequence header,
+    /// the message TTL, the size limits and applying rollups and per-subject limits.
+    pub fn publish(
+        &mut self,
+        subject: &str,
+        mut headers: Headers,
+        data: Vec<u8>,
+        now: Nanos,
+    ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        let hdr_len = headers::encoded_len(&headers);
+        if self.config.max_msg_size >= 0
+            && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64
+        {
+            return Err(ApiError::message_exceeds_maximum());
+        }
+        if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ) {
+            let expected: u64 = expected
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::wrong_last_sequence(0))?;
+            let last = self.last_for_subject(subject).map(|m| m.seq).unwrap_or(0);
+            if last != expected {
+                return Err(ApiError::wrong_last_sequence(last));
+            }
+        }
+        let mut ttl = 0i64;
+        if let Some(raw) = headers::get(&headers, headers::MSG_TTL) {
+            if !self.config.allow_msg_ttl {
+                return Err(ApiError::message_ttl_disabled());
+            }
+            ttl = parse_message_ttl(raw).ok_or_else(ApiError::message_ttl_invalid)?;
+            let sdm = self.config.subject_delete_marker_ttl / NANOS_PER_SEC;
+            if ttl > 0 && sdm > 0 && self.config.max_msgs_per_subject != 1 && ttl < sdm {
+                ttl = sdm;
+                headers::remove(&mut headers, headers::MSG_TTL);
+                headers.push((headers::MSG_TTL.to_string(), ttl.to_string()));
+            }
+        }
+        let rollup = headers::get(&headers, headers::ROLLUP) == Some("sub");
+        let size = self.msg_size(subject, &headers, &data);
+        if self.config.max_bytes > 0 && self.bytes + size > self.config.max_bytes as u64 {
+            // Discard-new, as the store checks it: a message that would push the stream over its byte limit is
+            // refused, unless the per-subject limit is about to drop an older message at least as large.
+            let at_subject_limit = self.config.max_msgs_per_subject > 0
+                && self
+                    .by_subject
+                    .get(subject)
+                    .map(|q| q.len() as i64 + 1 > self.config.max_msgs_per_subject)
+                    .unwrap_or(false);
+            let oldest = self
+                .by_subject
+                .get(subject)
+                .and_then(|q| q.front().copied())
+                .map(|s| self.size_of(s))
+                .unwrap_or(0);
+            if !at_subject_limit || oldest < size {
+                return Err(ApiError::maximum_bytes_exceeded());
+            }
+        }
+        Ok(self.store(subject, headers, data, now, ttl, rollup))
+    }
+
+    fn size_of(&self, seq: u64) -> u64 {
+        self.msgs
+            .get(&seq)
+            .map(|m| self.msg_size(&m.subject, &m.headers, &m.data))
+            .unwrap_or(0)
+    }
+
+    fn store(
+        &mut self,
+        subject: &str,
+        headers: Headers,
+        data: Vec<u8>,
+        now: Nanos,
+        ttl: i64,
+        rollup: bool,
+    ) -> (PubAck, Vec<StreamEvent>) {
+        self.last_seq += 1;
+        let seq = self.last_seq;
+        let time = now.max(self.last_time.unwrap_or(i64::MIN));
+        let msg = StoredMsg {
+            seq,
+            subject: subject.to_string(),
+            headers,
+            data,
+            time,
+            ttl,
+        };
+        self.bytes += self.msg_size(&msg.subject, &msg.headers, &msg.data);
+        if let Some(at) = self.expiry_of(&msg) {
+            self.expiries.insert((at, seq));
+        }
+        self.msgs.insert(seq, msg);
+        self.by_subject
+            .entry(subject.to_string())
+            .or_default()
+            .push_back(seq);
+        self.last_time = Some(time);
+        if rollup {
+            for old in self.subject_seqs(subject) {
+                if old != seq {
+                    self.remove(old, RemovalReason::Rollup);
+                }
+            }
+        }
+        self.enforce_subject_limit(subject);
+        (PubAck { seq }, vec![StreamEvent::Stored(seq)])
+    }
+
+    fn enforce_subject_limit(&mut self, subject: &str) {
+        let limit = self.config.max_msgs_per_subject;
+        if limit <= 0 {
+            return;
+        }
+        while let Some(q) = self.by_subject.get(subject) {
+            if q.len() as i64 <= limit {
+                break;
+            }
+            let oldest = q[0];
+            self.remove(oldest, RemovalReason::HistoryLimit);
+        }
+    }
+
+    /// When the message leaves by age or TTL, if ever.
+    fn expiry_of(&self, msg: &StoredMsg) -> Option<Nanos> {
+        let by_age =
+            (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time + self.config.max_age);
+        let by_ttl = (msg.ttl > 0).then(|| msg.time + msg.ttl * NANOS_PER_SEC);
+        match (by_age, by_ttl) {
+            (Some(a), Some(t)) => Some(a.min(t)),
+            (a, t) => a.or(t),
+        }
+    }
+
+    fn remove(&mut self, seq: u64, reason: RemovalReason) -> Option<StoredMsg> {
+        let msg = self.msgs.remove(&seq)?;
+        self.bytes -= self.msg_size(&msg.subject, &msg.headers, &msg.data);
+        if let Some(at) = self.expiry_of(&msg) {
+            self.expiries.remove(&(at, seq));
+        }
+        if let Some(q) = self.by_subject.get_mut(&msg.subject) {
+            q.retain(|s| *s != seq);
+            if q.is_empty() {
+                self.by_subject.remove(&msg.subject);
+            }
+        }
+        if self.removals.len() < REMOVAL_LOG_LIMIT {
+            self.removals.push((seq, reason));
+        }
+        Some(msg)
+    }
+
+    /// The time of the next expiry, if any message is due to expire.
+    pub fn next_expiry(&self) -> Option<Nanos> {
+        self.expiries.iter().next().map(|(at, _)| *at)
+    }
+
+    /// Expires every message due at or before `now`, in the order the server would, leaving subject delete
+    /// markers ("MaxAge") where the stream asks for them. Returns the events for the markers it stored.
+    pub fn expire(&mut self, now: Nanos) -> Vec<StreamEvent> {
+        let mut events = Vec::new();
+        while let Some(&(at, seq)) = self.expiries.iter().next() {
+            if at > now {
+                break;
+            }
+            let Some(msg) = self.msgs.get(&seq) else {
+                self.expiries.remove(&(at, seq));
+                continue;
+            };
+            let by_ttl = msg.ttl > 0 && msg.time + msg.ttl * NANOS_PER_SEC == at;
+            let reason = if by_ttl {
+                RemovalReason::MessageTtl
+            } else {
+                RemovalReason::MaxAge
+            };
+            let subject = msg.subject.clone();
+            let was_marker = headers::is_subject_delete_marker(&msg.headers);
+            let last = self
+                .by_subject
+                .get(&subject)
+                .map(|q| q.len() == 1)
+                .unwrap_or(false);
+            self.remove(seq, reason);
+            let sdm_secs = self.config.subject_delete_marker_ttl / NANOS_PER_SEC;
+            if sdm_secs > 0 && last && !was_marker {
+                let hdrs = vec![
+                    (headers::MARKER_REASON.to_string(), "MaxAge".to_string()),
+                    (headers::MSG_TTL.to_string(), format!("{sdm_secs}s")),
+                    (headers::ROLLUP.to_string(), "sub".to_string()),
+                ];
+                let (_, mut ev) = self.store(&subject, hdrs, Vec::new(), at, sdm_secs, true);
+                events.append(&mut ev);
+            }
+        }
+        events
+    }
+
+    /// Purges one subject, keeping its newest `keep` messages (the `$JS.API.STREAM.PURGE` request with a filter).
+    pub fn purge_subject(&mut self, subject: &str, keep: usize) -> u64 {
+        let seqs = self.subject_seqs(subject);
+        let n = seqs.len().saturating_sub(keep);
+        for seq in seqs.into_iter().take(n) {
+            self.remove(seq, RemovalReason::Purged);
+        }
+        n as u64
+    }
+
+    /// Applies a configuration update, trimming what the new limits no longer allow.
+    pub fn update_config(&mut self, config: StreamConfig) {
+        self.config = config;
+        let subjects: Vec<String> = self.by_subject.keys().cloned().collect();
+        for s in subjects {
+            self.enforce_subject_limit(&s);
+        }
+        let rebuilt: BTreeSet<(Nanos, u64)> = self
+            .msgs
+            .values()
+            .filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq)))
+            .collect();
+        self.expiries = rebuilt;
+    }
+}
+
+/// Parses a `Nats-TTL` header as the server does: "never", a Go duration of at least one second, or seconds.
+pub fn parse_message_ttl(raw: &str) -> Option<i64> {
+    if raw.eq_ignore_ascii_case("never") {
+        return Some(-1);
+    }
+    if let Some(d) = super::time::parse_go_duration(raw) {
+        if d < NANOS_PER_SEC {
+            return None;
+        }
+        return Some(d / NANOS_PER_SEC);
+    }
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.parse().ok();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(storage: StorageType) -> StreamConfig {
+        StreamConfig {
+            name: "KV_t".into(),
+            subjects: vec!["$KV.t.>".into()],
+            description: String::new(),
+            max_msgs_per_subject: 1,
+            max_bytes: -1,
+            max_age: 0,
+            max_msg_size: -1,
+            storage,
+            replicas: 1,
+            compression: false,
+            allow_msg_ttl: false,
+            subject_delete_marker_ttl: 0,
+            duplicate_window: 120 * NANOS_PER_SEC,
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn file_and_memory_sizes_match_the_server() {
+        // Measured on nats-server 2.15: a DEL marker on "$KV.t1.a" is 73 bytes in file storage,
+        // a 10-byte value on "$KV.t4.k" is 34 bytes in memory storage.
+        let s = Stream::new(cfg(StorageType::File), 0);
+        let del = vec![("KV-Operation".to_string(), "DEL".to_string())];
+        assert_eq!(s.msg_size("$KV.t1.a", &del, b""), 73);
+        assert_eq!(s.msg_size("$KV.t3.k0", &vec![], b"0123456789"), 49);
+        let m = Stream::new(cfg(StorageType::Memory), 0);
+        assert_eq!(m.msg_size("$KV.t4.k", &vec![], b"0123456789"), 34);
+    }
+
+    #[test]
+    fn ttl_parsing_follows_the_server() {
+        assert_eq!(parse_message_ttl("never"), Some(-1));
+        assert_eq!(parse_message_ttl("10s"), Some(10));
+        assert_eq!(parse_message_ttl("1m0s"), Some(60));
+        assert_eq!(parse_message_ttl("5"), Some(5));
+        assert_eq!(parse_message_ttl("500ms"), None);
+        assert_eq!(parse_message_ttl("0s"), None);
+        assert_eq!(parse_message_ttl("bogus"), None);
+    }
+
+    #[test]
+    fn discard_new_counts_the_room_a_history_limit_makes() {
+        // Measured: with max_bytes 200 and four 49-byte values, a fifth key is refused but an overwrite of
+        // an existing key is accepted only when the value it replaces is at least as large.
+        let mut c = cfg(StorageType::File);
+        c.max_bytes = 200;
+        let mut s = Stream::new(c, 0);
+        for i in 0..4 {
+            s.publish(&format!("$KV.t3.k{i}"), vec![], b"0123456789".to_vec(), 1)
+                .unwrap();
+        }
+        let err = s
+            .publish("$KV.t3.k4", vec![], b"0123456789".to_vec(), 1)
+            .unwrap_err();
+        assert_eq!(err.err_code, 10077);
+        assert!(s.publish("$KV.t3.k0", vec![], b"01".to_vec(), 1).is_ok());
+        // Now k0's oldest message (41 bytes) is smaller than a new 10-byte value (49): refused, as measured.
+        assert_eq!(
+            s.publish("$KV.t3.k0", vec![], b"0123456789".to_vec(), 1)
+                .unwrap_err()
+                .err_code,
+            10077
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! The browser entry point: mounts the playground app.
+
+fn main() {}
