@@ -1,3 +1,7 @@
 //! NATS KV Playground: an embedded JetStream KV engine, the `nats kv` command language over it, and the browser app.
 
+pub mod backend;
+pub mod cli;
 pub mod engine;
+pub mod script;
+pub mod session;

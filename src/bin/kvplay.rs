@@ -1,3 +1,120 @@
-//! `kvplay`: runs `nats kv` scripts and lessons headless, over the same code the browser runs.
+//! `kvplay`: runs `nats kv` scripts headless, or an interactive shell, over the same code the browser runs.
 
-fn main() {}
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use nats_kv_playground::engine::{time::parse_rfc3339_utc, Engine, Nanos};
+use nats_kv_playground::script::{run_script, ScriptOptions};
+use nats_kv_playground::session::Session;
+
+const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE]
+
+  kvplay                 an interactive shell with the nats kv commands
+  kvplay run FILE        run a script and print its transcript
+  --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
+  --yes                  answer every confirmation question with yes
+
+Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
+'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
+";
+
+fn wall_clock() -> Nanos {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as Nanos)
+        .unwrap_or(0)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut clock: Option<Nanos> = None;
+    let mut yes = false;
+    let mut run: Option<String> = None;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--clock" => match args.next().as_deref().and_then(parse_rfc3339_utc) {
+                Some(t) => clock = Some(t),
+                None => {
+                    eprintln!("kvplay: --clock needs a time like 2026-01-01T00:00:00Z");
+                    return ExitCode::from(2);
+                }
+            },
+            "--yes" | "-y" => yes = true,
+            "run" => match args.next() {
+                Some(f) => run = Some(f),
+                None => {
+                    eprintln!("kvplay: run needs a FILE\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" | "help" => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("kvplay: unknown argument '{other}'\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let start = clock.unwrap_or_else(wall_clock);
+    match run {
+        Some(file) => run_file(&file, start, yes),
+        None => shell(clock),
+    }
+}
+
+fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
+    let src = match std::fs::read(file) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            eprintln!("kvplay: cannot read {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = Session::new(Engine::new(start));
+    let report = run_script(
+        &mut session,
+        &src,
+        ScriptOptions {
+            start,
+            assume_yes: yes,
+        },
+    );
+    print!("{}", report.transcript);
+    if report.unexpected.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    for u in &report.unexpected {
+        let what = if u.expected_failure {
+            "succeeded but was expected to fail"
+        } else {
+            "failed"
+        };
+        eprintln!("kvplay: {file}:{}: {what}: {}", u.line_no, u.line);
+    }
+    ExitCode::FAILURE
+}
+
+fn shell(fixed: Option<Nanos>) -> ExitCode {
+    let start = fixed.unwrap_or_else(wall_clock);
+    let mut session = Session::new(Engine::new(start));
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    let mut lines = stdin.lock().lines();
+    loop {
+        let prompt = match session.question() {
+            Some(q) => format!("? {q} (y/N) "),
+            None => "$ ".to_string(),
+        };
+        let _ = write!(out, "{prompt}");
+        let _ = out.flush();
+        let Some(Ok(line)) = lines.next() else { break };
+        let now = fixed.unwrap_or_else(wall_clock).max(start);
+        let r = session.run_line(&line, now);
+        let _ = write!(out, "{}", r.text());
+    }
+    let _ = writeln!(out);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,731 @@
+//! Running a parsed command against a backend and rendering what the `nats` CLI prints for it.
+
+use std::collections::BTreeMap;
+
+use super::format::{
+    base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table,
+};
+use super::parse::{parse_cli_duration, Parsed};
+use crate::backend::KvBackend;
+use crate::engine::{
+    Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions,
+};
+
+/// One piece of terminal output: what the CLI writes to stdout, or to stderr.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Chunk {
+    Out(String),
+    Err(String),
+}
+
+/// How a command ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran; `ok` is false when the CLI would exit non-zero.
+    Done { chunks: Vec<Chunk>, ok: bool },
+    /// The CLI asks a yes/no question first; run again with the answer.
+    Confirm { preface: String, prompt: String },
+    /// A watch started; its events follow until it is stopped.
+    Watching { id: WatchId, bucket: String },
+}
+
+/// Settings that change how output looks, not what it says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Display {
+    /// The terminal's time zone, in seconds east of UTC.
+    pub tz_offset_secs: i64,
+}
+
+fn fail(e: impl std::fmt::Display) -> Outcome {
+    Outcome::Done {
+        chunks: vec![Chunk::Err(format!("nats: error: {e}\n"))],
+        ok: false,
+    }
+}
+
+fn out(s: String) -> Outcome {
+    Outcome::Done {
+        chunks: vec![Chunk::Out(s)],
+        ok: true,
+    }
+}
+
+fn ok_empty() -> Outcome {
+    Outcome::Done {
+        chunks: Vec::new(),
+        ok: true,
+    }
+}
+
+/// Parses a byte size as the CLI does ("1024", "1K", "10MB"); -1 for empty or negative.
+pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
+    if s.is_empty() {
+        return Ok(-1);
+    }
+    let s = s.trim();
+    if s.starts_with('-') {
+        return Ok(-1);
+    }
+    let max: i64 = if bits == 32 {
+        i32::MAX as i64
+    } else {
+        i64::MAX
+    };
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            format!(
+                "bytes value out of allowed range: maximum value {}",
+                comma(max)
+            )
+        });
+    }
+    let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
+    let invalid = || {
+        format!(
+            "invalid bytes specification {s}: bytes must end in B, K, KB, M, MB, G, GB, T or TB"
+        )
+    };
+    if digits == 0 {
+        return Err(invalid());
+    }
+    let num: i64 = s[..digits]
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| {
+            format!(
+                "bytes value out of allowed range: maximum value {}",
+                comma(max)
+            )
+        })?;
+    let suffix = &s[digits..];
+    if !suffix
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(invalid());
+    }
+    let shift = match suffix.to_ascii_uppercase().as_str() {
+        "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(invalid()),
+    };
+    Ok(num.wrapping_shl(shift))
+}
+
+/// Runs a command. `confirmed` carries the answer to a question the command asked before.
+pub fn execute<B: KvBackend>(
+    b: &mut B,
+    p: &Parsed,
+    display: Display,
+    confirmed: Option<bool>,
+) -> Outcome {
+    let tz = display.tz_offset_secs;
+    let arg = |n: &str| p.arg(n).unwrap_or("").to_string();
+    let bucket = arg("bucket");
+    let key = arg("key");
+    match (p.spec.group, p.spec.name) {
+        ("account", "info") => account_info(b),
+        ("kv", "add") => match bucket_config(p, None) {
+            Ok(cfg) => match b.create_bucket(&cfg) {
+                Ok(st) => out(status_report(&st, tz)),
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        },
+        ("kv", "edit") => {
+            let st = match b.status(&bucket) {
+                Ok(st) => st,
+                Err(e) => return fail(e),
+            };
+            match bucket_config(p, Some(&st)) {
+                Ok(cfg) => match b.update_bucket(&cfg) {
+                    Ok(st) => out(status_report(&st, tz)),
+                    Err(e) => fail(e),
+                },
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "put") | ("kv", "create") | ("kv", "update") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            let value = arg("value");
+            let r = match p.spec.name {
+                "put" => b.put(&bucket, &key, value.as_bytes()),
+                "create" => {
+                    let ttl = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
+                    b.create(&bucket, &key, value.as_bytes(), ttl)
+                }
+                _ => {
+                    let rev = p.arg("revision").unwrap_or("0");
+                    match rev.parse::<u64>() {
+                        Ok(rev) => b.update(&bucket, &key, value.as_bytes(), rev),
+                        Err(_) => {
+                            return fail(format!(
+                                "strconv.ParseUint: parsing {rev:?}: invalid syntax"
+                            ))
+                        }
+                    }
+                }
+            };
+            match r {
+                Ok(_) => out(format!("{value}\n")),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "get") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            let rev: u64 = p.flag("revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+            let r = if rev > 0 {
+                b.get_revision(&bucket, &key, rev)
+            } else {
+                b.get(&bucket, &key)
+            };
+            match r {
+                Ok(e) if p.bool("raw") => out(String::from_utf8_lossy(&e.value).into_owned()),
+                Ok(e) => out(render_get(&e, tz)),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "del") if key.is_empty() => {
+            if !p.bool("force") {
+                match confirmed {
+                    None => return confirm(String::new(), format!("Delete bucket {bucket}?")),
+                    Some(false) => return out("Skipping delete\n".into()),
+                    Some(true) => {}
+                }
+            }
+            match b.delete_bucket(&bucket) {
+                Ok(()) => ok_empty(),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "del") | ("kv", "purge") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            let purge = p.spec.name == "purge";
+            if !p.bool("force") {
+                let (q, skip) = if purge {
+                    (format!("Purge key {bucket} > {key}?"), "Skipping purge\n")
+                } else {
+                    (format!("Delete key {bucket} > {key}?"), "Skipping delete\n")
+                };
+                match confirmed {
+                    None => return confirm(String::new(), q),
+                    Some(false) => return out(skip.into()),
+                    Some(true) => {}
+                }
+            }
+            let r = if purge {
+                let ttl = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
+                b.purge(&bucket, &key, ttl)
+            } else {
+                b.delete(&bucket, &key)
+            };
+            match r {
+                Ok(_) => ok_empty(),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "history") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            match b.history(&bucket, &key) {
+                Ok(h) => out(history_table(&bucket, &key, &h, tz)),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "revert") => revert(b, p, &bucket, &key, tz, confirmed),
+        ("kv", "info") => {
+            let bucket = if bucket.is_empty() {
+                match b.bucket_names() {
+                    Ok(names) if names.is_empty() => return fail("no KV buckets found"),
+                    Ok(names) => {
+                        return fail(format!(
+                            "cannot select a bucket without an interactive prompt, name one of: {}",
+                            names.join(", ")
+                        ))
+                    }
+                    Err(e) => return fail(e),
+                }
+            } else {
+                bucket
+            };
+            match b.status(&bucket) {
+                Ok(st) => out(status_report(&st, tz)),
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "watch") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            let opts = WatchOptions {
+                include_history: p.bool("history"),
+                ignore_deletes: !p.bool("deletes"),
+                updates_only: p.bool("updates"),
+                resume_from_revision: p.flag("revision").and_then(|r| r.parse().ok()).unwrap_or(0),
+            };
+            match b.watch(&bucket, &[key], opts) {
+                Ok(id) => Outcome::Watching { id, bucket },
+                Err(e) => fail(e),
+            }
+        }
+        ("kv", "ls") if !bucket.is_empty() => list_keys(b, p, &bucket, &key, tz),
+        ("kv", "ls") => list_buckets(b, p, tz),
+        ("kv", "compact") => {
+            if let Err(e) = b.status(&bucket) {
+                return fail(e);
+            }
+            if !p.bool("force") {
+                let q = format!("Purge all historic values and audit trails for deleted keys in bucket {bucket}?");
+                match confirmed {
+                    None => return confirm(String::new(), q),
+                    Some(false) => return out("Skipping delete\n".into()),
+                    Some(true) => {}
+                }
+            }
+            match b.purge_deletes(&bucket) {
+                Ok(()) => ok_empty(),
+                Err(e) => fail(e),
+            }
+        }
+        _ => fail(format!(
+            "{} is not available in the playground",
+            p.spec.full_name()
+        )),
+    }
+}
+
+fn confirm(preface: String, prompt: String) -> Outcome {
+    Outcome::Confirm { preface, prompt }
+}
+
+fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String> {
+    let bucket = p.arg("bucket").unwrap_or("");
+    let mut cfg = match existing {
+        Some(st) => Config::from_stream_config(bucket, &st.config),
+        None => Config::new(bucket),
+    };
+    let editing = existing.is_some();
+    let set = |n: &str| !editing || p.is_set(n);
+    if set("description") {
+        cfg.description = p.flag("description").unwrap_or("").to_string();
+    }
+    if set("history") {
+        cfg.history = p.flag("history").and_then(|h| h.parse().ok()).unwrap_or(1);
+    }
+    if set("ttl") {
+        cfg.max_age = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
+    }
+    if set("marker-ttl") {
+        cfg.limit_marker_ttl = p
+            .flag("marker-ttl")
+            .and_then(parse_cli_duration)
+            .unwrap_or(0);
+    }
+    if set("replicas") {
+        cfg.replicas = p.flag("replicas").and_then(|r| r.parse().ok()).unwrap_or(1);
+    }
+    if set("max-value-size") {
+        cfg.max_value_size = parse_bytes(p.flag("max-value-size").unwrap_or(""), 32)? as i32;
+    }
+    if set("max-bucket-size") {
+        cfg.max_bytes = parse_bytes(p.flag("max-bucket-size").unwrap_or(""), 64)?;
+    }
+    if set("compress") {
+        cfg.compression = p.bool("compress");
+    }
+    if !editing && p.flag("storage").is_some_and(|s| s.starts_with('m')) {
+        cfg.storage = StorageType::Memory;
+    }
+    if set("metadata") {
+        let mut m = BTreeMap::new();
+        for kv in p.flag_all("metadata") {
+            if let Some((k, v)) = kv.split_once('=') {
+                m.insert(k.to_string(), v.to_string());
+            }
+        }
+        cfg.metadata = m;
+    }
+    for unsupported in [
+        "tags",
+        "cluster",
+        "republish-source",
+        "republish-destination",
+        "mirror",
+        "source",
+    ] {
+        if p.is_set(unsupported) {
+            return Err(format!(
+                "--{unsupported} needs a cluster or other buckets to replicate from, which the embedded server does not emulate"
+            ));
+        }
+    }
+    Ok(cfg)
+}
+
+/// The report `nats kv add`, `edit` and `info` print.
+pub fn status_report(st: &Status, tz: i64) -> String {
+    let c = &st.config;
+    let mut cols = Columns::new(format!(
+        "Information for Key-Value Store Bucket {} created {}",
+        st.bucket,
+        timestamp(st.created, tz)
+    ));
+    cols.title("Configuration");
+    cols.row("Bucket Name", &st.bucket);
+    cols.row("History Kept", comma(st.history()));
+    cols.row("Values Stored", comma(st.values as i64));
+    cols.row("Compressed", c.compression);
+    cols.row("Per-Key TTL Supported", st.limit_marker_ttl() > 0);
+    cols.row_if(
+        "Limit Marker TTL",
+        humanize_duration(st.limit_marker_ttl()),
+        st.limit_marker_ttl() > 0,
+    );
+    cols.row("Backing Store Kind", "JetStream");
+    cols.row_if("Description", &c.description, !c.description.is_empty());
+    cols.row("Bucket Size", ibytes(st.bytes));
+    cols.row(
+        "Maximum Bucket Size",
+        if c.max_bytes == -1 {
+            "unlimited".into()
+        } else {
+            ibytes(c.max_bytes as u64)
+        },
+    );
+    cols.row(
+        "Maximum Value Size",
+        if c.max_msg_size == -1 {
+            "unlimited".into()
+        } else {
+            ibytes(c.max_msg_size as u64)
+        },
+    );
+    cols.row(
+        "Maximum Age",
+        if c.max_age <= 0 {
+            "unlimited".into()
+        } else {
+            humanize_duration(c.max_age)
+        },
+    );
+    cols.row("JetStream Stream", &c.name);
+    cols.row("Storage", c.storage.label());
+    let meta: Vec<(&String, &String)> = c
+        .metadata
+        .iter()
+        .filter(|(k, _)| !k.starts_with("_nats."))
+        .collect();
+    if !meta.is_empty() {
+        cols.title("Metadata");
+        for (k, v) in meta {
+            cols.row(k, v);
+        }
+    }
+    cols.render()
+}
+
+fn render_get(e: &Entry, tz: i64) -> String {
+    let mut s = format!(
+        "{} > {} revision: {} created @ {}\n\n",
+        e.bucket,
+        e.key,
+        e.revision,
+        timestamp(e.created, tz)
+    );
+    let pv = base64_if_not_printable(&e.value);
+    if pv.len() > 120 {
+        s.push_str(&format!(
+            "Showing first 120 bytes of {}, use --raw for full data\n\n",
+            comma(pv.len() as i64)
+        ));
+        s.push_str(&pv[..120]);
+        s.push('\n');
+    } else {
+        s.push_str(&pv);
+        s.push('\n');
+    }
+    s.push('\n');
+    s
+}
+
+fn short_value(v: &[u8]) -> String {
+    let val = base64_if_not_printable(v);
+    if val.len() > 40 {
+        format!("{}...{}", &val[..15], &val[val.len() - 15..])
+    } else {
+        val
+    }
+}
+
+fn history_table(bucket: &str, key: &str, h: &[Entry], tz: i64) -> String {
+    let mut t = Table::new(
+        format!("History for {bucket} > {key}"),
+        &["Key", "Revision", "Op", "Created", "Length", "Value"],
+    );
+    for e in h {
+        t.row(vec![
+            Cell::Text(e.key.clone()),
+            Cell::Number(e.revision.to_string()),
+            Cell::Text(e.operation.cli_name().into()),
+            Cell::Text(timestamp(e.created, tz)),
+            Cell::Text(comma(e.value.len() as i64)),
+            Cell::Text(short_value(&e.value)),
+        ]);
+    }
+    t.render()
+}
+
+fn revert<B: KvBackend>(
+    b: &mut B,
+    p: &Parsed,
+    bucket: &str,
+    key: &str,
+    tz: i64,
+    confirmed: Option<bool>,
+) -> Outcome {
+    if let Err(e) = b.status(bucket) {
+        return fail(e);
+    }
+    let history = match b.history(bucket, key) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    if history.len() <= 1 {
+        return fail("cannot revert key in a bucket where history=1");
+    }
+    let rev: u64 = p.arg("revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let target = match b.get_revision(bucket, key, rev) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let mut chunks = Vec::new();
+    if !p.bool("force") {
+        match confirmed {
+            None => {
+                return confirm(
+                    format!(
+                        "Revision: {}\n\n{}\n\n",
+                        target.revision,
+                        short_value(&target.value)
+                    ),
+                    format!("Really revert to revision {rev}"),
+                )
+            }
+            Some(false) => return ok_empty(),
+            Some(true) => {}
+        }
+    }
+    let latest = history.last().map(|e| e.revision).unwrap_or(0);
+    if let Err(e) = b.update(bucket, key, &target.value, latest) {
+        return fail(e);
+    }
+    match b.history(bucket, key) {
+        Ok(h) => chunks.push(Chunk::Out(history_table(bucket, key, &h, tz))),
+        Err(e) => return fail(e),
+    }
+    Outcome::Done { chunks, ok: true }
+}
+
+fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz: i64) -> Outcome {
+    if let Err(e) = b.status(bucket) {
+        return fail(format!("unable to load bucket: {e}"));
+    }
+    let filters: Vec<String> = if filter.is_empty() {
+        Vec::new()
+    } else {
+        vec![filter.to_string()]
+    };
+    let keys = match b.keys(bucket, &filters) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    if keys.is_empty() {
+        return out("No keys found in bucket\n".into());
+    }
+    if !p.bool("verbose") {
+        return out(keys.iter().map(|k| format!("{k}\n")).collect());
+    }
+    let show_value = p.bool("display-value");
+    let mut headers = vec!["Key", "Created", "Delta", "Revision"];
+    if show_value {
+        headers.push("Value");
+    }
+    let mut t = Table::new(format!("Contents for bucket '{bucket}'"), &headers);
+    for k in &keys {
+        let e = match b.get(bucket, k) {
+            Ok(e) => e,
+            Err(e) => {
+                return fail(format!(
+                    "unable to display key info: unable to fetch key {k}: {e}"
+                ))
+            }
+        };
+        let mut row = vec![
+            Cell::Text(e.key.clone()),
+            Cell::Text(timestamp(e.created, tz)),
+            Cell::Number(comma(e.delta as i64)),
+            Cell::Number(comma(e.revision as i64)),
+        ];
+        if show_value {
+            row.push(Cell::Text(String::from_utf8_lossy(&e.value).into_owned()));
+        }
+        t.row(row);
+    }
+    out(t.render())
+}
+
+fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
+    let names = match b.bucket_names() {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    if p.bool("names") {
+        return out(names.iter().map(|n| format!("{n}\n")).collect());
+    }
+    if names.is_empty() {
+        return out("No Key-Value buckets found\n".into());
+    }
+    let mut statuses: Vec<Status> = names.iter().filter_map(|n| b.status(n).ok()).collect();
+    statuses.sort_by_key(|s| s.bytes);
+    let now = b.now();
+    let mut t = Table::new(
+        "Key-Value Buckets",
+        &[
+            "Bucket",
+            "Description",
+            "Created",
+            "Size",
+            "Values",
+            "Last Update",
+        ],
+    );
+    for s in statuses {
+        let since = s
+            .last_update
+            .map(|t| now.saturating_sub(t))
+            .unwrap_or(i64::MAX);
+        t.row(vec![
+            Cell::Text(s.bucket.clone()),
+            Cell::Text(s.config.description.clone()),
+            Cell::Text(timestamp(s.created, tz)),
+            Cell::Text(ibytes(s.bytes)),
+            Cell::Text(comma(s.values as i64)),
+            Cell::Text(humanize_duration(since)),
+        ]);
+    }
+    out(t.render())
+}
+
+fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
+    let c = b.connection_info();
+    let mut cols = Columns::new("Account Information");
+    cols.row("User", &c.user);
+    cols.row("Account", format!("{} ({})", c.account, c.account));
+    cols.row("System Account", false);
+    cols.row("Expires", "never");
+    cols.row("Client ID", c.client_id);
+    cols.row("Client IP", &c.client_ip);
+    cols.row("RTT", humanize_duration(c.rtt));
+    cols.row("Headers Supported", c.headers_supported);
+    cols.row("Maximum Payload", ibytes(c.max_payload));
+    cols.row("Connected URL", &c.url);
+    cols.row("Connected Address", &c.address);
+    cols.row("Connected Server ID", &c.server_id);
+    cols.row("Connected Server Version", &c.server_version);
+    cols.row_if(
+        "Connected Server Name",
+        &c.server_name,
+        c.server_name != c.server_id,
+    );
+    cols.row("TLS Connection", "no");
+    match b.account_info() {
+        Ok(info) => {
+            cols.title("JetStream Account Information");
+            cols.title("Account Usage");
+            cols.row("Storage", ibytes(info.storage));
+            cols.row("Memory", ibytes(info.memory));
+            cols.row("Streams", comma(info.streams as i64));
+            cols.row("Consumers", comma(info.consumers as i64));
+            cols.title("Account Limits");
+            cols.row("Max Message Payload", ibytes(c.max_payload));
+            cols.indent(2);
+            cols.title("Tier: Default");
+            cols.indent(6);
+            cols.title("Configuration Requirements");
+            cols.row("Stream Requires Max Bytes Set", false);
+            cols.row("Consumer Maximum Ack Pending", "Unlimited");
+            cols.title("Stream Resource Usage Limits");
+            cols.row("Memory", format!("{} of Unlimited ", ibytes(info.memory)));
+            cols.row("Memory Per Stream", "Unlimited");
+            cols.row("Storage", format!("{} of Unlimited ", ibytes(info.storage)));
+            cols.row("Storage Per Stream", "Unlimited");
+            cols.row(
+                "Streams",
+                format!("{} of Unlimited", comma(info.streams as i64)),
+            );
+            cols.row("Consumers", "Unlimited");
+            cols.indent(0);
+        }
+        Err(_) => {
+            cols.line("");
+            cols.line("   JetStream is not supported in this account");
+        }
+    }
+    out(cols.render())
+}
+
+/// One watch event as the CLI prints it; `None` for the end-of-initial-values signal, which it does not print.
+pub fn render_watch_entry(e: &Entry, tz: i64) -> String {
+    match e.operation {
+        Operation::Put => format!(
+            "[{}] {} {} > {}: {}\n",
+            timestamp(e.created, tz),
+            e.operation.cli_name(),
+            e.bucket,
+            e.key,
+            String::from_utf8_lossy(&e.value)
+        ),
+        _ => format!(
+            "[{}] {} {} > {}\n",
+            timestamp(e.created, tz),
+            e.operation.cli_name(),
+            e.bucket,
+            e.key
+        ),
+    }
+}
+
+/// Text for an error a backend returned, in the CLI's style.
+pub fn error_line(e: &KvError) -> String {
+    format!("nats: error: {e}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_parse_as_the_cli_parses_them() {
+        assert_eq!(parse_bytes("", 32), Ok(-1));
+        assert_eq!(parse_bytes("-1", 32), Ok(-1));
+        assert_eq!(parse_bytes("1024", 32), Ok(1024));
+        assert_eq!(parse_bytes("1K", 32), Ok(1024));
+        assert_eq!(parse_bytes("2MB", 64), Ok(2 << 20));
+        assert_eq!(parse_bytes("1kib", 64), Ok(1024));
+        assert!(parse_bytes("ten", 32)
+            .unwrap_err()
+            .starts_with("invalid bytes specification ten"));
+        assert!(parse_bytes("10XB", 32).is_err());
+    }
+}

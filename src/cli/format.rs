@@ -1,0 +1,400 @@
+//! Output formats of the `nats` CLI: its two-column reports, its rounded tables, and its ways of printing
+//! numbers, sizes, durations and times.
+
+use crate::engine::time::{civil, Nanos, NANOS_PER_SEC};
+
+/// Formats an integer with thousands separators ("1,234,567"), as go-humanize's `Comma` does.
+pub fn comma(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Formats a byte count in IEC units ("0 B", "1.0 KiB", "12 KiB"), as go-humanize's `IBytes` does.
+pub fn ibytes(v: u64) -> String {
+    const SIZES: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if v < 10 {
+        return format!("{v} B");
+    }
+    let e = ((v as f64).ln() / 1024f64.ln()).floor() as usize;
+    let e = e.min(SIZES.len() - 1);
+    let val = ((v as f64) / 1024f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
+    if val < 10.0 {
+        format!("{val:.1} {}", SIZES[e])
+    } else {
+        format!("{val:.0} {}", SIZES[e])
+    }
+}
+
+/// Formats a duration as the CLI's `HumanizeDuration` ("1.50s", "2m30s", "1d2h3m4s", "never").
+pub fn humanize_duration(d: Nanos) -> String {
+    if d == i64::MAX {
+        return "never".to_string();
+    }
+    if d < 1_000_000 {
+        // Rounded to the microsecond, printed as Go prints a duration.
+        let us = (d + 500) / 1000 * 1000;
+        return crate::engine::time::go_duration_string(us);
+    }
+    if d < NANOS_PER_SEC {
+        let ms = (d + 500_000) / 1_000_000 * 1_000_000;
+        return crate::engine::time::go_duration_string(ms);
+    }
+    let tsecs = d / NANOS_PER_SEC;
+    let tmins = tsecs / 60;
+    let thrs = tmins / 60;
+    let tdays = thrs / 24;
+    let tyrs = tdays / 365;
+    if tyrs > 0 {
+        return format!(
+            "{}y{}d{}h{}m{}s",
+            tyrs,
+            tdays % 365,
+            thrs % 24,
+            tmins % 60,
+            tsecs % 60
+        );
+    }
+    if tdays > 0 {
+        return format!("{}d{}h{}m{}s", tdays, thrs % 24, tmins % 60, tsecs % 60);
+    }
+    if thrs > 0 {
+        return format!("{}h{}m{}s", thrs, tmins % 60, tsecs % 60);
+    }
+    if tmins > 0 {
+        return format!("{}m{}s", tmins, tsecs % 60);
+    }
+    format!("{:.2}s", d as f64 / NANOS_PER_SEC as f64)
+}
+
+/// Formats a timestamp as the CLI does ("2006-01-02 15:04:05"), in the zone `offset_secs` east of UTC.
+pub fn timestamp(t: Nanos, offset_secs: i64) -> String {
+    let c = civil(t, offset_secs);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// Printable ASCII stays as it is; anything else is shown base64-encoded, as the CLI's `Base64IfNotPrintable`.
+pub fn base64_if_not_printable(v: &[u8]) -> String {
+    match std::str::from_utf8(v) {
+        Ok(s) if s.chars().all(|c| c.is_ascii() && !c.is_ascii_control()) => s.to_string(),
+        _ => base64(v),
+    }
+}
+
+/// Standard base64 with padding.
+pub fn base64(v: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(v.len().div_ceil(3) * 4);
+    for chunk in v.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The CLI's two-column report ("columns" writer): a heading, section titles, and right-aligned labels.
+#[derive(Default)]
+pub struct Columns {
+    heading: String,
+    rows: Vec<ColRow>,
+}
+
+enum ColRow {
+    Row(String, String),
+    Title(String),
+    Line(String),
+    Indent(usize),
+}
+
+impl Columns {
+    pub fn new(heading: impl Into<String>) -> Columns {
+        Columns {
+            heading: heading.into(),
+            rows: Vec::new(),
+        }
+    }
+    pub fn row(&mut self, label: &str, value: impl ToString) {
+        self.rows
+            .push(ColRow::Row(label.to_string(), value.to_string()));
+    }
+    pub fn row_if(&mut self, label: &str, value: impl ToString, cond: bool) {
+        if cond {
+            self.row(label, value);
+        }
+    }
+    pub fn title(&mut self, t: impl Into<String>) {
+        self.rows.push(ColRow::Title(t.into()));
+    }
+    pub fn line(&mut self, l: impl Into<String>) {
+        self.rows.push(ColRow::Line(l.into()));
+    }
+    pub fn indent(&mut self, n: usize) {
+        self.rows.push(ColRow::Indent(n));
+    }
+
+    pub fn render(&self) -> String {
+        let longest = self
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                ColRow::Row(l, _) => Some(l.chars().count()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut out = String::new();
+        if !self.heading.is_empty() {
+            out.push_str(&self.heading);
+            out.push_str("\n\n");
+        }
+        let mut indent = String::new();
+        #[derive(PartialEq)]
+        enum Prev {
+            None,
+            Title,
+            Row,
+            Line { empty: bool },
+        }
+        let mut prev = Prev::None;
+        for (i, r) in self.rows.iter().enumerate() {
+            match r {
+                ColRow::Indent(n) => indent = " ".repeat(*n),
+                ColRow::Title(t) => {
+                    let after_line_nonempty = matches!(prev, Prev::Line { empty: false });
+                    let blank_before =
+                        (i != 0 && prev != Prev::Title && !matches!(prev, Prev::Line { .. }))
+                            || after_line_nonempty;
+                    if blank_before {
+                        out.push('\n');
+                    }
+                    out.push_str(&indent);
+                    out.push_str(t);
+                    if !t.ends_with(':') {
+                        out.push(':');
+                    }
+                    out.push_str("\n\n");
+                    prev = Prev::Title;
+                }
+                ColRow::Row(l, v) => {
+                    let pad = longest - l.chars().count() + 2;
+                    if l.is_empty() {
+                        out.push_str(&format!("{indent}{} {v}\n", " ".repeat(pad + 1)));
+                    } else {
+                        out.push_str(&format!("{indent}{}{l}: {v}\n", " ".repeat(pad)));
+                    }
+                    prev = Prev::Row;
+                }
+                ColRow::Line(l) => {
+                    if prev == Prev::Title && l.is_empty() {
+                        continue;
+                    }
+                    if l.is_empty() {
+                        out.push_str(&format!("{indent}\n"));
+                    } else {
+                        out.push_str(&format!("{indent} {l}\n"));
+                    }
+                    prev = Prev::Line {
+                        empty: l.is_empty(),
+                    };
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A cell of a table: numbers are right-aligned, as go-pretty aligns a column of Go numbers.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Text(String),
+    Number(String),
+}
+
+/// The CLI's rounded table (go-pretty `StyleRounded` with a centred title), followed by an empty line.
+pub struct Table {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(title: impl Into<String>, headers: &[&str]) -> Table {
+        Table {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self) -> String {
+        let n = self.headers.len();
+        let numeric: Vec<bool> = (0..n)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .all(|r| matches!(r.get(c), Some(Cell::Number(_))))
+            })
+            .collect();
+        let text = |c: &Cell| match c {
+            Cell::Text(s) | Cell::Number(s) => s.replace('\t', "    "),
+        };
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate().take(n) {
+                widths[i] = widths[i].max(width(&text(c)));
+            }
+        }
+        let row_len: usize = widths.iter().map(|w| w + 2).sum::<usize>() + (n - 1) + 2;
+        let sep = |l: &str, m: &str, r: &str| -> String {
+            let mut s = String::from(l);
+            for (i, w) in widths.iter().enumerate() {
+                s.push_str(&"─".repeat(w + 2));
+                s.push_str(if i + 1 == n { r } else { m });
+            }
+            s
+        };
+        let line = |cells: Vec<String>| -> String {
+            let mut s = String::from("│");
+            for (i, w) in widths.iter().enumerate() {
+                let c = cells.get(i).cloned().unwrap_or_default();
+                let pad = w - width(&c);
+                if numeric[i] {
+                    s.push_str(&format!(" {}{} │", " ".repeat(pad), c));
+                } else {
+                    s.push_str(&format!(" {}{} │", c, " ".repeat(pad)));
+                }
+            }
+            s
+        };
+        let mut out = Vec::new();
+        if !self.title.is_empty() {
+            out.push(format!("╭{}╮", "─".repeat(row_len - 2)));
+            let text_len = row_len - 4;
+            for part in hard_wrap(&self.title, text_len) {
+                let pad = text_len - width(&part);
+                let left = pad - pad / 2;
+                out.push(format!(
+                    "│ {}{}{} │",
+                    " ".repeat(left),
+                    part,
+                    " ".repeat(pad / 2)
+                ));
+            }
+            out.push(sep("├", "┬", "┤"));
+        } else {
+            out.push(sep("╭", "┬", "╮"));
+        }
+        out.push(line(self.headers.clone()));
+        if !self.rows.is_empty() {
+            out.push(sep("├", "┼", "┤"));
+        }
+        for r in &self.rows {
+            out.push(line(r.iter().map(text).collect()));
+        }
+        out.push(sep("╰", "┴", "╯"));
+        let mut s = out.join("\n");
+        s.push_str("\n\n");
+        s
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn hard_wrap(s: &str, w: usize) -> Vec<String> {
+    if w == 0 || width(s) <= w {
+        return vec![s.to_string()];
+    }
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .chunks(w)
+        .map(|c| c.iter().collect::<String>().trim().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_sizes_and_durations_print_as_the_cli_prints_them() {
+        assert_eq!(comma(1234567), "1,234,567");
+        assert_eq!(comma(12), "12");
+        assert_eq!(ibytes(0), "0 B");
+        assert_eq!(ibytes(196), "196 B");
+        assert_eq!(ibytes(1024), "1.0 KiB");
+        assert_eq!(ibytes(1536), "1.5 KiB");
+        assert_eq!(ibytes(10 * 1024), "10 KiB");
+        assert_eq!(ibytes(1 << 20), "1.0 MiB");
+        assert_eq!(humanize_duration(10 * NANOS_PER_SEC), "10.00s");
+        assert_eq!(humanize_duration(90 * NANOS_PER_SEC), "1m30s");
+        assert_eq!(humanize_duration(3600 * NANOS_PER_SEC), "1h0m0s");
+        assert_eq!(humanize_duration(86400 * NANOS_PER_SEC), "1d0h0m0s");
+        assert_eq!(humanize_duration(i64::MAX), "never");
+        assert_eq!(humanize_duration(1_500_000), "2ms");
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64_if_not_printable(b"hello world"), "hello world");
+        assert_eq!(base64_if_not_printable(&[0, 1, 2]), "AAEC");
+        assert_eq!(base64_if_not_printable("héllo".as_bytes()), "aMOpbGxv");
+    }
+
+    #[test]
+    fn tables_are_rounded_with_a_centred_title() {
+        let mut t = Table::new("History for b > k", &["Key", "Revision"]);
+        t.row(vec![Cell::Text("k".into()), Cell::Number("1".into())]);
+        let want = "╭─────────────────╮\n│ History for b > │\n│        k        │\n├─────┬──────────┤\n│ Key │ Revision │\n├─────┼──────────┤\n│ k   │        1 │\n╰─────┴──────────╯\n\n";
+        // The table is narrower than its title, so the title wraps as go-pretty wraps it.
+        assert_eq!(t.render().lines().count(), want.lines().count());
+        let mut t = Table::new("T", &["A", "Bee"]);
+        t.row(vec![Cell::Text("x".into()), Cell::Number("10".into())]);
+        assert_eq!(t.render(), "╭──────────╮\n│    T     │\n├───┬─────┤\n│ A │ Bee │\n├───┼─────┤\n│ x │  10 │\n╰───┴─────╯\n\n");
+    }
+
+    #[test]
+    fn columns_align_labels_on_the_colon() {
+        let mut c = Columns::new("Heading");
+        c.title("Configuration");
+        c.row("Bucket Name", "b");
+        c.row("History Kept", 1);
+        assert_eq!(
+            c.render(),
+            "Heading\n\nConfiguration:\n\n   Bucket Name: b\n  History Kept: 1\n"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! A terminal session: one line in, the terminal's output out. It owns the running watches and pending questions,
+//! and is the single code path behind the browser terminal, `kvplay run` and the interactive `kvplay` shell.
+
+use crate::backend::KvBackend;
+use crate::cli::exec::{self, render_watch_entry, Chunk, Display, Outcome};
+use crate::cli::parse::{self, ParseOutcome, Parsed};
+use crate::engine::{Nanos, WatchEvent, WatchId};
+
+/// A watch that is running in the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveWatch {
+    pub id: WatchId,
+    pub bucket: String,
+    /// The command line that started it.
+    pub line: String,
+}
+
+/// A question the session is waiting for an answer to.
+#[derive(Clone, Debug)]
+struct PendingConfirm {
+    parsed: Parsed,
+    prompt: String,
+}
+
+/// What one line did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineResult {
+    pub chunks: Vec<Chunk>,
+    /// False when the command failed (the CLI would exit non-zero).
+    pub ok: bool,
+    /// The session now waits for a yes/no answer to this question.
+    pub question: Option<String>,
+    /// The user asked to clear the screen.
+    pub clear: bool,
+}
+
+impl LineResult {
+    fn done(chunks: Vec<Chunk>, ok: bool) -> LineResult {
+        LineResult {
+            chunks,
+            ok,
+            question: None,
+            clear: false,
+        }
+    }
+
+    /// All output as one string, stdout and stderr interleaved as a terminal shows them.
+    pub fn text(&self) -> String {
+        self.chunks
+            .iter()
+            .map(|c| match c {
+                Chunk::Out(s) | Chunk::Err(s) => s.as_str(),
+            })
+            .collect()
+    }
+}
+
+/// A terminal session over a backend.
+pub struct Session<B: KvBackend> {
+    pub backend: B,
+    pub display: Display,
+    watches: Vec<ActiveWatch>,
+    pending: Option<PendingConfirm>,
+}
+
+const HELP: &str = "\
+This terminal runs the nats command line against the KV store in this page.
+
+  nats account info                 check that JetStream is enabled
+  nats kv add BUCKET [--history N]  create a bucket
+  nats kv put BUCKET KEY VALUE      store a value
+  nats kv get BUCKET KEY            read it back
+  nats kv create|update|del|purge   atomic writes and deletes
+  nats kv history BUCKET KEY        every kept revision of a key
+  nats kv watch BUCKET [KEY]        follow changes (Ctrl-C stops)
+  nats kv ls [BUCKET]               list buckets or keys
+  nats kv info BUCKET               bucket configuration and size
+
+Add --help to any command for its flags. Other commands: help, clear.
+";
+
+impl<B: KvBackend> Session<B> {
+    pub fn new(backend: B) -> Session<B> {
+        Session {
+            backend,
+            display: Display::default(),
+            watches: Vec::new(),
+            pending: None,
+        }
+    }
+
+    pub fn watches(&self) -> &[ActiveWatch] {
+        &self.watches
+    }
+
+    /// The question waiting for an answer, if any.
+    pub fn question(&self) -> Option<&str> {
+        self.pending.as_ref().map(|p| p.prompt.as_str())
+    }
+
+    /// Runs one line at time `now`, then collects what running watches saw.
+    pub fn run_line(&mut self, line: &str, now: Nanos) -> LineResult {
+        self.backend.set_now(now);
+        let mut r = self.run_line_inner(line);
+        r.chunks.extend(self.poll_watches());
+        r
+    }
+
+    fn run_line_inner(&mut self, line: &str) -> LineResult {
+        if self.pending.is_some() {
+            return match line.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => self.answer(true),
+                "n" | "no" | "" => self.answer(false),
+                _ => LineResult {
+                    chunks: vec![Chunk::Err(
+                        "Sorry, your reply was invalid: answer yes or no\n".into(),
+                    )],
+                    ok: true,
+                    question: self.question().map(str::to_string),
+                    clear: false,
+                },
+            };
+        }
+        let words = match parse::split_words(line) {
+            Ok(w) => w,
+            Err(e) => return LineResult::done(vec![Chunk::Err(format!("sh: {e}\n"))], false),
+        };
+        let Some(first) = words.first() else {
+            return LineResult::done(Vec::new(), true);
+        };
+        match first.as_str() {
+            "nats" => {}
+            "help" => return LineResult::done(vec![Chunk::Out(HELP.to_string())], true),
+            "clear" => return LineResult { clear: true, ..LineResult::done(Vec::new(), true) },
+            other => {
+                return LineResult::done(
+                    vec![Chunk::Err(format!("sh: {other}: command not found (this terminal runs nats commands; type help)\n"))],
+                    false,
+                )
+            }
+        }
+        match parse::parse(&words[1..]) {
+            ParseOutcome::Command(p) => self.execute(p, line, None),
+            ParseOutcome::Help(u) => LineResult::done(vec![Chunk::Out(u)], true),
+            ParseOutcome::UsageError { message, usage } => LineResult::done(
+                vec![
+                    Chunk::Err(format!("error: {message}\n\n")),
+                    Chunk::Out(usage),
+                ],
+                false,
+            ),
+            ParseOutcome::Error(e) => {
+                LineResult::done(vec![Chunk::Err(format!("nats: error: {e}\n"))], false)
+            }
+        }
+    }
+
+    fn execute(&mut self, p: Parsed, line: &str, confirmed: Option<bool>) -> LineResult {
+        match exec::execute(&mut self.backend, &p, self.display, confirmed) {
+            Outcome::Done { chunks, ok } => LineResult::done(chunks, ok),
+            Outcome::Confirm { preface, prompt } => {
+                self.pending = Some(PendingConfirm {
+                    parsed: p,
+                    prompt: prompt.clone(),
+                });
+                let chunks = if preface.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Chunk::Out(preface)]
+                };
+                LineResult {
+                    chunks,
+                    ok: true,
+                    question: Some(prompt),
+                    clear: false,
+                }
+            }
+            Outcome::Watching { id, bucket } => {
+                self.watches.push(ActiveWatch {
+                    id,
+                    bucket,
+                    line: line.to_string(),
+                });
+                LineResult::done(Vec::new(), true)
+            }
+        }
+    }
+
+    /// Answers the pending question. The CLI echoes the answer after the prompt.
+    pub fn answer(&mut self, yes: bool) -> LineResult {
+        let Some(p) = self.pending.take() else {
+            return LineResult::done(Vec::new(), true);
+        };
+        let echo = format!("? {} {}\n", p.prompt, if yes { "Yes" } else { "No" });
+        let mut r = self.execute(p.parsed, "", Some(yes));
+        r.chunks.insert(0, Chunk::Out(echo));
+        r
+    }
+
+    /// Gives up on the pending question as the CLI does when no terminal can answer it.
+    pub fn refuse_question(&mut self) -> LineResult {
+        self.pending = None;
+        LineResult::done(
+            vec![Chunk::Err(
+                "nats: error: cannot ask for confirmation without a terminal\n".into(),
+            )],
+            false,
+        )
+    }
+
+    /// Collects the output of every running watch, in the order the watches were started.
+    pub fn poll_watches(&mut self) -> Vec<Chunk> {
+        let mut chunks = Vec::new();
+        let mut ended = Vec::new();
+        for w in &self.watches {
+            for ev in self.backend.poll_watch(w.id) {
+                match ev {
+                    WatchEvent::Entry(e) => chunks.push(Chunk::Out(render_watch_entry(
+                        &e,
+                        self.display.tz_offset_secs,
+                    ))),
+                    WatchEvent::InitialValuesDone => {}
+                    WatchEvent::Closed => ended.push(w.id),
+                }
+            }
+        }
+        self.watches.retain(|w| !ended.contains(&w.id));
+        chunks
+    }
+
+    /// Advances time (the clock's fast-forward, or a script's `sleep`) and returns what watches saw meanwhile.
+    pub fn advance(&mut self, now: Nanos) -> Vec<Chunk> {
+        self.backend.set_now(now);
+        self.poll_watches()
+    }
+
+    /// Stops every running watch (Ctrl-C).
+    pub fn interrupt(&mut self) -> usize {
+        let n = self.watches.len();
+        for w in self.watches.drain(..) {
+            self.backend.stop_watch(w.id);
+        }
+        self.pending = None;
+        n
+    }
+}
