@@ -378,12 +378,13 @@ mod tests {
     fn tables_are_rounded_with_a_centred_title() {
         let mut t = Table::new("History for b > k", &["Key", "Revision"]);
         t.row(vec![Cell::Text("k".into()), Cell::Number("1".into())]);
-        let want = "╭─────────────────╮\n│ History for b > │\n│        k        │\n├─────┬──────────┤\n│ Key │ Revision │\n├─────┼──────────┤\n│ k   │        1 │\n╰─────┴──────────╯\n\n";
-        // The table is narrower than its title, so the title wraps as go-pretty wraps it.
-        assert_eq!(t.render().lines().count(), want.lines().count());
+        // The table is narrower than its title, so the title wraps as go-pretty wraps it; an odd padding puts
+        // the extra space on the left.
+        let want = "╭────────────────╮\n│  History for b │\n│       > k      │\n├─────┬──────────┤\n│ Key │ Revision │\n├─────┼──────────┤\n│ k   │        1 │\n╰─────┴──────────╯\n\n";
+        assert_eq!(t.render(), want);
         let mut t = Table::new("T", &["A", "Bee"]);
         t.row(vec![Cell::Text("x".into()), Cell::Number("10".into())]);
-        assert_eq!(t.render(), "╭──────────╮\n│    T     │\n├───┬─────┤\n│ A │ Bee │\n├───┼─────┤\n│ x │  10 │\n╰───┴─────╯\n\n");
+        assert_eq!(t.render(), "╭─────────╮\n│    T    │\n├───┬─────┤\n│ A │ Bee │\n├───┼─────┤\n│ x │  10 │\n╰───┴─────╯\n\n");
     }
 
     #[test]
