@@ -1,9 +1,7 @@
 //! The one seam between the command language and a KV store: the embedded engine implements it today, and a
 //! connection to a real `nats-server` implements the same operations, so every command behaves alike on both.
 
-use crate::engine::{
-    AccountInfo, Config, Engine, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions,
-};
+use crate::engine::{AccountInfo, Config, Engine, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
 
 /// What `nats account info` shows about the connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,27 +34,15 @@ pub trait KvBackend {
     fn status(&self, bucket: &str) -> Result<Status, KvError>;
     fn bucket_names(&self) -> Result<Vec<String>, KvError>;
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError>;
-    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos)
-        -> Result<u64, KvError>;
-    fn update(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        revision: u64,
-    ) -> Result<u64, KvError>;
+    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError>;
+    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError>;
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError>;
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError>;
     fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError>;
     fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError>;
     fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError>;
     fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError>;
-    fn watch(
-        &mut self,
-        bucket: &str,
-        patterns: &[String],
-        options: WatchOptions,
-    ) -> Result<WatchId, KvError>;
+    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError>;
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent>;
     fn stop_watch(&mut self, id: WatchId);
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError>;
@@ -109,22 +95,10 @@ impl KvBackend for Engine {
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
         Engine::put(self, bucket, key, value)
     }
-    fn create(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        ttl: Nanos,
-    ) -> Result<u64, KvError> {
+    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
         Engine::create(self, bucket, key, value, ttl)
     }
-    fn update(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        revision: u64,
-    ) -> Result<u64, KvError> {
+    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
         Engine::update(self, bucket, key, value, revision)
     }
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
@@ -145,12 +119,7 @@ impl KvBackend for Engine {
     fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         Engine::keys(self, bucket, filters)
     }
-    fn watch(
-        &mut self,
-        bucket: &str,
-        patterns: &[String],
-        options: WatchOptions,
-    ) -> Result<WatchId, KvError> {
+    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
         Engine::watch(self, bucket, patterns, options)
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {

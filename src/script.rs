@@ -32,11 +32,7 @@ pub struct ScriptReport {
 }
 
 /// Runs a script through a session and returns its transcript.
-pub fn run_script<B: KvBackend>(
-    session: &mut Session<B>,
-    src: &str,
-    opts: ScriptOptions,
-) -> ScriptReport {
+pub fn run_script<B: KvBackend>(session: &mut Session<B>, src: &str, opts: ScriptOptions) -> ScriptReport {
     let mut report = ScriptReport::default();
     let mut clock = opts.start;
     let mut queued: Option<bool> = None;
@@ -53,14 +49,8 @@ pub fn run_script<B: KvBackend>(
                     push(&mut report.transcript, &session.advance(clock));
                 }
                 _ => {
-                    report
-                        .transcript
-                        .push_str(&format!("sleep: invalid time interval '{}'\n", d.trim()));
-                    report.unexpected.push(Unexpected {
-                        line_no: i + 1,
-                        line: line.into(),
-                        expected_failure: false,
-                    });
+                    report.transcript.push_str(&format!("sleep: invalid time interval '{}'\n", d.trim()));
+                    report.unexpected.push(Unexpected { line_no: i + 1, line: line.into(), expected_failure: false });
                 }
             }
             continue;
@@ -82,9 +72,7 @@ pub fn run_script<B: KvBackend>(
         let mut r = session.run_line(cmd, clock);
         if let Some(q) = r.question.clone() {
             report.transcript.push_str(&r.text());
-            let answer = queued
-                .take()
-                .or(if opts.assume_yes { Some(true) } else { None });
+            let answer = queued.take().or(if opts.assume_yes { Some(true) } else { None });
             r = match answer {
                 Some(a) => session.answer(a),
                 None => {
@@ -96,22 +84,13 @@ pub fn run_script<B: KvBackend>(
         }
         report.transcript.push_str(&r.text());
         if r.ok == expect_fail {
-            report.unexpected.push(Unexpected {
-                line_no: i + 1,
-                line: line.into(),
-                expected_failure: expect_fail,
-            });
+            report.unexpected.push(Unexpected { line_no: i + 1, line: line.into(), expected_failure: expect_fail });
         }
     }
     report
 }
 
 fn push(out: &mut String, chunks: &[crate::cli::exec::Chunk]) {
-    let r = LineResult {
-        chunks: chunks.to_vec(),
-        ok: true,
-        question: None,
-        clear: false,
-    };
+    let r = LineResult { chunks: chunks.to_vec(), ok: true, question: None, clear: false };
     out.push_str(&r.text());
 }

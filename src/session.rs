@@ -36,12 +36,7 @@ pub struct LineResult {
 
 impl LineResult {
     fn done(chunks: Vec<Chunk>, ok: bool) -> LineResult {
-        LineResult {
-            chunks,
-            ok,
-            question: None,
-            clear: false,
-        }
+        LineResult { chunks, ok, question: None, clear: false }
     }
 
     /// All output as one string, stdout and stderr interleaved as a terminal shows them.
@@ -81,12 +76,7 @@ Add --help to any command for its flags. Other commands: help, clear.
 
 impl<B: KvBackend> Session<B> {
     pub fn new(backend: B) -> Session<B> {
-        Session {
-            backend,
-            display: Display::default(),
-            watches: Vec::new(),
-            pending: None,
-        }
+        Session { backend, display: Display::default(), watches: Vec::new(), pending: None }
     }
 
     pub fn watches(&self) -> &[ActiveWatch] {
@@ -112,9 +102,7 @@ impl<B: KvBackend> Session<B> {
                 "y" | "yes" => self.answer(true),
                 "n" | "no" | "" => self.answer(false),
                 _ => LineResult {
-                    chunks: vec![Chunk::Err(
-                        "Sorry, your reply was invalid: answer yes or no\n".into(),
-                    )],
+                    chunks: vec![Chunk::Err("Sorry, your reply was invalid: answer yes or no\n".into())],
                     ok: true,
                     question: self.question().map(str::to_string),
                     clear: false,
@@ -134,7 +122,9 @@ impl<B: KvBackend> Session<B> {
             "clear" => return LineResult { clear: true, ..LineResult::done(Vec::new(), true) },
             other => {
                 return LineResult::done(
-                    vec![Chunk::Err(format!("sh: {other}: command not found (this terminal runs nats commands; type help)\n"))],
+                    vec![Chunk::Err(format!(
+                        "sh: {other}: command not found (this terminal runs nats commands; type help)\n"
+                    ))],
                     false,
                 )
             }
@@ -142,16 +132,10 @@ impl<B: KvBackend> Session<B> {
         match parse::parse(&words[1..]) {
             ParseOutcome::Command(p) => self.execute(p, line, None),
             ParseOutcome::Help(u) => LineResult::done(vec![Chunk::Out(u)], true),
-            ParseOutcome::UsageError { message, usage } => LineResult::done(
-                vec![
-                    Chunk::Err(format!("error: {message}\n\n")),
-                    Chunk::Out(usage),
-                ],
-                false,
-            ),
-            ParseOutcome::Error(e) => {
-                LineResult::done(vec![Chunk::Err(format!("nats: error: {e}\n"))], false)
+            ParseOutcome::UsageError { message, usage } => {
+                LineResult::done(vec![Chunk::Err(format!("error: {message}\n\n")), Chunk::Out(usage)], false)
             }
+            ParseOutcome::Error(e) => LineResult::done(vec![Chunk::Err(format!("nats: error: {e}\n"))], false),
         }
     }
 
@@ -159,28 +143,12 @@ impl<B: KvBackend> Session<B> {
         match exec::execute(&mut self.backend, &p, self.display, confirmed) {
             Outcome::Done { chunks, ok } => LineResult::done(chunks, ok),
             Outcome::Confirm { preface, prompt } => {
-                self.pending = Some(PendingConfirm {
-                    parsed: p,
-                    prompt: prompt.clone(),
-                });
-                let chunks = if preface.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Chunk::Out(preface)]
-                };
-                LineResult {
-                    chunks,
-                    ok: true,
-                    question: Some(prompt),
-                    clear: false,
-                }
+                self.pending = Some(PendingConfirm { parsed: p, prompt: prompt.clone() });
+                let chunks = if preface.is_empty() { Vec::new() } else { vec![Chunk::Out(preface)] };
+                LineResult { chunks, ok: true, question: Some(prompt), clear: false }
             }
             Outcome::Watching { id, bucket } => {
-                self.watches.push(ActiveWatch {
-                    id,
-                    bucket,
-                    line: line.to_string(),
-                });
+                self.watches.push(ActiveWatch { id, bucket, line: line.to_string() });
                 LineResult::done(Vec::new(), true)
             }
         }
@@ -201,9 +169,7 @@ impl<B: KvBackend> Session<B> {
     pub fn refuse_question(&mut self) -> LineResult {
         self.pending = None;
         LineResult::done(
-            vec![Chunk::Err(
-                "nats: error: cannot ask for confirmation without a terminal\n".into(),
-            )],
+            vec![Chunk::Err("nats: error: cannot ask for confirmation without a terminal\n".into())],
             false,
         )
     }
@@ -215,10 +181,9 @@ impl<B: KvBackend> Session<B> {
         for w in &self.watches {
             for ev in self.backend.poll_watch(w.id) {
                 match ev {
-                    WatchEvent::Entry(e) => chunks.push(Chunk::Out(render_watch_entry(
-                        &e,
-                        self.display.tz_offset_secs,
-                    ))),
+                    WatchEvent::Entry(e) => {
+                        chunks.push(Chunk::Out(render_watch_entry(&e, self.display.tz_offset_secs)))
+                    }
                     WatchEvent::InitialValuesDone => {}
                     WatchEvent::Closed => ended.push(w.id),
                 }

@@ -28,21 +28,10 @@ fn scripts(dir: &Path, out: &mut Vec<PathBuf>) {
 fn transcript(src: &str) -> String {
     let start = parse_rfc3339_utc("2026-01-01T00:00:00Z").expect("valid clock");
     let mut session = Session::new(Engine::new(start));
-    let report = run_script(
-        &mut session,
-        src,
-        ScriptOptions {
-            start,
-            assume_yes: false,
-        },
-    );
+    let report = run_script(&mut session, src, ScriptOptions { start, assume_yes: false });
     let mut t = report.transcript;
     for u in report.unexpected {
-        let what = if u.expected_failure {
-            "succeeded but was expected to fail"
-        } else {
-            "failed"
-        };
+        let what = if u.expected_failure { "succeeded but was expected to fail" } else { "failed" };
         t.push_str(&format!("#! line {} {what}: {}\n", u.line_no, u.line));
     }
     t
@@ -53,11 +42,7 @@ fn golden_transcripts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut files = Vec::new();
     scripts(&root, &mut files);
-    assert!(
-        files.len() >= 10,
-        "expected the golden scripts under {}",
-        root.display()
-    );
+    assert!(files.len() >= 10, "expected the golden scripts under {}", root.display());
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut failures = Vec::new();
     for f in &files {
@@ -84,15 +69,7 @@ fn golden_transcripts() {
                 want.lines().nth(first)
             ));
         }
-        assert!(
-            !got.contains("#! line"),
-            "{}: a command did not end as the script says:\n{got}",
-            f.display()
-        );
+        assert!(!got.contains("#! line"), "{}: a command did not end as the script says:\n{got}", f.display());
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n(run with UPDATE_EXPECT=1 to accept)",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{}\n(run with UPDATE_EXPECT=1 to accept)", failures.join("\n"));
 }

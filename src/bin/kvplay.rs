@@ -20,10 +20,7 @@ Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 ";
 
 fn wall_clock() -> Nanos {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as Nanos)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as Nanos).unwrap_or(0)
 }
 
 fn main() -> ExitCode {
@@ -74,24 +71,13 @@ fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
         }
     };
     let mut session = Session::new(Engine::new(start));
-    let report = run_script(
-        &mut session,
-        &src,
-        ScriptOptions {
-            start,
-            assume_yes: yes,
-        },
-    );
+    let report = run_script(&mut session, &src, ScriptOptions { start, assume_yes: yes });
     print!("{}", report.transcript);
     if report.unexpected.is_empty() {
         return ExitCode::SUCCESS;
     }
     for u in &report.unexpected {
-        let what = if u.expected_failure {
-            "succeeded but was expected to fail"
-        } else {
-            "failed"
-        };
+        let what = if u.expected_failure { "succeeded but was expected to fail" } else { "failed" };
         eprintln!("kvplay: {file}:{}: {what}: {}", u.line_no, u.line);
     }
     ExitCode::FAILURE

@@ -2,14 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::format::{
-    base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table,
-};
+use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table};
 use super::parse::{parse_cli_duration, Parsed};
 use crate::backend::KvBackend;
-use crate::engine::{
-    Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions,
-};
+use crate::engine::{Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions};
 
 /// One piece of terminal output: what the CLI writes to stdout, or to stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,24 +33,15 @@ pub struct Display {
 }
 
 fn fail(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Done {
-        chunks: vec![Chunk::Err(format!("nats: error: {e}\n"))],
-        ok: false,
-    }
+    Outcome::Done { chunks: vec![Chunk::Err(format!("nats: error: {e}\n"))], ok: false }
 }
 
 fn out(s: String) -> Outcome {
-    Outcome::Done {
-        chunks: vec![Chunk::Out(s)],
-        ok: true,
-    }
+    Outcome::Done { chunks: vec![Chunk::Out(s)], ok: true }
 }
 
 fn ok_empty() -> Outcome {
-    Outcome::Done {
-        chunks: Vec::new(),
-        ok: true,
-    }
+    Outcome::Done { chunks: Vec::new(), ok: true }
 }
 
 /// Parses a byte size as the CLI does ("1024", "1K", "10MB"); -1 for empty or negative.
@@ -66,25 +53,16 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
     if s.starts_with('-') {
         return Ok(-1);
     }
-    let max: i64 = if bits == 32 {
-        i32::MAX as i64
-    } else {
-        i64::MAX
-    };
+    let max: i64 = if bits == 32 { i32::MAX as i64 } else { i64::MAX };
     if s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<i64>().ok().filter(|n| *n <= max).ok_or_else(|| {
-            format!(
-                "bytes value out of allowed range: maximum value {}",
-                comma(max)
-            )
-        });
+        return s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| format!("bytes value out of allowed range: maximum value {}", comma(max)));
     }
     let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
-    let invalid = || {
-        format!(
-            "invalid bytes specification {s}: bytes must end in B, K, KB, M, MB, G, GB, T or TB"
-        )
-    };
+    let invalid = || format!("invalid bytes specification {s}: bytes must end in B, K, KB, M, MB, G, GB, T or TB");
     if digits == 0 {
         return Err(invalid());
     }
@@ -92,17 +70,9 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
         .parse::<i64>()
         .ok()
         .filter(|n| *n <= max)
-        .ok_or_else(|| {
-            format!(
-                "bytes value out of allowed range: maximum value {}",
-                comma(max)
-            )
-        })?;
+        .ok_or_else(|| format!("bytes value out of allowed range: maximum value {}", comma(max)))?;
     let suffix = &s[digits..];
-    if !suffix
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    if !suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return Err(invalid());
     }
     let shift = match suffix.to_ascii_uppercase().as_str() {
@@ -117,12 +87,7 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
 }
 
 /// Runs a command. `confirmed` carries the answer to a question the command asked before.
-pub fn execute<B: KvBackend>(
-    b: &mut B,
-    p: &Parsed,
-    display: Display,
-    confirmed: Option<bool>,
-) -> Outcome {
+pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
     let tz = display.tz_offset_secs;
     let arg = |n: &str| p.arg(n).unwrap_or("").to_string();
     let bucket = arg("bucket");
@@ -164,11 +129,7 @@ pub fn execute<B: KvBackend>(
                     let rev = p.arg("revision").unwrap_or("0");
                     match rev.parse::<u64>() {
                         Ok(rev) => b.update(&bucket, &key, value.as_bytes(), rev),
-                        Err(_) => {
-                            return fail(format!(
-                                "strconv.ParseUint: parsing {rev:?}: invalid syntax"
-                            ))
-                        }
+                        Err(_) => return fail(format!("strconv.ParseUint: parsing {rev:?}: invalid syntax")),
                     }
                 }
             };
@@ -182,11 +143,7 @@ pub fn execute<B: KvBackend>(
                 return fail(e);
             }
             let rev: u64 = p.flag("revision").and_then(|r| r.parse().ok()).unwrap_or(0);
-            let r = if rev > 0 {
-                b.get_revision(&bucket, &key, rev)
-            } else {
-                b.get(&bucket, &key)
-            };
+            let r = if rev > 0 { b.get_revision(&bucket, &key, rev) } else { b.get(&bucket, &key) };
             match r {
                 Ok(e) if p.bool("raw") => out(String::from_utf8_lossy(&e.value).into_owned()),
                 Ok(e) => out(render_get(&e, tz)),
@@ -298,10 +255,7 @@ pub fn execute<B: KvBackend>(
                 Err(e) => fail(e),
             }
         }
-        _ => fail(format!(
-            "{} is not available in the playground",
-            p.spec.full_name()
-        )),
+        _ => fail(format!("{} is not available in the playground", p.spec.full_name())),
     }
 }
 
@@ -327,10 +281,7 @@ fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String
         cfg.max_age = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
     }
     if set("marker-ttl") {
-        cfg.limit_marker_ttl = p
-            .flag("marker-ttl")
-            .and_then(parse_cli_duration)
-            .unwrap_or(0);
+        cfg.limit_marker_ttl = p.flag("marker-ttl").and_then(parse_cli_duration).unwrap_or(0);
     }
     if set("replicas") {
         cfg.replicas = p.flag("replicas").and_then(|r| r.parse().ok()).unwrap_or(1);
@@ -356,14 +307,7 @@ fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String
         }
         cfg.metadata = m;
     }
-    for unsupported in [
-        "tags",
-        "cluster",
-        "republish-source",
-        "republish-destination",
-        "mirror",
-        "source",
-    ] {
+    for unsupported in ["tags", "cluster", "republish-source", "republish-destination", "mirror", "source"] {
         if p.is_set(unsupported) {
             return Err(format!(
                 "--{unsupported} needs a cluster or other buckets to replicate from, which the embedded server does not emulate"
@@ -387,45 +331,19 @@ pub fn status_report(st: &Status, tz: i64) -> String {
     cols.row("Values Stored", comma(st.values as i64));
     cols.row("Compressed", c.compression);
     cols.row("Per-Key TTL Supported", st.limit_marker_ttl() > 0);
-    cols.row_if(
-        "Limit Marker TTL",
-        humanize_duration(st.limit_marker_ttl()),
-        st.limit_marker_ttl() > 0,
-    );
+    cols.row_if("Limit Marker TTL", humanize_duration(st.limit_marker_ttl()), st.limit_marker_ttl() > 0);
     cols.row("Backing Store Kind", "JetStream");
     cols.row_if("Description", &c.description, !c.description.is_empty());
     cols.row("Bucket Size", ibytes(st.bytes));
-    cols.row(
-        "Maximum Bucket Size",
-        if c.max_bytes == -1 {
-            "unlimited".into()
-        } else {
-            ibytes(c.max_bytes as u64)
-        },
-    );
+    cols.row("Maximum Bucket Size", if c.max_bytes == -1 { "unlimited".into() } else { ibytes(c.max_bytes as u64) });
     cols.row(
         "Maximum Value Size",
-        if c.max_msg_size == -1 {
-            "unlimited".into()
-        } else {
-            ibytes(c.max_msg_size as u64)
-        },
+        if c.max_msg_size == -1 { "unlimited".into() } else { ibytes(c.max_msg_size as u64) },
     );
-    cols.row(
-        "Maximum Age",
-        if c.max_age <= 0 {
-            "unlimited".into()
-        } else {
-            humanize_duration(c.max_age)
-        },
-    );
+    cols.row("Maximum Age", if c.max_age <= 0 { "unlimited".into() } else { humanize_duration(c.max_age) });
     cols.row("JetStream Stream", &c.name);
     cols.row("Storage", c.storage.label());
-    let meta: Vec<(&String, &String)> = c
-        .metadata
-        .iter()
-        .filter(|(k, _)| !k.starts_with("_nats."))
-        .collect();
+    let meta: Vec<(&String, &String)> = c.metadata.iter().filter(|(k, _)| !k.starts_with("_nats.")).collect();
     if !meta.is_empty() {
         cols.title("Metadata");
         for (k, v) in meta {
@@ -436,19 +354,10 @@ pub fn status_report(st: &Status, tz: i64) -> String {
 }
 
 fn render_get(e: &Entry, tz: i64) -> String {
-    let mut s = format!(
-        "{} > {} revision: {} created @ {}\n\n",
-        e.bucket,
-        e.key,
-        e.revision,
-        timestamp(e.created, tz)
-    );
+    let mut s = format!("{} > {} revision: {} created @ {}\n\n", e.bucket, e.key, e.revision, timestamp(e.created, tz));
     let pv = base64_if_not_printable(&e.value);
     if pv.len() > 120 {
-        s.push_str(&format!(
-            "Showing first 120 bytes of {}, use --raw for full data\n\n",
-            comma(pv.len() as i64)
-        ));
+        s.push_str(&format!("Showing first 120 bytes of {}, use --raw for full data\n\n", comma(pv.len() as i64)));
         s.push_str(&pv[..120]);
         s.push('\n');
     } else {
@@ -469,10 +378,8 @@ fn short_value(v: &[u8]) -> String {
 }
 
 fn history_table(bucket: &str, key: &str, h: &[Entry], tz: i64) -> String {
-    let mut t = Table::new(
-        format!("History for {bucket} > {key}"),
-        &["Key", "Revision", "Op", "Created", "Length", "Value"],
-    );
+    let mut t =
+        Table::new(format!("History for {bucket} > {key}"), &["Key", "Revision", "Op", "Created", "Length", "Value"]);
     for e in h {
         t.row(vec![
             Cell::Text(e.key.clone()),
@@ -486,14 +393,7 @@ fn history_table(bucket: &str, key: &str, h: &[Entry], tz: i64) -> String {
     t.render()
 }
 
-fn revert<B: KvBackend>(
-    b: &mut B,
-    p: &Parsed,
-    bucket: &str,
-    key: &str,
-    tz: i64,
-    confirmed: Option<bool>,
-) -> Outcome {
+fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64, confirmed: Option<bool>) -> Outcome {
     if let Err(e) = b.status(bucket) {
         return fail(e);
     }
@@ -514,11 +414,7 @@ fn revert<B: KvBackend>(
         match confirmed {
             None => {
                 return confirm(
-                    format!(
-                        "Revision: {}\n\n{}\n\n",
-                        target.revision,
-                        short_value(&target.value)
-                    ),
+                    format!("Revision: {}\n\n{}\n\n", target.revision, short_value(&target.value)),
                     format!("Really revert to revision {rev}"),
                 )
             }
@@ -541,11 +437,7 @@ fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz
     if let Err(e) = b.status(bucket) {
         return fail(format!("unable to load bucket: {e}"));
     }
-    let filters: Vec<String> = if filter.is_empty() {
-        Vec::new()
-    } else {
-        vec![filter.to_string()]
-    };
+    let filters: Vec<String> = if filter.is_empty() { Vec::new() } else { vec![filter.to_string()] };
     let keys = match b.keys(bucket, &filters) {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -565,11 +457,7 @@ fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz
     for k in &keys {
         let e = match b.get(bucket, k) {
             Ok(e) => e,
-            Err(e) => {
-                return fail(format!(
-                    "unable to display key info: unable to fetch key {k}: {e}"
-                ))
-            }
+            Err(e) => return fail(format!("unable to display key info: unable to fetch key {k}: {e}")),
         };
         let mut row = vec![
             Cell::Text(e.key.clone()),
@@ -599,22 +487,9 @@ fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
     let mut statuses: Vec<Status> = names.iter().filter_map(|n| b.status(n).ok()).collect();
     statuses.sort_by_key(|s| s.bytes);
     let now = b.now();
-    let mut t = Table::new(
-        "Key-Value Buckets",
-        &[
-            "Bucket",
-            "Description",
-            "Created",
-            "Size",
-            "Values",
-            "Last Update",
-        ],
-    );
+    let mut t = Table::new("Key-Value Buckets", &["Bucket", "Description", "Created", "Size", "Values", "Last Update"]);
     for s in statuses {
-        let since = s
-            .last_update
-            .map(|t| now.saturating_sub(t))
-            .unwrap_or(i64::MAX);
+        let since = s.last_update.map(|t| now.saturating_sub(t)).unwrap_or(i64::MAX);
         t.row(vec![
             Cell::Text(s.bucket.clone()),
             Cell::Text(s.config.description.clone()),
@@ -643,11 +518,7 @@ fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
     cols.row("Connected Address", &c.address);
     cols.row("Connected Server ID", &c.server_id);
     cols.row("Connected Server Version", &c.server_version);
-    cols.row_if(
-        "Connected Server Name",
-        &c.server_name,
-        c.server_name != c.server_id,
-    );
+    cols.row_if("Connected Server Name", &c.server_name, c.server_name != c.server_id);
     cols.row("TLS Connection", "no");
     match b.account_info() {
         Ok(info) => {
@@ -670,10 +541,7 @@ fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
             cols.row("Memory Per Stream", "Unlimited");
             cols.row("Storage", format!("{} of Unlimited ", ibytes(info.storage)));
             cols.row("Storage Per Stream", "Unlimited");
-            cols.row(
-                "Streams",
-                format!("{} of Unlimited", comma(info.streams as i64)),
-            );
+            cols.row("Streams", format!("{} of Unlimited", comma(info.streams as i64)));
             cols.row("Consumers", "Unlimited");
             cols.indent(0);
         }
@@ -696,13 +564,7 @@ pub fn render_watch_entry(e: &Entry, tz: i64) -> String {
             e.key,
             String::from_utf8_lossy(&e.value)
         ),
-        _ => format!(
-            "[{}] {} {} > {}\n",
-            timestamp(e.created, tz),
-            e.operation.cli_name(),
-            e.bucket,
-            e.key
-        ),
+        _ => format!("[{}] {} {} > {}\n", timestamp(e.created, tz), e.operation.cli_name(), e.bucket, e.key),
     }
 }
 
@@ -723,9 +585,7 @@ mod tests {
         assert_eq!(parse_bytes("1K", 32), Ok(1024));
         assert_eq!(parse_bytes("2MB", 64), Ok(2 << 20));
         assert_eq!(parse_bytes("1kib", 64), Ok(1024));
-        assert!(parse_bytes("ten", 32)
-            .unwrap_err()
-            .starts_with("invalid bytes specification ten"));
+        assert!(parse_bytes("ten", 32).unwrap_err().starts_with("invalid bytes specification ten"));
         assert!(parse_bytes("10XB", 32).is_err());
     }
 }

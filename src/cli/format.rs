@@ -56,14 +56,7 @@ pub fn humanize_duration(d: Nanos) -> String {
     let tdays = thrs / 24;
     let tyrs = tdays / 365;
     if tyrs > 0 {
-        return format!(
-            "{}y{}d{}h{}m{}s",
-            tyrs,
-            tdays % 365,
-            thrs % 24,
-            tmins % 60,
-            tsecs % 60
-        );
+        return format!("{}y{}d{}h{}m{}s", tyrs, tdays % 365, thrs % 24, tmins % 60, tsecs % 60);
     }
     if tdays > 0 {
         return format!("{}d{}h{}m{}s", tdays, thrs % 24, tmins % 60, tsecs % 60);
@@ -80,10 +73,7 @@ pub fn humanize_duration(d: Nanos) -> String {
 /// Formats a timestamp as the CLI does ("2006-01-02 15:04:05"), in the zone `offset_secs` east of UTC.
 pub fn timestamp(t: Nanos, offset_secs: i64) -> String {
     let c = civil(t, offset_secs);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// Printable ASCII stays as it is; anything else is shown base64-encoded, as the CLI's `Base64IfNotPrintable`.
@@ -99,11 +89,7 @@ pub fn base64(v: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(v.len().div_ceil(3) * 4);
     for chunk in v.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -132,14 +118,10 @@ enum ColRow {
 
 impl Columns {
     pub fn new(heading: impl Into<String>) -> Columns {
-        Columns {
-            heading: heading.into(),
-            rows: Vec::new(),
-        }
+        Columns { heading: heading.into(), rows: Vec::new() }
     }
     pub fn row(&mut self, label: &str, value: impl ToString) {
-        self.rows
-            .push(ColRow::Row(label.to_string(), value.to_string()));
+        self.rows.push(ColRow::Row(label.to_string(), value.to_string()));
     }
     pub fn row_if(&mut self, label: &str, value: impl ToString, cond: bool) {
         if cond {
@@ -186,8 +168,7 @@ impl Columns {
                 ColRow::Title(t) => {
                     let after_line_nonempty = matches!(prev, Prev::Line { empty: false });
                     let blank_before =
-                        (i != 0 && prev != Prev::Title && !matches!(prev, Prev::Line { .. }))
-                            || after_line_nonempty;
+                        (i != 0 && prev != Prev::Title && !matches!(prev, Prev::Line { .. })) || after_line_nonempty;
                     if blank_before {
                         out.push('\n');
                     }
@@ -217,9 +198,7 @@ impl Columns {
                     } else {
                         out.push_str(&format!("{indent} {l}\n"));
                     }
-                    prev = Prev::Line {
-                        empty: l.is_empty(),
-                    };
+                    prev = Prev::Line { empty: l.is_empty() };
                 }
             }
         }
@@ -243,11 +222,7 @@ pub struct Table {
 
 impl Table {
     pub fn new(title: impl Into<String>, headers: &[&str]) -> Table {
-        Table {
-            title: title.into(),
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
+        Table { title: title.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
     }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
@@ -256,13 +231,8 @@ impl Table {
 
     pub fn render(&self) -> String {
         let n = self.headers.len();
-        let numeric: Vec<bool> = (0..n)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .all(|r| matches!(r.get(c), Some(Cell::Number(_))))
-            })
-            .collect();
+        let numeric: Vec<bool> =
+            (0..n).map(|c| self.rows.iter().all(|r| matches!(r.get(c), Some(Cell::Number(_))))).collect();
         let text = |c: &Cell| match c {
             Cell::Text(s) | Cell::Number(s) => s.replace('\t', "    "),
         };
@@ -301,12 +271,7 @@ impl Table {
             for part in hard_wrap(&self.title, text_len) {
                 let pad = text_len - width(&part);
                 let left = pad - pad / 2;
-                out.push(format!(
-                    "│ {}{}{} │",
-                    " ".repeat(left),
-                    part,
-                    " ".repeat(pad / 2)
-                ));
+                out.push(format!("│ {}{}{} │", " ".repeat(left), part, " ".repeat(pad / 2)));
             }
             out.push(sep("├", "┬", "┤"));
         } else {
@@ -335,10 +300,7 @@ fn hard_wrap(s: &str, w: usize) -> Vec<String> {
         return vec![s.to_string()];
     }
     let chars: Vec<char> = s.chars().collect();
-    chars
-        .chunks(w)
-        .map(|c| c.iter().collect::<String>().trim().to_string())
-        .collect()
+    chars.chunks(w).map(|c| c.iter().collect::<String>().trim().to_string()).collect()
 }
 
 #[cfg(test)]
@@ -384,7 +346,10 @@ mod tests {
         assert_eq!(t.render(), want);
         let mut t = Table::new("T", &["A", "Bee"]);
         t.row(vec![Cell::Text("x".into()), Cell::Number("10".into())]);
-        assert_eq!(t.render(), "╭─────────╮\n│    T    │\n├───┬─────┤\n│ A │ Bee │\n├───┼─────┤\n│ x │  10 │\n╰───┴─────╯\n\n");
+        assert_eq!(
+            t.render(),
+            "╭─────────╮\n│    T    │\n├───┬─────┤\n│ A │ Bee │\n├───┼─────┤\n│ x │  10 │\n╰───┴─────╯\n\n"
+        );
     }
 
     #[test]
@@ -393,9 +358,6 @@ mod tests {
         c.title("Configuration");
         c.row("Bucket Name", "b");
         c.row("History Kept", 1);
-        assert_eq!(
-            c.render(),
-            "Heading\n\nConfiguration:\n\n   Bucket Name: b\n  History Kept: 1\n"
-        );
+        assert_eq!(c.render(), "Heading\n\nConfiguration:\n\n   Bucket Name: b\n  History Kept: 1\n");
     }
 }

@@ -26,9 +26,7 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(ch) => cur.push(ch),
-                        None => {
-                            return Err("unexpected EOF while looking for matching `''".to_string())
-                        }
+                        None => return Err("unexpected EOF while looking for matching `''".to_string()),
                     }
                 }
             }
@@ -44,16 +42,10 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
                                 cur.push('\\');
                                 cur.push(o);
                             }
-                            None => {
-                                return Err(
-                                    "unexpected EOF while looking for matching `\"'".to_string()
-                                )
-                            }
+                            None => return Err("unexpected EOF while looking for matching `\"'".to_string()),
                         },
                         Some(ch) => cur.push(ch),
-                        None => {
-                            return Err("unexpected EOF while looking for matching `\"'".to_string())
-                        }
+                        None => return Err("unexpected EOF while looking for matching `\"'".to_string()),
                     }
                 }
             }
@@ -93,10 +85,7 @@ impl Parsed {
         self.flags.contains_key(name)
     }
     pub fn flag(&self, name: &str) -> Option<&str> {
-        self.flags
-            .get(name)
-            .and_then(|v| v.last())
-            .map(String::as_str)
+        self.flags.get(name).and_then(|v| v.last()).map(String::as_str)
     }
     pub fn flag_all(&self, name: &str) -> &[String] {
         self.flags.get(name).map(Vec::as_slice).unwrap_or(&[])
@@ -135,8 +124,7 @@ pub fn parse(words: &[String]) -> ParseOutcome {
     let mut help = false;
     let mut only_args = false;
     let mut i = 0;
-    let usage =
-        |g: Option<&'static spec::GroupSpec>, c: Option<&'static CommandSpec>| usage_text(g, c);
+    let usage = |g: Option<&'static spec::GroupSpec>, c: Option<&'static CommandSpec>| usage_text(g, c);
     while i < words.len() {
         let w = &words[i];
         i += 1;
@@ -193,10 +181,7 @@ pub fn parse(words: &[String]) -> ParseOutcome {
                 }
             };
             if let Err(e) = add_flag(&mut flags, f, value) {
-                return ParseOutcome::UsageError {
-                    message: e,
-                    usage: usage(group, cmd),
-                };
+                return ParseOutcome::UsageError { message: e, usage: usage(group, cmd) };
             }
             continue;
         }
@@ -211,10 +196,7 @@ pub fn parse(words: &[String]) -> ParseOutcome {
                 match found {
                     Some(f) if matches!(f.kind, FlagKind::Bool { .. }) => {
                         if let Err(e) = add_flag(&mut flags, f, "true".into()) {
-                            return ParseOutcome::UsageError {
-                                message: e,
-                                usage: usage(group, cmd),
-                            };
+                            return ParseOutcome::UsageError { message: e, usage: usage(group, cmd) };
                         }
                     }
                     _ => {
@@ -229,27 +211,34 @@ pub fn parse(words: &[String]) -> ParseOutcome {
         }
         // A positional word: a group, a command, or an argument.
         match (group, cmd) {
-            (None, _) => match spec::group(w) {
-                Some(g) => group = Some(g),
-                None => {
-                    return ParseOutcome::UsageError {
-                        message: format!("expected command but got {w:?}, use --help for full help including flags and arguments"),
+            (None, _) => {
+                match spec::group(w) {
+                    Some(g) => group = Some(g),
+                    None => return ParseOutcome::UsageError {
+                        message: format!(
+                            "expected command but got {w:?}, use --help for full help including flags and arguments"
+                        ),
                         usage: usage(None, None),
-                    }
+                    },
                 }
-            },
-            (Some(g), None) => match spec::command(g.name, w) {
-                Some(c) => cmd = Some(c),
-                None => {
-                    return ParseOutcome::UsageError {
-                        message: format!("expected command but got {w:?}, use --help for full help including flags and arguments"),
+            }
+            (Some(g), None) => {
+                match spec::command(g.name, w) {
+                    Some(c) => cmd = Some(c),
+                    None => return ParseOutcome::UsageError {
+                        message: format!(
+                            "expected command but got {w:?}, use --help for full help including flags and arguments"
+                        ),
                         usage: usage(group, None),
-                    }
+                    },
                 }
-            },
+            }
             (Some(_), Some(c)) => {
                 let Some(a) = c.args.get(next_arg) else {
-                    return ParseOutcome::UsageError { message: format!("unexpected argument {w}"), usage: usage(group, cmd) };
+                    return ParseOutcome::UsageError {
+                        message: format!("unexpected argument {w}"),
+                        usage: usage(group, cmd),
+                    };
                 };
                 args.insert(a.name, w.clone());
                 next_arg += 1;
@@ -260,11 +249,9 @@ pub fn parse(words: &[String]) -> ParseOutcome {
         return ParseOutcome::Help(usage(group, cmd));
     }
     let Some(c) = cmd else {
-        let msg = "a subcommand from the list below is required, use --help for full help including flags and arguments";
-        return ParseOutcome::UsageError {
-            message: msg.to_string(),
-            usage: usage(group, None),
-        };
+        let msg =
+            "a subcommand from the list below is required, use --help for full help including flags and arguments";
+        return ParseOutcome::UsageError { message: msg.to_string(), usage: usage(group, None) };
     };
     for a in c.args {
         if !args.contains_key(a.name) {
@@ -288,18 +275,10 @@ pub fn parse(words: &[String]) -> ParseOutcome {
             }
         }
     }
-    ParseOutcome::Command(Parsed {
-        spec: c,
-        args,
-        flags,
-    })
+    ParseOutcome::Command(Parsed { spec: c, args, flags })
 }
 
-fn add_flag(
-    flags: &mut BTreeMap<&'static str, Vec<String>>,
-    f: &FlagSpec,
-    value: String,
-) -> Result<(), String> {
+fn add_flag(flags: &mut BTreeMap<&'static str, Vec<String>>, f: &FlagSpec, value: String) -> Result<(), String> {
     let repeatable = matches!(f.kind, FlagKind::Strings | FlagKind::Map);
     let entry = flags.entry(f.name).or_default();
     if !entry.is_empty() && !repeatable {
@@ -312,21 +291,15 @@ fn add_flag(
 fn check_value(f: &FlagSpec, v: &str) -> Result<(), String> {
     match f.kind {
         FlagKind::Bool { .. } => match v {
-            "true" | "false" | "1" | "0" | "t" | "f" | "T" | "F" | "TRUE" | "FALSE" | "True"
-            | "False" => Ok(()),
+            "true" | "false" | "1" | "0" | "t" | "f" | "T" | "F" | "TRUE" | "FALSE" | "True" | "False" => Ok(()),
             _ => Err(format!("strconv.ParseBool: parsing {v:?}: invalid syntax")),
         },
-        FlagKind::Uint => v
-            .parse::<u64>()
-            .map(|_| ())
-            .map_err(|_| format!("strconv.ParseUint: parsing {v:?}: invalid syntax")),
+        FlagKind::Uint => {
+            v.parse::<u64>().map(|_| ()).map_err(|_| format!("strconv.ParseUint: parsing {v:?}: invalid syntax"))
+        }
         FlagKind::IntRange(lo, hi) => {
-            let n: i64 = v.parse().map_err(|_| {
-                format!(
-                    "{}: strconv.ParseInt: parsing {v:?}: invalid syntax",
-                    f.name
-                )
-            })?;
+            let n: i64 =
+                v.parse().map_err(|_| format!("{}: strconv.ParseInt: parsing {v:?}: invalid syntax", f.name))?;
             if n < lo {
                 return Err(format!("{}: must be greater than or equal to {lo}", f.name));
             }
@@ -335,17 +308,12 @@ fn check_value(f: &FlagSpec, v: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        FlagKind::Duration => parse_cli_duration(v)
-            .map(|_| ())
-            .ok_or_else(|| "invalid duration".to_string()),
+        FlagKind::Duration => parse_cli_duration(v).map(|_| ()).ok_or_else(|| "invalid duration".to_string()),
         FlagKind::Enum(opts) => {
             if opts.contains(&v) {
                 Ok(())
             } else {
-                Err(format!(
-                    "enum value must be one of {}, got '{v}'",
-                    opts.join(",")
-                ))
+                Err(format!("enum value must be one of {}, got '{v}'", opts.join(",")))
             }
         }
         FlagKind::Map => {
@@ -375,17 +343,13 @@ pub fn parse_cli_duration(s: &str) -> Option<i64> {
     let mut total: f64 = 0.0;
     let mut rest = body;
     while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if n == 0 {
             return None;
         }
         let num: f64 = rest[..n].parse().ok()?;
         rest = &rest[n..];
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let day = 86_400e9;
         let unit = match &rest[..u] {
             "w" | "W" => 7.0 * day,
@@ -445,12 +409,7 @@ fn flag_usage(f: &FlagSpec, have_short: bool) -> String {
 }
 
 fn two_columns(rows: &[(String, String)]) -> String {
-    let w = rows
-        .iter()
-        .map(|(a, _)| a.chars().count())
-        .filter(|n| *n < 30)
-        .max()
-        .unwrap_or(0);
+    let w = rows.iter().map(|(a, _)| a.chars().count()).filter(|n| *n < 30).max().unwrap_or(0);
     let mut out = String::new();
     for (a, b) in rows {
         if a.chars().count() >= 30 {
@@ -463,10 +422,7 @@ fn two_columns(rows: &[(String, String)]) -> String {
 }
 
 /// The usage text `--help` prints for the app, a group or a command.
-pub fn usage_text(
-    group: Option<&'static spec::GroupSpec>,
-    cmd: Option<&'static CommandSpec>,
-) -> String {
+pub fn usage_text(group: Option<&'static spec::GroupSpec>, cmd: Option<&'static CommandSpec>) -> String {
     match (group, cmd) {
         (_, Some(c)) => {
             let mut head = format!("usage: nats {}", c.full_name());
@@ -480,27 +436,15 @@ pub fn usage_text(
             let mut out = format!("{head}\n\n{}\n\n", c.help);
             let have_short = c.flags.iter().any(|f| f.short.is_some());
             let mut rows = vec![(
-                if have_short {
-                    "-h, --help".to_string()
-                } else {
-                    "-h, --help".to_string()
-                },
+                if have_short { "-h, --help".to_string() } else { "-h, --help".to_string() },
                 "Show context-sensitive help".to_string(),
             )];
-            rows.extend(
-                c.flags
-                    .iter()
-                    .map(|f| (flag_usage(f, true), f.help.to_string())),
-            );
+            rows.extend(c.flags.iter().map(|f| (flag_usage(f, true), f.help.to_string())));
             out.push_str("Flags:\n");
             out.push_str(&two_columns(&rows));
             if !c.args.is_empty() {
                 out.push_str("\nArgs:\n");
-                let rows: Vec<(String, String)> = c
-                    .args
-                    .iter()
-                    .map(|a| (arg_usage(a), a.help.to_string()))
-                    .collect();
+                let rows: Vec<(String, String)> = c.args.iter().map(|a| (arg_usage(a), a.help.to_string())).collect();
                 out.push_str(&two_columns(&rows));
             }
             if !c.aliases.is_empty() {
@@ -509,10 +453,7 @@ pub fn usage_text(
             out
         }
         (Some(g), None) => {
-            let mut out = format!(
-                "usage: nats {} <command> [<args> ...]\n\n{}\n\nSubcommands:\n",
-                g.name, g.help
-            );
+            let mut out = format!("usage: nats {} <command> [<args> ...]\n\n{}\n\nSubcommands:\n", g.name, g.help);
             for c in spec::commands_of(g.name) {
                 let mut line = format!("  {}", c.full_name());
                 if !c.flags.is_empty() {
@@ -531,11 +472,7 @@ pub fn usage_text(
                 "usage: nats <command> [<args> ...]\n\nNATS Utility\n\nThis playground speaks the Key-Value part of the nats command.\n\nCommands:\n",
             );
             for g in spec::GROUPS {
-                out.push_str(&format!(
-                    "  {}\n    {}\n\n",
-                    g.name,
-                    g.help.lines().next().unwrap_or("")
-                ));
+                out.push_str(&format!("  {}\n    {}\n\n", g.name, g.help.lines().next().unwrap_or("")));
             }
             out
         }
@@ -557,10 +494,7 @@ mod tests {
             split_words(r#"nats kv put b k "hello world""#).unwrap(),
             vec!["nats", "kv", "put", "b", "k", "hello world"]
         );
-        assert_eq!(
-            split_words(r#"a 'it''s' b\ c "q\"x" # comment"#).unwrap(),
-            vec!["a", "its", "b c", "q\"x"]
-        );
+        assert_eq!(split_words(r#"a 'it''s' b\ c "q\"x" # comment"#).unwrap(), vec!["a", "its", "b c", "q\"x"]);
         assert_eq!(split_words(r#"a "" ''"#).unwrap(), vec!["a", "", ""]);
         assert!(split_words("a 'open").is_err());
         assert!(split_words("a \"open").is_err());
@@ -568,11 +502,7 @@ mod tests {
 
     #[test]
     fn flags_go_before_or_after_positionals() {
-        for line in [
-            "nats kv add --history 5 b",
-            "nats kv add b --history=5",
-            "nats kv add b --history 5",
-        ] {
+        for line in ["nats kv add --history 5 b", "nats kv add b --history=5", "nats kv add b --history 5"] {
             match p(line) {
                 ParseOutcome::Command(c) => {
                     assert_eq!(c.arg("bucket"), Some("b"));
@@ -604,32 +534,14 @@ mod tests {
             ParseOutcome::UsageError { message, .. } | ParseOutcome::Error(message) => message,
             other => panic!("{other:?}"),
         };
-        assert_eq!(
-            msg(p("nats kv put")),
-            "required argument 'bucket' not provided"
-        );
-        assert_eq!(
-            msg(p("nats kv put b")),
-            "required argument 'key' not provided"
-        );
+        assert_eq!(msg(p("nats kv put")), "required argument 'bucket' not provided");
+        assert_eq!(msg(p("nats kv put b")), "required argument 'key' not provided");
         assert_eq!(msg(p("nats kv get b k extra")), "unexpected argument extra");
-        assert_eq!(
-            msg(p("nats kv get b k --bogus")),
-            "unknown long flag '--bogus'"
-        );
-        assert_eq!(
-            msg(p("nats kv add b --history 65")),
-            "history: must be less than or equal to 64"
-        );
-        assert_eq!(
-            msg(p("nats kv add b --history 0")),
-            "history: must be greater than or equal to 1"
-        );
+        assert_eq!(msg(p("nats kv get b k --bogus")), "unknown long flag '--bogus'");
+        assert_eq!(msg(p("nats kv add b --history 65")), "history: must be less than or equal to 64");
+        assert_eq!(msg(p("nats kv add b --history 0")), "history: must be greater than or equal to 1");
         assert_eq!(msg(p("nats kv add b --ttl 10")), "invalid duration");
-        assert_eq!(
-            msg(p("nats kv add b --storage disk")),
-            "enum value must be one of file,f,memory,m, got 'disk'"
-        );
+        assert_eq!(msg(p("nats kv add b --storage disk")), "enum value must be one of file,f,memory,m, got 'disk'");
         assert!(msg(p("nats kv frob")).starts_with("expected command but got \"frob\""));
         assert!(msg(p("nats kv")).starts_with("a subcommand from the list below is required"));
         assert!(matches!(p("nats kv put --help"), ParseOutcome::Help(_)));
@@ -639,10 +551,7 @@ mod tests {
     fn cli_durations_include_days_and_weeks() {
         assert_eq!(parse_cli_duration("10s"), Some(10_000_000_000));
         assert_eq!(parse_cli_duration("1d"), Some(86_400_000_000_000));
-        assert_eq!(
-            parse_cli_duration("1w1h"),
-            Some((7 * 86_400 + 3600) * 1_000_000_000)
-        );
+        assert_eq!(parse_cli_duration("1w1h"), Some((7 * 86_400 + 3600) * 1_000_000_000));
         assert_eq!(parse_cli_duration("10"), None);
         assert_eq!(parse_cli_duration(""), None);
     }

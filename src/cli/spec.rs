@@ -76,23 +76,11 @@ pub const GROUPS: &[GroupSpec] = &[
 ];
 
 const fn arg(name: &'static str, help: &'static str, required: bool) -> ArgSpec {
-    ArgSpec {
-        name,
-        help,
-        required,
-        default: None,
-    }
+    ArgSpec { name, help, required, default: None }
 }
 
 const fn flag(name: &'static str, help: &'static str, kind: FlagKind) -> FlagSpec {
-    FlagSpec {
-        name,
-        short: None,
-        help,
-        kind,
-        placeholder: None,
-        default: None,
-    }
+    FlagSpec { name, short: None, help, kind, placeholder: None, default: None }
 }
 
 const fn ph(mut f: FlagSpec, p: &'static str) -> FlagSpec {
@@ -112,233 +100,52 @@ const fn dflt(mut f: FlagSpec, d: &'static str) -> FlagSpec {
 
 const BUCKET: ArgSpec = arg("bucket", "The bucket to act on", true);
 const KEY: ArgSpec = arg("key", "The key to act on", true);
-const FORCE: FlagSpec = short(
-    flag(
-        "force",
-        "Act without confirmation",
-        FlagKind::Bool { negatable: false },
-    ),
-    'f',
-);
+const FORCE: FlagSpec = short(flag("force", "Act without confirmation", FlagKind::Bool { negatable: false }), 'f');
 
 const ADD_FLAGS: &[FlagSpec] = &[
-    flag(
-        "description",
-        "A description for the bucket",
-        FlagKind::String,
-    ),
-    dflt(
-        flag(
-            "history",
-            "How many historic values to keep per key",
-            FlagKind::IntRange(1, 64),
-        ),
-        "1",
-    ),
-    flag(
-        "storage",
-        "Storage backend to use (file, memory)",
-        FlagKind::Enum(&["file", "f", "memory", "m"]),
-    ),
+    flag("description", "A description for the bucket", FlagKind::String),
+    dflt(flag("history", "How many historic values to keep per key", FlagKind::IntRange(1, 64)), "1"),
+    flag("storage", "Storage backend to use (file, memory)", FlagKind::Enum(&["file", "f", "memory", "m"])),
+    ph(flag("ttl", "How long to keep values for", FlagKind::Duration), "DURATION"),
+    ph(flag("marker-ttl", "Enables Per-Key TTLs and Limit Markers", FlagKind::Duration), "DURATION"),
+    dflt(flag("replicas", "How many replicas of the data to store", FlagKind::Uint), "1"),
+    ph(flag("max-value-size", "Maximum size for any single value", FlagKind::String), "BYTES"),
+    ph(flag("max-bucket-size", "Maximum size for the bucket", FlagKind::String), "BYTES"),
+    flag("tags", "Place the bucket on servers that has specific tags", FlagKind::Strings),
+    flag("cluster", "Place the bucket on a specific cluster", FlagKind::String),
+    flag("compress", "Compress the bucket data", FlagKind::Bool { negatable: true }),
+    ph(flag("metadata", "Adds metadata to the stream", FlagKind::Map), "META"),
+    ph(flag("republish-source", "Republish messages to --republish-destination", FlagKind::String), "SRC"),
     ph(
-        flag("ttl", "How long to keep values for", FlagKind::Duration),
-        "DURATION",
-    ),
-    ph(
-        flag(
-            "marker-ttl",
-            "Enables Per-Key TTLs and Limit Markers",
-            FlagKind::Duration,
-        ),
-        "DURATION",
-    ),
-    dflt(
-        flag(
-            "replicas",
-            "How many replicas of the data to store",
-            FlagKind::Uint,
-        ),
-        "1",
-    ),
-    ph(
-        flag(
-            "max-value-size",
-            "Maximum size for any single value",
-            FlagKind::String,
-        ),
-        "BYTES",
-    ),
-    ph(
-        flag(
-            "max-bucket-size",
-            "Maximum size for the bucket",
-            FlagKind::String,
-        ),
-        "BYTES",
-    ),
-    flag(
-        "tags",
-        "Place the bucket on servers that has specific tags",
-        FlagKind::Strings,
-    ),
-    flag(
-        "cluster",
-        "Place the bucket on a specific cluster",
-        FlagKind::String,
-    ),
-    flag(
-        "compress",
-        "Compress the bucket data",
-        FlagKind::Bool { negatable: true },
-    ),
-    ph(
-        flag("metadata", "Adds metadata to the stream", FlagKind::Map),
-        "META",
-    ),
-    ph(
-        flag(
-            "republish-source",
-            "Republish messages to --republish-destination",
-            FlagKind::String,
-        ),
-        "SRC",
-    ),
-    ph(
-        flag(
-            "republish-destination",
-            "Republish destination for messages in --republish-source",
-            FlagKind::String,
-        ),
+        flag("republish-destination", "Republish destination for messages in --republish-source", FlagKind::String),
         "DEST",
     ),
-    flag(
-        "republish-headers",
-        "Republish only message headers, no bodies",
-        FlagKind::Bool { negatable: false },
-    ),
-    flag(
-        "mirror",
-        "Creates a mirror of a different bucket",
-        FlagKind::String,
-    ),
-    flag(
-        "mirror-domain",
-        "When mirroring find the bucket in a different domain",
-        FlagKind::String,
-    ),
-    ph(
-        flag(
-            "source",
-            "Source from a different bucket",
-            FlagKind::Strings,
-        ),
-        "BUCKET",
-    ),
+    flag("republish-headers", "Republish only message headers, no bodies", FlagKind::Bool { negatable: false }),
+    flag("mirror", "Creates a mirror of a different bucket", FlagKind::String),
+    flag("mirror-domain", "When mirroring find the bucket in a different domain", FlagKind::String),
+    ph(flag("source", "Source from a different bucket", FlagKind::Strings), "BUCKET"),
 ];
 
 const EDIT_FLAGS: &[FlagSpec] = &[
-    flag(
-        "description",
-        "A description for the bucket",
-        FlagKind::String,
-    ),
-    dflt(
-        flag(
-            "history",
-            "How many historic values to keep per key",
-            FlagKind::IntRange(1, 64),
-        ),
-        "1",
-    ),
+    flag("description", "A description for the bucket", FlagKind::String),
+    dflt(flag("history", "How many historic values to keep per key", FlagKind::IntRange(1, 64)), "1"),
+    ph(flag("ttl", "How long to keep values for", FlagKind::Duration), "DURATION"),
+    ph(flag("marker-ttl", "Enables Per-Key TTLs and Limit Markers", FlagKind::Duration), "DURATION"),
+    dflt(flag("replicas", "How many replicas of the data to store", FlagKind::Uint), "1"),
+    ph(flag("max-value-size", "Maximum size for any single value", FlagKind::String), "BYTES"),
+    ph(flag("max-bucket-size", "Maximum size for the bucket", FlagKind::String), "BYTES"),
+    flag("tags", "Place the bucket on servers that has specific tags", FlagKind::Strings),
+    flag("cluster", "Place the bucket on a specific cluster", FlagKind::String),
+    flag("compress", "Compress the bucket data", FlagKind::Bool { negatable: true }),
+    ph(flag("metadata", "Adds metadata to the stream", FlagKind::Map), "META"),
+    ph(flag("republish-source", "Republish messages to --republish-destination", FlagKind::String), "SRC"),
     ph(
-        flag("ttl", "How long to keep values for", FlagKind::Duration),
-        "DURATION",
-    ),
-    ph(
-        flag(
-            "marker-ttl",
-            "Enables Per-Key TTLs and Limit Markers",
-            FlagKind::Duration,
-        ),
-        "DURATION",
-    ),
-    dflt(
-        flag(
-            "replicas",
-            "How many replicas of the data to store",
-            FlagKind::Uint,
-        ),
-        "1",
-    ),
-    ph(
-        flag(
-            "max-value-size",
-            "Maximum size for any single value",
-            FlagKind::String,
-        ),
-        "BYTES",
-    ),
-    ph(
-        flag(
-            "max-bucket-size",
-            "Maximum size for the bucket",
-            FlagKind::String,
-        ),
-        "BYTES",
-    ),
-    flag(
-        "tags",
-        "Place the bucket on servers that has specific tags",
-        FlagKind::Strings,
-    ),
-    flag(
-        "cluster",
-        "Place the bucket on a specific cluster",
-        FlagKind::String,
-    ),
-    flag(
-        "compress",
-        "Compress the bucket data",
-        FlagKind::Bool { negatable: true },
-    ),
-    ph(
-        flag("metadata", "Adds metadata to the stream", FlagKind::Map),
-        "META",
-    ),
-    ph(
-        flag(
-            "republish-source",
-            "Republish messages to --republish-destination",
-            FlagKind::String,
-        ),
-        "SRC",
-    ),
-    ph(
-        flag(
-            "republish-destination",
-            "Republish destination for messages in --republish-source",
-            FlagKind::String,
-        ),
+        flag("republish-destination", "Republish destination for messages in --republish-source", FlagKind::String),
         "DEST",
     ),
-    flag(
-        "republish-headers",
-        "Republish only message headers, no bodies",
-        FlagKind::Bool { negatable: false },
-    ),
-    flag(
-        "no-mirror",
-        "Removes mirror configuration from a bucket",
-        FlagKind::Bool { negatable: false },
-    ),
-    ph(
-        flag(
-            "source",
-            "Source from a different bucket",
-            FlagKind::Strings,
-        ),
-        "BUCKET",
-    ),
+    flag("republish-headers", "Republish only message headers, no bodies", FlagKind::Bool { negatable: false }),
+    flag("no-mirror", "Removes mirror configuration from a bucket", FlagKind::Bool { negatable: false }),
+    ph(flag("source", "Source from a different bucket", FlagKind::Strings), "BUCKET"),
 ];
 
 /// Every leaf command, in the order `nats kv --help` lists them.
@@ -372,11 +179,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "put",
         aliases: &[],
         help: "Puts a value into a key",
-        args: &[
-            BUCKET,
-            KEY,
-            arg("value", "The value to store, when empty reads STDIN", false),
-        ],
+        args: &[BUCKET, KEY, arg("value", "The value to store, when empty reads STDIN", false)],
         flags: &[],
     },
     CommandSpec {
@@ -387,11 +190,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: &[BUCKET, KEY],
         flags: &[
             flag("revision", "Gets a specific revision", FlagKind::Uint),
-            flag(
-                "raw",
-                "Show only the value string",
-                FlagKind::Bool { negatable: false },
-            ),
+            flag("raw", "Show only the value string", FlagKind::Bool { negatable: false }),
         ],
     },
     CommandSpec {
@@ -399,15 +198,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "create",
         aliases: &[],
         help: "Puts a value into a key only if the key is new or it's last operation was a delete",
-        args: &[
-            BUCKET,
-            KEY,
-            arg("value", "The value to store, when empty reads STDIN", false),
-        ],
-        flags: &[ph(
-            flag("ttl", "Sets a TTL for the key", FlagKind::Duration),
-            "DURATION",
-        )],
+        args: &[BUCKET, KEY, arg("value", "The value to store, when empty reads STDIN", false)],
+        flags: &[ph(flag("ttl", "Sets a TTL for the key", FlagKind::Duration), "DURATION")],
     },
     CommandSpec {
         group: "kv",
@@ -418,11 +210,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             BUCKET,
             KEY,
             arg("value", "The value to store", true),
-            arg(
-                "revision",
-                "The revision of the previous value in the bucket",
-                true,
-            ),
+            arg("revision", "The revision of the previous value in the bucket", true),
         ],
         flags: &[],
     },
@@ -440,13 +228,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         help: "Deletes a key from the bucket, clearing history before creating a delete marker",
         args: &[BUCKET, KEY],
-        flags: &[
-            FORCE,
-            ph(
-                flag("ttl", "Sets a TTL for the purge marker", FlagKind::Duration),
-                "DURATION",
-            ),
-        ],
+        flags: &[FORCE, ph(flag("ttl", "Sets a TTL for the purge marker", FlagKind::Duration), "DURATION")],
     },
     CommandSpec {
         group: "kv",
@@ -461,16 +243,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "revert",
         aliases: &[],
         help: "Reverts a value to a previous revision using put",
-        args: &[
-            BUCKET,
-            KEY,
-            arg("revision", "The revision to revert to", true),
-        ],
-        flags: &[flag(
-            "force",
-            "Force reverting without prompting",
-            FlagKind::Bool { negatable: true },
-        )],
+        args: &[BUCKET, KEY, arg("revision", "The revision to revert to", true)],
+        flags: &[flag("force", "Force reverting without prompting", FlagKind::Bool { negatable: true })],
     },
     CommandSpec {
         group: "kv",
@@ -485,34 +259,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "watch",
         aliases: &[],
         help: "Watch the bucket or a specific key for updated",
-        args: &[
-            BUCKET,
-            ArgSpec {
-                name: "key",
-                help: "The key to act on",
-                required: false,
-                default: Some(">"),
-            },
-        ],
+        args: &[BUCKET, ArgSpec { name: "key", help: "The key to act on", required: false, default: Some(">") }],
         flags: &[
-            flag(
-                "history",
-                "Includes historic values",
-                FlagKind::Bool { negatable: false },
-            ),
-            dflt(
-                flag(
-                    "deletes",
-                    "Includes deletes in watched values",
-                    FlagKind::Bool { negatable: true },
-                ),
-                "true",
-            ),
-            flag(
-                "updates",
-                "Only show new values written",
-                FlagKind::Bool { negatable: false },
-            ),
+            flag("history", "Includes historic values", FlagKind::Bool { negatable: false }),
+            dflt(flag("deletes", "Includes deletes in watched values", FlagKind::Bool { negatable: true }), "true"),
+            flag("updates", "Only show new values written", FlagKind::Bool { negatable: false }),
             flag("revision", "Starts from a certain revision", FlagKind::Uint),
         ],
     },
@@ -521,27 +272,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "ls",
         aliases: &["list"],
         help: "List available buckets or the keys in a bucket",
-        args: &[
-            arg("bucket", "The bucket to list the keys", false),
-            arg("key", "The key to act on", false),
-        ],
+        args: &[arg("bucket", "The bucket to list the keys", false), arg("key", "The key to act on", false)],
         flags: &[
-            short(
-                flag(
-                    "names",
-                    "Show just the bucket names",
-                    FlagKind::Bool { negatable: false },
-                ),
-                'n',
-            ),
-            short(
-                flag(
-                    "verbose",
-                    "Show detailed info about the key",
-                    FlagKind::Bool { negatable: false },
-                ),
-                'v',
-            ),
+            short(flag("names", "Show just the bucket names", FlagKind::Bool { negatable: false }), 'n'),
+            short(flag("verbose", "Show detailed info about the key", FlagKind::Bool { negatable: false }), 'v'),
             flag(
                 "display-value",
                 "Display value in verbose output (has no effect without 'verbose')",
@@ -561,16 +295,12 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// Finds a group by name or alias.
 pub fn group(name: &str) -> Option<&'static GroupSpec> {
-    GROUPS
-        .iter()
-        .find(|g| g.name == name || g.aliases.contains(&name))
+    GROUPS.iter().find(|g| g.name == name || g.aliases.contains(&name))
 }
 
 /// Finds a leaf command of a group by name or alias.
 pub fn command(group: &str, name: &str) -> Option<&'static CommandSpec> {
-    COMMANDS
-        .iter()
-        .find(|c| c.group == group && (c.name == name || c.aliases.contains(&name)))
+    COMMANDS.iter().find(|c| c.group == group && (c.name == name || c.aliases.contains(&name)))
 }
 
 /// The commands of a group, in declaration order.

@@ -13,11 +13,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, err_code: u16, description: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            err_code,
-            description: description.into(),
-        }
+        ApiError { code, err_code, description: description.into() }
     }
     pub fn wrong_last_sequence(last: u64) -> ApiError {
         ApiError::new(400, 10071, format!("wrong last sequence: {last}"))
@@ -35,21 +31,13 @@ impl ApiError {
         ApiError::new(400, 10165, "invalid per-message TTL")
     }
     pub fn stream_name_in_use() -> ApiError {
-        ApiError::new(
-            400,
-            10058,
-            "stream name already in use with a different configuration",
-        )
+        ApiError::new(400, 10058, "stream name already in use with a different configuration")
     }
     pub fn stream_not_found() -> ApiError {
         ApiError::new(404, 10059, "stream not found")
     }
     pub fn replicas_not_supported() -> ApiError {
-        ApiError::new(
-            500,
-            10074,
-            "replicas > 1 not supported in non-clustered mode",
-        )
+        ApiError::new(500, 10074, "replicas > 1 not supported in non-clustered mode")
     }
     pub fn invalid_config(msg: impl Into<String>) -> ApiError {
         ApiError::new(500, 10052, msg)
@@ -58,11 +46,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "nats: API error: code={} err_code={} description={}",
-            self.code, self.err_code, self.description
-        )
+        write!(f, "nats: API error: code={} err_code={} description={}", self.code, self.err_code, self.description)
     }
 }
 
@@ -98,11 +82,7 @@ pub struct KvError {
 
 impl KvError {
     pub fn client(kind: ErrorKind, message: &str) -> KvError {
-        KvError {
-            kind,
-            message: format!("nats: {message}"),
-            api: None,
-        }
+        KvError { kind, message: format!("nats: {message}"), api: None }
     }
     pub fn invalid_key() -> KvError {
         KvError::client(ErrorKind::InvalidKey, "invalid key")
@@ -126,11 +106,7 @@ impl KvError {
             10165 => ErrorKind::TtlInvalid,
             _ => ErrorKind::Other,
         };
-        KvError {
-            kind,
-            message: format!("nats: {api}"),
-            api: Some(api),
-        }
+        KvError { kind, message: format!("nats: {api}"), api: Some(api) }
     }
     /// A failed stream management call: the API error's own text.
     pub fn api(api: ApiError) -> KvError {
@@ -141,11 +117,7 @@ impl KvError {
             10052 => ErrorKind::InvalidConfig,
             _ => ErrorKind::Other,
         };
-        KvError {
-            kind,
-            message: api.to_string(),
-            api: Some(api),
-        }
+        KvError { kind, message: api.to_string(), api: Some(api) }
     }
 }
 

@@ -15,17 +15,11 @@ pub fn encoded_len(h: &Headers) -> usize {
     if h.is_empty() {
         return 0;
     }
-    10 + h
-        .iter()
-        .map(|(k, v)| k.len() + 2 + v.len() + 2)
-        .sum::<usize>()
-        + 2
+    10 + h.iter().map(|(k, v)| k.len() + 2 + v.len() + 2).sum::<usize>() + 2
 }
 
 pub fn get<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 pub fn remove(h: &mut Headers, name: &str) {
@@ -44,10 +38,7 @@ mod tests {
     #[test]
     fn encoded_length_matches_the_wire_format() {
         let h = vec![("KV-Operation".to_string(), "DEL".to_string())];
-        assert_eq!(
-            encoded_len(&h),
-            "NATS/1.0\r\nKV-Operation: DEL\r\n\r\n".len()
-        );
+        assert_eq!(encoded_len(&h), "NATS/1.0\r\nKV-Operation: DEL\r\n\r\n".len());
         assert_eq!(encoded_len(&vec![]), 0);
     }
 }

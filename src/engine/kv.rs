@@ -56,33 +56,18 @@ impl Config {
             return Err(KvError::invalid_bucket());
         }
         if self.history > MAX_HISTORY {
-            return Err(KvError::client(
-                ErrorKind::HistoryTooLarge,
-                "history limited to a max of 64",
-            ));
+            return Err(KvError::client(ErrorKind::HistoryTooLarge, "history limited to a max of 64"));
         }
         let two_minutes = 120 * NANOS_PER_SEC;
-        let duplicate_window = if self.max_age > 0 && self.max_age < two_minutes {
-            self.max_age
-        } else {
-            two_minutes
-        };
+        let duplicate_window = if self.max_age > 0 && self.max_age < two_minutes { self.max_age } else { two_minutes };
         Ok(StreamConfig {
             name: stream_name(&self.bucket),
             subjects: vec![format!("$KV.{}.>", self.bucket)],
             description: self.description.clone(),
             max_msgs_per_subject: self.history.max(1),
-            max_bytes: if self.max_bytes == 0 {
-                -1
-            } else {
-                self.max_bytes
-            },
+            max_bytes: if self.max_bytes == 0 { -1 } else { self.max_bytes },
             max_age: self.max_age,
-            max_msg_size: if self.max_value_size == 0 {
-                -1
-            } else {
-                self.max_value_size
-            },
+            max_msg_size: if self.max_value_size == 0 { -1 } else { self.max_value_size },
             storage: self.storage,
             replicas: self.replicas.max(1),
             compression: self.compression,
@@ -165,12 +150,7 @@ impl Entry {
     fn from_msg(bucket: &str, msg: &StoredMsg, delta: u64) -> Entry {
         Entry {
             bucket: bucket.to_string(),
-            key: msg
-                .subject
-                .splitn(3, '.')
-                .nth(2)
-                .unwrap_or_default()
-                .to_string(),
+            key: msg.subject.splitn(3, '.').nth(2).unwrap_or_default().to_string(),
             value: msg.data.clone(),
             revision: msg.seq,
             delta,
@@ -271,9 +251,7 @@ fn subject(bucket: &str, key: &str) -> String {
 
 /// Bucket names the clients accept: `[a-zA-Z0-9_-]+`.
 pub fn bucket_valid(b: &str) -> bool {
-    !b.is_empty()
-        && b.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    !b.is_empty() && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
 /// Keys the clients accept: `[-/_=.a-zA-Z0-9]+`, not starting or ending with `.`.
@@ -281,8 +259,7 @@ pub fn key_valid(k: &str) -> bool {
     !k.is_empty()
         && !k.starts_with('.')
         && !k.ends_with('.')
-        && k.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-/_=.".contains(&c))
+        && k.bytes().all(|c| c.is_ascii_alphanumeric() || b"-/_=.".contains(&c))
 }
 
 /// Key patterns a watch accepts: `[-/_=.a-zA-Z0-9*]*` optionally ending in `>`.
@@ -291,8 +268,7 @@ pub fn search_key_valid(k: &str) -> bool {
         return false;
     }
     let body = k.strip_suffix('>').unwrap_or(k);
-    body.bytes()
-        .all(|c| c.is_ascii_alphanumeric() || b"-/_=.*".contains(&c))
+    body.bytes().all(|c| c.is_ascii_alphanumeric() || b"-/_=.*".contains(&c))
 }
 
 /// Subject matching with `*` (one token) and `>` (one or more trailing tokens).
@@ -312,12 +288,7 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
 
 impl Engine {
     pub fn new(now: Nanos) -> Engine {
-        Engine {
-            now,
-            streams: BTreeMap::new(),
-            watchers: BTreeMap::new(),
-            next_watch: 1,
-        }
+        Engine { now, streams: BTreeMap::new(), watchers: BTreeMap::new(), next_watch: 1 }
     }
 
     pub fn now(&self) -> Nanos {
@@ -333,11 +304,7 @@ impl Engine {
         // Expire stream by stream; markers a stream writes are delivered to its watchers in order.
         let names: Vec<String> = self.streams.keys().cloned().collect();
         for name in names {
-            let due = self
-                .streams
-                .get(&name)
-                .and_then(|s| s.next_expiry())
-                .is_some_and(|at| at <= now);
+            let due = self.streams.get(&name).and_then(|s| s.next_expiry()).is_some_and(|at| at <= now);
             if !due {
                 continue;
             }
@@ -347,11 +314,7 @@ impl Engine {
             };
             self.deliver(&name, &events);
             let bucket = name.trim_start_matches("KV_").to_string();
-            let revision = self
-                .streams
-                .get(&name)
-                .map(|s| s.state().last_seq)
-                .unwrap_or(0);
+            let revision = self.streams.get(&name).map(|s| s.state().last_seq).unwrap_or(0);
             changes.push(Change { bucket, revision });
         }
         self.now = now;
@@ -367,16 +330,12 @@ impl Engine {
         if !bucket_valid(bucket) {
             return Err(KvError::invalid_bucket());
         }
-        self.streams
-            .get(&stream_name(bucket))
-            .ok_or_else(KvError::bucket_not_found)
+        self.streams.get(&stream_name(bucket)).ok_or_else(KvError::bucket_not_found)
     }
 
     fn stream_mut(&mut self, bucket: &str) -> Result<&mut Stream, KvError> {
         self.stream(bucket)?;
-        self.streams
-            .get_mut(&stream_name(bucket))
-            .ok_or_else(KvError::bucket_not_found)
+        self.streams.get_mut(&stream_name(bucket)).ok_or_else(KvError::bucket_not_found)
     }
 
     /// The raw stream behind a bucket, for the visualizations.
@@ -389,19 +348,13 @@ impl Engine {
             return Err(KvError::api(ApiError::replicas_not_supported()));
         }
         if c.subject_delete_marker_ttl > 0 && c.subject_delete_marker_ttl < NANOS_PER_SEC {
-            return Err(KvError::api(ApiError::invalid_config(
-                "subject delete marker TTL must be at least 1 second",
-            )));
+            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must be at least 1 second")));
         }
         if c.subject_delete_marker_ttl < 0 {
-            return Err(KvError::api(ApiError::invalid_config(
-                "subject delete marker TTL must not be negative",
-            )));
+            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must not be negative")));
         }
         if c.max_age < 0 {
-            return Err(KvError::api(ApiError::invalid_config(
-                "max age needs to be >= 0",
-            )));
+            return Err(KvError::api(ApiError::invalid_config("max age needs to be >= 0")));
         }
         Ok(())
     }
@@ -420,8 +373,7 @@ impl Engine {
                 });
             }
         } else {
-            self.streams
-                .insert(sc.name.clone(), Stream::new(sc, self.now));
+            self.streams.insert(sc.name.clone(), Stream::new(sc, self.now));
         }
         self.status(&cfg.bucket)
     }
@@ -443,9 +395,7 @@ impl Engine {
             )));
         }
         if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
-            return Err(KvError::api(ApiError::invalid_config(
-                "message TTL status can not be disabled",
-            )));
+            return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
         }
         let name = sc.name.clone();
         if let Some(s) = self.streams.get_mut(&name) {
@@ -477,10 +427,7 @@ impl Engine {
 
     /// The names of all buckets, sorted.
     pub fn bucket_names(&self) -> Vec<String> {
-        self.streams
-            .keys()
-            .map(|n| n.trim_start_matches("KV_").to_string())
-            .collect()
+        self.streams.keys().map(|n| n.trim_start_matches("KV_").to_string()).collect()
     }
 
     /// A bucket's status (`nats kv info`).
@@ -502,12 +449,7 @@ impl Engine {
 
     /// The account's JetStream usage.
     pub fn account_info(&self) -> AccountInfo {
-        let mut info = AccountInfo {
-            memory: 0,
-            storage: 0,
-            streams: self.streams.len() as u64,
-            consumers: 0,
-        };
+        let mut info = AccountInfo { memory: 0, storage: 0, streams: self.streams.len() as u64, consumers: 0 };
         for s in self.streams.values() {
             match s.config.storage {
                 StorageType::File => info.storage += s.state().bytes,
@@ -518,19 +460,11 @@ impl Engine {
         info
     }
 
-    fn publish(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        headers: Headers,
-        value: Vec<u8>,
-    ) -> Result<u64, KvError> {
+    fn publish(&mut self, bucket: &str, key: &str, headers: Headers, value: Vec<u8>) -> Result<u64, KvError> {
         let now = self.now;
         let name = stream_name(bucket);
         let s = self.stream_mut(bucket)?;
-        let (ack, events) = s
-            .publish(&subject(bucket, key), headers, value, now)
-            .map_err(KvError::publish)?;
+        let (ack, events) = s.publish(&subject(bucket, key), headers, value, now).map_err(KvError::publish)?;
         self.deliver(&name, &events);
         Ok(ack.seq)
     }
@@ -555,10 +489,7 @@ impl Engine {
         if !key_valid(key) {
             return Err(KvError::invalid_key());
         }
-        let mut h: Headers = vec![(
-            headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(),
-            revision.to_string(),
-        )];
+        let mut h: Headers = vec![(headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(), revision.to_string())];
         if ttl > 0 {
             h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
         }
@@ -566,13 +497,7 @@ impl Engine {
     }
 
     /// Puts a value only if the key has none (never written, or deleted or purged last), optionally with a TTL.
-    pub fn create(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        ttl: Nanos,
-    ) -> Result<u64, KvError> {
+    pub fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
         self.stream(bucket)?;
         let first = self.update_revision(bucket, key, value, 0, ttl);
         let err = match first {
@@ -595,13 +520,7 @@ impl Engine {
     }
 
     /// Puts a value only if `revision` is the key's latest revision.
-    pub fn update(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        revision: u64,
-    ) -> Result<u64, KvError> {
+    pub fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
         self.stream(bucket)?;
         self.update_revision(bucket, key, value, revision, 0)
     }
@@ -671,10 +590,7 @@ impl Engine {
 
     /// Every kept revision of a key (or key pattern), oldest first, markers included.
     pub fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        let opts = WatchOptions {
-            include_history: true,
-            ..WatchOptions::default()
-        };
+        let opts = WatchOptions { include_history: true, ..WatchOptions::default() };
         let entries = self.initial_entries(bucket, &[key.to_string()], &opts)?;
         if entries.is_empty() {
             return Err(KvError::key_not_found());
@@ -684,28 +600,12 @@ impl Engine {
 
     /// The keys that hold a value, in the order of their latest revision, optionally filtered by patterns.
     pub fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        let opts = WatchOptions {
-            ignore_deletes: true,
-            ..WatchOptions::default()
-        };
-        let patterns = if filters.is_empty() {
-            vec![">".to_string()]
-        } else {
-            filters.to_vec()
-        };
-        Ok(self
-            .initial_entries(bucket, &patterns, &opts)?
-            .into_iter()
-            .map(|e| e.key)
-            .collect())
+        let opts = WatchOptions { ignore_deletes: true, ..WatchOptions::default() };
+        let patterns = if filters.is_empty() { vec![">".to_string()] } else { filters.to_vec() };
+        Ok(self.initial_entries(bucket, &patterns, &opts)?.into_iter().map(|e| e.key).collect())
     }
 
-    fn initial_entries(
-        &self,
-        bucket: &str,
-        patterns: &[String],
-        o: &WatchOptions,
-    ) -> Result<Vec<Entry>, KvError> {
+    fn initial_entries(&self, bucket: &str, patterns: &[String], o: &WatchOptions) -> Result<Vec<Entry>, KvError> {
         let s = self.stream(bucket)?;
         for p in patterns {
             if !search_key_valid(p) {
@@ -720,17 +620,29 @@ impl Engine {
         }
         let subjects: Vec<String> = patterns.iter().map(|p| subject(bucket, p)).collect();
         let matches = |m: &&StoredMsg| subjects.iter().any(|p| subject_matches(p, &m.subject));
-        let msgs: Vec<&StoredMsg> = if o.resume_from_revision > 0 {
-            s.messages_from(o.resume_from_revision)
-                .filter(matches)
-                .collect()
+        let literal = patterns.iter().all(|p| !p.split('.').any(|t| t == "*" || t == ">"));
+        let msgs: Vec<&StoredMsg> = if literal {
+            // Exact keys: read their messages from the subject index instead of scanning the stream.
+            let mut seqs: Vec<u64> = Vec::new();
+            for subj in &subjects {
+                let kept = s.subject_seqs(subj);
+                if o.resume_from_revision > 0 {
+                    seqs.extend(kept.into_iter().filter(|q| *q >= o.resume_from_revision));
+                } else if o.include_history {
+                    seqs.extend(kept);
+                } else {
+                    seqs.extend(kept.last());
+                }
+            }
+            seqs.sort_unstable();
+            seqs.dedup();
+            seqs.into_iter().filter_map(|q| s.get(q)).collect()
+        } else if o.resume_from_revision > 0 {
+            s.messages_from(o.resume_from_revision).filter(matches).collect()
         } else if o.include_history {
             s.messages().filter(matches).collect()
         } else {
-            s.last_per_subject()
-                .into_iter()
-                .filter(|m| matches(m))
-                .collect()
+            s.last_per_subject().into_iter().filter(|m| matches(m)).collect()
         };
         let n = msgs.len() as u64;
         Ok(msgs
@@ -743,17 +655,8 @@ impl Engine {
 
     /// Starts a watch. Its initial values (per the options) are queued at once, then the end-of-initial-values
     /// signal (unless `updates_only`), then every later matching change as it happens.
-    pub fn watch(
-        &mut self,
-        bucket: &str,
-        patterns: &[String],
-        options: WatchOptions,
-    ) -> Result<WatchId, KvError> {
-        let patterns = if patterns.is_empty() {
-            vec![">".to_string()]
-        } else {
-            patterns.to_vec()
-        };
+    pub fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
+        let patterns = if patterns.is_empty() { vec![">".to_string()] } else { patterns.to_vec() };
         let initial = self.initial_entries(bucket, &patterns, &options)?;
         let mut queue: VecDeque<WatchEvent> = initial.into_iter().map(WatchEvent::Entry).collect();
         if !options.updates_only {
@@ -795,19 +698,16 @@ impl Engine {
         for ev in events {
             let StreamEvent::Stored(seq) = ev;
             let Some(msg) = s.get(*seq) else { continue };
-            for w in self
-                .watchers
-                .values_mut()
-                .filter(|w| w.stream == stream && !w.closed)
-            {
+            let mut entry: Option<Entry> = None;
+            for w in self.watchers.values_mut().filter(|w| w.stream == stream && !w.closed) {
                 if !w.patterns.iter().any(|p| subject_matches(p, &msg.subject)) {
                     continue;
                 }
-                let e = Entry::from_msg(&w.bucket, msg, 0);
+                let e = entry.get_or_insert_with(|| Entry::from_msg(&w.bucket, msg, 0));
                 if w.options.ignore_deletes && e.operation != Operation::Put {
                     continue;
                 }
-                w.queue.push_back(WatchEvent::Entry(e));
+                w.queue.push_back(WatchEvent::Entry(e.clone()));
             }
         }
     }
@@ -831,11 +731,7 @@ impl Engine {
 
     /// Why a revision is no longer in the bucket, if the engine removed it.
     pub fn removal_reason(&self, bucket: &str, revision: u64) -> Option<RemovalReason> {
-        self.bucket_stream(bucket)?
-            .removals()
-            .iter()
-            .find(|(s, _)| *s == revision)
-            .map(|(_, r)| *r)
+        self.bucket_stream(bucket)?.removals().iter().find(|(s, _)| *s == revision).map(|(_, r)| *r)
     }
 }
 

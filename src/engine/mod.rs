@@ -10,9 +10,6 @@ pub mod stream;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, KvError};
-pub use kv::{
-    AccountInfo, Change, Config, Engine, Entry, Operation, Status, WatchEvent, WatchId,
-    WatchOptions,
-};
+pub use kv::{AccountInfo, Change, Config, Engine, Entry, Operation, Status, WatchEvent, WatchId, WatchOptions};
 pub use stream::{RemovalReason, StorageType};
 pub use time::Nanos;

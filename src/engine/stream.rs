@@ -147,12 +147,7 @@ impl Stream {
         StreamState {
             msgs: self.msgs.len() as u64,
             bytes: self.bytes,
-            first_seq: self
-                .msgs
-                .keys()
-                .next()
-                .copied()
-                .unwrap_or(self.last_seq + 1),
+            first_seq: self.msgs.keys().next().copied().unwrap_or(self.last_seq + 1),
             last_seq: self.last_seq,
             last_time: self.last_time,
             num_subjects: self.by_subject.len() as u64,
@@ -165,10 +160,7 @@ impl Stream {
 
     /// The newest message stored on a subject.
     pub fn last_for_subject(&self, subject: &str) -> Option<&StoredMsg> {
-        self.by_subject
-            .get(subject)
-            .and_then(|q| q.back())
-            .and_then(|s| self.msgs.get(s))
+        self.by_subject.get(subject).and_then(|q| q.back()).and_then(|s| self.msgs.get(s))
     }
 
     /// Every message in sequence order.
@@ -183,21 +175,14 @@ impl Stream {
 
     /// The newest message of every subject, in sequence order.
     pub fn last_per_subject(&self) -> Vec<&StoredMsg> {
-        let mut seqs: Vec<u64> = self
-            .by_subject
-            .values()
-            .filter_map(|q| q.back().copied())
-            .collect();
+        let mut seqs: Vec<u64> = self.by_subject.values().filter_map(|q| q.back().copied()).collect();
         seqs.sort_unstable();
         seqs.iter().filter_map(|s| self.msgs.get(s)).collect()
     }
 
     /// The sequences stored on one subject, oldest first.
     pub fn subject_seqs(&self, subject: &str) -> Vec<u64> {
-        self.by_subject
-            .get(subject)
-            .map(|q| q.iter().copied().collect())
-            .unwrap_or_default()
+        self.by_subject.get(subject).map(|q| q.iter().copied().collect()).unwrap_or_default()
     }
 
     pub fn subject_count(&self) -> usize {
@@ -218,16 +203,11 @@ impl Stream {
         now: Nanos,
     ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
         let hdr_len = headers::encoded_len(&headers);
-        if self.config.max_msg_size >= 0
-            && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64
-        {
+        if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
             return Err(ApiError::message_exceeds_maximum());
         }
         if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ) {
-            let expected: u64 = expected
-                .trim()
-                .parse()
-                .map_err(|_| ApiError::wrong_last_sequence(0))?;
+            let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
             let last = self.last_for_subject(subject).map(|m| m.seq).unwrap_or(0);
             if last != expected {
                 return Err(ApiError::wrong_last_sequence(last));
@@ -257,12 +237,8 @@ impl Stream {
                     .get(subject)
                     .map(|q| q.len() as i64 + 1 > self.config.max_msgs_per_subject)
                     .unwrap_or(false);
-            let oldest = self
-                .by_subject
-                .get(subject)
-                .and_then(|q| q.front().copied())
-                .map(|s| self.size_of(s))
-                .unwrap_or(0);
+            let oldest =
+                self.by_subject.get(subject).and_then(|q| q.front().copied()).map(|s| self.size_of(s)).unwrap_or(0);
             if !at_subject_limit || oldest < size {
                 return Err(ApiError::maximum_bytes_exceeded());
             }
@@ -271,10 +247,7 @@ impl Stream {
     }
 
     fn size_of(&self, seq: u64) -> u64 {
-        self.msgs
-            .get(&seq)
-            .map(|m| self.msg_size(&m.subject, &m.headers, &m.data))
-            .unwrap_or(0)
+        self.msgs.get(&seq).map(|m| self.msg_size(&m.subject, &m.headers, &m.data)).unwrap_or(0)
     }
 
     fn store(
@@ -289,23 +262,13 @@ impl Stream {
         self.last_seq += 1;
         let seq = self.last_seq;
         let time = now.max(self.last_time.unwrap_or(i64::MIN));
-        let msg = StoredMsg {
-            seq,
-            subject: subject.to_string(),
-            headers,
-            data,
-            time,
-            ttl,
-        };
+        let msg = StoredMsg { seq, subject: subject.to_string(), headers, data, time, ttl };
         self.bytes += self.msg_size(&msg.subject, &msg.headers, &msg.data);
         if let Some(at) = self.expiry_of(&msg) {
             self.expiries.insert((at, seq));
         }
         self.msgs.insert(seq, msg);
-        self.by_subject
-            .entry(subject.to_string())
-            .or_default()
-            .push_back(seq);
+        self.by_subject.entry(subject.to_string()).or_default().push_back(seq);
         self.last_time = Some(time);
         if rollup {
             for old in self.subject_seqs(subject) {
@@ -334,8 +297,7 @@ impl Stream {
 
     /// When the message leaves by age or TTL, if ever.
     fn expiry_of(&self, msg: &StoredMsg) -> Option<Nanos> {
-        let by_age =
-            (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time + self.config.max_age);
+        let by_age = (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time + self.config.max_age);
         let by_ttl = (msg.ttl > 0).then(|| msg.time + msg.ttl * NANOS_PER_SEC);
         match (by_age, by_ttl) {
             (Some(a), Some(t)) => Some(a.min(t)),
@@ -379,18 +341,10 @@ impl Stream {
                 continue;
             };
             let by_ttl = msg.ttl > 0 && msg.time + msg.ttl * NANOS_PER_SEC == at;
-            let reason = if by_ttl {
-                RemovalReason::MessageTtl
-            } else {
-                RemovalReason::MaxAge
-            };
+            let reason = if by_ttl { RemovalReason::MessageTtl } else { RemovalReason::MaxAge };
             let subject = msg.subject.clone();
             let was_marker = headers::is_subject_delete_marker(&msg.headers);
-            let last = self
-                .by_subject
-                .get(&subject)
-                .map(|q| q.len() == 1)
-                .unwrap_or(false);
+            let last = self.by_subject.get(&subject).map(|q| q.len() == 1).unwrap_or(false);
             self.remove(seq, reason);
             let sdm_secs = self.config.subject_delete_marker_ttl / NANOS_PER_SEC;
             if sdm_secs > 0 && last && !was_marker {
@@ -423,11 +377,8 @@ impl Stream {
         for s in subjects {
             self.enforce_subject_limit(&s);
         }
-        let rebuilt: BTreeSet<(Nanos, u64)> = self
-            .msgs
-            .values()
-            .filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq)))
-            .collect();
+        let rebuilt: BTreeSet<(Nanos, u64)> =
+            self.msgs.values().filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq))).collect();
         self.expiries = rebuilt;
     }
 }
@@ -503,20 +454,12 @@ mod tests {
         c.max_bytes = 200;
         let mut s = Stream::new(c, 0);
         for i in 0..4 {
-            s.publish(&format!("$KV.t3.k{i}"), vec![], b"0123456789".to_vec(), 1)
-                .unwrap();
+            s.publish(&format!("$KV.t3.k{i}"), vec![], b"0123456789".to_vec(), 1).unwrap();
         }
-        let err = s
-            .publish("$KV.t3.k4", vec![], b"0123456789".to_vec(), 1)
-            .unwrap_err();
+        let err = s.publish("$KV.t3.k4", vec![], b"0123456789".to_vec(), 1).unwrap_err();
         assert_eq!(err.err_code, 10077);
         assert!(s.publish("$KV.t3.k0", vec![], b"01".to_vec(), 1).is_ok());
         // Now k0's oldest message (41 bytes) is smaller than a new 10-byte value (49): refused, as measured.
-        assert_eq!(
-            s.publish("$KV.t3.k0", vec![], b"0123456789".to_vec(), 1)
-                .unwrap_err()
-                .err_code,
-            10077
-        );
+        assert_eq!(s.publish("$KV.t3.k0", vec![], b"0123456789".to_vec(), 1).unwrap_err().err_code, 10077);
     }
 }

@@ -20,17 +20,13 @@ pub fn parse_go_duration(s: &str) -> Option<Nanos> {
     }
     let mut total: f64 = 0.0;
     while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if num_end == 0 {
             return None;
         }
         let num: f64 = rest[..num_end].parse().ok()?;
         rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = match &rest[..unit_end] {
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -160,11 +156,7 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<Nanos> {
         }
         format!("{frac:0<9}").parse().ok()?
     };
-    let (yy, mm) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
+    let (yy, mm) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
     let era = yy.div_euclid(400);
     let yoe = yy.rem_euclid(400);
     let doy = (153 * mm + 2) / 5 + d - 1;
@@ -198,15 +190,9 @@ mod tests {
     fn civil_time_and_rfc3339_agree() {
         let t = parse_rfc3339_utc("2026-11-22T03:04:05Z").unwrap();
         let c = civil(t, 0);
-        assert_eq!(
-            (c.year, c.month, c.day, c.hour, c.minute, c.second),
-            (2026, 11, 22, 3, 4, 5)
-        );
+        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second), (2026, 11, 22, 3, 4, 5));
         assert_eq!(parse_rfc3339_utc("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339_utc("2024-02-29T12:00:00.5Z").map(|t| t % NANOS_PER_SEC),
-            Some(500_000_000)
-        );
+        assert_eq!(parse_rfc3339_utc("2024-02-29T12:00:00.5Z").map(|t| t % NANOS_PER_SEC), Some(500_000_000));
         assert_eq!(parse_rfc3339_utc("2026-13-01T00:00:00Z"), None);
     }
 }

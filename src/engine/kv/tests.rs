@@ -41,11 +41,7 @@ fn revisions_are_one_counter_per_bucket_shared_by_all_keys() {
     let mut other = Config::new("other");
     other.history = 2;
     e.create_bucket(&other).unwrap();
-    assert_eq!(
-        e.put("other", "a", b"x").unwrap(),
-        1,
-        "each bucket has its own counter"
-    );
+    assert_eq!(e.put("other", "a", b"x").unwrap(), 1, "each bucket has its own counter");
 }
 
 #[test]
@@ -66,10 +62,7 @@ fn delete_stores_a_marker_even_for_a_key_that_never_existed() {
     let h = e.history("b", "ghost").unwrap();
     assert_eq!(h.len(), 1);
     assert_eq!(h[0].operation, Operation::Delete);
-    assert_eq!(
-        e.get("b", "ghost").unwrap_err().kind,
-        ErrorKind::KeyNotFound
-    );
+    assert_eq!(e.get("b", "ghost").unwrap_err().kind, ErrorKind::KeyNotFound);
     assert_eq!(e.status("b").unwrap().values, 1);
 }
 
@@ -82,12 +75,7 @@ fn purge_removes_every_earlier_revision_of_the_key_only() {
     e.put("b", "other", b"x").unwrap();
     e.purge("b", "k", 0).unwrap();
     let h = e.history("b", "k").unwrap();
-    assert_eq!(
-        h.iter()
-            .map(|x| (x.revision, x.operation))
-            .collect::<Vec<_>>(),
-        vec![(5, Operation::Purge)]
-    );
+    assert_eq!(h.iter().map(|x| (x.revision, x.operation)).collect::<Vec<_>>(), vec![(5, Operation::Purge)]);
     assert_eq!(e.get("b", "k").unwrap_err().kind, ErrorKind::KeyNotFound);
     assert_eq!(e.get("b", "other").unwrap().revision, 4);
     assert_eq!(e.removal_reason("b", 1), Some(RemovalReason::Rollup));
@@ -100,20 +88,12 @@ fn history_keeps_the_last_n_messages_per_key_markers_included() {
         e.put("b", "k", format!("v{i}").as_bytes()).unwrap();
     }
     e.delete("b", "k").unwrap();
-    let revs: Vec<u64> = e
-        .history("b", "k")
-        .unwrap()
-        .iter()
-        .map(|x| x.revision)
-        .collect();
+    let revs: Vec<u64> = e.history("b", "k").unwrap().iter().map(|x| x.revision).collect();
     assert_eq!(revs, vec![4, 5, 6]);
     assert_eq!(e.removal_reason("b", 1), Some(RemovalReason::HistoryLimit));
     let mut too_big = Config::new("big");
     too_big.history = 65;
-    assert_eq!(
-        e.create_bucket(&too_big).unwrap_err().kind,
-        ErrorKind::HistoryTooLarge
-    );
+    assert_eq!(e.create_bucket(&too_big).unwrap_err().kind, ErrorKind::HistoryTooLarge);
 }
 
 #[test]
@@ -128,17 +108,9 @@ fn create_succeeds_only_when_the_key_has_no_value() {
     );
     assert_eq!(err.api.as_ref().map(|a| a.err_code), Some(10071));
     e.delete("b", "lock").unwrap();
-    assert_eq!(
-        e.create("b", "lock", b"c", 0).unwrap(),
-        3,
-        "create after delete"
-    );
+    assert_eq!(e.create("b", "lock", b"c", 0).unwrap(), 3, "create after delete");
     e.purge("b", "lock", 0).unwrap();
-    assert_eq!(
-        e.create("b", "lock", b"d", 0).unwrap(),
-        5,
-        "create after purge"
-    );
+    assert_eq!(e.create("b", "lock", b"d", 0).unwrap(), 5, "create after purge");
 }
 
 #[test]
@@ -148,46 +120,26 @@ fn update_needs_the_latest_revision_and_reports_it() {
     e.put("b", "x", b"1").unwrap();
     assert_eq!(e.update("b", "k", b"2", 1).unwrap(), 3);
     let err = e.update("b", "k", b"3", 1).unwrap_err();
-    assert_eq!(
-        err.message,
-        "nats: nats: API error: code=400 err_code=10071 description=wrong last sequence: 3"
-    );
+    assert_eq!(err.message, "nats: nats: API error: code=400 err_code=10071 description=wrong last sequence: 3");
     let err = e.update("b", "never", b"3", 9).unwrap_err();
     assert_eq!(err.api.unwrap().description, "wrong last sequence: 0");
-    assert_eq!(
-        e.update("b", "never", b"3", 0).unwrap(),
-        4,
-        "revision 0 means the key must not exist"
-    );
+    assert_eq!(e.update("b", "never", b"3", 0).unwrap(), 4, "revision 0 means the key must not exist");
 }
 
 #[test]
 fn keys_and_bucket_names_are_validated_as_the_clients_do() {
     let mut e = bucket(1);
     for bad in ["", ".a", "a.", "a b", "a*", "a>", "ä"] {
-        assert_eq!(
-            e.put("b", bad, b"x").unwrap_err().kind,
-            ErrorKind::InvalidKey,
-            "{bad:?}"
-        );
+        assert_eq!(e.put("b", bad, b"x").unwrap_err().kind, ErrorKind::InvalidKey, "{bad:?}");
     }
     for good in ["a", "a.b", "A-Z_0=9/x", "-", "a..b"] {
         assert!(e.put("b", good, b"x").is_ok(), "{good:?}");
     }
     for bad in ["", "a.b", "a b", "a*"] {
-        assert_eq!(
-            e.create_bucket(&Config::new(bad)).unwrap_err().kind,
-            ErrorKind::InvalidBucketName
-        );
-        assert_eq!(
-            e.get(bad, "k").unwrap_err().message,
-            "nats: invalid bucket name"
-        );
+        assert_eq!(e.create_bucket(&Config::new(bad)).unwrap_err().kind, ErrorKind::InvalidBucketName);
+        assert_eq!(e.get(bad, "k").unwrap_err().message, "nats: invalid bucket name");
     }
-    assert_eq!(
-        e.get("missing", "k").unwrap_err().message,
-        "nats: bucket not found"
-    );
+    assert_eq!(e.get("missing", "k").unwrap_err().message, "nats: bucket not found");
 }
 
 #[test]
@@ -200,10 +152,7 @@ fn max_value_size_counts_headers_as_the_server_does() {
     assert_eq!(err.kind, ErrorKind::MaxValueSize);
     assert_eq!(err.api.unwrap().err_code, 10054);
     // A delete marker's header block alone is 31 bytes: over the limit, as measured.
-    assert_eq!(
-        e.delete("b", "k").unwrap_err().kind,
-        ErrorKind::MaxValueSize
-    );
+    assert_eq!(e.delete("b", "k").unwrap_err().kind, ErrorKind::MaxValueSize);
 }
 
 #[test]
@@ -215,10 +164,7 @@ fn max_bucket_size_rejects_with_maximum_bytes_exceeded() {
         e.put("t3", &format!("k{i}"), b"0123456789").unwrap();
     }
     let err = e.put("t3", "k4", b"0123456789").unwrap_err();
-    assert_eq!(
-        err.message,
-        "nats: nats: API error: code=503 err_code=10077 description=maximum bytes exceeded"
-    );
+    assert_eq!(err.message, "nats: nats: API error: code=503 err_code=10077 description=maximum bytes exceeded");
     assert_eq!(e.status("t3").unwrap().bytes, 196);
 }
 
@@ -263,10 +209,7 @@ fn expired_key_leaves_a_maxage_purge_marker_that_expires_in_turn() {
     assert_eq!(h[0].marker_reason.as_deref(), Some("MaxAge"));
     assert_eq!(h[0].created, t0 + 2 * S);
     e.set_now(t0 + 4 * S);
-    assert_eq!(
-        e.history("m1", "a").unwrap_err().kind,
-        ErrorKind::KeyNotFound
-    );
+    assert_eq!(e.history("m1", "a").unwrap_err().kind, ErrorKind::KeyNotFound);
     assert_eq!(e.status("m1").unwrap().values, 0);
 }
 
@@ -316,11 +259,7 @@ fn keys_are_listed_by_latest_revision_without_deleted_keys() {
 fn watch_delivers_initial_values_in_revision_order_then_a_signal_then_updates() {
     let mut e = bucket(5);
     let empty = e.watch("b", &[], WatchOptions::default()).unwrap();
-    assert_eq!(
-        drain(&mut e, empty),
-        vec!["init-done"],
-        "the signal comes even for an empty bucket"
-    );
+    assert_eq!(drain(&mut e, empty), vec!["init-done"], "the signal comes even for an empty bucket");
     e.put("b", "x", b"1").unwrap();
     e.put("b", "y", b"1").unwrap();
     e.put("b", "x", b"2").unwrap();
@@ -338,73 +277,17 @@ fn watch_options_history_ignore_deletes_updates_only_and_from_revision() {
     e.put("b", "a.1", b"2").unwrap();
     e.put("b", "b.1", b"1").unwrap();
     e.delete("b", "a.1").unwrap();
-    let hist = e
-        .watch(
-            "b",
-            &[],
-            WatchOptions {
-                include_history: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(
-        drain(&mut e, hist),
-        vec![
-            "1 PUT a.1",
-            "2 PUT a.1",
-            "3 PUT b.1",
-            "4 DELETE a.1",
-            "init-done"
-        ]
-    );
-    let nodel = e
-        .watch(
-            "b",
-            &[],
-            WatchOptions {
-                ignore_deletes: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let hist = e.watch("b", &[], WatchOptions { include_history: true, ..Default::default() }).unwrap();
+    assert_eq!(drain(&mut e, hist), vec!["1 PUT a.1", "2 PUT a.1", "3 PUT b.1", "4 DELETE a.1", "init-done"]);
+    let nodel = e.watch("b", &[], WatchOptions { ignore_deletes: true, ..Default::default() }).unwrap();
     assert_eq!(drain(&mut e, nodel), vec!["3 PUT b.1", "init-done"]);
-    let upd = e
-        .watch(
-            "b",
-            &[],
-            WatchOptions {
-                updates_only: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(
-        drain(&mut e, upd),
-        Vec::<String>::new(),
-        "updates-only has no initial values and no signal"
-    );
-    let from = e
-        .watch(
-            "b",
-            &[],
-            WatchOptions {
-                resume_from_revision: 3,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(
-        drain(&mut e, from),
-        vec!["3 PUT b.1", "4 DELETE a.1", "init-done"]
-    );
-    let star = e
-        .watch("b", &["a.*".to_string()], WatchOptions::default())
-        .unwrap();
+    let upd = e.watch("b", &[], WatchOptions { updates_only: true, ..Default::default() }).unwrap();
+    assert_eq!(drain(&mut e, upd), Vec::<String>::new(), "updates-only has no initial values and no signal");
+    let from = e.watch("b", &[], WatchOptions { resume_from_revision: 3, ..Default::default() }).unwrap();
+    assert_eq!(drain(&mut e, from), vec!["3 PUT b.1", "4 DELETE a.1", "init-done"]);
+    let star = e.watch("b", &["a.*".to_string()], WatchOptions::default()).unwrap();
     assert_eq!(drain(&mut e, star), vec!["4 DELETE a.1", "init-done"]);
-    let gt = e
-        .watch("b", &["b.>".to_string()], WatchOptions::default())
-        .unwrap();
+    let gt = e.watch("b", &["b.>".to_string()], WatchOptions::default()).unwrap();
     assert_eq!(drain(&mut e, gt), vec!["3 PUT b.1", "init-done"]);
     e.put("b", "b.2.deep", b"1").unwrap();
     e.delete("b", "b.1").unwrap();
@@ -412,12 +295,7 @@ fn watch_options_history_ignore_deletes_updates_only_and_from_revision() {
     assert_eq!(drain(&mut e, star), Vec::<String>::new());
     assert_eq!(drain(&mut e, nodel), vec!["5 PUT b.2.deep"]);
     assert_eq!(drain(&mut e, upd), vec!["5 PUT b.2.deep", "6 DELETE b.1"]);
-    assert_eq!(
-        e.watch("b", &["a b".to_string()], WatchOptions::default())
-            .unwrap_err()
-            .kind,
-        ErrorKind::InvalidKey
-    );
+    assert_eq!(e.watch("b", &["a b".to_string()], WatchOptions::default()).unwrap_err().kind, ErrorKind::InvalidKey);
 }
 
 #[test]
@@ -425,10 +303,7 @@ fn bucket_create_is_idempotent_for_the_same_config_only() {
     let mut e = bucket(1);
     e.put("b", "k", b"v").unwrap();
     let again = e.create_bucket(&Config::new("b")).unwrap();
-    assert_eq!(
-        again.values, 1,
-        "same config: the existing bucket, untouched"
-    );
+    assert_eq!(again.values, 1, "same config: the existing bucket, untouched");
     let mut diff = Config::new("b");
     diff.history = 5;
     let err = e.create_bucket(&diff).unwrap_err();
@@ -449,23 +324,13 @@ fn edit_changes_limits_and_trims_history() {
     c.history = 2;
     let st = e.update_bucket(&c).unwrap();
     assert_eq!(st.history(), 2);
-    assert_eq!(
-        e.history("b", "a")
-            .unwrap()
-            .iter()
-            .map(|x| x.revision)
-            .collect::<Vec<_>>(),
-        vec![3, 4]
-    );
+    assert_eq!(e.history("b", "a").unwrap().iter().map(|x| x.revision).collect::<Vec<_>>(), vec![3, 4]);
     c.storage = StorageType::Memory;
     assert_eq!(
         e.update_bucket(&c).unwrap_err().api.unwrap().description,
         "stream configuration update can not change storage type"
     );
-    assert_eq!(
-        e.update_bucket(&Config::new("nope")).unwrap_err().kind,
-        ErrorKind::BucketNotFound
-    );
+    assert_eq!(e.update_bucket(&Config::new("nope")).unwrap_err().kind, ErrorKind::BucketNotFound);
 }
 
 #[test]
@@ -476,7 +341,10 @@ fn delete_bucket_removes_it_and_closes_watchers() {
     assert_eq!(drain(&mut e, w), vec!["init-done", "closed"]);
     assert_eq!(e.status("b").unwrap_err().kind, ErrorKind::BucketNotFound);
     let err = e.delete_bucket("b").unwrap_err();
-    assert_eq!(err.message, "nats: bucket not found: b\nnats: API error: code=404 err_code=10059 description=stream not found");
+    assert_eq!(
+        err.message,
+        "nats: bucket not found: b\nnats: API error: code=404 err_code=10059 description=stream not found"
+    );
 }
 
 #[test]
@@ -489,18 +357,11 @@ fn compact_removes_old_markers_and_keeps_recent_ones() {
     e.delete("b", "new").unwrap();
     e.put("b", "live", b"1").unwrap();
     e.purge_deletes("b").unwrap();
-    assert_eq!(
-        e.history("b", "old").unwrap_err().kind,
-        ErrorKind::KeyNotFound
-    );
+    assert_eq!(e.history("b", "old").unwrap_err().kind, ErrorKind::KeyNotFound);
     let h = e.history("b", "new").unwrap();
     assert_eq!(h.iter().map(|x| x.revision).collect::<Vec<_>>(), vec![4]);
     assert_eq!(e.get("b", "live").unwrap().revision, 5);
-    assert_eq!(
-        e.status("b").unwrap().last_revision,
-        5,
-        "purges take no revision"
-    );
+    assert_eq!(e.status("b").unwrap().last_revision, 5, "purges take no revision");
 }
 
 #[test]
@@ -510,20 +371,9 @@ fn get_revision_checks_the_key_and_the_operation() {
     e.put("b", "j", b"1").unwrap();
     e.delete("b", "k").unwrap();
     assert_eq!(e.get_revision("b", "k", 1).unwrap().value, b"1");
-    assert_eq!(
-        e.get_revision("b", "k", 2).unwrap_err().kind,
-        ErrorKind::KeyNotFound,
-        "another key's revision"
-    );
-    assert_eq!(
-        e.get_revision("b", "k", 3).unwrap_err().kind,
-        ErrorKind::KeyNotFound,
-        "a marker"
-    );
-    assert_eq!(
-        e.get_revision("b", "k", 99).unwrap_err().kind,
-        ErrorKind::KeyNotFound
-    );
+    assert_eq!(e.get_revision("b", "k", 2).unwrap_err().kind, ErrorKind::KeyNotFound, "another key's revision");
+    assert_eq!(e.get_revision("b", "k", 3).unwrap_err().kind, ErrorKind::KeyNotFound, "a marker");
+    assert_eq!(e.get_revision("b", "k", 99).unwrap_err().kind, ErrorKind::KeyNotFound);
 }
 
 #[test]
@@ -531,16 +381,10 @@ fn replicas_and_marker_ttl_are_checked_like_a_single_server() {
     let mut e = Engine::new(0);
     let mut c = Config::new("r");
     c.replicas = 3;
-    assert_eq!(
-        e.create_bucket(&c).unwrap_err().api.unwrap().err_code,
-        10074
-    );
+    assert_eq!(e.create_bucket(&c).unwrap_err().api.unwrap().err_code, 10074);
     let mut c = Config::new("m");
     c.limit_marker_ttl = S / 2;
-    assert_eq!(
-        e.create_bucket(&c).unwrap_err().api.unwrap().err_code,
-        10052
-    );
+    assert_eq!(e.create_bucket(&c).unwrap_err().api.unwrap().err_code, 10052);
 }
 
 #[test]
