@@ -1,7 +1,9 @@
 //! NATS KV Playground: an embedded JetStream KV engine, the `nats kv` command language over it, and the browser app.
 
+pub mod app;
 pub mod backend;
 pub mod cli;
+pub mod clock;
 pub mod engine;
 pub mod script;
 pub mod session;

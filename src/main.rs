@@ -1,3 +1,5 @@
 //! The browser entry point: mounts the playground app.
 
-fn main() {}
+fn main() {
+    yew::Renderer::<nats_kv_playground::app::App>::new().render();
+}

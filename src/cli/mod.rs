@@ -1,5 +1,6 @@
 //! The `nats` command language: words, grammar, execution and the CLI's output formats.
 
+pub mod complete;
 pub mod exec;
 pub mod format;
 pub mod parse;

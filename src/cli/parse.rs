@@ -211,28 +211,28 @@ pub fn parse(words: &[String]) -> ParseOutcome {
         }
         // A positional word: a group, a command, or an argument.
         match (group, cmd) {
-            (None, _) => {
-                match spec::group(w) {
-                    Some(g) => group = Some(g),
-                    None => return ParseOutcome::UsageError {
+            (None, _) => match spec::group(w) {
+                Some(g) => group = Some(g),
+                None => {
+                    return ParseOutcome::UsageError {
                         message: format!(
                             "expected command but got {w:?}, use --help for full help including flags and arguments"
                         ),
                         usage: usage(None, None),
-                    },
+                    }
                 }
-            }
-            (Some(g), None) => {
-                match spec::command(g.name, w) {
-                    Some(c) => cmd = Some(c),
-                    None => return ParseOutcome::UsageError {
+            },
+            (Some(g), None) => match spec::command(g.name, w) {
+                Some(c) => cmd = Some(c),
+                None => {
+                    return ParseOutcome::UsageError {
                         message: format!(
                             "expected command but got {w:?}, use --help for full help including flags and arguments"
                         ),
                         usage: usage(group, None),
-                    },
+                    }
                 }
-            }
+            },
             (Some(_), Some(c)) => {
                 let Some(a) = c.args.get(next_arg) else {
                     return ParseOutcome::UsageError {

@@ -1,0 +1,144 @@
+//! The bucket explorer: every bucket with its configuration, its keys with value, revision and age, and the
+//! selected key's entry and history. Values are shown as text, hex or base64, never as HTML.
+
+use yew::prelude::*;
+
+use crate::app::{real_now, Shared};
+use crate::cli::format::{base64, humanize_duration, ibytes, timestamp};
+use crate::engine::{Entry, Operation};
+
+/// How many keys of a bucket the explorer lists.
+pub const LISTED_KEYS: usize = 500;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ValueView {
+    Text,
+    Hex,
+    Base64,
+}
+
+/// A value as the chosen view shows it; text falls back to an escaped form for bytes that are not printable.
+pub fn show_value(v: &[u8], view: ValueView) -> String {
+    match view {
+        ValueView::Text => match std::str::from_utf8(v) {
+            Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => s.to_string(),
+            _ => {
+                v.iter()
+                    .map(|b| {
+                        if b.is_ascii_graphic() || *b == b' ' {
+                            (*b as char).to_string()
+                        } else {
+                            format!("\\x{b:02x}")
+                        }
+                    })
+                    .collect()
+            }
+        },
+        ValueView::Hex => v.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "),
+        ValueView::Base64 => base64(v),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ExplorerProps {
+    pub shared: Shared,
+    pub version: u64,
+}
+
+#[function_component(Explorer)]
+pub fn explorer(p: &ExplorerProps) -> Html {
+    let selected = use_state(|| None::<(String, String)>);
+    let view = use_state(|| ValueView::Text);
+    let pg = p.shared.0.borrow();
+    let engine = &pg.session.backend;
+    let now = pg.clock.now(real_now());
+    let tz = pg.session.display.tz_offset_secs;
+    let buckets = engine.bucket_names();
+
+    let view_buttons = {
+        let mk = |v: ValueView, label: &str| {
+            let view = view.clone();
+            let pressed = *view == v;
+            html! { <button type="button" aria-pressed={pressed.to_string()} onclick={Callback::from(move |_| view.set(v))}>{ label }</button> }
+        };
+        html! { <div class="views" role="group" aria-label="Show values as">{ mk(ValueView::Text, "Text") }{ mk(ValueView::Hex, "Hex") }{ mk(ValueView::Base64, "Base64") }</div> }
+    };
+
+    let bucket_html = |b: &String| -> Html {
+        let Ok(st) = engine.status(b) else { return html! {} };
+        let keys = engine.keys(b, &[]).unwrap_or_default();
+        let total = keys.len();
+        let rows = keys.iter().take(LISTED_KEYS).filter_map(|k| engine.get(b, k).ok()).map(|e: Entry| {
+            let sel = selected.clone();
+            let (bb, kk) = (b.clone(), e.key.clone());
+            let is_sel = selected.as_ref().is_some_and(|(sb, sk)| sb == b && *sk == e.key);
+            let onclick = Callback::from(move |_| sel.set(Some((bb.clone(), kk.clone()))));
+            html! {
+                <tr class={if is_sel { "selected" } else { "" }}>
+                    <td><button type="button" class="keylink" {onclick} aria-pressed={is_sel.to_string()}>{ e.key.clone() }</button></td>
+                    <td class="value">{ show_value(&e.value, *view) }</td>
+                    <td class="num">{ e.revision }</td>
+                    <td>{ humanize_duration(now.saturating_sub(e.created).max(0)) }</td>
+                </tr>
+            }
+        });
+        let c = &st.config;
+        html! {
+            <section class="bucket" aria-label={format!("Bucket {b}")}>
+                <h3>{ b.clone() }</h3>
+                <p class="cfg">
+                    { format!("history {} · {} values · {} · revision {}", c.max_msgs_per_subject, st.values, ibytes(st.bytes), st.last_revision) }
+                    if c.max_age > 0 { { format!(" · TTL {}", humanize_duration(c.max_age)) } }
+                    if c.subject_delete_marker_ttl > 0 { { format!(" · marker TTL {}", humanize_duration(c.subject_delete_marker_ttl)) } }
+                    if !c.description.is_empty() { <br/>{ c.description.clone() } }
+                </p>
+                if total == 0 {
+                    <p class="empty">{ "No keys hold a value." }</p>
+                } else {
+                    <table class="keys">
+                        <thead><tr><th scope="col">{"Key"}</th><th scope="col">{"Value"}</th><th scope="col">{"Revision"}</th><th scope="col">{"Age"}</th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                    if total > LISTED_KEYS { <p class="empty">{ format!("and {} more keys", total - LISTED_KEYS) }</p> }
+                }
+            </section>
+        }
+    };
+
+    let detail = selected.as_ref().and_then(|(b, k)| {
+        let hist = engine.history(b, k).ok()?;
+        Some(html! {
+            <section class="detail" aria-label={format!("History of {b} > {k}")}>
+                <h3>{ format!("{b} > {k}") }</h3>
+                <ol class="history">
+                    { for hist.iter().rev().map(|e| {
+                        let op = match e.operation { Operation::Put => "put", Operation::Delete => "del", Operation::Purge => "purge" };
+                        html! {
+                            <li class={format!("rev {op}")}>
+                                <span class="num">{ format!("rev {}", e.revision) }</span>
+                                <span class="op">{ e.operation.cli_name() }</span>
+                                if e.operation == Operation::Put { <span class="value">{ show_value(&e.value, *view) }</span> }
+                                if let Some(r) = &e.marker_reason { <span class="reason">{ format!("({r})") }</span> }
+                                <span class="when">{ timestamp(e.created, tz) }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </section>
+        })
+    });
+
+    html! {
+        <aside class="explorer" aria-label="Bucket explorer">
+            <div class="explorer-head">
+                <h2>{ "Buckets" }</h2>
+                { view_buttons }
+            </div>
+            if buckets.is_empty() {
+                <p class="empty">{ "No buckets yet. Try: nats kv add my-kv" }</p>
+            }
+            { for buckets.iter().map(bucket_html) }
+            { detail.unwrap_or_default() }
+        </aside>
+    }
+}

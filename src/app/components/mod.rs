@@ -1,0 +1,6 @@
+//! The app's components, one per file.
+
+pub mod app;
+pub mod clock_bar;
+pub mod explorer;
+pub mod terminal;

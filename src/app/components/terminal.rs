@@ -1,0 +1,248 @@
+//! The terminal: a shell-like line editor (history, Tab completion, Ctrl-C, Ctrl-L, multi-line paste) over the
+//! session, and its scrollback, announced to screen readers as a log.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::term_state::{LineKind, TermAction, TermLine, TermState};
+use crate::app::{real_now, Shared};
+use crate::cli::complete::complete;
+
+/// How many of the newest scrollback lines are drawn; older ones stay in memory until dropped.
+pub const DRAWN_LINES: usize = 2_000;
+
+#[derive(Properties, PartialEq)]
+pub struct TerminalProps {
+    pub shared: Shared,
+    pub term: UseReducerHandle<TermState>,
+    pub on_change: Callback<()>,
+}
+
+#[derive(Properties)]
+struct OutputProps {
+    lines: Rc<Vec<TermLine>>,
+    dropped: usize,
+}
+
+impl PartialEq for OutputProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.lines, &o.lines) && self.dropped == o.dropped
+    }
+}
+
+#[function_component(Output)]
+fn output(p: &OutputProps) -> Html {
+    let hidden = p.lines.len().saturating_sub(DRAWN_LINES) + p.dropped;
+    let start = p.lines.len().saturating_sub(DRAWN_LINES);
+    html! {
+        <>
+            if hidden > 0 {
+                <div class="line note">{ format!("({hidden} earlier lines not shown)") }</div>
+            }
+            { for p.lines[start..].iter().map(|l| {
+                let class = match l.kind {
+                    LineKind::Input => "line input",
+                    LineKind::Out => "line out",
+                    LineKind::Err => "line err",
+                    LineKind::Note => "line note",
+                };
+                // Text nodes only: whatever a value contains is shown, never interpreted as HTML.
+                html! { <div class={class}>{ if l.text.is_empty() { "\u{00a0}".to_string() } else { l.text.clone() } }</div> }
+            }) }
+        </>
+    }
+}
+
+/// Runs lines through the playground, echoing each with its prompt and printing what it produced.
+fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) -> bool {
+    let mut clear = false;
+    for line in lines {
+        let (prompt, r) = {
+            let mut pg = shared.0.borrow_mut();
+            let prompt = pg.prompt();
+            let r = pg.run(line, real_now());
+            (prompt, r)
+        };
+        term.dispatch(TermAction::Echo { prompt, line: line.clone() });
+        if r.clear {
+            term.dispatch(TermAction::Clear);
+            clear = true;
+        }
+        term.dispatch(TermAction::Output(r.chunks));
+    }
+    clear
+}
+
+#[function_component(Terminal)]
+pub fn terminal(p: &TerminalProps) -> Html {
+    let input = use_state(String::new);
+    let input_ref = use_node_ref();
+    let out_ref = use_node_ref();
+    let completions = use_state(Vec::<String>::new);
+
+    // Keep the newest output in view.
+    {
+        let out_ref = out_ref.clone();
+        use_effect_with(p.term.lines.len() + p.term.dropped, move |_| {
+            if let Some(el) = out_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+
+    // Up/Down move through the history: show the recalled line in the editor.
+    {
+        let input = input.clone();
+        let recalled = p.term.recalled().map(str::to_string);
+        use_effect_with(p.term.cursor, move |_| input.set(recalled.unwrap_or_default()));
+    }
+
+    let (prompt, watching) = {
+        let pg = p.shared.0.borrow();
+        (pg.prompt(), pg.session.watches().len())
+    };
+
+    let oninput = {
+        let input = input.clone();
+        let completions = completions.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            input.set(el.value());
+            completions.set(Vec::new());
+        })
+    };
+
+    let onkeydown = {
+        let input = input.clone();
+        let shared = p.shared.clone();
+        let term = p.term.clone();
+        let on_change = p.on_change.clone();
+        let completions = completions.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let key = e.key();
+            let ctrl = e.ctrl_key() || e.meta_key();
+            match key.as_str() {
+                "Enter" => {
+                    e.prevent_default();
+                    let line = (*input).clone();
+                    input.set(String::new());
+                    completions.set(Vec::new());
+                    run_lines(&shared, &term, &[line]);
+                    on_change.emit(());
+                }
+                "ArrowUp" => {
+                    e.prevent_default();
+                    term.dispatch(TermAction::HistoryUp);
+                }
+                "ArrowDown" => {
+                    e.prevent_default();
+                    term.dispatch(TermAction::HistoryDown);
+                }
+                "Tab" => {
+                    e.prevent_default();
+                    let line = (*input).clone();
+                    let comp = {
+                        let pg = shared.0.borrow();
+                        let buckets = pg.session.backend.bucket_names();
+                        let engine = &pg.session.backend;
+                        complete(&line, &buckets, &|b| engine.keys(b, &[]).unwrap_or_default())
+                    };
+                    match comp.candidates.len() {
+                        0 => {}
+                        1 => {
+                            input.set(format!("{}{} ", &line[..comp.start], comp.candidates[0]));
+                            completions.set(Vec::new());
+                        }
+                        _ => {
+                            input.set(format!("{}{}", &line[..comp.start], comp.common_prefix()));
+                            completions.set(comp.candidates.clone());
+                        }
+                    }
+                }
+                "c" if ctrl && e.ctrl_key() => {
+                    e.prevent_default();
+                    let line = (*input).clone();
+                    let stopped = {
+                        let mut pg = shared.0.borrow_mut();
+                        let had_question = pg.session.question().is_some();
+                        (pg.session.interrupt(), had_question)
+                    };
+                    term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
+                    match stopped {
+                        (0, false) => {}
+                        (n, _) if n > 0 => term.dispatch(TermAction::Note(format!(
+                            "(stopped {n} watch{})",
+                            if n == 1 { "" } else { "es" }
+                        ))),
+                        _ => {}
+                    }
+                    input.set(String::new());
+                    on_change.emit(());
+                }
+                "l" if ctrl && e.ctrl_key() => {
+                    e.prevent_default();
+                    term.dispatch(TermAction::Clear);
+                }
+                _ => {}
+            }
+        })
+    };
+
+    let onpaste = {
+        let input = input.clone();
+        let shared = p.shared.clone();
+        let term = p.term.clone();
+        let on_change = p.on_change.clone();
+        Callback::from(move |e: Event| {
+            let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>().cloned() else { return };
+            let text = e.clipboard_data().and_then(|d| d.get_data("text").ok()).unwrap_or_default();
+            if !text.contains('\n') {
+                return;
+            }
+            e.prevent_default();
+            let joined = format!("{}{}", *input, text.replace("\r\n", "\n"));
+            let mut lines: Vec<String> = joined.split('\n').map(str::to_string).collect();
+            // A trailing partial line stays in the editor, as in a shell.
+            let rest = lines.pop().unwrap_or_default();
+            run_lines(&shared, &term, &lines);
+            input.set(rest);
+            on_change.emit(());
+        })
+    };
+
+    let focus = {
+        let input_ref = input_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            let selecting =
+                web_sys::window().and_then(|w| w.get_selection().ok().flatten()).is_some_and(|s| !s.is_collapsed());
+            if !selecting {
+                if let Some(i) = input_ref.cast::<HtmlInputElement>() {
+                    let _ = i.focus();
+                }
+            }
+        })
+    };
+
+    html! {
+        <section class="terminal" aria-label="Terminal" onclick={focus}>
+            <div class="term-out" ref={out_ref} role="log" aria-live="polite" aria-label="Terminal output" tabindex="0">
+                <Output lines={p.term.lines.clone()} dropped={p.term.dropped} />
+            </div>
+            if !completions.is_empty() {
+                <div class="completions" aria-live="polite">{ completions.join("  ") }</div>
+            }
+            <div class="term-in">
+                <label for="term-input" class="prompt">{ prompt }</label>
+                <input id="term-input" ref={input_ref} type="text" value={(*input).clone()} {oninput} {onkeydown}
+                    onpaste={onpaste} autocomplete="off" autocapitalize="off" spellcheck="false" autofocus=true
+                    aria-label="Command line" placeholder="nats kv add my-kv" />
+            </div>
+            if watching > 0 {
+                <div class="term-status" role="status">{ format!("{watching} watch{} running: Ctrl-C stops", if watching == 1 { "" } else { "es" }) }</div>
+            }
+        </section>
+    }
+}

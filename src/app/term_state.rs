@@ -1,0 +1,158 @@
+//! The terminal's screen state as a pure reducer: the scrollback, the command history and its cursor.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::cli::exec::Chunk;
+
+/// How a line of scrollback is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// A command the user ran, shown after its prompt.
+    Input,
+    Out,
+    Err,
+    /// The playground's own remarks (clock jumps, watch state).
+    Note,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermLine {
+    pub kind: LineKind,
+    pub text: String,
+}
+
+/// Scrollback kept in memory; older lines are dropped.
+pub const MAX_LINES: usize = 20_000;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TermState {
+    pub lines: Rc<Vec<TermLine>>,
+    /// Lines dropped from the top so far.
+    pub dropped: usize,
+    pub history: Vec<String>,
+    /// Where Up/Down stands in the history (None: at the fresh line).
+    pub cursor: Option<usize>,
+}
+
+pub enum TermAction {
+    /// A command as typed, after its prompt.
+    Echo {
+        prompt: String,
+        line: String,
+    },
+    Output(Vec<Chunk>),
+    Note(String),
+    Clear,
+    HistoryUp,
+    HistoryDown,
+}
+
+fn push_text(lines: &mut Vec<TermLine>, kind: LineKind, text: &str) {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    for l in text.split('\n') {
+        lines.push(TermLine { kind, text: l.to_string() });
+    }
+}
+
+impl TermState {
+    /// The history entry Up/Down has selected, if any.
+    pub fn recalled(&self) -> Option<&str> {
+        self.cursor.and_then(|i| self.history.get(i)).map(String::as_str)
+    }
+}
+
+impl Reducible for TermState {
+    type Action = TermAction;
+
+    fn reduce(self: Rc<Self>, action: TermAction) -> Rc<Self> {
+        let mut s = (*self).clone();
+        let mut lines = (*s.lines).clone();
+        match action {
+            TermAction::Echo { prompt, line } => {
+                lines.push(TermLine { kind: LineKind::Input, text: format!("{prompt}{line}") });
+                if !line.trim().is_empty() && s.history.last() != Some(&line) {
+                    s.history.push(line);
+                }
+                s.cursor = None;
+            }
+            TermAction::Output(chunks) => {
+                for c in chunks {
+                    match c {
+                        Chunk::Out(t) => push_text(&mut lines, LineKind::Out, &t),
+                        Chunk::Err(t) => push_text(&mut lines, LineKind::Err, &t),
+                    }
+                }
+            }
+            TermAction::Note(t) => push_text(&mut lines, LineKind::Note, &t),
+            TermAction::Clear => {
+                s.dropped = 0;
+                lines.clear();
+            }
+            TermAction::HistoryUp => {
+                if !s.history.is_empty() {
+                    s.cursor = Some(match s.cursor {
+                        None => s.history.len() - 1,
+                        Some(i) => i.saturating_sub(1),
+                    });
+                }
+            }
+            TermAction::HistoryDown => {
+                s.cursor = match s.cursor {
+                    Some(i) if i + 1 < s.history.len() => Some(i + 1),
+                    _ => None,
+                };
+            }
+        }
+        if lines.len() > MAX_LINES {
+            let extra = lines.len() - MAX_LINES;
+            lines.drain(..extra);
+            s.dropped += extra;
+        }
+        s.lines = Rc::new(lines);
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(s: Rc<TermState>, a: TermAction) -> Rc<TermState> {
+        s.reduce(a)
+    }
+
+    #[test]
+    fn echo_output_history_and_clear() {
+        let mut s = Rc::new(TermState::default());
+        s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "nats kv ls".into() });
+        s = run(s, TermAction::Output(vec![Chunk::Out("a\nb\n".into()), Chunk::Err("nats: error: x\n".into())]));
+        let texts: Vec<&str> = s.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, vec!["$ nats kv ls", "a", "b", "nats: error: x"]);
+        assert_eq!(s.lines[3].kind, LineKind::Err);
+        s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "help".into() });
+        s = run(s, TermAction::HistoryUp);
+        assert_eq!(s.recalled(), Some("help"));
+        s = run(s, TermAction::HistoryUp);
+        assert_eq!(s.recalled(), Some("nats kv ls"));
+        s = run(s, TermAction::HistoryUp);
+        assert_eq!(s.recalled(), Some("nats kv ls"));
+        s = run(s, TermAction::HistoryDown);
+        s = run(s, TermAction::HistoryDown);
+        assert_eq!(s.recalled(), None);
+        s = run(s, TermAction::Clear);
+        assert!(s.lines.is_empty());
+        assert_eq!(s.history.len(), 2, "clearing the screen keeps the history");
+    }
+
+    #[test]
+    fn scrollback_is_bounded() {
+        let mut s = Rc::new(TermState::default());
+        let big: String = (0..MAX_LINES + 10).map(|i| format!("{i}\n")).collect();
+        s = run(s, TermAction::Output(vec![Chunk::Out(big)]));
+        assert_eq!(s.lines.len(), MAX_LINES);
+        assert_eq!(s.dropped, 10);
+        assert_eq!(s.lines[0].text, "10");
+    }
+}

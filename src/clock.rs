@@ -1,0 +1,81 @@
+//! The playground's clock: real time by default, which the learner can pause and fast-forward. Pure: the real
+//! time is passed in, so the clock is testable and the engine never reads a clock itself.
+
+use crate::engine::Nanos;
+
+/// A clock that follows real time at an offset, or stands still while paused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlayClock {
+    /// Virtual time at the moment of the last change.
+    base_virtual: Nanos,
+    /// Real time at the moment of the last change.
+    base_real: Nanos,
+    paused: bool,
+}
+
+impl PlayClock {
+    /// A running clock that starts at the real time `real_now`.
+    pub fn new(real_now: Nanos) -> PlayClock {
+        PlayClock { base_virtual: real_now, base_real: real_now, paused: false }
+    }
+
+    /// The virtual time at real time `real_now`; it never goes backwards, even if the real clock does.
+    pub fn now(&self, real_now: Nanos) -> Nanos {
+        if self.paused {
+            self.base_virtual
+        } else {
+            self.base_virtual + (real_now - self.base_real).max(0)
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    fn rebase(&mut self, real_now: Nanos) {
+        self.base_virtual = self.now(real_now);
+        self.base_real = real_now;
+    }
+
+    pub fn pause(&mut self, real_now: Nanos) {
+        self.rebase(real_now);
+        self.paused = true;
+    }
+
+    pub fn resume(&mut self, real_now: Nanos) {
+        self.rebase(real_now);
+        self.paused = false;
+    }
+
+    /// Jumps the virtual time forward by `by` (negative values are ignored).
+    pub fn fast_forward(&mut self, real_now: Nanos, by: Nanos) {
+        self.rebase(real_now);
+        self.base_virtual += by.max(0);
+    }
+
+    /// How far the virtual time is ahead of real time.
+    pub fn offset(&self, real_now: Nanos) -> Nanos {
+        self.now(real_now) - real_now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Nanos = 1_000_000_000;
+
+    #[test]
+    fn follows_real_time_pauses_and_fast_forwards() {
+        let mut c = PlayClock::new(100 * S);
+        assert_eq!(c.now(105 * S), 105 * S);
+        c.pause(105 * S);
+        assert_eq!(c.now(200 * S), 105 * S);
+        c.fast_forward(200 * S, 10 * S);
+        assert_eq!(c.now(300 * S), 115 * S, "fast-forward while paused stays paused");
+        c.resume(300 * S);
+        assert_eq!(c.now(301 * S), 116 * S);
+        assert_eq!(c.now(299 * S), 115 * S, "never goes backwards when the real clock does");
+        assert_eq!(c.offset(301 * S), -185 * S);
+    }
+}
