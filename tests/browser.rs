@@ -1,0 +1,92 @@
+//! Component tests in a real browser (wasm-bindgen-test in headless Chromium): the terminal runs commands on the
+//! embedded engine, the explorer follows, values stay text, and Ctrl-C stops a watch.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlInputElement, InputEvent, InputEventInit, KeyboardEvent, KeyboardEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn mount() -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<nats_kv_playground::app::App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+fn input(root: &Element) -> HtmlInputElement {
+    root.query_selector("#term-input").unwrap().expect("terminal input").dyn_into().unwrap()
+}
+
+async fn key(root: &Element, key: &str, ctrl: bool) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_ctrl_key(ctrl);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    input(root).dispatch_event(&ev).unwrap();
+    yew::scheduler::flush().await;
+}
+
+async fn type_line(root: &Element, line: &str) {
+    let i = input(root);
+    i.set_value(line);
+    let init = InputEventInit::new();
+    init.set_bubbles(true);
+    let ev = InputEvent::new_with_event_init_dict("input", &init).unwrap();
+    i.dispatch_event(&ev).unwrap();
+    yew::scheduler::flush().await;
+    key(root, "Enter", false).await;
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn terminal_runs_commands_and_the_explorer_follows() {
+    let root = mount().await;
+    type_line(&root, "nats kv add demo --history 3").await;
+    type_line(&root, "nats kv put demo greeting hello").await;
+    type_line(&root, "nats kv get demo greeting").await;
+    let out = text(&root, ".term-out");
+    assert!(out.contains("Information for Key-Value Store Bucket demo created"), "{out}");
+    assert!(out.contains("demo > greeting revision: 1 created @"), "{out}");
+    assert_eq!(text(&root, ".explorer .bucket h3"), "demo");
+    assert_eq!(text(&root, ".explorer td.value"), "hello");
+    type_line(&root, "nats kv update demo greeting bye 7").await;
+    assert!(text(&root, ".term-out").contains("nats: error: nats: nats: API error: code=400 err_code=10071 description=wrong last sequence: 1"));
+    assert_eq!(text(&root, ".explorer td.value"), "hello", "a rejected update changes nothing");
+}
+
+#[wasm_bindgen_test]
+async fn values_render_as_text_in_terminal_and_explorer() {
+    let root = mount().await;
+    let evil = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    type_line(&root, "nats kv add x").await;
+    type_line(&root, &format!("nats kv put x k '{evil}'")).await;
+    assert_eq!(root.query_selector_all("img, script").unwrap().length(), 0);
+    assert_eq!(text(&root, ".explorer td.value"), evil);
+    assert!(text(&root, ".term-out").contains(evil));
+}
+
+#[wasm_bindgen_test]
+async fn ctrl_c_stops_a_watch_and_confirmations_wait_for_an_answer() {
+    let root = mount().await;
+    type_line(&root, "nats kv add w").await;
+    type_line(&root, "nats kv watch w").await;
+    assert!(text(&root, ".term-status").contains("1 watch running"));
+    type_line(&root, "nats kv put w k v1").await;
+    assert!(text(&root, ".term-out").contains("PUT w > k: v1"));
+    key(&root, "c", true).await;
+    assert_eq!(root.query_selector(".term-status").unwrap(), None);
+    type_line(&root, "nats kv del w k").await;
+    assert_eq!(text(&root, ".prompt"), "? Delete key w > k? (y/N) ");
+    type_line(&root, "n").await;
+    assert!(text(&root, ".term-out").contains("Skipping delete"));
+    assert_eq!(text(&root, ".prompt"), "$ ");
+}
