@@ -47,6 +47,8 @@ pub enum TermAction {
     Clear,
     HistoryUp,
     HistoryDown,
+    /// Several actions applied at once (a multi-line paste), copying the scrollback once.
+    Batch(Vec<TermAction>),
 }
 
 fn push_text(lines: &mut Vec<TermLine>, kind: LineKind, text: &str) {
@@ -69,42 +71,7 @@ impl Reducible for TermState {
     fn reduce(self: Rc<Self>, action: TermAction) -> Rc<Self> {
         let mut s = (*self).clone();
         let mut lines = (*s.lines).clone();
-        match action {
-            TermAction::Echo { prompt, line } => {
-                lines.push(TermLine { kind: LineKind::Input, text: format!("{prompt}{line}") });
-                if !line.trim().is_empty() && s.history.last() != Some(&line) {
-                    s.history.push(line);
-                }
-                s.cursor = None;
-            }
-            TermAction::Output(chunks) => {
-                for c in chunks {
-                    match c {
-                        Chunk::Out(t) => push_text(&mut lines, LineKind::Out, &t),
-                        Chunk::Err(t) => push_text(&mut lines, LineKind::Err, &t),
-                    }
-                }
-            }
-            TermAction::Note(t) => push_text(&mut lines, LineKind::Note, &t),
-            TermAction::Clear => {
-                s.dropped = 0;
-                lines.clear();
-            }
-            TermAction::HistoryUp => {
-                if !s.history.is_empty() {
-                    s.cursor = Some(match s.cursor {
-                        None => s.history.len() - 1,
-                        Some(i) => i.saturating_sub(1),
-                    });
-                }
-            }
-            TermAction::HistoryDown => {
-                s.cursor = match s.cursor {
-                    Some(i) if i + 1 < s.history.len() => Some(i + 1),
-                    _ => None,
-                };
-            }
-        }
+        apply(&mut s, &mut lines, action);
         if lines.len() > MAX_LINES {
             let extra = lines.len() - MAX_LINES;
             lines.drain(..extra);
@@ -112,6 +79,50 @@ impl Reducible for TermState {
         }
         s.lines = Rc::new(lines);
         Rc::new(s)
+    }
+}
+
+fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
+    match action {
+        TermAction::Echo { prompt, line } => {
+            lines.push(TermLine { kind: LineKind::Input, text: format!("{prompt}{line}") });
+            if !line.trim().is_empty() && s.history.last() != Some(&line) {
+                s.history.push(line);
+            }
+            s.cursor = None;
+        }
+        TermAction::Output(chunks) => {
+            for c in chunks {
+                match c {
+                    Chunk::Out(t) => push_text(lines, LineKind::Out, &t),
+                    Chunk::Err(t) => push_text(lines, LineKind::Err, &t),
+                }
+            }
+        }
+        TermAction::Note(t) => push_text(lines, LineKind::Note, &t),
+        TermAction::Clear => {
+            s.dropped = 0;
+            lines.clear();
+        }
+        TermAction::HistoryUp => {
+            if !s.history.is_empty() {
+                s.cursor = Some(match s.cursor {
+                    None => s.history.len() - 1,
+                    Some(i) => i.saturating_sub(1),
+                });
+            }
+        }
+        TermAction::HistoryDown => {
+            s.cursor = match s.cursor {
+                Some(i) if i + 1 < s.history.len() => Some(i + 1),
+                _ => None,
+            };
+        }
+        TermAction::Batch(actions) => {
+            for a in actions {
+                apply(s, lines, a);
+            }
+        }
     }
 }
 

@@ -56,9 +56,9 @@ fn output(p: &OutputProps) -> Html {
     }
 }
 
-/// Runs lines through the playground, echoing each with its prompt and printing what it produced.
-fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) -> bool {
-    let mut clear = false;
+/// Runs lines through the playground, echoing each with its prompt and printing what it produced, in one update.
+fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) {
+    let mut actions = Vec::with_capacity(lines.len() * 2);
     for line in lines {
         let (prompt, r) = {
             let mut pg = shared.0.borrow_mut();
@@ -66,14 +66,13 @@ fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[Strin
             let r = pg.run(line, real_now());
             (prompt, r)
         };
-        term.dispatch(TermAction::Echo { prompt, line: line.clone() });
+        actions.push(TermAction::Echo { prompt, line: line.clone() });
         if r.clear {
-            term.dispatch(TermAction::Clear);
-            clear = true;
+            actions.push(TermAction::Clear);
         }
-        term.dispatch(TermAction::Output(r.chunks));
+        actions.push(TermAction::Output(r.chunks));
     }
-    clear
+    term.dispatch(TermAction::Batch(actions));
 }
 
 #[function_component(Terminal)]
