@@ -59,7 +59,8 @@ async fn terminal_runs_commands_and_the_explorer_follows() {
     assert_eq!(text(&root, ".explorer .bucket h3"), "demo");
     assert_eq!(text(&root, ".explorer td.value"), "hello");
     type_line(&root, "nats kv update demo greeting bye 7").await;
-    assert!(text(&root, ".term-out").contains("nats: error: nats: nats: API error: code=400 err_code=10071 description=wrong last sequence: 1"));
+    assert!(text(&root, ".term-out")
+        .contains("nats: error: nats: nats: API error: code=400 err_code=10071 description=wrong last sequence: 1"));
     assert_eq!(text(&root, ".explorer td.value"), "hello", "a rejected update changes nothing");
 }
 

@@ -14,7 +14,11 @@ fn kvplay(args: &[&str], stdin: &str) -> (String, String, i32) {
         .expect("kvplay starts");
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     let out = child.wait_with_output().expect("kvplay ends");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 fn script(name: &str, body: &str) -> String {
@@ -55,7 +59,10 @@ fn a_fixed_clock_makes_transcripts_byte_for_byte_reproducible() {
 
 #[test]
 fn interactive_shell_reads_commands_and_answers_questions() {
-    let (out, _, code) = kvplay(&["--clock", "2026-01-01T00:00:00Z"], "nats kv add b\nnats kv put b k v\nnats kv del b k\ny\nnats kv get b k\n");
+    let (out, _, code) = kvplay(
+        &["--clock", "2026-01-01T00:00:00Z"],
+        "nats kv add b\nnats kv put b k v\nnats kv del b k\ny\nnats kv get b k\n",
+    );
     assert_eq!(code, 0);
     assert!(out.contains("? Delete key b > k? (y/N) ? Delete key b > k? Yes\n"), "{out}");
     assert!(out.contains("nats: error: nats: key not found"), "{out}");
