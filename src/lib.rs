@@ -5,5 +5,6 @@ pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod engine;
+pub mod lesson;
 pub mod script;
 pub mod session;

@@ -137,3 +137,25 @@ fn engine_matches_a_real_nats_server() {
     }
     assert!(diffs.is_empty(), "the engine differs from nats-server:\n{}", diffs.join("\n"));
 }
+
+#[test]
+fn python_lesson_snippets_print_what_the_lesson_shows_on_a_real_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".tools/venv/bin/python");
+    assert!(python.exists(), "nats-py and nats-server are not installed: run `bash scripts/setup.sh`");
+    let out = Command::new(&python)
+        .arg(root.join("tests/conformance/python_lesson.py"))
+        .arg(root.join("lessons/python-kv.md"))
+        .env(
+            "PATH",
+            format!("{}:{}", root.join(".tools/venv/bin").display(), std::env::var("PATH").unwrap_or_default()),
+        )
+        .output()
+        .expect("run the Python lesson");
+    assert!(
+        out.status.success(),
+        "the Python lesson's snippets differ from its shown output:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

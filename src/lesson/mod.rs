@@ -1,0 +1,22 @@
+//! Lessons: Markdown documents whose commands run step by step, with the document's output beside the actual
+//! output, differences from older CLIs explained, exercises checked, and Python steps tied to the operations they
+//! perform.
+
+pub mod compare;
+pub mod markdown;
+pub mod pyops;
+pub mod runner;
+
+pub use markdown::{parse, Lesson, Step};
+pub use runner::{CommandReport, LessonRun, StepReport, StepStatus};
+
+/// The lessons the playground ships, written for it.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("cli", include_str!("../../lessons/cli-walkthrough.md")),
+    ("python", include_str!("../../lessons/python-kv.md")),
+];
+
+/// A built-in lesson by its short name.
+pub fn built_in(name: &str) -> Option<Lesson> {
+    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, src)| parse(src))
+}
