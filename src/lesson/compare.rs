@@ -200,7 +200,7 @@ pub fn compare(expected: &str, actual: &str) -> Verdict {
                     && theirs.iter().any(|t| t.eq_ignore_ascii_case(limit) || t.ends_with(&format!("of {limit}")))
             });
             if !theirs.contains(&value) && !split_agrees {
-                conflicts.push(e.clone());
+                conflicts.push(e.trim().to_string());
             }
         }
         if shared > 0 && conflicts.is_empty() {
