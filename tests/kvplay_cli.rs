@@ -77,3 +77,17 @@ fn bad_arguments_are_explained() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read /no/such/file.nats"));
 }
+
+#[test]
+fn lesson_reports_each_step_and_fails_on_a_mismatch() {
+    let (out, _, code) = kvplay(&["lesson", "cli"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS Create a bucket"), "{out}");
+    let bad = script(
+        "bad.md",
+        "# Bad\n\n## Step\n\n```shell\nnats kv add b\nnats kv put b k v\nnats kv get b k --raw\n```\n\n```\nw\n```\n",
+    );
+    let (out, _, code) = kvplay(&["lesson", &bad], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL Step") && out.contains("expected lines not found"), "{out}");
+}

@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use crate::clock::PlayClock;
 use crate::engine::{Engine, Nanos};
+use crate::lesson::runner::{LessonClock, LessonRun, StepReport};
 use crate::session::{LineResult, Session};
 
 pub use components::app::App;
@@ -24,13 +25,60 @@ pub fn real_now() -> Nanos {
 pub struct Playground {
     pub session: Session<Engine>,
     pub clock: PlayClock,
+    /// The open lesson and what its runner has seen, if a lesson is open.
+    pub lesson: Option<(String, LessonRun)>,
+}
+
+/// The playground's clock as a lesson sees it: a lesson's waits fast-forward it.
+struct PlayLessonClock<'a> {
+    clock: &'a mut PlayClock,
+    real: Nanos,
+}
+
+impl LessonClock for PlayLessonClock<'_> {
+    fn now(&self) -> Nanos {
+        self.clock.now(self.real)
+    }
+    fn advance(&mut self, by: Nanos) {
+        self.clock.fast_forward(self.real, by);
+    }
 }
 
 impl Playground {
     pub fn new(real: Nanos) -> Playground {
         let mut session = Session::new(Engine::new(real));
         session.display.tz_offset_secs = local_offset_secs();
-        Playground { session, clock: PlayClock::new(real) }
+        Playground { session, clock: PlayClock::new(real), lesson: None }
+    }
+
+    /// Opens a built-in lesson by name (nothing changes if there is no such lesson).
+    pub fn open_lesson(&mut self, name: &str) -> bool {
+        match crate::lesson::built_in(name) {
+            Some(l) => {
+                self.lesson = Some((name.to_string(), LessonRun::new(l)));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs a step of the open lesson; `solve` types an exercise's solution first.
+    pub fn run_step(&mut self, i: usize, real: Nanos, solve: bool) -> Option<StepReport> {
+        let Playground { session, clock, lesson } = self;
+        let (_, run) = lesson.as_mut()?;
+        let mut c = PlayLessonClock { clock, real };
+        Some(run.run_step(i, session, &mut c, solve))
+    }
+
+    /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
+    pub fn reset_server(&mut self, real: Nanos) {
+        let tz = self.session.display.tz_offset_secs;
+        let now = self.clock.now(real);
+        self.session = Session::new(Engine::new(now));
+        self.session.display.tz_offset_secs = tz;
+        if let Some((_, run)) = self.lesson.as_mut() {
+            run.reset();
+        }
     }
 
     /// The prompt the terminal shows: "$ ", or the question being asked.

@@ -47,6 +47,8 @@ pub enum TermAction {
     Clear,
     HistoryUp,
     HistoryDown,
+    /// A transcript as `session` and the lesson runner write it: "$ " lines are commands, the rest output.
+    Transcript(String),
     /// Several actions applied at once (a multi-line paste), copying the scrollback once.
     Batch(Vec<TermAction>),
 }
@@ -117,6 +119,12 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
                 Some(i) if i + 1 < s.history.len() => Some(i + 1),
                 _ => None,
             };
+        }
+        TermAction::Transcript(t) => {
+            for l in t.strip_suffix('\n').unwrap_or(&t).split('\n') {
+                let kind = if l.starts_with("$ ") { LineKind::Input } else { LineKind::Out };
+                lines.push(TermLine { kind, text: l.to_string() });
+            }
         }
         TermAction::Batch(actions) => {
             for a in actions {

@@ -8,10 +8,12 @@ use nats_kv_playground::engine::{time::parse_rfc3339_utc, Engine, Nanos};
 use nats_kv_playground::script::{run_script, ScriptOptions};
 use nats_kv_playground::session::Session;
 
-const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE]
+const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson FILE|NAME]
 
   kvplay                 an interactive shell with the nats kv commands
   kvplay run FILE        run a script and print its transcript
+  kvplay lesson FILE     run a Markdown lesson step by step and report each step
+                         (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
   --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
   --yes                  answer every confirmation question with yes
 
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     let mut clock: Option<Nanos> = None;
     let mut yes = false;
     let mut run: Option<String> = None;
+    let mut lesson: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--clock" => match args.next().as_deref().and_then(parse_rfc3339_utc) {
@@ -45,6 +48,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "lesson" => match args.next() {
+                Some(f) => lesson = Some(f),
+                None => {
+                    eprintln!("kvplay: lesson needs a FILE or a built-in lesson name\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" | "help" => {
                 print!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -56,9 +66,10 @@ fn main() -> ExitCode {
         }
     }
     let start = clock.unwrap_or_else(wall_clock);
-    match run {
-        Some(file) => run_file(&file, start, yes),
-        None => shell(clock),
+    match (run, lesson) {
+        (Some(file), _) => run_file(&file, start, yes),
+        (None, Some(l)) => run_lesson(&l, start),
+        (None, None) => shell(clock),
     }
 }
 
@@ -81,6 +92,28 @@ fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
         eprintln!("kvplay: {file}:{}: {what}: {}", u.line_no, u.line);
     }
     ExitCode::FAILURE
+}
+
+fn run_lesson(what: &str, start: Nanos) -> ExitCode {
+    let lesson = match nats_kv_playground::lesson::built_in(what) {
+        Some(l) => l,
+        None => match std::fs::read(what) {
+            Ok(b) => nats_kv_playground::lesson::parse(&String::from_utf8_lossy(&b)),
+            Err(e) => {
+                eprintln!("kvplay: cannot read {what}: {e} (built-in lessons: cli, python)");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let mut session = Session::new(Engine::new(start));
+    let mut clock = nats_kv_playground::lesson::runner::VirtualClock(start);
+    let (report, failed) = nats_kv_playground::lesson::runner::run_all(lesson, &mut session, &mut clock);
+    print!("{report}");
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn shell(fixed: Option<Nanos>) -> ExitCode {

@@ -20,6 +20,7 @@ test('the CLI walkthrough, typed step by step', async () => {
   await type(page, 'nats kv get my-kv Key1');
   assert.match(await terminalText(page), /my-kv > Key1 revision: 1 created @ /);
   // The explorer shows the bucket and the key's value.
+  await page.getByRole('tab', { name: 'Buckets' }).click();
   await page.locator('.explorer .bucket h3', { hasText: 'my-kv' }).waitFor();
   assert.equal(await page.locator('.explorer td.value').first().innerText(), 'Value1');
   await page.screenshot({ path: path.join(shots, 'walkthrough-get.png') });
@@ -66,6 +67,7 @@ test('values are shown as text, never as HTML', async () => {
   await type(page, 'nats kv add x');
   await type(page, `nats kv put x k '${evil}'`);
   await type(page, 'nats kv get x k');
+  await page.getByRole('tab', { name: 'Buckets' }).click();
   await page.locator('.explorer td.value').first().waitFor();
   assert.equal(await page.evaluate(() => window.__xss), 0);
   assert.equal(await page.locator('.terminal img, .explorer img, .terminal script, .explorer script').count(), 0);
@@ -114,6 +116,8 @@ test('line editor: history, completion, paste, clear, and the clock expiring a T
 
 test('a phone-sized screen keeps everything usable', async () => {
   const { page } = await open(browser, server.url, { viewport: { width: 375, height: 740 } });
+  await page.getByRole('button', { name: 'Key-Value with the nats CLI' }).click();
+  await page.screenshot({ path: path.join(shots, 'phone-lesson.png'), fullPage: true });
   await type(page, 'nats kv add phone');
   await type(page, 'nats kv put phone greeting hello');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

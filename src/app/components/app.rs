@@ -9,6 +9,7 @@ use yew::Reducible;
 
 use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
+use super::lesson_panel::LessonPanel;
 use super::terminal::Terminal;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Playground, Shared};
@@ -28,10 +29,57 @@ const WELCOME: &str = "Welcome. This terminal runs the nats command line against
 this page: nothing leaves your browser. Start with `nats account info`, then `nats kv add my-kv`.\n\
 Type `help` for the commands, Tab to complete, Up/Down for history.";
 
+/// Which pane shows beside the terminal.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Lesson,
+    Buckets,
+}
+
+/// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
+pub fn deep_link(search: &str) -> Option<(String, usize)> {
+    let mut lesson = None;
+    let mut step = 1usize;
+    for pair in search.trim_start_matches('?').split('&') {
+        match pair.split_once('=') {
+            Some(("lesson", v)) if !v.is_empty() => lesson = Some(v.to_string()),
+            Some(("step", v)) => step = v.parse().unwrap_or(1).max(1),
+            _ => {}
+        }
+    }
+    lesson.map(|l| (l, step - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deep_link;
+
+    #[test]
+    fn deep_links_name_a_lesson_and_a_step() {
+        assert_eq!(deep_link("?lesson=cli&step=3"), Some(("cli".to_string(), 2)));
+        assert_eq!(deep_link("?step=3&lesson=python"), Some(("python".to_string(), 2)));
+        assert_eq!(deep_link("?lesson=cli&step=zero"), Some(("cli".to_string(), 0)));
+        assert_eq!(deep_link("?lesson=cli&step=0"), Some(("cli".to_string(), 0)));
+        assert_eq!(deep_link(""), None);
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
-    let shared = use_memo((), |_| Shared(Rc::new(RefCell::new(Playground::new(real_now())))));
+    let link = use_memo((), |_| web_sys::window().and_then(|w| w.location().search().ok()).and_then(|s| deep_link(&s)));
+    let shared = {
+        let link = link.clone();
+        use_memo((), move |_| {
+            let mut pg = Playground::new(real_now());
+            if let Some((name, _)) = link.as_ref() {
+                pg.open_lesson(name);
+            }
+            Shared(Rc::new(RefCell::new(pg)))
+        })
+    };
     let shared = (*shared).clone();
+    let initial_step = link.as_ref().as_ref().map(|(_, s)| *s).unwrap_or(0);
+    let side = use_state(|| Side::Lesson);
     let version = use_reducer(Version::default);
     let term = use_reducer(|| {
         let welcome = TermState::default();
@@ -64,6 +112,15 @@ pub fn app() -> Html {
         Callback::from(move |_| version.dispatch(()))
     };
 
+    let tab = |which: Side, label: &str| {
+        let side = side.clone();
+        let selected = *side == which;
+        html! {
+            <button type="button" role="tab" aria-selected={selected.to_string()} class={if selected { "tab current" } else { "tab" }}
+                onclick={Callback::from(move |_| side.set(which))}>{ label }</button>
+        }
+    };
+
     html! {
         <div class="page">
             <header class="top">
@@ -73,7 +130,17 @@ pub fn app() -> Html {
             </header>
             <main class="panes">
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
-                <Explorer shared={shared.clone()} version={version.0} />
+                <div class="side">
+                    <div class="tabs" role="tablist" aria-label="Beside the terminal">
+                        { tab(Side::Lesson, "Lesson") }
+                        { tab(Side::Buckets, "Buckets") }
+                    </div>
+                    if *side == Side::Lesson {
+                        <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
+                    } else {
+                        <Explorer shared={shared.clone()} version={version.0} />
+                    }
+                </div>
             </main>
         </div>
     }

@@ -3,4 +3,5 @@
 pub mod app;
 pub mod clock_bar;
 pub mod explorer;
+pub mod lesson_panel;
 pub mod terminal;
