@@ -62,6 +62,49 @@ const lsMs = await page.evaluate(async () => {
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   return performance.now() - t0;
 });
+// Scale: a bucket of 100,000 revisions over 10,000 keys, then the time each further write takes to run and be
+// drawn with the timeline showing (the last 40 revisions, then all of them folded into bins).
+async function paste(p, text) {
+  await p.evaluate((t) => {
+    const dt = new DataTransfer();
+    dt.setData('text', t);
+    document.querySelector('#term-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, text);
+}
+async function timedPut(p, i) {
+  return p.evaluate(async (n) => {
+    const input = document.querySelector('#term-input');
+    const t0 = performance.now();
+    input.value = `nats kv put huge key.${n % 10000} again-${n}`;
+    input.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return performance.now() - t0;
+  }, i);
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const big = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await big.goto(server.url);
+await big.locator('#term-input').waitFor();
+await type(big, 'nats kv add huge --history 10');
+const fillStart = Date.now();
+for (let chunk = 0; chunk < 10; chunk++) {
+  const lines = Array.from({ length: 10000 }, (_, i) => `nats kv put huge key.${i} v${chunk}`).join('\n') + '\n';
+  await paste(big, lines);
+  await big.locator('.term-in input').press('Control+l');
+}
+const fillMs = Date.now() - fillStart;
+await big.getByRole('tab', { name: 'Timeline' }).click();
+await big.locator('svg.strip').waitFor();
+const windowTimes = [];
+for (let i = 0; i < 15; i++) windowTimes.push(await timedPut(big, i));
+await big.locator('select[aria-label="How many revisions to show"]').selectOption('0');
+await big.locator('svg.strip.bins').waitFor();
+const allTimes = [];
+for (let i = 0; i < 15; i++) allTimes.push(await timedPut(big, 100 + i));
+await big.getByRole('tab', { name: 'Buckets' }).click();
+const explorerTimes = [];
+for (let i = 0; i < 15; i++) explorerTimes.push(await timedPut(big, 200 + i));
 await browser.close();
 await server.close();
 
@@ -82,4 +125,15 @@ Median of ${loads.length} fresh loads, from navigation start to the terminal's i
 |---|---|
 | paste 10,000 \`nats kv put\` lines (run, echoed, rendered) | ${pasteMs.toFixed(0)} ms |
 | \`nats kv ls\` of 10,000 keys (run and rendered; the newest 2,000 lines are drawn) | ${lsMs.toFixed(0)} ms |
+
+### Visualizations at scale: 100,000 revisions over 10,000 keys
+
+Filling the bucket (100,000 pasted puts, in ten pastes): ${(fillMs / 1000).toFixed(1)} s.
+Each further write, from Enter to the next frame drawn (median of 15), with:
+
+| pane showing | per update |
+|---|---|
+| Timeline, last 40 revisions one by one, 30 key lanes | ${med(windowTimes).toFixed(1)} ms |
+| Timeline, all revisions folded into bins | ${med(allTimes).toFixed(1)} ms |
+| Buckets explorer (first 200 of 10,000 keys) | ${med(explorerTimes).toFixed(1)} ms |
 `);

@@ -8,3 +8,4 @@ pub mod engine;
 pub mod lesson;
 pub mod script;
 pub mod session;
+pub mod viz;

@@ -27,6 +27,25 @@ pub struct Playground {
     pub clock: PlayClock,
     /// The open lesson and what its runner has seen, if a lesson is open.
     pub lesson: Option<(String, LessonRun)>,
+    /// The revisions the last lesson step wrote, for the timeline to highlight.
+    pub explain: Option<Explain>,
+}
+
+/// What a lesson step did to a bucket: the revisions it wrote and the writes it had refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explain {
+    pub bucket: String,
+    pub from: u64,
+    pub to: u64,
+    pub summary: String,
+}
+
+/// Each bucket's last revision and refused-write count, to see what a step changed.
+fn marks(e: &Engine) -> Vec<(String, u64, usize)> {
+    e.bucket_names()
+        .into_iter()
+        .filter_map(|b| e.bucket_stream(&b).map(|s| (b.clone(), s.state().last_seq, s.rejections().len())))
+        .collect()
 }
 
 /// The playground's clock as a lesson sees it: a lesson's waits fast-forward it.
@@ -48,7 +67,7 @@ impl Playground {
     pub fn new(real: Nanos) -> Playground {
         let mut session = Session::new(Engine::new(real));
         session.display.tz_offset_secs = local_offset_secs();
-        Playground { session, clock: PlayClock::new(real), lesson: None }
+        Playground { session, clock: PlayClock::new(real), lesson: None, explain: None }
     }
 
     /// Opens a built-in lesson by name (nothing changes if there is no such lesson).
@@ -64,10 +83,34 @@ impl Playground {
 
     /// Runs a step of the open lesson; `solve` types an exercise's solution first.
     pub fn run_step(&mut self, i: usize, real: Nanos, solve: bool) -> Option<StepReport> {
-        let Playground { session, clock, lesson } = self;
+        let before = marks(&self.session.backend);
+        let Playground { session, clock, lesson, explain } = self;
         let (_, run) = lesson.as_mut()?;
+        let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
-        Some(run.run_step(i, session, &mut c, solve))
+        let report = run.run_step(i, session, &mut c, solve);
+        for (bucket, last, refused) in marks(&session.backend) {
+            let (b_last, b_refused) =
+                before.iter().find(|(b, _, _)| *b == bucket).map(|(_, l, r)| (*l, *r)).unwrap_or((0, 0));
+            if last != b_last || refused != b_refused {
+                let wrote = last.saturating_sub(b_last);
+                let refusals = refused.saturating_sub(b_refused);
+                let mut summary =
+                    format!("the step \"{title}\" wrote {wrote} revision{}", if wrote == 1 { "" } else { "s" });
+                if wrote > 0 {
+                    summary.push_str(&format!(" ({}–{last})", b_last + 1));
+                }
+                if refusals > 0 {
+                    summary.push_str(&format!(
+                        " and had {refusals} write{} refused (✗), which took no revision",
+                        if refusals == 1 { "" } else { "s" }
+                    ));
+                }
+                *explain = Some(Explain { bucket, from: b_last + 1, to: last.max(b_last + 1), summary });
+                break;
+            }
+        }
+        Some(report)
     }
 
     /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
@@ -79,6 +122,7 @@ impl Playground {
         if let Some((_, run)) = self.lesson.as_mut() {
             run.reset();
         }
+        self.explain = None;
     }
 
     /// The prompt the terminal shows: "$ ", or the question being asked.

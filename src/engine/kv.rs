@@ -223,6 +223,29 @@ struct Watcher {
     options: WatchOptions,
     queue: VecDeque<WatchEvent>,
     closed: bool,
+    /// Revisions delivered so far (the newest `DELIVERED_LIMIT`), for the timeline.
+    delivered: VecDeque<u64>,
+}
+
+/// How many delivered revisions a watcher remembers for the timeline.
+pub const DELIVERED_LIMIT: usize = 100_000;
+
+/// A watcher as the visualizations show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatcherInfo {
+    pub id: WatchId,
+    pub bucket: String,
+    /// Key patterns, without the `$KV.<bucket>.` prefix.
+    pub patterns: Vec<String>,
+    pub options: WatchOptions,
+    pub delivered: Vec<u64>,
+}
+
+fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
+    if delivered.len() >= DELIVERED_LIMIT {
+        delivered.pop_front();
+    }
+    delivered.push_back(seq);
 }
 
 /// A notice that a bucket changed, for the UI to refresh what it shows.
@@ -398,8 +421,9 @@ impl Engine {
             return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
         }
         let name = sc.name.clone();
+        let now = self.now;
         if let Some(s) = self.streams.get_mut(&name) {
-            s.update_config(sc);
+            s.update_config(sc, now);
         }
         self.status(&cfg.bucket)
     }
@@ -658,6 +682,7 @@ impl Engine {
     pub fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
         let patterns = if patterns.is_empty() { vec![">".to_string()] } else { patterns.to_vec() };
         let initial = self.initial_entries(bucket, &patterns, &options)?;
+        let delivered: VecDeque<u64> = initial.iter().map(|e| e.revision).collect();
         let mut queue: VecDeque<WatchEvent> = initial.into_iter().map(WatchEvent::Entry).collect();
         if !options.updates_only {
             queue.push_back(WatchEvent::InitialValuesDone);
@@ -673,6 +698,7 @@ impl Engine {
                 options,
                 queue,
                 closed: false,
+                delivered,
             },
         );
         Ok(id)
@@ -684,6 +710,43 @@ impl Engine {
             Some(w) => w.queue.drain(..).collect(),
             None => Vec::new(),
         }
+    }
+
+    /// The running watchers of a bucket, oldest first, with the revisions they received between `from` and `to`.
+    pub fn watchers_between(&self, bucket: &str, from: u64, to: u64) -> Vec<WatcherInfo> {
+        let prefix = format!("$KV.{bucket}.");
+        self.watchers
+            .iter()
+            .filter(|(_, w)| w.bucket == bucket && !w.closed)
+            .map(|(id, w)| {
+                // Delivered revisions only grow, so the range is found by binary search.
+                let start = w.delivered.partition_point(|d| *d < from);
+                let end = w.delivered.partition_point(|d| *d <= to);
+                WatcherInfo {
+                    id: *id,
+                    bucket: w.bucket.clone(),
+                    patterns: w.patterns.iter().map(|p| p.trim_start_matches(&prefix).to_string()).collect(),
+                    options: w.options,
+                    delivered: w.delivered.range(start..end).copied().collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The running watchers of a bucket, oldest first.
+    pub fn watchers(&self, bucket: &str) -> Vec<WatcherInfo> {
+        let prefix = format!("$KV.{bucket}.");
+        self.watchers
+            .iter()
+            .filter(|(_, w)| w.bucket == bucket && !w.closed)
+            .map(|(id, w)| WatcherInfo {
+                id: *id,
+                bucket: w.bucket.clone(),
+                patterns: w.patterns.iter().map(|p| p.trim_start_matches(&prefix).to_string()).collect(),
+                options: w.options,
+                delivered: w.delivered.iter().copied().collect(),
+            })
+            .collect()
     }
 
     /// Stops a watcher.
@@ -707,6 +770,7 @@ impl Engine {
                 if w.options.ignore_deletes && e.operation != Operation::Put {
                     continue;
                 }
+                remember(&mut w.delivered, e.revision);
                 w.queue.push_back(WatchEvent::Entry(e.clone()));
             }
         }
@@ -720,18 +784,19 @@ impl Engine {
             .into_iter()
             .filter(|e| e.operation != Operation::Put)
             .collect();
-        let limit = self.now - PURGE_DELETES_MARKER_THRESHOLD;
+        let now = self.now;
+        let limit = now - PURGE_DELETES_MARKER_THRESHOLD;
         let s = self.stream_mut(bucket)?;
         for m in markers {
             let keep = if m.created > limit { 1 } else { 0 };
-            s.purge_subject(&subject(bucket, &m.key), keep);
+            s.purge_subject(&subject(bucket, &m.key), keep, now);
         }
         Ok(())
     }
 
     /// Why a revision is no longer in the bucket, if the engine removed it.
     pub fn removal_reason(&self, bucket: &str, revision: u64) -> Option<RemovalReason> {
-        self.bucket_stream(bucket)?.removals().iter().find(|(s, _)| *s == revision).map(|(_, r)| *r)
+        self.bucket_stream(bucket)?.journal_entry(revision)?.removed.map(|r| r.reason)
     }
 }
 

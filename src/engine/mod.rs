@@ -11,5 +11,5 @@ pub mod time;
 
 pub use error::{ApiError, ErrorKind, KvError};
 pub use kv::{AccountInfo, Change, Config, Engine, Entry, Operation, Status, WatchEvent, WatchId, WatchOptions};
-pub use stream::{RemovalReason, StorageType};
+pub use stream::{JournalEntry, Rejection, Removal, RemovalReason, StorageType};
 pub use time::Nanos;

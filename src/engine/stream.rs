@@ -73,6 +73,53 @@ pub enum RemovalReason {
     Purged,
 }
 
+/// How a revision left the stream, for the timeline: why, and when in the revision order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Removal {
+    pub reason: RemovalReason,
+    /// The stream's last sequence when it was removed.
+    pub after_seq: u64,
+    /// True when it was removed by the write of `after_seq` itself (a rollup or the history limit); false when
+    /// it went later (expiry, compact).
+    pub by_that_write: bool,
+    pub at: Nanos,
+}
+
+/// One revision as the playground remembers it, removed or not. The server forgets removed messages; the
+/// playground keeps them so the timeline can show what was there and why it went.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalEntry {
+    pub seq: u64,
+    pub subject: String,
+    pub headers: Headers,
+    pub data: Vec<u8>,
+    pub time: Nanos,
+    /// When the message expires (by bucket TTL or its own), if it does.
+    pub expires: Option<Nanos>,
+    pub removed: Option<Removal>,
+}
+
+impl JournalEntry {
+    /// Whether this revision was in the stream just after revision `n` was written.
+    pub fn present_at(&self, n: u64) -> bool {
+        self.seq <= n
+            && match self.removed {
+                None => true,
+                Some(r) => r.after_seq > n || (r.after_seq == n && !r.by_that_write),
+            }
+    }
+}
+
+/// A write the stream refused: it took no revision.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejection {
+    /// The stream's last sequence at the time.
+    pub after_seq: u64,
+    pub subject: String,
+    pub error: String,
+    pub time: Nanos,
+}
+
 /// The counters a stream info response carries in `state`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamState {
@@ -95,8 +142,10 @@ pub struct Stream {
     bytes: u64,
     last_seq: u64,
     last_time: Option<Nanos>,
-    /// Every removal, in order, for the playground's timeline. Bounded by `removal_log_limit`.
-    removals: Vec<(u64, RemovalReason)>,
+    /// Every revision with its fate, oldest first, for the playground's timeline; bounded by `JOURNAL_LIMIT`.
+    journal: VecDeque<JournalEntry>,
+    /// Refused writes, for the timeline; bounded by `REJECTION_LIMIT`.
+    rejections: VecDeque<Rejection>,
 }
 
 /// What the stream did in answer to a publish: the new sequence, and the messages it removed on the way.
@@ -111,7 +160,10 @@ pub enum StreamEvent {
     Stored(u64),
 }
 
-const REMOVAL_LOG_LIMIT: usize = 200_000;
+/// How many revisions the timeline remembers per bucket.
+pub const JOURNAL_LIMIT: usize = 200_000;
+/// How many refused writes the timeline remembers per bucket.
+pub const REJECTION_LIMIT: usize = 10_000;
 
 impl Stream {
     pub fn new(config: StreamConfig, created: Nanos) -> Stream {
@@ -124,7 +176,8 @@ impl Stream {
             bytes: 0,
             last_seq: 0,
             last_time: None,
-            removals: Vec::new(),
+            journal: VecDeque::new(),
+            rejections: VecDeque::new(),
         }
     }
 
@@ -189,13 +242,57 @@ impl Stream {
         self.by_subject.len()
     }
 
-    pub fn removals(&self) -> &[(u64, RemovalReason)] {
-        &self.removals
+    /// Every remembered revision, oldest first.
+    pub fn journal(&self) -> &VecDeque<JournalEntry> {
+        &self.journal
+    }
+
+    /// A remembered revision.
+    pub fn journal_entry(&self, seq: u64) -> Option<&JournalEntry> {
+        let first = self.journal.front()?.seq;
+        self.journal.get(seq.checked_sub(first)? as usize)
+    }
+
+    fn journal_entry_mut(&mut self, seq: u64) -> Option<&mut JournalEntry> {
+        let first = self.journal.front()?.seq;
+        self.journal.get_mut(seq.checked_sub(first)? as usize)
+    }
+
+    /// Refused writes, oldest first.
+    pub fn rejections(&self) -> &VecDeque<Rejection> {
+        &self.rejections
+    }
+
+    /// Records a write the stream refused.
+    pub fn record_rejection(&mut self, subject: &str, error: &ApiError, now: Nanos) {
+        if self.rejections.len() >= REJECTION_LIMIT {
+            self.rejections.pop_front();
+        }
+        self.rejections.push_back(Rejection {
+            after_seq: self.last_seq,
+            subject: subject.to_string(),
+            error: error.description.clone(),
+            time: now,
+        });
     }
 
     /// Stores a message as the server's `processJetStreamMsg` does, checking the expected-sequence header,
     /// the message TTL, the size limits and applying rollups and per-subject limits.
     pub fn publish(
+        &mut self,
+        subject: &str,
+        headers: Headers,
+        data: Vec<u8>,
+        now: Nanos,
+    ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        let r = self.try_publish(subject, headers, data, now);
+        if let Err(e) = &r {
+            self.record_rejection(subject, e, now);
+        }
+        r
+    }
+
+    fn try_publish(
         &mut self,
         subject: &str,
         mut headers: Headers,
@@ -264,24 +361,37 @@ impl Stream {
         let time = now.max(self.last_time.unwrap_or(i64::MIN));
         let msg = StoredMsg { seq, subject: subject.to_string(), headers, data, time, ttl };
         self.bytes += self.msg_size(&msg.subject, &msg.headers, &msg.data);
-        if let Some(at) = self.expiry_of(&msg) {
+        let expires = self.expiry_of(&msg);
+        if let Some(at) = expires {
             self.expiries.insert((at, seq));
         }
+        if self.journal.len() >= JOURNAL_LIMIT {
+            self.journal.pop_front();
+        }
+        self.journal.push_back(JournalEntry {
+            seq,
+            subject: msg.subject.clone(),
+            headers: msg.headers.clone(),
+            data: msg.data.clone(),
+            time,
+            expires,
+            removed: None,
+        });
         self.msgs.insert(seq, msg);
         self.by_subject.entry(subject.to_string()).or_default().push_back(seq);
         self.last_time = Some(time);
         if rollup {
             for old in self.subject_seqs(subject) {
                 if old != seq {
-                    self.remove(old, RemovalReason::Rollup);
+                    self.remove(old, RemovalReason::Rollup, true, time);
                 }
             }
         }
-        self.enforce_subject_limit(subject);
+        self.enforce_subject_limit(subject, true, time);
         (PubAck { seq }, vec![StreamEvent::Stored(seq)])
     }
 
-    fn enforce_subject_limit(&mut self, subject: &str) {
+    fn enforce_subject_limit(&mut self, subject: &str, by_write: bool, now: Nanos) {
         let limit = self.config.max_msgs_per_subject;
         if limit <= 0 {
             return;
@@ -291,7 +401,7 @@ impl Stream {
                 break;
             }
             let oldest = q[0];
-            self.remove(oldest, RemovalReason::HistoryLimit);
+            self.remove(oldest, RemovalReason::HistoryLimit, by_write, now);
         }
     }
 
@@ -305,7 +415,7 @@ impl Stream {
         }
     }
 
-    fn remove(&mut self, seq: u64, reason: RemovalReason) -> Option<StoredMsg> {
+    fn remove(&mut self, seq: u64, reason: RemovalReason, by_that_write: bool, now: Nanos) -> Option<StoredMsg> {
         let msg = self.msgs.remove(&seq)?;
         self.bytes -= self.msg_size(&msg.subject, &msg.headers, &msg.data);
         if let Some(at) = self.expiry_of(&msg) {
@@ -317,8 +427,9 @@ impl Stream {
                 self.by_subject.remove(&msg.subject);
             }
         }
-        if self.removals.len() < REMOVAL_LOG_LIMIT {
-            self.removals.push((seq, reason));
+        let after_seq = self.last_seq;
+        if let Some(j) = self.journal_entry_mut(seq) {
+            j.removed = Some(Removal { reason, after_seq, by_that_write, at: now });
         }
         Some(msg)
     }
@@ -345,7 +456,7 @@ impl Stream {
             let subject = msg.subject.clone();
             let was_marker = headers::is_subject_delete_marker(&msg.headers);
             let last = self.by_subject.get(&subject).map(|q| q.len() == 1).unwrap_or(false);
-            self.remove(seq, reason);
+            self.remove(seq, reason, false, at);
             let sdm_secs = self.config.subject_delete_marker_ttl / NANOS_PER_SEC;
             if sdm_secs > 0 && last && !was_marker {
                 let hdrs = vec![
@@ -361,21 +472,21 @@ impl Stream {
     }
 
     /// Purges one subject, keeping its newest `keep` messages (the `$JS.API.STREAM.PURGE` request with a filter).
-    pub fn purge_subject(&mut self, subject: &str, keep: usize) -> u64 {
+    pub fn purge_subject(&mut self, subject: &str, keep: usize, now: Nanos) -> u64 {
         let seqs = self.subject_seqs(subject);
         let n = seqs.len().saturating_sub(keep);
         for seq in seqs.into_iter().take(n) {
-            self.remove(seq, RemovalReason::Purged);
+            self.remove(seq, RemovalReason::Purged, false, now);
         }
         n as u64
     }
 
     /// Applies a configuration update, trimming what the new limits no longer allow.
-    pub fn update_config(&mut self, config: StreamConfig) {
+    pub fn update_config(&mut self, config: StreamConfig, now: Nanos) {
         self.config = config;
         let subjects: Vec<String> = self.by_subject.keys().cloned().collect();
         for s in subjects {
-            self.enforce_subject_limit(&s);
+            self.enforce_subject_limit(&s, false, now);
         }
         let rebuilt: BTreeSet<(Nanos, u64)> =
             self.msgs.values().filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq))).collect();

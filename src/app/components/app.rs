@@ -11,6 +11,8 @@ use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
 use super::terminal::Terminal;
+use super::timeline::Timeline;
+use super::watch_panes::WatchPanes;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Playground, Shared};
 
@@ -34,6 +36,8 @@ Type `help` for the commands, Tab to complete, Up/Down for history.";
 enum Side {
     Lesson,
     Buckets,
+    Timeline,
+    Watchers,
 }
 
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
@@ -134,12 +138,17 @@ pub fn app() -> Html {
                     <div class="tabs" role="tablist" aria-label="Beside the terminal">
                         { tab(Side::Lesson, "Lesson") }
                         { tab(Side::Buckets, "Buckets") }
+                        { tab(Side::Timeline, "Timeline") }
+                        { tab(Side::Watchers, "Watchers") }
                     </div>
-                    if *side == Side::Lesson {
+                    // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
+                    // lesson keeps its place while you look elsewhere.
+                    <div class="pane-slot" hidden={*side != Side::Lesson}>
                         <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
-                    } else {
-                        <Explorer shared={shared.clone()} version={version.0} />
-                    }
+                    </div>
+                    <div class="pane-slot" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
+                    <div class="pane-slot" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
+                    <div class="pane-slot" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
                 </div>
             </main>
         </div>

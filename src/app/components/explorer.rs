@@ -8,7 +8,7 @@ use crate::cli::format::{base64, humanize_duration, ibytes, timestamp};
 use crate::engine::{Entry, Operation};
 
 /// How many keys of a bucket the explorer lists.
-pub const LISTED_KEYS: usize = 500;
+pub const LISTED_KEYS: usize = 200;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ValueView {
@@ -43,12 +43,18 @@ pub fn show_value(v: &[u8], view: ValueView) -> String {
 pub struct ExplorerProps {
     pub shared: Shared,
     pub version: u64,
+    /// Hidden panes skip their drawing.
+    #[prop_or(true)]
+    pub active: bool,
 }
 
 #[function_component(Explorer)]
 pub fn explorer(p: &ExplorerProps) -> Html {
     let selected = use_state(|| None::<(String, String)>);
     let view = use_state(|| ValueView::Text);
+    if !p.active {
+        return html! {};
+    }
     let pg = p.shared.0.borrow();
     let engine = &pg.session.backend;
     let now = pg.clock.now(real_now());

@@ -5,3 +5,5 @@ pub mod clock_bar;
 pub mod explorer;
 pub mod lesson_panel;
 pub mod terminal;
+pub mod timeline;
+pub mod watch_panes;
