@@ -43,6 +43,18 @@ async fn type_line(root: &Element, line: &str) {
     key(root, "Enter", false).await;
 }
 
+/// Shows the bucket explorer (the Lesson pane is shown first).
+async fn show_buckets(root: &Element) {
+    let tabs = root.query_selector_all("[role=tab]").unwrap();
+    for i in 0..tabs.length() {
+        let t: web_sys::HtmlElement = tabs.item(i).unwrap().dyn_into().unwrap();
+        if t.text_content().unwrap_or_default() == "Buckets" {
+            t.click();
+        }
+    }
+    yew::scheduler::flush().await;
+}
+
 fn text(root: &Element, selector: &str) -> String {
     root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
 }
@@ -54,6 +66,7 @@ async fn terminal_runs_commands_and_the_explorer_follows() {
     type_line(&root, "nats kv put demo greeting hello").await;
     type_line(&root, "nats kv get demo greeting").await;
     let out = text(&root, ".term-out");
+    show_buckets(&root).await;
     assert!(out.contains("Information for Key-Value Store Bucket demo created"), "{out}");
     assert!(out.contains("demo > greeting revision: 1 created @"), "{out}");
     assert_eq!(text(&root, ".explorer .bucket h3"), "demo");
@@ -70,6 +83,7 @@ async fn values_render_as_text_in_terminal_and_explorer() {
     let evil = "<img src=x onerror=alert(1)><script>alert(2)</script>";
     type_line(&root, "nats kv add x").await;
     type_line(&root, &format!("nats kv put x k '{evil}'")).await;
+    show_buckets(&root).await;
     assert_eq!(root.query_selector_all("img, script").unwrap().length(), 0);
     assert_eq!(text(&root, ".explorer td.value"), evil);
     assert!(text(&root, ".term-out").contains(evil));
