@@ -8,4 +8,5 @@ pub mod engine;
 pub mod lesson;
 pub mod script;
 pub mod session;
+pub mod transfer;
 pub mod viz;

@@ -361,6 +361,15 @@ impl Engine {
         self.streams.get_mut(&stream_name(bucket)).ok_or_else(KvError::bucket_not_found)
     }
 
+    /// Puts a rebuilt stream in place (an import). Watchers of the old one end.
+    pub fn replace_stream(&mut self, name: &str, stream: Stream) {
+        for w in self.watchers.values_mut().filter(|w| w.stream == name) {
+            w.closed = true;
+            w.queue.push_back(WatchEvent::Closed);
+        }
+        self.streams.insert(name.to_string(), stream);
+    }
+
     /// The raw stream behind a bucket, for the visualizations.
     pub fn bucket_stream(&self, bucket: &str) -> Option<&Stream> {
         self.streams.get(&stream_name(bucket))

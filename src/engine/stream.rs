@@ -181,6 +181,19 @@ impl Stream {
         }
     }
 
+    /// Rebuilds a stream from kept messages (an import): sequences as given, gaps allowed, `last_seq` at least the
+    /// newest message. The caller has validated the messages.
+    pub fn restore(config: StreamConfig, created: Nanos, msgs: Vec<StoredMsg>, last_seq: u64) -> Stream {
+        let mut s = Stream::new(config, created);
+        for m in msgs {
+            s.last_seq = m.seq - 1;
+            let subject = m.subject.clone();
+            s.store(&subject, m.headers, m.data, m.time, m.ttl, false);
+        }
+        s.last_seq = s.last_seq.max(last_seq);
+        s
+    }
+
     /// The number of bytes the server counts for a message in this stream's storage.
     pub fn msg_size(&self, subject: &str, headers: &Headers, data: &[u8]) -> u64 {
         let hdr = headers::encoded_len(headers);

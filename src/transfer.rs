@@ -1,0 +1,387 @@
+//! Getting sessions in and out: the bucket export format (JSON, also producible from a real server by
+//! `scripts/export_bucket.py`), share links (the commands typed, deflated into the URL), and the session as a
+//! `nats` CLI script or a nats-py program. Every input is validated completely before anything is replaced.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::format::base64;
+use crate::cli::parse::{parse, split_words, ParseOutcome};
+use crate::engine::kv::{bucket_valid, key_valid, stream_name};
+use crate::engine::stream::{parse_message_ttl, StoredMsg, Stream};
+use crate::engine::{headers, Config, Engine, Nanos, Operation};
+
+/// The export format's name and version.
+pub const FORMAT: &str = "nats-kv-playground/v1";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    /// The engine's time when exported, in nanoseconds since the epoch.
+    pub now: Nanos,
+    pub buckets: Vec<BucketExport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketExport {
+    pub config: Config,
+    pub created: Nanos,
+    /// The bucket's last revision (later revisions may have been removed, so it can exceed the last listed).
+    pub last_revision: u64,
+    pub revisions: Vec<RevisionExport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionExport {
+    pub revision: u64,
+    pub key: String,
+    /// PUT, DEL or PURGE (informative: the headers decide).
+    pub operation: String,
+    /// The value, base64-encoded.
+    pub value: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// When it was written, in nanoseconds since the epoch.
+    pub time: Nanos,
+}
+
+/// The kept revisions of every bucket.
+pub fn export(e: &Engine) -> Export {
+    let buckets = e
+        .bucket_names()
+        .into_iter()
+        .filter_map(|b| {
+            let s = e.bucket_stream(&b)?;
+            let prefix = format!("$KV.{b}.");
+            Some(BucketExport {
+                config: Config::from_stream_config(&b, &s.config),
+                created: s.created,
+                last_revision: s.state().last_seq,
+                revisions: s
+                    .messages()
+                    .map(|m| RevisionExport {
+                        revision: m.seq,
+                        key: m.subject.trim_start_matches(&prefix).to_string(),
+                        operation: match Operation::from_headers(&m.headers) {
+                            Operation::Put => "PUT",
+                            Operation::Delete => "DEL",
+                            Operation::Purge => "PURGE",
+                        }
+                        .to_string(),
+                        value: base64(&m.data),
+                        headers: m.headers.clone(),
+                        time: m.time,
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    Export { format: FORMAT.to_string(), now: e.now(), buckets }
+}
+
+/// Decodes standard or URL-safe base64, with or without padding.
+pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return Err(format!("invalid base64 character {:?}", c as char)),
+        };
+        acc = acc << 6 | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads an export and builds the engine it describes at time `now`, or says exactly what is wrong.
+pub fn import(json: &str, now: Nanos) -> Result<Engine, String> {
+    let x: Export = serde_json::from_str(json).map_err(|e| format!("not a playground export: {e}"))?;
+    if x.format != FORMAT {
+        return Err(format!("unknown export format {:?} (this playground reads {FORMAT})", x.format));
+    }
+    let mut e = Engine::new(now.max(x.now));
+    for b in &x.buckets {
+        let name = &b.config.bucket;
+        if !bucket_valid(name) {
+            return Err(format!("invalid bucket name {name:?}"));
+        }
+        if e.bucket_stream(name).is_some() {
+            return Err(format!("bucket {name} appears twice"));
+        }
+        e.create_bucket(&b.config).map_err(|err| format!("bucket {name}: {err}"))?;
+        let config = e.bucket_stream(name).map(|s| s.config.clone()).ok_or("bucket vanished")?;
+        let mut msgs = Vec::with_capacity(b.revisions.len());
+        let mut last = 0u64;
+        let mut per_key: BTreeMap<&str, i64> = BTreeMap::new();
+        for r in &b.revisions {
+            if r.revision <= last {
+                return Err(format!("bucket {name}: revision {} is not after revision {last}", r.revision));
+            }
+            last = r.revision;
+            if !key_valid(&r.key) {
+                return Err(format!("bucket {name} revision {}: invalid key {:?}", r.revision, r.key));
+            }
+            let count = per_key.entry(&r.key).or_default();
+            *count += 1;
+            if *count > config.max_msgs_per_subject {
+                return Err(format!(
+                    "bucket {name}: key {} has more revisions than the bucket keeps ({})",
+                    r.key, config.max_msgs_per_subject
+                ));
+            }
+            let data =
+                base64_decode(&r.value).map_err(|err| format!("bucket {name} revision {}: {err}", r.revision))?;
+            let mut hdrs = r.headers.clone();
+            let op = headers::get(&hdrs, headers::KV_OPERATION).map(str::to_string);
+            match (r.operation.as_str(), op.as_deref()) {
+                ("DEL", None) => hdrs.push((headers::KV_OPERATION.into(), "DEL".into())),
+                ("PURGE", None) => hdrs.push((headers::KV_OPERATION.into(), "PURGE".into())),
+                ("PUT", _) | ("DEL", Some("DEL")) | ("PURGE", Some("PURGE")) => {}
+                (o, h) => {
+                    return Err(format!(
+                        "bucket {name} revision {}: operation {o} disagrees with header {h:?}",
+                        r.revision
+                    ))
+                }
+            }
+            let ttl = headers::get(&hdrs, headers::MSG_TTL).and_then(parse_message_ttl).unwrap_or(0);
+            msgs.push(StoredMsg {
+                seq: r.revision,
+                subject: format!("$KV.{name}.{}", r.key),
+                headers: hdrs,
+                data,
+                time: r.time,
+                ttl,
+            });
+        }
+        if b.last_revision < last {
+            return Err(format!("bucket {name}: last_revision {} is before revision {last}", b.last_revision));
+        }
+        let stream = Stream::restore(config, b.created, msgs, b.last_revision);
+        e.replace_stream(&stream_name(name), stream);
+    }
+    // Values whose TTL ran out while exported are expired now, as a server would on start-up.
+    e.set_now(now.max(x.now) + 1);
+    Ok(e)
+}
+
+/// The longest share link the playground makes or accepts, in characters of its encoded part.
+pub const MAX_SHARE: usize = 8_000;
+
+fn base64url(v: &[u8]) -> String {
+    base64(v).trim_end_matches('=').replace('+', "-").replace('/', "_")
+}
+
+/// Encodes the commands of a session for a link: deflated, then URL-safe base64.
+pub fn encode_share(commands: &[String]) -> Result<String, String> {
+    let text = commands.join("\n");
+    let packed = base64url(&miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9));
+    if packed.len() > MAX_SHARE {
+        return Err(format!(
+            "this session is too long to share as a link ({} characters once compressed, the limit is {MAX_SHARE}); export it as a file instead",
+            packed.len()
+        ));
+    }
+    Ok(packed)
+}
+
+/// Decodes a share link's commands; a tampered or truncated link is an error, never a partial session.
+pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
+    if packed.len() > MAX_SHARE {
+        return Err(format!("this link is longer than the {MAX_SHARE} characters a share link may have"));
+    }
+    let bytes = base64_decode(packed).map_err(|e| format!("this share link is damaged ({e})"))?;
+    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, 1 << 20)
+        .map_err(|_| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
+    let text = String::from_utf8(raw).map_err(|_| "this share link is damaged: it is not text".to_string())?;
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if lines.len() > 2_000 {
+        return Err("this share link holds more than 2,000 commands".to_string());
+    }
+    if let Some(bad) = lines.iter().find(|l| !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep "))) {
+        return Err(format!("this share link holds something that is not a nats command: {bad:?}"));
+    }
+    Ok(lines)
+}
+
+/// The commands of a session as a shell script for the real `nats` CLI.
+pub fn cli_script(commands: &[String]) -> String {
+    let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n\n");
+    for c in commands.iter().filter(|c| c.starts_with("nats ")) {
+        s.push_str(c);
+        s.push('\n');
+    }
+    s
+}
+
+fn py_str(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// The commands of a session as a nats-py program doing the same against a real server.
+pub fn python_script(commands: &[String]) -> String {
+    let mut body = Vec::new();
+    for c in commands {
+        let Ok(words) = split_words(c) else { continue };
+        if words.first().map(String::as_str) == Some("sleep") {
+            if let Some(d) = words.get(1).and_then(|d| crate::cli::parse::parse_cli_duration(d)) {
+                body.push(format!("await asyncio.sleep({})", d as f64 / 1e9));
+            }
+            continue;
+        }
+        if words.first().map(String::as_str) != Some("nats") {
+            continue;
+        }
+        let ParseOutcome::Command(p) = parse(&words[1..]) else {
+            body.push(format!("# not translated (the CLI rejects it): {c}"));
+            continue;
+        };
+        let a = |n: &str| py_str(p.arg(n).unwrap_or(""));
+        let b = p.arg("bucket").unwrap_or("");
+        let kv = format!("(await js.key_value({}))", py_str(b));
+        let line = match (p.spec.group, p.spec.name) {
+            ("kv", "add") => {
+                let mut args = vec![format!("bucket={}", py_str(b))];
+                if let Some(h) = p.flag("history") {
+                    args.push(format!("history={h}"));
+                }
+                if let Some(d) = p.flag("description") {
+                    args.push(format!("description={}", py_str(d)));
+                }
+                if let Some(t) = p.flag("ttl").and_then(crate::cli::parse::parse_cli_duration) {
+                    args.push(format!("ttl={}", t as f64 / 1e9));
+                }
+                format!("await js.create_key_value({})", args.join(", "))
+            }
+            ("kv", "put") => format!("print(await {kv}.put({}, {}.encode()))", a("key"), a("value")),
+            ("kv", "get") => format!("print((await {kv}.get({})).value.decode())", a("key")),
+            ("kv", "create") => format!("print(await {kv}.create({}, {}.encode()))", a("key"), a("value")),
+            ("kv", "update") => format!(
+                "print(await {kv}.update({}, {}.encode(), last={}))",
+                a("key"),
+                a("value"),
+                p.arg("revision").unwrap_or("0")
+            ),
+            ("kv", "del") if p.arg("key").is_none() => format!("await js.delete_key_value({})", py_str(b)),
+            ("kv", "del") => format!("await {kv}.delete({})", a("key")),
+            ("kv", "purge") => format!("await {kv}.purge({})", a("key")),
+            ("kv", "history") => format!(
+                "for e in await {kv}.history({}):\n        print(e.revision, e.operation or 'PUT', e.value)",
+                a("key")
+            ),
+            ("kv", "ls") if !b.is_empty() => format!("print(await {kv}.keys())"),
+            ("kv", "info") => format!("print(await {kv}.status())"),
+            _ => format!("# no nats-py equivalent here: {c}"),
+        };
+        body.push(line);
+    }
+    let mut s = String::from("# Exported from the NATS KV Playground: the same operations with nats-py (pip install nats-py).\nimport asyncio\n\nimport nats\n\n\nasync def main():\n    nc = await nats.connect(\"nats://127.0.0.1:4222\")\n    js = nc.jetstream()\n");
+    for l in body {
+        s.push_str(&format!("    {l}\n"));
+    }
+    s.push_str("    await nc.close()\n\n\nasyncio.run(main())\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::NANOS_PER_SEC as S;
+
+    fn sample() -> Engine {
+        let mut e = Engine::new(1000 * S);
+        let mut c = Config::new("cfg");
+        c.history = 3;
+        c.description = "d".into();
+        e.create_bucket(&c).unwrap();
+        e.put("cfg", "a", b"1").unwrap();
+        e.put("cfg", "a", &[0, 255, 7]).unwrap();
+        e.delete("cfg", "b").unwrap();
+        e.put("cfg", "c", b"x").unwrap();
+        e.purge("cfg", "c", 0).unwrap();
+        let mut t = Config::new("ttl");
+        t.max_age = 60 * S;
+        e.create_bucket(&t).unwrap();
+        e.put("ttl", "s", b"v").unwrap();
+        e
+    }
+
+    #[test]
+    fn export_then_import_gives_the_same_state() {
+        let e = sample();
+        let json = serde_json::to_string(&export(&e)).unwrap();
+        let back = import(&json, e.now()).unwrap();
+        assert_eq!(export(&back).buckets, export(&e).buckets);
+        assert_eq!(back.status("cfg").unwrap().bytes, e.status("cfg").unwrap().bytes);
+        assert_eq!(back.status("cfg").unwrap().last_revision, 5);
+        assert_eq!(back.get("cfg", "a").unwrap().value, vec![0, 255, 7]);
+        let mut back = back;
+        assert_eq!(back.put("cfg", "z", b"1").unwrap(), 6, "revisions go on from the export");
+    }
+
+    #[test]
+    fn an_import_expires_what_ran_out_meanwhile() {
+        let e = sample();
+        let json = serde_json::to_string(&export(&e)).unwrap();
+        let back = import(&json, e.now() + 61 * S).unwrap();
+        assert!(back.get("ttl", "s").is_err());
+    }
+
+    #[test]
+    fn bad_imports_are_refused_with_a_reason() {
+        let e = sample();
+        let good = serde_json::to_string(&export(&e)).unwrap();
+        assert!(import("{", 0).unwrap_err().starts_with("not a playground export"));
+        assert!(import(&good.replace(FORMAT, "other/v9"), 0).unwrap_err().contains("unknown export format"));
+        let mut x = export(&e);
+        x.buckets[0].revisions.swap(0, 1);
+        assert!(import(&serde_json::to_string(&x).unwrap(), 0).unwrap_err().contains("is not after revision"));
+        let mut x = export(&e);
+        x.buckets[0].revisions[0].key = "bad key".into();
+        assert!(import(&serde_json::to_string(&x).unwrap(), 0).unwrap_err().contains("invalid key"));
+        let mut x = export(&e);
+        x.buckets[0].revisions[0].value = "***".into();
+        assert!(import(&serde_json::to_string(&x).unwrap(), 0).unwrap_err().contains("invalid base64"));
+        let mut x = export(&e);
+        x.buckets[0].config.history = 1;
+        assert!(import(&serde_json::to_string(&x).unwrap(), 0)
+            .unwrap_err()
+            .contains("more revisions than the bucket keeps"));
+    }
+
+    #[test]
+    fn share_links_round_trip_and_refuse_damage() {
+        let cmds: Vec<String> = vec!["nats kv add b".into(), "nats kv put b k 'hello world'".into(), "sleep 5s".into()];
+        let link = encode_share(&cmds).unwrap();
+        assert!(link.len() < 100, "{}", link.len());
+        assert_eq!(decode_share(&link).unwrap(), cmds);
+        assert!(decode_share(&link[..link.len() / 2]).is_err(), "truncated");
+        assert!(decode_share("not*base64").unwrap_err().contains("damaged"));
+        let evil = encode_share(&["rm -rf /".to_string()]).unwrap();
+        assert!(decode_share(&evil).unwrap_err().contains("not a nats command"));
+        let huge: Vec<String> = (0..20000).map(|i| format!("nats kv put b k{i} {}", i * 7919 % 104729)).collect();
+        assert!(encode_share(&huge).unwrap_err().contains("too long to share"));
+    }
+
+    #[test]
+    fn sessions_export_as_cli_and_python_scripts() {
+        let cmds: Vec<String> = vec!["nats kv add b --history 5".into(), "nats kv put b k v".into(), "help".into()];
+        let sh = cli_script(&cmds);
+        assert!(sh.ends_with("nats kv add b --history 5\nnats kv put b k v\n"));
+        let py = python_script(&cmds);
+        assert!(py.contains("await js.create_key_value(bucket=\"b\", history=5)"));
+        assert!(py.contains("print(await (await js.key_value(\"b\")).put(\"k\", \"v\".encode()))"));
+    }
+}
