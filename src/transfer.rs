@@ -385,3 +385,59 @@ mod tests {
         assert!(py.contains("print(await (await js.key_value(\"b\")).put(\"k\", \"v\".encode()))"));
     }
 }
+
+/// The playground's own state as kept in the browser between visits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedState {
+    pub format: String,
+    pub export: Export,
+    /// The commands typed, oldest first (the terminal's history).
+    pub history: Vec<String>,
+}
+
+/// The stored state's name and version.
+pub const STATE_FORMAT: &str = "nats-kv-playground-state/v1";
+
+/// The most the playground keeps in browser storage, in bytes of JSON.
+pub const MAX_SAVED: usize = 4 << 20;
+
+/// Serialises the state to keep; `None` when it is too large to keep.
+pub fn save_state(e: &Engine, history: &[String]) -> Option<String> {
+    let keep: Vec<String> = history.iter().rev().take(500).rev().cloned().collect();
+    let s =
+        serde_json::to_string(&SavedState { format: STATE_FORMAT.into(), export: export(e), history: keep }).ok()?;
+    (s.len() <= MAX_SAVED).then_some(s)
+}
+
+/// Reads kept state back, or says why it cannot (then the caller sets the data aside and starts empty).
+pub fn load_state(raw: &str, now: Nanos) -> Result<(Engine, Vec<String>), String> {
+    let v: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("the saved state is not valid JSON ({e})"))?;
+    let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if format != STATE_FORMAT {
+        return Err(format!("the saved state has format {format:?}, which this version does not read"));
+    }
+    let s: SavedState = serde_json::from_value(v).map_err(|e| format!("the saved state is damaged ({e})"))?;
+    let json = serde_json::to_string(&s.export).map_err(|e| e.to_string())?;
+    let engine = import(&json, now)?;
+    Ok((engine, s.history))
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    #[test]
+    fn saved_state_round_trips_and_damage_is_reported() {
+        let mut e = Engine::new(0);
+        e.create_bucket(&Config::new("b")).unwrap();
+        e.put("b", "k", b"v").unwrap();
+        let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()]).unwrap();
+        let (back, hist) = load_state(&raw, 0).unwrap();
+        assert_eq!(back.get("b", "k").unwrap().value, b"v");
+        assert_eq!(hist.len(), 2);
+        assert!(load_state(&raw[..raw.len() - 5], 0).unwrap_err().contains("not valid JSON"));
+        assert!(load_state("{\"format\":\"nats-kv-playground-state/v0\"}", 0).unwrap_err().contains("does not read"));
+        assert!(load_state(&raw.replace("\"history\":[", "\"history\":[1,"), 0).unwrap_err().contains("damaged"));
+    }
+}

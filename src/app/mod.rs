@@ -29,6 +29,60 @@ pub struct Playground {
     pub lesson: Option<(String, LessonRun)>,
     /// The revisions the last lesson step wrote, for the timeline to highlight.
     pub explain: Option<Explain>,
+    /// The commands run so far, oldest first: what Share and the script exports use.
+    pub history: Vec<String>,
+    /// Whether the state is kept in the browser's storage between visits.
+    pub persist: bool,
+}
+
+/// What the page's address asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UrlParams {
+    /// A built-in lesson's name, or the address of a Markdown lesson (workshop mode).
+    pub lesson: Option<String>,
+    /// Zero-based.
+    pub step: usize,
+    /// "snippet" or "lesson": the page is embedded in another.
+    pub embed: Option<String>,
+    /// "light" or "dark", when the host page says.
+    pub theme: Option<String>,
+    /// Embeds keep nothing unless asked (`persist=1`).
+    pub persist: Option<bool>,
+    /// The commands of an embedded snippet, packed as in a share link.
+    pub cmds: Option<String>,
+    /// Show the timeline in a snippet.
+    pub timeline: bool,
+    /// A shared session (`#share=...`).
+    pub share: Option<String>,
+}
+
+fn unescape(v: &str) -> String {
+    js_sys::decode_uri_component(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| v.to_string())
+}
+
+impl UrlParams {
+    /// Reads `?lesson=NAME&step=N&embed=..&theme=..&persist=..&cmds=..&timeline=1` and `#share=...`.
+    pub fn parse(search: &str, hash: &str) -> UrlParams {
+        let mut p = UrlParams::default();
+        for pair in search.trim_start_matches('?').split('&') {
+            let Some((k, v)) = pair.split_once('=') else { continue };
+            let v = if v.contains('%') && cfg!(target_arch = "wasm32") { unescape(v) } else { v.to_string() };
+            match k {
+                "lesson" if !v.is_empty() => p.lesson = Some(v),
+                "step" => p.step = v.parse::<usize>().unwrap_or(1).max(1) - 1,
+                "embed" if v == "snippet" || v == "lesson" => p.embed = Some(v),
+                "theme" if v == "light" || v == "dark" => p.theme = Some(v),
+                "persist" => p.persist = Some(v == "1" || v == "true"),
+                "cmds" if !v.is_empty() => p.cmds = Some(v),
+                "timeline" => p.timeline = v == "1" || v == "true",
+                _ => {}
+            }
+        }
+        if let Some(s) = hash.trim_start_matches('#').strip_prefix("share=") {
+            p.share = Some(s.to_string());
+        }
+        p
+    }
 }
 
 /// What a lesson step did to a bucket: the revisions it wrote and the writes it had refused.
@@ -67,7 +121,52 @@ impl Playground {
     pub fn new(real: Nanos) -> Playground {
         let mut session = Session::new(Engine::new(real));
         session.display.tz_offset_secs = local_offset_secs();
-        Playground { session, clock: PlayClock::new(real), lesson: None, explain: None }
+        Playground {
+            session,
+            clock: PlayClock::new(real),
+            lesson: None,
+            explain: None,
+            history: Vec::new(),
+            persist: false,
+        }
+    }
+
+    /// Opens a lesson from Markdown text under a name (workshop mode: a lesson file from an address).
+    pub fn open_lesson_text(&mut self, name: &str, markdown: &str) {
+        self.lesson = Some((name.to_string(), LessonRun::new(crate::lesson::parse(markdown))));
+    }
+
+    /// Puts another engine in place (an import or a restored session), keeping the clock and the time zone.
+    pub fn load_engine(&mut self, engine: Engine) {
+        let tz = self.session.display.tz_offset_secs;
+        self.session = Session::new(engine);
+        self.session.display.tz_offset_secs = tz;
+        self.explain = None;
+    }
+
+    /// Runs commands on a fresh engine as if typed (answering questions yes), returning the transcript.
+    pub fn replay(&mut self, commands: &[String], real: Nanos) -> String {
+        let now = self.clock.now(real);
+        self.load_engine(Engine::new(now));
+        let mut t = String::new();
+        for c in commands {
+            if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
+                self.clock.fast_forward(real, d);
+                t.push_str(&format!("$ {c}\n"));
+                let out = self.session.advance(self.clock.now(real));
+                t.push_str(&LineResult { chunks: out, ok: true, question: None, clear: false }.text());
+                self.history.push(c.clone());
+                continue;
+            }
+            let mut r = self.run(c, real);
+            t.push_str(&format!("$ {c}\n"));
+            t.push_str(&r.text());
+            if r.question.is_some() {
+                r = self.session.answer(true);
+                t.push_str(&r.text());
+            }
+        }
+        t
     }
 
     /// Opens a built-in lesson by name (nothing changes if there is no such lesson).
@@ -84,11 +183,12 @@ impl Playground {
     /// Runs a step of the open lesson; `solve` types an exercise's solution first.
     pub fn run_step(&mut self, i: usize, real: Nanos, solve: bool) -> Option<StepReport> {
         let before = marks(&self.session.backend);
-        let Playground { session, clock, lesson, explain } = self;
+        let Playground { session, clock, lesson, explain, history, .. } = self;
         let (_, run) = lesson.as_mut()?;
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
+        history.extend(report.commands.iter().map(|c| c.line.clone()));
         for (bucket, last, refused) in marks(&session.backend) {
             let (b_last, b_refused) =
                 before.iter().find(|(b, _, _)| *b == bucket).map(|(_, l, r)| (*l, *r)).unwrap_or((0, 0));
@@ -133,10 +233,16 @@ impl Playground {
         }
     }
 
-    /// Runs one line at the clock's time.
+    /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
         let now = self.clock.now(real);
-        self.session.run_line(line, now)
+        let is_answer = self.session.question().is_some();
+        let r = self.session.run_line(line, now);
+        let t = line.trim();
+        if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
+            self.history.push(t.to_string());
+        }
+        r
     }
 }
 
@@ -157,4 +263,72 @@ fn local_offset_secs() -> i64 {
     } else {
         0
     }
+}
+
+/// Where the playground keeps its state in the browser.
+const STATE_KEY: &str = "kvplay.state";
+/// Where unreadable kept state is set aside, so nothing is silently dropped.
+const STATE_ASIDE_KEY: &str = "kvplay.state.unreadable";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Keeps the engine and the history in the browser's storage. Returns a remark when it could not.
+pub fn save_state(pg: &Playground) -> Option<String> {
+    let s = storage()?;
+    match crate::transfer::save_state(&pg.session.backend, &pg.history) {
+        Some(json) => s
+            .set_item(STATE_KEY, &json)
+            .err()
+            .map(|_| "(the browser refused to keep the session: its storage is full)".to_string()),
+        None => Some("(this session is too large to keep in the browser; export it to keep it)".to_string()),
+    }
+}
+
+/// Restores kept state into the playground. `Ok(None)`: nothing was kept. `Err`: what was kept could not be read;
+/// it is set aside under another name and the playground starts empty.
+pub fn load_saved_state(pg: &mut Playground, real: Nanos) -> Result<Option<Vec<String>>, String> {
+    let Some(s) = storage() else { return Ok(None) };
+    let Ok(Some(raw)) = s.get_item(STATE_KEY) else { return Ok(None) };
+    match crate::transfer::load_state(&raw, pg.clock.now(real)) {
+        Ok((engine, history)) => {
+            pg.load_engine(engine);
+            pg.history = history.clone();
+            Ok(Some(history))
+        }
+        Err(e) => {
+            let _ = s.set_item(STATE_ASIDE_KEY, &raw);
+            let _ = s.remove_item(STATE_KEY);
+            Err(format!("(the session kept from your last visit could not be restored: {e}. It was set aside in this browser's storage as \"{STATE_ASIDE_KEY}\"; the playground starts empty.)"))
+        }
+    }
+}
+
+/// Forgets the kept state (Start over).
+pub fn forget_saved_state() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(STATE_KEY);
+    }
+}
+
+/// Fetches a text file (a workshop's lesson) from an address.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|_| "the request failed".to_string())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "no response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("the server answered {}", resp.status()));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|_| "no body".to_string())?)
+        .await
+        .map_err(|_| "the body could not be read".to_string())?;
+    let text = text.as_string().ok_or("the body is not text")?;
+    if text.len() > 1 << 20 {
+        return Err("the lesson is larger than 1 MiB".to_string());
+    }
+    Ok(text)
 }

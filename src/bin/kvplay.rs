@@ -12,6 +12,7 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
 
   kvplay                 an interactive shell with the nats kv commands
   kvplay run FILE        run a script and print its transcript
+  kvplay embed FILE      print the cmds= value that embeds a script's commands in a page
   kvplay lesson FILE     run a Markdown lesson step by step and report each step
                          (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
   --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
@@ -48,6 +49,35 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "embed" => {
+                let Some(f) = args.next() else {
+                    eprintln!("kvplay: embed needs a FILE\n\n{USAGE}");
+                    return ExitCode::from(2);
+                };
+                let src = match std::fs::read_to_string(&f) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("kvplay: cannot read {f}: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let cmds: Vec<String> = src
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+                    .map(str::to_string)
+                    .collect();
+                return match nats_kv_playground::transfer::encode_share(&cmds) {
+                    Ok(p) => {
+                        println!("{p}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("kvplay: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
             "lesson" => match args.next() {
                 Some(f) => lesson = Some(f),
                 None => {

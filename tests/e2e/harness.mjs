@@ -17,8 +17,10 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 export function serve(dir = path.join(root, 'dist')) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.join(dir, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dir)) { res.writeHead(403); return res.end(); }
+    // Test fixtures (a workshop's lesson file) are served beside the app.
+    const base = url.pathname.startsWith('/fixtures/') ? path.join(here) : dir;
+    let file = path.join(base, decodeURIComponent(url.pathname));
+    if (!file.startsWith(dir) && !file.startsWith(path.join(here, 'fixtures'))) { res.writeHead(403); return res.end(); }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404); return res.end('not found'); }
     res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });

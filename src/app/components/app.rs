@@ -8,13 +8,16 @@ use yew::prelude::*;
 use yew::Reducible;
 
 use super::clock_bar::ClockBar;
+use super::embed_snippet::EmbedSnippet;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
+use super::session_bar::SessionBar;
 use super::terminal::Terminal;
 use super::timeline::Timeline;
 use super::watch_panes::WatchPanes;
 use crate::app::term_state::{TermAction, TermState};
-use crate::app::{real_now, Playground, Shared};
+use crate::app::{real_now, Playground, Shared, UrlParams};
+use wasm_bindgen::JsCast;
 
 /// A counter that moves whenever the engine's state may have changed, so views re-read it.
 #[derive(Default, PartialEq)]
@@ -42,21 +45,14 @@ enum Side {
 
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
 pub fn deep_link(search: &str) -> Option<(String, usize)> {
-    let mut lesson = None;
-    let mut step = 1usize;
-    for pair in search.trim_start_matches('?').split('&') {
-        match pair.split_once('=') {
-            Some(("lesson", v)) if !v.is_empty() => lesson = Some(v.to_string()),
-            Some(("step", v)) => step = v.parse().unwrap_or(1).max(1),
-            _ => {}
-        }
-    }
-    lesson.map(|l| (l, step - 1))
+    let p = UrlParams::parse(search, "");
+    p.lesson.map(|l| (l, p.step))
 }
 
 #[cfg(test)]
 mod tests {
     use super::deep_link;
+    use crate::app::UrlParams;
 
     #[test]
     fn deep_links_name_a_lesson_and_a_step() {
@@ -66,36 +62,151 @@ mod tests {
         assert_eq!(deep_link("?lesson=cli&step=0"), Some(("cli".to_string(), 0)));
         assert_eq!(deep_link(""), None);
     }
+
+    #[test]
+    fn embed_and_share_parameters() {
+        let p = UrlParams::parse("?embed=snippet&cmds=abc&theme=dark&timeline=1", "#share=xyz");
+        assert_eq!(p.embed.as_deref(), Some("snippet"));
+        assert_eq!(p.cmds.as_deref(), Some("abc"));
+        assert_eq!(p.theme.as_deref(), Some("dark"));
+        assert!(p.timeline);
+        assert_eq!(p.share.as_deref(), Some("xyz"));
+        assert_eq!(UrlParams::parse("?embed=evil&theme=<x>", "").embed, None);
+        assert_eq!(UrlParams::parse("?embed=evil&theme=<x>", "").theme, None);
+    }
+}
+
+/// A message from the page that embeds the playground.
+#[derive(serde::Deserialize)]
+struct HostMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    command: String,
+    #[serde(default)]
+    id: Option<f64>,
+}
+
+/// A reply to the host page.
+#[derive(serde::Serialize)]
+struct Reply {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<f64>,
+}
+
+fn post_to_parent(reply: &Reply) {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(Some(parent)) = w.parent() else { return };
+    if parent == w {
+        return;
+    }
+    if let Ok(v) = serde_wasm_bindgen::to_value(reply) {
+        let _ = parent.post_message(&v, "*");
+    }
+}
+
+/// What the page starts with: the shared playground, and what the terminal shows first.
+struct Boot {
+    shared: Shared,
+    params: UrlParams,
+    notes: Vec<String>,
+    transcript: Option<String>,
+    history: Vec<String>,
+    snippet: Option<Result<Vec<String>, String>>,
+}
+
+fn boot() -> Boot {
+    let w = web_sys::window();
+    let search = w.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let hash = w.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let params = UrlParams::parse(&search, &hash);
+    let real = real_now();
+    let mut pg = Playground::new(real);
+    pg.persist = params.persist.unwrap_or(params.embed.is_none());
+    let mut notes = Vec::new();
+    let mut transcript = None;
+    let mut history = Vec::new();
+    if let Some(share) = &params.share {
+        match crate::transfer::decode_share(share) {
+            Ok(cmds) => {
+                notes.push(format!(
+                    "(opened a shared session: {} command{} replayed)",
+                    cmds.len(),
+                    if cmds.len() == 1 { "" } else { "s" }
+                ));
+                transcript = Some(pg.replay(&cmds, real));
+                history = cmds;
+            }
+            Err(e) => notes.push(format!("(this share link could not be opened: {e}. The playground starts empty.)")),
+        }
+    } else if pg.persist {
+        match crate::app::load_saved_state(&mut pg, real) {
+            Ok(Some(h)) if !h.is_empty() || !pg.session.backend.bucket_names().is_empty() => {
+                notes.push("(restored your session from your last visit; Start over clears it)".to_string());
+                history = h;
+            }
+            Ok(_) => {}
+            Err(e) => notes.push(e),
+        }
+    }
+    if let Some(name) = &params.lesson {
+        if !name.starts_with("http://") && !name.starts_with("https://") && !pg.open_lesson(name) {
+            notes.push(format!("(there is no lesson called {name:?}; the built-in lessons are cli and python)"));
+        }
+    }
+    let snippet = params.cmds.as_ref().map(|c| crate::transfer::decode_share(c));
+    if let Some(theme) = &params.theme {
+        if let Some(el) = w.as_ref().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = el.set_attribute("data-theme", theme);
+        }
+    }
+    Boot { shared: Shared(Rc::new(RefCell::new(pg))), params, notes, transcript, history, snippet }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let link = use_memo((), |_| web_sys::window().and_then(|w| w.location().search().ok()).and_then(|s| deep_link(&s)));
-    let shared = {
-        let link = link.clone();
-        use_memo((), move |_| {
-            let mut pg = Playground::new(real_now());
-            if let Some((name, _)) = link.as_ref() {
-                pg.open_lesson(name);
-            }
-            Shared(Rc::new(RefCell::new(pg)))
-        })
-    };
-    let shared = (*shared).clone();
-    let initial_step = link.as_ref().as_ref().map(|(_, s)| *s).unwrap_or(0);
+    let boot = use_memo((), |_| boot());
+    let shared = boot.shared.clone();
+    let params = boot.params.clone();
+    let initial_step = params.step;
     let side = use_state(|| Side::Lesson);
     let version = use_reducer(Version::default);
-    let term = use_reducer(|| {
-        let welcome = TermState::default();
-        std::rc::Rc::new(welcome).reduce(TermAction::Note(WELCOME.to_string())).as_ref().clone()
-    });
+    let dirty = use_memo((), |_| Rc::new(std::cell::Cell::new(false)));
+    let term = {
+        let boot = boot.clone();
+        use_reducer(move || {
+            let mut s = Rc::new(TermState::default());
+            if boot.params.embed.is_none() {
+                s = s.reduce(TermAction::Note(WELCOME.to_string()));
+            }
+            for n in &boot.notes {
+                s = s.reduce(TermAction::Note(n.clone()));
+            }
+            if let Some(t) = &boot.transcript {
+                s = s.reduce(TermAction::Transcript(t.clone()));
+            }
+            let mut st = s.as_ref().clone();
+            st.history = boot.history.clone();
+            st
+        })
+    };
 
-    // Time moves on: expire what is due, print what running watches saw, refresh ages.
+    // Time moves on: expire what is due, print what running watches saw, refresh ages, keep the session.
     {
         let shared = shared.clone();
         let version = version.dispatcher();
         let term = term.dispatcher();
+        let dirty = (*dirty).clone();
         use_effect_with((), move |_| {
+            let mut warned = false;
             let tick = Interval::new(1_000, move || {
                 let chunks = {
                     let mut pg = shared.0.borrow_mut();
@@ -104,6 +215,19 @@ pub fn app() -> Html {
                 };
                 if !chunks.is_empty() {
                     term.dispatch(TermAction::Output(chunks));
+                    dirty.set(true);
+                }
+                if dirty.get() {
+                    dirty.set(false);
+                    let pg = shared.0.borrow();
+                    if pg.persist {
+                        if let Some(remark) = crate::app::save_state(&pg) {
+                            if !warned {
+                                warned = true;
+                                term.dispatch(TermAction::Note(remark));
+                            }
+                        }
+                    }
                 }
                 version.dispatch(());
             });
@@ -111,10 +235,114 @@ pub fn app() -> Html {
         });
     }
 
+    // Workshop mode: a lesson file from an address.
+    {
+        let shared = shared.clone();
+        let term = term.dispatcher();
+        let version = version.dispatcher();
+        let url = params.lesson.clone().filter(|l| l.starts_with("http://") || l.starts_with("https://"));
+        use_effect_with((), move |_| {
+            if let Some(url) = url {
+                wasm_bindgen_futures::spawn_local(async move {
+                    match crate::app::fetch_text(&url).await {
+                        Ok(text) => {
+                            shared.0.borrow_mut().open_lesson_text(&url, &text);
+                            term.dispatch(TermAction::Note(format!("(opened the lesson at {url})")));
+                        }
+                        Err(e) => term.dispatch(TermAction::Note(format!(
+                            "(could not load the lesson at {url}: {e}. The address must serve the Markdown file and allow requests from this page: cross-origin (CORS) access.)"
+                        ))),
+                    }
+                    version.dispatch(());
+                });
+            }
+        });
+    }
+
+    // The host page of an embed can run commands and reset, and hears the embed's height.
+    {
+        let shared = shared.clone();
+        let term = term.dispatcher();
+        let version = version.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "message", move |ev| {
+                    let Some(ev) = ev.dyn_ref::<web_sys::MessageEvent>() else { return };
+                    let Ok(msg) = serde_wasm_bindgen::from_value::<HostMessage>(ev.data()) else { return };
+                    match msg.kind.as_str() {
+                        "kvplay:run" => {
+                            let (prompt, r) = {
+                                let mut pg = shared.0.borrow_mut();
+                                let prompt = pg.prompt();
+                                (prompt, pg.run(&msg.command, real_now()))
+                            };
+                            term.dispatch(TermAction::Batch(vec![
+                                TermAction::Echo { prompt, line: msg.command.clone() },
+                                TermAction::Output(r.chunks.clone()),
+                            ]));
+                            post_to_parent(&Reply {
+                                kind: "kvplay:result",
+                                id: msg.id,
+                                output: Some(r.text()),
+                                ok: Some(r.ok),
+                                height: None,
+                            });
+                        }
+                        "kvplay:reset" => {
+                            shared.0.borrow_mut().reset_server(real_now());
+                            term.dispatch(TermAction::Clear);
+                            post_to_parent(&Reply {
+                                kind: "kvplay:reset",
+                                id: msg.id,
+                                output: None,
+                                ok: Some(true),
+                                height: None,
+                            });
+                        }
+                        _ => {}
+                    }
+                    version.dispatch(());
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    use_effect_with(version.0, |_| {
+        if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            post_to_parent(&Reply {
+                kind: "kvplay:height",
+                id: None,
+                output: None,
+                ok: None,
+                height: Some(h.scroll_height() as f64),
+            });
+        }
+    });
+
     let on_change = {
         let version = version.dispatcher();
-        Callback::from(move |_| version.dispatch(()))
+        let dirty = (*dirty).clone();
+        Callback::from(move |_| {
+            dirty.set(true);
+            version.dispatch(());
+        })
     };
+
+    if params.embed.as_deref() == Some("snippet") {
+        return match &boot.snippet {
+            Some(Ok(cmds)) => html! {
+                <div class="embed">
+                    <EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} timeline={params.timeline} on_change={on_change.clone()} />
+                </div>
+            },
+            Some(Err(e)) => {
+                html! { <div class="embed"><p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p></div> }
+            }
+            None => {
+                html! { <div class="embed"><p class="verdict fail" role="alert">{ "This example has no commands (cmds= is missing)." }</p></div> }
+            }
+        };
+    }
 
     let tab = |which: Side, label: &str| {
         let side = side.clone();
@@ -124,23 +352,29 @@ pub fn app() -> Html {
                 onclick={Callback::from(move |_| side.set(which))}>{ label }</button>
         }
     };
+    let embedded_lesson = params.embed.as_deref() == Some("lesson");
 
     html! {
-        <div class="page">
-            <header class="top">
-                <h1>{ "NATS KV Playground" }</h1>
-                <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
-                <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
-            </header>
+        <div class={if embedded_lesson { "page embed" } else { "page" }}>
+            if !embedded_lesson {
+                <header class="top">
+                    <h1>{ "NATS KV Playground" }</h1>
+                    <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
+                    <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                    <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} />
+                </header>
+            }
             <main class="panes">
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
                 <div class="side">
-                    <div class="tabs" role="tablist" aria-label="Beside the terminal">
-                        { tab(Side::Lesson, "Lesson") }
-                        { tab(Side::Buckets, "Buckets") }
-                        { tab(Side::Timeline, "Timeline") }
-                        { tab(Side::Watchers, "Watchers") }
-                    </div>
+                    if !embedded_lesson {
+                        <div class="tabs" role="tablist" aria-label="Beside the terminal">
+                            { tab(Side::Lesson, "Lesson") }
+                            { tab(Side::Buckets, "Buckets") }
+                            { tab(Side::Timeline, "Timeline") }
+                            { tab(Side::Watchers, "Watchers") }
+                        </div>
+                    }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
                     // lesson keeps its place while you look elsewhere.
                     <div class="pane-slot" hidden={*side != Side::Lesson}>

@@ -2,8 +2,10 @@
 
 pub mod app;
 pub mod clock_bar;
+pub mod embed_snippet;
 pub mod explorer;
 pub mod lesson_panel;
+pub mod session_bar;
 pub mod terminal;
 pub mod timeline;
 pub mod watch_panes;
