@@ -159,3 +159,31 @@ fn python_lesson_snippets_print_what_the_lesson_shows_on_a_real_server() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_bucket_exported_from_a_real_server_imports_with_the_same_revisions_and_bytes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".tools/venv/bin/python");
+    assert!(python.exists(), "nats-py and nats-server are not installed: run `bash scripts/setup.sh`");
+    let out = Command::new(&python)
+        .arg(root.join("tests/conformance/export_real.py"))
+        .env(
+            "PATH",
+            format!("{}:{}", root.join(".tools/venv/bin").display(), std::env::var("PATH").unwrap_or_default()),
+        )
+        .output()
+        .expect("run the export on a real server");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let export = serde_json::to_string(&v["export"]).expect("export");
+    let e = nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
+    let st = e.status("EXP").expect("bucket");
+    assert_eq!(st.last_revision, 7);
+    assert_eq!(st.bytes, v["server_bytes"].as_u64().unwrap_or(0), "byte counts agree with the server's");
+    let revs: Vec<u64> = e.history("EXP", "a").expect("history").iter().map(|x| x.revision).collect();
+    assert_eq!(revs, vec![2, 3, 4]);
+    assert_eq!(e.get("EXP", "a").expect("a").value, b"4");
+    assert!(e.get("EXP", "b").is_err() && e.get("EXP", "c").is_err());
+    let mut e = e;
+    assert_eq!(e.put("EXP", "d", b"x").expect("put"), 8, "revisions continue after the server's");
+}
