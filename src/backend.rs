@@ -71,7 +71,7 @@ impl KvBackend for Engine {
             address: "embedded".into(),
             server_id: EMBEDDED_SERVER_ID.into(),
             server_version: "2.15.1-playground".into(),
-            server_name: "playground".into(),
+            server_name: EMBEDDED_SERVER_ID.into(),
         }
     }
     fn account_info(&self) -> Result<AccountInfo, KvError> {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod backend;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod engine;
 pub mod lesson;

@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::engine::{time::parse_rfc3339_utc, Engine, Nanos};
 use nats_kv_playground::script::{run_script, ScriptOptions};
 use nats_kv_playground::session::Session;
@@ -17,6 +18,8 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
                          (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
   --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
   --yes                  answer every confirmation question with yes
+  --server URL           run against a real nats-server (nats://[user:pass@]host:port) instead of the
+                         embedded engine; a script's `sleep` then waits for real
 
 Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let mut yes = false;
     let mut run: Option<String> = None;
     let mut lesson: Option<String> = None;
+    let mut server: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--clock" => match args.next().as_deref().and_then(parse_rfc3339_utc) {
@@ -42,6 +46,13 @@ fn main() -> ExitCode {
                 }
             },
             "--yes" | "-y" => yes = true,
+            "--server" | "-s" => match args.next() {
+                Some(u) => server = Some(u),
+                None => {
+                    eprintln!("kvplay: --server needs a URL like nats://127.0.0.1:4222");
+                    return ExitCode::from(2);
+                }
+            },
             "run" => match args.next() {
                 Some(f) => run = Some(f),
                 None => {
@@ -95,15 +106,32 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let Some(url) = server {
+        let remote = match nats_kv_playground::client::remote::RemoteKv::connect(&url) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}", e.message);
+                return ExitCode::from(1);
+            }
+        };
+        let start = wall_clock();
+        let session = Session::new(remote);
+        return match (run, lesson) {
+            (Some(file), _) => run_file(session, &file, start, yes),
+            (None, Some(l)) => run_lesson(session, &l, start),
+            (None, None) => shell(session, None),
+        };
+    }
     let start = clock.unwrap_or_else(wall_clock);
+    let session = Session::new(Engine::new(start));
     match (run, lesson) {
-        (Some(file), _) => run_file(&file, start, yes),
-        (None, Some(l)) => run_lesson(&l, start),
-        (None, None) => shell(clock),
+        (Some(file), _) => run_file(session, &file, start, yes),
+        (None, Some(l)) => run_lesson(session, &l, start),
+        (None, None) => shell(session, clock),
     }
 }
 
-fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
+fn run_file<B: KvBackend>(mut session: Session<B>, file: &str, start: Nanos, yes: bool) -> ExitCode {
     let src = match std::fs::read(file) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
@@ -111,7 +139,6 @@ fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut session = Session::new(Engine::new(start));
     let report = run_script(&mut session, &src, ScriptOptions { start, assume_yes: yes });
     print!("{}", report.transcript);
     if report.unexpected.is_empty() {
@@ -124,7 +151,7 @@ fn run_file(file: &str, start: Nanos, yes: bool) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_lesson(what: &str, start: Nanos) -> ExitCode {
+fn run_lesson<B: KvBackend>(mut session: Session<B>, what: &str, start: Nanos) -> ExitCode {
     let lesson = match nats_kv_playground::lesson::built_in(what) {
         Some(l) => l,
         None => match std::fs::read(what) {
@@ -135,7 +162,6 @@ fn run_lesson(what: &str, start: Nanos) -> ExitCode {
             }
         },
     };
-    let mut session = Session::new(Engine::new(start));
     let mut clock = nats_kv_playground::lesson::runner::VirtualClock(start);
     let (report, failed) = nats_kv_playground::lesson::runner::run_all(lesson, &mut session, &mut clock);
     print!("{report}");
@@ -146,9 +172,8 @@ fn run_lesson(what: &str, start: Nanos) -> ExitCode {
     }
 }
 
-fn shell(fixed: Option<Nanos>) -> ExitCode {
+fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> ExitCode {
     let start = fixed.unwrap_or_else(wall_clock);
-    let mut session = Session::new(Engine::new(start));
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
     let mut lines = stdin.lock().lines();

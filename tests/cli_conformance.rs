@@ -1,0 +1,155 @@
+//! The conformance suite: every golden script (and `tests/conformance/*.nats`) runs twice, on the embedded engine
+//! and on a real nats-server through the project's own client, and the two transcripts must agree once what
+//! legitimately differs is normalised (times, connection details, table widths those change). Differences that
+//! are understood and accepted are listed, with their reasons, in `tests/conformance/known-differences.txt`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use nats_kv_playground::client::remote::RemoteKv;
+use nats_kv_playground::engine::Engine;
+use nats_kv_playground::lesson::compare::normalize_line;
+use nats_kv_playground::script::{run_script, ScriptOptions};
+use nats_kv_playground::session::Session;
+
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start_server(root: &Path, n: usize) -> Server {
+    let bin = root.join(".tools/venv/bin/nats-server");
+    assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
+    let child = Command::new(bin)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Server { child, dir, port }
+}
+
+/// Normalises a transcript: times, connection details, durations, and the table padding they change.
+fn normalize(t: &str) -> String {
+    t.lines()
+        .map(|l| {
+            let mut l = normalize_line(l);
+            if l.starts_with(['│', '╭', '├', '╰']) {
+                // Durations ("Last Update") and the widths they give the table.
+                let words: Vec<String> = l
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        let is_dur = w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                            && (w.ends_with("ms") || w.ends_with("µs") || w.ends_with('s'))
+                            && w.chars().all(|c| c.is_ascii_digit() || "0123456789.msµhd".contains(c));
+                        if is_dur {
+                            "<dur>".to_string()
+                        } else {
+                            w.to_string()
+                        }
+                    })
+                    .collect();
+                l = words.join(" ");
+                let mut out = String::new();
+                for c in l.chars() {
+                    if c == '─' && out.ends_with('─') {
+                        continue;
+                    }
+                    out.push(c);
+                }
+                l = out;
+            }
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn corpus(root: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for dir in ["tests/data/kv", "tests/data/cli", "tests/data/seeds", "tests/conformance"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            let mut files: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "nats"))
+                .collect();
+            files.sort();
+            v.extend(files);
+        }
+    }
+    v
+}
+
+#[test]
+fn scripts_give_the_same_transcripts_on_the_engine_and_on_nats_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let known = std::fs::read_to_string(root.join("tests/conformance/known-differences.txt")).unwrap_or_default();
+    let skipped: Vec<&str> = known
+        .lines()
+        .filter_map(|l| l.strip_prefix("skip "))
+        .map(|l| l.split(':').next().unwrap_or("").trim())
+        .collect();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for (n, file) in corpus(root).iter().enumerate() {
+        let rel = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        if skipped.contains(&rel.as_str()) {
+            continue;
+        }
+        if let Ok(only) = std::env::var("CONFORMANCE_ONLY") {
+            if !rel.contains(&only) {
+                continue;
+            }
+        }
+        let src = std::fs::read_to_string(file).expect("script");
+        let server = start_server(root, n);
+        let remote = RemoteKv::connect(&format!("nats://127.0.0.1:{}", server.port)).expect("connect to nats-server");
+        let start = remote_start();
+        let mut s_remote = Session::new(remote);
+        let theirs = run_script(&mut s_remote, &src, ScriptOptions { start, assume_yes: false });
+        let mut s_engine = Session::new(Engine::new(start));
+        let ours = run_script(&mut s_engine, &src, ScriptOptions { start, assume_yes: false });
+        drop(s_remote);
+        ran += 1;
+        let (a, b) = (normalize(&ours.transcript), normalize(&theirs.transcript));
+        if a != b {
+            let dump = std::env::temp_dir().join(format!("kvplay-conformance-{}.txt", rel.replace('/', "_")));
+            let _ = std::fs::write(&dump, format!("=== engine\n{a}\n=== server\n{b}\n"));
+            let (i, (x, y)) = a
+                .lines()
+                .zip(b.lines())
+                .enumerate()
+                .find(|(_, (x, y))| x != y)
+                .unwrap_or((a.lines().count().min(b.lines().count()), ("<end>", "<end>")));
+            failures.push(format!("{rel}: line {}\n  engine: {x}\n  server: {y}", i + 1));
+        }
+    }
+    assert!(ran >= 8 || std::env::var("CONFORMANCE_ONLY").is_ok(), "ran only {ran} scripts");
+    assert!(failures.is_empty(), "{} of {ran} scripts differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn remote_start() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
