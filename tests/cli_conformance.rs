@@ -153,3 +153,49 @@ fn scripts_give_the_same_transcripts_on_the_engine_and_on_nats_server() {
 fn remote_start() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
 }
+
+#[test]
+fn connection_faults_give_clear_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Nothing listens on this port.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let err = RemoteKv::connect(&format!("nats://127.0.0.1:{port}")).err().expect("refused");
+    assert!(
+        err.message.contains("connection refused") || err.message.contains("Connection refused"),
+        "{}",
+        err.message
+    );
+    // A server that wants a password.
+    let bin = root.join(".tools/venv/bin/nats-server");
+    let p2 = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = std::env::temp_dir().join(format!("kvplay-auth-{}", std::process::id()));
+    let child = Command::new(bin)
+        .args(["-a", "127.0.0.1", "-p", &p2.to_string(), "-js", "--user", "learner", "--pass", "s3cret", "-sd"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let _guard = Server { child, dir, port: p2 };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", p2)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let err = RemoteKv::connect(&format!("nats://learner:wrong@127.0.0.1:{p2}")).err().expect("auth fails");
+    assert!(err.message.contains("authorization violation"), "{}", err.message);
+    let mut ok = RemoteKv::connect(&format!("nats://learner:s3cret@127.0.0.1:{p2}")).expect("the right password works");
+    use nats_kv_playground::backend::KvBackend;
+    ok.create_bucket(&nats_kv_playground::engine::Config::new("big")).expect("bucket");
+    // A value over the server's max payload (1 MiB) is refused before it is sent, as the Go client does.
+    let err = ok.put("big", "k", &vec![b'x'; (1 << 20) + 1]).err().expect("too big");
+    assert_eq!(err.message, "nats: maximum payload exceeded");
+    assert_eq!(ok.put("big", "k", b"fits").expect("a small value is fine"), 1);
+}

@@ -247,3 +247,55 @@ fn random_command_lines_never_panic_or_corrupt_state() {
         }
     }
 }
+
+#[test]
+fn random_lessons_links_and_imports_never_panic() {
+    use nats_kv_playground::lesson::{
+        self,
+        runner::{run_all, VirtualClock},
+    };
+    use nats_kv_playground::transfer;
+    let pieces = [
+        "# T\n",
+        "## Step\n",
+        "### Sub\n",
+        "```shell\n",
+        "```\n",
+        "```python\n",
+        "```kv-ops\n",
+        "```output\n",
+        "```exercise\n",
+        "nats kv add b\n",
+        "nats kv put b k v\n",
+        "nats kv update b k v 13\n",
+        "nats kv get b k\n",
+        "nats: error: nats: wrong last sequence: 1\n",
+        "b > k created @ 12 Oct 21 20:08 UTC\n",
+        "let x = get b k\n",
+        "print {x.value}\n",
+        "each x {it.revision}\n",
+        "goal: g\n",
+        "check: bucket b history 1\n",
+        "hint: nats kv add b\n",
+        "sleep 1s\n",
+        "which may return\n",
+        "text\n",
+        "\n",
+        "~~~\n",
+        "- item\n",
+        "[link](http://x)\n",
+        "ü\u{0}\n",
+    ];
+    for seed in 1..=200u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let md: String = (0..rng.below(40)).map(|_| *rng.pick(&pieces)).collect();
+        let mut s = Session::new(Engine::new(0));
+        let _ = run_all(lesson::parse(&md), &mut s, &mut VirtualClock(0));
+        let junk: String = (0..rng.below(60)).map(|_| (rng.below(94) as u8 + 33) as char).collect();
+        let _ = transfer::decode_share(&junk);
+        let _ = transfer::import(&junk, 0);
+        let _ = transfer::load_state(&junk, 0);
+        let bytes: Vec<u8> = (0..rng.below(200)).map(|_| rng.below(256) as u8).collect();
+        let _ = transfer::import(&String::from_utf8_lossy(&bytes), 0);
+    }
+}

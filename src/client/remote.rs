@@ -46,7 +46,10 @@ pub struct RemoteKv {
     sock: TcpStream,
     dec: Decoder,
     info: Value,
+    /// The address as shown (no credentials).
     url: String,
+    /// The address as given, credentials included, for the short-lived read connections.
+    dial: String,
     inbox: String,
     next_sid: u64,
     next_req: u64,
@@ -82,6 +85,7 @@ impl RemoteKv {
             dec: Decoder::new(),
             info: Value::Null,
             url: format!("nats://{hostport}"),
+            dial: url.to_string(),
             inbox: format!("_INBOX.kvplay{:x}", wall() as u64 ^ std::process::id() as u64),
             next_sid: 2,
             next_req: 1,
@@ -301,6 +305,14 @@ impl RemoteKv {
         headers: Vec<(String, String)>,
         value: &[u8],
     ) -> Result<u64, KvError> {
+        let max = self.info["max_payload"].as_u64().unwrap_or(u64::MAX);
+        if (super::proto::encode_headers(&headers).len() + value.len()) as u64 > max {
+            return Err(KvError {
+                kind: ErrorKind::Other,
+                message: "nats: maximum payload exceeded".into(),
+                api: None,
+            });
+        }
         let (_, p) = self.request(&format!("$KV.{bucket}.{key}"), &headers, value)?;
         let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
         if let Some(e) = Self::api_error(&v) {
@@ -436,7 +448,7 @@ impl KvBackend for RemoteKv {
     }
     fn account_info(&self) -> Result<AccountInfo, KvError> {
         // `&self`: a fresh request needs the socket mutably, so account info is read through a second connection.
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         let v = c.api("$JS.API.INFO", &json!({}))?;
         if let Some(e) = Self::api_error(&v) {
             return Err(KvError::api(e));
@@ -498,11 +510,11 @@ impl KvBackend for RemoteKv {
     }
     fn status(&self, bucket: &str) -> Result<Status, KvError> {
         // Status is asked from `&self` (it is a read); use a short-lived second connection.
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         c.status_mut(bucket)
     }
     fn bucket_names(&self) -> Result<Vec<String>, KvError> {
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         let v = c.api("$JS.API.STREAM.NAMES", &json!({"subject": "$KV.*.>"}))?;
         let mut names: Vec<String> = v["streams"]
             .as_array()
@@ -577,7 +589,7 @@ impl KvBackend for RemoteKv {
         self.publish(bucket, key, h, b"")
     }
     fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         c.load(bucket)?;
         if !key_valid(key) {
             return Err(KvError::invalid_key());
@@ -588,7 +600,7 @@ impl KvBackend for RemoteKv {
         }
     }
     fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         c.load(bucket)?;
         if !key_valid(key) {
             return Err(KvError::invalid_key());
@@ -599,7 +611,7 @@ impl KvBackend for RemoteKv {
         }
     }
     fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         c.load(bucket)?;
         if !search_key_valid(key) {
             return Err(KvError::client(
@@ -614,7 +626,7 @@ impl KvBackend for RemoteKv {
         Ok(h)
     }
     fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        let mut c = RemoteKv::connect(&self.url)?;
+        let mut c = RemoteKv::connect(&self.dial)?;
         let filter = filters.first().cloned().unwrap_or_else(|| ">".to_string());
         let mut latest: BTreeMap<String, (u64, Operation)> = BTreeMap::new();
         for e in c.scan(bucket, &filter)? {

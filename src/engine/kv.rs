@@ -8,6 +8,9 @@ use super::headers::{self, Headers};
 use super::stream::{RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent};
 use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
 
+/// The server's default max payload, which the embedded server uses too.
+pub const MAX_PAYLOAD: u64 = 1 << 20;
+
 /// The largest history a bucket may keep.
 pub const MAX_HISTORY: i64 = 64;
 /// Markers younger than this survive `compact` as the key's only message (the Go client's default threshold).
@@ -494,6 +497,14 @@ impl Engine {
     }
 
     fn publish(&mut self, bucket: &str, key: &str, headers: Headers, value: Vec<u8>) -> Result<u64, KvError> {
+        // The client refuses a message over the server's max payload before sending it.
+        if (headers::encoded_len(&headers) + value.len()) as u64 > MAX_PAYLOAD {
+            return Err(KvError {
+                kind: ErrorKind::Other,
+                message: "nats: maximum payload exceeded".into(),
+                api: None,
+            });
+        }
         let now = self.now;
         let name = stream_name(bucket);
         let s = self.stream_mut(bucket)?;

@@ -401,3 +401,12 @@ fn account_info_counts_storage_streams_and_watchers() {
     assert_eq!(a.storage, (22 + "$KV.b.k".len() + 10 + 8) as u64);
     assert_eq!(a.memory, ("$KV.mem.k".len() + 10 + 16) as u64);
 }
+
+#[test]
+fn values_over_the_max_payload_are_refused_by_the_client() {
+    let mut e = bucket(1);
+    let err = e.put("b", "k", &vec![b'x'; (1 << 20) + 1]).unwrap_err();
+    assert_eq!(err.message, "nats: maximum payload exceeded");
+    assert_eq!(e.status("b").unwrap().last_revision, 0);
+    assert!(e.put("b", "k", &vec![b'x'; 1 << 20]).is_ok());
+}
