@@ -106,6 +106,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    #[cfg(not(target_arch = "wasm32"))]
     if let Some(url) = server {
         let remote = match nats_kv_playground::client::remote::RemoteKv::connect(&url) {
             Ok(r) => r,
@@ -121,6 +122,11 @@ fn main() -> ExitCode {
             (None, Some(l)) => run_lesson(session, &l, start),
             (None, None) => shell(session, None),
         };
+    }
+    #[cfg(target_arch = "wasm32")]
+    if server.is_some() {
+        eprintln!("kvplay: --server needs the native build");
+        return ExitCode::from(2);
     }
     let start = clock.unwrap_or_else(wall_clock);
     let session = Session::new(Engine::new(start));
