@@ -27,5 +27,17 @@ ratio is the cost of the fan-out (about half a microsecond per delivered event).
 ## Browser app
 
 $app
+
+### What stands in the way of the size target
+
+The page loads about 330 KB gzip against a target of 300 KB (it was 182 KB before lessons, the timeline,
+embeds and export were added). Measured with twiggy on the release wasm, before wasm-opt: Yew's rendering code,
+instantiated for each of the app's components, is the largest part (about 255 KB of yew symbols), then the
+components' own view code (about 150 KB; the timeline, lesson panel and page are the largest), the engine and
+the command language (about 100 KB together) and serde_json (about 45 KB, for export, import and saved state).
+Ways to get under the target, not taken yet: load the timeline, watchers and lesson panel as a second wasm
+module on first use; use the browser's own JSON through serde-wasm-bindgen instead of serde_json (times would
+then travel as strings, as JSON numbers cannot hold nanosecond timestamps exactly); share more view code
+between components.
 MD
 echo "wrote BENCHMARKS.md"
