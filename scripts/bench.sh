@@ -30,7 +30,7 @@ $app
 
 ### What stands in the way of the size target
 
-The page loads about 330 KB gzip against a target of 300 KB (it was 182 KB before lessons, the timeline,
+The page loads about 340 KB gzip against a target of 300 KB (it was 182 KB before lessons, the timeline,
 embeds and export were added). Measured with twiggy on the release wasm, before wasm-opt: Yew's rendering code,
 instantiated for each of the app's components, is the largest part (about 255 KB of yew symbols), then the
 components' own view code (about 150 KB; the timeline, lesson panel and page are the largest), the engine and
