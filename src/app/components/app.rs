@@ -377,12 +377,12 @@ pub fn app() -> Html {
                     }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
                     // lesson keeps its place while you look elsewhere.
-                    <div class="pane-slot" hidden={*side != Side::Lesson}>
+                    <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*side != Side::Lesson}>
                         <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
                     </div>
-                    <div class="pane-slot" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
-                    <div class="pane-slot" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
-                    <div class="pane-slot" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
                 </div>
             </main>
         </div>
