@@ -37,6 +37,8 @@ struct Watch {
     queue: VecDeque<WatchEvent>,
     /// The filter subject, to know which of our own writes this watch must receive.
     filter: String,
+    /// Where the server delivers this watch's messages.
+    deliver: String,
     /// The newest of our own writes this watch must receive before a command is over.
     expect: u64,
 }
@@ -209,6 +211,10 @@ impl RemoteKv {
     ) -> Result<(Vec<(String, String)>, Vec<u8>), KvError> {
         let token = self.next_req;
         self.next_req += 1;
+        if self.send(&encode(&ClientOp::Ping)).is_err() {
+            // Nothing of this request went out: reconnect (the watches resume) and send it on the new connection.
+            self.reconnect()?;
+        }
         let reply = format!("{}.{token}", self.inbox);
         self.send(&encode(&ClientOp::Pub { subject, reply: Some(&reply), headers, payload }))?;
         let deadline = Instant::now() + self.timeout;
@@ -683,6 +689,7 @@ impl KvBackend for RemoteKv {
                 queue: VecDeque::new(),
                 filter: format!("$KV.{bucket}.{pattern}"),
                 expect: 0,
+                deliver: deliver.clone(),
             },
         );
         let v = match self.api(
@@ -714,7 +721,9 @@ impl KvBackend for RemoteKv {
         Ok(id)
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        let _ = self.settle();
+        if self.settle().is_err() && self.reconnect().is_ok() {
+            let _ = self.settle();
+        }
         match self.watches.get_mut(&id) {
             Some(w) => w.queue.drain(..).collect(),
             None => vec![WatchEvent::Closed],
@@ -748,6 +757,61 @@ impl KvBackend for RemoteKv {
 }
 
 impl RemoteKv {
+    /// Connects again after the connection was lost, with growing pauses for up to about ten seconds, and
+    /// resumes every watch from the revision after the last one it received, so none is lost or repeated.
+    pub fn reconnect(&mut self) -> Result<(), KvError> {
+        let mut pause = Duration::from_millis(50);
+        let give_up = Instant::now() + Duration::from_secs(10);
+        let fresh = loop {
+            match RemoteKv::connect(&self.dial) {
+                Ok(c) => break c,
+                Err(e) if Instant::now() >= give_up => return Err(e),
+                Err(_) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+            }
+        };
+        self.sock = fresh.sock;
+        self.dec = fresh.dec;
+        self.info = fresh.info;
+        self.inbox = fresh.inbox;
+        self.rtt = fresh.rtt;
+        let ids: Vec<WatchId> = self.watches.keys().copied().collect();
+        for id in ids {
+            let Some(w) = self.watches.get(&id) else { continue };
+            let (sid, deliver, filter, bucket, options, last) =
+                (w.sid, w.deliver.clone(), w.filter.clone(), w.bucket.clone(), w.options, w.last_seq);
+            self.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
+            let mut cfg = json!({"deliver_subject": deliver, "ack_policy": "none", "max_deliver": 1,
+                "filter_subject": filter, "mem_storage": true, "num_replicas": 1,
+                "inactive_threshold": 300_000_000_000i64, "replay_policy": "instant"});
+            if last > 0 {
+                cfg["deliver_policy"] = json!("by_start_sequence");
+                cfg["opt_start_seq"] = json!(last + 1);
+            } else {
+                cfg["deliver_policy"] = json!(if options.updates_only {
+                    "new"
+                } else if options.include_history {
+                    "all"
+                } else {
+                    "last_per_subject"
+                });
+            }
+            let v = self.api(
+                &format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"),
+                &json!({"stream_name": format!("KV_{bucket}"), "config": cfg}),
+            )?;
+            if let Some(e) = Self::api_error(&v) {
+                return Err(KvError::api(e));
+            }
+            if let Some(w) = self.watches.get_mut(&id) {
+                w.consumer = v["name"].as_str().unwrap_or_default().to_string();
+            }
+        }
+        Ok(())
+    }
+
     fn status_mut(&mut self, bucket: &str) -> Result<Status, KvError> {
         if !crate::engine::kv::bucket_valid(bucket) {
             return Err(KvError::invalid_bucket());
