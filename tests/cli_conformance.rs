@@ -244,3 +244,31 @@ fn a_watch_resumes_after_the_server_restarts_without_losing_or_repeating_entries
     c.put("r", "a", b"2").expect("the watcher's own connection works again");
     assert_eq!(revs(c.poll_watch(w)), vec![4]);
 }
+
+#[test]
+fn a_token_authenticates_too() {
+    use nats_kv_playground::backend::KvBackend;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = std::env::temp_dir().join(format!("kvplay-token-{}", std::process::id()));
+    let child = Command::new(root.join(".tools/venv/bin/nats-server"))
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "--auth", "t0ken", "-sd"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let _guard = Server { child, dir, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(RemoteKv::connect(&format!("nats://wrong@127.0.0.1:{port}")).is_err());
+    let c = RemoteKv::connect(&format!("nats://t0ken@127.0.0.1:{port}")).expect("the token works");
+    assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
+}
