@@ -102,51 +102,47 @@ const BUCKET: ArgSpec = arg("bucket", "The bucket to act on", true);
 const KEY: ArgSpec = arg("key", "The key to act on", true);
 const FORCE: FlagSpec = short(flag("force", "Act without confirmation", FlagKind::Bool { negatable: false }), 'f');
 
-const ADD_FLAGS: &[FlagSpec] = &[
-    flag("description", "A description for the bucket", FlagKind::String),
-    dflt(flag("history", "How many historic values to keep per key", FlagKind::IntRange(1, 64)), "1"),
-    flag("storage", "Storage backend to use (file, memory)", FlagKind::Enum(&["file", "f", "memory", "m"])),
-    ph(flag("ttl", "How long to keep values for", FlagKind::Duration), "DURATION"),
-    ph(flag("marker-ttl", "Enables Per-Key TTLs and Limit Markers", FlagKind::Duration), "DURATION"),
-    dflt(flag("replicas", "How many replicas of the data to store", FlagKind::Uint), "1"),
-    ph(flag("max-value-size", "Maximum size for any single value", FlagKind::String), "BYTES"),
-    ph(flag("max-bucket-size", "Maximum size for the bucket", FlagKind::String), "BYTES"),
-    flag("tags", "Place the bucket on servers that has specific tags", FlagKind::Strings),
-    flag("cluster", "Place the bucket on a specific cluster", FlagKind::String),
-    flag("compress", "Compress the bucket data", FlagKind::Bool { negatable: true }),
-    ph(flag("metadata", "Adds metadata to the stream", FlagKind::Map), "META"),
-    ph(flag("republish-source", "Republish messages to --republish-destination", FlagKind::String), "SRC"),
-    ph(
-        flag("republish-destination", "Republish destination for messages in --republish-source", FlagKind::String),
-        "DEST",
-    ),
-    flag("republish-headers", "Republish only message headers, no bodies", FlagKind::Bool { negatable: false }),
-    flag("mirror", "Creates a mirror of a different bucket", FlagKind::String),
-    flag("mirror-domain", "When mirroring find the bucket in a different domain", FlagKind::String),
-    ph(flag("source", "Source from a different bucket", FlagKind::Strings), "BUCKET"),
-];
+/// The flags `kv add` and `kv edit` share, in the CLI's order; `add` also has `--storage` (after `--history`)
+/// and the mirror flags, `edit` has `--no-mirror` in their place.
+macro_rules! bucket_flags {
+    ([$($storage:expr),*], [$($mirror:expr),*]) => {
+        &[
+            flag("description", "A description for the bucket", FlagKind::String),
+            dflt(flag("history", "How many historic values to keep per key", FlagKind::IntRange(1, 64)), "1"),
+            $($storage,)*
+            ph(flag("ttl", "How long to keep values for", FlagKind::Duration), "DURATION"),
+            ph(flag("marker-ttl", "Enables Per-Key TTLs and Limit Markers", FlagKind::Duration), "DURATION"),
+            dflt(flag("replicas", "How many replicas of the data to store", FlagKind::Uint), "1"),
+            ph(flag("max-value-size", "Maximum size for any single value", FlagKind::String), "BYTES"),
+            ph(flag("max-bucket-size", "Maximum size for the bucket", FlagKind::String), "BYTES"),
+            flag("tags", "Place the bucket on servers that has specific tags", FlagKind::Strings),
+            flag("cluster", "Place the bucket on a specific cluster", FlagKind::String),
+            flag("compress", "Compress the bucket data", FlagKind::Bool { negatable: true }),
+            ph(flag("metadata", "Adds metadata to the stream", FlagKind::Map), "META"),
+            ph(flag("republish-source", "Republish messages to --republish-destination", FlagKind::String), "SRC"),
+            ph(
+                flag("republish-destination", "Republish destination for messages in --republish-source", FlagKind::String),
+                "DEST",
+            ),
+            flag("republish-headers", "Republish only message headers, no bodies", FlagKind::Bool { negatable: false }),
+            $($mirror,)*
+            ph(flag("source", "Source from a different bucket", FlagKind::Strings), "BUCKET"),
+        ]
+    };
+}
 
-const EDIT_FLAGS: &[FlagSpec] = &[
-    flag("description", "A description for the bucket", FlagKind::String),
-    dflt(flag("history", "How many historic values to keep per key", FlagKind::IntRange(1, 64)), "1"),
-    ph(flag("ttl", "How long to keep values for", FlagKind::Duration), "DURATION"),
-    ph(flag("marker-ttl", "Enables Per-Key TTLs and Limit Markers", FlagKind::Duration), "DURATION"),
-    dflt(flag("replicas", "How many replicas of the data to store", FlagKind::Uint), "1"),
-    ph(flag("max-value-size", "Maximum size for any single value", FlagKind::String), "BYTES"),
-    ph(flag("max-bucket-size", "Maximum size for the bucket", FlagKind::String), "BYTES"),
-    flag("tags", "Place the bucket on servers that has specific tags", FlagKind::Strings),
-    flag("cluster", "Place the bucket on a specific cluster", FlagKind::String),
-    flag("compress", "Compress the bucket data", FlagKind::Bool { negatable: true }),
-    ph(flag("metadata", "Adds metadata to the stream", FlagKind::Map), "META"),
-    ph(flag("republish-source", "Republish messages to --republish-destination", FlagKind::String), "SRC"),
-    ph(
-        flag("republish-destination", "Republish destination for messages in --republish-source", FlagKind::String),
-        "DEST",
-    ),
-    flag("republish-headers", "Republish only message headers, no bodies", FlagKind::Bool { negatable: false }),
-    flag("no-mirror", "Removes mirror configuration from a bucket", FlagKind::Bool { negatable: false }),
-    ph(flag("source", "Source from a different bucket", FlagKind::Strings), "BUCKET"),
-];
+const ADD_FLAGS: &[FlagSpec] = bucket_flags!(
+    [flag("storage", "Storage backend to use (file, memory)", FlagKind::Enum(&["file", "f", "memory", "m"]))],
+    [
+        flag("mirror", "Creates a mirror of a different bucket", FlagKind::String),
+        flag("mirror-domain", "When mirroring find the bucket in a different domain", FlagKind::String)
+    ]
+);
+
+const EDIT_FLAGS: &[FlagSpec] = bucket_flags!(
+    [],
+    [flag("no-mirror", "Removes mirror configuration from a bucket", FlagKind::Bool { negatable: false })]
+);
 
 /// Every leaf command, in the order `nats kv --help` lists them.
 pub const COMMANDS: &[CommandSpec] = &[

@@ -463,7 +463,7 @@ impl KvBackend for RemoteKv {
             memory: v["memory"].as_u64().unwrap_or(0),
             storage: v["storage"].as_u64().unwrap_or(0),
             streams: v["streams"].as_u64().unwrap_or(0),
-            consumers: v["consumers"].as_u64().unwrap_or(0).saturating_sub(0),
+            consumers: v["consumers"].as_u64().unwrap_or(0),
         })
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
