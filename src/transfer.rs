@@ -403,6 +403,11 @@ pub const MAX_SAVED: usize = 4 << 20;
 
 /// Serialises the state to keep; `None` when it is too large to keep.
 pub fn save_state(e: &Engine, history: &[String]) -> Option<String> {
+    // The JSON (values in base64) is larger than the buckets' stored bytes: skip serialising what cannot fit.
+    let stored: u64 = e.bucket_names().iter().filter_map(|b| e.status(b).ok()).map(|s| s.bytes).sum();
+    if stored > MAX_SAVED as u64 {
+        return None;
+    }
     let keep: Vec<String> = history.iter().rev().take(500).rev().cloned().collect();
     let s =
         serde_json::to_string(&SavedState { format: STATE_FORMAT.into(), export: export(e), history: keep }).ok()?;
@@ -439,5 +444,13 @@ mod state_tests {
         assert!(load_state(&raw[..raw.len() - 5], 0).unwrap_err().contains("not valid JSON"));
         assert!(load_state("{\"format\":\"nats-kv-playground-state/v0\"}", 0).unwrap_err().contains("does not read"));
         assert!(load_state(&raw.replace("\"history\":[", "\"history\":[1,"), 0).unwrap_err().contains("damaged"));
+        let mut big = Engine::new(0);
+        let mut c = Config::new("big");
+        c.history = 64;
+        big.create_bucket(&c).unwrap();
+        for i in 0..5 {
+            big.put("big", &format!("k{i}"), &vec![b'x'; 1 << 20]).unwrap();
+        }
+        assert_eq!(save_state(&big, &[]), None, "too large to keep");
     }
 }
