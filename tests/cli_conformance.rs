@@ -27,6 +27,11 @@ impl Drop for Server {
 }
 
 fn start_server(root: &Path, n: usize) -> Server {
+    start_server_with(root, n, &[])
+}
+
+/// Starts nats-server with JetStream on a free loopback port, with extra arguments (authentication).
+fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
     let bin = root.join(".tools/venv/bin/nats-server");
     assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
     let port = {
@@ -35,7 +40,9 @@ fn start_server(root: &Path, n: usize) -> Server {
     };
     let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
     let child = Command::new(bin)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
+        .args(extra)
+        .arg("-sd")
         .arg(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -169,26 +176,8 @@ fn connection_faults_give_clear_errors() {
         err.message
     );
     // A server that wants a password.
-    let bin = root.join(".tools/venv/bin/nats-server");
-    let p2 = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-        l.local_addr().expect("addr").port()
-    };
-    let dir = std::env::temp_dir().join(format!("kvplay-auth-{}", std::process::id()));
-    let child = Command::new(bin)
-        .args(["-a", "127.0.0.1", "-p", &p2.to_string(), "-js", "--user", "learner", "--pass", "s3cret", "-sd"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    let _guard = Server { child, dir, port: p2 };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", p2)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let server = start_server_with(root, 9_001, &["--user", "learner", "--pass", "s3cret"]);
+    let p2 = server.port;
     let err = RemoteKv::connect(&format!("nats://learner:wrong@127.0.0.1:{p2}")).err().expect("auth fails");
     assert!(err.message.contains("authorization violation"), "{}", err.message);
     let mut ok = RemoteKv::connect(&format!("nats://learner:s3cret@127.0.0.1:{p2}")).expect("the right password works");
@@ -249,25 +238,8 @@ fn a_watch_resumes_after_the_server_restarts_without_losing_or_repeating_entries
 fn a_token_authenticates_too() {
     use nats_kv_playground::backend::KvBackend;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-        l.local_addr().expect("addr").port()
-    };
-    let dir = std::env::temp_dir().join(format!("kvplay-token-{}", std::process::id()));
-    let child = Command::new(root.join(".tools/venv/bin/nats-server"))
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "--auth", "t0ken", "-sd"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    let _guard = Server { child, dir, port };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let server = start_server_with(root, 9_002, &["--auth", "t0ken"]);
+    let port = server.port;
     assert!(RemoteKv::connect(&format!("nats://wrong@127.0.0.1:{port}")).is_err());
     let c = RemoteKv::connect(&format!("nats://t0ken@127.0.0.1:{port}")).expect("the token works");
     assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
