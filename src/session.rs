@@ -50,7 +50,8 @@ impl LineResult {
     }
 }
 
-/// A terminal session over a backend.
+/// A terminal session over a backend. Cloning it (with a cheap backend) saves the state a replayed run restores.
+#[derive(Clone)]
 pub struct Session<B: KvBackend> {
     pub backend: B,
     pub display: Display,

@@ -180,7 +180,8 @@ pub fn import(json: &str, now: Nanos) -> Result<Engine, String> {
 /// The longest share link the playground makes or accepts, in characters of its encoded part.
 pub const MAX_SHARE: usize = 8_000;
 
-fn base64url(v: &[u8]) -> String {
+/// URL-safe base64 without padding.
+pub fn base64url(v: &[u8]) -> String {
     base64(v).trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use nats_kv_playground::client::remote::RemoteKv;
+use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::engine::Engine;
 use nats_kv_playground::lesson::compare::normalize_line;
 use nats_kv_playground::script::{run_script, ScriptOptions};
@@ -16,6 +16,8 @@ struct Server {
     child: Child,
     dir: PathBuf,
     port: u16,
+    /// The WebSocket listener's port (what the page connects to).
+    ws_port: u16,
 }
 
 impl Drop for Server {
@@ -34,27 +36,36 @@ fn start_server(root: &Path, n: usize) -> Server {
 fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
     let bin = root.join(".tools/venv/bin/nats-server");
     assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
-    let port = {
+    let free = || {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
         l.local_addr().expect("addr").port()
     };
+    let (port, ws_port) = (free(), free());
     let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("server dir");
+    let conf = dir.join("server.conf");
+    std::fs::write(&conf, format!("websocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"))
+        .expect("server config");
     let child = Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
         .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
         .args(extra)
         .arg("-sd")
-        .arg(&dir)
+        .arg(dir.join("js"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start nats-server");
     for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
+        {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    Server { child, dir, port }
+    Server { child, dir, port, ws_port }
 }
 
 /// Normalises a transcript: times, connection details, durations, and the table padding they change.
@@ -132,7 +143,8 @@ fn scripts_give_the_same_transcripts_on_the_engine_and_on_nats_server() {
         }
         let src = std::fs::read_to_string(file).expect("script");
         let server = start_server(root, n);
-        let remote = RemoteKv::connect(&format!("nats://127.0.0.1:{}", server.port)).expect("connect to nats-server");
+        // Over the WebSocket listener, as the page connects.
+        let remote = RemoteKv::connect(&format!("ws://127.0.0.1:{}", server.ws_port)).expect("connect to nats-server");
         let start = remote_start();
         let mut s_remote = Session::new(remote);
         let theirs = run_script(&mut s_remote, &src, ScriptOptions { start, assume_yes: false });
@@ -214,7 +226,7 @@ fn a_watch_resumes_after_the_server_restarts_without_losing_or_repeating_entries
     let bin = root.join(".tools/venv/bin/nats-server");
     server.child = Command::new(bin)
         .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-        .arg(&dir)
+        .arg(dir.join("js"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -108,7 +108,7 @@ fn main() -> ExitCode {
     }
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(url) = server {
-        let remote = match nats_kv_playground::client::remote::RemoteKv::connect(&url) {
+        let remote = match nats_kv_playground::client::native::RemoteKv::connect(&url) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{}", e.message);

@@ -1,6 +1,14 @@
-//! A NATS client for the real-server connection: the protocol without I/O (`proto`), and a blocking TCP
-//! connection with the JetStream KV operations shaped like the embedded engine's (`remote`, native only).
+//! A NATS client for the real-server connection: the protocol without I/O (`proto`), addresses and credentials
+//! (`url`, `nkey`), the KV client written once over a byte link (`core`), KV operations as values for replaying
+//! synchronous code over it (`call`), and the links: blocking TCP/WebSocket natively (`native`), the browser's
+//! WebSocket in the page (`web`).
 
-pub mod proto;
+pub mod call;
+pub mod core;
 #[cfg(not(target_arch = "wasm32"))]
-pub mod remote;
+pub mod native;
+pub mod nkey;
+pub mod proto;
+pub mod url;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -280,6 +280,25 @@ pub fn bucket_valid(b: &str) -> bool {
     !b.is_empty() && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
+/// What a create does after its first write (expecting no message) was refused: the clients retry once,
+/// expecting the key's last revision, when that revision is a delete or purge marker; otherwise a refusal for
+/// the wrong last sequence becomes "key exists". `Ok(rev)` asks for the retry.
+pub fn create_retry(first: KvError, last: Option<(Operation, u64)>) -> Result<u64, KvError> {
+    if let Some((op, rev)) = last {
+        if op != Operation::Put {
+            return Ok(rev);
+        }
+    }
+    if first.kind == ErrorKind::WrongLastSequence {
+        return Err(KvError {
+            kind: ErrorKind::KeyExists,
+            message: format!("{}: key exists", first.message),
+            api: first.api,
+        });
+    }
+    Err(first)
+}
+
 /// Keys the clients accept: `[-/_=.a-zA-Z0-9]+`, not starting or ending with `.`.
 pub fn key_valid(k: &str) -> bool {
     !k.is_empty()
@@ -548,19 +567,11 @@ impl Engine {
             Ok(rev) => return Ok(rev),
             Err(e) => e,
         };
-        if let Ok(last) = self.last_msg(bucket, key) {
-            if last.operation != Operation::Put {
-                return self.update_revision(bucket, key, value, last.revision, ttl);
-            }
+        let last = self.last_msg(bucket, key).ok().map(|l| (l.operation, l.revision));
+        match create_retry(err, last) {
+            Ok(rev) => self.update_revision(bucket, key, value, rev, ttl),
+            Err(e) => Err(e),
         }
-        if err.kind == ErrorKind::WrongLastSequence {
-            return Err(KvError {
-                kind: ErrorKind::KeyExists,
-                message: format!("{}: key exists", err.message),
-                api: err.api,
-            });
-        }
-        Err(err)
     }
 
     /// Puts a value only if `revision` is the key's latest revision.

@@ -1,0 +1,987 @@
+//! The KV client over any byte link: the handshake (INFO, CONNECT with credentials, PING/PONG), request/reply, the
+//! JetStream API calls KV needs, ordered push consumers for watches, and reconnection that resumes watches. It is
+//! written once, as `async` code over two small traits, and runs on a blocking TCP or WebSocket link natively
+//! (where every wait returns at once) and on the browser's WebSocket (where waits yield to the event loop).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+
+use serde_json::{json, Value};
+
+use super::proto::{decode_headers, encode, encode_headers, ClientOp, Decoder, ServerOp};
+use super::url::{Auth, ServerUrl};
+use crate::backend::ConnectionInfo;
+use crate::engine::headers::{self as hdr, MARKER_REASON};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches};
+use crate::engine::stream::StreamConfig;
+use crate::engine::time::{go_duration_string, parse_rfc3339_utc};
+use crate::engine::{
+    AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, StorageType, WatchEvent,
+    WatchId, WatchOptions,
+};
+
+/// A byte pipe to a server, already open.
+pub trait Link {
+    /// Sends bytes; an error means the connection is gone.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), KvError>;
+    /// Waits up to `timeout_ms` for bytes; an empty vector when none came in time, an error when the
+    /// connection is gone.
+    fn recv(&mut self, timeout_ms: u64) -> impl Future<Output = Result<Vec<u8>, KvError>>;
+    /// Closes the link.
+    fn close(&mut self);
+}
+
+/// Opens links and knows the time: what differs between a native process and a browser tab.
+pub trait Dial {
+    type L: Link;
+    fn dial(&self, url: &ServerUrl) -> impl Future<Output = Result<Self::L, KvError>>;
+    /// Waits (reconnect backoff, and a script's `sleep` against a real server).
+    fn pause(&self, ms: u64) -> impl Future<Output = ()>;
+    /// Milliseconds on a clock that only moves forward.
+    fn now_ms(&self) -> f64;
+    /// The wall clock, in nanoseconds since the epoch.
+    fn wall(&self) -> Nanos;
+    /// Some entropy for inbox names.
+    fn nonce(&self) -> u64;
+}
+
+/// Why something failed on the connection, in words a learner can act on.
+pub fn conn_err(msg: impl Into<String>) -> KvError {
+    KvError { kind: ErrorKind::Other, message: msg.into(), api: None }
+}
+
+/// A watch: an ordered push consumer delivering to its own inbox.
+#[derive(Clone, Debug)]
+struct Watch {
+    sid: u64,
+    consumer: String,
+    bucket: String,
+    options: WatchOptions,
+    initial_pending: u64,
+    received: u64,
+    last_seq: u64,
+    init_done: bool,
+    queue: VecDeque<WatchEvent>,
+    filter: String,
+    deliver: String,
+    /// The newest of our own writes this watch must receive before a command is over.
+    expect: u64,
+}
+
+/// What the connection is doing, for the page to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connected,
+    /// The connection dropped; the client is dialling again.
+    Reconnecting {
+        attempt: u32,
+        last_error: String,
+    },
+}
+
+/// A connection to a server with the KV operations.
+pub struct Client<D: Dial> {
+    dialer: D,
+    link: D::L,
+    url: ServerUrl,
+    dec: Decoder,
+    info: Value,
+    inbox: String,
+    next_sid: u64,
+    next_req: u64,
+    awaiting: Option<String>,
+    reply: Option<(Vec<(String, String)>, Vec<u8>)>,
+    server_err: Option<String>,
+    watches: BTreeMap<WatchId, Watch>,
+    next_watch: u64,
+    pub timeout_ms: u64,
+    rtt: Nanos,
+    /// After every command, wait until watches have everything the server delivered (deterministic
+    /// transcripts for scripts and the conformance suite). The page shows deliveries as they come instead.
+    pub strict: bool,
+    /// Called with every state change (reconnecting, connected again).
+    pub on_state: Option<Box<dyn FnMut(&LinkState)>>,
+}
+
+/// The handshake on a fresh link: INFO, CONNECT, PING, PONG.
+async fn handshake<D: Dial>(
+    dialer: &D,
+    url: &ServerUrl,
+    timeout_ms: u64,
+) -> Result<(D::L, Decoder, Value, Nanos), KvError> {
+    let mut link = dialer.dial(url).await?;
+    let mut dec = Decoder::new();
+    let start = dialer.now_ms();
+    let deadline = start + timeout_ms as f64;
+    let next = |dec: &mut Decoder| dec.next_op().map_err(|e| conn_err(format!("nats: error: protocol: {}", e.0)));
+    let info: Value = loop {
+        match next(&mut dec)? {
+            Some(ServerOp::Info(j)) => break serde_json::from_str(&j).unwrap_or(Value::Null),
+            Some(ServerOp::Err(e)) => return Err(conn_err(format!("nats: error: {}", e.to_lowercase()))),
+            Some(other) => return Err(conn_err(format!("nats: error: expected INFO from the server, got {other:?}"))),
+            None => {}
+        }
+        let left = deadline - dialer.now_ms();
+        if left <= 0.0 {
+            link.close();
+            return Err(conn_err(format!(
+                "nats: error: {} answered but sent no NATS greeting: is this a NATS server's {} port?",
+                url.display(),
+                if url.scheme == super::url::Scheme::Nats { "client" } else { "websocket" }
+            )));
+        }
+        let b = link.recv(left as u64).await?;
+        dec.push(&b);
+    };
+    if let Some(mp) = info["max_payload"].as_u64() {
+        dec.max_payload = mp as usize + 1024;
+    }
+    let mut connect = json!({"verbose": false, "pedantic": false, "headers": true, "no_responders": true,
+        "lang": "rust-kvplay", "version": env!("CARGO_PKG_VERSION"), "protocol": 1, "echo": true});
+    match &url.auth {
+        Auth::None => {}
+        Auth::UserPass(u, p) => {
+            connect["user"] = json!(u);
+            connect["pass"] = json!(p);
+        }
+        Auth::Token(t) => connect["auth_token"] = json!(t),
+        Auth::NKey(seed) => {
+            let (public, sig) = super::nkey::sign_nonce(seed, info["nonce"].as_str().unwrap_or_default())?;
+            connect["nkey"] = json!(public);
+            connect["sig"] = json!(sig);
+        }
+        Auth::Creds { jwt, seed } => {
+            let (_, sig) = super::nkey::sign_nonce(seed, info["nonce"].as_str().unwrap_or_default())?;
+            connect["jwt"] = json!(jwt);
+            connect["sig"] = json!(sig);
+        }
+    }
+    let sent = dialer.now_ms();
+    link.send(&encode(&ClientOp::Connect(&connect.to_string())))?;
+    link.send(&encode(&ClientOp::Ping))?;
+    loop {
+        while let Some(op) = next(&mut dec)? {
+            match op {
+                ServerOp::Pong => {
+                    let rtt = ((dialer.now_ms() - sent) * 1e6) as Nanos;
+                    return Ok((link, dec, info, rtt));
+                }
+                ServerOp::Err(e) => {
+                    link.close();
+                    let e = e.trim_matches('\'').to_lowercase();
+                    let hint = if e.contains("authorization") || e.contains("authentication") {
+                        ": the server refused these credentials"
+                    } else {
+                        ""
+                    };
+                    return Err(conn_err(format!("nats: error: {e}{hint}")));
+                }
+                ServerOp::Ping => link.send(&encode(&ClientOp::Pong))?,
+                _ => {}
+            }
+        }
+        let left = deadline - dialer.now_ms();
+        if left <= 0.0 {
+            link.close();
+            return Err(conn_err("nats: error: timeout waiting for the server to accept the connection"));
+        }
+        match link.recv(left as u64).await {
+            Ok(b) => dec.push(&b),
+            Err(e) if e.message.contains("closed") => {
+                return Err(conn_err(format!(
+                    "nats: error: the server closed the connection during the handshake ({})",
+                    e.message.trim_start_matches("nats: error: ")
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn trim_frac(s: &str) -> String {
+    // The server writes up to nine fraction digits; the parser takes at most nine.
+    match s.split_once('.') {
+        Some((a, b)) => {
+            let digits: String = b.chars().take_while(|c| c.is_ascii_digit()).take(9).collect();
+            format!("{a}.{digits}Z")
+        }
+        None => s.to_string(),
+    }
+}
+
+fn time_of(x: &Value) -> Option<Nanos> {
+    x.as_str().and_then(|s| parse_rfc3339_utc(s).or_else(|| parse_rfc3339_utc(&trim_frac(s))))
+}
+
+fn api_error(v: &Value) -> Option<ApiError> {
+    let e = v.get("error")?;
+    Some(ApiError::new(
+        e["code"].as_u64().unwrap_or(0) as u16,
+        e["err_code"].as_u64().unwrap_or(0) as u16,
+        e["description"].as_str().unwrap_or(""),
+    ))
+}
+
+fn stream_json(c: &StreamConfig) -> Value {
+    let mut v = json!({
+        "name": c.name, "subjects": c.subjects, "description": c.description, "retention": "limits",
+        "max_consumers": -1, "max_msgs": -1, "max_bytes": c.max_bytes, "max_age": c.max_age,
+        "max_msgs_per_subject": c.max_msgs_per_subject, "max_msg_size": c.max_msg_size, "discard": "new",
+        "storage": if c.storage == StorageType::Memory { "memory" } else { "file" }, "num_replicas": c.replicas,
+        "duplicate_window": c.duplicate_window, "allow_rollup_hdrs": true, "deny_delete": true, "allow_direct": true,
+        "compression": if c.compression { "s2" } else { "none" }, "metadata": c.metadata,
+    });
+    if c.allow_msg_ttl {
+        v["allow_msg_ttl"] = json!(true);
+        v["subject_delete_marker_ttl"] = json!(c.subject_delete_marker_ttl);
+    }
+    v
+}
+
+/// A bucket's status from a STREAM.INFO response.
+pub fn status_from(bucket: &str, v: &Value) -> Status {
+    let c = &v["config"];
+    let st = &v["state"];
+    let config = StreamConfig {
+        name: c["name"].as_str().unwrap_or_default().to_string(),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        description: c["description"].as_str().unwrap_or_default().to_string(),
+        max_msgs_per_subject: c["max_msgs_per_subject"].as_i64().unwrap_or(1),
+        max_bytes: c["max_bytes"].as_i64().unwrap_or(-1),
+        max_age: c["max_age"].as_i64().unwrap_or(0),
+        max_msg_size: c["max_msg_size"].as_i64().unwrap_or(-1) as i32,
+        storage: if c["storage"] == "memory" { StorageType::Memory } else { StorageType::File },
+        replicas: c["num_replicas"].as_i64().unwrap_or(1),
+        compression: c["compression"] == "s2",
+        allow_msg_ttl: c["allow_msg_ttl"].as_bool().unwrap_or(false),
+        subject_delete_marker_ttl: c["subject_delete_marker_ttl"].as_i64().unwrap_or(0),
+        duplicate_window: c["duplicate_window"].as_i64().unwrap_or(0),
+        metadata: c["metadata"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default(),
+    };
+    Status {
+        bucket: bucket.to_string(),
+        config,
+        created: time_of(&v["created"]).unwrap_or(0),
+        values: st["messages"].as_u64().unwrap_or(0),
+        bytes: st["bytes"].as_u64().unwrap_or(0),
+        first_revision: st["first_seq"].as_u64().unwrap_or(0),
+        last_revision: st["last_seq"].as_u64().unwrap_or(0),
+        last_update: time_of(&st["last_ts"]).filter(|n| *n > 0),
+        keys: st["num_subjects"].as_u64().unwrap_or(0),
+    }
+}
+
+fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_after: u64) -> Value {
+    let mut cfg = json!({"deliver_subject": deliver, "ack_policy": "none", "max_deliver": 1,
+        "filter_subject": filter, "mem_storage": true, "num_replicas": 1, "flow_control": false,
+        "inactive_threshold": 300_000_000_000i64, "replay_policy": "instant"});
+    if resume_after > 0 {
+        cfg["deliver_policy"] = json!("by_start_sequence");
+        cfg["opt_start_seq"] = json!(resume_after + 1);
+    } else if options.resume_from_revision > 0 {
+        cfg["deliver_policy"] = json!("by_start_sequence");
+        cfg["opt_start_seq"] = json!(options.resume_from_revision);
+    } else {
+        cfg["deliver_policy"] = json!(if options.updates_only {
+            "new"
+        } else if options.include_history {
+            "all"
+        } else {
+            "last_per_subject"
+        });
+    }
+    cfg
+}
+
+impl<D: Dial> Client<D> {
+    /// Connects and greets the server.
+    pub async fn connect(dialer: D, url: ServerUrl) -> Result<Client<D>, KvError> {
+        let timeout_ms = 5_000;
+        let (link, dec, info, rtt) = handshake(&dialer, &url, timeout_ms).await?;
+        let inbox = format!("_INBOX.kvplay{:x}", dialer.nonce());
+        let mut c = Client {
+            dialer,
+            link,
+            url,
+            dec,
+            info,
+            inbox,
+            next_sid: 2,
+            next_req: 1,
+            awaiting: None,
+            reply: None,
+            server_err: None,
+            watches: BTreeMap::new(),
+            next_watch: 1,
+            timeout_ms,
+            rtt,
+            strict: true,
+            on_state: None,
+        };
+        let sub = format!("{}.*", c.inbox);
+        c.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
+        Ok(c)
+    }
+
+    pub fn url(&self) -> &ServerUrl {
+        &self.url
+    }
+
+    pub fn dialer(&self) -> &D {
+        &self.dialer
+    }
+
+    /// The server's INFO.
+    pub fn server_info(&self) -> &Value {
+        &self.info
+    }
+
+    pub fn connection_info(&self) -> ConnectionInfo {
+        let s = |k: &str| self.info[k].as_str().unwrap_or_default().to_string();
+        let user = match &self.url.auth {
+            Auth::UserPass(u, _) => u.clone(),
+            _ => String::new(),
+        };
+        ConnectionInfo {
+            user,
+            account: "$G".into(),
+            client_id: self.info["client_id"].as_u64().unwrap_or(0),
+            client_ip: s("client_ip"),
+            rtt: self.rtt,
+            headers_supported: self.info["headers"].as_bool().unwrap_or(false),
+            max_payload: self.info["max_payload"].as_u64().unwrap_or(0),
+            url: self.url.display(),
+            address: self.url.host_port(),
+            server_id: s("server_id"),
+            server_version: s("version"),
+            server_name: s("server_name"),
+        }
+    }
+
+    /// Takes in bytes from the server: answers PINGs, keeps the awaited reply, routes watch deliveries.
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), KvError> {
+        self.dec.push(bytes);
+        while let Some(op) = self.dec.next_op().map_err(|e| conn_err(format!("nats: error: protocol: {}", e.0)))? {
+            match op {
+                ServerOp::Ping => self.link.send(&encode(&ClientOp::Pong))?,
+                ServerOp::Msg { subject, sid, reply, headers, payload } => {
+                    if sid == 1 && self.awaiting.as_deref() == Some(subject.as_str()) {
+                        self.awaiting = None;
+                        self.reply = Some((headers.map(|h| decode_headers(&h)).unwrap_or_default(), payload));
+                    } else {
+                        self.route(sid, reply, headers, subject, payload);
+                    }
+                }
+                ServerOp::Err(e) => self.server_err = Some(e),
+                ServerOp::Info(j) => {
+                    // Servers send INFO again when the cluster changes; keep what the greeting said otherwise.
+                    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&j) {
+                        for (k, v) in m {
+                            self.info[k] = v;
+                        }
+                    }
+                }
+                ServerOp::Pong | ServerOp::Ok => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes whatever the link has right now without waiting (watch deliveries between commands).
+    pub async fn pump(&mut self) -> Result<(), KvError> {
+        loop {
+            let b = self.link.recv(0).await?;
+            if b.is_empty() {
+                return Ok(());
+            }
+            self.feed(&b)?;
+        }
+    }
+
+    /// Routes a message to its watch, if it is a watch delivery.
+    fn route(&mut self, sid: u64, reply: Option<String>, headers: Option<Vec<u8>>, subject: String, payload: Vec<u8>) {
+        let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
+        // Heartbeats and flow control have no ack subject.
+        let Some(reply) = reply else { return };
+        // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+        let t: Vec<&str> = reply.split('.').collect();
+        if t.len() < 9 {
+            return;
+        }
+        let seq: u64 = t[5].parse().unwrap_or(0);
+        if seq <= w.last_seq {
+            return; // already seen (a resumed consumer never repeats, but be safe)
+        }
+        let ts: i64 = t[7].parse().unwrap_or(0);
+        let pending: u64 = t[8].parse().unwrap_or(0);
+        let hdrs = headers.map(|h| decode_headers(&h)).unwrap_or_default();
+        let op = Operation::from_headers(&hdrs);
+        let prefix = format!("$KV.{}.", w.bucket);
+        let entry = Entry {
+            bucket: w.bucket.clone(),
+            key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
+            value: payload,
+            revision: seq,
+            delta: pending,
+            created: ts,
+            operation: op,
+            marker_reason: hdr::get(&hdrs, MARKER_REASON).map(str::to_string),
+        };
+        w.last_seq = seq;
+        if !(w.options.ignore_deletes && op != Operation::Put) {
+            w.queue.push_back(WatchEvent::Entry(entry));
+        }
+        if !w.init_done {
+            w.received += 1;
+            if w.received >= w.initial_pending || pending == 0 {
+                w.init_done = true;
+                w.queue.push_back(WatchEvent::InitialValuesDone);
+            }
+        }
+    }
+
+    /// Reads from the link until `deadline_ms` (or until `done` holds).
+    async fn read_until(&mut self, deadline_ms: f64, done: impl Fn(&Self) -> bool) -> Result<(), KvError> {
+        while !done(self) {
+            let left = deadline_ms - self.dialer.now_ms();
+            if left <= 0.0 {
+                break;
+            }
+            let b = self.link.recv(left as u64).await?;
+            self.feed(&b)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a request and waits for its reply, routing watch deliveries that arrive meanwhile.
+    pub async fn request(
+        &mut self,
+        subject: &str,
+        headers: &[(String, String)],
+        payload: &[u8],
+    ) -> Result<(Vec<(String, String)>, Vec<u8>), KvError> {
+        if self.link.send(&encode(&ClientOp::Ping)).is_err() {
+            // Nothing of this request went out: reconnect (the watches resume) and send it on the new connection.
+            self.reconnect().await?;
+        }
+        self.request_once(subject, headers, payload).await
+    }
+
+    /// A request on the current connection, without reconnecting.
+    async fn request_once(
+        &mut self,
+        subject: &str,
+        headers: &[(String, String)],
+        payload: &[u8],
+    ) -> Result<(Vec<(String, String)>, Vec<u8>), KvError> {
+        let token = self.next_req;
+        self.next_req += 1;
+        let reply = format!("{}.{token}", self.inbox);
+        self.awaiting = Some(reply.clone());
+        self.reply = None;
+        self.server_err = None;
+        self.link.send(&encode(&ClientOp::Pub { subject, reply: Some(&reply), headers, payload }))?;
+        let deadline = self.dialer.now_ms() + self.timeout_ms as f64;
+        loop {
+            if let Some((hdrs, p)) = self.reply.take() {
+                if hdr::get(&hdrs, "Status") == Some("503") {
+                    return Err(conn_err("nats: error: nats: no responders available for request"));
+                }
+                return Ok((hdrs, p));
+            }
+            if let Some(e) = self.server_err.take() {
+                self.awaiting = None;
+                return Err(conn_err(format!("nats: error: {}", e.trim_matches('\'').to_lowercase())));
+            }
+            let left = deadline - self.dialer.now_ms();
+            if left <= 0.0 {
+                self.awaiting = None;
+                return Err(conn_err("nats: error: context deadline exceeded"));
+            }
+            let b = self.link.recv(left as u64).await?;
+            self.feed(&b)?;
+        }
+    }
+
+    async fn api(&mut self, subject: &str, body: &Value) -> Result<Value, KvError> {
+        let (_, p) = self.request(subject, &[], body.to_string().as_bytes()).await?;
+        serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream api response"))
+    }
+
+    async fn publish(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        headers: Vec<(String, String)>,
+        value: &[u8],
+    ) -> Result<u64, KvError> {
+        let max = self.info["max_payload"].as_u64().unwrap_or(u64::MAX);
+        if (encode_headers(&headers).len() + value.len()) as u64 > max {
+            return Err(KvError {
+                kind: ErrorKind::Other,
+                message: "nats: maximum payload exceeded".into(),
+                api: None,
+            });
+        }
+        let subject = format!("$KV.{bucket}.{key}");
+        let (_, p) = self.request(&subject, &headers, value).await?;
+        let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::publish(e));
+        }
+        let seq = v["seq"].as_u64().ok_or_else(|| conn_err("nats: invalid jetstream publish response"))?;
+        for w in self.watches.values_mut() {
+            if w.bucket == bucket && subject_matches(&w.filter, &subject) {
+                w.expect = w.expect.max(seq);
+            }
+        }
+        self.settle().await?;
+        Ok(seq)
+    }
+
+    /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.
+    async fn direct_get(&mut self, bucket: &str, body: Value) -> Result<Option<Entry>, KvError> {
+        let (h, p) = self.request(&format!("$JS.API.DIRECT.GET.KV_{bucket}"), &[], body.to_string().as_bytes()).await?;
+        let get = |n: &str| hdr::get(&h, n).map(str::to_string);
+        if get("Status").is_some() {
+            return Ok(None);
+        }
+        let subject = get("Nats-Subject").unwrap_or_default();
+        let prefix = format!("$KV.{bucket}.");
+        Ok(Some(Entry {
+            bucket: bucket.to_string(),
+            key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
+            value: p,
+            revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
+            delta: 0,
+            created: get("Nats-Time-Stamp").and_then(|t| parse_rfc3339_utc(&trim_frac(&t))).unwrap_or(0),
+            operation: Operation::from_headers(&h),
+            marker_reason: get(MARKER_REASON),
+        }))
+    }
+
+    /// Every kept message of the bucket matching a subject filter, in order.
+    pub async fn scan(&mut self, bucket: &str, filter: &str) -> Result<Vec<Entry>, KvError> {
+        let mut out = Vec::new();
+        let mut seq = 1u64;
+        let subject = format!("$KV.{bucket}.{filter}");
+        while let Some(e) = self.direct_get(bucket, json!({"seq": seq, "next_by_subj": subject})).await? {
+            seq = e.revision + 1;
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// Waits until every watch has received our own writes it matches; in strict mode also until it has
+    /// everything its consumer says the server delivered.
+    pub async fn settle(&mut self) -> Result<(), KvError> {
+        if self.watches.is_empty() {
+            return Ok(());
+        }
+        let deadline = self.dialer.now_ms() + 2_000.0;
+        self.read_until(deadline, |c| c.watches.values().all(|w| w.last_seq >= w.expect && w.init_done)).await?;
+        if !self.strict {
+            return Ok(());
+        }
+        let ids: Vec<WatchId> = self.watches.keys().copied().collect();
+        for id in ids {
+            for _ in 0..200 {
+                let (stream, consumer, have) = match self.watches.get(&id) {
+                    Some(w) => (format!("KV_{}", w.bucket), w.consumer.clone(), w.last_seq),
+                    None => break,
+                };
+                let v = self.api(&format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}"), &json!({})).await?;
+                if api_error(&v).is_some() {
+                    break;
+                }
+                let delivered = v["delivered"]["stream_seq"].as_u64().unwrap_or(0);
+                let pending = v["num_pending"].as_u64().unwrap_or(0);
+                if pending == 0 && have >= delivered {
+                    break;
+                }
+                let deadline = self.dialer.now_ms() + 20.0;
+                self.read_until(deadline, |_| false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn status_checked(&mut self, bucket: &str) -> Result<Status, KvError> {
+        if !bucket_valid(bucket) {
+            return Err(KvError::invalid_bucket());
+        }
+        let v = self.api(&format!("$JS.API.STREAM.INFO.KV_{bucket}"), &json!({})).await?;
+        if let Some(e) = api_error(&v) {
+            return Err(if e.err_code == 10059 { KvError::bucket_not_found() } else { KvError::api(e) });
+        }
+        Ok(status_from(bucket, &v))
+    }
+
+    // ---- The KV operations, as the embedded engine has them. ----
+
+    pub async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        let v = match self.api("$JS.API.INFO", &json!({})).await {
+            Err(e) if e.message.contains("no responders") => {
+                return Err(conn_err("nats: error: JetStream not enabled on this server (start it with -js)"))
+            }
+            other => other?,
+        };
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::api(e));
+        }
+        Ok(AccountInfo {
+            memory: v["memory"].as_u64().unwrap_or(0),
+            storage: v["storage"].as_u64().unwrap_or(0),
+            streams: v["streams"].as_u64().unwrap_or(0),
+            consumers: v["consumers"].as_u64().unwrap_or(0),
+        })
+    }
+
+    pub async fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let sc = cfg.to_stream_config()?;
+        let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", sc.name), &stream_json(&sc)).await?;
+        if let Some(e) = api_error(&v) {
+            if e.err_code == 10058 {
+                return Err(KvError {
+                    kind: ErrorKind::BucketExists,
+                    message: format!("nats: bucket name already in use: {}\n{e}", cfg.bucket),
+                    api: Some(e),
+                });
+            }
+            return Err(KvError::api(e));
+        }
+        self.status_checked(&cfg.bucket).await
+    }
+
+    pub async fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let sc = cfg.to_stream_config()?;
+        let v = self.api(&format!("$JS.API.STREAM.UPDATE.{}", sc.name), &stream_json(&sc)).await?;
+        if let Some(e) = api_error(&v) {
+            if e.err_code == 10059 {
+                return Err(KvError {
+                    kind: ErrorKind::BucketNotFound,
+                    message: format!("nats: bucket not found: {}", cfg.bucket),
+                    api: Some(e),
+                });
+            }
+            return Err(KvError::api(e));
+        }
+        self.status_checked(&cfg.bucket).await
+    }
+
+    pub async fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+        if !bucket_valid(bucket) {
+            return Err(KvError::invalid_bucket());
+        }
+        let v = self.api(&format!("$JS.API.STREAM.DELETE.KV_{bucket}"), &json!({})).await?;
+        if let Some(e) = api_error(&v) {
+            if e.err_code == 10059 {
+                return Err(KvError {
+                    kind: ErrorKind::BucketNotFound,
+                    message: format!("nats: bucket not found: {bucket}\n{e}"),
+                    api: Some(e),
+                });
+            }
+            return Err(KvError::api(e));
+        }
+        let gone: Vec<WatchId> = self.watches.iter().filter(|(_, w)| w.bucket == bucket).map(|(id, _)| *id).collect();
+        for id in gone {
+            if let Some(w) = self.watches.remove(&id) {
+                let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
+        self.status_checked(bucket).await
+    }
+
+    pub async fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
+        let v = self.api("$JS.API.STREAM.NAMES", &json!({"subject": "$KV.*.>"})).await?;
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::api(e));
+        }
+        let mut names: Vec<String> = v["streams"]
+            .as_array()
+            .map(|a| {
+                a.iter().filter_map(|s| s.as_str()).filter_map(|s| s.strip_prefix("KV_")).map(str::to_string).collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        Ok(names)
+    }
+
+    async fn checked_key(&mut self, bucket: &str, key: &str) -> Result<(), KvError> {
+        self.status_checked(bucket).await?;
+        if !key_valid(key) {
+            return Err(KvError::invalid_key());
+        }
+        Ok(())
+    }
+
+    pub async fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
+        self.checked_key(bucket, key).await?;
+        self.publish(bucket, key, Vec::new(), value).await
+    }
+
+    /// Create: a write that expects no live value, retried once over a delete or purge marker as the clients do.
+    pub async fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
+        self.checked_key(bucket, key).await?;
+        let hdrs = |rev: u64| {
+            let mut h = vec![("Nats-Expected-Last-Subject-Sequence".to_string(), rev.to_string())];
+            if ttl > 0 {
+                h.push(("Nats-TTL".to_string(), go_duration_string(ttl)));
+            }
+            h
+        };
+        let err = match self.publish(bucket, key, hdrs(0), value).await {
+            Ok(r) => return Ok(r),
+            Err(e) => e,
+        };
+        let last = self.direct_get(bucket, json!({"last_by_subj": format!("$KV.{bucket}.{key}")})).await?;
+        let rev = crate::engine::kv::create_retry(err, last.map(|l| (l.operation, l.revision)))?;
+        self.publish(bucket, key, hdrs(rev), value).await
+    }
+
+    pub async fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
+        self.checked_key(bucket, key).await?;
+        let h = vec![("Nats-Expected-Last-Subject-Sequence".into(), revision.to_string())];
+        self.publish(bucket, key, h, value).await
+    }
+
+    pub async fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
+        self.checked_key(bucket, key).await?;
+        self.publish(bucket, key, vec![("KV-Operation".into(), "DEL".into())], b"").await
+    }
+
+    pub async fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
+        self.checked_key(bucket, key).await?;
+        let mut h = vec![("KV-Operation".to_string(), "PURGE".to_string()), ("Nats-Rollup".to_string(), "sub".into())];
+        if ttl > 0 {
+            h.push(("Nats-TTL".to_string(), go_duration_string(ttl)));
+        }
+        self.publish(bucket, key, h, b"").await
+    }
+
+    pub async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        self.checked_key(bucket, key).await?;
+        match self.direct_get(bucket, json!({"last_by_subj": format!("$KV.{bucket}.{key}")})).await? {
+            Some(e) if e.operation == Operation::Put => Ok(e),
+            _ => Err(KvError::key_not_found()),
+        }
+    }
+
+    pub async fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        self.checked_key(bucket, key).await?;
+        match self.direct_get(bucket, json!({"seq": revision})).await? {
+            Some(e) if e.key == key && e.revision == revision && e.operation == Operation::Put => Ok(e),
+            _ => Err(KvError::key_not_found()),
+        }
+    }
+
+    pub async fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+        self.status_checked(bucket).await?;
+        if !search_key_valid(key) {
+            return Err(KvError::client(
+                ErrorKind::InvalidKey,
+                "invalid key: key cannot be empty and must be a valid NATS subject",
+            ));
+        }
+        let h = self.scan(bucket, key).await?;
+        if h.is_empty() {
+            return Err(KvError::key_not_found());
+        }
+        Ok(h)
+    }
+
+    pub async fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        let filter = filters.first().cloned().unwrap_or_else(|| ">".to_string());
+        let mut latest: BTreeMap<String, (u64, Operation)> = BTreeMap::new();
+        for e in self.scan(bucket, &filter).await? {
+            latest.insert(e.key.clone(), (e.revision, e.operation));
+        }
+        let mut v: Vec<(u64, String)> =
+            latest.into_iter().filter(|(_, (_, op))| *op == Operation::Put).map(|(k, (r, _))| (r, k)).collect();
+        v.sort();
+        Ok(v.into_iter().map(|(_, k)| k).collect())
+    }
+
+    /// Creates the ordered push consumer behind a watch and subscribes to its deliveries.
+    async fn start_consumer(&mut self, id: WatchId, resume_after: u64) -> Result<(), KvError> {
+        let Some(w) = self.watches.get(&id) else { return Ok(()) };
+        let (sid, deliver, filter, bucket, options) =
+            (w.sid, w.deliver.clone(), w.filter.clone(), w.bucket.clone(), w.options);
+        self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
+        let cfg = consumer_config(&deliver, &filter, &options, resume_after);
+        let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
+        let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
+        let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream api response"))?;
+        if let Some(e) = api_error(&v) {
+            let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
+            return Err(KvError::api(e));
+        }
+        let pending = v["num_pending"].as_u64().unwrap_or(0);
+        if let Some(w) = self.watches.get_mut(&id) {
+            w.consumer = v["name"].as_str().unwrap_or_default().to_string();
+            if resume_after == 0 {
+                // Deliveries already received count against what was pending when the consumer was made.
+                w.initial_pending = pending + w.received;
+                if !w.init_done && w.received >= w.initial_pending {
+                    w.init_done = true;
+                    w.queue.push_back(WatchEvent::InitialValuesDone);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn watch(
+        &mut self,
+        bucket: &str,
+        patterns: &[String],
+        options: WatchOptions,
+    ) -> Result<WatchId, KvError> {
+        self.status_checked(bucket).await?;
+        let pattern = patterns.first().cloned().unwrap_or_else(|| ">".to_string());
+        if !search_key_valid(&pattern) {
+            return Err(KvError::client(
+                ErrorKind::InvalidKey,
+                "invalid key: key cannot be empty and must be a valid NATS subject",
+            ));
+        }
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
+        // Register the watch before creating its consumer: deliveries can arrive before the create response.
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        self.watches.insert(
+            id,
+            Watch {
+                sid,
+                consumer: String::new(),
+                bucket: bucket.to_string(),
+                options,
+                initial_pending: u64::MAX,
+                received: 0,
+                last_seq: 0,
+                init_done: options.updates_only,
+                queue: VecDeque::new(),
+                filter: format!("$KV.{bucket}.{pattern}"),
+                expect: 0,
+                deliver,
+            },
+        );
+        if let Err(e) = self.start_consumer(id, 0).await {
+            self.watches.remove(&id);
+            return Err(e);
+        }
+        self.settle().await?;
+        Ok(id)
+    }
+
+    /// What a watch received since it was last asked.
+    pub fn take_events(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        match self.watches.get_mut(&id) {
+            Some(w) => w.queue.drain(..).collect(),
+            None => vec![WatchEvent::Closed],
+        }
+    }
+
+    /// The watches that have something to report.
+    pub fn watch_ids(&self) -> Vec<WatchId> {
+        self.watches.keys().copied().collect()
+    }
+
+    pub async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        if self.settle().await.is_err() && self.reconnect().await.is_ok() {
+            let _ = self.settle().await;
+        }
+        self.take_events(id)
+    }
+
+    pub async fn stop_watch(&mut self, id: WatchId) {
+        if let Some(w) = self.watches.remove(&id) {
+            let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.KV_{}.{}", w.bucket, w.consumer), &json!({})).await;
+        }
+    }
+
+    pub async fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+        self.status_checked(bucket).await?;
+        let mut latest: BTreeMap<String, Entry> = BTreeMap::new();
+        for e in self.scan(bucket, ">").await? {
+            latest.insert(e.key.clone(), e);
+        }
+        let limit = self.dialer.wall() - crate::engine::kv::PURGE_DELETES_MARKER_THRESHOLD;
+        for (k, e) in latest.into_iter().filter(|(_, e)| e.operation != Operation::Put) {
+            let keep = if e.created > limit { 1 } else { 0 };
+            let v = self
+                .api(
+                    &format!("$JS.API.STREAM.PURGE.KV_{bucket}"),
+                    &json!({"filter": format!("$KV.{bucket}.{k}"), "keep": keep}),
+                )
+                .await?;
+            if let Some(err) = api_error(&v) {
+                return Err(KvError::api(err));
+            }
+        }
+        Ok(())
+    }
+
+    /// Connects again after the connection was lost, with growing pauses for up to about ten seconds (the page
+    /// keeps trying for longer), and resumes every watch from the revision after the last one it received, so
+    /// none is lost or repeated.
+    pub async fn reconnect(&mut self) -> Result<(), KvError> {
+        self.reconnect_for(10_000.0).await
+    }
+
+    /// As `reconnect`, giving up after `give_up_ms`.
+    pub async fn reconnect_for(&mut self, give_up_ms: f64) -> Result<(), KvError> {
+        self.link.close();
+        let mut pause = 50u64;
+        let give_up = self.dialer.now_ms() + give_up_ms;
+        let mut attempt = 0u32;
+        let (link, dec, info, rtt) = loop {
+            attempt += 1;
+            match handshake(&self.dialer, &self.url, self.timeout_ms).await {
+                Ok(x) => break x,
+                Err(e) if self.dialer.now_ms() >= give_up => return Err(e),
+                Err(e) => {
+                    if let Some(f) = self.on_state.as_mut() {
+                        f(&LinkState::Reconnecting { attempt, last_error: e.message.clone() });
+                    }
+                    self.dialer.pause(pause).await;
+                    pause = (pause * 2).min(2_000);
+                }
+            }
+        };
+        self.link = link;
+        self.dec = dec;
+        self.info = info;
+        self.rtt = rtt;
+        self.awaiting = None;
+        self.reply = None;
+        self.inbox = format!("_INBOX.kvplay{:x}", self.dialer.nonce());
+        let sub = format!("{}.*", self.inbox);
+        self.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
+        let ids: Vec<WatchId> = self.watches.keys().copied().collect();
+        for id in ids {
+            let last = self.watches.get(&id).map(|w| w.last_seq).unwrap_or(0);
+            self.start_consumer(id, last).await?;
+        }
+        if let Some(f) = self.on_state.as_mut() {
+            f(&LinkState::Connected);
+        }
+        Ok(())
+    }
+
+    /// Closes the connection.
+    pub fn close(&mut self) {
+        self.link.close();
+    }
+}

@@ -1,0 +1,277 @@
+//! The client natively: blocking links over TCP (`nats://`) and WebSocket (`ws://`, through the tungstenite
+//! crate), and `RemoteKv`, the KvBackend `kvplay --server` and the conformance suite run scripts on. Every wait
+//! is a blocking read with a timeout, so the client's futures finish on their first poll.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io::{ErrorKind as IoKind, Read, Write};
+use std::net::TcpStream;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::core::{conn_err, Client, Dial, Link};
+use super::url::{Scheme, ServerUrl};
+use crate::backend::{ConnectionInfo, KvBackend};
+use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+
+/// Runs a future whose waits all block: it is ready on the first poll (a later poll only if a wait yielded).
+pub fn block_on<T>(f: impl Future<Output = T>) -> T {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+fn wall() -> Nanos {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as Nanos).unwrap_or(0)
+}
+
+fn lost(e: std::io::Error) -> KvError {
+    conn_err(format!("nats: error: connection lost: {e}"))
+}
+
+fn closed() -> KvError {
+    conn_err("nats: error: the server closed the connection")
+}
+
+/// A blocking link.
+pub enum NativeLink {
+    Tcp(TcpStream),
+    Ws(Box<tungstenite::WebSocket<TcpStream>>),
+}
+
+impl NativeLink {
+    fn stream(&self) -> &TcpStream {
+        match self {
+            NativeLink::Tcp(s) => s,
+            NativeLink::Ws(w) => w.get_ref(),
+        }
+    }
+}
+
+impl Link for NativeLink {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), KvError> {
+        match self {
+            NativeLink::Tcp(s) => s.write_all(bytes).map_err(lost),
+            NativeLink::Ws(w) => w.send(tungstenite::Message::Binary(bytes.to_vec().into())).map_err(|e| match e {
+                tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => closed(),
+                e => conn_err(format!("nats: error: connection lost: {e}")),
+            }),
+        }
+    }
+
+    async fn recv(&mut self, timeout_ms: u64) -> Result<Vec<u8>, KvError> {
+        let t = Duration::from_millis(timeout_ms.max(1));
+        let _ = self.stream().set_read_timeout(Some(t));
+        match self {
+            NativeLink::Tcp(s) => {
+                let mut buf = vec![0u8; 64 * 1024];
+                match s.read(&mut buf) {
+                    Ok(0) => Err(closed()),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Ok(buf)
+                    }
+                    Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => Ok(Vec::new()),
+                    Err(e) => Err(lost(e)),
+                }
+            }
+            NativeLink::Ws(w) => match w.read() {
+                Ok(tungstenite::Message::Binary(b)) => Ok(b.to_vec()),
+                Ok(tungstenite::Message::Text(t)) => Ok(t.as_bytes().to_vec()),
+                Ok(tungstenite::Message::Close(_)) => Err(closed()),
+                Ok(_) => Ok(Vec::new()),
+                Err(tungstenite::Error::Io(e)) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => {
+                    Ok(Vec::new())
+                }
+                Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => Err(closed()),
+                Err(e) => Err(conn_err(format!("nats: error: connection lost: {e}"))),
+            },
+        }
+    }
+
+    fn close(&mut self) {
+        match self {
+            NativeLink::Tcp(s) => {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+            NativeLink::Ws(w) => {
+                let _ = w.close(None);
+                let _ = w.flush();
+                let _ = w.get_ref().shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+/// Dials natively.
+pub struct NativeDial {
+    start: Instant,
+}
+
+impl Default for NativeDial {
+    fn default() -> Self {
+        NativeDial { start: Instant::now() }
+    }
+}
+
+impl Dial for NativeDial {
+    type L = NativeLink;
+
+    async fn dial(&self, url: &ServerUrl) -> Result<NativeLink, KvError> {
+        let hostport = url.host_port();
+        if url.scheme == Scheme::Wss {
+            return Err(conn_err(
+                "nats: error: wss:// needs TLS, which the native client does not make; use ws:// or nats://",
+            ));
+        }
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&hostport)
+            .map_err(|e| conn_err(format!("nats: error: cannot resolve {hostport}: {e}")))?
+            .next()
+            .ok_or_else(|| conn_err(format!("nats: error: no address for {hostport}")))?;
+        let sock = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+            .map_err(|e| conn_err(format!("nats: error: dial tcp {hostport}: {e}")))?;
+        let _ = sock.set_nodelay(true);
+        match url.scheme {
+            Scheme::Nats => Ok(NativeLink::Tcp(sock)),
+            _ => {
+                let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+                let target = format!("ws://{hostport}{}", url.path);
+                let (ws, _) = tungstenite::client::client(target.as_str(), sock).map_err(|e| {
+                    conn_err(format!(
+                        "nats: error: websocket handshake with {} failed: {e} (is it the server's websocket port?)",
+                        url.display()
+                    ))
+                })?;
+                Ok(NativeLink::Ws(Box::new(ws)))
+            }
+        }
+    }
+
+    async fn pause(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn wall(&self) -> Nanos {
+        wall()
+    }
+
+    fn nonce(&self) -> u64 {
+        wall() as u64 ^ (std::process::id() as u64).rotate_left(32)
+    }
+}
+
+/// A connection to a real server as a KvBackend.
+pub struct RemoteKv {
+    c: RefCell<Client<NativeDial>>,
+    /// The script time the session last moved to.
+    last: Option<Nanos>,
+}
+
+impl RemoteKv {
+    /// Connects to `nats://[user:pass@]host:port`, `[token@]host:port` or `ws://host:port`.
+    pub fn connect(url: &str) -> Result<RemoteKv, KvError> {
+        let u = ServerUrl::parse(url).map_err(|e| conn_err(format!("nats: error: {e}")))?;
+        Self::connect_url(u)
+    }
+
+    pub fn connect_url(url: ServerUrl) -> Result<RemoteKv, KvError> {
+        let c = block_on(Client::connect(NativeDial::default(), url))?;
+        Ok(RemoteKv { c: RefCell::new(c), last: None })
+    }
+
+    /// Connects again after the connection was lost, resuming every watch.
+    pub fn reconnect(&mut self) -> Result<(), KvError> {
+        block_on(self.c.get_mut().reconnect())
+    }
+
+    fn run<T>(&self, f: impl AsyncFnOnce(&mut Client<NativeDial>) -> T) -> T {
+        block_on(f(&mut self.c.borrow_mut()))
+    }
+}
+
+impl KvBackend for RemoteKv {
+    fn now(&self) -> Nanos {
+        wall()
+    }
+    /// A real server keeps its own time: a script's `sleep` waits for real, as long as the script says.
+    fn set_now(&mut self, now: Nanos) {
+        match self.last {
+            Some(last) if now > last => {
+                let _ = self.run(async |c| c.perform(&super::call::Call::Wait(now - last)).await);
+                self.last = Some(now);
+            }
+            Some(_) => {}
+            None => self.last = Some(now),
+        }
+    }
+    fn connection_info(&self) -> ConnectionInfo {
+        self.c.borrow().connection_info()
+    }
+    fn account_info(&self) -> Result<AccountInfo, KvError> {
+        self.run(async |c| c.account_info().await)
+    }
+    fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        self.run(async |c| c.create_bucket(cfg).await)
+    }
+    fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        self.run(async |c| c.update_bucket(cfg).await)
+    }
+    fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+        self.run(async |c| c.delete_bucket(bucket).await)
+    }
+    fn status(&self, bucket: &str) -> Result<Status, KvError> {
+        self.run(async |c| c.status(bucket).await)
+    }
+    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
+        self.run(async |c| c.bucket_names().await)
+    }
+    fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
+        self.run(async |c| c.put(bucket, key, value).await)
+    }
+    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
+        self.run(async |c| c.create(bucket, key, value, ttl).await)
+    }
+    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
+        self.run(async |c| c.update(bucket, key, value, revision).await)
+    }
+    fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
+        self.run(async |c| c.delete(bucket, key).await)
+    }
+    fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
+        self.run(async |c| c.purge(bucket, key, ttl).await)
+    }
+    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        self.run(async |c| c.get(bucket, key).await)
+    }
+    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        self.run(async |c| c.get_revision(bucket, key, revision).await)
+    }
+    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+        self.run(async |c| c.history(bucket, key).await)
+    }
+    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        self.run(async |c| c.keys(bucket, filters).await)
+    }
+    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
+        self.run(async |c| c.watch(bucket, patterns, options).await)
+    }
+    fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        self.run(async |c| c.poll_watch(id).await)
+    }
+    fn stop_watch(&mut self, id: WatchId) {
+        self.run(async |c| c.stop_watch(id).await)
+    }
+    fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+        self.run(async |c| c.purge_deletes(bucket).await)
+    }
+}
