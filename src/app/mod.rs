@@ -4,6 +4,7 @@
 //! session and the clock, so the terminal, the explorer and the timer always see the same engine.
 
 pub mod components;
+pub mod remote;
 pub mod term_state;
 
 use std::cell::RefCell;
@@ -33,6 +34,11 @@ pub struct Playground {
     pub history: Vec<String>,
     /// Whether the state is kept in the browser's storage between visits.
     pub persist: bool,
+    /// The real server the page is connected to, if it is (the embedded session is kept as it was).
+    pub server: Option<remote::ServerSide>,
+    pub conn: Option<Rc<remote::Conn>>,
+    /// Why the last connection attempt failed.
+    pub server_error: Option<String>,
 }
 
 /// What the page's address asks for.
@@ -128,6 +134,9 @@ impl Playground {
             explain: None,
             history: Vec::new(),
             persist: false,
+            server: None,
+            conn: None,
+            server_error: None,
         }
     }
 
@@ -225,9 +234,38 @@ impl Playground {
         self.explain = None;
     }
 
+    /// The buckets the views show: the embedded engine's, or a copy of the connected server's.
+    pub fn view(&self) -> &Engine {
+        match &self.server {
+            Some(s) => &s.mirror,
+            None => &self.session.backend,
+        }
+    }
+
+    /// The time the views read ages and TTLs at: the clock's, or the real time against a server.
+    pub fn view_now(&self, real: Nanos) -> Nanos {
+        if self.server.is_some() {
+            real
+        } else {
+            self.clock.now(real)
+        }
+    }
+
+    /// The watches running in the terminal's session (embedded or server).
+    pub fn watch_count(&self) -> usize {
+        match &self.server {
+            Some(s) => s.session.watches().len(),
+            None => self.session.watches().len(),
+        }
+    }
+
     /// The prompt the terminal shows: "$ ", or the question being asked.
     pub fn prompt(&self) -> String {
-        match self.session.question() {
+        let q = match &self.server {
+            Some(s) => s.session.question(),
+            None => self.session.question(),
+        };
+        match q {
             Some(q) => format!("? {q} (y/N) "),
             None => "$ ".to_string(),
         }

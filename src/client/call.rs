@@ -6,7 +6,6 @@
 //! counts, and the command language stays one code path for the engine and the server.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use super::core::{Client, Dial};
@@ -35,6 +34,8 @@ pub enum Call {
     PurgeDeletes(String),
     /// Wait this long (a script's or lesson's `sleep` against a real server).
     Wait(Nanos),
+    /// What a watch received since it was last asked.
+    PollWatch(WatchId),
 }
 
 /// An operation's answer.
@@ -48,6 +49,26 @@ pub enum Reply {
     Entry(Result<Entry, KvError>),
     Entries(Result<Vec<Entry>, KvError>),
     Watch(Result<WatchId, KvError>),
+    Events(Vec<WatchEvent>),
+}
+
+impl Reply {
+    /// The answer an operation gets when it could not reach the server.
+    pub fn failed(call: &Call, e: KvError) -> Reply {
+        match call {
+            Call::AccountInfo => Reply::Account(Err(e)),
+            Call::CreateBucket(_) | Call::UpdateBucket(_) | Call::Status(_) => Reply::Status(Err(e)),
+            Call::DeleteBucket(_) | Call::PurgeDeletes(_) | Call::Wait(_) => Reply::Unit(Err(e)),
+            Call::BucketNames | Call::Keys(..) => Reply::Names(Err(e)),
+            Call::Put(..) | Call::Create(..) | Call::Update(..) | Call::Delete(..) | Call::Purge(..) => {
+                Reply::Revision(Err(e))
+            }
+            Call::Get(..) | Call::GetRevision(..) => Reply::Entry(Err(e)),
+            Call::History(..) => Reply::Entries(Err(e)),
+            Call::Watch(..) => Reply::Watch(Err(e)),
+            Call::PollWatch(_) => Reply::Events(Vec::new()),
+        }
+    }
 }
 
 impl<D: Dial> Client<D> {
@@ -71,6 +92,7 @@ impl<D: Dial> Client<D> {
             Call::Keys(b, f) => Reply::Names(self.keys(b, f).await),
             Call::Watch(b, p, o) => Reply::Watch(self.watch(b, p, *o).await),
             Call::PurgeDeletes(b) => Reply::Unit(self.purge_deletes(b).await),
+            Call::PollWatch(id) => Reply::Events(self.poll_watch(*id).await),
             Call::Wait(d) => {
                 // A little longer than asked: the server's expiry timers fire just after the instant.
                 let ms = (*d / 1_000_000).max(0) as u64 + REAL_SLACK_MS;
@@ -104,8 +126,6 @@ pub struct ReplayKv {
     journal: Rc<RefCell<Vec<(Call, Reply)>>>,
     cursor: Rc<Cell<usize>>,
     missing: Rc<RefCell<Option<Call>>>,
-    /// Watch deliveries the page has taken from the connection, waiting for the session to show them.
-    events: Rc<RefCell<BTreeMap<WatchId, VecDeque<WatchEvent>>>>,
     deferred: Rc<RefCell<Deferred>>,
     info: Rc<RefCell<ConnectionInfo>>,
     wall: Rc<dyn Fn() -> Nanos>,
@@ -119,7 +139,6 @@ impl ReplayKv {
             journal: Rc::default(),
             cursor: Rc::default(),
             missing: Rc::default(),
-            events: Rc::default(),
             deferred: Rc::default(),
             info: Rc::new(RefCell::new(info)),
             wall,
@@ -137,18 +156,6 @@ impl ReplayKv {
     /// The operation the last run needed and did not have.
     pub fn missing(&self) -> Option<Call> {
         self.missing.borrow().clone()
-    }
-
-    /// Hands watch deliveries to the session.
-    pub fn deliver(&self, id: WatchId, evs: Vec<WatchEvent>) {
-        if !evs.is_empty() {
-            self.events.borrow_mut().entry(id).or_default().extend(evs);
-        }
-    }
-
-    /// Whether deliveries are waiting to be shown.
-    pub fn has_events(&self) -> bool {
-        self.events.borrow().values().any(|q| !q.is_empty())
     }
 
     /// What the page must still do on the server after a finished run.
@@ -257,16 +264,14 @@ impl KvBackend for ReplayKv {
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
         replay!(self, Call::Watch(bucket.into(), patterns.to_vec(), options), Watch)
     }
-    /// Deliveries are shown only by a run that completed (a run thrown away must not swallow them).
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        if self.missing.borrow().is_some() {
-            return Vec::new();
+        match self.answer(Call::PollWatch(id)) {
+            Some(Reply::Events(evs)) => evs,
+            _ => Vec::new(),
         }
-        self.events.borrow_mut().get_mut(&id).map(|q| q.drain(..).collect()).unwrap_or_default()
     }
     fn stop_watch(&mut self, id: WatchId) {
         if self.missing.borrow().is_none() {
-            self.events.borrow_mut().remove(&id);
             self.deferred.borrow_mut().stops.push(id);
         }
     }
@@ -393,10 +398,10 @@ mod tests {
         assert_eq!(kv.bucket_names().unwrap(), vec!["a".to_string()]);
         assert!(kv.status("b").is_err());
         assert_eq!(kv.missing(), Some(Call::Status("b".into())));
-        // Once something is missing, nothing further is answered, and deliveries wait for a finished run.
-        kv.deliver(WatchId(1), vec![WatchEvent::InitialValuesDone]);
+        // Once something is missing, nothing further is answered.
         assert!(kv.poll_watch(WatchId(1)).is_empty());
-        kv.begin(vec![]);
+        assert_eq!(kv.missing(), Some(Call::Status("b".into())));
+        kv.begin(vec![(Call::PollWatch(WatchId(1)), Reply::Events(vec![WatchEvent::InitialValuesDone]))]);
         assert_eq!(kv.poll_watch(WatchId(1)), vec![WatchEvent::InitialValuesDone]);
     }
 }

@@ -90,7 +90,7 @@ pub struct Client<D: Dial> {
     next_sid: u64,
     next_req: u64,
     awaiting: Option<String>,
-    reply: Option<(Vec<(String, String)>, Vec<u8>)>,
+    reply: Option<Message>,
     server_err: Option<String>,
     watches: BTreeMap<WatchId, Watch>,
     next_watch: u64,
@@ -211,6 +211,26 @@ fn trim_frac(s: &str) -> String {
 
 fn time_of(x: &Value) -> Option<Nanos> {
     x.as_str().and_then(|s| parse_rfc3339_utc(s).or_else(|| parse_rfc3339_utc(&trim_frac(s))))
+}
+
+/// A message's headers and data.
+type Message = (Vec<(String, String)>, Vec<u8>);
+
+/// An entry from a direct get's headers and data.
+fn entry_of(bucket: &str, h: &Vec<(String, String)>, p: Vec<u8>) -> Entry {
+    let get = |n: &str| hdr::get(h, n).map(str::to_string);
+    let subject = get("Nats-Subject").unwrap_or_default();
+    let prefix = format!("$KV.{bucket}.");
+    Entry {
+        bucket: bucket.to_string(),
+        key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
+        value: p,
+        revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
+        delta: 0,
+        created: get("Nats-Time-Stamp").and_then(|t| parse_rfc3339_utc(&trim_frac(&t))).unwrap_or(0),
+        operation: Operation::from_headers(h),
+        marker_reason: get(MARKER_REASON),
+    }
 }
 
 fn api_error(v: &Value) -> Option<ApiError> {
@@ -462,7 +482,7 @@ impl<D: Dial> Client<D> {
         subject: &str,
         headers: &[(String, String)],
         payload: &[u8],
-    ) -> Result<(Vec<(String, String)>, Vec<u8>), KvError> {
+    ) -> Result<Message, KvError> {
         if self.link.send(&encode(&ClientOp::Ping)).is_err() {
             // Nothing of this request went out: reconnect (the watches resume) and send it on the new connection.
             self.reconnect().await?;
@@ -476,7 +496,7 @@ impl<D: Dial> Client<D> {
         subject: &str,
         headers: &[(String, String)],
         payload: &[u8],
-    ) -> Result<(Vec<(String, String)>, Vec<u8>), KvError> {
+    ) -> Result<Message, KvError> {
         let token = self.next_req;
         self.next_req += 1;
         let reply = format!("{}.{token}", self.inbox);
@@ -542,25 +562,69 @@ impl<D: Dial> Client<D> {
         Ok(seq)
     }
 
-    /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.
-    async fn direct_get(&mut self, bucket: &str, body: Value) -> Result<Option<Entry>, KvError> {
+    /// The message at `last_by_subj` or `seq` (direct get): its headers (the server's own included) and data;
+    /// `None` when there is none.
+    async fn direct_get_raw(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
         let (h, p) = self.request(&format!("$JS.API.DIRECT.GET.KV_{bucket}"), &[], body.to_string().as_bytes()).await?;
-        let get = |n: &str| hdr::get(&h, n).map(str::to_string);
-        if get("Status").is_some() {
+        if hdr::get(&h, "Status").is_some() {
             return Ok(None);
         }
-        let subject = get("Nats-Subject").unwrap_or_default();
-        let prefix = format!("$KV.{bucket}.");
-        Ok(Some(Entry {
-            bucket: bucket.to_string(),
-            key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
-            value: p,
-            revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
-            delta: 0,
-            created: get("Nats-Time-Stamp").and_then(|t| parse_rfc3339_utc(&trim_frac(&t))).unwrap_or(0),
-            operation: Operation::from_headers(&h),
-            marker_reason: get(MARKER_REASON),
-        }))
+        Ok(Some((h, p)))
+    }
+
+    /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.
+    async fn direct_get(&mut self, bucket: &str, body: Value) -> Result<Option<Entry>, KvError> {
+        Ok(self.direct_get_raw(bucket, body).await?.map(|(h, p)| entry_of(bucket, &h, p)))
+    }
+
+    /// Every bucket with its kept revisions (up to `limit` per bucket), in the playground's export format: what
+    /// the page's explorer and timeline show of a real server, and Export from a server.
+    pub async fn export(&mut self, limit: usize) -> Result<crate::transfer::Export, KvError> {
+        let mut buckets = Vec::new();
+        for name in self.bucket_names().await? {
+            let st = match self.status_checked(&name).await {
+                Ok(st) => st,
+                Err(e) if e.kind == ErrorKind::BucketNotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let mut revisions = Vec::new();
+            let mut seq = 1u64;
+            let subject = format!("$KV.{name}.>");
+            while revisions.len() < limit {
+                let body = json!({"seq": seq, "next_by_subj": subject});
+                let Some((h, p)) = self.direct_get_raw(&name, body).await? else { break };
+                let e = entry_of(&name, &h, p);
+                seq = e.revision + 1;
+                const SERVER_HEADERS: [&str; 6] = [
+                    "Nats-Stream",
+                    "Nats-Subject",
+                    "Nats-Sequence",
+                    "Nats-Time-Stamp",
+                    "Nats-Last-Sequence",
+                    "Nats-Num-Pending",
+                ];
+                revisions.push(crate::transfer::RevisionExport {
+                    revision: e.revision,
+                    key: e.key,
+                    operation: match e.operation {
+                        Operation::Put => "PUT",
+                        Operation::Delete => "DEL",
+                        Operation::Purge => "PURGE",
+                    }
+                    .to_string(),
+                    value: crate::cli::format::base64(&e.value),
+                    headers: h.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect(),
+                    time: e.created,
+                });
+            }
+            buckets.push(crate::transfer::BucketExport {
+                config: Config::from_stream_config(&name, &st.config),
+                created: st.created,
+                last_revision: st.last_revision,
+                revisions,
+            });
+        }
+        Ok(crate::transfer::Export { format: crate::transfer::FORMAT.to_string(), now: self.dialer.wall(), buckets })
     }
 
     /// Every kept message of the bucket matching a subject filter, in order.
@@ -892,9 +956,9 @@ impl<D: Dial> Client<D> {
         }
     }
 
-    /// The watches that have something to report.
-    pub fn watch_ids(&self) -> Vec<WatchId> {
-        self.watches.keys().copied().collect()
+    /// Whether a watch has received something not yet taken.
+    pub fn has_events(&self) -> bool {
+        self.watches.values().any(|w| !w.queue.is_empty())
     }
 
     pub async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {

@@ -10,5 +10,4 @@ pub mod native;
 pub mod nkey;
 pub mod proto;
 pub mod url;
-#[cfg(target_arch = "wasm32")]
 pub mod web;

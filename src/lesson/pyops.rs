@@ -82,6 +82,7 @@ fn field(v: &Val, f: &str) -> Result<String, String> {
 }
 
 /// Runs a `kv-ops` block and returns what the Python program prints, or the first error in the block itself.
+#[derive(Clone)]
 pub struct PyOps {
     vars: BTreeMap<String, Val>,
 }

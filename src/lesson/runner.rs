@@ -77,6 +77,7 @@ impl LessonClock for VirtualClock {
 }
 
 /// A lesson being worked through, with what the runner learned along the way.
+#[derive(Clone)]
 pub struct LessonRun {
     pub lesson: Lesson,
     pub reports: Vec<Option<StepReport>>,

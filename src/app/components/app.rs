@@ -11,6 +11,7 @@ use super::clock_bar::ClockBar;
 use super::embed_snippet::EmbedSnippet;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
+use super::server_bar::ServerBar;
 use super::session_bar::SessionBar;
 use super::terminal::Terminal;
 use super::timeline::Timeline;
@@ -235,6 +236,24 @@ pub fn app() -> Html {
         });
     }
 
+    // Against a real server: take what watches received a few times a second, when no job is running.
+    {
+        let shared = shared.clone();
+        use_effect_with((), move |_| {
+            let tick = Interval::new(250, move || {
+                let idle = shared.0.borrow().conn.as_ref().is_some_and(|c| c.idle());
+                let connected = matches!(
+                    shared.0.borrow().server.as_ref().map(|s| &s.state),
+                    Some(crate::app::remote::ConnState::Connected { .. })
+                );
+                if idle && connected {
+                    crate::app::remote::enqueue(&shared, crate::app::remote::Job::Pump);
+                }
+            });
+            move || drop(tick)
+        });
+    }
+
     // Workshop mode: a lesson file from an address.
     {
         let shared = shared.clone();
@@ -360,7 +379,10 @@ pub fn app() -> Html {
                 <header class="top">
                     <h1>{ "NATS KV Playground" }</h1>
                     <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
-                    <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                    <ServerBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                    if shared.0.borrow().server.is_none() {
+                        <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                    }
                     <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} />
                 </header>
             }

@@ -56,8 +56,8 @@ pub fn explorer(p: &ExplorerProps) -> Html {
         return html! {};
     }
     let pg = p.shared.0.borrow();
-    let engine = &pg.session.backend;
-    let now = pg.clock.now(real_now());
+    let engine = pg.view();
+    let now = pg.view_now(real_now());
     let tz = pg.session.display.tz_offset_secs;
     let buckets = engine.bucket_names();
 

@@ -2,11 +2,14 @@
 //! document's output beside the playground's, with differences highlighted and explained. Progress is kept in
 //! the browser's storage, and the address bar names the lesson and step so a link opens the same place.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use gloo::storage::{LocalStorage, Storage};
 use yew::prelude::*;
 
+use crate::app::remote;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 use crate::lesson::compare::Verdict;
@@ -239,6 +242,21 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let on_change = p.on_change.clone();
         let record = record.clone();
         Callback::from(move |_: MouseEvent| {
+            if shared.0.borrow().server.is_some() {
+                // Against a real server the step runs as a job; its report arrives when the server has answered.
+                let (term, record, on_change) = (term.clone(), record.clone(), on_change.clone());
+                let done = Box::new(move |r: Option<StepReport>| {
+                    if let Some(r) = r {
+                        term.dispatch(TermAction::Batch(
+                            r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect(),
+                        ));
+                        record(cur, &r);
+                    }
+                    on_change.emit(());
+                });
+                remote::enqueue(&shared, remote::Job::Step { i: cur, solve: false, done });
+                return;
+            }
             let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
             if let Some(r) = r {
                 for c in &r.commands {
@@ -258,6 +276,37 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let name = name.clone();
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| {
+            if shared.0.borrow().server.is_some() {
+                term.dispatch(TermAction::Note(
+                    "(Run all on the server: each step runs in turn; buckets already on the server stay as they are)"
+                        .into(),
+                ));
+                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                    run.reset();
+                }
+                let passed = Rc::new(RefCell::new(BTreeSet::new()));
+                for i in 0..count {
+                    let (term, on_change, passed, done, name, selected) =
+                        (term.clone(), on_change.clone(), passed.clone(), done.clone(), name.clone(), selected.clone());
+                    let finish = Box::new(move |r: Option<StepReport>| {
+                        if let Some(r) = r {
+                            term.dispatch(TermAction::Batch(
+                                r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect(),
+                            ));
+                            if matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) {
+                                passed.borrow_mut().insert(i);
+                            }
+                        }
+                        let d = passed.borrow().clone();
+                        save_progress(&name, &d);
+                        done.set(d);
+                        selected.set(i);
+                        on_change.emit(());
+                    });
+                    remote::enqueue(&shared, remote::Job::Step { i, solve: true, done: finish });
+                }
+                return;
+            }
             let mut actions = vec![TermAction::Note("(Run all: the embedded server starts empty)".into())];
             let mut d = BTreeSet::new();
             {
@@ -290,8 +339,17 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let name = name.clone();
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| {
-            shared.0.borrow_mut().reset_server(real_now());
-            term.dispatch(TermAction::Note("(lesson reset: the embedded server starts empty)".into()));
+            if shared.0.borrow().server.is_some() {
+                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                    run.reset();
+                }
+                term.dispatch(TermAction::Note(
+                    "(lesson reset: its results are cleared; the buckets on the server stay as they are)".into(),
+                ));
+            } else {
+                shared.0.borrow_mut().reset_server(real_now());
+                term.dispatch(TermAction::Note("(lesson reset: the embedded server starts empty)".into()));
+            }
             save_progress(&name, &BTreeSet::new());
             done.set(BTreeSet::new());
             selected.set(0);

@@ -69,7 +69,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let pg = shared.0.borrow();
             let r = match kind {
-                "json" => serde_json::to_string_pretty(&transfer::export(&pg.session.backend))
+                "json" => serde_json::to_string_pretty(&transfer::export(pg.view()))
                     .map_err(|e| e.to_string())
                     .and_then(|t| download("nats-kv-playground.json", "application/json", &t)),
                 "sh" => download("session.sh", "text/x-shellscript", &transfer::cli_script(&pg.history)),

@@ -58,6 +58,11 @@ fn output(p: &OutputProps) -> Html {
 
 /// Runs lines through the playground, echoing each with its prompt and printing what it produced, in one update.
 fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) {
+    if shared.0.borrow().server.is_some() {
+        // Against a real server the lines run as a job; their echo and output appear as each finishes.
+        crate::app::remote::run_lines(shared, lines.to_vec());
+        return;
+    }
     let mut actions = Vec::with_capacity(lines.len() * 2);
     for line in lines {
         let (prompt, r) = {
@@ -101,7 +106,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
 
     let (prompt, watching) = {
         let pg = p.shared.0.borrow();
-        (pg.prompt(), pg.session.watches().len())
+        (pg.prompt(), pg.watch_count())
     };
 
     let oninput = {
@@ -145,8 +150,8 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let line = (*input).clone();
                     let comp = {
                         let pg = shared.0.borrow();
-                        let buckets = pg.session.backend.bucket_names();
-                        let engine = &pg.session.backend;
+                        let engine = pg.view();
+                        let buckets = engine.bucket_names();
                         complete(&line, &buckets, &|b| engine.keys(b, &[]).unwrap_or_default())
                     };
                     match comp.candidates.len() {
@@ -164,6 +169,12 @@ pub fn terminal(p: &TerminalProps) -> Html {
                 "c" if ctrl && e.ctrl_key() => {
                     e.prevent_default();
                     let line = (*input).clone();
+                    if shared.0.borrow().server.is_some() {
+                        term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
+                        crate::app::remote::enqueue(&shared, crate::app::remote::Job::Interrupt);
+                        input.set(String::new());
+                        return;
+                    }
                     let stopped = {
                         let mut pg = shared.0.borrow_mut();
                         let had_question = pg.session.question().is_some();

@@ -78,7 +78,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
         return html! {};
     }
     let pg = p.shared.0.borrow();
-    let engine = &pg.session.backend;
+    let engine = pg.view();
     let buckets = engine.bucket_names();
     if buckets.is_empty() {
         return html! { <section class="timeline" aria-label="Timeline"><p class="empty">{ "No buckets yet. Create one (nats kv add my-kv) and its revisions appear here." }</p></section> };

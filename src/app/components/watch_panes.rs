@@ -72,6 +72,13 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
         });
     }
 
+    if let Some(url) = p.shared.0.borrow().server.as_ref().map(|s| s.url.clone()) {
+        return html! {
+            <section class="watchers" aria-label="Watchers">
+                <p class="empty">{ format!("Watch panes run on the embedded engine. On the server at {url}, start a watch in the terminal (nats kv watch BUCKET [KEY] with --history, --ignore-deletes, --updates-only or --revision): its entries appear there as the server delivers them, and Ctrl-C stops it.") }</p>
+            </section>
+        };
+    }
     let buckets = p.shared.0.borrow().session.backend.bucket_names();
     let bucket = if buckets.contains(&*bucket_sel) {
         (*bucket_sel).clone()

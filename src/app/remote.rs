@@ -1,0 +1,443 @@
+//! The page against a real nats-server over WebSocket. The connection's client is asynchronous; the terminal's
+//! session and the lesson runner are synchronous. Jobs (typed lines, lesson steps, watch polls) run one at a time
+//! from a queue: each job runs its synchronous code over a `ReplayKv`, performs the operation the run was missing
+//! on the server, and runs again from the saved state until nothing is missing (see `client::call`). The embedded
+//! engine's session is left untouched, so switching back loses nothing.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::term_state::TermAction;
+use super::{Playground, Shared};
+use crate::backend::KvBackend;
+use crate::client::call::{drive, Call, ReplayKv, Reply};
+use crate::client::core::{conn_err, Client, Dial, LinkState};
+use crate::client::url::ServerUrl;
+use crate::client::web::WebDial;
+use crate::engine::{Engine, Nanos};
+use crate::lesson::runner::{LessonClock, StepReport};
+use crate::session::Session;
+
+/// The revisions per bucket the explorer and the timeline copy from a server.
+pub const MIRROR_LIMIT: usize = 500;
+
+/// What the connection is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected {
+        server: String,
+    },
+    Reconnecting {
+        attempt: u32,
+        error: String,
+    },
+    /// The connection was lost and could not be made again.
+    Lost {
+        error: String,
+    },
+}
+
+/// The server side of the page: its own session, and a copy of the server's buckets for the views.
+pub struct ServerSide {
+    /// The address, without credentials.
+    pub url: String,
+    pub state: ConnState,
+    pub session: Session<ReplayKv>,
+    pub kv: ReplayKv,
+    /// The server's buckets as last read, for the explorer and the timeline.
+    pub mirror: Engine,
+    /// Why the copy is partial or stale, if it is.
+    pub mirror_note: Option<String>,
+    /// The session's clock: it moves only when a script or lesson sleeps (which waits for real).
+    pub now: Nanos,
+}
+
+/// What the page must show after a job.
+pub enum UiMsg {
+    Term(Vec<TermAction>),
+    Changed,
+}
+
+type Done = Box<dyn FnOnce(Option<StepReport>)>;
+
+/// Work for the connection, done in order.
+pub enum Job {
+    Lines(Vec<String>),
+    Step { i: usize, solve: bool, done: Done },
+    Interrupt,
+    Pump,
+    Refresh,
+}
+
+/// The connection and its queue of jobs.
+pub struct Conn {
+    client: RefCell<Option<Client<WebDial>>>,
+    queue: RefCell<VecDeque<Job>>,
+    running: Cell<bool>,
+    closed: Cell<bool>,
+    ui: Rc<dyn Fn(UiMsg)>,
+}
+
+impl Conn {
+    /// Whether nothing is queued or running (the page polls watches then).
+    pub fn idle(&self) -> bool {
+        !self.running.get() && self.queue.borrow().is_empty()
+    }
+}
+
+/// A lesson's clock against a real server: its waits move the session's clock, and the session waits for real.
+struct ServerClock<'a>(&'a mut Nanos);
+
+impl LessonClock for ServerClock<'_> {
+    fn now(&self) -> Nanos {
+        *self.0
+    }
+    fn advance(&mut self, by: Nanos) {
+        *self.0 += by;
+    }
+}
+
+fn wall() -> Nanos {
+    WebDial.wall()
+}
+
+/// Connects the page to a server. Nothing changes in the embedded engine; the views switch to the server.
+pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
+    disconnect(shared);
+    let conn = Rc::new(Conn {
+        client: RefCell::new(None),
+        queue: RefCell::new(VecDeque::new()),
+        running: Cell::new(false),
+        closed: Cell::new(false),
+        ui: ui.clone(),
+    });
+    let shown = url.display();
+    {
+        let mut pg = shared.0.borrow_mut();
+        let kv = ReplayKv::new(Engine::new(0).connection_info(), Rc::new(wall));
+        let mut session = Session::new(kv.clone());
+        session.display = pg.session.display;
+        pg.server_error = None;
+        pg.server = Some(ServerSide {
+            url: shown.clone(),
+            state: ConnState::Connecting,
+            session,
+            kv,
+            mirror: Engine::new(wall()),
+            mirror_note: None,
+            now: wall(),
+        });
+        pg.conn = Some(conn.clone());
+    }
+    ui(UiMsg::Changed);
+    let shared = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = async {
+            let mut c = Client::connect(WebDial, url).await?;
+            c.strict = false;
+            c.account_info().await?;
+            Ok::<_, crate::engine::KvError>(c)
+        }
+        .await;
+        if conn.closed.get() {
+            if let Ok(mut c) = result {
+                c.close();
+            }
+            return;
+        }
+        match result {
+            Ok(mut c) => {
+                let info = c.connection_info();
+                let server = format!("nats-server {} ({})", info.server_version, info.server_name);
+                {
+                    let shared = shared.clone();
+                    let ui = ui.clone();
+                    let server = server.clone();
+                    c.on_state = Some(Box::new(move |st: &LinkState| {
+                        if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                            s.state = match st {
+                                LinkState::Connected => ConnState::Connected { server: server.clone() },
+                                LinkState::Reconnecting { attempt, last_error } => {
+                                    ConnState::Reconnecting { attempt: *attempt, error: last_error.clone() }
+                                }
+                            };
+                        }
+                        ui(UiMsg::Changed);
+                    }));
+                }
+                if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                    s.kv.set_info(info);
+                    s.state = ConnState::Connected { server: server.clone() };
+                }
+                *conn.client.borrow_mut() = Some(c);
+                ui(UiMsg::Term(vec![TermAction::Note(format!(
+                    "(connected to {server} at {shown}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
+                ))]));
+                enqueue(&shared, Job::Refresh);
+            }
+            Err(e) => {
+                {
+                    let mut pg = shared.0.borrow_mut();
+                    pg.server = None;
+                    pg.conn = None;
+                    pg.server_error = Some(e.message.clone());
+                }
+                ui(UiMsg::Term(vec![TermAction::Note(format!(
+                    "(could not connect to {shown}: {}. The terminal still uses the embedded engine.)",
+                    e.message.trim_start_matches("nats: error: ")
+                ))]));
+            }
+        }
+        ui(UiMsg::Changed);
+    });
+}
+
+/// Goes back to the embedded engine (its state is as it was).
+pub fn disconnect(shared: &Shared) {
+    let conn = {
+        let mut pg = shared.0.borrow_mut();
+        pg.server = None;
+        pg.conn.take()
+    };
+    if let Some(conn) = conn {
+        conn.closed.set(true);
+        conn.queue.borrow_mut().clear();
+        if let Ok(mut c) = conn.client.try_borrow_mut() {
+            if let Some(c) = c.as_mut() {
+                c.close();
+            }
+            *c = None;
+        }
+    }
+}
+
+/// Queues a job and starts the worker if it is not running.
+pub fn enqueue(shared: &Shared, job: Job) {
+    let Some(conn) = shared.0.borrow().conn.clone() else { return };
+    conn.queue.borrow_mut().push_back(job);
+    if conn.running.get() {
+        return;
+    }
+    conn.running.set(true);
+    let shared = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            let job = conn.queue.borrow_mut().pop_front();
+            let Some(job) = job else { break };
+            if conn.closed.get() {
+                break;
+            }
+            run_job(&shared, &conn, job).await;
+        }
+        conn.running.set(false);
+    });
+}
+
+/// Performs one operation on the server (or says why it could not).
+async fn perform(conn: &Conn, call: Call) -> Reply {
+    let taken = conn.client.borrow_mut().take();
+    let Some(mut c) = taken else {
+        return Reply::failed(
+            &call,
+            conn_err("nats: error: not connected to the server (Connect tries again; Disconnect goes back to the embedded engine)"),
+        );
+    };
+    let r = c.perform(&call).await;
+    if conn.closed.get() {
+        c.close();
+    } else {
+        *conn.client.borrow_mut() = Some(c);
+    }
+    r
+}
+
+/// Runs `f` on the server side's state as a replayed attempt: if the run missed an operation, the session (and
+/// whatever `save` kept) goes back to how it was.
+fn attempt<T>(shared: &Shared, f: impl FnOnce(&mut Playground) -> T) -> Option<T> {
+    let mut pg = shared.0.borrow_mut();
+    pg.server.as_ref()?;
+    Some(f(&mut pg))
+}
+
+async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
+    let ui = conn.ui.clone();
+    let Some(kv) = shared.0.borrow().server.as_ref().map(|s| s.kv.clone()) else { return };
+    match job {
+        Job::Lines(lines) => {
+            for line in lines {
+                let prompt = shared.0.borrow().prompt();
+                let r = drive(
+                    &kv,
+                    || {
+                        attempt(shared, |pg| {
+                            let s = pg.server.as_mut().expect("checked");
+                            let saved = s.session.clone();
+                            let r = s.session.run_line(&line, s.now);
+                            if s.kv.missing().is_some() {
+                                s.session = saved;
+                            }
+                            r
+                        })
+                    },
+                    |c| perform(conn, c),
+                )
+                .await;
+                let Some(r) = r else { return };
+                let t = line.trim();
+                if r.question.is_none() && (t.starts_with("nats ") || t.starts_with("sleep ")) {
+                    shared.0.borrow_mut().history.push(t.to_string());
+                }
+                // The echo goes with the output, so the terminal redraws once the session's state (a question
+                // asked, a watch started) is what it shows.
+                let mut actions = vec![TermAction::Echo { prompt, line: line.clone() }];
+                if r.clear {
+                    actions.push(TermAction::Clear);
+                }
+                actions.push(TermAction::Output(r.chunks));
+                ui(UiMsg::Term(actions));
+                finish(conn, &kv).await;
+            }
+            refresh(shared, conn).await;
+        }
+        Job::Step { i, solve, done } => {
+            let report = drive(
+                &kv,
+                || {
+                    attempt(shared, |pg| {
+                        let Playground { server, lesson, .. } = pg;
+                        let s = server.as_mut().expect("checked");
+                        let (_, run) = lesson.as_mut()?;
+                        let saved = (s.session.clone(), run.clone(), s.now);
+                        let report = run.run_step(i, &mut s.session, &mut ServerClock(&mut s.now), solve);
+                        if s.kv.missing().is_some() {
+                            (s.session, *run, s.now) = saved;
+                        }
+                        Some(report)
+                    })
+                    .flatten()
+                },
+                |c| perform(conn, c),
+            )
+            .await;
+            finish(conn, &kv).await;
+            refresh(shared, conn).await;
+            done(report);
+        }
+        Job::Interrupt => {
+            let n = attempt(shared, |pg| {
+                let s = pg.server.as_mut().expect("checked");
+                s.kv.begin(Vec::new());
+                s.session.interrupt()
+            })
+            .unwrap_or(0);
+            if n > 0 {
+                ui(UiMsg::Term(vec![TermAction::Note(format!(
+                    "(stopped {n} watch{})",
+                    if n == 1 { "" } else { "es" }
+                ))]));
+            }
+            finish(conn, &kv).await;
+        }
+        Job::Pump => {
+            let taken = conn.client.borrow_mut().take();
+            if let Some(mut c) = taken {
+                let lost = c.pump().await.err();
+                if let Some(e) = lost {
+                    if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                        s.state = ConnState::Reconnecting { attempt: 0, error: e.message.clone() };
+                    }
+                    ui(UiMsg::Changed);
+                    if let Err(e) = c.reconnect_for(60_000.0).await {
+                        if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                            s.state = ConnState::Lost { error: e.message.clone() };
+                        }
+                        ui(UiMsg::Term(vec![TermAction::Note(format!(
+                            "(the connection to the server was lost and could not be made again: {}. Connect tries again; Disconnect goes back to the embedded engine.)",
+                            e.message.trim_start_matches("nats: error: ")
+                        ))]));
+                        ui(UiMsg::Changed);
+                        return;
+                    }
+                    ui(UiMsg::Term(vec![TermAction::Note(
+                        "(reconnected to the server; running watches resumed where they were)".into(),
+                    )]));
+                }
+                if conn.closed.get() {
+                    c.close();
+                } else {
+                    *conn.client.borrow_mut() = Some(c);
+                }
+            }
+            if show_deliveries(shared, conn, &kv).await {
+                refresh(shared, conn).await;
+            }
+        }
+        Job::Refresh => refresh(shared, conn).await,
+    }
+    ui(UiMsg::Changed);
+}
+
+/// After a job: stop the watches the session let go of.
+async fn finish(conn: &Conn, kv: &ReplayKv) {
+    for id in kv.take_deferred().stops {
+        let taken = conn.client.borrow_mut().take();
+        if let Some(mut c) = taken {
+            c.stop_watch(id).await;
+            *conn.client.borrow_mut() = Some(c);
+        }
+    }
+}
+
+/// Shows what running watches received since the last command. True when there was something.
+async fn show_deliveries(shared: &Shared, conn: &Conn, kv: &ReplayKv) -> bool {
+    let waiting = conn.client.try_borrow().ok().is_some_and(|c| c.as_ref().is_some_and(|c| c.has_events()));
+    if !waiting {
+        return false;
+    }
+    let chunks = drive(
+        kv,
+        || attempt(shared, |pg| pg.server.as_mut().expect("checked").session.poll_watches()).unwrap_or_default(),
+        |c| perform(conn, c),
+    )
+    .await;
+    if !chunks.is_empty() {
+        (conn.ui)(UiMsg::Term(vec![TermAction::Output(chunks)]));
+    }
+    true
+}
+
+/// Copies the server's buckets for the explorer and the timeline.
+async fn refresh(shared: &Shared, conn: &Conn) {
+    let taken = conn.client.borrow_mut().take();
+    let Some(mut c) = taken else { return };
+    let export = c.export(MIRROR_LIMIT).await;
+    if conn.closed.get() {
+        c.close();
+        return;
+    }
+    *conn.client.borrow_mut() = Some(c);
+    let mut pg = shared.0.borrow_mut();
+    let Some(s) = pg.server.as_mut() else { return };
+    match export {
+        Ok(x) => {
+            let partial = x.buckets.iter().any(|b| b.revisions.len() >= MIRROR_LIMIT);
+            let json = serde_json::to_string(&x).unwrap_or_default();
+            match crate::transfer::import(&json, wall()) {
+                Ok(e) => {
+                    s.mirror = e;
+                    s.mirror_note = partial
+                        .then(|| format!("(showing the first {MIRROR_LIMIT} revisions of each bucket on the server)"));
+                }
+                Err(e) => s.mirror_note = Some(format!("(the server's buckets could not be shown: {e})")),
+            }
+        }
+        Err(e) => s.mirror_note = Some(format!("(the server's buckets could not be read: {})", e.message)),
+    }
+}
+
+/// Runs typed lines against the server (echo, output and watch deliveries appear as they finish).
+pub fn run_lines(shared: &Shared, lines: Vec<String>) {
+    enqueue(shared, Job::Lines(lines));
+}
