@@ -8,6 +8,14 @@ source scripts/env.sh
 engine=$(cargo bench --quiet --bench engine 2>/dev/null)
 trunk build --release >/dev/null 2>&1
 app=$(node scripts/measure_app.mjs)
+# The official JavaScript client and a bundler for it, for the WebSocket latency comparison (benchmarks only).
+NATS_JS_VERSION=3.4.0
+if ! grep -q "\"version\": \"$NATS_JS_VERSION\"" .tools/npm/node_modules/@nats-io/kv/package.json 2>/dev/null ||
+   [ ! -x .tools/npm/node_modules/.bin/esbuild ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools/npm "@nats-io/kv@$NATS_JS_VERSION" \
+    "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/jetstream@$NATS_JS_VERSION" "esbuild@0.25" >/dev/null
+fi
+ws=$(node scripts/bench_ws.mjs)
 cat > BENCHMARKS.md <<MD
 # Benchmarks
 
@@ -27,6 +35,14 @@ ratio is the cost of the fan-out (about half a microsecond per delivered event).
 ## Browser app
 
 $app
+
+## A real server over WebSocket: the page's client beside the official JavaScript client
+
+$ws
+
+Both clients make one request per operation (ours remembers which buckets exist, as the official client's
+bucket handle does, and the page's WebSocket reports a closed connection itself, so no PING goes before a
+request). Against a server the terminal adds the command language, which costs microseconds.
 
 ### What stands in the way of the size target
 

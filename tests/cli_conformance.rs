@@ -256,3 +256,24 @@ fn a_token_authenticates_too() {
     let c = RemoteKv::connect(&format!("nats://t0ken@127.0.0.1:{port}")).expect("the token works");
     assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
 }
+
+#[test]
+fn a_bucket_deleted_by_another_client_is_reported_as_not_found() {
+    use nats_kv_playground::backend::KvBackend;
+    use nats_kv_playground::engine::{Config, ErrorKind};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = start_server(root, 9_003);
+    let url = format!("ws://127.0.0.1:{}", server.ws_port);
+    let mut a = RemoteKv::connect(&url).expect("connect");
+    let mut b = RemoteKv::connect(&url).expect("connect another client");
+    a.create_bucket(&Config::new("shared")).expect("bucket");
+    assert_eq!(a.put("shared", "k", b"1").expect("put"), 1);
+    assert_eq!(a.get("shared", "k").expect("get").value, b"1");
+    b.delete_bucket("shared").expect("the other client deletes it");
+    let e = a.put("shared", "k", b"2").err().expect("the bucket is gone");
+    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::BucketNotFound, "nats: bucket not found"));
+    let e = a.get("shared", "k").err().expect("the bucket is gone");
+    assert_eq!(e.kind, ErrorKind::BucketNotFound);
+    b.create_bucket(&Config::new("shared")).expect("made again");
+    assert_eq!(a.put("shared", "k", b"3").expect("works again"), 1);
+}

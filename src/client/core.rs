@@ -29,6 +29,11 @@ pub trait Link {
     fn recv(&mut self, timeout_ms: u64) -> impl Future<Output = Result<Vec<u8>, KvError>>;
     /// Closes the link.
     fn close(&mut self);
+    /// Whether the link is still open, when the transport knows (the browser's WebSocket does); `None` when only
+    /// a round trip can tell, so the client probes with a PING before each request.
+    fn is_open(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Opens links and knows the time: what differs between a native process and a browser tab.
@@ -94,6 +99,9 @@ pub struct Client<D: Dial> {
     server_err: Option<String>,
     watches: BTreeMap<WatchId, Watch>,
     next_watch: u64,
+    /// Buckets this connection has seen exist, so a put or get costs one round trip, not two (a bucket deleted
+    /// elsewhere is noticed when the server has no responder for it).
+    known: std::collections::BTreeSet<String>,
     pub timeout_ms: u64,
     rtt: Nanos,
     /// After every command, wait until watches have everything the server delivered (deterministic
@@ -336,6 +344,7 @@ impl<D: Dial> Client<D> {
             server_err: None,
             watches: BTreeMap::new(),
             next_watch: 1,
+            known: Default::default(),
             timeout_ms,
             rtt,
             strict: true,
@@ -483,7 +492,11 @@ impl<D: Dial> Client<D> {
         headers: &[(String, String)],
         payload: &[u8],
     ) -> Result<Message, KvError> {
-        if self.link.send(&encode(&ClientOp::Ping)).is_err() {
+        let open = match self.link.is_open() {
+            Some(open) => open,
+            None => self.link.send(&encode(&ClientOp::Ping)).is_ok(),
+        };
+        if !open {
             // Nothing of this request went out: reconnect (the watches resume) and send it on the new connection.
             self.reconnect().await?;
         }
@@ -547,7 +560,10 @@ impl<D: Dial> Client<D> {
             });
         }
         let subject = format!("$KV.{bucket}.{key}");
-        let (_, p) = self.request(&subject, &headers, value).await?;
+        let (_, p) = match self.request(&subject, &headers, value).await {
+            Err(e) if e.message.contains("no responders") => return Err(self.gone(bucket, e).await),
+            r => r?,
+        };
         let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
         if let Some(e) = api_error(&v) {
             return Err(KvError::publish(e));
@@ -565,7 +581,11 @@ impl<D: Dial> Client<D> {
     /// The message at `last_by_subj` or `seq` (direct get): its headers (the server's own included) and data;
     /// `None` when there is none.
     async fn direct_get_raw(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
-        let (h, p) = self.request(&format!("$JS.API.DIRECT.GET.KV_{bucket}"), &[], body.to_string().as_bytes()).await?;
+        let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
+        let (h, p) = match self.request(&subject, &[], body.to_string().as_bytes()).await {
+            Err(e) if e.message.contains("no responders") => return Err(self.gone(bucket, e).await),
+            r => r?,
+        };
         if hdr::get(&h, "Status").is_some() {
             return Ok(None);
         }
@@ -627,6 +647,16 @@ impl<D: Dial> Client<D> {
         Ok(crate::transfer::Export { format: crate::transfer::FORMAT.to_string(), now: self.dialer.wall(), buckets })
     }
 
+    /// The error for an operation nothing answered: the bucket went away (deleted by another client), or, if
+    /// it is still there, the original error.
+    async fn gone(&mut self, bucket: &str, e: KvError) -> KvError {
+        self.known.remove(bucket);
+        match self.status_checked(bucket).await {
+            Err(not_found) => not_found,
+            Ok(_) => e,
+        }
+    }
+
     /// Every kept message of the bucket matching a subject filter, in order.
     pub async fn scan(&mut self, bucket: &str, filter: &str) -> Result<Vec<Entry>, KvError> {
         let mut out = Vec::new();
@@ -679,8 +709,10 @@ impl<D: Dial> Client<D> {
         }
         let v = self.api(&format!("$JS.API.STREAM.INFO.KV_{bucket}"), &json!({})).await?;
         if let Some(e) = api_error(&v) {
+            self.known.remove(bucket);
             return Err(if e.err_code == 10059 { KvError::bucket_not_found() } else { KvError::api(e) });
         }
+        self.known.insert(bucket.to_string());
         Ok(status_from(bucket, &v))
     }
 
@@ -740,6 +772,7 @@ impl<D: Dial> Client<D> {
         if !bucket_valid(bucket) {
             return Err(KvError::invalid_bucket());
         }
+        self.known.remove(bucket);
         let v = self.api(&format!("$JS.API.STREAM.DELETE.KV_{bucket}"), &json!({})).await?;
         if let Some(e) = api_error(&v) {
             if e.err_code == 10059 {
@@ -780,7 +813,9 @@ impl<D: Dial> Client<D> {
     }
 
     async fn checked_key(&mut self, bucket: &str, key: &str) -> Result<(), KvError> {
-        self.status_checked(bucket).await?;
+        if !self.known.contains(bucket) {
+            self.status_checked(bucket).await?;
+        }
         if !key_valid(key) {
             return Err(KvError::invalid_key());
         }

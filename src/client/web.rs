@@ -111,6 +111,10 @@ impl Link for WsLink {
         got.unwrap_or(Ok(Vec::new()))
     }
 
+    fn is_open(&self) -> Option<bool> {
+        Some(self.ws.ready_state() == WebSocket::OPEN && self.inbound.borrow().closed.is_none())
+    }
+
     fn close(&mut self) {
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
