@@ -46,13 +46,15 @@ request). Against a server the terminal adds the command language, which costs m
 
 ### What stands in the way of the size target
 
-The page loads about 340 KB gzip against a target of 300 KB (it was 182 KB before lessons, the timeline,
-embeds and export were added). Measured with twiggy on the release wasm, before wasm-opt: Yew's rendering code,
+The page loads about 445 KB gzip against a target of 300 KB (182 KB before lessons, the timeline, embeds and
+export; 337 KB before the real-server connection, whose async client, WebSocket link, connect control and nkey
+signing (Ed25519 and SHA-512 from the `nkeys` crate) add about 105 KB). Measured with twiggy on the release wasm, before wasm-opt: Yew's rendering code,
 instantiated for each of the app's components, is the largest part (about 255 KB of yew symbols), then the
 components' own view code (about 150 KB; the timeline, lesson panel and page are the largest), the engine and
 the command language (about 100 KB together) and serde_json (about 45 KB, for export, import and saved state).
-Ways to get under the target, not taken yet: load the timeline, watchers and lesson panel as a second wasm
-module on first use; use the browser's own JSON through serde-wasm-bindgen instead of serde_json (times would
+Ways to get under the target, not taken yet: load the real-server connection (client, connect control, nkey
+signing) as a second wasm module when Connect is pressed, and the timeline, watchers and lesson panel on first
+use; use the browser's own JSON through serde-wasm-bindgen instead of serde_json (times would
 then travel as strings, as JSON numbers cannot hold nanosecond timestamps exactly); share more view code
 between components.
 MD

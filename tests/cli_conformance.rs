@@ -34,6 +34,11 @@ fn start_server(root: &Path, n: usize) -> Server {
 
 /// Starts nats-server with JetStream on a free loopback port, with extra arguments (authentication).
 fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
+    start_server_conf(root, n, extra, "")
+}
+
+/// As `start_server_with`, with more configuration (an authorization block).
+fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str) -> Server {
     let bin = root.join(".tools/venv/bin/nats-server");
     assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
     let free = || {
@@ -44,8 +49,11 @@ fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
     let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("server dir");
     let conf = dir.join("server.conf");
-    std::fs::write(&conf, format!("websocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"))
-        .expect("server config");
+    std::fs::write(
+        &conf,
+        format!("{conf_extra}\nwebsocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"),
+    )
+    .expect("server config");
     let child = Command::new(bin)
         .arg("-c")
         .arg(&conf)
@@ -276,4 +284,25 @@ fn a_bucket_deleted_by_another_client_is_reported_as_not_found() {
     assert_eq!(e.kind, ErrorKind::BucketNotFound);
     b.create_bucket(&Config::new("shared")).expect("made again");
     assert_eq!(a.put("shared", "k", b"3").expect("works again"), 1);
+}
+
+#[test]
+fn an_nkey_signs_the_servers_nonce() {
+    use nats_kv_playground::backend::KvBackend;
+    use nats_kv_playground::client::url::{Auth, ServerUrl};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let user = nkeys::KeyPair::new_user();
+    let conf = format!("authorization {{ users: [ {{ nkey: {} }} ] }}", user.public_key());
+    let server = start_server_conf(root, 9_004, &[], &conf);
+    for scheme in ["nats", "ws"] {
+        let port = if scheme == "ws" { server.ws_port } else { server.port };
+        let mut url = ServerUrl::parse(&format!("{scheme}://127.0.0.1:{port}")).expect("address");
+        assert!(RemoteKv::connect_url(url.clone()).is_err(), "no credentials, no entry");
+        url.auth = Auth::NKey(nkeys::KeyPair::new_user().seed().expect("seed"));
+        let e = RemoteKv::connect_url(url.clone()).err().expect("another key is refused");
+        assert!(e.message.contains("authorization violation"), "{}", e.message);
+        url.auth = Auth::NKey(user.seed().expect("seed"));
+        let c = RemoteKv::connect_url(url).expect("the right seed works");
+        assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
+    }
 }

@@ -18,8 +18,9 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
                          (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
   --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
   --yes                  answer every confirmation question with yes
-  --server URL           run against a real nats-server (nats://[user:pass@]host:port) instead of the
-                         embedded engine; a script's `sleep` then waits for real
+  --server URL           run against a real nats-server instead of the embedded engine: its WebSocket
+                         listener (ws://host:port) or client port (nats://[user:pass@]host:port);
+                         a script's `sleep` then waits for real
 
 Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
             "--server" | "-s" => match args.next() {
                 Some(u) => server = Some(u),
                 None => {
-                    eprintln!("kvplay: --server needs a URL like nats://127.0.0.1:4222");
+                    eprintln!("kvplay: --server needs a URL like ws://127.0.0.1:8080 or nats://127.0.0.1:4222");
                     return ExitCode::from(2);
                 }
             },

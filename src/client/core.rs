@@ -108,8 +108,11 @@ pub struct Client<D: Dial> {
     /// transcripts for scripts and the conformance suite). The page shows deliveries as they come instead.
     pub strict: bool,
     /// Called with every state change (reconnecting, connected again).
-    pub on_state: Option<Box<dyn FnMut(&LinkState)>>,
+    pub on_state: Option<StateHook>,
 }
+
+/// What the client calls when its connection state changes.
+pub type StateHook = Box<dyn FnMut(&LinkState)>;
 
 /// The handshake on a fresh link: INFO, CONNECT, PING, PONG.
 async fn handshake<D: Dial>(
