@@ -5,7 +5,7 @@
 //! engine's session is left untouched, so switching back loses nothing.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use super::term_state::TermAction;
@@ -15,7 +15,7 @@ use crate::client::call::{drive, Call, ReplayKv, Reply};
 use crate::client::core::{conn_err, Client, Dial, LinkState};
 use crate::client::url::ServerUrl;
 use crate::client::web::WebDial;
-use crate::engine::{Engine, Nanos};
+use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
 use crate::lesson::runner::{LessonClock, StepReport};
 use crate::session::Session;
 
@@ -52,6 +52,11 @@ pub struct ServerSide {
     pub mirror_note: Option<String>,
     /// The session's clock: it moves only when a script or lesson sleeps (which waits for real).
     pub now: Nanos,
+    /// Watches of the Watchers panes (not the terminal's), what they received, and panes to open.
+    pub pane_ids: Vec<WatchId>,
+    pub pane_events: BTreeMap<WatchId, Vec<WatchEvent>>,
+    pub new_panes: Vec<(WatchId, String)>,
+    pub pane_error: Option<String>,
 }
 
 /// What the page must show after a job.
@@ -65,10 +70,22 @@ type Done = Box<dyn FnOnce(Option<StepReport>)>;
 /// Work for the connection, done in order.
 pub enum Job {
     Lines(Vec<String>),
-    Step { i: usize, solve: bool, done: Done },
+    Step {
+        i: usize,
+        solve: bool,
+        done: Done,
+    },
     Interrupt,
     Pump,
     Refresh,
+    /// A watch for the Watchers pane; `title` is shown after the watch's number.
+    PaneWatch {
+        bucket: String,
+        pattern: String,
+        options: WatchOptions,
+        title: String,
+    },
+    PaneStop(WatchId),
 }
 
 /// The connection and its queue of jobs.
@@ -128,6 +145,10 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
             mirror: Engine::new(wall()),
             mirror_note: None,
             now: wall(),
+            pane_ids: Vec::new(),
+            pane_events: BTreeMap::new(),
+            new_panes: Vec::new(),
+            pane_error: None,
         });
         pg.conn = Some(conn.clone());
     }
@@ -370,11 +391,40 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                     *conn.client.borrow_mut() = Some(c);
                 }
             }
-            if show_deliveries(shared, conn, &kv).await {
-                refresh(shared, conn).await;
+            if !show_deliveries(shared, conn, &kv).await {
+                return; // nothing arrived: nothing to redraw
             }
+            refresh(shared, conn).await;
         }
         Job::Refresh => refresh(shared, conn).await,
+        Job::PaneWatch { bucket, pattern, options, title } => {
+            let taken = conn.client.borrow_mut().take();
+            let Some(mut c) = taken else { return };
+            let r = c.watch(&bucket, &[pattern], options).await;
+            *conn.client.borrow_mut() = Some(c);
+            if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                match r {
+                    Ok(id) => {
+                        s.pane_ids.push(id);
+                        s.new_panes.push((id, format!("w{} · {title}", id.0)));
+                        s.pane_error = None;
+                    }
+                    Err(e) => s.pane_error = Some(e.to_string()),
+                }
+            }
+            collect_pane_events(shared, conn);
+        }
+        Job::PaneStop(id) => {
+            let taken = conn.client.borrow_mut().take();
+            if let Some(mut c) = taken {
+                c.stop_watch(id).await;
+                *conn.client.borrow_mut() = Some(c);
+            }
+            if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                s.pane_ids.retain(|p| *p != id);
+                s.pane_events.remove(&id);
+            }
+        }
     }
     ui(UiMsg::Changed);
 }
@@ -390,11 +440,29 @@ async fn finish(conn: &Conn, kv: &ReplayKv) {
     }
 }
 
+/// Moves what the Watchers panes' watches received to where the panes read it. True when there was something.
+fn collect_pane_events(shared: &Shared, conn: &Conn) -> bool {
+    let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
+    let Some(c) = c.as_mut() else { return false };
+    let mut pg = shared.0.borrow_mut();
+    let Some(s) = pg.server.as_mut() else { return false };
+    let mut any = false;
+    for id in s.pane_ids.clone() {
+        let evs = c.take_events(id);
+        if !evs.is_empty() {
+            any = true;
+            s.pane_events.entry(id).or_default().extend(evs);
+        }
+    }
+    any
+}
+
 /// Shows what running watches received since the last command. True when there was something.
 async fn show_deliveries(shared: &Shared, conn: &Conn, kv: &ReplayKv) -> bool {
+    let panes = collect_pane_events(shared, conn);
     let waiting = conn.client.try_borrow().ok().is_some_and(|c| c.as_ref().is_some_and(|c| c.has_events()));
     if !waiting {
-        return false;
+        return panes;
     }
     let chunks = drive(
         kv,

@@ -74,6 +74,16 @@ test('commands and watches run on the server, the explorer shows its buckets, an
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await page.locator('.timeline svg').waitFor();
     await page.screenshot({ path: path.join(shots, 'server-connected.png') });
+    // A Watchers pane on the server: its history, then a write from another client.
+    await page.getByRole('tab', { name: 'Watchers' }).click();
+    await page.getByRole('button', { name: 'Add watcher' }).click();
+    const pane = page.locator('.pane', { hasText: 'demo >' });
+    await pane.locator('.initial-done').waitFor({ timeout: 10_000 });
+    assert.match(await pane.innerText(), /PUT demo > other: from-python/);
+    await nats.put('demo', 'late', 'news');
+    await pane.locator('li', { hasText: 'PUT demo > late: news' }).waitFor({ timeout: 10_000 });
+    await pane.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('.pane').waitFor({ state: 'detached' });
     // Back to the embedded engine: its bucket is still there, the server's is not.
     await page.getByRole('button', { name: /Disconnect/ }).click();
     await page.locator('.conn-state', { hasText: 'Embedded engine' }).waitFor();

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::app::Shared;
+use crate::app::{remote, Shared};
 use crate::engine::{Operation, WatchEvent, WatchId, WatchOptions};
 
 #[derive(Properties, PartialEq)]
@@ -24,6 +24,20 @@ struct Pane {
     id: WatchId,
     title: String,
     items: Vec<Item>,
+    /// A watch on the connected server (else on the embedded engine).
+    server: bool,
+}
+
+fn item_of(ev: WatchEvent, tz: i64) -> Item {
+    match ev {
+        WatchEvent::Entry(e) => Item::Entry {
+            revision: e.revision,
+            op: e.operation,
+            text: crate::cli::exec::render_watch_entry(&e, tz).trim_end().to_string(),
+        },
+        WatchEvent::InitialValuesDone => Item::InitialDone,
+        WatchEvent::Closed => Item::Closed,
+    }
 }
 
 /// Feed lines a pane keeps.
@@ -47,18 +61,22 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
             {
                 let mut pg = shared.0.borrow_mut();
                 let tz = pg.session.display.tz_offset_secs;
-                for pane in next.iter_mut() {
-                    for ev in pg.session.backend.poll_watch(pane.id) {
+                let on_server = pg.server.is_some();
+                if let Some(s) = pg.server.as_mut() {
+                    for (id, title) in s.new_panes.drain(..) {
                         changed = true;
-                        pane.items.push(match ev {
-                            WatchEvent::Entry(e) => Item::Entry {
-                                revision: e.revision,
-                                op: e.operation,
-                                text: crate::cli::exec::render_watch_entry(&e, tz).trim_end().to_string(),
-                            },
-                            WatchEvent::InitialValuesDone => Item::InitialDone,
-                            WatchEvent::Closed => Item::Closed,
-                        });
+                        next.push(Pane { id, title, items: Vec::new(), server: true });
+                    }
+                }
+                for pane in next.iter_mut() {
+                    let evs = match (pane.server, pg.server.as_mut()) {
+                        (true, Some(s)) => s.pane_events.remove(&pane.id).unwrap_or_default(),
+                        (false, _) if !on_server => pg.session.backend.poll_watch(pane.id),
+                        _ => Vec::new(),
+                    };
+                    for ev in evs {
+                        changed = true;
+                        pane.items.push(item_of(ev, tz));
                     }
                     if pane.items.len() > PANE_LINES {
                         let extra = pane.items.len() - PANE_LINES;
@@ -72,14 +90,9 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
         });
     }
 
-    if let Some(url) = p.shared.0.borrow().server.as_ref().map(|s| s.url.clone()) {
-        return html! {
-            <section class="watchers" aria-label="Watchers">
-                <p class="empty">{ format!("Watch panes run on the embedded engine. On the server at {url}, start a watch in the terminal (nats kv watch BUCKET [KEY] with --history, --ignore-deletes, --updates-only or --revision): its entries appear there as the server delivers them, and Ctrl-C stops it.") }</p>
-            </section>
-        };
-    }
-    let buckets = p.shared.0.borrow().session.backend.bucket_names();
+    let on_server = p.shared.0.borrow().server.is_some();
+    let server_error = p.shared.0.borrow().server.as_ref().and_then(|s| s.pane_error.clone());
+    let buckets = p.shared.0.borrow().view().bucket_names();
     let bucket = if buckets.contains(&*bucket_sel) {
         (*bucket_sel).clone()
     } else {
@@ -96,33 +109,40 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let o = *opts;
+            let mut flags = Vec::new();
+            if o.include_history {
+                flags.push("history");
+            }
+            if o.ignore_deletes {
+                flags.push("no deletes");
+            }
+            if o.updates_only {
+                flags.push("updates only");
+            }
+            let from = if o.resume_from_revision > 0 {
+                format!(" from revision {}", o.resume_from_revision)
+            } else {
+                String::new()
+            };
+            let title = format!(
+                "{bucket} {}{}{}",
+                *pattern,
+                if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) },
+                from
+            );
+            if shared.0.borrow().server.is_some() {
+                // On a server the watch is made by the connection's job queue; the pane opens when it exists.
+                let job =
+                    remote::Job::PaneWatch { bucket: bucket.clone(), pattern: (*pattern).clone(), options: o, title };
+                remote::enqueue(&shared, job);
+                error.set(String::new());
+                return;
+            }
             let r = shared.0.borrow_mut().session.backend.watch(&bucket, &[(*pattern).clone()], o);
             match r {
                 Ok(id) => {
-                    let mut flags = Vec::new();
-                    if o.include_history {
-                        flags.push("history");
-                    }
-                    if o.ignore_deletes {
-                        flags.push("no deletes");
-                    }
-                    if o.updates_only {
-                        flags.push("updates only");
-                    }
-                    let from = if o.resume_from_revision > 0 {
-                        format!(" from revision {}", o.resume_from_revision)
-                    } else {
-                        String::new()
-                    };
-                    let title = format!(
-                        "w{} · {bucket} {}{}{}",
-                        id.0,
-                        *pattern,
-                        if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) },
-                        from
-                    );
                     let mut next = (*panes).clone();
-                    next.push(Pane { id, title, items: Vec::new() });
+                    next.push(Pane { id, title: format!("w{} · {title}", id.0), items: Vec::new(), server: false });
                     panes.set(next);
                     error.set(String::new());
                 }
@@ -141,11 +161,15 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
         html! { <label class="opt"><input type="checkbox" checked={on} {onchange} />{ label }</label> }
     };
 
-    let stop = |id: WatchId| {
+    let stop = |id: WatchId, server: bool| {
         let shared = p.shared.clone();
         let panes = panes.clone();
         Callback::from(move |_: MouseEvent| {
-            shared.0.borrow_mut().session.backend.stop_watch(id);
+            if server {
+                remote::enqueue(&shared, remote::Job::PaneStop(id));
+            } else {
+                shared.0.borrow_mut().session.backend.stop_watch(id);
+            }
             panes.set(panes.iter().filter(|p| p.id != id).cloned().collect());
         })
     };
@@ -179,9 +203,10 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
                 </form>
                 if !error.is_empty() { <p class="verdict fail" role="alert">{ format!("nats: error: {}", *error) }</p> }
             }
-            { for panes.iter().map(|pane| html! {
+            if let Some(e) = server_error { <p class="verdict fail" role="alert">{ format!("nats: error: {e}") }</p> }
+            { for panes.iter().filter(|pane| pane.server == on_server).map(|pane| html! {
                 <div class="pane" aria-label={pane.title.clone()}>
-                    <div class="pane-head"><strong>{ pane.title.clone() }</strong><button type="button" onclick={stop(pane.id)}>{ "Stop" }</button></div>
+                    <div class="pane-head"><strong>{ pane.title.clone() }</strong><button type="button" onclick={stop(pane.id, pane.server)}>{ "Stop" }</button></div>
                     <ol class="feed" role="log" aria-live="polite">
                         { for pane.items.iter().map(|it| match it {
                             Item::Entry { text, op, revision } => html! {
