@@ -306,3 +306,44 @@ fn an_nkey_signs_the_servers_nonce() {
         assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
     }
 }
+
+#[test]
+fn kvplay_runs_a_lesson_against_the_server_over_websocket() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = start_server(root, 9_005);
+    let url = format!("ws://127.0.0.1:{}", server.ws_port);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_kvplay")).args(["--server", &url, "lesson", "cli"]).output().expect("kvplay");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("PASS") && !text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn a_server_without_jetstream_is_named_as_such() {
+    use nats_kv_playground::backend::KvBackend;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = root.join(".tools/venv/bin/nats-server");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("addr").port()
+    };
+    let mut child = Command::new(bin)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let mut c = None;
+    for _ in 0..100 {
+        if let Ok(k) = RemoteKv::connect(&format!("nats://127.0.0.1:{port}")) {
+            c = Some(k);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let e = c.expect("connect").account_info().err().expect("no JetStream");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(e.message.contains("JetStream not enabled"), "{}", e.message);
+}

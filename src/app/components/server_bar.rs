@@ -171,6 +171,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
             <summary>
                 <span class={classes!("conn-dot", dot)} aria-hidden="true"></span>
                 <span class="conn-state" role="status" aria-live="polite">{ status }</span>
+                <span class="conn-toggle">{ if state.is_some() { "connection ▾" } else { "connect to a real server ▾" } }</span>
             </summary>
             <form class="server-form" onsubmit={connect} aria-label="Connect to a NATS server">
                 <label>{ "Server" }
