@@ -46,6 +46,25 @@ pub struct RevisionExport {
     pub time: Nanos,
 }
 
+impl RevisionExport {
+    /// A kept message as exported: its operation read from its headers, its value in base64.
+    pub fn new(revision: u64, key: &str, headers: Vec<(String, String)>, data: &[u8], time: Nanos) -> RevisionExport {
+        let operation = match Operation::from_headers(&headers) {
+            Operation::Put => "PUT",
+            Operation::Delete => "DEL",
+            Operation::Purge => "PURGE",
+        };
+        RevisionExport {
+            revision,
+            key: key.to_string(),
+            operation: operation.to_string(),
+            value: base64(data),
+            headers,
+            time,
+        }
+    }
+}
+
 /// The kept revisions of every bucket.
 pub fn export(e: &Engine) -> Export {
     let buckets = e
@@ -60,18 +79,9 @@ pub fn export(e: &Engine) -> Export {
                 last_revision: s.state().last_seq,
                 revisions: s
                     .messages()
-                    .map(|m| RevisionExport {
-                        revision: m.seq,
-                        key: m.subject.trim_start_matches(&prefix).to_string(),
-                        operation: match Operation::from_headers(&m.headers) {
-                            Operation::Put => "PUT",
-                            Operation::Delete => "DEL",
-                            Operation::Purge => "PURGE",
-                        }
-                        .to_string(),
-                        value: base64(&m.data),
-                        headers: m.headers.clone(),
-                        time: m.time,
+                    .map(|m| {
+                        let key = m.subject.trim_start_matches(&prefix);
+                        RevisionExport::new(m.seq, key, m.headers.clone(), &m.data, m.time)
                     })
                     .collect(),
             })
@@ -108,6 +118,11 @@ pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
 /// Reads an export and builds the engine it describes at time `now`, or says exactly what is wrong.
 pub fn import(json: &str, now: Nanos) -> Result<Engine, String> {
     let x: Export = serde_json::from_str(json).map_err(|e| format!("not a playground export: {e}"))?;
+    engine_from(&x, now)
+}
+
+/// Builds the engine an export describes at time `now` (an import, or the page's copy of a server's buckets).
+pub fn engine_from(x: &Export, now: Nanos) -> Result<Engine, String> {
     if x.format != FORMAT {
         return Err(format!("unknown export format {:?} (this playground reads {FORMAT})", x.format));
     }

@@ -347,3 +347,39 @@ fn a_server_without_jetstream_is_named_as_such() {
     let _ = child.wait();
     assert!(e.message.contains("JetStream not enabled"), "{}", e.message);
 }
+
+#[test]
+fn reading_only_what_changed_gives_the_same_copy_as_reading_everything() {
+    use nats_kv_playground::backend::KvBackend;
+    use nats_kv_playground::engine::Config;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = start_server(root, 9_006);
+    let c = RemoteKv::connect(&format!("ws://127.0.0.1:{}", server.ws_port)).expect("connect");
+    let mut c = c;
+    let mut cfg = Config::new("inc");
+    cfg.history = 2;
+    c.create_bucket(&cfg).expect("bucket");
+    c.create_bucket(&Config::new("quiet")).expect("another bucket");
+    c.put("quiet", "q", b"1").expect("put");
+    let mut previous = c.export(500, None).expect("export");
+    let steps: Vec<Box<dyn Fn(&mut RemoteKv)>> = vec![
+        Box::new(|c| drop(c.put("inc", "a", b"1"))),
+        Box::new(|c| drop(c.put("inc", "a", b"2"))),
+        Box::new(|c| drop(c.put("inc", "a", b"3"))), // the history limit drops revision 1
+        Box::new(|c| drop(c.put("inc", "b", b"1"))),
+        Box::new(|c| drop(c.delete("inc", "b"))),
+        Box::new(|c| drop(c.purge("inc", "a", 0))), // rolls up a's revisions
+        Box::new(|c| drop(c.put("inc", "c", b"1"))),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        step(&mut c);
+        let incremental = c.export(500, Some(&previous)).expect("export what changed");
+        let mut whole = c.export(500, None).expect("export everything");
+        whole.now = incremental.now;
+        assert_eq!(incremental, whole, "after step {i}");
+        previous = incremental;
+    }
+    let inc = previous.buckets.iter().find(|b| b.config.bucket == "inc").expect("inc");
+    let kept: Vec<(u64, &str)> = inc.revisions.iter().map(|r| (r.revision, r.operation.as_str())).collect();
+    assert_eq!(kept, vec![(4, "PUT"), (5, "DEL"), (6, "PURGE"), (7, "PUT")]);
+}

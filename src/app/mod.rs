@@ -36,7 +36,6 @@ pub struct Playground {
     pub persist: bool,
     /// The real server the page is connected to, if it is (the embedded session is kept as it was).
     pub server: Option<remote::ServerSide>,
-    pub conn: Option<Rc<remote::Conn>>,
     /// Why the last connection attempt failed.
     pub server_error: Option<String>,
 }
@@ -135,7 +134,6 @@ impl Playground {
             history: Vec::new(),
             persist: false,
             server: None,
-            conn: None,
             server_error: None,
         }
     }
@@ -240,6 +238,18 @@ impl Playground {
             Some(s) => &s.mirror,
             None => &self.session.backend,
         }
+    }
+
+    /// Where the views' buckets come from, when it is not the embedded engine: the server, and whether the copy
+    /// is partial or could not be read.
+    pub fn view_source(&self) -> Option<String> {
+        let s = self.server.as_ref()?;
+        let mut t = format!("The buckets on {}, as read after the last command.", s.url);
+        if let Some(n) = &s.mirror_note {
+            t.push(' ');
+            t.push_str(n);
+        }
+        Some(t)
     }
 
     /// The time the views read ages and TTLs at: the clock's, or the real time against a server.

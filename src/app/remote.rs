@@ -41,6 +41,8 @@ pub enum ConnState {
 
 /// The server side of the page: its own session, and a copy of the server's buckets for the views.
 pub struct ServerSide {
+    /// The connection and its job queue.
+    pub conn: Rc<Conn>,
     /// The address, without credentials.
     pub url: String,
     pub state: ConnState,
@@ -50,6 +52,8 @@ pub struct ServerSide {
     pub mirror: Engine,
     /// Why the copy is partial or stale, if it is.
     pub mirror_note: Option<String>,
+    /// The copy as read, to read only what changed next time.
+    pub mirror_export: Option<crate::transfer::Export>,
     /// The session's clock: it moves only when a script or lesson sleeps (which waits for real).
     pub now: Nanos,
     /// Watches of the Watchers panes (not the terminal's), what they received, and panes to open.
@@ -138,19 +142,20 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
         session.display = pg.session.display;
         pg.server_error = None;
         pg.server = Some(ServerSide {
+            conn: conn.clone(),
             url: shown.clone(),
             state: ConnState::Connecting,
             session,
             kv,
             mirror: Engine::new(wall()),
             mirror_note: None,
+            mirror_export: None,
             now: wall(),
             pane_ids: Vec::new(),
             pane_events: BTreeMap::new(),
             new_panes: Vec::new(),
             pane_error: None,
         });
-        pg.conn = Some(conn.clone());
     }
     ui(UiMsg::Changed);
     let shared = shared.clone();
@@ -202,7 +207,6 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
                 {
                     let mut pg = shared.0.borrow_mut();
                     pg.server = None;
-                    pg.conn = None;
                     pg.server_error = Some(e.message.clone());
                 }
                 ui(UiMsg::Term(vec![TermAction::Note(format!(
@@ -217,11 +221,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
 
 /// Goes back to the embedded engine (its state is as it was).
 pub fn disconnect(shared: &Shared) {
-    let conn = {
-        let mut pg = shared.0.borrow_mut();
-        pg.server = None;
-        pg.conn.take()
-    };
+    let conn = { shared.0.borrow_mut().server.take().map(|s| s.conn) };
     if let Some(conn) = conn {
         conn.closed.set(true);
         conn.queue.borrow_mut().clear();
@@ -236,7 +236,7 @@ pub fn disconnect(shared: &Shared) {
 
 /// Queues a job and starts the worker if it is not running.
 pub fn enqueue(shared: &Shared, job: Job) {
-    let Some(conn) = shared.0.borrow().conn.clone() else { return };
+    let Some(conn) = shared.0.borrow().server.as_ref().map(|s| s.conn.clone()) else { return };
     conn.queue.borrow_mut().push_back(job);
     if conn.running.get() {
         return;
@@ -431,7 +431,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
 
 /// After a job: stop the watches the session let go of.
 async fn finish(conn: &Conn, kv: &ReplayKv) {
-    for id in kv.take_deferred().stops {
+    for id in kv.take_stops() {
         let taken = conn.client.borrow_mut().take();
         if let Some(mut c) = taken {
             c.stop_watch(id).await;
@@ -480,7 +480,8 @@ async fn show_deliveries(shared: &Shared, conn: &Conn, kv: &ReplayKv) -> bool {
 async fn refresh(shared: &Shared, conn: &Conn) {
     let taken = conn.client.borrow_mut().take();
     let Some(mut c) = taken else { return };
-    let export = c.export(MIRROR_LIMIT).await;
+    let previous = shared.0.borrow_mut().server.as_mut().and_then(|s| s.mirror_export.take());
+    let export = c.export(MIRROR_LIMIT, previous.as_ref()).await;
     if conn.closed.get() {
         c.close();
         return;
@@ -491,10 +492,10 @@ async fn refresh(shared: &Shared, conn: &Conn) {
     match export {
         Ok(x) => {
             let partial = x.buckets.iter().any(|b| b.revisions.len() >= MIRROR_LIMIT);
-            let json = serde_json::to_string(&x).unwrap_or_default();
-            match crate::transfer::import(&json, wall()) {
+            match crate::transfer::engine_from(&x, wall()) {
                 Ok(e) => {
                     s.mirror = e;
+                    s.mirror_export = Some(x);
                     s.mirror_note = partial
                         .then(|| format!("(showing the first {MIRROR_LIMIT} revisions of each bucket on the server)"));
                 }

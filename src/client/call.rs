@@ -108,16 +108,26 @@ impl<D: Dial> Client<D> {
 /// from when it starts, so the time commands take on the server only adds to the waits, never shortens them.
 pub const REAL_SLACK_MS: u64 = 250;
 
+/// How long a session's move to `now` waits on a real server, given the time it last moved to (which is updated):
+/// the first move only sets the start, and moving back or staying waits nothing.
+pub fn wait_for(last: &mut Option<Nanos>, now: Nanos) -> Option<Nanos> {
+    match *last {
+        Some(l) if now > l => {
+            *last = Some(now);
+            Some(now - l)
+        }
+        Some(_) => None,
+        None => {
+            *last = Some(now);
+            None
+        }
+    }
+}
+
 /// The error a replayed operation gets when the journal has no answer yet. Nothing shows it: the run is
 /// thrown away.
 fn pending() -> KvError {
     KvError { kind: ErrorKind::Other, message: "nats: error: waiting for the server".into(), api: None }
-}
-
-/// What the page does after a run that finished: stop watches the session let go of.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Deferred {
-    pub stops: Vec<WatchId>,
 }
 
 /// A KvBackend that answers from a journal and notes the first operation it cannot answer.
@@ -126,7 +136,8 @@ pub struct ReplayKv {
     journal: Rc<RefCell<Vec<(Call, Reply)>>>,
     cursor: Rc<Cell<usize>>,
     missing: Rc<RefCell<Option<Call>>>,
-    deferred: Rc<RefCell<Deferred>>,
+    /// Watches the session let go of in a finished run, for the page to stop on the server.
+    stops: Rc<RefCell<Vec<WatchId>>>,
     info: Rc<RefCell<ConnectionInfo>>,
     wall: Rc<dyn Fn() -> Nanos>,
     /// The time the session last moved to; not shared, so restoring a saved session restores it.
@@ -139,7 +150,7 @@ impl ReplayKv {
             journal: Rc::default(),
             cursor: Rc::default(),
             missing: Rc::default(),
-            deferred: Rc::default(),
+            stops: Rc::default(),
             info: Rc::new(RefCell::new(info)),
             wall,
             last: Cell::new(None),
@@ -158,9 +169,9 @@ impl ReplayKv {
         self.missing.borrow().clone()
     }
 
-    /// What the page must still do on the server after a finished run.
-    pub fn take_deferred(&self) -> Deferred {
-        std::mem::take(&mut *self.deferred.borrow_mut())
+    /// The watches to stop on the server after a finished run.
+    pub fn take_stops(&self) -> Vec<WatchId> {
+        std::mem::take(&mut *self.stops.borrow_mut())
     }
 
     pub fn set_info(&self, info: ConnectionInfo) {
@@ -204,14 +215,11 @@ impl KvBackend for ReplayKv {
     }
     /// A real server keeps its own time: moving the clock forward becomes a real wait of the same length.
     fn set_now(&mut self, now: Nanos) {
-        match self.last.get() {
-            Some(last) if now > last => {
-                let _ = replay!(self, Call::Wait(now - last), Unit);
-                self.last.set(Some(now));
-            }
-            Some(_) => {}
-            None => self.last.set(Some(now)),
+        let mut last = self.last.get();
+        if let Some(d) = wait_for(&mut last, now) {
+            let _ = replay!(self, Call::Wait(d), Unit);
         }
+        self.last.set(last);
     }
     fn connection_info(&self) -> ConnectionInfo {
         self.info.borrow().clone()
@@ -272,7 +280,7 @@ impl KvBackend for ReplayKv {
     }
     fn stop_watch(&mut self, id: WatchId) {
         if self.missing.borrow().is_none() {
-            self.deferred.borrow_mut().stops.push(id);
+            self.stops.borrow_mut().push(id);
         }
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
@@ -385,6 +393,16 @@ mod tests {
         }
         assert!(performed >= 10, "each command went to the stand-in server ({performed} operations)");
         assert_eq!(server.bucket_names(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_clock_move_waits_only_forward_from_the_last_one() {
+        let mut last = None;
+        assert_eq!(wait_for(&mut last, 100), None, "the first move sets the start");
+        assert_eq!(wait_for(&mut last, 100), None);
+        assert_eq!(wait_for(&mut last, 350), Some(250));
+        assert_eq!(wait_for(&mut last, 200), None, "moving back waits nothing");
+        assert_eq!(last, Some(350));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, StorageType, WatchEvent,
     WatchId, WatchOptions,
 };
+use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
 pub trait Link {
@@ -224,6 +225,24 @@ fn time_of(x: &Value) -> Option<Nanos> {
     x.as_str().and_then(|s| parse_rfc3339_utc(s).or_else(|| parse_rfc3339_utc(&trim_frac(s))))
 }
 
+/// Adds a newly read revision to a bucket's kept ones as the server keeps them: a purge marker rolls up the
+/// key's earlier revisions, and a key keeps at most `history` revisions.
+fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, history: usize) {
+    if new.operation == "PURGE" {
+        kept.retain(|r| r.key != new.key);
+    }
+    let key = new.key.clone();
+    kept.push(new);
+    let mut extra = kept.iter().filter(|r| r.key == key).count().saturating_sub(history.max(1));
+    kept.retain(|r| {
+        let drop = extra > 0 && r.key == key;
+        if drop {
+            extra -= 1;
+        }
+        !drop
+    });
+}
+
 /// A message's headers and data.
 type Message = (Vec<(String, String)>, Vec<u8>);
 
@@ -270,7 +289,7 @@ fn stream_json(c: &StreamConfig) -> Value {
 }
 
 /// A bucket's status from a STREAM.INFO response.
-pub fn status_from(bucket: &str, v: &Value) -> Status {
+fn status_from(bucket: &str, v: &Value) -> Status {
     let c = &v["config"];
     let st = &v["state"];
     let config = StreamConfig {
@@ -358,17 +377,8 @@ impl<D: Dial> Client<D> {
         Ok(c)
     }
 
-    pub fn url(&self) -> &ServerUrl {
-        &self.url
-    }
-
     pub fn dialer(&self) -> &D {
         &self.dialer
-    }
-
-    /// The server's INFO.
-    pub fn server_info(&self) -> &Value {
-        &self.info
     }
 
     pub fn connection_info(&self) -> ConnectionInfo {
@@ -601,8 +611,10 @@ impl<D: Dial> Client<D> {
     }
 
     /// Every bucket with its kept revisions (up to `limit` per bucket), in the playground's export format: what
-    /// the page's explorer and timeline show of a real server, and Export from a server.
-    pub async fn export(&mut self, limit: usize) -> Result<crate::transfer::Export, KvError> {
+    /// the page's explorer and timeline show of a real server. With the `previous` export, a bucket whose state is
+    /// unchanged is not read again, and one that only grew has just its new revisions read (checked against the
+    /// server's counts; read whole when they disagree).
+    pub async fn export(&mut self, limit: usize, previous: Option<&Export>) -> Result<Export, KvError> {
         let mut buckets = Vec::new();
         for name in self.bucket_names().await? {
             let st = match self.status_checked(&name).await {
@@ -610,44 +622,53 @@ impl<D: Dial> Client<D> {
                 Err(e) if e.kind == ErrorKind::BucketNotFound => continue,
                 Err(e) => return Err(e),
             };
-            let mut revisions = Vec::new();
-            let mut seq = 1u64;
-            let subject = format!("$KV.{name}.>");
-            while revisions.len() < limit {
-                let body = json!({"seq": seq, "next_by_subj": subject});
-                let Some((h, p)) = self.direct_get_raw(&name, body).await? else { break };
-                let e = entry_of(&name, &h, p);
-                seq = e.revision + 1;
-                const SERVER_HEADERS: [&str; 6] = [
-                    "Nats-Stream",
-                    "Nats-Subject",
-                    "Nats-Sequence",
-                    "Nats-Time-Stamp",
-                    "Nats-Last-Sequence",
-                    "Nats-Num-Pending",
-                ];
-                revisions.push(crate::transfer::RevisionExport {
-                    revision: e.revision,
-                    key: e.key,
-                    operation: match e.operation {
-                        Operation::Put => "PUT",
-                        Operation::Delete => "DEL",
-                        Operation::Purge => "PURGE",
+            let config = Config::from_stream_config(&name, &st.config);
+            let prev = previous
+                .and_then(|p| p.buckets.iter().find(|b| b.config.bucket == name && b.created == st.created))
+                .filter(|p| p.revisions.len() < limit);
+            let mut revisions = match prev {
+                Some(p) if p.last_revision == st.last_revision => p.revisions.clone(),
+                Some(p) => {
+                    let mut r = p.revisions.clone();
+                    for n in self.read_revisions(&name, p.last_revision + 1, limit).await? {
+                        keep_like_the_server(&mut r, n, config.history as usize);
                     }
-                    .to_string(),
-                    value: crate::cli::format::base64(&e.value),
-                    headers: h.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect(),
-                    time: e.created,
-                });
+                    r
+                }
+                None => Vec::new(),
+            };
+            let agrees = revisions.len() as u64 == st.values
+                && revisions.first().map(|r| r.revision) == (st.values > 0).then_some(st.first_revision);
+            if prev.is_none() || !agrees {
+                revisions = self.read_revisions(&name, 1, limit).await?;
             }
-            buckets.push(crate::transfer::BucketExport {
-                config: Config::from_stream_config(&name, &st.config),
-                created: st.created,
-                last_revision: st.last_revision,
-                revisions,
-            });
+            buckets.push(BucketExport { config, created: st.created, last_revision: st.last_revision, revisions });
         }
-        Ok(crate::transfer::Export { format: crate::transfer::FORMAT.to_string(), now: self.dialer.wall(), buckets })
+        Ok(Export { format: crate::transfer::FORMAT.to_string(), now: self.dialer.wall(), buckets })
+    }
+
+    /// A bucket's kept revisions from `from` on (at most `limit`), as exported.
+    async fn read_revisions(&mut self, bucket: &str, from: u64, limit: usize) -> Result<Vec<RevisionExport>, KvError> {
+        const SERVER_HEADERS: [&str; 6] = [
+            "Nats-Stream",
+            "Nats-Subject",
+            "Nats-Sequence",
+            "Nats-Time-Stamp",
+            "Nats-Last-Sequence",
+            "Nats-Num-Pending",
+        ];
+        let mut out = Vec::new();
+        let mut seq = from;
+        let subject = format!("$KV.{bucket}.>");
+        while out.len() < limit {
+            let body = json!({"seq": seq, "next_by_subj": subject});
+            let Some((h, p)) = self.direct_get_raw(bucket, body).await? else { break };
+            let e = entry_of(bucket, &h, p);
+            seq = e.revision + 1;
+            let headers = h.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect();
+            out.push(RevisionExport::new(e.revision, &e.key, headers, &e.value, e.created));
+        }
+        Ok(out)
     }
 
     /// The error for an operation nothing answered: the bucket went away (deleted by another client), or, if
@@ -1085,5 +1106,29 @@ impl<D: Dial> Client<D> {
     /// Closes the connection.
     pub fn close(&mut self) {
         self.link.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(n: u64, key: &str, op: &str) -> RevisionExport {
+        let headers = if op == "PUT" { vec![] } else { vec![("KV-Operation".to_string(), op.to_string())] };
+        RevisionExport::new(n, key, headers, b"", 0)
+    }
+
+    #[test]
+    fn new_revisions_are_kept_as_the_server_keeps_them() {
+        let mut kept = Vec::new();
+        for r in [rev(1, "a", "PUT"), rev(2, "a", "PUT"), rev(3, "b", "PUT"), rev(4, "a", "PUT")] {
+            keep_like_the_server(&mut kept, r, 2);
+        }
+        let revs = |k: &Vec<RevisionExport>| k.iter().map(|r| r.revision).collect::<Vec<_>>();
+        assert_eq!(revs(&kept), vec![2, 3, 4], "a keeps its two newest");
+        keep_like_the_server(&mut kept, rev(5, "b", "DEL"), 2);
+        assert_eq!(revs(&kept), vec![2, 3, 4, 5], "a delete marker is one more revision");
+        keep_like_the_server(&mut kept, rev(6, "a", "PURGE"), 2);
+        assert_eq!(revs(&kept), vec![3, 5, 6], "a purge marker rolls up the key");
     }
 }

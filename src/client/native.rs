@@ -194,6 +194,15 @@ impl RemoteKv {
         block_on(self.c.get_mut().reconnect())
     }
 
+    /// The server's buckets in the playground's export format (see `Client::export`).
+    pub fn export(
+        &self,
+        limit: usize,
+        previous: Option<&crate::transfer::Export>,
+    ) -> Result<crate::transfer::Export, KvError> {
+        self.run(async |c| c.export(limit, previous).await)
+    }
+
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Client<NativeDial>) -> T) -> T {
         block_on(f(&mut self.c.borrow_mut()))
     }
@@ -205,13 +214,8 @@ impl KvBackend for RemoteKv {
     }
     /// A real server keeps its own time: a script's `sleep` waits for real, as long as the script says.
     fn set_now(&mut self, now: Nanos) {
-        match self.last {
-            Some(last) if now > last => {
-                let _ = self.run(async |c| c.perform(&super::call::Call::Wait(now - last)).await);
-                self.last = Some(now);
-            }
-            Some(_) => {}
-            None => self.last = Some(now),
+        if let Some(d) = super::call::wait_for(&mut self.last, now) {
+            let _ = self.run(async |c| c.perform(&super::call::Call::Wait(d)).await);
         }
     }
     fn connection_info(&self) -> ConnectionInfo {

@@ -70,6 +70,7 @@ test('commands and watches run on the server, the explorer shows its buckets, an
     // The explorer and the timeline show the server's bucket.
     await page.getByRole('tab', { name: 'Buckets' }).click();
     await page.locator('.explorer', { hasText: 'other' }).waitFor();
+    assert.match(await page.locator('.explorer').innerText(), /The buckets on ws:\/\/127\.0\.0\.1:\d+, as read after the last command/);
     assert.doesNotMatch(await page.locator('.explorer').innerText(), /local-only/);
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await page.locator('.timeline svg').waitFor();

@@ -241,7 +241,7 @@ pub fn app() -> Html {
         let shared = shared.clone();
         use_effect_with((), move |_| {
             let tick = Interval::new(250, move || {
-                let idle = shared.0.borrow().conn.as_ref().is_some_and(|c| c.idle());
+                let idle = shared.0.borrow().server.as_ref().is_some_and(|s| s.conn.idle());
                 let connected = matches!(
                     shared.0.borrow().server.as_ref().map(|s| &s.state),
                     Some(crate::app::remote::ConnState::Connected { .. })

@@ -60,6 +60,7 @@ pub fn explorer(p: &ExplorerProps) -> Html {
     let now = pg.view_now(real_now());
     let tz = pg.session.display.tz_offset_secs;
     let buckets = engine.bucket_names();
+    let source = pg.view_source();
 
     let view_buttons = {
         let mk = |v: ValueView, label: &str| {
@@ -140,6 +141,9 @@ pub fn explorer(p: &ExplorerProps) -> Html {
                 <h2>{ "Buckets" }</h2>
                 { view_buttons }
             </div>
+            if let Some(s) = source {
+                <p class="cfg">{ s }</p>
+            }
             if buckets.is_empty() {
                 <p class="empty">{ "No buckets yet. Try: nats kv add my-kv" }</p>
             }

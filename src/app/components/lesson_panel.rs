@@ -158,6 +158,16 @@ fn command_result(c: &CommandReport) -> Html {
     }
 }
 
+/// Whether a step's report marks it done in the learner's progress.
+fn counts_as_done(r: &StepReport) -> bool {
+    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown)
+}
+
+/// What a step typed and printed, for the terminal.
+fn transcripts(r: &StepReport) -> Vec<TermAction> {
+    r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect()
+}
+
 #[function_component(LessonPanel)]
 pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     let selected = use_state(|| p.initial_step);
@@ -226,7 +236,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let name = name.clone();
         move |i: usize, r: &StepReport| {
             let mut d = (*done).clone();
-            if matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) {
+            if counts_as_done(r) {
                 d.insert(i);
             } else {
                 d.remove(&i);
@@ -247,9 +257,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 let (term, record, on_change) = (term.clone(), record.clone(), on_change.clone());
                 let done = Box::new(move |r: Option<StepReport>| {
                     if let Some(r) = r {
-                        term.dispatch(TermAction::Batch(
-                            r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect(),
-                        ));
+                        term.dispatch(TermAction::Batch(transcripts(&r)));
                         record(cur, &r);
                     }
                     on_change.emit(());
@@ -259,9 +267,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             }
             let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
             if let Some(r) = r {
-                for c in &r.commands {
-                    term.dispatch(TermAction::Transcript(c.transcript.clone()));
-                }
+                term.dispatch(TermAction::Batch(transcripts(&r)));
                 record(cur, &r);
             }
             on_change.emit(());
@@ -290,10 +296,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                         (term.clone(), on_change.clone(), passed.clone(), done.clone(), name.clone(), selected.clone());
                     let finish = Box::new(move |r: Option<StepReport>| {
                         if let Some(r) = r {
-                            term.dispatch(TermAction::Batch(
-                                r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect(),
-                            ));
-                            if matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) {
+                            term.dispatch(TermAction::Batch(transcripts(&r)));
+                            if counts_as_done(&r) {
                                 passed.borrow_mut().insert(i);
                             }
                         }
@@ -314,10 +318,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 pg.reset_server(real_now());
                 for i in 0..count {
                     if let Some(r) = pg.run_step(i, real_now(), true) {
-                        for c in &r.commands {
-                            actions.push(TermAction::Transcript(c.transcript.clone()));
-                        }
-                        if matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) {
+                        actions.extend(transcripts(&r));
+                        if counts_as_done(&r) {
                             d.insert(i);
                         }
                     }

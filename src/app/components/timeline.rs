@@ -80,8 +80,9 @@ pub fn timeline(p: &TimelineProps) -> Html {
     let pg = p.shared.0.borrow();
     let engine = pg.view();
     let buckets = engine.bucket_names();
+    let source = pg.view_source().map(|s| html! { <p class="cfg">{ s }</p> }).unwrap_or_default();
     if buckets.is_empty() {
-        return html! { <section class="timeline" aria-label="Timeline"><p class="empty">{ "No buckets yet. Create one (nats kv add my-kv) and its revisions appear here." }</p></section> };
+        return html! { <section class="timeline" aria-label="Timeline">{ source }<p class="empty">{ "No buckets yet. Create one (nats kv add my-kv) and its revisions appear here." }</p></section> };
     }
     // The chosen bucket, or the one the lesson's step touched, or the most recently written.
     let explain: Option<Explain> = pg.explain.clone();
@@ -213,6 +214,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
 
     html! {
         <section class="timeline" aria-label="Timeline">
+            { source }
             <div class="tl-head">
                 <label>{ "Bucket " }
                     <select onchange={pick} aria-label="Bucket">
