@@ -6,4 +6,5 @@ cd "$root"
 bash scripts/setup.sh
 source scripts/env.sh
 echo "Serving the playground on http://127.0.0.1:8088/ (Ctrl-C to stop)"
-exec trunk serve --release
+# No auto-reload: its injected inline script would break the page's Content-Security-Policy (no inline scripts).
+exec trunk serve --release --no-autoreload
