@@ -8,6 +8,7 @@ pub mod clock;
 pub mod engine;
 pub mod lesson;
 pub mod script;
+pub mod server;
 pub mod session;
 pub mod transfer;
 pub mod viz;

@@ -22,6 +22,11 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
                          listener (ws://host:port) or client port (nats://[user:pass@]host:port);
                          a script's `sleep` then waits for real
 
+  kvplay serve [-a ADDR] [-p PORT] [--websocket-port PORT] [-m PORT] [--user U --pass P | --auth TOKEN]
+                         the engine as a NATS server with JetStream for any client (nats-py, nats.js,
+                         the nats CLI): client port 4222 and WebSocket 8080 on 127.0.0.1 by default;
+                         -js and -sd DIR are accepted as nats-server takes them (state stays in memory)
+
 Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
 ";
@@ -37,6 +42,9 @@ fn main() -> ExitCode {
     let mut run: Option<String> = None;
     let mut lesson: Option<String> = None;
     let mut server: Option<String> = None;
+    if std::env::args().nth(1).as_deref() == Some("serve") {
+        return serve(std::env::args().skip(2).collect());
+    }
     while let Some(a) = args.next() {
         match a.as_str() {
             "--clock" => match args.next().as_deref().and_then(parse_rfc3339_utc) {
@@ -197,5 +205,115 @@ fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> ExitCod
         let _ = write!(out, "{}", r.text());
     }
     let _ = writeln!(out);
+    ExitCode::SUCCESS
+}
+
+/// Set by the SIGINT handler; the serve loop polls it.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_sigint(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// `kvplay serve`: flags as nats-server spells them where they overlap.
+fn serve(args: Vec<String>) -> ExitCode {
+    use nats_kv_playground::server::{net, Auth, ServerOptions};
+    let mut opts = net::ServeOptions {
+        addr: "127.0.0.1".into(),
+        port: 4222,
+        websocket_port: Some(8080),
+        http_port: None,
+        server: ServerOptions { server_id: String::new(), server_name: String::new(), ..ServerOptions::default() },
+    };
+    let (mut user, mut pass) = (None, None);
+    let mut it = args.into_iter();
+    let usage = |msg: &str| {
+        eprintln!("kvplay serve: {msg}\n\n{USAGE}");
+        ExitCode::from(2)
+    };
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value"));
+        let port = |v: Result<String, String>| -> Result<u16, String> {
+            let v = v?;
+            v.parse::<u16>().map_err(|_| format!("{v:?} is not a port number"))
+        };
+        let r: Result<(), String> = (|| {
+            match flag.as_str() {
+                "-a" | "--addr" | "--net" => opts.addr = value("--addr")?,
+                "-p" | "--port" => opts.port = port(value("--port"))?,
+                "--websocket-port" | "--ws-port" => {
+                    let p = port(value("--websocket-port"))?;
+                    opts.websocket_port = (p != 0).then_some(p);
+                }
+                "-m" | "--http_port" | "--http-port" => opts.http_port = Some(port(value("-m"))?),
+                "--user" => user = Some(value("--user")?),
+                "--pass" => pass = Some(value("--pass")?),
+                "--auth" => opts.server.auth = Auth::Token(value("--auth")?),
+                "-n" | "--name" | "--server_name" => opts.server.server_name = value("--name")?,
+                // nats-server's JetStream flags: always on here, and nothing is written to disk.
+                "-js" | "--js" | "--jetstream" => {}
+                "-sd" | "--store_dir" | "--store-dir" => {
+                    value("-sd")?;
+                }
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown flag {other}")),
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => {}
+            Err(e) if e.is_empty() => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => return usage(&e),
+        }
+    }
+    match (user, pass) {
+        (Some(u), Some(p)) => opts.server.auth = Auth::UserPass { user: u, pass: p },
+        (None, None) => {}
+        _ => return usage("--user and --pass go together"),
+    }
+    let id = format!("NKVPLAYSERVE{:044X}", wall_clock() as u128 & 0xFFFF_FFFF_FFFF_FFFF);
+    opts.server.server_id = id.chars().take(56).collect();
+    if opts.server.server_name.is_empty() {
+        opts.server.server_name = opts.server.server_id.clone();
+    }
+    let running = match nats_kv_playground::server::net::start(opts.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kvplay serve: cannot listen on {}: {e}", opts.addr);
+            return ExitCode::from(1);
+        }
+    };
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_sigint as *const () as libc::sighandler_t);
+    }
+    println!(
+        "kvplay serve: NATS {} with JetStream, state kept in memory only (lost when it stops)",
+        nats_kv_playground::server::api::SERVER_VERSION
+    );
+    println!("  clients:   nats://{}:{}", opts.addr, running.port);
+    if running.websocket_port > 0 {
+        println!("  websocket: ws://{}:{}", opts.addr, running.websocket_port);
+    }
+    if running.http_port > 0 {
+        println!("  monitor:   http://{}:{}/varz", opts.addr, running.http_port);
+    }
+    println!("Server is ready (Ctrl-C stops it)");
+    let _ = std::io::stdout().flush();
+    while !STOP.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    running.stop();
+    println!("kvplay serve: stopped");
     ExitCode::SUCCESS
 }

@@ -14,11 +14,12 @@ use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
 use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches};
 use crate::engine::stream::StreamConfig;
-use crate::engine::time::{go_duration_string, parse_rfc3339_utc};
+use crate::engine::time::go_duration_string;
 use crate::engine::{
-    AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, StorageType, WatchEvent,
-    WatchId, WatchOptions,
+    AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
+    WatchOptions,
 };
+use crate::server::api::{time_from_json, StreamConfigJson, StreamInfoJson};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -210,21 +211,6 @@ async fn handshake<D: Dial>(
     }
 }
 
-fn trim_frac(s: &str) -> String {
-    // The server writes up to nine fraction digits; the parser takes at most nine.
-    match s.split_once('.') {
-        Some((a, b)) => {
-            let digits: String = b.chars().take_while(|c| c.is_ascii_digit()).take(9).collect();
-            format!("{a}.{digits}Z")
-        }
-        None => s.to_string(),
-    }
-}
-
-fn time_of(x: &Value) -> Option<Nanos> {
-    x.as_str().and_then(|s| parse_rfc3339_utc(s).or_else(|| parse_rfc3339_utc(&trim_frac(s))))
-}
-
 /// Adds a newly read revision to a bucket's kept ones as the server keeps them: a purge marker rolls up the
 /// key's earlier revisions, and a key keeps at most `history` revisions.
 fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, history: usize) {
@@ -257,7 +243,7 @@ fn entry_of(bucket: &str, h: &Vec<(String, String)>, p: Vec<u8>) -> Entry {
         value: p,
         revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
         delta: 0,
-        created: get("Nats-Time-Stamp").and_then(|t| parse_rfc3339_utc(&trim_frac(&t))).unwrap_or(0),
+        created: get("Nats-Time-Stamp").and_then(|t| time_from_json(&t)).unwrap_or(0),
         operation: Operation::from_headers(h),
         marker_reason: get(MARKER_REASON),
     }
@@ -273,55 +259,28 @@ fn api_error(v: &Value) -> Option<ApiError> {
 }
 
 fn stream_json(c: &StreamConfig) -> Value {
-    let mut v = json!({
-        "name": c.name, "subjects": c.subjects, "description": c.description, "retention": "limits",
-        "max_consumers": -1, "max_msgs": -1, "max_bytes": c.max_bytes, "max_age": c.max_age,
-        "max_msgs_per_subject": c.max_msgs_per_subject, "max_msg_size": c.max_msg_size, "discard": "new",
-        "storage": if c.storage == StorageType::Memory { "memory" } else { "file" }, "num_replicas": c.replicas,
-        "duplicate_window": c.duplicate_window, "allow_rollup_hdrs": true, "deny_delete": true, "allow_direct": true,
-        "compression": if c.compression { "s2" } else { "none" }, "metadata": c.metadata,
-    });
-    if c.allow_msg_ttl {
-        v["allow_msg_ttl"] = json!(true);
-        v["subject_delete_marker_ttl"] = json!(c.subject_delete_marker_ttl);
-    }
-    v
+    let mut j = StreamConfigJson::from_engine(c, false);
+    // What the Go client sends: the user's metadata only, no server keys.
+    j.metadata = c.metadata.clone();
+    serde_json::to_value(&j).unwrap_or(Value::Null)
 }
 
-/// A bucket's status from a STREAM.INFO response.
-fn status_from(bucket: &str, v: &Value) -> Status {
-    let c = &v["config"];
-    let st = &v["state"];
-    let config = StreamConfig {
-        name: c["name"].as_str().unwrap_or_default().to_string(),
-        subjects: vec![format!("$KV.{bucket}.>")],
-        description: c["description"].as_str().unwrap_or_default().to_string(),
-        max_msgs_per_subject: c["max_msgs_per_subject"].as_i64().unwrap_or(1),
-        max_bytes: c["max_bytes"].as_i64().unwrap_or(-1),
-        max_age: c["max_age"].as_i64().unwrap_or(0),
-        max_msg_size: c["max_msg_size"].as_i64().unwrap_or(-1) as i32,
-        storage: if c["storage"] == "memory" { StorageType::Memory } else { StorageType::File },
-        replicas: c["num_replicas"].as_i64().unwrap_or(1),
-        compression: c["compression"] == "s2",
-        allow_msg_ttl: c["allow_msg_ttl"].as_bool().unwrap_or(false),
-        subject_delete_marker_ttl: c["subject_delete_marker_ttl"].as_i64().unwrap_or(0),
-        duplicate_window: c["duplicate_window"].as_i64().unwrap_or(0),
-        metadata: c["metadata"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-            .unwrap_or_default(),
-    };
-    Status {
+/// A bucket's status from a STREAM.INFO response, read with the typed API structs.
+fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
+    let info: StreamInfoJson = serde_json::from_value(v.clone())
+        .map_err(|e| conn_err(format!("nats: error: unreadable stream info from the server: {e}")))?;
+    let config = info.config.engine_config();
+    Ok(Status {
         bucket: bucket.to_string(),
         config,
-        created: time_of(&v["created"]).unwrap_or(0),
-        values: st["messages"].as_u64().unwrap_or(0),
-        bytes: st["bytes"].as_u64().unwrap_or(0),
-        first_revision: st["first_seq"].as_u64().unwrap_or(0),
-        last_revision: st["last_seq"].as_u64().unwrap_or(0),
-        last_update: time_of(&st["last_ts"]).filter(|n| *n > 0),
-        keys: st["num_subjects"].as_u64().unwrap_or(0),
-    }
+        created: time_from_json(&info.created).unwrap_or(0),
+        values: info.state.messages,
+        bytes: info.state.bytes,
+        first_revision: info.state.first_seq,
+        last_revision: info.state.last_seq,
+        last_update: time_from_json(&info.state.last_ts),
+        keys: info.state.num_subjects,
+    })
 }
 
 fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_after: u64) -> Value {
@@ -737,7 +696,7 @@ impl<D: Dial> Client<D> {
             return Err(if e.err_code == 10059 { KvError::bucket_not_found() } else { KvError::api(e) });
         }
         self.known.insert(bucket.to_string());
-        Ok(status_from(bucket, &v))
+        status_from(bucket, &v)
     }
 
     // ---- The KV operations, as the embedded engine has them. ----

@@ -78,6 +78,10 @@ impl Config {
             subject_delete_marker_ttl: self.limit_marker_ttl,
             duplicate_window,
             metadata: self.metadata.clone(),
+            allow_direct: true,
+            deny_delete: true,
+            deny_purge: false,
+            allow_rollup_hdrs: true,
         })
     }
 
@@ -464,8 +468,7 @@ impl Engine {
         if !bucket_valid(bucket) {
             return Err(KvError::invalid_bucket());
         }
-        let name = stream_name(bucket);
-        if self.streams.remove(&name).is_none() {
+        if !self.remove_stream(&stream_name(bucket)) {
             let api = ApiError::stream_not_found();
             return Err(KvError {
                 kind: ErrorKind::BucketNotFound,
@@ -473,16 +476,79 @@ impl Engine {
                 api: Some(api),
             });
         }
+        Ok(())
+    }
+
+    /// The names of every stream, KV or not, sorted.
+    pub fn stream_names(&self) -> Vec<String> {
+        self.streams.keys().cloned().collect()
+    }
+
+    /// A stream by its name, for the JetStream API.
+    pub fn stream_named(&self, name: &str) -> Option<&Stream> {
+        self.streams.get(name)
+    }
+
+    /// Adds a stream created through the JetStream API (the caller has validated its configuration).
+    pub fn insert_stream(&mut self, config: StreamConfig) {
+        let now = self.now;
+        self.streams.insert(config.name.clone(), Stream::new(config, now));
+    }
+
+    /// Applies a stream configuration update from the JetStream API; false when there is no such stream.
+    pub fn update_stream(&mut self, config: StreamConfig) -> bool {
+        let now = self.now;
+        match self.streams.get_mut(&config.name) {
+            Some(s) => {
+                s.update_config(config, now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a stream and ends its watchers; false when there is no such stream.
+    pub fn remove_stream(&mut self, name: &str) -> bool {
+        if self.streams.remove(name).is_none() {
+            return false;
+        }
         for w in self.watchers.values_mut().filter(|w| w.stream == name) {
             w.closed = true;
             w.queue.push_back(WatchEvent::Closed);
         }
-        Ok(())
+        true
+    }
+
+    /// Stores a message published into a stream by a client, and tells the engine's watchers.
+    pub fn publish_stream(
+        &mut self,
+        name: &str,
+        subject: &str,
+        headers: Headers,
+        data: Vec<u8>,
+    ) -> Result<u64, ApiError> {
+        let now = self.now;
+        let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
+        let (ack, events) = s.publish(subject, headers, data, now)?;
+        self.deliver(name, &events);
+        Ok(ack.seq)
+    }
+
+    /// Purges a stream through the JetStream API (see `Stream::purge`); `None` when there is no such stream.
+    pub fn purge_stream(
+        &mut self,
+        name: &str,
+        filter: Option<&str>,
+        keep: Option<u64>,
+        upto: Option<u64>,
+    ) -> Option<u64> {
+        let now = self.now;
+        self.streams.get_mut(name).map(|s| s.purge(filter, keep, upto, now))
     }
 
     /// The names of all buckets, sorted.
     pub fn bucket_names(&self) -> Vec<String> {
-        self.streams.keys().map(|n| n.trim_start_matches("KV_").to_string()).collect()
+        self.streams.keys().filter_map(|n| n.strip_prefix("KV_")).map(str::to_string).collect()
     }
 
     /// A bucket's status (`nats kv info`).
@@ -820,7 +886,7 @@ impl Engine {
         let s = self.stream_mut(bucket)?;
         for m in markers {
             let keep = if m.created > limit { 1 } else { 0 };
-            s.purge_subject(&subject(bucket, &m.key), keep, now);
+            s.purge(Some(&subject(bucket, &m.key)), Some(keep), None, now);
         }
         Ok(())
     }

@@ -44,6 +44,20 @@ pub struct StreamConfig {
     pub subject_delete_marker_ttl: Nanos,
     pub duplicate_window: Nanos,
     pub metadata: BTreeMap<String, String>,
+    /// Answers direct gets (`$JS.API.DIRECT.GET`); the Go and JavaScript clients ask for it, nats-py does not.
+    #[serde(default = "yes")]
+    pub allow_direct: bool,
+    #[serde(default = "yes")]
+    pub deny_delete: bool,
+    #[serde(default)]
+    pub deny_purge: bool,
+    /// Honours `Nats-Rollup` headers (KV purge markers).
+    #[serde(default = "yes")]
+    pub allow_rollup_hdrs: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One stored message.
@@ -249,10 +263,6 @@ impl Stream {
     /// The sequences stored on one subject, oldest first.
     pub fn subject_seqs(&self, subject: &str) -> Vec<u64> {
         self.by_subject.get(subject).map(|q| q.iter().copied().collect()).unwrap_or_default()
-    }
-
-    pub fn subject_count(&self) -> usize {
-        self.by_subject.len()
     }
 
     /// Every remembered revision, oldest first.
@@ -484,14 +494,31 @@ impl Stream {
         events
     }
 
-    /// Purges one subject, keeping its newest `keep` messages (the `$JS.API.STREAM.PURGE` request with a filter).
-    pub fn purge_subject(&mut self, subject: &str, keep: usize, now: Nanos) -> u64 {
-        let seqs = self.subject_seqs(subject);
-        let n = seqs.len().saturating_sub(keep);
-        for seq in seqs.into_iter().take(n) {
-            self.remove(seq, RemovalReason::Purged, false, now);
+    /// Purges what a `$JS.API.STREAM.PURGE` request names, as the server's store does: the messages on subjects
+    /// matching `filter` (all when `None`), only those below sequence `upto` when given, or all but the newest
+    /// `keep` of them. Returns how many went.
+    pub fn purge(&mut self, filter: Option<&str>, keep: Option<u64>, upto: Option<u64>, now: Nanos) -> u64 {
+        let mut seqs: Vec<u64> = match filter {
+            None => self.msgs.keys().copied().collect(),
+            Some(f) => self
+                .by_subject
+                .iter()
+                .filter(|(s, _)| crate::engine::kv::subject_matches(f, s))
+                .flat_map(|(_, q)| q.iter().copied())
+                .collect(),
+        };
+        seqs.sort_unstable();
+        if let Some(u) = upto {
+            seqs.retain(|q| *q < u);
         }
-        n as u64
+        if let Some(k) = keep {
+            let n = seqs.len().saturating_sub(k as usize);
+            seqs.truncate(n);
+        }
+        for seq in &seqs {
+            self.remove(*seq, RemovalReason::Purged, false, now);
+        }
+        seqs.len() as u64
     }
 
     /// Applies a configuration update, trimming what the new limits no longer allow.
@@ -544,6 +571,10 @@ mod tests {
             subject_delete_marker_ttl: 0,
             duplicate_window: 120 * NANOS_PER_SEC,
             metadata: BTreeMap::new(),
+            allow_direct: true,
+            deny_delete: true,
+            deny_purge: false,
+            allow_rollup_hdrs: true,
         }
     }
 

@@ -132,6 +132,21 @@ pub fn civil(t: Nanos, offset_secs: i64) -> Civil {
     }
 }
 
+/// Formats a time as Go's `RFC3339Nano` in UTC does (trailing zeros of the fraction dropped), the form the
+/// server's JSON carries.
+pub fn rfc3339_nanos(t: Nanos) -> String {
+    let c = civil(t, 0);
+    let frac = t.rem_euclid(NANOS_PER_SEC);
+    let mut s = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
+    if frac > 0 {
+        let digits = format!("{frac:09}");
+        s.push('.');
+        s.push_str(digits.trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
 /// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (RFC 3339 in UTC), as used by `--clock`.
 pub fn parse_rfc3339_utc(s: &str) -> Option<Nanos> {
     let s = s.strip_suffix('Z')?;
@@ -194,5 +209,8 @@ mod tests {
         assert_eq!(parse_rfc3339_utc("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339_utc("2024-02-29T12:00:00.5Z").map(|t| t % NANOS_PER_SEC), Some(500_000_000));
         assert_eq!(parse_rfc3339_utc("2026-13-01T00:00:00Z"), None);
+        assert_eq!(rfc3339_nanos(t + 226_650_469), "2026-11-22T03:04:05.226650469Z");
+        assert_eq!(rfc3339_nanos(t + 500_000_000), "2026-11-22T03:04:05.5Z");
+        assert_eq!(rfc3339_nanos(t), "2026-11-22T03:04:05Z");
     }
 }

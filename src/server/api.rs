@@ -1,0 +1,598 @@
+//! The JetStream API's JSON, typed: stream and consumer configurations and infos, PubAck, account info and
+//! API errors, shaped as nats-server 2.15 writes them (field names, order, and which fields it leaves out).
+//! The server writes these; the same types read a real server's answers. Conversion to the engine's own
+//! types happens here, at the edge.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::stream::{StorageType, Stream, StreamConfig};
+use crate::engine::time::{parse_rfc3339_utc, rfc3339_nanos, NANOS_PER_SEC};
+use crate::engine::{ApiError, Nanos};
+
+/// The server version the playground's server reports: new enough for every feature KV clients use.
+pub const SERVER_VERSION: &str = "2.15.1";
+/// The JetStream API level of that version.
+pub const API_LEVEL: &str = "5";
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+fn is_empty_str(s: &str) -> bool {
+    s.is_empty()
+}
+fn minus_one() -> i64 {
+    -1
+}
+fn minus_one_i32() -> i32 {
+    -1
+}
+fn one() -> i64 {
+    1
+}
+fn limits() -> String {
+    "limits".into()
+}
+fn old() -> String {
+    "old".into()
+}
+fn file() -> String {
+    "file".into()
+}
+fn none() -> String {
+    "none".into()
+}
+
+/// An API error as it appears inside a response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorJson {
+    pub code: u16,
+    pub err_code: u16,
+    pub description: String,
+}
+
+impl From<&ApiError> for ApiErrorJson {
+    fn from(e: &ApiError) -> Self {
+        ApiErrorJson { code: e.code, err_code: e.err_code, description: e.description.clone() }
+    }
+}
+
+impl From<ApiErrorJson> for ApiError {
+    fn from(e: ApiErrorJson) -> Self {
+        ApiError::new(e.code, e.err_code, e.description)
+    }
+}
+
+/// A stream configuration as the API carries it. Unknown fields are ignored on the way in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamConfigJson {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub description: String,
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    #[serde(default = "limits")]
+    pub retention: String,
+    #[serde(default = "minus_one")]
+    pub max_consumers: i64,
+    #[serde(default = "minus_one")]
+    pub max_msgs: i64,
+    #[serde(default = "minus_one")]
+    pub max_bytes: i64,
+    #[serde(default)]
+    pub max_age: i64,
+    #[serde(default = "minus_one")]
+    pub max_msgs_per_subject: i64,
+    #[serde(default = "minus_one_i32")]
+    pub max_msg_size: i32,
+    #[serde(default = "old")]
+    pub discard: String,
+    #[serde(default = "file")]
+    pub storage: String,
+    #[serde(default = "one")]
+    pub num_replicas: i64,
+    #[serde(default)]
+    pub duplicate_window: i64,
+    #[serde(default = "none")]
+    pub compression: String,
+    #[serde(default)]
+    pub allow_direct: bool,
+    #[serde(default)]
+    pub mirror_direct: bool,
+    #[serde(default)]
+    pub sealed: bool,
+    #[serde(default)]
+    pub deny_delete: bool,
+    #[serde(default)]
+    pub deny_purge: bool,
+    #[serde(default)]
+    pub allow_rollup_hdrs: bool,
+    #[serde(default)]
+    pub consumer_limits: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub allow_msg_ttl: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub subject_delete_marker_ttl: i64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+    /// Fields a client sent that this server does not implement (mirror, sources, placement, republish, ...).
+    #[serde(flatten, skip_serializing)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// The metadata keys the server itself adds to a stored configuration.
+fn server_metadata(user: &BTreeMap<String, String>, ttl: bool) -> BTreeMap<String, String> {
+    let mut m = user.clone();
+    m.insert("_nats.level".into(), API_LEVEL.into());
+    m.insert("_nats.req.level".into(), if ttl { "1" } else { "0" }.into());
+    m.insert("_nats.ver".into(), SERVER_VERSION.into());
+    m
+}
+
+impl StreamConfigJson {
+    /// The configuration the engine stores, after the server's defaults and checks; an API error for what the
+    /// server would refuse or what the playground does not implement.
+    pub fn to_engine(&self) -> Result<StreamConfig, ApiError> {
+        let unsupported = |what: &str| not_supported(&format!("streams with {what}"));
+        if self.name.is_empty() || self.name.contains(['.', '*', '>', ' ', '\t']) {
+            return Err(ApiError::invalid_config("stream name is required and can not contain '.', '*', '>'"));
+        }
+        if self.retention != "limits" {
+            return Err(unsupported(&format!("{} retention", self.retention)));
+        }
+        if self.max_msgs > 0 {
+            return Err(unsupported("a message limit (max_msgs)"));
+        }
+        if self.discard == "old" && self.max_bytes > 0 {
+            return Err(unsupported("discard old and a byte limit"));
+        }
+        if self.sealed || self.mirror_direct {
+            return Err(unsupported("sealed or mirrored storage"));
+        }
+        let known_ignorable = ["no_ack", "discard_new_per_subject", "template_owner", "first_seq", "placement"];
+        if let Some((k, _)) = self.other.iter().find(|(k, v)| !known_ignorable.contains(&k.as_str()) && !v.is_null()) {
+            return Err(unsupported(&format!("`{k}`")));
+        }
+        if self.num_replicas > 1 {
+            return Err(ApiError::replicas_not_supported());
+        }
+        if !matches!(self.storage.as_str(), "memory" | "file" | "") {
+            return Err(ApiError::invalid_config(format!("invalid storage type {:?}", self.storage)));
+        }
+        if self.max_age < 0 {
+            return Err(ApiError::invalid_config("max age needs to be >= 0"));
+        }
+        if self.subject_delete_marker_ttl > 0 && self.subject_delete_marker_ttl < NANOS_PER_SEC {
+            return Err(ApiError::invalid_config("subject delete marker TTL must be at least 1 second"));
+        }
+        Ok(self.engine_config())
+    }
+
+    /// The same configuration in the engine's terms, without the checks (for reading what a server reports).
+    pub fn engine_config(&self) -> StreamConfig {
+        let two_minutes = 120 * NANOS_PER_SEC;
+        let duplicate_window = match self.duplicate_window {
+            0 if self.max_age > 0 && self.max_age < two_minutes => self.max_age,
+            0 => two_minutes,
+            d => d,
+        };
+        let subjects = if self.subjects.is_empty() { vec![self.name.clone()] } else { self.subjects.clone() };
+        let metadata = self
+            .metadata
+            .iter()
+            .filter(|(k, _)| !k.starts_with("_nats."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        StreamConfig {
+            name: self.name.clone(),
+            subjects,
+            description: self.description.clone(),
+            max_msgs_per_subject: self.max_msgs_per_subject,
+            max_bytes: self.max_bytes,
+            max_age: self.max_age,
+            max_msg_size: self.max_msg_size,
+            storage: if self.storage == "memory" { StorageType::Memory } else { StorageType::File },
+            replicas: self.num_replicas.max(1),
+            compression: self.compression == "s2",
+            allow_msg_ttl: self.allow_msg_ttl || self.subject_delete_marker_ttl > 0,
+            subject_delete_marker_ttl: self.subject_delete_marker_ttl,
+            duplicate_window,
+            metadata,
+            allow_direct: self.allow_direct,
+            deny_delete: self.deny_delete,
+            deny_purge: self.deny_purge,
+            allow_rollup_hdrs: self.allow_rollup_hdrs,
+        }
+    }
+
+    /// The configuration as the server reports it, with its own metadata keys when `with_server_meta`.
+    pub fn from_engine(c: &StreamConfig, with_server_meta: bool) -> StreamConfigJson {
+        let metadata = if with_server_meta {
+            server_metadata(&c.metadata, c.allow_msg_ttl)
+        } else {
+            let mut m = c.metadata.clone();
+            m.insert("_nats.req.level".into(), if c.allow_msg_ttl { "1" } else { "0" }.into());
+            m
+        };
+        StreamConfigJson {
+            name: c.name.clone(),
+            description: c.description.clone(),
+            subjects: c.subjects.clone(),
+            retention: limits(),
+            max_consumers: -1,
+            max_msgs: -1,
+            max_bytes: c.max_bytes,
+            max_age: c.max_age,
+            max_msgs_per_subject: c.max_msgs_per_subject,
+            max_msg_size: c.max_msg_size,
+            discard: "new".into(),
+            storage: match c.storage {
+                StorageType::File => "file".into(),
+                StorageType::Memory => "memory".into(),
+            },
+            num_replicas: c.replicas,
+            duplicate_window: c.duplicate_window,
+            compression: if c.compression { "s2".into() } else { "none".into() },
+            allow_direct: c.allow_direct,
+            mirror_direct: false,
+            sealed: false,
+            deny_delete: c.deny_delete,
+            deny_purge: c.deny_purge,
+            allow_rollup_hdrs: c.allow_rollup_hdrs,
+            consumer_limits: serde_json::Map::new(),
+            allow_msg_ttl: c.allow_msg_ttl,
+            subject_delete_marker_ttl: c.subject_delete_marker_ttl,
+            metadata,
+            other: BTreeMap::new(),
+        }
+    }
+}
+
+/// A stream's state as the API reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamStateJson {
+    pub messages: u64,
+    pub bytes: u64,
+    pub first_seq: u64,
+    pub first_ts: String,
+    pub last_seq: u64,
+    pub last_ts: String,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub num_subjects: u64,
+    #[serde(default)]
+    pub consumer_count: u64,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The zero time as Go writes it.
+pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// A time for the JSON, or Go's zero time.
+pub fn time_json(t: Option<Nanos>) -> String {
+    t.map(rfc3339_nanos).unwrap_or_else(|| ZERO_TIME.to_string())
+}
+
+/// A time from the JSON; Go's zero time and anything unreadable are `None`.
+pub fn time_from_json(s: &str) -> Option<Nanos> {
+    if s.starts_with("0001-01-01") {
+        return None;
+    }
+    parse_rfc3339_utc(s).or_else(|| {
+        // The server writes up to nine fraction digits; keep at most nine.
+        let (a, b) = s.split_once('.')?;
+        let digits: String = b.chars().take_while(|c| c.is_ascii_digit()).take(9).collect();
+        parse_rfc3339_utc(&format!("{a}.{digits}Z"))
+    })
+}
+
+impl StreamStateJson {
+    pub fn of(s: &Stream, consumers: u64) -> StreamStateJson {
+        let st = s.state();
+        let first_ts = s.get(st.first_seq).map(|m| m.time);
+        StreamStateJson {
+            messages: st.msgs,
+            bytes: st.bytes,
+            first_seq: if st.msgs == 0 && st.last_seq == 0 { 0 } else { st.first_seq },
+            first_ts: time_json(first_ts),
+            last_seq: st.last_seq,
+            last_ts: time_json(st.last_time),
+            num_subjects: st.num_subjects,
+            consumer_count: consumers,
+        }
+    }
+}
+
+/// The cluster block of a stream info; a single server names itself as the leader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub leader: String,
+}
+
+/// `stream_create_response`, `stream_update_response` and `stream_info_response` (and a `stream_list` item).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamInfoJson {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    pub config: StreamConfigJson,
+    pub created: String,
+    pub state: StreamStateJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterJson>,
+    pub ts: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub did_create: bool,
+}
+
+/// A response that carries only an error (and the fields the server writes beside it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub error: ApiErrorJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// Any response's error, if it has one.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct MaybeError {
+    #[serde(default)]
+    pub error: Option<ApiErrorJson>,
+}
+
+/// The acknowledgement of a publish into a stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PubAckJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiErrorJson>,
+    pub stream: String,
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub duplicate: bool,
+}
+
+impl PubAckJson {
+    /// The bytes nats-server sends: its duplicate flag is written by hand, with a space after the colon.
+    pub fn to_wire(&self) -> Vec<u8> {
+        let plain = PubAckJson { duplicate: false, ..self.clone() };
+        let mut s = serde_json::to_string(&plain).unwrap_or_default();
+        if self.duplicate {
+            s.pop();
+            s.push_str(",\"duplicate\": true}");
+        }
+        s.into_bytes()
+    }
+}
+
+/// The account's limits in `$JS.API.INFO`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountLimitsJson {
+    pub max_memory: i64,
+    pub max_storage: i64,
+    pub max_streams: i64,
+    pub max_consumers: i64,
+    pub max_ack_pending: i64,
+    pub memory_max_stream_bytes: i64,
+    pub storage_max_stream_bytes: i64,
+    pub max_bytes_required: bool,
+}
+
+/// The API counters in `$JS.API.INFO`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiStatsJson {
+    pub level: u64,
+    pub total: u64,
+    pub errors: u64,
+}
+
+/// `account_info_response`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountInfoJson {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub memory: u64,
+    pub storage: u64,
+    pub reserved_memory: u64,
+    pub reserved_storage: u64,
+    pub streams: u64,
+    pub consumers: u64,
+    pub limits: AccountLimitsJson,
+    pub api: ApiStatsJson,
+}
+
+/// A consumer configuration as the API carries it; what the server leaves out when empty is left out here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerConfigJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub deliver_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_start_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_start_time: Option<String>,
+    #[serde(default)]
+    pub ack_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_wait: Option<i64>,
+    #[serde(default)]
+    pub max_deliver: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_subjects: Option<Vec<String>>,
+    #[serde(default)]
+    pub replay_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ack_pending: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub flow_control: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub headers_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver_subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_heartbeat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_threshold: Option<i64>,
+    #[serde(default)]
+    pub num_replicas: i64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mem_storage: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// A consumer-create request.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ConsumerCreateRequest {
+    #[serde(default)]
+    pub stream_name: String,
+    #[serde(default)]
+    pub config: Option<ConsumerConfigJson>,
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// A sequence pair in consumer info.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SequenceInfoJson {
+    pub consumer_seq: u64,
+    pub stream_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_active: Option<String>,
+}
+
+/// `consumer_create_response` and `consumer_info_response`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerInfoJson {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub stream_name: String,
+    pub name: String,
+    pub created: String,
+    pub config: ConsumerConfigJson,
+    pub delivered: SequenceInfoJson,
+    pub ack_floor: SequenceInfoJson,
+    pub num_ack_pending: u64,
+    pub num_redelivered: u64,
+    pub num_waiting: u64,
+    pub num_pending: u64,
+    pub ts: String,
+}
+
+/// `stream_msg_get_response`'s message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredMsgJson {
+    pub subject: String,
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hdrs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    pub time: String,
+}
+
+/// A message-get request (STREAM.MSG.GET, and DIRECT.GET with a body).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct MsgGetRequest {
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default)]
+    pub last_by_subj: Option<String>,
+    #[serde(default)]
+    pub next_by_subj: Option<String>,
+    #[serde(default)]
+    pub batch: Option<u64>,
+    #[serde(default)]
+    pub multi_last: Option<Vec<String>>,
+}
+
+/// A purge request.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PurgeRequest {
+    #[serde(default)]
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default)]
+    pub keep: Option<u64>,
+}
+
+/// A stream names/list request.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListRequest {
+    #[serde(default)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+/// The error for a JetStream request the playground's server does not implement: said plainly, never silence.
+pub fn not_supported(what: &str) -> ApiError {
+    ApiError::new(501, 10999, format!("not supported by the playground server: {what}"))
+}
+
+/// The time a stream was created, as the JSON writes it.
+pub fn stream_created(s: &Stream) -> String {
+    rfc3339_nanos(s.created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kv_stream_config_from_nats_py_round_trips() {
+        let body = r#"{"name": "KV_demo", "subjects": ["$KV.demo.>"], "max_consumers": -1, "max_msgs": -1, "discard": "new", "discard_new_per_subject": false, "max_msgs_per_subject": 5, "num_replicas": 1, "no_ack": false, "duplicate_window": 120000000000, "sealed": false, "deny_delete": true, "deny_purge": false, "allow_rollup_hdrs": true, "allow_msg_ttl": true, "max_age": 0}"#;
+        let c: StreamConfigJson = serde_json::from_str(body).unwrap();
+        let e = c.to_engine().unwrap();
+        assert_eq!((e.max_msgs_per_subject, e.allow_direct, e.deny_delete, e.allow_msg_ttl), (5, false, true, true));
+        let back = serde_json::to_string(&StreamConfigJson::from_engine(&e, true)).unwrap();
+        assert_eq!(
+            back,
+            r#"{"name":"KV_demo","subjects":["$KV.demo.>"],"retention":"limits","max_consumers":-1,"max_msgs":-1,"max_bytes":-1,"max_age":0,"max_msgs_per_subject":5,"max_msg_size":-1,"discard":"new","storage":"file","num_replicas":1,"duplicate_window":120000000000,"compression":"none","allow_direct":false,"mirror_direct":false,"sealed":false,"deny_delete":true,"deny_purge":false,"allow_rollup_hdrs":true,"consumer_limits":{},"allow_msg_ttl":true,"metadata":{"_nats.level":"5","_nats.req.level":"1","_nats.ver":"2.15.1"}}"#
+        );
+    }
+
+    #[test]
+    fn what_is_not_implemented_is_refused_by_name() {
+        let c: StreamConfigJson = serde_json::from_str(r#"{"name":"S","mirror":{"name":"X"}}"#).unwrap();
+        assert!(c.to_engine().unwrap_err().description.contains("mirror"));
+        let c: StreamConfigJson = serde_json::from_str(r#"{"name":"S","retention":"workqueue"}"#).unwrap();
+        assert!(c.to_engine().unwrap_err().description.contains("workqueue"));
+    }
+
+    #[test]
+    fn duplicate_pub_acks_are_written_as_the_server_writes_them() {
+        let a = PubAckJson { error: None, stream: "KV_t".into(), seq: 4, duplicate: true };
+        assert_eq!(a.to_wire(), br#"{"stream":"KV_t","seq":4,"duplicate": true}"#.to_vec());
+    }
+}

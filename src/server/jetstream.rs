@@ -1,0 +1,1016 @@
+//! The JetStream API over the engine's streams, as nats-server answers it for what KV clients use: `$JS.API.*`
+//! requests (account info, streams, message gets, direct gets, consumers), publishes into streams with their
+//! PubAck and expectation headers, and push consumers (deliver policies, filters, headers-only, flow control,
+//! idle heartbeats, pending counts and the ack subjects clients read). It returns the messages to send; the
+//! server routes them.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde::Serialize;
+
+use super::api::*;
+use super::wire::HeaderBlock;
+use crate::engine::headers::{self, Headers};
+use crate::engine::kv::subject_matches;
+use crate::engine::stream::{StoredMsg, Stream};
+use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
+use crate::engine::{ApiError, Engine, Nanos};
+
+/// A message for the server to route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Out {
+    /// The subject the message is routed on: a push consumer's deliver subject, or `subject` when `None`.
+    pub deliver: Option<String>,
+    /// The subject the receiver sees (a consumer delivers each message with its own subject).
+    pub subject: String,
+    pub reply: Option<String>,
+    pub headers: Option<Vec<u8>>,
+    pub payload: Vec<u8>,
+}
+
+impl Out {
+    fn json(subject: &str, v: &impl Serialize) -> Out {
+        Out {
+            deliver: None,
+            subject: subject.to_string(),
+            reply: None,
+            headers: None,
+            payload: serde_json::to_vec(v).unwrap_or_default(),
+        }
+    }
+    fn status(subject: &str, code: u16, desc: &str) -> Out {
+        let h = HeaderBlock { status: Some((code, desc.to_string())), headers: Vec::new() };
+        Out { deliver: None, subject: subject.to_string(), reply: None, headers: Some(h.encode()), payload: Vec::new() }
+    }
+}
+
+/// Default inactivity before an ephemeral consumer without interest is removed, as the server's.
+const DEFAULT_INACTIVE_MS: u64 = 5_000;
+/// Bytes delivered after which a flow-controlled consumer asks the client to confirm, and the most it sends
+/// before the confirmation arrives.
+const FC_EVERY_BYTES: usize = 256 * 1024;
+const FC_STALL_BYTES: usize = 4 * 1024 * 1024;
+
+/// A push consumer.
+#[derive(Clone, Debug)]
+struct Consumer {
+    stream: String,
+    name: String,
+    config: ConsumerConfigJson,
+    created: Nanos,
+    filters: Vec<String>,
+    deliver: String,
+    /// Sequences still to send from the initial set of a `last_per_subject` consumer.
+    initial: VecDeque<u64>,
+    /// The next stream sequence to look at after the initial set.
+    cursor: u64,
+    /// Messages delivered (the consumer sequence) and the last stream sequence delivered.
+    dseq: u64,
+    last_sseq: u64,
+    last_active: Option<Nanos>,
+    /// When the consumer last sent anything (protocol clock, milliseconds).
+    last_sent_ms: u64,
+    heartbeat_ms: u64,
+    inactive_ms: u64,
+    no_interest_since: Option<u64>,
+    flow_control: bool,
+    fc_bytes: usize,
+    fc_waiting: Option<String>,
+    fc_counter: u64,
+}
+
+impl Consumer {
+    fn matches(&self, subject: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| subject_matches(f, subject))
+    }
+
+    /// The sequences this consumer has yet to deliver, in order.
+    fn pending_seqs(&self, s: &Stream) -> Vec<u64> {
+        let mut out: Vec<u64> = self.initial.iter().copied().filter(|q| s.get(*q).is_some()).collect();
+        let literal =
+            !self.filters.is_empty() && self.filters.iter().all(|f| !f.split('.').any(|t| t == "*" || t == ">"));
+        if literal {
+            let mut seqs: Vec<u64> =
+                self.filters.iter().flat_map(|f| s.subject_seqs(f)).filter(|q| *q >= self.cursor).collect();
+            seqs.sort_unstable();
+            seqs.dedup();
+            out.extend(seqs);
+        } else {
+            out.extend(s.messages_from(self.cursor).filter(|m| self.matches(&m.subject)).map(|m| m.seq));
+        }
+        out
+    }
+
+    fn info(&self, s: &Stream, now: Nanos, kind_name: &str) -> ConsumerInfoJson {
+        let seq = |c, st| SequenceInfoJson { consumer_seq: c, stream_seq: st, last_active: None };
+        ConsumerInfoJson {
+            kind: (!kind_name.is_empty()).then(|| kind(kind_name)),
+            stream_name: self.stream.clone(),
+            name: self.name.clone(),
+            created: rfc3339_nanos(self.created),
+            config: self.config.clone(),
+            delivered: SequenceInfoJson {
+                consumer_seq: self.dseq,
+                stream_seq: self.last_sseq,
+                last_active: self.last_active.map(rfc3339_nanos),
+            },
+            ack_floor: seq(self.dseq, self.last_sseq),
+            num_ack_pending: 0,
+            num_redelivered: 0,
+            num_waiting: 0,
+            num_pending: self.pending_seqs(s).len() as u64,
+            ts: rfc3339_nanos(now),
+        }
+    }
+}
+
+/// The JetStream side of the server: consumers, de-duplication windows and API counters. Streams live in the
+/// engine.
+pub struct JetStream {
+    consumers: BTreeMap<(String, String), Consumer>,
+    /// Message ids seen per stream within its duplicate window: id, sequence, time.
+    msg_ids: HashMap<String, VecDeque<(String, u64, Nanos)>>,
+    api_total: u64,
+    api_errors: u64,
+    rng: u64,
+    server_name: String,
+}
+
+fn kind(name: &str) -> String {
+    format!("io.nats.jetstream.api.v1.{name}")
+}
+
+fn b64(b: &[u8]) -> String {
+    crate::cli::format::base64(b)
+}
+
+/// A client's header block, as headers the engine stores (the status line is not a header).
+pub fn parse_headers(raw: Option<&[u8]>) -> Headers {
+    raw.and_then(HeaderBlock::decode).map(|h| h.headers).unwrap_or_default()
+}
+
+fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
+    (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
+}
+
+/// Whether two subjects (with wildcards) can match a common subject.
+pub fn subjects_overlap(a: &str, b: &str) -> bool {
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    let mut i = 0;
+    loop {
+        match (ta.get(i), tb.get(i)) {
+            (Some(&">"), Some(_)) | (Some(_), Some(&">")) => return true,
+            (Some(x), Some(y)) if x == y || *x == "*" || *y == "*" => i += 1,
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+impl JetStream {
+    pub fn new(server_name: &str, seed: u64) -> JetStream {
+        JetStream {
+            consumers: BTreeMap::new(),
+            msg_ids: HashMap::new(),
+            api_total: 0,
+            api_errors: 0,
+            rng: seed | 1,
+            server_name: server_name.to_string(),
+        }
+    }
+
+    fn random_name(&mut self) -> String {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        (0..8)
+            .map(|_| {
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 7;
+                self.rng ^= self.rng << 17;
+                ALPHABET[(self.rng % ALPHABET.len() as u64) as usize] as char
+            })
+            .collect()
+    }
+
+    /// How many consumers the server holds (for account info).
+    pub fn consumer_count(&self) -> usize {
+        self.consumers.len()
+    }
+
+    fn stream_consumers(&self, engine: &Engine, stream: &str) -> u64 {
+        let watchers = stream.strip_prefix("KV_").map(|b| engine.watchers_between(b, 1, 0).len()).unwrap_or(0);
+        (self.consumers.keys().filter(|(s, _)| s == stream).count() + watchers) as u64
+    }
+
+    /// The stream whose subjects capture a published subject.
+    pub fn capture(&self, engine: &Engine, subject: &str) -> Option<String> {
+        engine.stream_names().into_iter().find(|n| {
+            engine.stream_named(n).is_some_and(|s| s.config.subjects.iter().any(|p| subject_matches(p, subject)))
+        })
+    }
+
+    fn stream_info(&self, engine: &Engine, s: &Stream, kind_name: Option<&str>, paged: bool) -> StreamInfoJson {
+        StreamInfoJson {
+            kind: kind_name.map(kind),
+            total: paged.then_some(0),
+            offset: paged.then_some(0),
+            limit: paged.then_some(0),
+            config: StreamConfigJson::from_engine(&s.config, kind_name.is_some()),
+            created: stream_created(s),
+            state: StreamStateJson::of(s, self.stream_consumers(engine, &s.config.name)),
+            cluster: (kind_name == Some("stream_info_response"))
+                .then(|| ClusterJson { name: None, leader: self.server_name.clone() }),
+            ts: rfc3339_nanos(engine.now()),
+            did_create: false,
+        }
+    }
+
+    fn error(&mut self, reply: &str, resp: &str, e: &ApiError, paged: bool) -> Vec<Out> {
+        self.api_errors += 1;
+        let r = ErrorResponse {
+            kind: kind(resp),
+            error: e.into(),
+            total: paged.then_some(0),
+            offset: paged.then_some(0),
+            limit: paged.then_some(0),
+        };
+        vec![Out::json(reply, &r)]
+    }
+
+    /// Answers a `$JS.API.` request. `None` when nothing answers that subject on a real server either (an unknown
+    /// API, or a direct get on a stream that does not allow it): the client then meets "no responders" or a
+    /// timeout, as there.
+    pub fn handle_api(
+        &mut self,
+        engine: &mut Engine,
+        subject: &str,
+        reply: Option<&str>,
+        payload: &[u8],
+        mono_ms: u64,
+    ) -> Option<Vec<Out>> {
+        let api = subject.strip_prefix("$JS.API.")?;
+        let tokens: Vec<&str> = api.split('.').collect();
+        // Direct gets are answered by the stream itself, not counted as API calls.
+        if tokens.first() == Some(&"DIRECT") {
+            return self.direct_get(engine, &tokens, api, reply?, payload);
+        }
+        let reply = reply?;
+        self.api_total += 1;
+        let body = |p: &[u8]| -> Result<serde_json::Value, ApiError> {
+            if p.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(serde_json::Value::Object(Default::default()));
+            }
+            serde_json::from_slice(p).map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
+        };
+        macro_rules! parse {
+            ($t:ty, $resp:expr, $paged:expr) => {
+                match body(payload).and_then(|v| {
+                    serde_json::from_value::<$t>(v).map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
+                }) {
+                    Ok(v) => v,
+                    Err(e) => return Some(self.error(reply, $resp, &e, $paged)),
+                }
+            };
+        }
+        let out = match tokens.as_slice() {
+            ["INFO"] => {
+                let a = engine.account_info();
+                let info = AccountInfoJson {
+                    kind: kind("account_info_response"),
+                    memory: a.memory,
+                    storage: a.storage,
+                    reserved_memory: 0,
+                    reserved_storage: 0,
+                    streams: engine.stream_names().len() as u64,
+                    consumers: a.consumers + self.consumers.len() as u64,
+                    limits: AccountLimitsJson {
+                        max_memory: -1,
+                        max_storage: -1,
+                        max_streams: -1,
+                        max_consumers: -1,
+                        max_ack_pending: -1,
+                        memory_max_stream_bytes: -1,
+                        storage_max_stream_bytes: -1,
+                        max_bytes_required: false,
+                    },
+                    api: ApiStatsJson { level: 5, total: self.api_total - 1, errors: self.api_errors },
+                };
+                vec![Out::json(reply, &info)]
+            }
+            ["STREAM", "CREATE", name] | ["STREAM", "UPDATE", name] => {
+                let create = tokens[1] == "CREATE";
+                let resp = if create { "stream_create_response" } else { "stream_update_response" };
+                let cfg: StreamConfigJson = parse!(StreamConfigJson, resp, false);
+                let cfg = StreamConfigJson {
+                    name: if cfg.name.is_empty() { name.to_string() } else { cfg.name.clone() },
+                    ..cfg
+                };
+                if cfg.name != *name {
+                    return Some(self.error(
+                        reply,
+                        resp,
+                        &ApiError::new(400, 10056, "stream name in subject does not match request"),
+                        false,
+                    ));
+                }
+                let sc = match cfg.to_engine() {
+                    Ok(c) => c,
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                };
+                let existing = engine.stream_named(name).map(|s| s.config.clone());
+                if create {
+                    match existing {
+                        Some(old) if old != sc => {
+                            return Some(self.error(reply, resp, &ApiError::stream_name_in_use(), false))
+                        }
+                        Some(_) => {}
+                        None => {
+                            for other in engine.stream_names() {
+                                let theirs =
+                                    engine.stream_named(&other).map(|s| s.config.subjects.clone()).unwrap_or_default();
+                                if theirs.iter().any(|t| sc.subjects.iter().any(|m| subjects_overlap(t, m))) {
+                                    return Some(self.error(
+                                        reply,
+                                        resp,
+                                        &ApiError::new(400, 10065, "subjects overlap with an existing stream"),
+                                        false,
+                                    ));
+                                }
+                            }
+                            engine.insert_stream(sc);
+                        }
+                    }
+                } else {
+                    let Some(old) = existing.clone() else {
+                        return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                    };
+                    if old.storage != sc.storage {
+                        return Some(self.error(
+                            reply,
+                            resp,
+                            &ApiError::invalid_config("stream configuration update can not change storage type"),
+                            false,
+                        ));
+                    }
+                    if old.allow_msg_ttl && !sc.allow_msg_ttl {
+                        return Some(self.error(
+                            reply,
+                            resp,
+                            &ApiError::invalid_config("message TTL status can not be disabled"),
+                            false,
+                        ));
+                    }
+                    engine.update_stream(sc);
+                }
+                let Some(s) = engine.stream_named(name) else { return Some(Vec::new()) };
+                let mut info = self.stream_info(engine, s, Some(resp), false);
+                info.did_create = create && existing.is_none();
+                vec![Out::json(reply, &info)]
+            }
+            ["STREAM", "INFO", name] => match engine.stream_named(name) {
+                Some(s) => vec![Out::json(reply, &self.stream_info(engine, s, Some("stream_info_response"), true))],
+                None => return Some(self.error(reply, "stream_info_response", &ApiError::stream_not_found(), true)),
+            },
+            ["STREAM", "DELETE", name] => {
+                if !engine.remove_stream(name) {
+                    return Some(self.error(reply, "stream_delete_response", &ApiError::stream_not_found(), false));
+                }
+                self.consumers.retain(|(s, _), _| s != name);
+                self.msg_ids.remove(*name);
+                #[derive(Serialize)]
+                struct Del {
+                    #[serde(rename = "type")]
+                    kind: String,
+                    success: bool,
+                }
+                vec![Out::json(reply, &Del { kind: kind("stream_delete_response"), success: true })]
+            }
+            ["STREAM", "NAMES"] | ["STREAM", "LIST"] => {
+                let list = tokens[1] == "LIST";
+                let resp = if list { "stream_list_response" } else { "stream_names_response" };
+                let req: ListRequest = parse!(ListRequest, resp, false);
+                let names: Vec<String> = engine
+                    .stream_names()
+                    .into_iter()
+                    .filter(|n| {
+                        req.subject.as_ref().is_none_or(|f| {
+                            engine
+                                .stream_named(n)
+                                .is_some_and(|s| s.config.subjects.iter().any(|t| subjects_overlap(t, f)))
+                        })
+                    })
+                    .collect();
+                let offset = req.offset.unwrap_or(0) as usize;
+                let limit = if list { 256 } else { 1024 };
+                let page: Vec<String> = names.iter().skip(offset).take(limit).cloned().collect();
+                if list {
+                    #[derive(Serialize)]
+                    struct List {
+                        #[serde(rename = "type")]
+                        kind: String,
+                        total: usize,
+                        offset: usize,
+                        limit: usize,
+                        streams: Vec<StreamInfoJson>,
+                    }
+                    let streams = page
+                        .iter()
+                        .filter_map(|n| engine.stream_named(n))
+                        .map(|s| self.stream_info(engine, s, None, false))
+                        .collect();
+                    vec![Out::json(reply, &List { kind: kind(resp), total: names.len(), offset, limit, streams })]
+                } else {
+                    #[derive(Serialize)]
+                    struct Names {
+                        #[serde(rename = "type")]
+                        kind: String,
+                        total: usize,
+                        offset: usize,
+                        limit: usize,
+                        streams: Option<Vec<String>>,
+                    }
+                    let streams = (!page.is_empty()).then_some(page);
+                    vec![Out::json(reply, &Names { kind: kind(resp), total: names.len(), offset, limit, streams })]
+                }
+            }
+            ["STREAM", "PURGE", name] => {
+                let resp = "stream_purge_response";
+                let req: PurgeRequest = parse!(PurgeRequest, resp, false);
+                let Some(s) = engine.stream_named(name) else {
+                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                };
+                if s.config.deny_purge {
+                    return Some(self.error(
+                        reply,
+                        resp,
+                        &ApiError::new(400, 10023, "stream purge not permitted"),
+                        false,
+                    ));
+                }
+                if req.seq.is_some() && req.keep.is_some() {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
+                let purged = engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0);
+                #[derive(Serialize)]
+                struct Purge {
+                    #[serde(rename = "type")]
+                    kind: String,
+                    success: bool,
+                    purged: u64,
+                }
+                vec![Out::json(reply, &Purge { kind: kind(resp), success: true, purged })]
+            }
+            ["STREAM", "MSG", "GET", name] => {
+                let resp = "stream_msg_get_response";
+                let req: MsgGetRequest = parse!(MsgGetRequest, resp, false);
+                let Some(s) = engine.stream_named(name) else {
+                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                };
+                match find_msg(s, &req) {
+                    Ok(m) => {
+                        #[derive(Serialize)]
+                        struct Get {
+                            #[serde(rename = "type")]
+                            kind: String,
+                            message: StoredMsgJson,
+                        }
+                        let message = StoredMsgJson {
+                            subject: m.subject.clone(),
+                            seq: m.seq,
+                            hdrs: encode_headers(&m.headers).map(|h| b64(&h)),
+                            data: (!m.data.is_empty()).then(|| b64(&m.data)),
+                            time: rfc3339_nanos(m.time),
+                        };
+                        vec![Out::json(reply, &Get { kind: kind(resp), message })]
+                    }
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                }
+            }
+            ["CONSUMER", "CREATE", stream, rest @ ..] | ["CONSUMER", "DURABLE", "CREATE", stream, rest @ ..] => {
+                let resp = "consumer_create_response";
+                let req: ConsumerCreateRequest = parse!(ConsumerCreateRequest, resp, false);
+                let durable = tokens[1] == "DURABLE";
+                let (name, filter) = match rest {
+                    [] => (None, None),
+                    [n] => (Some(n.to_string()), None),
+                    [n, f @ ..] => (Some(n.to_string()), Some(f.join("."))),
+                };
+                match self.create_consumer(engine, stream, name, filter, durable, req, mono_ms) {
+                    Ok(info) => vec![Out::json(reply, &info)],
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                }
+            }
+            ["CONSUMER", "INFO", stream, name] => {
+                let resp = "consumer_info_response";
+                let (Some(c), Some(s)) =
+                    (self.consumers.get(&(stream.to_string(), name.to_string())), engine.stream_named(stream))
+                else {
+                    let e = if engine.stream_named(stream).is_none() {
+                        ApiError::stream_not_found()
+                    } else {
+                        ApiError::new(404, 10014, "consumer not found")
+                    };
+                    return Some(self.error(reply, resp, &e, false));
+                };
+                vec![Out::json(reply, &c.info(s, engine.now(), resp))]
+            }
+            ["CONSUMER", "DELETE", stream, name] => {
+                let resp = "consumer_delete_response";
+                if engine.stream_named(stream).is_none() {
+                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                }
+                if self.consumers.remove(&(stream.to_string(), name.to_string())).is_none() {
+                    return Some(self.error(reply, resp, &ApiError::new(404, 10014, "consumer not found"), false));
+                }
+                #[derive(Serialize)]
+                struct Del {
+                    #[serde(rename = "type")]
+                    kind: String,
+                    success: bool,
+                }
+                vec![Out::json(reply, &Del { kind: kind(resp), success: true })]
+            }
+            ["CONSUMER", "NAMES", stream] | ["CONSUMER", "LIST", stream] => {
+                let list = tokens[1] == "LIST";
+                let resp = if list { "consumer_list_response" } else { "consumer_names_response" };
+                let Some(s) = engine.stream_named(stream) else {
+                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                };
+                let mine: Vec<&Consumer> = self.consumers.values().filter(|c| c.stream == *stream).collect();
+                #[derive(Serialize)]
+                struct Page<T> {
+                    #[serde(rename = "type")]
+                    kind: String,
+                    total: usize,
+                    offset: usize,
+                    limit: usize,
+                    consumers: Vec<T>,
+                }
+                if list {
+                    let consumers = mine.iter().map(|c| c.info(s, engine.now(), "")).collect();
+                    vec![Out::json(
+                        reply,
+                        &Page { kind: kind(resp), total: mine.len(), offset: 0, limit: 256, consumers },
+                    )]
+                } else {
+                    let consumers: Vec<String> = mine.iter().map(|c| c.name.clone()).collect();
+                    vec![Out::json(
+                        reply,
+                        &Page { kind: kind(resp), total: mine.len(), offset: 0, limit: 1024, consumers },
+                    )]
+                }
+            }
+            // The rest of the API a real server has: answered, plainly, with what the playground lacks.
+            ["CONSUMER", "MSG", "NEXT", ..] => {
+                return Some(self.error(
+                    reply,
+                    "consumer_msg_next_response",
+                    &not_supported("pull consumers (KV uses push consumers)"),
+                    false,
+                ))
+            }
+            ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
+                let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
+                return Some(self.error(reply, "error_response", &e, false));
+            }
+            _ => {
+                self.api_total -= 1;
+                return None;
+            }
+        };
+        Some(out)
+    }
+
+    fn direct_get(
+        &mut self,
+        engine: &Engine,
+        tokens: &[&str],
+        api: &str,
+        reply: &str,
+        payload: &[u8],
+    ) -> Option<Vec<Out>> {
+        let ["DIRECT", "GET", stream, rest @ ..] = tokens else { return None };
+        let s = engine.stream_named(stream)?;
+        if !s.config.allow_direct {
+            return None;
+        }
+        let req = if rest.is_empty() {
+            match serde_json::from_slice::<MsgGetRequest>(payload) {
+                Ok(r) => r,
+                Err(_) => return Some(vec![Out::status(reply, 408, "Malformed Request")]),
+            }
+        } else {
+            // `DIRECT.GET.<stream>.<subject>`: the subject is the rest of the request subject.
+            let prefix = format!("DIRECT.GET.{stream}.");
+            MsgGetRequest { last_by_subj: api.strip_prefix(&prefix).map(str::to_string), ..Default::default() }
+        };
+        if req.batch.is_some() || req.multi_last.is_some() {
+            return Some(vec![Out::status(reply, 408, "Malformed Request")]);
+        }
+        match find_msg(s, &req) {
+            Ok(m) => {
+                let mut h = m.headers.clone();
+                h.push(("Nats-Stream".into(), stream.to_string()));
+                h.push(("Nats-Subject".into(), m.subject.clone()));
+                h.push(("Nats-Sequence".into(), m.seq.to_string()));
+                h.push(("Nats-Time-Stamp".into(), rfc3339_nanos(m.time)));
+                Some(vec![Out {
+                    deliver: None,
+                    subject: reply.to_string(),
+                    reply: None,
+                    headers: encode_headers(&h),
+                    payload: m.data.clone(),
+                }])
+            }
+            Err(e) if e.err_code == 10037 => Some(vec![Out::status(reply, 404, "Message Not Found")]),
+            Err(_) => Some(vec![Out::status(reply, 408, "Malformed Request")]),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_consumer(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        name: Option<String>,
+        subject_filter: Option<String>,
+        durable: bool,
+        req: ConsumerCreateRequest,
+        mono_ms: u64,
+    ) -> Result<ConsumerInfoJson, ApiError> {
+        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
+        let mut cfg = req.config.ok_or_else(|| ApiError::new(400, 10078, "consumer config required"))?;
+        if !req.stream_name.is_empty() && req.stream_name != stream {
+            return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
+        }
+        let Some(deliver) = cfg.deliver_subject.clone() else {
+            return Err(not_supported("pull consumers (KV uses push consumers)"));
+        };
+        if deliver.split('.').any(|t| t == "*" || t == ">") {
+            return Err(ApiError::new(400, 10079, "consumer deliver subject has wildcards"));
+        }
+        if cfg.ack_policy.is_empty() {
+            cfg.ack_policy = "none".into();
+        }
+        if cfg.ack_policy != "none" {
+            return Err(not_supported("acknowledged consumers (KV watchers use ack policy none)"));
+        }
+        if cfg.filter_subject.is_some() && cfg.filter_subjects.as_ref().is_some_and(|f| !f.is_empty()) {
+            return Err(ApiError::new(
+                400,
+                10136,
+                "consumer cannot have both FilterSubject and FilterSubjects specified",
+            ));
+        }
+        if let Some(f) = subject_filter {
+            if cfg.filter_subject.as_deref().is_some_and(|b| b != f) {
+                return Err(ApiError::new(
+                    400,
+                    10131,
+                    "Consumer create request did not match filtered subject from create subject",
+                ));
+            }
+            cfg.filter_subject = Some(f);
+        }
+        if let Some(n) = &name {
+            if durable {
+                cfg.durable_name.get_or_insert_with(|| n.clone());
+            } else if cfg.name.as_deref().is_some_and(|b| b != n) {
+                return Err(ApiError::new(
+                    400,
+                    10017,
+                    "consumer name in subject does not match durable name in request",
+                ));
+            }
+        }
+        let name = match cfg.name.clone().or(cfg.durable_name.clone()).or(name) {
+            Some(n) => n,
+            None => self.random_name(),
+        };
+        if self.consumers.contains_key(&(stream.to_string(), name.clone())) {
+            if req.action.as_deref() == Some("create") {
+                return Err(ApiError::new(400, 10148, "consumer already exists"));
+            }
+        }
+        if cfg.idle_heartbeat.is_some_and(|h| h > 0 && h < 100 * NANOS_PER_MILLI) {
+            return Err(ApiError::new(400, 10083, "consumer idle heartbeat needs to be >= 100ms"));
+        }
+        if cfg.flow_control && cfg.idle_heartbeat.unwrap_or(0) <= 0 {
+            return Err(ApiError::new(400, 10108, "consumer with flow control also needs heartbeats"));
+        }
+        let mut filters: Vec<String> = cfg.filter_subjects.clone().unwrap_or_default();
+        if let Some(f) = &cfg.filter_subject {
+            filters.push(f.clone());
+        }
+        filters.retain(|f| !f.is_empty() && f != ">");
+        if cfg.filter_subject.as_deref() == Some("") {
+            cfg.filter_subject = None;
+        }
+        let st = s.state();
+        let mut initial = VecDeque::new();
+        let probe = Consumer {
+            stream: stream.to_string(),
+            name: name.clone(),
+            config: cfg.clone(),
+            created: engine.now(),
+            filters: filters.clone(),
+            deliver: deliver.clone(),
+            initial: VecDeque::new(),
+            cursor: 1,
+            dseq: 0,
+            last_sseq: 0,
+            last_active: None,
+            last_sent_ms: mono_ms,
+            heartbeat_ms: (cfg.idle_heartbeat.unwrap_or(0).max(0) / NANOS_PER_MILLI) as u64,
+            inactive_ms: cfg
+                .inactive_threshold
+                .map(|t| (t.max(0) / NANOS_PER_MILLI) as u64)
+                .unwrap_or(DEFAULT_INACTIVE_MS),
+            no_interest_since: None,
+            flow_control: cfg.flow_control,
+            fc_bytes: 0,
+            fc_waiting: None,
+            fc_counter: 0,
+        };
+        let first_match = |from: u64| s.messages_from(from).find(|m| probe.matches(&m.subject)).map(|m| m.seq);
+        let policy = if cfg.deliver_policy.is_empty() { "all".to_string() } else { cfg.deliver_policy.clone() };
+        let cursor = match policy.as_str() {
+            "all" => st.first_seq.max(1),
+            "new" => st.last_seq + 1,
+            "last" => s.messages().rev().find(|m| probe.matches(&m.subject)).map(|m| m.seq).unwrap_or(st.last_seq + 1),
+            "by_start_sequence" => {
+                match cfg.opt_start_seq {
+                    Some(q) if q > 0 => q,
+                    _ => return Err(ApiError::new(
+                        400,
+                        10094,
+                        "consumer delivery policy is deliver by start sequence, but optional start sequence is not set",
+                    )),
+                }
+            }
+            "by_start_time" => {
+                let t = cfg.opt_start_time.as_deref().and_then(time_from_json).ok_or_else(|| {
+                    ApiError::new(
+                        400,
+                        10094,
+                        "consumer delivery policy is deliver by start time, but optional start time is not set",
+                    )
+                })?;
+                s.messages().find(|m| m.time >= t).map(|m| m.seq).unwrap_or(st.last_seq + 1)
+            }
+            "last_per_subject" => {
+                initial =
+                    s.last_per_subject().into_iter().filter(|m| probe.matches(&m.subject)).map(|m| m.seq).collect();
+                st.last_seq + 1
+            }
+            other => return Err(ApiError::new(400, 10094, format!("consumer deliver policy {other:?} is not valid"))),
+        };
+        cfg.deliver_policy = policy;
+        if cfg.max_deliver == 0 {
+            cfg.max_deliver = -1;
+        }
+        if cfg.replay_policy.is_empty() {
+            cfg.replay_policy = "instant".into();
+        }
+        if cfg.name.is_none() && !durable && cfg.durable_name.is_none() {
+            // An ephemeral consumer named by the client keeps its name in the config; one named by the server
+            // does not.
+        }
+        cfg.inactive_threshold = Some((probe.inactive_ms as i64) * NANOS_PER_MILLI);
+        let mut meta = cfg.metadata.clone();
+        meta.insert("_nats.level".into(), API_LEVEL.into());
+        meta.insert("_nats.req.level".into(), "0".into());
+        meta.insert("_nats.ver".into(), SERVER_VERSION.into());
+        cfg.metadata = meta;
+        // Before anything is delivered, the server reports the stream sequence just before the first one due.
+        let first_due = initial.front().copied().or_else(|| first_match(cursor)).unwrap_or(cursor);
+        let c = Consumer { config: cfg, initial, cursor, last_sseq: first_due.saturating_sub(1), ..probe };
+        let info = c.info(s, engine.now(), "consumer_create_response");
+        self.consumers.insert((stream.to_string(), name), c);
+        Ok(info)
+    }
+
+    /// Publishes into a stream, as a client's PUB on one of its subjects does; the PubAck goes to `reply`.
+    pub fn publish(
+        &mut self,
+        engine: &mut Engine,
+        stream: &str,
+        subject: &str,
+        reply: Option<&str>,
+        raw_headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Vec<Out> {
+        let h = parse_headers(raw_headers);
+        let result = self.try_publish(engine, stream, subject, h, payload);
+        let Some(reply) = reply else { return Vec::new() };
+        let ack = match result {
+            Ok((seq, duplicate)) => PubAckJson { error: None, stream: stream.to_string(), seq, duplicate },
+            Err(e) => PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false },
+        };
+        vec![Out { deliver: None, subject: reply.to_string(), reply: None, headers: None, payload: ack.to_wire() }]
+    }
+
+    fn try_publish(
+        &mut self,
+        engine: &mut Engine,
+        stream: &str,
+        subject: &str,
+        h: Headers,
+        payload: &[u8],
+    ) -> Result<(u64, bool), ApiError> {
+        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
+        let now = engine.now();
+        let window = s.config.duplicate_window;
+        let ids = self.msg_ids.entry(stream.to_string()).or_default();
+        while ids.front().is_some_and(|(_, _, t)| now - *t > window) {
+            ids.pop_front();
+        }
+        let msg_id = headers::get(&h, "Nats-Msg-Id").map(str::to_string);
+        if let Some(id) = &msg_id {
+            if let Some((_, seq, _)) = ids.iter().find(|(i, _, _)| i == id) {
+                return Ok((*seq, true));
+            }
+        }
+        if let Some(exp) = headers::get(&h, "Nats-Expected-Stream") {
+            if exp != stream {
+                return Err(ApiError::new(400, 10060, "expected stream does not match"));
+            }
+        }
+        let st = s.state();
+        if let Some(exp) = headers::get(&h, "Nats-Expected-Last-Sequence") {
+            if exp.trim().parse::<u64>().ok() != Some(st.last_seq) {
+                return Err(ApiError::wrong_last_sequence(st.last_seq));
+            }
+        }
+        if let Some(exp) = headers::get(&h, "Nats-Expected-Last-Msg-Id") {
+            let last = ids.back().map(|(i, _, _)| i.as_str()).unwrap_or("");
+            if exp != last {
+                return Err(ApiError::new(400, 10070, format!("wrong last msg ID: {last}")));
+            }
+        }
+        if let Some(r) = headers::get(&h, headers::ROLLUP) {
+            if !s.config.allow_rollup_hdrs {
+                return Err(ApiError::new(500, 10111, "rollup not permitted"));
+            }
+            match r {
+                "sub" => {}
+                "all" => return Err(not_supported("rollup of a whole stream")),
+                other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
+            }
+        }
+        let seq = engine.publish_stream(stream, subject, h, payload.to_vec())?;
+        if let Some(id) = msg_id {
+            self.msg_ids.entry(stream.to_string()).or_default().push_back((id, seq, now));
+        }
+        Ok((seq, false))
+    }
+
+    /// A client's answer to a flow-control request (a publish on `$JS.FC.`).
+    pub fn flow_control_reply(&mut self, subject: &str) {
+        for c in self.consumers.values_mut() {
+            if c.fc_waiting.as_deref() == Some(subject) {
+                c.fc_waiting = None;
+                c.fc_bytes = 0;
+            }
+        }
+    }
+
+    /// Delivers what every consumer with interest has pending, sends idle heartbeats that are due, and removes
+    /// consumers whose interest has been gone longer than their inactive threshold.
+    pub fn pump(&mut self, engine: &Engine, interest: &dyn Fn(&str) -> bool, mono_ms: u64) -> Vec<Out> {
+        let mut out = Vec::new();
+        let now = engine.now();
+        let mut gone = Vec::new();
+        for (key, c) in self.consumers.iter_mut() {
+            let Some(s) = engine.stream_named(&c.stream) else {
+                gone.push(key.clone());
+                continue;
+            };
+            if !interest(&c.deliver) {
+                let since = *c.no_interest_since.get_or_insert(mono_ms);
+                if mono_ms.saturating_sub(since) >= c.inactive_ms {
+                    gone.push(key.clone());
+                }
+                continue;
+            }
+            c.no_interest_since = None;
+            let mut sent = false;
+            if c.fc_waiting.is_none() || c.fc_bytes < FC_STALL_BYTES {
+                let due = c.pending_seqs(s);
+                let total = due.len();
+                for (i, seq) in due.into_iter().enumerate() {
+                    let Some(m) = s.get(seq) else { continue };
+                    if c.initial.front() == Some(&seq) {
+                        c.initial.pop_front();
+                    } else {
+                        c.initial.retain(|q| *q != seq);
+                        c.cursor = c.cursor.max(seq + 1);
+                    }
+                    c.dseq += 1;
+                    c.last_sseq = seq;
+                    c.last_active = Some(now);
+                    let msg = deliver_msg(c, m, (total - 1 - i) as u64);
+                    c.fc_bytes += msg.payload.len() + msg.headers.as_ref().map_or(0, |h| h.len());
+                    out.push(msg);
+                    sent = true;
+                    if c.flow_control && c.fc_waiting.is_none() && c.fc_bytes >= FC_EVERY_BYTES {
+                        c.fc_counter += 1;
+                        let fc = format!("$JS.FC.{}.{}.{}", c.stream, c.name, c.fc_counter);
+                        out.push(Out {
+                            reply: Some(fc.clone()),
+                            ..Out::status(&c.deliver, 100, "FlowControl Request")
+                        });
+                        c.fc_waiting = Some(fc);
+                    }
+                    if c.fc_waiting.is_some() && c.fc_bytes >= FC_STALL_BYTES {
+                        break;
+                    }
+                }
+                // Initial sequences that went before they were sent are dropped.
+                c.initial.retain(|q| s.get(*q).is_some());
+            }
+            if sent {
+                c.last_sent_ms = mono_ms;
+            } else if c.heartbeat_ms > 0 && mono_ms.saturating_sub(c.last_sent_ms) >= c.heartbeat_ms {
+                let mut h = vec![
+                    ("Nats-Last-Consumer".to_string(), c.dseq.to_string()),
+                    ("Nats-Last-Stream".to_string(), c.last_sseq.to_string()),
+                ];
+                if let Some(fc) = &c.fc_waiting {
+                    h.push(("Nats-Consumer-Stalled".to_string(), fc.clone()));
+                }
+                let block = HeaderBlock { status: Some((100, "Idle Heartbeat".into())), headers: h };
+                out.push(Out {
+                    deliver: None,
+                    subject: c.deliver.clone(),
+                    reply: None,
+                    headers: Some(block.encode()),
+                    payload: Vec::new(),
+                });
+                c.last_sent_ms = mono_ms;
+            }
+        }
+        for k in gone {
+            self.consumers.remove(&k);
+        }
+        out
+    }
+
+    /// When `pump` next has something to do on its own (a heartbeat, or an inactive consumer to remove).
+    pub fn next_timeout(&self) -> Option<u64> {
+        self.consumers
+            .values()
+            .filter_map(|c| match c.no_interest_since {
+                Some(since) => Some(since + c.inactive_ms),
+                None if c.heartbeat_ms > 0 => Some(c.last_sent_ms + c.heartbeat_ms),
+                None => None,
+            })
+            .min()
+    }
+}
+
+/// One message as a push consumer delivers it.
+fn deliver_msg(c: &Consumer, m: &StoredMsg, pending: u64) -> Out {
+    let reply = format!("$JS.ACK.{}.{}.1.{}.{}.{}.{}", c.stream, c.name, m.seq, c.dseq, m.time, pending);
+    let (headers, payload) = if c.config.headers_only {
+        let mut h = m.headers.clone();
+        h.push(("Nats-Msg-Size".into(), m.data.len().to_string()));
+        (encode_headers(&h), Vec::new())
+    } else {
+        (encode_headers(&m.headers), m.data.clone())
+    };
+    Out { deliver: Some(c.deliver.clone()), subject: m.subject.clone(), reply: Some(reply), headers, payload }
+}
+
+/// The message a get request names.
+fn find_msg<'a>(s: &'a Stream, req: &MsgGetRequest) -> Result<&'a StoredMsg, ApiError> {
+    let none = || ApiError::new(404, 10037, "no message found");
+    if let Some(subj) = &req.last_by_subj {
+        let literal = !subj.split('.').any(|t| t == "*" || t == ">");
+        return if literal {
+            s.last_for_subject(subj).ok_or_else(none)
+        } else {
+            s.messages().rev().find(|m| subject_matches(subj, &m.subject)).ok_or_else(none)
+        };
+    }
+    if let Some(subj) = &req.next_by_subj {
+        let from = req.seq.unwrap_or(0);
+        return s.messages_from(from).find(|m| subject_matches(subj, &m.subject)).ok_or_else(none);
+    }
+    match req.seq {
+        Some(q) => s.get(q).ok_or_else(none),
+        None => Err(ApiError::new(400, 10003, "bad request")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_subjects() {
+        assert!(subjects_overlap("$KV.a.>", "$KV.a.b"));
+        assert!(subjects_overlap("$KV.*.x", "$KV.a.>"));
+        assert!(!subjects_overlap("$KV.a.>", "$KV.b.>"));
+        assert!(!subjects_overlap("a.b", "a.b.c"));
+    }
+}

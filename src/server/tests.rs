@@ -1,0 +1,1 @@
+//! Unit tests of the server core: protocol bytes in, protocol bytes out.
