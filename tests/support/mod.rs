@@ -1,0 +1,88 @@
+//! Helpers the server tests share: a real nats-server with JetStream and a WebSocket listener on free loopback
+//! ports (stopped when dropped), and `kvplay serve`'s server started in this process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub port: u16,
+    /// The WebSocket listener's port (what the page connects to).
+    pub ws_port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn start_server(root: &Path, n: usize) -> Server {
+    start_server_with(root, n, &[])
+}
+
+/// Starts nats-server with JetStream on a free loopback port, with extra arguments (authentication).
+pub fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
+    start_server_conf(root, n, extra, "")
+}
+
+/// As `start_server_with`, with more configuration (an authorization block).
+pub fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str) -> Server {
+    let bin = root.join(".tools/venv/bin/nats-server");
+    assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
+    let free = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("addr").port()
+    };
+    let (port, ws_port) = (free(), free());
+    let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("server dir");
+    let conf = dir.join("server.conf");
+    std::fs::write(
+        &conf,
+        format!("{conf_extra}\nwebsocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"),
+    )
+    .expect("server config");
+    let child = Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
+        .args(extra)
+        .arg("-sd")
+        .arg(dir.join("js"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Server { child, dir, port, ws_port }
+}
+
+/// `kvplay serve`'s server in this process, on free loopback ports.
+pub fn start_kvplay_serve() -> nats_kv_playground::server::net::Running {
+    use nats_kv_playground::server::{net, ServerOptions};
+    net::start(net::ServeOptions {
+        addr: "127.0.0.1".into(),
+        port: 0,
+        websocket_port: Some(0),
+        http_port: None,
+        server: ServerOptions::default(),
+    })
+    .expect("kvplay serve starts")
+}
+
+/// The project's root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
