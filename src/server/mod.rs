@@ -158,20 +158,21 @@ impl SubIndex {
             }
         }
     }
-    /// Candidates for a subject: every subscription whose literal prefix is a token prefix of it.
-    fn candidates(&self, subject: &str) -> Vec<(ConnId, String)> {
-        let mut out = Vec::new();
-        let mut add = |p: &str| {
+    /// Calls `f` for every subscription whose literal prefix is a token prefix of the subject: the only ones
+    /// that can match it.
+    fn each_candidate(&self, subject: &str, mut f: impl FnMut(ConnId, &str)) {
+        let mut visit = |p: &str| {
             if let Some(v) = self.by_prefix.get(p) {
-                out.extend(v.iter().cloned());
+                for (c, sid) in v {
+                    f(*c, sid);
+                }
             }
         };
-        add("");
+        visit("");
         for (i, _) in subject.match_indices('.') {
-            add(&subject[..i]);
+            visit(&subject[..i]);
         }
-        add(subject);
-        out
+        visit(subject);
     }
 }
 
@@ -340,7 +341,10 @@ impl Server {
         }
         match op {
             ClientOp::Connect(json) => {
-                let Ok(cj) = serde_json::from_str::<ConnectJson>(&json) else {
+                // Read as Go does: a repeated field's last value wins.
+                let parsed =
+                    serde_json::from_str::<serde_json::Value>(&json).and_then(serde_json::from_value::<ConnectJson>);
+                let Ok(cj) = parsed else {
                     self.fail(conn, "Invalid Connect");
                     return;
                 };
@@ -512,17 +516,18 @@ impl Server {
     ) -> usize {
         let mut plain: Vec<(ConnId, String)> = Vec::new();
         let mut groups: BTreeMap<String, Vec<(ConnId, String)>> = BTreeMap::new();
-        for (conn, sid) in self.index.candidates(on) {
-            let Some(c) = self.conns.get(&conn) else { continue };
-            let Some(s) = c.subs.get(&sid) else { continue };
+        let conns = &self.conns;
+        self.index.each_candidate(on, |conn, sid| {
+            let Some(c) = conns.get(&conn) else { return };
+            let Some(s) = c.subs.get(sid) else { return };
             if !subject_matches(&s.subject, on) || (!c.echo && Some(conn) == from) {
-                continue;
+                return;
             }
             match &s.queue {
-                Some(q) => groups.entry(q.clone()).or_default().push((conn, sid)),
-                None => plain.push((conn, sid)),
+                Some(q) => groups.entry(q.clone()).or_default().push((conn, sid.to_string())),
+                None => plain.push((conn, sid.to_string())),
             }
-        }
+        });
         for (_, members) in groups {
             self.rng ^= self.rng << 13;
             self.rng ^= self.rng >> 7;
@@ -574,9 +579,12 @@ impl Server {
     }
 
     fn has_interest(index: &SubIndex, conns: &BTreeMap<ConnId, Conn>, subject: &str) -> bool {
-        index.candidates(subject).iter().any(|(conn, sid)| {
-            conns.get(conn).and_then(|c| c.subs.get(sid)).is_some_and(|s| subject_matches(&s.subject, subject))
-        })
+        let mut found = false;
+        index.each_candidate(subject, |conn, sid| {
+            found = found
+                || conns.get(&conn).and_then(|c| c.subs.get(sid)).is_some_and(|s| subject_matches(&s.subject, subject));
+        });
+        found
     }
 
     /// Lets consumers deliver what is new in their streams (after any change, including writes that did not
@@ -585,16 +593,12 @@ impl Server {
         if !self.opts.jetstream {
             return;
         }
-        loop {
-            let (index, conns) = (&self.index, &self.conns);
-            let interest = |s: &str| Self::has_interest(index, conns, s);
-            let outs = self.js.pump(&self.engine, &interest, self.mono_ms);
-            if outs.is_empty() {
-                break;
-            }
-            for o in outs {
-                self.route_out(o);
-            }
+        // One pass is enough: routing delivers to subscribers and never writes into a stream.
+        let (index, conns) = (&self.index, &self.conns);
+        let interest = |s: &str| Self::has_interest(index, conns, s);
+        let outs = self.js.pump(&self.engine, &interest, self.mono_ms);
+        for o in outs {
+            self.route_out(o);
         }
     }
 
