@@ -32,17 +32,19 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
 fi
 
 # wasm-opt from npm (older builds cannot read current rustc output), playwright-core for the end-to-end tests,
-# and the official JavaScript client, which the tests run against kvplay serve, nats-server and the page.
+# the official JavaScript client, which the tests run against kvplay serve, nats-server and the page, and esbuild,
+# which bundles that client for the page.
 PLAYWRIGHT_VERSION=1.65.1
 NATS_JS_VERSION=3.4.0
+ESBUILD_VERSION=0.25.12
 npm_has() { grep -q "\"version\": \"$2\"" "$tools/npm/node_modules/$1/package.json" 2>/dev/null; }
 if ! "$tools/npm/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}" ||
    ! npm_has playwright-core "$PLAYWRIGHT_VERSION" || ! npm_has @nats-io/kv "$NATS_JS_VERSION" ||
-   ! npm_has @nats-io/transport-node "$NATS_JS_VERSION"; then
+   ! npm_has @nats-io/transport-node "$NATS_JS_VERSION" || ! npm_has esbuild "$ESBUILD_VERSION"; then
   log "installing binaryen $BINARYEN_VERSION (wasm-opt), playwright-core $PLAYWRIGHT_VERSION, @nats-io/* $NATS_JS_VERSION"
   npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" \
     "playwright-core@$PLAYWRIGHT_VERSION" "@nats-io/kv@$NATS_JS_VERSION" "@nats-io/jetstream@$NATS_JS_VERSION" \
-    "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/transport-node@$NATS_JS_VERSION" >/dev/null
+    "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/transport-node@$NATS_JS_VERSION" "esbuild@$ESBUILD_VERSION" >/dev/null
 fi
 
 # Headless Chromium and its driver, for browser tests.

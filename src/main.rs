@@ -6,6 +6,35 @@ fn main() {
     yew::Renderer::<nats_kv_playground::app::App>::new().render();
 }
 
+/// A connection to the page's NATS server, for JavaScript: `kvplay_connect(onData, onClose)` returns a link
+/// whose `send(Uint8Array)` carries the client's protocol bytes; the server's bytes arrive through `onData`
+/// (a `Uint8Array`), always on a later task. `static/kvplay-link.js` wraps it as a WebSocket for nats.js.
+#[wasm_bindgen]
+pub struct KvplayLink {
+    id: u64,
+    open: std::cell::Cell<bool>,
+}
+
+#[wasm_bindgen]
+impl KvplayLink {
+    pub fn send(&self, bytes: &[u8]) {
+        if self.open.get() {
+            nats_kv_playground::app::page_link::send(self.id, bytes.to_vec());
+        }
+    }
+    pub fn close(&self) {
+        if self.open.replace(false) {
+            nats_kv_playground::app::page_link::close(self.id);
+        }
+    }
+}
+
+#[wasm_bindgen]
+pub fn kvplay_connect(on_data: js_sys::Function, on_close: Option<js_sys::Function>) -> Result<KvplayLink, JsValue> {
+    let id = nats_kv_playground::app::page_link::connect(on_data, on_close).map_err(|e| JsValue::from_str(&e))?;
+    Ok(KvplayLink { id, open: std::cell::Cell::new(true) })
+}
+
 /// Times `n` puts then `n` gets of a 100-byte value through the page's own client over WebSocket, one at a
 /// time, and returns the round trips in milliseconds as `[puts, gets]` (`scripts/bench_ws.mjs` calls it).
 #[wasm_bindgen]

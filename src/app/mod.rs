@@ -4,6 +4,7 @@
 //! session and the clock, so the terminal, the explorer and the timer always see the same engine.
 
 pub mod components;
+pub mod page_link;
 pub mod remote;
 pub mod term_state;
 
@@ -38,6 +39,8 @@ pub struct Playground {
     pub server: Option<remote::ServerSide>,
     /// Why the last connection attempt failed.
     pub server_error: Option<String>,
+    /// The embedded engine as a NATS server, for clients in the page (`page_link`).
+    pub page: crate::server::Server,
 }
 
 /// What the page's address asks for.
@@ -100,7 +103,7 @@ pub struct Explain {
 }
 
 /// Each bucket's last revision and refused-write count, to see what a step changed.
-fn marks(e: &Engine) -> Vec<(String, u64, usize)> {
+pub(crate) fn marks(e: &Engine) -> Vec<(String, u64, usize)> {
     e.bucket_names()
         .into_iter()
         .filter_map(|b| e.bucket_stream(&b).map(|s| (b.clone(), s.state().last_seq, s.rejections().len())))
@@ -135,6 +138,7 @@ impl Playground {
             persist: false,
             server: None,
             server_error: None,
+            page: crate::server::Server::new(crate::server::ServerOptions::default()),
         }
     }
 
@@ -196,6 +200,8 @@ impl Playground {
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
         history.extend(report.commands.iter().map(|c| c.line.clone()));
+        self.page.pump(&session.backend);
+        page_link::schedule();
         for (bucket, last, refused) in marks(&session.backend) {
             let (b_last, b_refused) =
                 before.iter().find(|(b, _, _)| *b == bucket).map(|(_, l, r)| (*l, *r)).unwrap_or((0, 0));
@@ -290,7 +296,21 @@ impl Playground {
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
         }
+        self.serve_clients();
         r
+    }
+
+    /// Lets the page's clients hear what the engine did outside the protocol (the terminal, a lesson, the
+    /// clock): their consumers deliver it, on the link's next turn.
+    pub fn serve_clients(&mut self) {
+        self.page.pump(&self.session.backend);
+        page_link::schedule();
+    }
+
+    /// The page's server on its protocol clock (heartbeats, consumers whose clients went away).
+    pub fn serve_timeout(&mut self, mono_ms: u64) {
+        self.page.handle_timeout(&self.session.backend, mono_ms);
+        page_link::schedule();
     }
 }
 

@@ -176,10 +176,10 @@ impl SubIndex {
     }
 }
 
-/// The server.
+/// The server: connections, subscriptions and consumers over an engine it is lent for each input, so the page's
+/// terminal and views keep owning the engine they show (one engine, one truth).
 pub struct Server {
     opts: ServerOptions,
-    engine: Engine,
     conns: BTreeMap<ConnId, Conn>,
     next_conn: ConnId,
     index: SubIndex,
@@ -194,12 +194,11 @@ pub struct Server {
 const NO_RESPONDERS: &[u8] = b"NATS/1.0 503\r\n\r\n";
 
 impl Server {
-    pub fn new(opts: ServerOptions, engine: Engine) -> Server {
+    pub fn new(opts: ServerOptions) -> Server {
         let js = JetStream::new(&opts.server_name, opts.seed);
         let rng = opts.seed | 1;
         Server {
             opts,
-            engine,
             conns: BTreeMap::new(),
             next_conn: 1,
             index: SubIndex::default(),
@@ -212,16 +211,6 @@ impl Server {
 
     pub fn options(&self) -> &ServerOptions {
         &self.opts
-    }
-
-    /// The engine the server serves, for the views.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// The engine, for writers that do not go through the protocol (the page's terminal). Call `pump` after.
-    pub fn engine_mut(&mut self) -> &mut Engine {
-        &mut self.engine
     }
 
     /// The number of open connections.
@@ -277,7 +266,7 @@ impl Server {
     }
 
     /// Bytes from a connection, in any pieces.
-    pub fn handle_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
+    pub fn handle_bytes(&mut self, engine: &mut Engine, conn: ConnId, bytes: &[u8]) {
         let Some(c) = self.conns.get_mut(&conn) else { return };
         if c.closing {
             return;
@@ -289,7 +278,7 @@ impl Server {
                 break;
             }
             match c.decoder.next_op() {
-                Ok(Some(op)) => self.process(conn, op),
+                Ok(Some(op)) => self.process(engine, conn, op),
                 Ok(None) => break,
                 Err(e) => {
                     let auth_pending = !c.connected && self.opts.auth != Auth::None;
@@ -303,7 +292,7 @@ impl Server {
                 }
             }
         }
-        self.pump();
+        self.pump(engine);
     }
 
     /// Sends `-ERR` and closes the connection once that is written.
@@ -332,7 +321,7 @@ impl Server {
         }
     }
 
-    fn process(&mut self, conn: ConnId, op: ClientOp) {
+    fn process(&mut self, engine: &mut Engine, conn: ConnId, op: ClientOp) {
         let needs_auth = self.opts.auth != Auth::None;
         let connected = self.conns.get(&conn).is_some_and(|c| c.connected);
         if needs_auth && !connected && !matches!(op, ClientOp::Connect(_)) {
@@ -421,7 +410,7 @@ impl Server {
                     return;
                 }
                 self.reply_ok(conn);
-                self.publish(Some(conn), &subject, reply.as_deref(), headers.as_deref(), &payload);
+                self.publish(engine, Some(conn), &subject, reply.as_deref(), headers.as_deref(), &payload);
             }
         }
     }
@@ -442,6 +431,7 @@ impl Server {
     /// A message published by a client (or by the server itself when `from` is `None`).
     fn publish(
         &mut self,
+        engine: &mut Engine,
         from: Option<ConnId>,
         subject: &str,
         reply: Option<&str>,
@@ -453,7 +443,7 @@ impl Server {
         if self.opts.jetstream && from.is_some() {
             if subject.starts_with("$JS.API.") {
                 let mono = self.mono_ms;
-                if let Some(o) = self.js.handle_api(&mut self.engine, subject, reply, payload, mono) {
+                if let Some(o) = self.js.handle_api(engine, subject, reply, payload, mono) {
                     responders += 1;
                     outs.extend(o);
                 }
@@ -462,9 +452,9 @@ impl Server {
                 responders += 1;
             } else if subject.starts_with("$JS.ACK.") {
                 responders += 1;
-            } else if let Some(stream) = self.js.capture(&self.engine, subject) {
+            } else if let Some(stream) = self.js.capture(engine, subject) {
                 responders += 1;
-                outs.extend(self.js.publish(&mut self.engine, &stream, subject, reply, headers, payload));
+                outs.extend(self.js.publish(engine, &stream, subject, reply, headers, payload));
             }
         }
         responders += self.route(from, subject, reply, headers, payload);
@@ -589,29 +579,29 @@ impl Server {
 
     /// Lets consumers deliver what is new in their streams (after any change, including writes that did not
     /// come through the protocol).
-    pub fn pump(&mut self) {
+    pub fn pump(&mut self, engine: &Engine) {
         if !self.opts.jetstream {
             return;
         }
         // One pass is enough: routing delivers to subscribers and never writes into a stream.
         let (index, conns) = (&self.index, &self.conns);
         let interest = |s: &str| Self::has_interest(index, conns, s);
-        let outs = self.js.pump(&self.engine, &interest, self.mono_ms);
+        let outs = self.js.pump(engine, &interest, self.mono_ms);
         for o in outs {
             self.route_out(o);
         }
     }
 
     /// Moves the engine's clock (expiring what is due) and delivers what that changed.
-    pub fn set_time(&mut self, now: Nanos) {
-        self.engine.set_now(now);
-        self.pump();
+    pub fn set_time(&mut self, engine: &mut Engine, now: Nanos) {
+        engine.set_now(now);
+        self.pump(engine);
     }
 
     /// The protocol's own clock moved (milliseconds, monotonic): heartbeats and inactive consumers.
-    pub fn handle_timeout(&mut self, mono_ms: u64) {
+    pub fn handle_timeout(&mut self, engine: &Engine, mono_ms: u64) {
         self.mono_ms = self.mono_ms.max(mono_ms);
-        self.pump();
+        self.pump(engine);
     }
 
     /// When `handle_timeout` next has work (protocol clock, milliseconds).
@@ -639,11 +629,50 @@ impl Server {
     }
 
     /// The link went away (or was dropped after `is_closing`): its subscriptions end.
-    pub fn close(&mut self, conn: ConnId) {
+    pub fn close(&mut self, engine: &Engine, conn: ConnId) {
         self.drop_subs(conn);
         self.conns.remove(&conn);
         self.dirty.remove(&conn);
-        self.pump();
+        self.pump(engine);
+    }
+}
+
+/// A server with an engine of its own (`kvplay serve`, tests): the same calls, with the engine held here.
+pub struct Standalone {
+    pub server: Server,
+    pub engine: Engine,
+}
+
+impl Standalone {
+    pub fn new(opts: ServerOptions, engine: Engine) -> Standalone {
+        Standalone { server: Server::new(opts), engine }
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    pub fn accept(&mut self, client_ip: &str) -> ConnId {
+        self.server.accept(client_ip)
+    }
+    pub fn handle_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.server.handle_bytes(&mut self.engine, conn, bytes)
+    }
+    pub fn set_time(&mut self, now: Nanos) {
+        self.server.set_time(&mut self.engine, now)
+    }
+    pub fn handle_timeout(&mut self, mono_ms: u64) {
+        self.server.handle_timeout(&self.engine, mono_ms)
+    }
+    pub fn poll_transmit(&mut self, conn: ConnId) -> Option<Vec<u8>> {
+        self.server.poll_transmit(conn)
+    }
+    pub fn is_closing(&self, conn: ConnId) -> bool {
+        self.server.is_closing(conn)
+    }
+    pub fn close(&mut self, conn: ConnId) {
+        self.server.close(&self.engine, conn)
+    }
+    pub fn consumer_count(&self) -> usize {
+        self.server.consumer_count()
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{ConnId, Server, ServerOptions};
+use super::{ConnId, ServerOptions, Standalone};
 use crate::engine::{Engine, Nanos};
 
 /// Where and how to serve.
@@ -97,7 +97,7 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
         });
     }
     let stop2 = stop.clone();
-    let core = thread::spawn(move || core_loop(Server::new(server_opts, Engine::new(wall())), rx, stop2));
+    let core = thread::spawn(move || core_loop(Standalone::new(server_opts, Engine::new(wall())), rx, stop2));
     Ok(Running { port, websocket_port, http_port, stop, core: Some(core) })
 }
 
@@ -179,7 +179,7 @@ fn connection(stream: TcpStream, tx: Sender<Event>, websocket: bool) {
     }
 }
 
-fn core_loop(mut server: Server, rx: Receiver<Event>, stop: Arc<AtomicBool>) {
+fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>) {
     let start = Instant::now();
     let mut writers: std::collections::HashMap<ConnId, Sender<Option<Vec<u8>>>> = Default::default();
     let started = wall();
@@ -190,26 +190,28 @@ fn core_loop(mut server: Server, rx: Receiver<Event>, stop: Arc<AtomicBool>) {
             }
             return;
         }
+        let server = &mut hosted.server;
+        let engine = &mut hosted.engine;
         let mono = start.elapsed().as_millis() as u64;
         let wait = server.poll_timeout().map(|t| t.saturating_sub(mono)).unwrap_or(200).clamp(1, 200);
         let ev = rx.recv_timeout(Duration::from_millis(wait));
-        server.set_time(wall());
-        server.handle_timeout(start.elapsed().as_millis() as u64);
+        server.set_time(engine, wall());
+        server.handle_timeout(engine, start.elapsed().as_millis() as u64);
         match ev {
             Ok(Event::Accept { ip, writer, id }) => {
                 let c = server.accept(&ip);
                 writers.insert(c, writer);
                 let _ = id.send(c);
             }
-            Ok(Event::Bytes(c, b)) => server.handle_bytes(c, &b),
+            Ok(Event::Bytes(c, b)) => server.handle_bytes(engine, c, &b),
             Ok(Event::Closed(c)) => {
-                server.close(c);
+                server.close(engine, c);
                 if let Some(w) = writers.remove(&c) {
                     let _ = w.send(None);
                 }
             }
             Ok(Event::Varz(reply)) => {
-                let _ = reply.send(varz(&server, started));
+                let _ = reply.send(varz(server, engine, started));
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
@@ -224,20 +226,20 @@ fn core_loop(mut server: Server, rx: Receiver<Event>, stop: Arc<AtomicBool>) {
                 if let Some(w) = writers.remove(&c) {
                     let _ = w.send(None);
                 }
-                server.close(c);
+                server.close(engine, c);
             }
         }
     }
 }
 
-fn varz(server: &Server, started: Nanos) -> String {
+fn varz(server: &super::Server, engine: &Engine, started: Nanos) -> String {
     let o = server.options();
     serde_json::json!({
         "server_id": o.server_id, "server_name": o.server_name, "version": super::api::SERVER_VERSION,
         "proto": 1, "host": o.host, "port": o.port, "max_payload": o.max_payload, "auth_required": o.auth != super::Auth::None,
         "start": crate::engine::time::rfc3339_nanos(started), "now": crate::engine::time::rfc3339_nanos(wall()),
         "connections": server.connection_count(), "jetstream": {"config": {"store_dir": "", "sync_interval": 0},
-        "stats": {"memory": server.engine().account_info().memory, "storage": server.engine().account_info().storage,
+        "stats": {"memory": engine.account_info().memory, "storage": engine.account_info().storage,
         "accounts": 1, "ha_assets": 0, "api": {"level": 5}}},
         "storage": "memory (kvplay serve keeps nothing on disk)",
     })

@@ -5,16 +5,16 @@ use crate::engine::time::NANOS_PER_SEC;
 
 const T0: Nanos = 1_700_000_000 * NANOS_PER_SEC;
 
-fn server() -> Server {
-    Server::new(ServerOptions::default(), Engine::new(T0))
+fn server() -> Standalone {
+    Standalone::new(ServerOptions::default(), Engine::new(T0))
 }
 
-fn out(s: &mut Server, c: ConnId) -> String {
+fn out(s: &mut Standalone, c: ConnId) -> String {
     s.poll_transmit(c).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
 }
 
 /// A connected client (INFO read, CONNECT sent with headers and no_responders).
-fn client(s: &mut Server, extra: &str) -> ConnId {
+fn client(s: &mut Standalone, extra: &str) -> ConnId {
     let c = s.accept("127.0.0.1");
     let info = out(s, c);
     assert!(info.starts_with("INFO {"), "{info}");
@@ -26,12 +26,12 @@ fn client(s: &mut Server, extra: &str) -> ConnId {
     c
 }
 
-fn send(s: &mut Server, c: ConnId, wire: &str) {
+fn send(s: &mut Standalone, c: ConnId, wire: &str) {
     s.handle_bytes(c, wire.as_bytes());
 }
 
 /// An HPUB with its sizes counted.
-fn hpub(s: &mut Server, c: ConnId, subject: &str, reply: &str, headers: &[(&str, &str)], body: &str) {
+fn hpub(s: &mut Standalone, c: ConnId, subject: &str, reply: &str, headers: &[(&str, &str)], body: &str) {
     let mut h = String::from("NATS/1.0\r\n");
     for (k, v) in headers {
         h.push_str(&format!("{k}: {v}\r\n"));
@@ -40,7 +40,7 @@ fn hpub(s: &mut Server, c: ConnId, subject: &str, reply: &str, headers: &[(&str,
     send(s, c, &format!("HPUB {subject} {reply} {} {}\r\n{h}{body}\r\n", h.len(), h.len() + body.len()));
 }
 
-fn publish(s: &mut Server, c: ConnId, subject: &str, reply: &str, body: &str) {
+fn publish(s: &mut Standalone, c: ConnId, subject: &str, reply: &str, body: &str) {
     send(s, c, &format!("PUB {subject} {reply} {}\r\n{body}\r\n", body.len()));
 }
 
@@ -122,7 +122,7 @@ fn requests_get_replies_or_no_responders() {
 fn authentication_refuses_and_closes() {
     let opts =
         ServerOptions { auth: Auth::UserPass { user: "u".into(), pass: "p".into() }, ..ServerOptions::default() };
-    let mut s = Server::new(opts, Engine::new(T0));
+    let mut s = Standalone::new(opts, Engine::new(T0));
     let c = s.accept("127.0.0.1");
     assert!(out(&mut s, c).contains("\"auth_required\":true"));
     send(&mut s, c, "CONNECT {\"user\":\"u\",\"pass\":\"wrong\"}\r\nPING\r\n");
@@ -137,7 +137,7 @@ fn authentication_refuses_and_closes() {
     send(&mut s, c, "CONNECT {\"user\":\"u\",\"pass\":\"p\"}\r\nPING\r\n");
     assert_eq!(out(&mut s, c), "PONG\r\n");
     let opts = ServerOptions { auth: Auth::Token("t0k".into()), ..ServerOptions::default() };
-    let mut s = Server::new(opts, Engine::new(T0));
+    let mut s = Standalone::new(opts, Engine::new(T0));
     let c = s.accept("127.0.0.1");
     out(&mut s, c);
     send(&mut s, c, "CONNECT {\"auth_token\":\"t0k\"}\r\nPING\r\n");
@@ -162,7 +162,7 @@ fn protocol_violations_close_only_that_connection() {
 }
 
 /// Creates a KV-shaped stream through the API, as nats-py does.
-fn kv_stream(s: &mut Server, c: ConnId, bucket: &str, extra: &str) -> serde_json::Value {
+fn kv_stream(s: &mut Standalone, c: ConnId, bucket: &str, extra: &str) -> serde_json::Value {
     send(s, c, "SUB _INBOX.api.* 99\r\n");
     let body = format!(
         "{{\"name\":\"KV_{bucket}\",\"subjects\":[\"$KV.{bucket}.>\"],\"max_msgs_per_subject\":5,\"discard\":\"new\",\"allow_rollup_hdrs\":true,\"deny_delete\":true{extra}}}"
@@ -240,7 +240,7 @@ fn api_calls_the_playground_lacks_are_answered_plainly() {
     assert_eq!(out(&mut s, c), "HMSG _INBOX.api.4 99 16 16\r\nNATS/1.0 503\r\n\r\n\r\n");
 }
 
-fn consumer(s: &mut Server, c: ConnId, subject: &str, config: &str) -> serde_json::Value {
+fn consumer(s: &mut Standalone, c: ConnId, subject: &str, config: &str) -> serde_json::Value {
     let stream = subject.split('.').nth(4).unwrap_or_default();
     publish(s, c, subject, "_INBOX.api.c", &format!("{{\"stream_name\":\"{stream}\",\"config\":{config}}}"));
     payloads(&out(s, c)).pop().expect("consumer response")

@@ -212,7 +212,9 @@ pub fn app() -> Html {
                 let chunks = {
                     let mut pg = shared.0.borrow_mut();
                     let now = pg.clock.now(real_now());
-                    pg.session.advance(now)
+                    let chunks = pg.session.advance(now);
+                    pg.serve_timeout(crate::app::page_link::mono_ms());
+                    chunks
                 };
                 if !chunks.is_empty() {
                     term.dispatch(TermAction::Output(chunks));
@@ -233,6 +235,16 @@ pub fn app() -> Html {
                 version.dispatch(());
             });
             move || drop(tick)
+        });
+    }
+
+    // Clients in the page (nats.js, nats-py) reach the embedded engine as a NATS server; what they change redraws
+    // the views.
+    {
+        let shared = shared.clone();
+        let version = version.dispatcher();
+        use_effect_with((), move |_| {
+            crate::app::page_link::install(shared, std::rc::Rc::new(move || version.dispatch(())));
         });
     }
 
