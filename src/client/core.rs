@@ -12,7 +12,7 @@ use super::proto::{decode_headers, encode, encode_headers, ClientOp, Decoder, Se
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
-use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo};
 use crate::engine::stream::StreamConfig;
 use crate::engine::time::{go_duration_string, parse_rfc3339_utc};
 use crate::engine::{
@@ -321,6 +321,10 @@ fn status_from(bucket: &str, v: &Value) -> Status {
         last_revision: st["last_seq"].as_u64().unwrap_or(0),
         last_update: time_of(&st["last_ts"]).filter(|n| *n > 0),
         keys: st["num_subjects"].as_u64().unwrap_or(0),
+        cluster: v["cluster"].as_object().map(|c| ClusterInfo {
+            name: c.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            leader: c.get("leader").and_then(Value::as_str).unwrap_or_default().to_string(),
+        }),
     }
 }
 
@@ -757,6 +761,8 @@ impl<D: Dial> Client<D> {
             storage: v["storage"].as_u64().unwrap_or(0),
             streams: v["streams"].as_u64().unwrap_or(0),
             consumers: v["consumers"].as_u64().unwrap_or(0),
+            reserved_memory: v["reserved_memory"].as_u64().unwrap_or(0),
+            reserved_storage: v["reserved_storage"].as_u64().unwrap_or(0),
         })
     }
 
@@ -765,11 +771,7 @@ impl<D: Dial> Client<D> {
         let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", sc.name), &stream_json(&sc)).await?;
         if let Some(e) = api_error(&v) {
             if e.err_code == 10058 {
-                return Err(KvError {
-                    kind: ErrorKind::BucketExists,
-                    message: format!("nats: bucket name already in use: {}\n{e}", cfg.bucket),
-                    api: Some(e),
-                });
+                return Err(KvError::bucket_exists(&cfg.bucket, e));
             }
             return Err(KvError::api(e));
         }
