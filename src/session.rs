@@ -102,8 +102,13 @@ impl<B: KvBackend> Session<B> {
             return match line.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => self.answer(true),
                 "n" | "no" | "" => self.answer(false),
+                // survey's Confirm: its error line, then the question again (AlecAivazis/survey `confirm.go`,
+                // `renderer.go` ErrorTemplate with the default error icon "X").
                 _ => LineResult {
-                    chunks: vec![Chunk::Err("Sorry, your reply was invalid: answer yes or no\n".into())],
+                    chunks: vec![Chunk::Err(format!(
+                        "X Sorry, your reply was invalid: {:?} is not a valid answer, please try again.\n",
+                        line.trim()
+                    ))],
                     ok: true,
                     question: self.question().map(str::to_string),
                     clear: false,
@@ -133,8 +138,12 @@ impl<B: KvBackend> Session<B> {
         match parse::parse(&words[1..]) {
             ParseOutcome::Command(p) => self.execute(p, line, None),
             ParseOutcome::Help(u) => LineResult::done(vec![Chunk::Out(u)], true),
-            ParseOutcome::UsageError { message, usage } => {
-                LineResult::done(vec![Chunk::Err(format!("error: {message}\n\n")), Chunk::Out(usage)], false)
+            ParseOutcome::UsageError { message, hint, usage } => {
+                let mut err = format!("error: {message}\n\n");
+                if let Some(h) = hint {
+                    err.push_str(&format!("{h}\n\n"));
+                }
+                LineResult::done(vec![Chunk::Err(err), Chunk::Out(usage)], false)
             }
             ParseOutcome::Error(e) => LineResult::done(vec![Chunk::Err(format!("nats: error: {e}\n"))], false),
         }
@@ -183,7 +192,7 @@ impl<B: KvBackend> Session<B> {
             for ev in self.backend.poll_watch(w.id) {
                 match ev {
                     WatchEvent::Entry(e) => {
-                        chunks.push(Chunk::Out(render_watch_entry(&e, self.display.tz_offset_secs)))
+                        chunks.push(Chunk::Out(render_watch_entry(&e, self.display.tz_offset_secs, self.display.color)))
                     }
                     WatchEvent::InitialValuesDone => {}
                     WatchEvent::Closed => ended.push(w.id),

@@ -5,3 +5,4 @@ pub mod exec;
 pub mod format;
 pub mod parse;
 pub mod spec;
+pub mod usage;
