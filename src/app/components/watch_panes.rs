@@ -33,7 +33,7 @@ fn item_of(ev: WatchEvent, tz: i64) -> Item {
         WatchEvent::Entry(e) => Item::Entry {
             revision: e.revision,
             op: e.operation,
-            text: crate::cli::exec::render_watch_entry(&e, tz).trim_end().to_string(),
+            text: crate::cli::exec::render_watch_entry(&e, tz, false).trim_end().to_string(),
         },
         WatchEvent::InitialValuesDone => Item::InitialDone,
         WatchEvent::Closed => Item::Closed,
