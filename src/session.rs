@@ -150,7 +150,8 @@ impl<B: KvBackend> Session<B> {
     }
 
     fn execute(&mut self, p: Parsed, line: &str, confirmed: Option<bool>) -> LineResult {
-        match exec::execute(&mut self.backend, &p, self.display, confirmed) {
+        let (outcome, trace) = exec::execute_traced(&mut self.backend, &p, self.display, confirmed);
+        let mut r = match outcome {
             Outcome::Done { chunks, ok } => LineResult::done(chunks, ok),
             Outcome::Confirm { preface, prompt } => {
                 self.pending = Some(PendingConfirm { parsed: p, prompt: prompt.clone() });
@@ -161,7 +162,11 @@ impl<B: KvBackend> Session<B> {
                 self.watches.push(ActiveWatch { id, bucket, line: line.to_string() });
                 LineResult::done(Vec::new(), true)
             }
+        };
+        if !trace.is_empty() {
+            r.chunks.insert(0, Chunk::Err(trace));
         }
+        r
     }
 
     /// Answers the pending question. The CLI echoes the answer after the prompt.

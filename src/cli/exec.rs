@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table};
 use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
+use super::trace::Tracer;
 use crate::backend::KvBackend;
 use crate::engine::{Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions};
 
@@ -93,8 +94,38 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
     Ok(num.wrapping_shl(shift))
 }
 
-/// Runs a command. `confirmed` carries the answer to a question the command asked before.
+/// Runs a command. `confirmed` carries the answer to a question the command asked before. With `--trace` its
+/// API traffic comes first, as stderr.
 pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
+    let (outcome, trace) = execute_traced(b, p, display, confirmed);
+    match outcome {
+        Outcome::Done { mut chunks, ok } if !trace.is_empty() => {
+            chunks.insert(0, Chunk::Err(trace));
+            Outcome::Done { chunks, ok }
+        }
+        other => other,
+    }
+}
+
+/// Runs a command and returns, apart, what `--trace` printed (empty without it).
+pub fn execute_traced<B: KvBackend>(
+    b: &mut B,
+    p: &Parsed,
+    display: Display,
+    confirmed: Option<bool>,
+) -> (Outcome, String) {
+    if p.trace() {
+        let mut t = Tracer::new(b, display.tz_offset_secs);
+        let outcome = run(&mut t, p, display, confirmed);
+        // Time moved by the command is the inner backend's; nothing else to carry back.
+        let log = t.take();
+        (outcome, log)
+    } else {
+        (run(b, p, display, confirmed), String::new())
+    }
+}
+
+fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
     let tz = display.tz_offset_secs;
     if let Some(servers) = p.global("server") {
         if let Err(e) = check_server(&b.connection_info().url, servers) {

@@ -1,0 +1,235 @@
+//! `--trace`: the JetStream API requests a command makes and their replies, printed as natscli prints them
+//! (`cli/util.go` `jetstreamOpts`: `>>> SUBJECT`, the request body and a blank line, then `<<< SUBJECT: REPLY`,
+//! each after the time as Go's `log.Ltime` writes it). The tracer wraps any backend: it shows the subject and
+//! body the Go client would send for each operation and a reply built from the backend's answer.
+//!
+//! What natscli's trace shows is what nats.go reports: its API requests (STREAM.INFO, STREAM.CREATE,
+//! STREAM.UPDATE, STREAM.DELETE, DIRECT.GET). Writes to a key are publishes, which it does not trace, and neither
+//! does this; the consumers behind `watch`, `history` and key listing, and the jsm.go calls of `kv ls` and
+//! `account info`, are not shown either (see NOTES.md).
+
+use std::cell::RefCell;
+
+use serde_json::{json, Value};
+
+use crate::backend::{ConnectionInfo, KvBackend};
+use crate::client::core::stream_json;
+use crate::engine::time::civil;
+use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+
+/// A backend that records the API traffic of the operations it passes on.
+pub struct Tracer<'a, B: KvBackend> {
+    pub inner: &'a mut B,
+    tz: i64,
+    log: RefCell<String>,
+}
+
+fn rfc3339(t: Nanos) -> String {
+    let c = civil(t, 0);
+    let nanos = t.rem_euclid(1_000_000_000);
+    let frac = if nanos == 0 { String::new() } else { format!(".{nanos:09}").trim_end_matches('0').to_string() };
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+}
+
+fn api_error(e: &KvError) -> Value {
+    match &e.api {
+        Some(a) => json!({"code": a.code, "err_code": a.err_code, "description": a.description}),
+        None => json!({"code": 500, "description": e.message}),
+    }
+}
+
+/// The STREAM.INFO (or CREATE/UPDATE) reply for a bucket's status.
+fn stream_info(kind: &str, st: &Status) -> Value {
+    let mut v = json!({
+        "type": format!("io.nats.jetstream.api.v1.{kind}"),
+        "config": stream_json(&st.config),
+        "created": rfc3339(st.created),
+        "state": {
+            "messages": st.values, "bytes": st.bytes, "first_seq": st.first_revision,
+            "last_seq": st.last_revision, "num_subjects": st.keys, "consumer_count": 0,
+        },
+    });
+    if let Some(t) = st.last_update {
+        v["state"]["last_ts"] = json!(rfc3339(t));
+    }
+    if let Some(c) = &st.cluster {
+        let mut cl = json!({});
+        if !c.name.is_empty() {
+            cl["name"] = json!(c.name);
+        }
+        cl["leader"] = json!(c.leader);
+        v["cluster"] = cl;
+    }
+    v
+}
+
+impl<'a, B: KvBackend> Tracer<'a, B> {
+    /// Starts a trace; natscli's first line is its connect handler's.
+    pub fn new(inner: &'a mut B, tz: i64) -> Tracer<'a, B> {
+        let t = Tracer { inner, tz, log: RefCell::new(String::new()) };
+        let c = t.inner.connection_info();
+        let line = format!(">>> Connected to {} ({})\n", c.url, c.address);
+        t.write(&line);
+        t
+    }
+
+    /// What was traced, as the CLI writes it to stderr.
+    pub fn take(&self) -> String {
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    fn write(&self, text: &str) {
+        let c = civil(self.inner.now(), self.tz);
+        self.log.borrow_mut().push_str(&format!("{:02}:{:02}:{:02} {text}", c.hour, c.minute, c.second));
+    }
+
+    fn request(&self, subject: &str, body: &str) {
+        self.write(&format!(">>> {subject}\n{body}\n\n"));
+    }
+
+    fn reply(&self, subject: &str, body: &str) {
+        self.write(&format!("<<< {subject}: {body}\n"));
+    }
+
+    fn json_reply(&self, subject: &str, kind: &str, r: &Result<Value, KvError>) {
+        let v = match r {
+            Ok(v) => v.clone(),
+            Err(e) => json!({"type": format!("io.nats.jetstream.api.v1.{kind}"), "error": api_error(e)}),
+        };
+        self.reply(subject, &v.to_string());
+    }
+
+    /// natscli's report after `kv add` and `kv edit` asks for the bucket's status again (`showStatus`).
+    fn status_after(&self, stream: &str, r: &Result<Status, KvError>) {
+        if let Ok(st) = r {
+            let subject = format!("$JS.API.STREAM.INFO.{stream}");
+            self.request(&subject, "");
+            self.reply(&subject, &stream_info("stream_info_response", st).to_string());
+        }
+    }
+
+    fn direct_get(&self, bucket: &str, key: &str, body: &str, r: &Result<Entry, KvError>) {
+        let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
+        let subject = if body.is_empty() { format!("{subject}.$KV.{bucket}.{key}") } else { subject };
+        self.request(&subject, body);
+        // A direct get answers with the message itself (or a status header); nats.go traces its payload.
+        let payload = match r {
+            Ok(e) => String::from_utf8_lossy(&e.value).into_owned(),
+            Err(_) => String::new(),
+        };
+        self.reply(&subject, &payload);
+    }
+}
+
+impl<B: KvBackend> KvBackend for Tracer<'_, B> {
+    fn now(&self) -> Nanos {
+        self.inner.now()
+    }
+    fn set_now(&mut self, now: Nanos) {
+        self.inner.set_now(now)
+    }
+    fn connection_info(&self) -> ConnectionInfo {
+        self.inner.connection_info()
+    }
+    fn account_info(&self) -> Result<AccountInfo, KvError> {
+        self.inner.account_info()
+    }
+    fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let name = format!("KV_{}", cfg.bucket);
+        let subject = format!("$JS.API.STREAM.CREATE.{name}");
+        let body = cfg.to_stream_config().map(|sc| stream_json(&sc).to_string()).unwrap_or_default();
+        self.request(&subject, &body);
+        let r = self.inner.create_bucket(cfg);
+        self.json_reply(
+            &subject,
+            "stream_create_response",
+            &r.as_ref().map(|st| stream_info("stream_create_response", st)).map_err(Clone::clone),
+        );
+        self.status_after(&name, &r);
+        r
+    }
+    fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        let name = format!("KV_{}", cfg.bucket);
+        let subject = format!("$JS.API.STREAM.UPDATE.{name}");
+        let body = cfg.to_stream_config().map(|sc| stream_json(&sc).to_string()).unwrap_or_default();
+        self.request(&subject, &body);
+        let r = self.inner.update_bucket(cfg);
+        self.json_reply(
+            &subject,
+            "stream_update_response",
+            &r.as_ref().map(|st| stream_info("stream_update_response", st)).map_err(Clone::clone),
+        );
+        self.status_after(&name, &r);
+        r
+    }
+    fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+        let subject = format!("$JS.API.STREAM.DELETE.KV_{bucket}");
+        self.request(&subject, "");
+        let r = self.inner.delete_bucket(bucket);
+        let v = r.as_ref().map(|_| json!({"type": "io.nats.jetstream.api.v1.stream_delete_response", "success": true}));
+        self.json_reply(&subject, "stream_delete_response", &v.map_err(Clone::clone));
+        r
+    }
+    fn status(&self, bucket: &str) -> Result<Status, KvError> {
+        let subject = format!("$JS.API.STREAM.INFO.KV_{bucket}");
+        self.request(&subject, "");
+        let r = self.inner.status(bucket);
+        // A missing bucket is the server's 10059; the Go client reports it as "bucket not found".
+        let v = match &r {
+            Ok(st) => Ok(stream_info("stream_info_response", st)),
+            Err(e) if e.api.is_none() && e.message.ends_with("bucket not found") => Ok(json!({
+                "type": "io.nats.jetstream.api.v1.stream_info_response",
+                "error": {"code": 404, "err_code": 10059, "description": "stream not found"},
+            })),
+            Err(e) => Err(e.clone()),
+        };
+        self.json_reply(&subject, "stream_info_response", &v);
+        r
+    }
+    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
+        self.inner.bucket_names()
+    }
+    fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
+        self.inner.put(bucket, key, value)
+    }
+    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
+        self.inner.create(bucket, key, value, ttl)
+    }
+    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
+        self.inner.update(bucket, key, value, revision)
+    }
+    fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
+        self.inner.delete(bucket, key)
+    }
+    fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
+        self.inner.purge(bucket, key, ttl)
+    }
+    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        let r = self.inner.get(bucket, key);
+        self.direct_get(bucket, key, "", &r);
+        r
+    }
+    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        let r = self.inner.get_revision(bucket, key, revision);
+        self.direct_get(bucket, key, &json!({"seq": revision}).to_string(), &r);
+        r
+    }
+    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+        self.inner.history(bucket, key)
+    }
+    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        self.inner.keys(bucket, filters)
+    }
+    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
+        self.inner.watch(bucket, patterns, options)
+    }
+    fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        self.inner.poll_watch(id)
+    }
+    fn stop_watch(&mut self, id: WatchId) {
+        self.inner.stop_watch(id)
+    }
+    fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+        self.inner.purge_deletes(bucket)
+    }
+}
