@@ -6,7 +6,7 @@ use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, t
 use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
 use super::trace::Tracer;
 use crate::backend::KvBackend;
-use crate::engine::{Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions};
+use crate::engine::{Config, Entry, Operation, Status, StorageType, WatchId, WatchOptions};
 
 /// One piece of terminal output: what the CLI writes to stdout, or to stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,9 +39,7 @@ pub struct Display {
 /// The CLI's one error line. Errors of the real-server client already carry the `nats: error: ` prefix; it is
 /// printed once.
 fn fail(e: impl std::fmt::Display) -> Outcome {
-    let e = e.to_string();
-    let e = e.strip_prefix("nats: error: ").unwrap_or(&e);
-    Outcome::Done { chunks: vec![Chunk::Err(format!("nats: error: {e}\n"))], ok: false }
+    Outcome::Done { chunks: vec![Chunk::Err(format!("{}\n", error_text(&e.to_string())))], ok: false }
 }
 
 fn out(s: String) -> Outcome {
@@ -677,9 +675,9 @@ pub fn render_watch_entry(e: &Entry, tz: i64, color: bool) -> String {
     }
 }
 
-/// Text for an error a backend returned, in the CLI's style.
-pub fn error_line(e: &KvError) -> String {
-    format!("nats: error: {e}\n")
+/// An error as the CLI prints it, with one `nats: error: ` prefix whether or not the message has it already.
+pub fn error_text(message: &str) -> String {
+    format!("nats: error: {}", message.strip_prefix("nats: error: ").unwrap_or(message))
 }
 
 #[cfg(test)]
