@@ -224,3 +224,37 @@ impl<B: KvBackend> Session<B> {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+
+    #[test]
+    fn an_invalid_answer_gets_surveys_words_and_the_question_again() {
+        let mut s = Session::new(Engine::new(0));
+        s.run_line("nats kv add b", 0);
+        s.run_line("nats kv put b k v", 0);
+        let q = s.run_line("nats kv del b k", 0);
+        assert_eq!(q.question.as_deref(), Some("Delete key b > k?"));
+        let r = s.run_line("maybe", 0);
+        assert_eq!(r.text(), "X Sorry, your reply was invalid: \"maybe\" is not a valid answer, please try again.\n");
+        assert_eq!(r.question.as_deref(), Some("Delete key b > k?"));
+        let r = s.run_line("y", 0);
+        assert!(r.ok && r.question.is_none(), "{r:?}");
+    }
+
+    #[test]
+    fn a_usage_error_prints_the_hint_before_the_usage() {
+        let mut s = Session::new(Engine::new(0));
+        let r = s.run_line("nats kv gett", 0);
+        assert!(!r.ok);
+        let Chunk::Err(err) = &r.chunks[0] else { panic!("{r:?}") };
+        assert!(
+            err.ends_with(", use --help for full help including flags and arguments\n\ndid you mean get?\n\n"),
+            "{err}"
+        );
+        let Chunk::Out(usage) = &r.chunks[1] else { panic!("{r:?}") };
+        assert!(usage.starts_with("usage: nats kv <command> [<args> ...]"), "{usage}");
+    }
+}

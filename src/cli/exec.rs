@@ -685,6 +685,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_error_has_one_prefix() {
+        assert_eq!(error_text("nats: error: connection lost"), "nats: error: connection lost");
+        assert_eq!(error_text("nats: key not found"), "nats: error: nats: key not found");
+    }
+
+    #[test]
+    fn s_names_the_terminals_own_server_or_gets_an_explanation() {
+        assert!(check_server("embedded://playground", "embedded://playground").is_ok());
+        assert!(check_server("ws://127.0.0.1:8080", "ws://localhost:8080").is_ok());
+        assert!(check_server("nats://127.0.0.1:4222", "nats://a:1,127.0.0.1").is_ok());
+        let e = check_server("ws://127.0.0.1:8080", "nats://demo.nats.io").unwrap_err();
+        assert!(e.contains("connected to (ws://127.0.0.1:8080)") && e.contains("without -s"), "{e}");
+    }
+
+    #[test]
     fn byte_sizes_parse_as_the_cli_parses_them() {
         assert_eq!(parse_bytes("", 32), Ok(-1));
         assert_eq!(parse_bytes("-1", 32), Ok(-1));
