@@ -72,7 +72,8 @@ This terminal runs the nats command line against the KV store in this page.
   nats kv ls [BUCKET]               list buckets or keys
   nats kv info BUCKET               bucket configuration and size
 
-Add --help to any command for its flags. Other commands: help, clear.
+Add --help to any command for its flags, --trace to see the JetStream API
+requests it makes. Other commands: help, clear.
 ";
 
 impl<B: KvBackend> Session<B> {

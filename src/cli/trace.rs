@@ -10,12 +10,65 @@
 
 use std::cell::RefCell;
 
-use serde_json::{json, Value};
-
 use crate::backend::{ConnectionInfo, KvBackend};
-use crate::client::core::stream_json;
+use crate::engine::stream::StreamConfig;
 use crate::engine::time::civil;
-use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+use crate::engine::{
+    AccountInfo, ApiError, Config, Entry, KvError, Nanos, Status, StorageType, WatchEvent, WatchId, WatchOptions,
+};
+
+/// A JSON object with its keys in the given order, as Go's `encoding/json` writes a struct's fields (values are
+/// JSON text already).
+fn obj(fields: &[(&str, String)]) -> String {
+    let body: Vec<String> =
+        fields.iter().map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap_or_default())).collect();
+    format!("{{{}}}", body.join(","))
+}
+
+fn text(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// A stream configuration in the field order of nats.go's `StreamConfig` (`jetstream/stream_config.go`),
+/// with its `omitempty` fields left out when empty.
+fn go_stream_config(c: &StreamConfig) -> String {
+    let mut f: Vec<(&str, String)> = vec![("name", text(&c.name))];
+    if !c.description.is_empty() {
+        f.push(("description", text(&c.description)));
+    }
+    f.push(("subjects", serde_json::to_string(&c.subjects).unwrap_or_default()));
+    f.push(("retention", text("limits")));
+    f.push(("max_consumers", "-1".into()));
+    f.push(("max_msgs", "-1".into()));
+    f.push(("max_bytes", c.max_bytes.to_string()));
+    f.push(("discard", text("new")));
+    f.push(("max_age", c.max_age.to_string()));
+    f.push(("max_msgs_per_subject", c.max_msgs_per_subject.to_string()));
+    if c.max_msg_size != 0 {
+        f.push(("max_msg_size", c.max_msg_size.to_string()));
+    }
+    f.push(("storage", text(if c.storage == StorageType::Memory { "memory" } else { "file" })));
+    f.push(("num_replicas", c.replicas.to_string()));
+    if c.duplicate_window != 0 {
+        f.push(("duplicate_window", c.duplicate_window.to_string()));
+    }
+    f.push(("deny_delete", "true".into()));
+    f.push(("allow_rollup_hdrs", "true".into()));
+    f.push(("compression", text(if c.compression { "s2" } else { "none" })));
+    f.push(("allow_direct", "true".into()));
+    f.push(("mirror_direct", "false".into()));
+    f.push(("consumer_limits", "{}".into()));
+    if !c.metadata.is_empty() {
+        f.push(("metadata", serde_json::to_string(&c.metadata).unwrap_or_default()));
+    }
+    if c.allow_msg_ttl {
+        f.push(("allow_msg_ttl", "true".into()));
+    }
+    if c.subject_delete_marker_ttl != 0 {
+        f.push(("subject_delete_marker_ttl", c.subject_delete_marker_ttl.to_string()));
+    }
+    obj(&f)
+}
 
 /// A backend that records the API traffic of the operations it passes on.
 pub struct Tracer<'a, B: KvBackend> {
@@ -31,36 +84,53 @@ fn rfc3339(t: Nanos) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
-fn api_error(e: &KvError) -> Value {
-    match &e.api {
-        Some(a) => json!({"code": a.code, "err_code": a.err_code, "description": a.description}),
-        None => json!({"code": 500, "description": e.message}),
+/// The STREAM.INFO (or CREATE/UPDATE) reply for a bucket's status, in the server's field order
+/// (`type`, paging, then `StreamInfo`: config, created, state, cluster, ts).
+fn stream_info(kind: &str, st: &Status, now: Nanos) -> String {
+    let mut state: Vec<(&str, String)> = vec![
+        ("messages", st.values.to_string()),
+        ("bytes", st.bytes.to_string()),
+        ("first_seq", st.first_revision.to_string()),
+    ];
+    if let Some(t) = st.last_update {
+        state.push(("last_seq", st.last_revision.to_string()));
+        state.push(("last_ts", text(&rfc3339(t))));
+    } else {
+        state.push(("last_seq", st.last_revision.to_string()));
+        state.push(("last_ts", text("0001-01-01T00:00:00Z")));
     }
+    state.push(("consumer_count", "0".into()));
+    if st.keys > 0 {
+        state.push(("num_subjects", st.keys.to_string()));
+    }
+    let mut f: Vec<(&str, String)> = vec![
+        ("type", text(&format!("io.nats.jetstream.api.v1.{kind}"))),
+        ("config", go_stream_config(&st.config)),
+        ("created", text(&rfc3339(st.created))),
+        ("state", obj(&state)),
+    ];
+    if let Some(c) = &st.cluster {
+        let mut cl: Vec<(&str, String)> = Vec::new();
+        if !c.name.is_empty() {
+            cl.push(("name", text(&c.name)));
+        }
+        cl.push(("leader", text(&c.leader)));
+        f.push(("cluster", obj(&cl)));
+    }
+    f.push(("ts", text(&rfc3339(now))));
+    obj(&f)
 }
 
-/// The STREAM.INFO (or CREATE/UPDATE) reply for a bucket's status.
-fn stream_info(kind: &str, st: &Status) -> Value {
-    let mut v = json!({
-        "type": format!("io.nats.jetstream.api.v1.{kind}"),
-        "config": stream_json(&st.config),
-        "created": rfc3339(st.created),
-        "state": {
-            "messages": st.values, "bytes": st.bytes, "first_seq": st.first_revision,
-            "last_seq": st.last_revision, "num_subjects": st.keys, "consumer_count": 0,
-        },
-    });
-    if let Some(t) = st.last_update {
-        v["state"]["last_ts"] = json!(rfc3339(t));
-    }
-    if let Some(c) = &st.cluster {
-        let mut cl = json!({});
-        if !c.name.is_empty() {
-            cl["name"] = json!(c.name);
-        }
-        cl["leader"] = json!(c.leader);
-        v["cluster"] = cl;
-    }
-    v
+fn error_reply(kind: &str, e: &KvError) -> String {
+    let err = match &e.api {
+        Some(a) => obj(&[
+            ("code", a.code.to_string()),
+            ("err_code", a.err_code.to_string()),
+            ("description", text(&a.description)),
+        ]),
+        None => obj(&[("code", "500".into()), ("description", text(&e.message))]),
+    };
+    obj(&[("type", text(&format!("io.nats.jetstream.api.v1.{kind}"))), ("error", err)])
 }
 
 impl<'a, B: KvBackend> Tracer<'a, B> {
@@ -91,12 +161,12 @@ impl<'a, B: KvBackend> Tracer<'a, B> {
         self.write(&format!("<<< {subject}: {body}\n"));
     }
 
-    fn json_reply(&self, subject: &str, kind: &str, r: &Result<Value, KvError>) {
+    fn json_reply(&self, subject: &str, kind: &str, r: Result<String, &KvError>) {
         let v = match r {
-            Ok(v) => v.clone(),
-            Err(e) => json!({"type": format!("io.nats.jetstream.api.v1.{kind}"), "error": api_error(e)}),
+            Ok(v) => v,
+            Err(e) => error_reply(kind, e),
         };
-        self.reply(subject, &v.to_string());
+        self.reply(subject, &v);
     }
 
     /// natscli's report after `kv add` and `kv edit` asks for the bucket's status again (`showStatus`).
@@ -104,7 +174,7 @@ impl<'a, B: KvBackend> Tracer<'a, B> {
         if let Ok(st) = r {
             let subject = format!("$JS.API.STREAM.INFO.{stream}");
             self.request(&subject, "");
-            self.reply(&subject, &stream_info("stream_info_response", st).to_string());
+            self.reply(&subject, &stream_info("stream_info_response", st, self.inner.now()));
         }
     }
 
@@ -137,13 +207,14 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
         let name = format!("KV_{}", cfg.bucket);
         let subject = format!("$JS.API.STREAM.CREATE.{name}");
-        let body = cfg.to_stream_config().map(|sc| stream_json(&sc).to_string()).unwrap_or_default();
+        let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
         self.request(&subject, &body);
         let r = self.inner.create_bucket(cfg);
+        let now = self.inner.now();
         self.json_reply(
             &subject,
             "stream_create_response",
-            &r.as_ref().map(|st| stream_info("stream_create_response", st)).map_err(Clone::clone),
+            r.as_ref().map(|st| stream_info("stream_create_response", st, now)),
         );
         self.status_after(&name, &r);
         r
@@ -151,13 +222,14 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
         let name = format!("KV_{}", cfg.bucket);
         let subject = format!("$JS.API.STREAM.UPDATE.{name}");
-        let body = cfg.to_stream_config().map(|sc| stream_json(&sc).to_string()).unwrap_or_default();
+        let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
         self.request(&subject, &body);
         let r = self.inner.update_bucket(cfg);
+        let now = self.inner.now();
         self.json_reply(
             &subject,
             "stream_update_response",
-            &r.as_ref().map(|st| stream_info("stream_update_response", st)).map_err(Clone::clone),
+            r.as_ref().map(|st| stream_info("stream_update_response", st, now)),
         );
         self.status_after(&name, &r);
         r
@@ -166,8 +238,8 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         let subject = format!("$JS.API.STREAM.DELETE.KV_{bucket}");
         self.request(&subject, "");
         let r = self.inner.delete_bucket(bucket);
-        let v = r.as_ref().map(|_| json!({"type": "io.nats.jetstream.api.v1.stream_delete_response", "success": true}));
-        self.json_reply(&subject, "stream_delete_response", &v.map_err(Clone::clone));
+        let ok = obj(&[("type", text("io.nats.jetstream.api.v1.stream_delete_response")), ("success", "true".into())]);
+        self.json_reply(&subject, "stream_delete_response", r.as_ref().map(|_| ok));
         r
     }
     fn status(&self, bucket: &str) -> Result<Status, KvError> {
@@ -176,14 +248,13 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         let r = self.inner.status(bucket);
         // A missing bucket is the server's 10059; the Go client reports it as "bucket not found".
         let v = match &r {
-            Ok(st) => Ok(stream_info("stream_info_response", st)),
-            Err(e) if e.api.is_none() && e.message.ends_with("bucket not found") => Ok(json!({
-                "type": "io.nats.jetstream.api.v1.stream_info_response",
-                "error": {"code": 404, "err_code": 10059, "description": "stream not found"},
-            })),
-            Err(e) => Err(e.clone()),
+            Ok(st) => Ok(stream_info("stream_info_response", st, self.inner.now())),
+            Err(e) if e.api.is_none() && e.message.ends_with("bucket not found") => {
+                Ok(error_reply("stream_info_response", &KvError::api(ApiError::stream_not_found())))
+            }
+            Err(e) => Err(e),
         };
-        self.json_reply(&subject, "stream_info_response", &v);
+        self.json_reply(&subject, "stream_info_response", v);
         r
     }
     fn bucket_names(&self) -> Result<Vec<String>, KvError> {
@@ -211,7 +282,7 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         let r = self.inner.get_revision(bucket, key, revision);
-        self.direct_get(bucket, key, &json!({"seq": revision}).to_string(), &r);
+        self.direct_get(bucket, key, &obj(&[("seq", revision.to_string())]), &r);
         r
     }
     fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {

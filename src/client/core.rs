@@ -272,8 +272,7 @@ fn api_error(v: &Value) -> Option<ApiError> {
     ))
 }
 
-/// A stream configuration as the Go client sends it in STREAM.CREATE and STREAM.UPDATE.
-pub fn stream_json(c: &StreamConfig) -> Value {
+fn stream_json(c: &StreamConfig) -> Value {
     let mut v = json!({
         "name": c.name, "subjects": c.subjects, "description": c.description, "retention": "limits",
         "max_consumers": -1, "max_msgs": -1, "max_bytes": c.max_bytes, "max_age": c.max_age,
