@@ -35,7 +35,10 @@ pub fn complete(line: &str, buckets: &[String], keys: &dyn Fn(&str) -> Vec<Strin
     let mut cands: Vec<String> = Vec::new();
     match before.as_slice() {
         [] => cands.extend(["nats", "help", "clear"].map(String::from)),
-        [n] if n == "nats" => cands.extend(spec::GROUPS.iter().map(|g| g.name.to_string())),
+        [n] if n == "nats" => {
+            cands.extend(spec::GROUPS.iter().map(|g| g.name.to_string()));
+            cands.push("help".into());
+        }
         [n, g] if n == "nats" => {
             if let Some(g) = spec::group(g) {
                 cands.extend(spec::commands_of(g.name).map(|c| c.name.to_string()));

@@ -131,8 +131,9 @@ fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<
         }
     }
     if !p.spec.available {
+        // The same words on the embedded engine and on a server, where the playground does not run it either.
         return fail(format!(
-            "nats {} needs a real NATS server (its monitoring, or files on your machine); the playground runs `nats account info` and the `nats kv` commands",
+            "nats {} needs the nats CLI and a real NATS server; the playground runs only `nats account info` and the `nats kv` commands",
             p.spec.full_name()
         ));
     }
