@@ -633,17 +633,22 @@ pub fn parse_fisk_duration(s: &str) -> Result<i64, String> {
             };
             // `time.Duration(val*24) * time.Hour`: the hours are truncated to a whole number.
             let hours = (v * hours_per).trunc();
-            total += (hours as i128) * hour;
+            total = total.saturating_add((hours as i128).saturating_mul(hour));
             continue;
         }
         match unit.as_str() {
             "ns" | "us" | "ms" | "s" | "m" | "h" => {
-                total += go_parse_duration(&format!("{num}{unit}")).map_err(|e| format!("{INVALID}: {e}"))? as i128;
+                let d = go_parse_duration(&format!("{num}{unit}")).map_err(|e| format!("{INVALID}: {e}"))?;
+                total = total.saturating_add(d as i128);
             }
             other => return Err(format!("{INVALID}: invalid unit {other}")),
         }
     }
-    let total = total.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    // Go would wrap around on overflow; the playground refuses such a duration instead.
+    if total > i64::MAX as i128 {
+        return Err(INVALID.into());
+    }
+    let total = total as i64;
     Ok(if neg { -total } else { total })
 }
 
@@ -864,6 +869,9 @@ mod tests {
             parse_fisk_duration("1.2.3h"),
             Err("invalid duration: time: missing unit in duration \"1.2.3h\"".to_string())
         );
+        // Absurd sizes do not overflow.
+        assert!(parse_fisk_duration("99999999999999999999999999999999999999999w").is_err());
+        assert!(parse_fisk_duration("9999999999999999999999h").is_err());
         assert_eq!(split_map_value("a:b=c"), Ok(("a".to_string(), "b=c".to_string())));
         assert_eq!(split_map_value("a=b:c"), Ok(("a".to_string(), "b:c".to_string())));
         assert!(split_map_value("ab").is_err());
