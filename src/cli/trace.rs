@@ -4,9 +4,9 @@
 //! body the Go client would send for each operation and a reply built from the backend's answer.
 //!
 //! What natscli's trace shows is what nats.go reports: its API requests (STREAM.INFO, STREAM.CREATE,
-//! STREAM.UPDATE, STREAM.DELETE, DIRECT.GET). Writes to a key are publishes, which it does not trace, and neither
-//! does this; the consumers behind `watch`, `history` and key listing, and the jsm.go calls of `kv ls` and
-//! `account info`, are not shown either (see NOTES.md).
+//! STREAM.UPDATE, STREAM.DELETE, DIRECT.GET), and jsm.go's in its own layout (STREAM.LIST for `kv ls`, INFO for
+//! `account info`). Writes to a key are publishes, which it does not trace, and neither does this; the consumers
+//! behind `watch`, `history` and key listing are not shown (see NOTES.md).
 
 use std::cell::RefCell;
 
@@ -75,6 +75,8 @@ pub struct Tracer<'a, B: KvBackend> {
     pub inner: &'a mut B,
     tz: i64,
     log: RefCell<String>,
+    /// A stream list was traced: the statuses read from it are not requests of their own.
+    listed: std::cell::Cell<bool>,
 }
 
 fn rfc3339(t: Nanos) -> String {
@@ -136,7 +138,7 @@ fn error_reply(kind: &str, e: &KvError) -> String {
 impl<'a, B: KvBackend> Tracer<'a, B> {
     /// Starts a trace; natscli's first line is its connect handler's.
     pub fn new(inner: &'a mut B, tz: i64) -> Tracer<'a, B> {
-        let t = Tracer { inner, tz, log: RefCell::new(String::new()) };
+        let t = Tracer { inner, tz, log: RefCell::new(String::new()), listed: std::cell::Cell::new(false) };
         let c = t.inner.connection_info();
         let line = format!(">>> Connected to {} ({})\n", c.url, c.address);
         t.write(&line);
@@ -159,6 +161,17 @@ impl<'a, B: KvBackend> Tracer<'a, B> {
 
     fn reply(&self, subject: &str, body: &str) {
         self.write(&format!("<<< {subject}: {body}\n"));
+    }
+
+    /// A request as jsm.go (natscli's stream listing and account info) traces it (`manager.go`
+    /// `requestWithContext`: the subject, the body on a line of its own, then the reply after the subject).
+    fn jsm_request(&self, subject: &str, body: &str, reply: Result<String, String>) {
+        self.write(&format!(">>> {subject}\n"));
+        self.write(&format!("{body}\n"));
+        match reply {
+            Ok(r) => self.write(&format!("<<< {subject}\n{r}\n\n")),
+            Err(e) => self.write(&format!("<<< {subject}: {e}\n\n")),
+        }
     }
 
     fn json_reply(&self, subject: &str, kind: &str, r: Result<String, &KvError>) {
@@ -202,7 +215,24 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         self.inner.connection_info()
     }
     fn account_info(&self) -> Result<AccountInfo, KvError> {
-        self.inner.account_info()
+        let r = self.inner.account_info();
+        let reply = match &r {
+            Ok(a) => Ok(obj(&[
+                ("type", text("io.nats.jetstream.api.v1.account_info_response")),
+                ("memory", a.memory.to_string()),
+                ("storage", a.storage.to_string()),
+                ("reserved_memory", a.reserved_memory.to_string()),
+                ("reserved_storage", a.reserved_storage.to_string()),
+                ("streams", a.streams.to_string()),
+                ("consumers", a.consumers.to_string()),
+            ])),
+            Err(e) if e.message.contains("JetStream not enabled") || e.message.contains("no responders") => {
+                Err("nats: no responders available for request".to_string())
+            }
+            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
+        };
+        self.jsm_request("$JS.API.INFO", "", reply);
+        r
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
         let name = format!("KV_{}", cfg.bucket);
@@ -243,6 +273,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         r
     }
     fn status(&self, bucket: &str) -> Result<Status, KvError> {
+        if self.listed.get() {
+            return self.inner.status(bucket);
+        }
         let subject = format!("$JS.API.STREAM.INFO.KV_{bucket}");
         self.request(&subject, "");
         let r = self.inner.status(bucket);
@@ -258,7 +291,33 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         r
     }
     fn bucket_names(&self) -> Result<Vec<String>, KvError> {
-        self.inner.bucket_names()
+        let r = self.inner.bucket_names();
+        let now = self.inner.now();
+        let reply = match &r {
+            Ok(names) => {
+                let infos: Vec<String> = names
+                    .iter()
+                    .filter_map(|n| self.inner.status(n).ok())
+                    .map(|st| {
+                        // A list entry is the stream's info without the response envelope.
+                        let full = stream_info("stream_info_response", &st, now);
+                        let prefix = format!("{{\"type\":{},", text("io.nats.jetstream.api.v1.stream_info_response"));
+                        format!("{{{}", full.strip_prefix(&prefix).unwrap_or(&full))
+                    })
+                    .collect();
+                Ok(obj(&[
+                    ("type", text("io.nats.jetstream.api.v1.stream_list_response")),
+                    ("total", names.len().to_string()),
+                    ("offset", "0".into()),
+                    ("limit", "256".into()),
+                    ("streams", format!("[{}]", infos.join(","))),
+                ]))
+            }
+            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
+        };
+        self.jsm_request("$JS.API.STREAM.LIST", "{\"offset\":0}", reply);
+        self.listed.set(true);
+        r
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
         self.inner.put(bucket, key, value)
