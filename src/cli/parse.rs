@@ -407,12 +407,11 @@ pub fn parse(words: &[String]) -> ParseOutcome {
             return ParseOutcome::Error(e);
         }
     }
-    let Some(g) = st.group else {
+    if st.group.is_none() {
         // A bare `nats` prints the application's usage and exits 0.
         return ParseOutcome::Help(usage::render(Selected::App, false));
-    };
+    }
     let Some(c) = st.cmd else {
-        let _ = g;
         let msg =
             "a subcommand from the list below is required, use --help for full help including flags and arguments";
         return st.usage_error(msg.to_string(), None);

@@ -47,9 +47,8 @@ pub fn wrap_words(words: &[&str], max: usize) -> Vec<usize> {
     let mut best: Vec<((i64, i64), usize)> = vec![((0, 0), 0); n + 1];
     for j in 1..=n {
         let mut b: Option<((i64, i64), usize)> = None;
-        for i in 0..j {
+        for (i, ((f_hi, f_lo), _)) in best.iter().enumerate().take(j) {
             let (w_hi, w_lo) = weight(i, j);
-            let (f_hi, f_lo) = best[i].0;
             let s = (f_hi.saturating_add(w_hi), f_lo.saturating_add(w_lo));
             if b.is_none_or(|(bs, _)| s < bs) {
                 b = Some((s, i));
