@@ -49,7 +49,7 @@ pub trait KvBackend {
 }
 
 /// The embedded server's identity, shaped like a real server's.
-pub const EMBEDDED_SERVER_ID: &str = "NPLAYGROUNDEMBEDDEDKVENGINERUNNINGINYOURBROWSERTAB000001";
+pub const EMBEDDED_SERVER_ID: &str = crate::engine::kv::SERVER_ID;
 
 impl KvBackend for Engine {
     fn now(&self) -> Nanos {

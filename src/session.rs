@@ -72,7 +72,8 @@ This terminal runs the nats command line against the KV store in this page.
   nats kv ls [BUCKET]               list buckets or keys
   nats kv info BUCKET               bucket configuration and size
 
-Add --help to any command for its flags. Other commands: help, clear.
+Add --help to any command for its flags, --trace to see the JetStream API
+requests it makes. Other commands: help, clear.
 ";
 
 impl<B: KvBackend> Session<B> {
@@ -102,8 +103,13 @@ impl<B: KvBackend> Session<B> {
             return match line.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => self.answer(true),
                 "n" | "no" | "" => self.answer(false),
+                // survey's Confirm: its error line, then the question again (AlecAivazis/survey `confirm.go`,
+                // `renderer.go` ErrorTemplate with the default error icon "X").
                 _ => LineResult {
-                    chunks: vec![Chunk::Err("Sorry, your reply was invalid: answer yes or no\n".into())],
+                    chunks: vec![Chunk::Err(format!(
+                        "X Sorry, your reply was invalid: {:?} is not a valid answer, please try again.\n",
+                        line.trim()
+                    ))],
                     ok: true,
                     question: self.question().map(str::to_string),
                     clear: false,
@@ -133,15 +139,20 @@ impl<B: KvBackend> Session<B> {
         match parse::parse(&words[1..]) {
             ParseOutcome::Command(p) => self.execute(p, line, None),
             ParseOutcome::Help(u) => LineResult::done(vec![Chunk::Out(u)], true),
-            ParseOutcome::UsageError { message, usage } => {
-                LineResult::done(vec![Chunk::Err(format!("error: {message}\n\n")), Chunk::Out(usage)], false)
+            ParseOutcome::UsageError { message, hint, usage } => {
+                let mut err = format!("error: {message}\n\n");
+                if let Some(h) = hint {
+                    err.push_str(&format!("{h}\n\n"));
+                }
+                LineResult::done(vec![Chunk::Err(err), Chunk::Out(usage)], false)
             }
             ParseOutcome::Error(e) => LineResult::done(vec![Chunk::Err(format!("nats: error: {e}\n"))], false),
         }
     }
 
     fn execute(&mut self, p: Parsed, line: &str, confirmed: Option<bool>) -> LineResult {
-        match exec::execute(&mut self.backend, &p, self.display, confirmed) {
+        let (outcome, trace) = exec::execute_traced(&mut self.backend, &p, self.display, confirmed);
+        let mut r = match outcome {
             Outcome::Done { chunks, ok } => LineResult::done(chunks, ok),
             Outcome::Confirm { preface, prompt } => {
                 self.pending = Some(PendingConfirm { parsed: p, prompt: prompt.clone() });
@@ -152,7 +163,11 @@ impl<B: KvBackend> Session<B> {
                 self.watches.push(ActiveWatch { id, bucket, line: line.to_string() });
                 LineResult::done(Vec::new(), true)
             }
+        };
+        if !trace.is_empty() {
+            r.chunks.insert(0, Chunk::Err(trace));
         }
+        r
     }
 
     /// Answers the pending question. The CLI echoes the answer after the prompt.
@@ -183,7 +198,7 @@ impl<B: KvBackend> Session<B> {
             for ev in self.backend.poll_watch(w.id) {
                 match ev {
                     WatchEvent::Entry(e) => {
-                        chunks.push(Chunk::Out(render_watch_entry(&e, self.display.tz_offset_secs)))
+                        chunks.push(Chunk::Out(render_watch_entry(&e, self.display.tz_offset_secs, self.display.color)))
                     }
                     WatchEvent::InitialValuesDone => {}
                     WatchEvent::Closed => ended.push(w.id),
@@ -208,5 +223,39 @@ impl<B: KvBackend> Session<B> {
         }
         self.pending = None;
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+
+    #[test]
+    fn an_invalid_answer_gets_surveys_words_and_the_question_again() {
+        let mut s = Session::new(Engine::new(0));
+        s.run_line("nats kv add b", 0);
+        s.run_line("nats kv put b k v", 0);
+        let q = s.run_line("nats kv del b k", 0);
+        assert_eq!(q.question.as_deref(), Some("Delete key b > k?"));
+        let r = s.run_line("maybe", 0);
+        assert_eq!(r.text(), "X Sorry, your reply was invalid: \"maybe\" is not a valid answer, please try again.\n");
+        assert_eq!(r.question.as_deref(), Some("Delete key b > k?"));
+        let r = s.run_line("y", 0);
+        assert!(r.ok && r.question.is_none(), "{r:?}");
+    }
+
+    #[test]
+    fn a_usage_error_prints_the_hint_before_the_usage() {
+        let mut s = Session::new(Engine::new(0));
+        let r = s.run_line("nats kv gett", 0);
+        assert!(!r.ok);
+        let Chunk::Err(err) = &r.chunks[0] else { panic!("{r:?}") };
+        assert!(
+            err.ends_with(", use --help for full help including flags and arguments\n\ndid you mean get?\n\n"),
+            "{err}"
+        );
+        let Chunk::Out(usage) = &r.chunks[1] else { panic!("{r:?}") };
+        assert!(usage.starts_with("usage: nats kv <command> [<args> ...]"), "{usage}");
     }
 }

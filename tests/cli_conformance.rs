@@ -292,10 +292,15 @@ fn a_server_without_jetstream_is_named_as_such() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let e = c.expect("connect").account_info().err().expect("no JetStream");
+    let kv = c.expect("connect");
+    let e = kv.account_info().err().expect("no JetStream");
+    // natscli's account info then ends with its JetStream-disabled form (cli/account_command.go infoAction).
+    let out = Session::new(kv).run_line("nats account info", 0).text();
     let _ = child.kill();
     let _ = child.wait();
     assert!(e.message.contains("JetStream not enabled"), "{}", e.message);
+    assert!(out.contains("\n    JetStream is not supported in this account\n"), "{out}");
+    assert!(!out.contains("JetStream Account Information") && !out.contains("nats: error:"), "{out}");
 }
 
 #[test]

@@ -129,6 +129,8 @@ impl Playground {
     pub fn new(real: Nanos) -> Playground {
         let mut session = Session::new(Engine::new(real));
         session.display.tz_offset_secs = local_offset_secs();
+        // The page's terminal shows colour, as a terminal does.
+        session.display.color = true;
         Playground {
             session,
             clock: PlayClock::new(real),
@@ -149,9 +151,9 @@ impl Playground {
 
     /// Puts another engine in place (an import or a restored session), keeping the clock and the time zone.
     pub fn load_engine(&mut self, engine: Engine) {
-        let tz = self.session.display.tz_offset_secs;
+        let display = self.session.display;
         self.session = Session::new(engine);
-        self.session.display.tz_offset_secs = tz;
+        self.session.display = display;
         self.explain = None;
     }
 
@@ -228,10 +230,10 @@ impl Playground {
 
     /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
     pub fn reset_server(&mut self, real: Nanos) {
-        let tz = self.session.display.tz_offset_secs;
+        let display = self.session.display;
         let now = self.clock.now(real);
         self.session = Session::new(Engine::new(now));
-        self.session.display.tz_offset_secs = tz;
+        self.session.display = display;
         if let Some((_, run)) = self.lesson.as_mut() {
             run.reset();
         }

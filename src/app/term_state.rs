@@ -134,9 +134,82 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
     }
 }
 
+/// A piece of a line and the colour the CLI gave it (natscli colours `watch`'s operations on a terminal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// `Some("ansi-green")` or `Some("ansi-red")`; `None` for the terminal's own colour.
+    pub class: Option<&'static str>,
+    pub text: String,
+}
+
+/// Splits a line at its ANSI SGR escapes (`ESC [ 31 m` red, `32` green, `0` or none reset) into segments; other
+/// escapes are dropped, so the page shows the colours and never the escape characters.
+pub fn ansi_segments(text: &str) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut class: Option<&'static str> = None;
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            cur.push(c);
+            continue;
+        }
+        let mut params = String::new();
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            while let Some(&p) = chars.peek() {
+                chars.next();
+                if p.is_ascii_alphabetic() {
+                    if p == 'm' {
+                        if !cur.is_empty() {
+                            out.push(Segment { class, text: std::mem::take(&mut cur) });
+                        }
+                        class = match params.as_str() {
+                            "31" | "1;31" | "91" => Some("ansi-red"),
+                            "32" | "1;32" | "92" => Some("ansi-green"),
+                            _ => None,
+                        };
+                    }
+                    break;
+                }
+                params.push(p);
+            }
+        }
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(Segment { class, text: cur });
+    }
+    out
+}
+
+/// Whether a line is part of one of the CLI's rounded tables, which the terminal scrolls sideways rather than
+/// wrapping.
+pub fn is_table_line(text: &str) -> bool {
+    text.starts_with(['╭', '│', '├', '╰'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ansi_colours_become_segments() {
+        let s = ansi_segments("[t] \x1b[32mPUT\x1b[0m b > k: v");
+        assert_eq!(
+            s,
+            vec![
+                Segment { class: None, text: "[t] ".into() },
+                Segment { class: Some("ansi-green"), text: "PUT".into() },
+                Segment { class: None, text: " b > k: v".into() },
+            ]
+        );
+        assert_eq!(ansi_segments(""), vec![Segment { class: None, text: String::new() }]);
+        assert_eq!(
+            ansi_segments("\x1b[31mDELETE\x1b[0m"),
+            vec![Segment { class: Some("ansi-red"), text: "DELETE".into() }]
+        );
+        assert!(is_table_line("│ a │") && !is_table_line("nats: error: x"));
+    }
 
     fn run(s: Rc<TermState>, a: TermAction) -> Rc<TermState> {
         s.reduce(a)

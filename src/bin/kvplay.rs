@@ -188,6 +188,9 @@ fn run_lesson<B: KvBackend>(mut session: Session<B>, what: &str, start: Nanos) -
 }
 
 fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> ExitCode {
+    use std::io::IsTerminal;
+    // natscli colours watch output only when it writes to a terminal.
+    session.display.color = std::io::stdout().is_terminal();
     let start = fixed.unwrap_or_else(wall_clock);
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();

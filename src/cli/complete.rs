@@ -35,7 +35,10 @@ pub fn complete(line: &str, buckets: &[String], keys: &dyn Fn(&str) -> Vec<Strin
     let mut cands: Vec<String> = Vec::new();
     match before.as_slice() {
         [] => cands.extend(["nats", "help", "clear"].map(String::from)),
-        [n] if n == "nats" => cands.extend(spec::GROUPS.iter().map(|g| g.name.to_string())),
+        [n] if n == "nats" => {
+            cands.extend(spec::GROUPS.iter().map(|g| g.name.to_string()));
+            cands.push("help".into());
+        }
         [n, g] if n == "nats" => {
             if let Some(g) = spec::group(g) {
                 cands.extend(spec::commands_of(g.name).map(|c| c.name.to_string()));
@@ -50,7 +53,10 @@ pub fn complete(line: &str, buckets: &[String], keys: &dyn Fn(&str) -> Vec<Strin
                             cands.push(format!("--no-{}", f.name));
                         }
                     }
-                    cands.push("--help".into());
+                    // natscli's global flags are accepted after the command too (`--help` among them).
+                    for g in spec::GLOBAL_FLAGS {
+                        cands.push(format!("--{}", g.flag.name));
+                    }
                 } else {
                     // Count positionals so far, skipping flags and their values.
                     let mut positionals: Vec<&str> = Vec::new();
@@ -63,6 +69,7 @@ pub fn complete(line: &str, buckets: &[String], keys: &dyn Fn(&str) -> Vec<Strin
                         if let Some(name) = w.strip_prefix("--") {
                             let takes_value = cmd
                                 .flag(name)
+                                .or_else(|| spec::global_flag(name))
                                 .is_some_and(|f| !matches!(f.kind, FlagKind::Bool { .. }) && !name.contains('='));
                             skip_next = takes_value;
                             continue;
@@ -111,6 +118,9 @@ mod tests {
         assert_eq!(c("nats kv get config app.t"), vec!["app.timeout", "app.tls"]);
         assert_eq!(c("nats kv add x --hi"), vec!["--history"]);
         assert_eq!(c("nats kv watch x --no-d"), vec!["--no-deletes"]);
+        assert_eq!(c("nats kv get x --tr"), vec!["--trace"]);
+        // A global flag's value is not taken for a positional.
+        assert_eq!(c("nats kv get --timeout 5s "), vec!["cache", "config"]);
         assert_eq!(c("nats kv get --revision 3 config a"), vec!["app.timeout", "app.tls"]);
         let comp = complete("nats kv get config app.t", &[], &|_| vec!["app.timeout".into(), "app.tls".into()]);
         assert_eq!(comp.common_prefix(), "app.t");

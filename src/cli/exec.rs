@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table};
-use super::parse::{parse_cli_duration, Parsed};
+use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
+use super::trace::Tracer;
 use crate::backend::KvBackend;
-use crate::engine::{Config, Entry, KvError, Operation, Status, StorageType, WatchId, WatchOptions};
+use crate::engine::{Config, Entry, Operation, Status, StorageType, WatchId, WatchOptions};
 
 /// One piece of terminal output: what the CLI writes to stdout, or to stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,10 +31,15 @@ pub enum Outcome {
 pub struct Display {
     /// The terminal's time zone, in seconds east of UTC.
     pub tz_offset_secs: i64,
+    /// Output goes to a terminal that shows colour: natscli (through fatih/color) then colours `watch`'s
+    /// operations with ANSI escapes; written to a file or a pipe it does not.
+    pub color: bool,
 }
 
+/// The CLI's one error line. Errors of the real-server client already carry the `nats: error: ` prefix; it is
+/// printed once.
 fn fail(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Done { chunks: vec![Chunk::Err(format!("nats: error: {e}\n"))], ok: false }
+    Outcome::Done { chunks: vec![Chunk::Err(format!("{}\n", error_text(&e.to_string())))], ok: false }
 }
 
 fn out(s: String) -> Outcome {
@@ -86,9 +92,51 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
     Ok(num.wrapping_shl(shift))
 }
 
-/// Runs a command. `confirmed` carries the answer to a question the command asked before.
+/// Runs a command. `confirmed` carries the answer to a question the command asked before. With `--trace` its
+/// API traffic comes first, as stderr.
 pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
+    let (outcome, trace) = execute_traced(b, p, display, confirmed);
+    match outcome {
+        Outcome::Done { mut chunks, ok } if !trace.is_empty() => {
+            chunks.insert(0, Chunk::Err(trace));
+            Outcome::Done { chunks, ok }
+        }
+        other => other,
+    }
+}
+
+/// Runs a command and returns, apart, what `--trace` printed (empty without it).
+pub fn execute_traced<B: KvBackend>(
+    b: &mut B,
+    p: &Parsed,
+    display: Display,
+    confirmed: Option<bool>,
+) -> (Outcome, String) {
+    if p.trace() {
+        let mut t = Tracer::new(b, display.tz_offset_secs);
+        let outcome = run(&mut t, p, display, confirmed);
+        // Time moved by the command is the inner backend's; nothing else to carry back.
+        let log = t.take();
+        (outcome, log)
+    } else {
+        (run(b, p, display, confirmed), String::new())
+    }
+}
+
+fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
     let tz = display.tz_offset_secs;
+    if let Some(servers) = p.global("server") {
+        if let Err(e) = check_server(&b.connection_info().url, servers) {
+            return fail(e);
+        }
+    }
+    if !p.spec.available {
+        // The same words on the embedded engine and on a server, where the playground does not run it either.
+        return fail(format!(
+            "nats {} needs the nats CLI and a real NATS server; the playground runs only `nats account info` and the `nats kv` commands",
+            p.spec.full_name()
+        ));
+    }
     let arg = |n: &str| p.arg(n).unwrap_or("").to_string();
     let bucket = arg("bucket");
     let key = arg("key");
@@ -125,13 +173,7 @@ pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed:
                     let ttl = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
                     b.create(&bucket, &key, value.as_bytes(), ttl)
                 }
-                _ => {
-                    let rev = p.arg("revision").unwrap_or("0");
-                    match rev.parse::<u64>() {
-                        Ok(rev) => b.update(&bucket, &key, value.as_bytes(), rev),
-                        Err(_) => return fail(format!("strconv.ParseUint: parsing {rev:?}: invalid syntax")),
-                    }
-                }
+                _ => b.update(&bucket, &key, value.as_bytes(), p.uint("revision")),
             };
             match r {
                 Ok(_) => out(format!("{value}\n")),
@@ -142,7 +184,7 @@ pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed:
             if let Err(e) = b.status(&bucket) {
                 return fail(e);
             }
-            let rev: u64 = p.flag("revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+            let rev = p.uint("revision");
             let r = if rev > 0 { b.get_revision(&bucket, &key, rev) } else { b.get(&bucket, &key) };
             match r {
                 Ok(e) if p.bool("raw") => out(String::from_utf8_lossy(&e.value).into_owned()),
@@ -229,7 +271,7 @@ pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed:
                 include_history: p.bool("history"),
                 ignore_deletes: !p.bool("deletes"),
                 updates_only: p.bool("updates"),
-                resume_from_revision: p.flag("revision").and_then(|r| r.parse().ok()).unwrap_or(0),
+                resume_from_revision: p.uint("revision"),
             };
             match b.watch(&bucket, &[key], opts) {
                 Ok(id) => Outcome::Watching { id, bucket },
@@ -284,7 +326,7 @@ fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String
         cfg.limit_marker_ttl = p.flag("marker-ttl").and_then(parse_cli_duration).unwrap_or(0);
     }
     if set("replicas") {
-        cfg.replicas = p.flag("replicas").and_then(|r| r.parse().ok()).unwrap_or(1);
+        cfg.replicas = p.flag("replicas").and_then(|r| parse_go_uint(r).ok()).map(|r| r as i64).unwrap_or(1);
     }
     if set("max-value-size") {
         cfg.max_value_size = parse_bytes(p.flag("max-value-size").unwrap_or(""), 32)? as i32;
@@ -301,8 +343,8 @@ fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String
     if set("metadata") {
         let mut m = BTreeMap::new();
         for kv in p.flag_all("metadata") {
-            if let Some((k, v)) = kv.split_once('=') {
-                m.insert(k.to_string(), v.to_string());
+            if let Ok((k, v)) = split_map_value(kv) {
+                m.insert(k, v);
             }
         }
         cfg.metadata = m;
@@ -350,7 +392,52 @@ pub fn status_report(st: &Status, tz: i64) -> String {
             cols.row(k, v);
         }
     }
+    // natscli `showStatus` ends with the stream's cluster information, which a single server fills in too.
+    if let Some(cl) = &st.cluster {
+        cols.title("Cluster Information");
+        cols.row("Name", &cl.name);
+        cols.row("Leader", &cl.leader);
+    }
     cols.render()
+}
+
+/// `-s URL`: the terminal has one connection (the embedded server, or the server the page connected to); a URL
+/// naming it is accepted, any other gets an explanation instead of a silent switch.
+fn check_server(connected: &str, servers: &str) -> Result<(), String> {
+    fn norm(u: &str) -> String {
+        let u = u.trim().trim_end_matches('/').to_ascii_lowercase();
+        let (scheme, rest) = match u.split_once("://") {
+            Some((s, r)) => (s.to_string(), r.to_string()),
+            None => ("nats".to_string(), u.clone()),
+        };
+        let rest = rest.rsplit_once('@').map(|(_, h)| h.to_string()).unwrap_or(rest);
+        let rest = rest.replace("localhost", "127.0.0.1");
+        let default_port = match scheme.as_str() {
+            "nats" | "tls" => Some("4222"),
+            "ws" => Some("80"),
+            "wss" => Some("443"),
+            _ => None,
+        };
+        let rest = match default_port {
+            Some(p) if !rest.contains(':') => format!("{rest}:{p}"),
+            _ => rest,
+        };
+        format!("{scheme}://{rest}")
+    }
+    let want = norm(connected);
+    if servers.split(',').any(|s| norm(s) == want) {
+        return Ok(());
+    }
+    let here = if connected.starts_with("embedded:") {
+        format!("the playground's embedded server ({connected})")
+    } else {
+        format!("the server the page is connected to ({connected})")
+    };
+    Err(format!(
+        "this terminal runs against {here}, not {servers}: to use another server, connect the page to it with the \
+         server bar (Connect, with the address of its WebSocket listener, such as ws://127.0.0.1:8080), then run \
+         the command without -s"
+    ))
 }
 
 fn render_get(e: &Entry, tz: i64) -> String {
@@ -404,7 +491,7 @@ fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64,
     if history.len() <= 1 {
         return fail("cannot revert key in a bucket where history=1");
     }
-    let rev: u64 = p.arg("revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let rev = p.uint("revision");
     let target = match b.get_revision(bucket, key, rev) {
         Ok(e) => e,
         Err(e) => return fail(e),
@@ -442,10 +529,10 @@ fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    if keys.is_empty() {
-        return out("No keys found in bucket\n".into());
-    }
     if !p.bool("verbose") {
+        if keys.is_empty() {
+            return out("No keys found in bucket\n".into());
+        }
         return out(keys.iter().map(|k| format!("{k}\n")).collect());
     }
     let show_value = p.bool("display-value");
@@ -462,15 +549,21 @@ fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz
         let mut row = vec![
             Cell::Text(e.key.clone()),
             Cell::Text(timestamp(e.created, tz)),
-            Cell::Number(comma(e.delta as i64)),
-            Cell::Number(comma(e.revision as i64)),
+            // natscli adds the entry's `Delta()` and `Revision()` as Go numbers: printed without separators.
+            Cell::Number(e.delta.to_string()),
+            Cell::Number(e.revision.to_string()),
         ];
         if show_value {
             row.push(Cell::Text(String::from_utf8_lossy(&e.value).into_owned()));
         }
         t.row(row);
     }
-    out(t.render())
+    // natscli renders the table, then says no key was found when the lister gave none (`lsBucketKeys`).
+    let mut text = t.render();
+    if keys.is_empty() {
+        text.push_str("No keys found in bucket\n");
+    }
+    out(text)
 }
 
 fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
@@ -537,45 +630,75 @@ fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
             cols.row("Stream Requires Max Bytes Set", false);
             cols.row("Consumer Maximum Ack Pending", "Unlimited");
             cols.title("Stream Resource Usage Limits");
-            cols.row("Memory", format!("{} of Unlimited ", ibytes(info.memory)));
+            // natscli `renderTier`: "(N reserved)" after the limit when streams reserve bytes.
+            let reserved = |n: u64| if n > 0 { format!("({} reserved)", ibytes(n)) } else { String::new() };
+            cols.row("Memory", format!("{} of Unlimited {}", ibytes(info.memory), reserved(info.reserved_memory)));
             cols.row("Memory Per Stream", "Unlimited");
-            cols.row("Storage", format!("{} of Unlimited ", ibytes(info.storage)));
+            cols.row("Storage", format!("{} of Unlimited {}", ibytes(info.storage), reserved(info.reserved_storage)));
             cols.row("Storage Per Stream", "Unlimited");
             cols.row("Streams", format!("{} of Unlimited", comma(info.streams as i64)));
             cols.row("Consumers", "Unlimited");
             cols.indent(0);
         }
-        Err(_) => {
+        // natscli `infoAction`: no responders or JetStream disabled, a timeout, or any other error.
+        Err(e) if e.message.contains("JetStream not enabled") || e.message.contains("no responders") => {
             cols.line("");
             cols.line("   JetStream is not supported in this account");
+        }
+        Err(e) if e.message.contains("context deadline exceeded") || e.message.contains("timeout") => {
+            cols.line("");
+            cols.line("   No response from JetStream server");
+        }
+        Err(e) => {
+            cols.line("");
+            let m = e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string();
+            cols.line(format!("   Could not obtain account information:  {m}"));
         }
     }
     out(cols.render())
 }
 
-/// One watch event as the CLI prints it; `None` for the end-of-initial-values signal, which it does not print.
-pub fn render_watch_entry(e: &Entry, tz: i64) -> String {
+/// One watch event as the CLI prints it. On a colour terminal natscli colours the operation: `PUT` green,
+/// `DELETE` and `PURGE` red (`watchAction`, fatih/color's `GreenString` and `RedString`).
+pub fn render_watch_entry(e: &Entry, tz: i64, color: bool) -> String {
+    let op = e.operation.cli_name();
+    let paint = |code: &str| if color { format!("\x1b[{code}m{op}\x1b[0m") } else { op.to_string() };
     match e.operation {
         Operation::Put => format!(
             "[{}] {} {} > {}: {}\n",
             timestamp(e.created, tz),
-            e.operation.cli_name(),
+            paint("32"),
             e.bucket,
             e.key,
             String::from_utf8_lossy(&e.value)
         ),
-        _ => format!("[{}] {} {} > {}\n", timestamp(e.created, tz), e.operation.cli_name(), e.bucket, e.key),
+        _ => format!("[{}] {} {} > {}\n", timestamp(e.created, tz), paint("31"), e.bucket, e.key),
     }
 }
 
-/// Text for an error a backend returned, in the CLI's style.
-pub fn error_line(e: &KvError) -> String {
-    format!("nats: error: {e}\n")
+/// An error as the CLI prints it, with one `nats: error: ` prefix whether or not the message has it already.
+pub fn error_text(message: &str) -> String {
+    format!("nats: error: {}", message.strip_prefix("nats: error: ").unwrap_or(message))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_has_one_prefix() {
+        assert_eq!(error_text("nats: error: connection lost"), "nats: error: connection lost");
+        assert_eq!(error_text("nats: key not found"), "nats: error: nats: key not found");
+    }
+
+    #[test]
+    fn s_names_the_terminals_own_server_or_gets_an_explanation() {
+        assert!(check_server("embedded://playground", "embedded://playground").is_ok());
+        assert!(check_server("ws://127.0.0.1:8080", "ws://localhost:8080").is_ok());
+        assert!(check_server("nats://127.0.0.1:4222", "nats://a:1,127.0.0.1").is_ok());
+        let e = check_server("ws://127.0.0.1:8080", "nats://demo.nats.io").unwrap_err();
+        assert!(e.contains("connected to (ws://127.0.0.1:8080)") && e.contains("without -s"), "{e}");
+    }
 
     #[test]
     fn byte_sizes_parse_as_the_cli_parses_them() {

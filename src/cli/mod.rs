@@ -5,3 +5,5 @@ pub mod exec;
 pub mod format;
 pub mod parse;
 pub mod spec;
+pub mod trace;
+pub mod usage;

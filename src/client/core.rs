@@ -12,7 +12,7 @@ use super::proto::{decode_headers, encode, encode_headers, ClientOp, Decoder, Se
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
-use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo};
 use crate::engine::stream::StreamConfig;
 use crate::engine::time::go_duration_string;
 use crate::engine::{
@@ -280,6 +280,7 @@ fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
         last_revision: info.state.last_seq,
         last_update: time_from_json(&info.state.last_ts),
         keys: info.state.num_subjects,
+        cluster: info.cluster.map(|c| ClusterInfo { name: c.name.unwrap_or_default(), leader: c.leader }),
     })
 }
 
@@ -716,6 +717,8 @@ impl<D: Dial> Client<D> {
             storage: v["storage"].as_u64().unwrap_or(0),
             streams: v["streams"].as_u64().unwrap_or(0),
             consumers: v["consumers"].as_u64().unwrap_or(0),
+            reserved_memory: v["reserved_memory"].as_u64().unwrap_or(0),
+            reserved_storage: v["reserved_storage"].as_u64().unwrap_or(0),
         })
     }
 
@@ -724,11 +727,7 @@ impl<D: Dial> Client<D> {
         let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", sc.name), &stream_json(&sc)).await?;
         if let Some(e) = api_error(&v) {
             if e.err_code == 10058 {
-                return Err(KvError {
-                    kind: ErrorKind::BucketExists,
-                    message: format!("nats: bucket name already in use: {}\n{e}", cfg.bucket),
-                    api: Some(e),
-                });
+                return Err(KvError::bucket_exists(&cfg.bucket, e));
             }
             return Err(KvError::api(e));
         }

@@ -108,6 +108,17 @@ impl KvError {
         };
         KvError { kind, message: format!("nats: {api}"), api: Some(api) }
     }
+    /// A bucket that exists with another configuration. nats.go joins its `ErrBucketExists` with its own
+    /// `ErrStreamNameAlreadyInUse` (code 400, err_code 10058, "stream name already in use"), which replaces the
+    /// server's longer description (nats.go `jetstream/kv.go` `CreateKeyValue`, `jetstream/errors.go`).
+    pub fn bucket_exists(bucket: &str, api: ApiError) -> KvError {
+        let sentinel = ApiError::new(400, 10058, "stream name already in use");
+        KvError {
+            kind: ErrorKind::BucketExists,
+            message: format!("nats: bucket name already in use: {bucket}\n{sentinel}"),
+            api: Some(api),
+        }
+    }
     /// A failed stream management call: the API error's own text.
     pub fn api(api: ApiError) -> KvError {
         let kind = match api.err_code {

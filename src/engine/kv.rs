@@ -11,6 +11,9 @@ use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
 /// The server's default max payload, which the embedded server uses too.
 pub const MAX_PAYLOAD: u64 = 1 << 20;
 
+/// The embedded server's identity (its ID, and its name, as a server started without `-n` is named).
+pub const SERVER_ID: &str = "NPLAYGROUNDEMBEDDEDKVENGINERUNNINGINYOURBROWSERTAB000001";
+
 /// The largest history a bucket may keep.
 pub const MAX_HISTORY: i64 = 64;
 /// Markers younger than this survive `compact` as the key's only message (the Go client's default threshold).
@@ -180,6 +183,15 @@ pub struct Status {
     pub last_revision: u64,
     pub last_update: Option<Nanos>,
     pub keys: u64,
+    /// The stream's cluster information; a single server fills it in too (no cluster name, itself as leader).
+    pub cluster: Option<ClusterInfo>,
+}
+
+/// Where a stream lives, as STREAM.INFO's `cluster` reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub name: String,
+    pub leader: String,
 }
 
 impl Status {
@@ -198,6 +210,9 @@ pub struct AccountInfo {
     pub storage: u64,
     pub streams: u64,
     pub consumers: u64,
+    /// Bytes set aside for streams with a maximum size (`reserved_memory`, `reserved_storage`).
+    pub reserved_memory: u64,
+    pub reserved_storage: u64,
 }
 
 /// Options of a watch, as the clients name them.
@@ -423,12 +438,7 @@ impl Engine {
         Self::validate_stream_config(&sc)?;
         if let Some(existing) = self.streams.get(&sc.name) {
             if existing.config != sc {
-                let api = ApiError::stream_name_in_use();
-                return Err(KvError {
-                    kind: ErrorKind::BucketExists,
-                    message: format!("nats: bucket name already in use: {}\n{}", cfg.bucket, api),
-                    api: Some(api),
-                });
+                return Err(KvError::bucket_exists(&cfg.bucket, ApiError::stream_name_in_use()));
             }
         } else {
             self.streams.insert(sc.name.clone(), Stream::new(sc, self.now));
@@ -565,16 +575,33 @@ impl Engine {
             last_revision: st.last_seq,
             last_update: st.last_time,
             keys: st.num_subjects,
+            cluster: Some(ClusterInfo { name: String::new(), leader: SERVER_ID.to_string() }),
         })
     }
 
     /// The account's JetStream usage.
     pub fn account_info(&self) -> AccountInfo {
-        let mut info = AccountInfo { memory: 0, storage: 0, streams: self.streams.len() as u64, consumers: 0 };
+        let mut info = AccountInfo {
+            memory: 0,
+            storage: 0,
+            streams: self.streams.len() as u64,
+            consumers: 0,
+            reserved_memory: 0,
+            reserved_storage: 0,
+        };
         for s in self.streams.values() {
+            // The server reserves a stream's maximum size (times its replicas) in the account's tier.
+            let reserved =
+                if s.config.max_bytes > 0 { (s.config.max_bytes * s.config.replicas.max(1)) as u64 } else { 0 };
             match s.config.storage {
-                StorageType::File => info.storage += s.state().bytes,
-                StorageType::Memory => info.memory += s.state().bytes,
+                StorageType::File => {
+                    info.storage += s.state().bytes;
+                    info.reserved_storage += reserved;
+                }
+                StorageType::Memory => {
+                    info.memory += s.state().bytes;
+                    info.reserved_memory += reserved;
+                }
             }
         }
         info.consumers = self.watchers.values().filter(|w| !w.closed).count() as u64;

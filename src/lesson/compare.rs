@@ -24,7 +24,7 @@ pub const WHY_NO_JS: &str = "The document shows what a server started without Je
 
 /// Replaces the parts of a line that differ between any two runs: times and connection details.
 pub fn normalize_line(line: &str) -> String {
-    let line = line.replace("Âµ", "µ");
+    let line = strip_ansi(&line.replace("Âµ", "µ"));
     let line = line.trim_end();
     for label in [
         "Client ID",
@@ -35,6 +35,7 @@ pub fn normalize_line(line: &str) -> String {
         "Connected Server ID",
         "Connected Server Version",
         "Connected Server Name",
+        "Leader",
         "User",
         "Account",
     ] {
@@ -44,6 +45,25 @@ pub fn normalize_line(line: &str) -> String {
         }
     }
     replace_times(line)
+}
+
+/// Drops ANSI escapes (a colour terminal's `watch` output), keeping the text.
+pub fn strip_ansi(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for p in chars.by_ref() {
+                if p.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Replaces "2021-10-12 13:15:03" and "12 Oct 21 20:08 UTC" by "<time>".

@@ -88,8 +88,9 @@ pub struct LessonRun {
     py: PyOps,
 }
 
+/// A step's output as text, without the colour escapes a colour terminal's `watch` has.
 fn chunks_text(r: &crate::session::LineResult) -> String {
-    r.text()
+    crate::lesson::compare::strip_ansi(&r.text())
 }
 
 fn is_error(out: &str) -> bool {

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::term_state::{LineKind, TermAction, TermLine, TermState};
+use crate::app::term_state::{ansi_segments, is_table_line, LineKind, TermAction, TermLine, TermState};
 use crate::app::{real_now, Shared};
 use crate::cli::complete::complete;
 
@@ -37,21 +37,56 @@ impl PartialEq for OutputProps {
 fn output(p: &OutputProps) -> Html {
     let hidden = p.lines.len().saturating_sub(DRAWN_LINES) + p.dropped;
     let start = p.lines.len().saturating_sub(DRAWN_LINES);
+    // Lines are inline spans that each end in a line break, inside one `pre-wrap` block: long lines wrap at the
+    // pane's width as in a terminal, and a copy gives the text exactly as printed. A table's lines go in one block
+    // that scrolls sideways instead, so no cell is cut off.
+    let line = |l: &TermLine, newline: bool| -> Html {
+        let class = match l.kind {
+            LineKind::Input => "line input",
+            LineKind::Out => "line out",
+            LineKind::Err => "line err",
+            LineKind::Note => "line note",
+        };
+        // Text nodes only: whatever a value contains is shown, never interpreted as HTML.
+        html! {
+            <span class={class}>
+                { for ansi_segments(&l.text).into_iter().map(|seg| match seg.class {
+                    Some(c) => html! { <span class={c}>{ seg.text }</span> },
+                    None => html! { { seg.text } },
+                }) }
+                { if newline { "\n" } else { "" } }
+            </span>
+        }
+    };
+    let lines = &p.lines[start..];
+    let mut blocks: Vec<Html> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let table = |l: &TermLine| l.kind == LineKind::Out && is_table_line(&l.text);
+        if table(&lines[i]) {
+            let mut j = i;
+            while j < lines.len() && table(&lines[j]) {
+                j += 1;
+            }
+            let rows = &lines[i..j];
+            blocks.push(html! {
+                <>
+                    <span class="table-block">{ for rows.iter().enumerate().map(|(k, l)| line(l, k + 1 < rows.len())) }</span>
+                    { "\n" }
+                </>
+            });
+            i = j;
+        } else {
+            blocks.push(line(&lines[i], true));
+            i += 1;
+        }
+    }
     html! {
         <>
             if hidden > 0 {
-                <div class="line note">{ format!("({hidden} earlier lines not shown)") }</div>
+                <span class="line note">{ format!("({hidden} earlier lines not shown)\n") }</span>
             }
-            { for p.lines[start..].iter().map(|l| {
-                let class = match l.kind {
-                    LineKind::Input => "line input",
-                    LineKind::Out => "line out",
-                    LineKind::Err => "line err",
-                    LineKind::Note => "line note",
-                };
-                // Text nodes only: whatever a value contains is shown, never interpreted as HTML.
-                html! { <div class={class}>{ if l.text.is_empty() { "\u{00a0}".to_string() } else { l.text.clone() } }</div> }
-            }) }
+            { for blocks }
         </>
     }
 }

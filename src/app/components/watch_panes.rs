@@ -33,7 +33,7 @@ fn item_of(ev: WatchEvent, tz: i64) -> Item {
         WatchEvent::Entry(e) => Item::Entry {
             revision: e.revision,
             op: e.operation,
-            text: crate::cli::exec::render_watch_entry(&e, tz).trim_end().to_string(),
+            text: crate::cli::exec::render_watch_entry(&e, tz, false).trim_end().to_string(),
         },
         WatchEvent::InitialValuesDone => Item::InitialDone,
         WatchEvent::Closed => Item::Closed,
@@ -201,9 +201,9 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
                     </label>
                     <button type="submit" class="primary">{ "Add watcher" }</button>
                 </form>
-                if !error.is_empty() { <p class="verdict fail" role="alert">{ format!("nats: error: {}", *error) }</p> }
+                if !error.is_empty() { <p class="verdict fail" role="alert">{ crate::cli::exec::error_text(&error) }</p> }
             }
-            if let Some(e) = server_error { <p class="verdict fail" role="alert">{ format!("nats: error: {e}") }</p> }
+            if let Some(e) = server_error { <p class="verdict fail" role="alert">{ crate::cli::exec::error_text(&e.to_string()) }</p> }
             { for panes.iter().filter(|pane| pane.server == on_server).map(|pane| html! {
                 <div class="pane" aria-label={pane.title.clone()}>
                     <div class="pane-head"><strong>{ pane.title.clone() }</strong><button type="button" onclick={stop(pane.id, pane.server)}>{ "Stop" }</button></div>

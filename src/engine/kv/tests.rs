@@ -310,7 +310,7 @@ fn bucket_create_is_idempotent_for_the_same_config_only() {
     assert_eq!(err.api.unwrap().err_code, 10058);
     assert_eq!(
         err.message,
-        "nats: bucket name already in use: b\nnats: API error: code=400 err_code=10058 description=stream name already in use with a different configuration"
+        "nats: bucket name already in use: b\nnats: API error: code=400 err_code=10058 description=stream name already in use"
     );
 }
 
