@@ -14,7 +14,7 @@ use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::Block;
-use crate::lesson::runner::{CommandReport, StepReport, StepStatus};
+use crate::lesson::runner::{counts_as_done, CommandReport, StepReport, StepStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonPanelProps {
@@ -105,6 +105,7 @@ fn status_mark(s: Option<StepStatus>, done_before: bool) -> (&'static str, &'sta
         Some(StepStatus::Drift) => ("≈", "drift", "differs, explained"),
         Some(StepStatus::Fail) => ("✗", "fail", "failed"),
         Some(StepStatus::Pending) => ("…", "pending", "exercise not done yet"),
+        Some(StepStatus::Solved) => ("◐", "solved", "solved for you"),
         Some(StepStatus::Shown) => ("•", "shown", "nothing to run"),
         None if done_before => ("✓", "pass", "done earlier"),
         None => ("○", "todo", "not run"),
@@ -156,11 +157,6 @@ fn command_result(c: &CommandReport) -> Html {
             </div>
         </div>
     }
-}
-
-/// Whether a step's report marks it done in the learner's progress.
-fn counts_as_done(r: &StepReport) -> bool {
-    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown)
 }
 
 /// What a step typed and printed, for the terminal.
