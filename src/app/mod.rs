@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use crate::clock::PlayClock;
 use crate::engine::{Engine, Nanos};
-use crate::lesson::runner::{LessonClock, LessonRun, StepReport};
+use crate::lesson::runner::{counts_as_done, LessonClock, LessonRun, StepReport, StepStatus, Typed};
 use crate::session::{LineResult, Session};
 
 pub use components::app::App;
@@ -38,6 +38,8 @@ pub struct Playground {
     pub server: Option<remote::ServerSide>,
     /// Why the last connection attempt failed.
     pub server_error: Option<String>,
+    /// What the open lesson made of the last typed line (a step done), for the terminal to say.
+    pub lesson_news: Option<String>,
 }
 
 /// What the page's address asks for.
@@ -135,6 +137,7 @@ impl Playground {
             persist: false,
             server: None,
             server_error: None,
+            lesson_news: None,
         }
     }
 
@@ -281,7 +284,8 @@ impl Playground {
         }
     }
 
-    /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history.
+    /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
+    /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
         let now = self.clock.now(real);
         let is_answer = self.session.question().is_some();
@@ -289,6 +293,33 @@ impl Playground {
         let t = line.trim();
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
+        }
+        if let Some((_, run)) = self.lesson.as_mut() {
+            let typed = if is_answer {
+                run.answered(&r.text(), &self.session.backend)
+            } else {
+                run.typed(t, &r.text(), r.question.is_some(), &self.session.backend)
+            };
+            if let Some(Typed::StepDone { step, report }) = typed {
+                let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
+                let how = match report.status {
+                    StepStatus::Fail => "its output differs from the document's (see the lesson)",
+                    StepStatus::Pending => "some checks are not met yet",
+                    _ => "done",
+                };
+                let mut news = format!("(lesson: step {} \"{title}\" is {how})", step + 1);
+                if counts_as_done(&report) && step + 1 < run.lesson.steps.len() {
+                    run.select(step + 1);
+                    news = format!(
+                        "(lesson: step {} \"{title}\" done, with the commands you typed; on to \"{}\")",
+                        step + 1,
+                        run.lesson.steps[step + 1].title
+                    );
+                } else if how == "done" {
+                    news = format!("(lesson: step {} \"{title}\" done, with the commands you typed)", step + 1);
+                }
+                self.lesson_news = Some(news);
+            }
         }
         r
     }
@@ -318,8 +349,27 @@ const STATE_KEY: &str = "kvplay.state";
 /// Where unreadable kept state is set aside, so nothing is silently dropped.
 const STATE_ASIDE_KEY: &str = "kvplay.state.unreadable";
 
+/// The browser's local storage, when the page may use it (a `file://` page or blocked third-party storage has
+/// none: then nothing is kept, and nothing fails).
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// A value kept in local storage, if there is storage and the value.
+pub fn storage_get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a value in local storage; false when the browser has no storage for the page or refused.
+pub fn storage_set(key: &str, value: &str) -> bool {
+    storage().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+/// Forgets a value kept in local storage.
+pub fn storage_remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
 }
 
 /// Keeps the engine and the history in the browser's storage. Returns a remark when it could not.

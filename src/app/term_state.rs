@@ -34,6 +34,11 @@ pub struct TermState {
     pub history: Vec<String>,
     /// Where Up/Down stands in the history (None: at the fresh line).
     pub cursor: Option<usize>,
+    /// The half-typed line Up left, which Down past the newest entry gives back.
+    pub stash: String,
+    /// Moves whenever the command line's text is set from here (history, a lesson's command), so the editor
+    /// shows `line()`.
+    pub recall: u64,
 }
 
 pub enum TermAction {
@@ -45,8 +50,13 @@ pub enum TermAction {
     Output(Vec<Chunk>),
     Note(String),
     Clear,
-    HistoryUp,
+    /// Up, with the line as it stands in the editor.
+    HistoryUp {
+        current: String,
+    },
     HistoryDown,
+    /// Puts a line on the command line for the learner to run (a lesson's command).
+    Suggest(String),
     /// A transcript as `session` and the lesson runner write it: "$ " lines are commands, the rest output.
     Transcript(String),
     /// Several actions applied at once (a multi-line paste), copying the scrollback once.
@@ -64,6 +74,11 @@ impl TermState {
     /// The history entry Up/Down has selected, if any.
     pub fn recalled(&self) -> Option<&str> {
         self.cursor.and_then(|i| self.history.get(i)).map(String::as_str)
+    }
+
+    /// What the command line shows after Up, Down or a suggestion: the recalled entry, or the line kept aside.
+    pub fn line(&self) -> &str {
+        self.recalled().unwrap_or(&self.stash)
     }
 }
 
@@ -92,6 +107,7 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
                 s.history.push(line);
             }
             s.cursor = None;
+            s.stash.clear();
         }
         TermAction::Output(chunks) => {
             for c in chunks {
@@ -106,19 +122,31 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
             s.dropped = 0;
             lines.clear();
         }
-        TermAction::HistoryUp => {
+        TermAction::HistoryUp { current } => {
             if !s.history.is_empty() {
                 s.cursor = Some(match s.cursor {
-                    None => s.history.len() - 1,
+                    None => {
+                        s.stash = current;
+                        s.history.len() - 1
+                    }
                     Some(i) => i.saturating_sub(1),
                 });
+                s.recall += 1;
             }
         }
         TermAction::HistoryDown => {
-            s.cursor = match s.cursor {
-                Some(i) if i + 1 < s.history.len() => Some(i + 1),
-                _ => None,
-            };
+            if s.cursor.is_some() {
+                s.cursor = match s.cursor {
+                    Some(i) if i + 1 < s.history.len() => Some(i + 1),
+                    _ => None,
+                };
+                s.recall += 1;
+            }
+        }
+        TermAction::Suggest(line) => {
+            s.cursor = None;
+            s.stash = line;
+            s.recall += 1;
         }
         TermAction::Transcript(t) => {
             for l in t.strip_suffix('\n').unwrap_or(&t).split('\n') {
@@ -151,15 +179,22 @@ mod tests {
         assert_eq!(texts, vec!["$ nats kv ls", "a", "b", "nats: error: x"]);
         assert_eq!(s.lines[3].kind, LineKind::Err);
         s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "help".into() });
-        s = run(s, TermAction::HistoryUp);
+        let up = || TermAction::HistoryUp { current: "nats kv pu".into() };
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("help"));
-        s = run(s, TermAction::HistoryUp);
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("nats kv ls"));
-        s = run(s, TermAction::HistoryUp);
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("nats kv ls"));
         s = run(s, TermAction::HistoryDown);
         s = run(s, TermAction::HistoryDown);
         assert_eq!(s.recalled(), None);
+        assert_eq!(s.line(), "nats kv pu", "Down past the newest entry gives back the half-typed line");
+        let seen = s.recall;
+        s = run(s, TermAction::HistoryDown);
+        assert_eq!(s.recall, seen, "Down on the fresh line changes nothing");
+        s = run(s, TermAction::Suggest("nats kv add lesson".into()));
+        assert_eq!((s.line(), s.recall), ("nats kv add lesson", seen + 1));
         s = run(s, TermAction::Clear);
         assert!(s.lines.is_empty());
         assert_eq!(s.history.len(), 2, "clearing the screen keeps the history");
