@@ -514,7 +514,26 @@ pub struct SavedState {
     pub export: Export,
     /// The commands typed, oldest first (the terminal's history).
     pub history: Vec<String>,
+    /// How far the playground's clock was ahead of real time, in nanoseconds (fast-forwards).
+    #[serde(default)]
+    pub clock_offset: Nanos,
+    /// The newest lines of the terminal, as (kind, text).
+    #[serde(default)]
+    pub transcript: Vec<(String, String)>,
 }
+
+/// What a reload gets back.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    pub engine: Engine,
+    pub history: Vec<String>,
+    pub clock_offset: Nanos,
+    pub transcript: Vec<(String, String)>,
+}
+
+/// The most terminal lines kept between visits, and the most characters of any one.
+pub const KEPT_LINES: usize = 400;
+const KEPT_LINE_CHARS: usize = 2_000;
 
 /// The stored state's name and version.
 pub const STATE_FORMAT: &str = "nats-kv-playground-state/v1";
@@ -522,21 +541,41 @@ pub const STATE_FORMAT: &str = "nats-kv-playground-state/v1";
 /// The most the playground keeps in browser storage, in bytes of JSON.
 pub const MAX_SAVED: usize = 4 << 20;
 
-/// Serialises the state to keep; `None` when it is too large to keep.
-pub fn save_state(e: &Engine, history: &[String]) -> Option<String> {
+/// Serialises the state to keep; `None` when it is too large to keep. The transcript keeps its newest
+/// `KEPT_LINES` lines.
+pub fn save_state(
+    e: &Engine,
+    history: &[String],
+    clock_offset: Nanos,
+    transcript: &[(String, String)],
+) -> Option<String> {
     // The JSON (values in base64) is larger than the buckets' stored bytes: skip serialising what cannot fit.
     let stored: u64 = e.bucket_names().iter().filter_map(|b| e.status(b).ok()).map(|s| s.bytes).sum();
     if stored > MAX_SAVED as u64 {
         return None;
     }
     let keep: Vec<String> = history.iter().rev().take(500).rev().cloned().collect();
-    let s =
-        serde_json::to_string(&SavedState { format: STATE_FORMAT.into(), export: export(e), history: keep }).ok()?;
+    let lines: Vec<(String, String)> = transcript
+        .iter()
+        .rev()
+        .take(KEPT_LINES)
+        .rev()
+        .map(|(k, t)| (k.clone(), t.chars().take(KEPT_LINE_CHARS).collect()))
+        .collect();
+    let s = serde_json::to_string(&SavedState {
+        format: STATE_FORMAT.into(),
+        export: export(e),
+        history: keep,
+        clock_offset: clock_offset.max(0),
+        transcript: lines,
+    })
+    .ok()?;
     (s.len() <= MAX_SAVED).then_some(s)
 }
 
-/// Reads kept state back, or says why it cannot (then the caller sets the data aside and starts empty).
-pub fn load_state(raw: &str, now: Nanos) -> Result<(Engine, Vec<String>), String> {
+/// Reads kept state back at real time `real` (the clock's kept offset is added), or says why it cannot (then
+/// the caller sets the data aside and starts empty).
+pub fn load_state(raw: &str, real: Nanos) -> Result<Restored, String> {
     let v: serde_json::Value =
         serde_json::from_str(raw).map_err(|e| format!("the saved state is not valid JSON ({e})"))?;
     let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
@@ -544,24 +583,70 @@ pub fn load_state(raw: &str, now: Nanos) -> Result<(Engine, Vec<String>), String
         return Err(format!("the saved state has format {format:?}, which this version does not read"));
     }
     let s: SavedState = serde_json::from_value(v).map_err(|e| format!("the saved state is damaged ({e})"))?;
-    let json = serde_json::to_string(&s.export).map_err(|e| e.to_string())?;
-    let engine = import(&json, now)?;
-    Ok((engine, s.history))
+    let clock_offset = s.clock_offset.clamp(0, 100 * 365 * 86_400 * 1_000_000_000);
+    let engine = engine_from(&s.export, real.saturating_add(clock_offset))?;
+    Ok(Restored { engine, history: s.history, clock_offset, transcript: s.transcript })
+}
+
+/// Reads an export for an import, and names its buckets that `current` already has.
+pub fn read_import(json: &str, current: &Engine) -> Result<(Export, Vec<String>), String> {
+    let x: Export = serde_json::from_str(json).map_err(|e| format!("not a playground export: {e}"))?;
+    // Validate the file completely before anyone is asked anything.
+    engine_from(&x, current.now())?;
+    let have = current.bucket_names();
+    let clashes = x.buckets.iter().map(|b| b.config.bucket.clone()).filter(|b| have.contains(b)).collect();
+    Ok((x, clashes))
+}
+
+/// The buckets of `current` and of an import together; a bucket of the same name comes from the import.
+pub fn merge_import(current: &Engine, incoming: &Export, now: Nanos) -> Result<Engine, String> {
+    let mut all = export(current);
+    all.buckets.retain(|b| !incoming.buckets.iter().any(|i| i.config.bucket == b.config.bucket));
+    all.buckets.extend(incoming.buckets.iter().cloned());
+    all.now = all.now.max(incoming.now);
+    engine_from(&all, now)
 }
 
 #[cfg(test)]
 mod state_tests {
     use super::*;
+    use crate::engine::time::NANOS_PER_SEC as S;
+
+    #[test]
+    fn an_import_joins_the_session_and_names_the_buckets_it_would_replace() {
+        let mut here = Engine::new(0);
+        here.create_bucket(&Config::new("mine")).unwrap();
+        here.create_bucket(&Config::new("both")).unwrap();
+        here.put("both", "k", b"here").unwrap();
+        let mut there = Engine::new(0);
+        there.create_bucket(&Config::new("both")).unwrap();
+        there.put("both", "k", b"there").unwrap();
+        there.create_bucket(&Config::new("theirs")).unwrap();
+        let json = serde_json::to_string(&export(&there)).unwrap();
+        let (x, clashes) = read_import(&json, &here).unwrap();
+        assert_eq!(clashes, vec!["both".to_string()]);
+        let merged = merge_import(&here, &x, 0).unwrap();
+        assert_eq!(merged.bucket_names(), vec!["both".to_string(), "mine".to_string(), "theirs".to_string()]);
+        assert_eq!(merged.get("both", "k").unwrap().value, b"there");
+        assert!(read_import("{", &here).unwrap_err().starts_with("not a playground export"));
+    }
 
     #[test]
     fn saved_state_round_trips_and_damage_is_reported() {
         let mut e = Engine::new(0);
         e.create_bucket(&Config::new("b")).unwrap();
         e.put("b", "k", b"v").unwrap();
-        let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()]).unwrap();
-        let (back, hist) = load_state(&raw, 0).unwrap();
-        assert_eq!(back.get("b", "k").unwrap().value, b"v");
-        assert_eq!(hist.len(), 2);
+        let lines = vec![("input".to_string(), "$ nats kv add b".to_string()); KEPT_LINES + 5];
+        let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()], 90 * S, &lines).unwrap();
+        let back = load_state(&raw, 0).unwrap();
+        assert_eq!(back.engine.get("b", "k").unwrap().value, b"v");
+        assert_eq!(back.history.len(), 2);
+        assert_eq!(back.clock_offset, 90 * S, "the clock's fast-forwards survive a reload");
+        assert_eq!(back.engine.now(), 90 * S + 1, "ages and TTLs read at the moved clock");
+        assert_eq!(back.transcript.len(), KEPT_LINES, "the transcript is bounded");
+        // State kept before the clock and the transcript were kept still loads.
+        let old = raw.split(",\"clock_offset\"").next().unwrap().to_string() + "}";
+        assert_eq!(load_state(&old, 0).unwrap().clock_offset, 0);
         assert!(load_state(&raw[..raw.len() - 5], 0).unwrap_err().contains("not valid JSON"));
         assert!(load_state("{\"format\":\"nats-kv-playground-state/v0\"}", 0).unwrap_err().contains("does not read"));
         assert!(load_state(&raw.replace("\"history\":[", "\"history\":[1,"), 0).unwrap_err().contains("damaged"));
@@ -572,6 +657,6 @@ mod state_tests {
         for i in 0..5 {
             big.put("big", &format!("k{i}"), &vec![b'x'; 1 << 20]).unwrap();
         }
-        assert_eq!(save_state(&big, &[]), None, "too large to keep");
+        assert_eq!(save_state(&big, &[], 0, &[]), None, "too large to keep");
     }
 }

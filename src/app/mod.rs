@@ -302,22 +302,20 @@ impl Playground {
             };
             if let Some(Typed::StepDone { step, report }) = typed {
                 let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
-                let how = match report.status {
-                    StepStatus::Fail => "its output differs from the document's (see the lesson)",
-                    StepStatus::Pending => "some checks are not met yet",
-                    _ => "done",
-                };
-                let mut news = format!("(lesson: step {} \"{title}\" is {how})", step + 1);
-                if counts_as_done(&report) && step + 1 < run.lesson.steps.len() {
-                    run.select(step + 1);
-                    news = format!(
-                        "(lesson: step {} \"{title}\" done, with the commands you typed; on to \"{}\")",
+                let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
+                let news = match report.status {
+                    StepStatus::Fail => format!(
+                        "(lesson: you typed every command of step {} \"{title}\", but the output differs from the document's: see the lesson)",
+                        step + 1
+                    ),
+                    StepStatus::Pending => format!("(lesson: step {} \"{title}\": some checks are not met yet)", step + 1),
+                    _ if counts_as_done(&report) => format!(
+                        "(lesson: step {} \"{title}\" done, with what you typed{})",
                         step + 1,
-                        run.lesson.steps[step + 1].title
-                    );
-                } else if how == "done" {
-                    news = format!("(lesson: step {} \"{title}\" done, with the commands you typed)", step + 1);
-                }
+                        next.unwrap_or_default()
+                    ),
+                    _ => format!("(lesson: step {} \"{title}\" checked)", step + 1),
+                };
                 self.lesson_news = Some(news);
             }
         }
@@ -372,10 +370,12 @@ pub fn storage_remove(key: &str) {
     }
 }
 
-/// Keeps the engine and the history in the browser's storage. Returns a remark when it could not.
-pub fn save_state(pg: &Playground) -> Option<String> {
+/// Keeps the engine, the history, the clock's offset and the terminal's newest lines in the browser's storage.
+/// Returns a remark when it could not.
+pub fn save_state(pg: &Playground, transcript: &[(String, String)]) -> Option<String> {
     let s = storage()?;
-    match crate::transfer::save_state(&pg.session.backend, &pg.history) {
+    let offset = pg.clock.offset(real_now());
+    match crate::transfer::save_state(&pg.session.backend, &pg.history, offset, transcript) {
         Some(json) => s
             .set_item(STATE_KEY, &json)
             .err()
@@ -384,16 +384,23 @@ pub fn save_state(pg: &Playground) -> Option<String> {
     }
 }
 
-/// Restores kept state into the playground. `Ok(None)`: nothing was kept. `Err`: what was kept could not be read;
-/// it is set aside under another name and the playground starts empty.
-pub fn load_saved_state(pg: &mut Playground, real: Nanos) -> Result<Option<Vec<String>>, String> {
+/// Restores kept state into the playground (the clock moved on as it was). `Ok(None)`: nothing was kept.
+/// `Err`: what was kept could not be read; it is set aside under another name and the playground starts empty.
+/// `Ok(Some((history, transcript)))` otherwise.
+#[allow(clippy::type_complexity)]
+pub fn load_saved_state(
+    pg: &mut Playground,
+    real: Nanos,
+) -> Result<Option<(Vec<String>, Vec<(String, String)>)>, String> {
     let Some(s) = storage() else { return Ok(None) };
     let Ok(Some(raw)) = s.get_item(STATE_KEY) else { return Ok(None) };
-    match crate::transfer::load_state(&raw, pg.clock.now(real)) {
-        Ok((engine, history)) => {
-            pg.load_engine(engine);
-            pg.history = history.clone();
-            Ok(Some(history))
+    match crate::transfer::load_state(&raw, real) {
+        Ok(r) => {
+            pg.clock = PlayClock::new(real);
+            pg.clock.fast_forward(real, r.clock_offset);
+            pg.load_engine(r.engine);
+            pg.history = r.history.clone();
+            Ok(Some((r.history, r.transcript)))
         }
         Err(e) => {
             let _ = s.set_item(STATE_ASIDE_KEY, &raw);

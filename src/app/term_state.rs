@@ -61,6 +61,33 @@ pub enum TermAction {
     Transcript(String),
     /// Several actions applied at once (a multi-line paste), copying the scrollback once.
     Batch(Vec<TermAction>),
+    /// Lines kept from the last visit, as `kept` wrote them.
+    Restore(Vec<(String, String)>),
+}
+
+impl LineKind {
+    fn name(self) -> &'static str {
+        match self {
+            LineKind::Input => "input",
+            LineKind::Out => "out",
+            LineKind::Err => "err",
+            LineKind::Note => "note",
+        }
+    }
+
+    fn from_name(n: &str) -> LineKind {
+        match n {
+            "input" => LineKind::Input,
+            "err" => LineKind::Err,
+            "note" => LineKind::Note,
+            _ => LineKind::Out,
+        }
+    }
+}
+
+/// The newest `n` lines of the scrollback as (kind, text), to keep between visits.
+pub fn kept(lines: &[TermLine], n: usize) -> Vec<(String, String)> {
+    lines[lines.len().saturating_sub(n)..].iter().map(|l| (l.kind.name().to_string(), l.text.clone())).collect()
 }
 
 fn push_text(lines: &mut Vec<TermLine>, kind: LineKind, text: &str) {
@@ -159,6 +186,9 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
                 apply(s, lines, a);
             }
         }
+        TermAction::Restore(kept) => {
+            lines.extend(kept.into_iter().map(|(k, text)| TermLine { kind: LineKind::from_name(&k), text }));
+        }
     }
 }
 
@@ -198,6 +228,21 @@ mod tests {
         s = run(s, TermAction::Clear);
         assert!(s.lines.is_empty());
         assert_eq!(s.history.len(), 2, "clearing the screen keeps the history");
+    }
+
+    #[test]
+    fn the_transcript_kept_between_visits_comes_back_as_it_was() {
+        let mut s = Rc::new(TermState::default());
+        s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "nats kv ls".into() });
+        s = run(s, TermAction::Output(vec![Chunk::Err("nats: error: x\n".into())]));
+        s = run(s, TermAction::Note("(clock moved forward 1m)".into()));
+        let k = kept(&s.lines, 2);
+        assert_eq!(
+            k,
+            vec![("err".into(), "nats: error: x".into()), ("note".into(), "(clock moved forward 1m)".into())]
+        );
+        let back = run(Rc::new(TermState::default()), TermAction::Restore(kept(&s.lines, 10)));
+        assert_eq!(back.lines, s.lines);
     }
 
     #[test]

@@ -60,16 +60,28 @@ pub struct StepReport {
     pub unmet: Vec<String>,
     /// What the runner typed to solve an exercise (Run all), as the terminal shows it.
     pub solution: String,
+    /// What the step's Python parts printed, as the terminal shows it, so the Python and CLI views tell one
+    /// story.
+    pub program: String,
 }
 
 impl StepReport {
     fn empty(status: StepStatus) -> StepReport {
-        StepReport { status, commands: vec![], python: vec![], notes: vec![], unmet: vec![], solution: String::new() }
+        StepReport {
+            status,
+            commands: vec![],
+            python: vec![],
+            notes: vec![],
+            unmet: vec![],
+            solution: String::new(),
+            program: String::new(),
+        }
     }
 
     /// Everything the step typed and printed, in order, for the terminal.
     pub fn transcript(&self) -> String {
         let mut t: String = self.commands.iter().map(|c| c.transcript.as_str()).collect();
+        t.push_str(&self.program);
         t.push_str(&self.solution);
         t
     }
@@ -378,6 +390,8 @@ impl LessonRun {
                 Some(e) => Verdict::Fail { missing: first_difference(e, &actual) },
                 None => Verdict::Pass,
             };
+            report.program.push_str("$ python  # this step's program: the playground performs its KV operations\n");
+            report.program.push_str(&actual);
             report.python.push(PythonReport { expected: p.expected.clone(), actual, verdict });
         }
         let mut solved_for_you = false;
@@ -815,6 +829,8 @@ mod tests {
         assert!(r.notes.iter().any(|n| n.contains("created it as the lesson does")), "{:?}", r.notes);
         assert_eq!(s.backend.status("CONFIG").map(|st| st.history()).ok(), Some(10));
         assert_eq!(r.status, StepStatus::Pass, "{r:?}");
+        assert!(r.transcript().starts_with("$ python  # this step's program"), "{}", r.transcript());
+        assert!(r.transcript().contains("at revision 1"), "{}", r.transcript());
     }
 
     #[test]

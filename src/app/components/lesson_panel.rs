@@ -244,7 +244,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         return html! {
             <section class="lesson" aria-label="Lessons">
                 <h2>{ "Lessons" }</h2>
-                <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown beside the playground's." }</p>
+                <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
                 <ul class="lesson-list">
                     <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
                     <li><button type="button" onclick={open("python")}>{ "Key-Value from Python" }</button></li>
