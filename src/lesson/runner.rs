@@ -237,7 +237,7 @@ impl LessonRun {
                 self.awaiting = Some((self.typed.len(), out.to_string()));
                 return Some(Typed::Progress { done: self.typed.len(), of: step.commands.len() });
             }
-            return Some(self.record_typed(out, b));
+            return self.record_typed(out, b);
         }
         // An exercise counts as soon as its checks are met, whatever was typed to get there.
         if step.commands.is_empty() {
@@ -250,14 +250,14 @@ impl LessonRun {
     pub fn answered<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
         let (_, mut so_far) = self.awaiting.take()?;
         so_far.push_str(out);
-        Some(self.record_typed(&so_far, b))
+        self.record_typed(&so_far, b)
     }
 
-    fn record_typed<B: KvBackend>(&mut self, out: &str, b: &B) -> Typed {
+    fn record_typed<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
         let i = self.current;
-        let step = self.lesson.steps[i].clone();
+        let step = self.lesson.steps.get(i)?.clone();
         let k = self.typed.len();
-        let c = &step.commands[k];
+        let c = step.commands.get(k)?;
         let mut notes = Vec::new();
         let verdict = verdict_for(c, out, &mut notes);
         self.typed.push(CommandReport {
@@ -269,7 +269,7 @@ impl LessonRun {
             notes,
         });
         if self.typed.len() < step.commands.len() {
-            return Typed::Progress { done: self.typed.len(), of: step.commands.len() };
+            return Some(Typed::Progress { done: self.typed.len(), of: step.commands.len() });
         }
         let mut report = StepReport::empty(StepStatus::Pass);
         report.commands = std::mem::take(&mut self.typed);
@@ -279,7 +279,7 @@ impl LessonRun {
         }
         report.status = status_of(&step, &report);
         self.finish(i, report.clone());
-        Typed::StepDone { step: i, report }
+        Some(Typed::StepDone { step: i, report })
     }
 
     fn exercise_met<B: KvBackend>(&mut self, b: &B) -> Option<Typed> {
