@@ -284,6 +284,32 @@ impl Playground {
         }
     }
 
+    /// Tells the open lesson about a line the learner typed and what it printed (`asked`: the CLI asks a
+    /// question; `is_answer`: the line answered one). Returns what to say in the terminal when a step is done.
+    /// The lesson's checks read the buckets the views show (the embedded engine, or the server's copy).
+    pub fn lesson_typed(&mut self, line: &str, out: &str, asked: bool, is_answer: bool) -> Option<String> {
+        let engine = match &self.server {
+            Some(s) => &s.mirror,
+            None => &self.session.backend,
+        };
+        let (_, run) = self.lesson.as_mut()?;
+        let typed = if is_answer { run.answered(out, engine) } else { run.typed(line, out, asked, engine) };
+        let Some(Typed::StepDone { step, report }) = typed else { return None };
+        let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
+        let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
+        Some(match report.status {
+            StepStatus::Fail => format!(
+                "(lesson: you typed every command of step {} \"{title}\", but the output differs from the document's: see the lesson)",
+                step + 1
+            ),
+            StepStatus::Pending => format!("(lesson: step {} \"{title}\": some checks are not met yet)", step + 1),
+            _ if counts_as_done(&report) => {
+                format!("(lesson: step {} \"{title}\" done, with what you typed{})", step + 1, next.unwrap_or_default())
+            }
+            _ => format!("(lesson: step {} \"{title}\" checked)", step + 1),
+        })
+    }
+
     /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
     /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
@@ -294,31 +320,7 @@ impl Playground {
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
         }
-        if let Some((_, run)) = self.lesson.as_mut() {
-            let typed = if is_answer {
-                run.answered(&r.text(), &self.session.backend)
-            } else {
-                run.typed(t, &r.text(), r.question.is_some(), &self.session.backend)
-            };
-            if let Some(Typed::StepDone { step, report }) = typed {
-                let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
-                let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
-                let news = match report.status {
-                    StepStatus::Fail => format!(
-                        "(lesson: you typed every command of step {} \"{title}\", but the output differs from the document's: see the lesson)",
-                        step + 1
-                    ),
-                    StepStatus::Pending => format!("(lesson: step {} \"{title}\": some checks are not met yet)", step + 1),
-                    _ if counts_as_done(&report) => format!(
-                        "(lesson: step {} \"{title}\" done, with what you typed{})",
-                        step + 1,
-                        next.unwrap_or_default()
-                    ),
-                    _ => format!("(lesson: step {} \"{title}\" checked)", step + 1),
-                };
-                self.lesson_news = Some(news);
-            }
-        }
+        self.lesson_news = self.lesson_typed(t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
         r
     }
 }
