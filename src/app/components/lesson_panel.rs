@@ -497,6 +497,14 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         html! {
             <article class="step-body" aria-label={s.title.clone()}>
                 <h3>{ s.title.clone() }</h3>
+                if !missing.is_empty() {
+                    <div class="needs" role="note">
+                        <p>{ format!("This step builds on {} {}, which {} not run yet. Without {}, its output will differ from the document's.",
+                            if missing.len() == 1 { "step" } else { "steps" }, step_names(&lesson, &missing),
+                            if missing.len() == 1 { "has" } else { "have" }, if missing.len() == 1 { "it" } else { "them" }) }</p>
+                        <button type="button" onclick={run_before.clone()}>{ if missing.len() == 1 { "Run that step first".to_string() } else { format!("Run those {} steps first", missing.len()) } }</button>
+                    </div>
+                }
                 { for blocks }
                 { for python.iter().map(|py| html! {
                     <div class="result">
@@ -522,14 +530,6 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
                 if report.is_none() && typed > 0 && !s.commands.is_empty() {
                     <p class="typed-progress" role="status">{ format!("You typed {typed} of this step's {} commands; type the next one in the terminal.", s.commands.len()) }</p>
-                }
-                if !missing.is_empty() {
-                    <div class="needs" role="note">
-                        <p>{ format!("This step builds on {} {}, which {} not run yet. Without {}, its output will differ from the document's.",
-                            if missing.len() == 1 { "step" } else { "steps" }, step_names(&lesson, &missing),
-                            if missing.len() == 1 { "has" } else { "have" }, if missing.len() == 1 { "it" } else { "them" }) }</p>
-                        <button type="button" onclick={run_before.clone()}>{ if missing.len() == 1 { "Run that step first".to_string() } else { format!("Run those {} steps first", missing.len()) } }</button>
-                    </div>
                 }
                 <div class="step-actions">
                     if runnable {
