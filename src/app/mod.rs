@@ -198,7 +198,16 @@ impl Playground {
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
-        history.extend(report.commands.iter().map(|c| c.line.clone()));
+        // Everything the step typed, as the terminal shows it (a bucket the runner created, a revision it
+        // adapted, an exercise's solution): Share and the exports then do what the step did.
+        history.extend(
+            report
+                .transcript()
+                .lines()
+                .filter_map(|l| l.strip_prefix("$ "))
+                .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+                .map(str::to_string),
+        );
         for (bucket, last, refused) in marks(&session.backend) {
             let (b_last, b_refused) =
                 before.iter().find(|(b, _, _)| *b == bucket).map(|(_, l, r)| (*l, *r)).unwrap_or((0, 0));
@@ -438,4 +447,24 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         return Err("the lesson is larger than 1 MiB".to_string());
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Nanos = 1_767_225_600_000_000_000;
+
+    #[test]
+    fn a_lesson_step_goes_into_the_history_as_it_ran_so_a_share_link_replays_it() {
+        let mut pg = Playground::new(T0);
+        assert!(pg.open_lesson("cli"));
+        let i = pg.lesson.as_ref().and_then(|(_, r)| r.lesson.steps.iter().position(|s| s.title == "Your turn"));
+        let report = i.and_then(|i| pg.run_step(i, T0, true)).expect("the exercise ran");
+        assert!(!report.solution.is_empty());
+        assert_eq!(pg.history, vec!["nats kv add inventory --history 3", "nats kv put inventory apples 12"]);
+        let mut other = Playground::new(T0);
+        other.replay(&pg.history.clone(), T0);
+        assert_eq!(other.session.backend.get("inventory", "apples").map(|e| e.value).ok(), Some(b"12".to_vec()));
+    }
 }
