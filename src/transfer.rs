@@ -200,10 +200,15 @@ pub fn base64url(v: &[u8]) -> String {
     base64(v).trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 
-/// Encodes the commands of a session for a link: deflated, then URL-safe base64.
+/// What starts a share link's packed part that carries a checksum (zlib: deflate with Adler-32). Links made
+/// before it (plain deflate) still open.
+const SHARE_CHECKED: &str = "z.";
+
+/// Encodes the commands of a session for a link: deflated with a checksum, then URL-safe base64.
 pub fn encode_share(commands: &[String]) -> Result<String, String> {
     let text = commands.join("\n");
-    let packed = base64url(&miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9));
+    let packed =
+        format!("{SHARE_CHECKED}{}", base64url(&miniz_oxide::deflate::compress_to_vec_zlib(text.as_bytes(), 9)));
     if packed.len() > MAX_SHARE {
         return Err(format!(
             "this session is too long to share as a link ({} characters once compressed, the limit is {MAX_SHARE}); export it as a file instead",
@@ -218,9 +223,18 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     if packed.len() > MAX_SHARE {
         return Err(format!("this link is longer than the {MAX_SHARE} characters a share link may have"));
     }
-    let bytes = base64_decode(packed).map_err(|e| format!("this share link is damaged ({e})"))?;
-    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, 1 << 20)
-        .map_err(|_| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
+    let (checked, body) = match packed.strip_prefix(SHARE_CHECKED) {
+        Some(b) => (true, b),
+        None => (false, packed),
+    };
+    let bytes = base64_decode(body).map_err(|e| format!("this share link is damaged ({e})"))?;
+    let raw = if checked {
+        // The checksum makes any changed or missing character an error rather than other commands.
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, 1 << 20)
+    } else {
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, 1 << 20)
+    }
+    .map_err(|_| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
     let text = String::from_utf8(raw).map_err(|_| "this share link is damaged: it is not text".to_string())?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     if lines.len() > 2_000 {
@@ -229,17 +243,63 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     if let Some(bad) = lines.iter().find(|l| !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep "))) {
         return Err(format!("this share link holds something that is not a nats command: {bad:?}"));
     }
+    if let Some(bad) = lines.iter().find(|l| {
+        split_words(l).is_err()
+            || l.strip_prefix("sleep ").is_some_and(|d| crate::cli::parse::parse_cli_duration(d.trim()).is_none())
+    }) {
+        return Err(format!("this share link is damaged: {bad:?} is not a whole command"));
+    }
     Ok(lines)
 }
 
-/// The commands of a session as a shell script for the real `nats` CLI.
+/// The commands of a session as a shell script for the real `nats` CLI. Clock moves become `sleep`s; commands
+/// the CLI asks about get `-f` (the playground's session answered yes); a refused write does not stop the
+/// script, as it did not stop the session.
 pub fn cli_script(commands: &[String]) -> String {
-    let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n\n");
-    for c in commands.iter().filter(|c| c.starts_with("nats ")) {
-        s.push_str(c);
+    let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n# A command that fails (a refused write) does not stop the script, as in the playground.\n\n");
+    for c in commands {
+        if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
+            let secs = d as f64 / 1e9;
+            s.push_str(&format!("sleep {}  # the playground's clock moved forward\n", trim_float(secs)));
+            continue;
+        }
+        if !c.starts_with("nats ") {
+            continue;
+        }
+        s.push_str(&with_force(c));
         s.push('\n');
     }
     s
+}
+
+/// Seconds without a needless fraction: 10, 0.5.
+fn trim_float(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A command the CLI confirms first (`del`, `rm`, `purge`, `compact`, `revert`) with `-f`, so a script does
+/// not stop at the question.
+fn with_force(c: &str) -> String {
+    let Ok(words) = split_words(c) else { return c.to_string() };
+    let asks = matches!(
+        (words.get(1).map(String::as_str), words.get(2).map(String::as_str)),
+        (Some("kv"), Some("del" | "rm" | "purge" | "compact" | "revert"))
+    );
+    if !asks || words.iter().any(|w| w == "-f" || w == "--force") {
+        return c.to_string();
+    }
+    // Insert after `nats kv SUB`, keeping the rest of the line exactly as typed.
+    let mut rest = c;
+    for _ in 0..3 {
+        rest = rest.trim_start();
+        rest = rest.find(char::is_whitespace).map(|i| &rest[i..]).unwrap_or("");
+    }
+    let head = &c[..c.len() - rest.len()];
+    format!("{head} -f{rest}")
 }
 
 fn py_str(s: &str) -> String {
@@ -248,12 +308,12 @@ fn py_str(s: &str) -> String {
 
 /// The commands of a session as a nats-py program doing the same against a real server.
 pub fn python_script(commands: &[String]) -> String {
-    let mut body = Vec::new();
+    let mut body: Vec<String> = Vec::new();
     for c in commands {
         let Ok(words) = split_words(c) else { continue };
         if words.first().map(String::as_str) == Some("sleep") {
             if let Some(d) = words.get(1).and_then(|d| crate::cli::parse::parse_cli_duration(d)) {
-                body.push(format!("await asyncio.sleep({})", d as f64 / 1e9));
+                body.push(format!("await asyncio.sleep({})  # the playground's clock moved forward", d as f64 / 1e9));
             }
             continue;
         }
@@ -294,18 +354,26 @@ pub fn python_script(commands: &[String]) -> String {
             ("kv", "del") => format!("await {kv}.delete({})", a("key")),
             ("kv", "purge") => format!("await {kv}.purge({})", a("key")),
             ("kv", "history") => format!(
-                "for e in await {kv}.history({}):\n        print(e.revision, e.operation or 'PUT', e.value)",
+                "for e in await {kv}.history({}):\n    print(e.revision, e.operation or 'PUT', e.value)",
                 a("key")
             ),
             ("kv", "ls") if !b.is_empty() => format!("print(await {kv}.keys())"),
             ("kv", "info") => format!("print(await {kv}.status())"),
             _ => format!("# no nats-py equivalent here: {c}"),
         };
-        body.push(line);
+        if line.starts_with('#') {
+            body.push(line);
+            continue;
+        }
+        // A refused write raises in nats-py; the session went on past it, and so does the program.
+        let indented: Vec<String> = line.lines().map(|l| format!("    {l}")).collect();
+        body.push(format!("try:  # {c}\n{}\nexcept Exception as e:\n    print(\"error:\", e)", indented.join("\n")));
     }
     let mut s = String::from("# Exported from the NATS KV Playground: the same operations with nats-py (pip install nats-py).\nimport asyncio\n\nimport nats\n\n\nasync def main():\n    nc = await nats.connect(\"nats://127.0.0.1:4222\")\n    js = nc.jetstream()\n");
-    for l in body {
-        s.push_str(&format!("    {l}\n"));
+    for stmt in body {
+        for l in stmt.lines() {
+            s.push_str(&format!("    {l}\n"));
+        }
     }
     s.push_str("    await nc.close()\n\n\nasyncio.run(main())\n");
     s
@@ -384,6 +452,21 @@ mod tests {
         assert!(link.len() < 100, "{}", link.len());
         assert_eq!(decode_share(&link).unwrap(), cmds);
         assert!(decode_share(&link[..link.len() / 2]).is_err(), "truncated");
+        for cut in 1..link.len() {
+            assert!(decode_share(&link[..link.len() - cut]).is_err(), "cut short by {cut}");
+        }
+        // Any changed character is refused whole, never decoded into other commands.
+        let mut bytes = link.clone().into_bytes();
+        for i in 2..bytes.len() {
+            let was = bytes[i];
+            bytes[i] = if was == b'A' { b'B' } else { b'A' };
+            let damaged = String::from_utf8(bytes.clone()).unwrap();
+            assert!(decode_share(&damaged).is_err(), "character {i} changed: {:?}", decode_share(&damaged));
+            bytes[i] = was;
+        }
+        // Links made before the checksum still open.
+        let legacy = base64url(&miniz_oxide::deflate::compress_to_vec(cmds.join("\n").as_bytes(), 9));
+        assert_eq!(decode_share(&legacy).unwrap(), cmds);
         assert!(decode_share("not*base64").unwrap_err().contains("damaged"));
         let evil = encode_share(&["rm -rf /".to_string()]).unwrap();
         assert!(decode_share(&evil).unwrap_err().contains("not a nats command"));
@@ -393,12 +476,34 @@ mod tests {
 
     #[test]
     fn sessions_export_as_cli_and_python_scripts() {
-        let cmds: Vec<String> = vec!["nats kv add b --history 5".into(), "nats kv put b k v".into(), "help".into()];
+        let cmds: Vec<String> = vec![
+            "nats kv add b --history 5".into(),
+            "nats kv put b k v".into(),
+            "help".into(),
+            "sleep 1m".into(),
+            "nats kv create b k again".into(),
+            "nats kv del b k".into(),
+            "nats kv rm -f b".into(),
+        ];
         let sh = cli_script(&cmds);
-        assert!(sh.ends_with("nats kv add b --history 5\nnats kv put b k v\n"));
+        assert!(
+            sh.ends_with(
+                "nats kv add b --history 5\nnats kv put b k v\nsleep 60  # the playground's clock moved forward\nnats kv create b k again\nnats kv del -f b k\nnats kv rm -f b\n"
+            ),
+            "{sh}"
+        );
+        assert!(!sh.contains("set -e"), "a refused write does not stop the script");
         let py = python_script(&cmds);
-        assert!(py.contains("await js.create_key_value(bucket=\"b\", history=5)"));
-        assert!(py.contains("print(await (await js.key_value(\"b\")).put(\"k\", \"v\".encode()))"));
+        assert!(py.contains("        await js.create_key_value(bucket=\"b\", history=5)\n"), "{py}");
+        assert!(py.contains("        print(await (await js.key_value(\"b\")).put(\"k\", \"v\".encode()))\n"));
+        assert!(py.contains("    await asyncio.sleep(60)"), "{py}");
+        // The refused create is caught, and the program goes on to the delete.
+        let create = py.find("try:  # nats kv create b k again").expect("create");
+        let delete = py.find("try:  # nats kv del b k").expect("delete");
+        assert!(
+            create < delete && py[create..delete].contains("except Exception as e:\n        print(\"error:\", e)"),
+            "{py}"
+        );
     }
 }
 
@@ -409,7 +514,26 @@ pub struct SavedState {
     pub export: Export,
     /// The commands typed, oldest first (the terminal's history).
     pub history: Vec<String>,
+    /// How far the playground's clock was ahead of real time, in nanoseconds (fast-forwards).
+    #[serde(default)]
+    pub clock_offset: Nanos,
+    /// The newest lines of the terminal, as (kind, text).
+    #[serde(default)]
+    pub transcript: Vec<(String, String)>,
 }
+
+/// What a reload gets back.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    pub engine: Engine,
+    pub history: Vec<String>,
+    pub clock_offset: Nanos,
+    pub transcript: Vec<(String, String)>,
+}
+
+/// The most terminal lines kept between visits, and the most characters of any one.
+pub const KEPT_LINES: usize = 400;
+const KEPT_LINE_CHARS: usize = 2_000;
 
 /// The stored state's name and version.
 pub const STATE_FORMAT: &str = "nats-kv-playground-state/v1";
@@ -417,21 +541,41 @@ pub const STATE_FORMAT: &str = "nats-kv-playground-state/v1";
 /// The most the playground keeps in browser storage, in bytes of JSON.
 pub const MAX_SAVED: usize = 4 << 20;
 
-/// Serialises the state to keep; `None` when it is too large to keep.
-pub fn save_state(e: &Engine, history: &[String]) -> Option<String> {
+/// Serialises the state to keep; `None` when it is too large to keep. The transcript keeps its newest
+/// `KEPT_LINES` lines.
+pub fn save_state(
+    e: &Engine,
+    history: &[String],
+    clock_offset: Nanos,
+    transcript: &[(String, String)],
+) -> Option<String> {
     // The JSON (values in base64) is larger than the buckets' stored bytes: skip serialising what cannot fit.
     let stored: u64 = e.bucket_names().iter().filter_map(|b| e.status(b).ok()).map(|s| s.bytes).sum();
     if stored > MAX_SAVED as u64 {
         return None;
     }
     let keep: Vec<String> = history.iter().rev().take(500).rev().cloned().collect();
-    let s =
-        serde_json::to_string(&SavedState { format: STATE_FORMAT.into(), export: export(e), history: keep }).ok()?;
+    let lines: Vec<(String, String)> = transcript
+        .iter()
+        .rev()
+        .take(KEPT_LINES)
+        .rev()
+        .map(|(k, t)| (k.clone(), t.chars().take(KEPT_LINE_CHARS).collect()))
+        .collect();
+    let s = serde_json::to_string(&SavedState {
+        format: STATE_FORMAT.into(),
+        export: export(e),
+        history: keep,
+        clock_offset: clock_offset.max(0),
+        transcript: lines,
+    })
+    .ok()?;
     (s.len() <= MAX_SAVED).then_some(s)
 }
 
-/// Reads kept state back, or says why it cannot (then the caller sets the data aside and starts empty).
-pub fn load_state(raw: &str, now: Nanos) -> Result<(Engine, Vec<String>), String> {
+/// Reads kept state back at real time `real` (the clock's kept offset is added), or says why it cannot (then
+/// the caller sets the data aside and starts empty).
+pub fn load_state(raw: &str, real: Nanos) -> Result<Restored, String> {
     let v: serde_json::Value =
         serde_json::from_str(raw).map_err(|e| format!("the saved state is not valid JSON ({e})"))?;
     let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
@@ -439,24 +583,70 @@ pub fn load_state(raw: &str, now: Nanos) -> Result<(Engine, Vec<String>), String
         return Err(format!("the saved state has format {format:?}, which this version does not read"));
     }
     let s: SavedState = serde_json::from_value(v).map_err(|e| format!("the saved state is damaged ({e})"))?;
-    let json = serde_json::to_string(&s.export).map_err(|e| e.to_string())?;
-    let engine = import(&json, now)?;
-    Ok((engine, s.history))
+    let clock_offset = s.clock_offset.clamp(0, 100 * 365 * 86_400 * 1_000_000_000);
+    let engine = engine_from(&s.export, real.saturating_add(clock_offset))?;
+    Ok(Restored { engine, history: s.history, clock_offset, transcript: s.transcript })
+}
+
+/// Reads an export for an import, and names its buckets that `current` already has.
+pub fn read_import(json: &str, current: &Engine) -> Result<(Export, Vec<String>), String> {
+    let x: Export = serde_json::from_str(json).map_err(|e| format!("not a playground export: {e}"))?;
+    // Validate the file completely before anyone is asked anything.
+    engine_from(&x, current.now())?;
+    let have = current.bucket_names();
+    let clashes = x.buckets.iter().map(|b| b.config.bucket.clone()).filter(|b| have.contains(b)).collect();
+    Ok((x, clashes))
+}
+
+/// The buckets of `current` and of an import together; a bucket of the same name comes from the import.
+pub fn merge_import(current: &Engine, incoming: &Export, now: Nanos) -> Result<Engine, String> {
+    let mut all = export(current);
+    all.buckets.retain(|b| !incoming.buckets.iter().any(|i| i.config.bucket == b.config.bucket));
+    all.buckets.extend(incoming.buckets.iter().cloned());
+    all.now = all.now.max(incoming.now);
+    engine_from(&all, now)
 }
 
 #[cfg(test)]
 mod state_tests {
     use super::*;
+    use crate::engine::time::NANOS_PER_SEC as S;
+
+    #[test]
+    fn an_import_joins_the_session_and_names_the_buckets_it_would_replace() {
+        let mut here = Engine::new(0);
+        here.create_bucket(&Config::new("mine")).unwrap();
+        here.create_bucket(&Config::new("both")).unwrap();
+        here.put("both", "k", b"here").unwrap();
+        let mut there = Engine::new(0);
+        there.create_bucket(&Config::new("both")).unwrap();
+        there.put("both", "k", b"there").unwrap();
+        there.create_bucket(&Config::new("theirs")).unwrap();
+        let json = serde_json::to_string(&export(&there)).unwrap();
+        let (x, clashes) = read_import(&json, &here).unwrap();
+        assert_eq!(clashes, vec!["both".to_string()]);
+        let merged = merge_import(&here, &x, 0).unwrap();
+        assert_eq!(merged.bucket_names(), vec!["both".to_string(), "mine".to_string(), "theirs".to_string()]);
+        assert_eq!(merged.get("both", "k").unwrap().value, b"there");
+        assert!(read_import("{", &here).unwrap_err().starts_with("not a playground export"));
+    }
 
     #[test]
     fn saved_state_round_trips_and_damage_is_reported() {
         let mut e = Engine::new(0);
         e.create_bucket(&Config::new("b")).unwrap();
         e.put("b", "k", b"v").unwrap();
-        let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()]).unwrap();
-        let (back, hist) = load_state(&raw, 0).unwrap();
-        assert_eq!(back.get("b", "k").unwrap().value, b"v");
-        assert_eq!(hist.len(), 2);
+        let lines = vec![("input".to_string(), "$ nats kv add b".to_string()); KEPT_LINES + 5];
+        let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()], 90 * S, &lines).unwrap();
+        let back = load_state(&raw, 0).unwrap();
+        assert_eq!(back.engine.get("b", "k").unwrap().value, b"v");
+        assert_eq!(back.history.len(), 2);
+        assert_eq!(back.clock_offset, 90 * S, "the clock's fast-forwards survive a reload");
+        assert_eq!(back.engine.now(), 90 * S + 1, "ages and TTLs read at the moved clock");
+        assert_eq!(back.transcript.len(), KEPT_LINES, "the transcript is bounded");
+        // State kept before the clock and the transcript were kept still loads.
+        let old = raw.split(",\"clock_offset\"").next().unwrap().to_string() + "}";
+        assert_eq!(load_state(&old, 0).unwrap().clock_offset, 0);
         assert!(load_state(&raw[..raw.len() - 5], 0).unwrap_err().contains("not valid JSON"));
         assert!(load_state("{\"format\":\"nats-kv-playground-state/v0\"}", 0).unwrap_err().contains("does not read"));
         assert!(load_state(&raw.replace("\"history\":[", "\"history\":[1,"), 0).unwrap_err().contains("damaged"));
@@ -467,6 +657,6 @@ mod state_tests {
         for i in 0..5 {
             big.put("big", &format!("k{i}"), &vec![b'x'; 1 << 20]).unwrap();
         }
-        assert_eq!(save_state(&big, &[]), None, "too large to keep");
+        assert_eq!(save_state(&big, &[], 0, &[]), None, "too large to keep");
     }
 }

@@ -1,22 +1,16 @@
-// Host side of the playground's embed interface, as a documentation page would use it.
+// Host side of the playground's embed interface: paste it once into a page with playground iframes.
+// It sizes each playground frame to its content, and turns the frame's replies into DOM events on the iframe:
+//   frame.addEventListener('kvplay:result', (e) => console.log(e.detail.output))
 // Messages to an embed:   { type: "kvplay:run", command: "nats kv ls", id: 1 }   { type: "kvplay:reset" }
 // Messages from an embed: { type: "kvplay:result", id, output, ok }   { type: "kvplay:height", height }
 (function () {
-  const frames = Array.from(document.querySelectorAll('iframe'));
   window.addEventListener('message', (ev) => {
-    const frame = frames.find((f) => f.contentWindow === ev.source);
+    const frame = Array.from(document.querySelectorAll('iframe')).find((f) => f.contentWindow === ev.source);
     const msg = ev.data || {};
-    if (!frame) return;
+    if (!frame || typeof msg.type !== 'string' || !msg.type.startsWith('kvplay:')) return;
     if (msg.type === 'kvplay:height' && typeof msg.height === 'number') {
       frame.style.height = Math.min(Math.max(msg.height, 120), 2000) + 'px';
-    } else if (msg.type === 'kvplay:result') {
-      document.getElementById('result').textContent = msg.output;
     }
+    frame.dispatchEvent(new CustomEvent(msg.type, { detail: msg }));
   });
-  let id = 0;
-  const target = () => document.getElementById('embed-lock').contentWindow;
-  document.getElementById('run').addEventListener('click', () => {
-    target().postMessage({ type: 'kvplay:run', command: document.getElementById('command').value, id: ++id }, '*');
-  });
-  document.getElementById('reset').addEventListener('click', () => target().postMessage({ type: 'kvplay:reset' }, '*'));
 })();

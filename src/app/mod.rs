@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use crate::clock::PlayClock;
 use crate::engine::{Engine, Nanos};
-use crate::lesson::runner::{LessonClock, LessonRun, StepReport};
+use crate::lesson::runner::{counts_as_done, LessonClock, LessonRun, StepReport, StepStatus, Typed};
 use crate::session::{LineResult, Session};
 
 pub use components::app::App;
@@ -41,6 +41,8 @@ pub struct Playground {
     pub server_error: Option<String>,
     /// The embedded engine as a NATS server, for clients in the page (`page_link`).
     pub page: crate::server::Server,
+    /// What the open lesson made of the last typed line (a step done), for the terminal to say.
+    pub lesson_news: Option<String>,
 }
 
 /// What the page's address asks for.
@@ -141,6 +143,7 @@ impl Playground {
             server: None,
             server_error: None,
             page: crate::server::Server::new(crate::server::ServerOptions::default()),
+            lesson_news: None,
         }
     }
 
@@ -201,7 +204,16 @@ impl Playground {
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
-        history.extend(report.commands.iter().map(|c| c.line.clone()));
+        // Everything the step typed, as the terminal shows it (a bucket the runner created, a revision it
+        // adapted, an exercise's solution): Share and the exports then do what the step did.
+        history.extend(
+            report
+                .transcript()
+                .lines()
+                .filter_map(|l| l.strip_prefix("$ "))
+                .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+                .map(str::to_string),
+        );
         self.page.pump(&session.backend);
         page_link::schedule();
         for (bucket, last, refused) in marks(&session.backend) {
@@ -289,7 +301,34 @@ impl Playground {
         }
     }
 
-    /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history.
+    /// Tells the open lesson about a line the learner typed and what it printed (`asked`: the CLI asks a
+    /// question; `is_answer`: the line answered one). Returns what to say in the terminal when a step is done.
+    /// The lesson's checks read the buckets the views show (the embedded engine, or the server's copy).
+    pub fn lesson_typed(&mut self, line: &str, out: &str, asked: bool, is_answer: bool) -> Option<String> {
+        let engine = match &self.server {
+            Some(s) => &s.mirror,
+            None => &self.session.backend,
+        };
+        let (_, run) = self.lesson.as_mut()?;
+        let typed = if is_answer { run.answered(out, engine) } else { run.typed(line, out, asked, engine) };
+        let Some(Typed::StepDone { step, report }) = typed else { return None };
+        let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
+        let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
+        Some(match report.status {
+            StepStatus::Fail => format!(
+                "(lesson: you typed every command of step {} \"{title}\", but the output differs from the document's: see the lesson)",
+                step + 1
+            ),
+            StepStatus::Pending => format!("(lesson: step {} \"{title}\": some checks are not met yet)", step + 1),
+            _ if counts_as_done(&report) => {
+                format!("(lesson: step {} \"{title}\" done, with what you typed{})", step + 1, next.unwrap_or_default())
+            }
+            _ => format!("(lesson: step {} \"{title}\" checked)", step + 1),
+        })
+    }
+
+    /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
+    /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
         let now = self.clock.now(real);
         let is_answer = self.session.question().is_some();
@@ -298,6 +337,7 @@ impl Playground {
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
         }
+        self.lesson_news = self.lesson_typed(t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
         self.serve_clients();
         r
     }
@@ -340,14 +380,35 @@ const STATE_KEY: &str = "kvplay.state";
 /// Where unreadable kept state is set aside, so nothing is silently dropped.
 const STATE_ASIDE_KEY: &str = "kvplay.state.unreadable";
 
+/// The browser's local storage, when the page may use it (a `file://` page or blocked third-party storage has
+/// none: then nothing is kept, and nothing fails).
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// Keeps the engine and the history in the browser's storage. Returns a remark when it could not.
-pub fn save_state(pg: &Playground) -> Option<String> {
+/// A value kept in local storage, if there is storage and the value.
+pub fn storage_get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a value in local storage; false when the browser has no storage for the page or refused.
+pub fn storage_set(key: &str, value: &str) -> bool {
+    storage().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+/// Forgets a value kept in local storage.
+pub fn storage_remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// Keeps the engine, the history, the clock's offset and the terminal's newest lines in the browser's storage.
+/// Returns a remark when it could not.
+pub fn save_state(pg: &Playground, transcript: &[(String, String)]) -> Option<String> {
     let s = storage()?;
-    match crate::transfer::save_state(&pg.session.backend, &pg.history) {
+    let offset = pg.clock.offset(real_now());
+    match crate::transfer::save_state(&pg.session.backend, &pg.history, offset, transcript) {
         Some(json) => s
             .set_item(STATE_KEY, &json)
             .err()
@@ -356,16 +417,23 @@ pub fn save_state(pg: &Playground) -> Option<String> {
     }
 }
 
-/// Restores kept state into the playground. `Ok(None)`: nothing was kept. `Err`: what was kept could not be read;
-/// it is set aside under another name and the playground starts empty.
-pub fn load_saved_state(pg: &mut Playground, real: Nanos) -> Result<Option<Vec<String>>, String> {
+/// Restores kept state into the playground (the clock moved on as it was). `Ok(None)`: nothing was kept.
+/// `Err`: what was kept could not be read; it is set aside under another name and the playground starts empty.
+/// `Ok(Some((history, transcript)))` otherwise.
+#[allow(clippy::type_complexity)]
+pub fn load_saved_state(
+    pg: &mut Playground,
+    real: Nanos,
+) -> Result<Option<(Vec<String>, Vec<(String, String)>)>, String> {
     let Some(s) = storage() else { return Ok(None) };
     let Ok(Some(raw)) = s.get_item(STATE_KEY) else { return Ok(None) };
-    match crate::transfer::load_state(&raw, pg.clock.now(real)) {
-        Ok((engine, history)) => {
-            pg.load_engine(engine);
-            pg.history = history.clone();
-            Ok(Some(history))
+    match crate::transfer::load_state(&raw, real) {
+        Ok(r) => {
+            pg.clock = PlayClock::new(real);
+            pg.clock.fast_forward(real, r.clock_offset);
+            pg.load_engine(r.engine);
+            pg.history = r.history.clone();
+            Ok(Some((r.history, r.transcript)))
         }
         Err(e) => {
             let _ = s.set_item(STATE_ASIDE_KEY, &raw);
@@ -401,4 +469,24 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         return Err("the lesson is larger than 1 MiB".to_string());
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Nanos = 1_767_225_600_000_000_000;
+
+    #[test]
+    fn a_lesson_step_goes_into_the_history_as_it_ran_so_a_share_link_replays_it() {
+        let mut pg = Playground::new(T0);
+        assert!(pg.open_lesson("cli"));
+        let i = pg.lesson.as_ref().and_then(|(_, r)| r.lesson.steps.iter().position(|s| s.title == "Your turn"));
+        let report = i.and_then(|i| pg.run_step(i, T0, true)).expect("the exercise ran");
+        assert!(!report.solution.is_empty());
+        assert_eq!(pg.history, vec!["nats kv add inventory --history 3", "nats kv put inventory apples 12"]);
+        let mut other = Playground::new(T0);
+        other.replay(&pg.history.clone(), T0);
+        assert_eq!(other.session.backend.get("inventory", "apples").map(|e| e.value).ok(), Some(b"12".to_vec()));
+    }
 }

@@ -287,8 +287,11 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
     let Some(kv) = shared.0.borrow().server.as_ref().map(|s| s.kv.clone()) else { return };
     match job {
         Job::Lines(lines) => {
+            // What each line printed, for the open lesson once the server's buckets are read again.
+            let mut typed = Vec::new();
             for line in lines {
                 let prompt = shared.0.borrow().prompt();
+                let is_answer = prompt.starts_with("? ");
                 let r = drive(
                     &kv,
                     || {
@@ -310,6 +313,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 if r.question.is_none() && (t.starts_with("nats ") || t.starts_with("sleep ")) {
                     shared.0.borrow_mut().history.push(t.to_string());
                 }
+                typed.push((t.to_string(), r.text(), r.question.is_some(), is_answer));
                 // The echo goes with the output, so the terminal redraws once the session's state (a question
                 // asked, a watch started) is what it shows.
                 let mut actions = vec![TermAction::Echo { prompt, line: line.clone() }];
@@ -321,6 +325,17 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 finish(conn, &kv).await;
             }
             refresh(shared, conn).await;
+            let news: Vec<TermAction> = typed
+                .into_iter()
+                .filter_map(|(line, out, asked, is_answer)| {
+                    shared.0.borrow_mut().lesson_typed(&line, &out, asked, is_answer)
+                })
+                .map(TermAction::Note)
+                .collect();
+            if !news.is_empty() {
+                ui(UiMsg::Term(news));
+                ui(UiMsg::Changed);
+            }
         }
         Job::Step { i, solve, done } => {
             let report = drive(

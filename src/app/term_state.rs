@@ -34,6 +34,11 @@ pub struct TermState {
     pub history: Vec<String>,
     /// Where Up/Down stands in the history (None: at the fresh line).
     pub cursor: Option<usize>,
+    /// The half-typed line Up left, which Down past the newest entry gives back.
+    pub stash: String,
+    /// Moves whenever the command line's text is set from here (history, a lesson's command), so the editor
+    /// shows `line()`.
+    pub recall: u64,
 }
 
 pub enum TermAction {
@@ -45,12 +50,44 @@ pub enum TermAction {
     Output(Vec<Chunk>),
     Note(String),
     Clear,
-    HistoryUp,
+    /// Up, with the line as it stands in the editor.
+    HistoryUp {
+        current: String,
+    },
     HistoryDown,
+    /// Puts a line on the command line for the learner to run (a lesson's command).
+    Suggest(String),
     /// A transcript as `session` and the lesson runner write it: "$ " lines are commands, the rest output.
     Transcript(String),
     /// Several actions applied at once (a multi-line paste), copying the scrollback once.
     Batch(Vec<TermAction>),
+    /// Lines kept from the last visit, as `kept` wrote them.
+    Restore(Vec<(String, String)>),
+}
+
+impl LineKind {
+    fn name(self) -> &'static str {
+        match self {
+            LineKind::Input => "input",
+            LineKind::Out => "out",
+            LineKind::Err => "err",
+            LineKind::Note => "note",
+        }
+    }
+
+    fn from_name(n: &str) -> LineKind {
+        match n {
+            "input" => LineKind::Input,
+            "err" => LineKind::Err,
+            "note" => LineKind::Note,
+            _ => LineKind::Out,
+        }
+    }
+}
+
+/// The newest `n` lines of the scrollback as (kind, text), to keep between visits.
+pub fn kept(lines: &[TermLine], n: usize) -> Vec<(String, String)> {
+    lines[lines.len().saturating_sub(n)..].iter().map(|l| (l.kind.name().to_string(), l.text.clone())).collect()
 }
 
 fn push_text(lines: &mut Vec<TermLine>, kind: LineKind, text: &str) {
@@ -64,6 +101,11 @@ impl TermState {
     /// The history entry Up/Down has selected, if any.
     pub fn recalled(&self) -> Option<&str> {
         self.cursor.and_then(|i| self.history.get(i)).map(String::as_str)
+    }
+
+    /// What the command line shows after Up, Down or a suggestion: the recalled entry, or the line kept aside.
+    pub fn line(&self) -> &str {
+        self.recalled().unwrap_or(&self.stash)
     }
 }
 
@@ -92,6 +134,7 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
                 s.history.push(line);
             }
             s.cursor = None;
+            s.stash.clear();
         }
         TermAction::Output(chunks) => {
             for c in chunks {
@@ -106,19 +149,31 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
             s.dropped = 0;
             lines.clear();
         }
-        TermAction::HistoryUp => {
+        TermAction::HistoryUp { current } => {
             if !s.history.is_empty() {
                 s.cursor = Some(match s.cursor {
-                    None => s.history.len() - 1,
+                    None => {
+                        s.stash = current;
+                        s.history.len() - 1
+                    }
                     Some(i) => i.saturating_sub(1),
                 });
+                s.recall += 1;
             }
         }
         TermAction::HistoryDown => {
-            s.cursor = match s.cursor {
-                Some(i) if i + 1 < s.history.len() => Some(i + 1),
-                _ => None,
-            };
+            if s.cursor.is_some() {
+                s.cursor = match s.cursor {
+                    Some(i) if i + 1 < s.history.len() => Some(i + 1),
+                    _ => None,
+                };
+                s.recall += 1;
+            }
+        }
+        TermAction::Suggest(line) => {
+            s.cursor = None;
+            s.stash = line;
+            s.recall += 1;
         }
         TermAction::Transcript(t) => {
             for l in t.strip_suffix('\n').unwrap_or(&t).split('\n') {
@@ -130,6 +185,9 @@ fn apply(s: &mut TermState, lines: &mut Vec<TermLine>, action: TermAction) {
             for a in actions {
                 apply(s, lines, a);
             }
+        }
+        TermAction::Restore(kept) => {
+            lines.extend(kept.into_iter().map(|(k, text)| TermLine { kind: LineKind::from_name(&k), text }));
         }
     }
 }
@@ -224,18 +282,40 @@ mod tests {
         assert_eq!(texts, vec!["$ nats kv ls", "a", "b", "nats: error: x"]);
         assert_eq!(s.lines[3].kind, LineKind::Err);
         s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "help".into() });
-        s = run(s, TermAction::HistoryUp);
+        let up = || TermAction::HistoryUp { current: "nats kv pu".into() };
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("help"));
-        s = run(s, TermAction::HistoryUp);
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("nats kv ls"));
-        s = run(s, TermAction::HistoryUp);
+        s = run(s, up());
         assert_eq!(s.recalled(), Some("nats kv ls"));
         s = run(s, TermAction::HistoryDown);
         s = run(s, TermAction::HistoryDown);
         assert_eq!(s.recalled(), None);
+        assert_eq!(s.line(), "nats kv pu", "Down past the newest entry gives back the half-typed line");
+        let seen = s.recall;
+        s = run(s, TermAction::HistoryDown);
+        assert_eq!(s.recall, seen, "Down on the fresh line changes nothing");
+        s = run(s, TermAction::Suggest("nats kv add lesson".into()));
+        assert_eq!((s.line(), s.recall), ("nats kv add lesson", seen + 1));
         s = run(s, TermAction::Clear);
         assert!(s.lines.is_empty());
         assert_eq!(s.history.len(), 2, "clearing the screen keeps the history");
+    }
+
+    #[test]
+    fn the_transcript_kept_between_visits_comes_back_as_it_was() {
+        let mut s = Rc::new(TermState::default());
+        s = run(s, TermAction::Echo { prompt: "$ ".into(), line: "nats kv ls".into() });
+        s = run(s, TermAction::Output(vec![Chunk::Err("nats: error: x\n".into())]));
+        s = run(s, TermAction::Note("(clock moved forward 1m)".into()));
+        let k = kept(&s.lines, 2);
+        assert_eq!(
+            k,
+            vec![("err".into(), "nats: error: x".into()), ("note".into(), "(clock moved forward 1m)".into())]
+        );
+        let back = run(Rc::new(TermState::default()), TermAction::Restore(kept(&s.lines, 10)));
+        assert_eq!(back.lines, s.lines);
     }
 
     #[test]

@@ -149,8 +149,11 @@ impl PyOps {
             }
             if let Some(rest) = line.strip_prefix("each ") {
                 let (name, t) = rest.split_once(' ').ok_or_else(|| at("each needs a list and a template".into()))?;
-                let Some(Val::List(items)) = self.vars.get(name).cloned() else {
-                    return Err(at(format!("{name} is not a list")));
+                let items = match self.vars.get(name).cloned() {
+                    Some(Val::List(items)) => items,
+                    // The operation raised: the Python program stops there with the client's error.
+                    Some(Val::Err(e)) => return Err(at(format!("{name} raised {e}"))),
+                    _ => return Err(at(format!("{name} is not a list"))),
                 };
                 for it in &items {
                     out.push_str(&self.template(t, Some(it)).map_err(at)?);

@@ -2,13 +2,13 @@
 //! with the document's, and where the document assumes something the playground does not (a bucket it never
 //! created, a revision from the author's own bucket), the runner adapts and says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::compare::{compare, Verdict};
 use super::markdown::{Lesson, Step};
 use super::pyops::PyOps;
 use crate::backend::KvBackend;
-use crate::cli::parse::{parse_cli_duration, split_words};
+use crate::cli::parse::{parse, parse_cli_duration, split_words, ParseOutcome};
 use crate::engine::{Nanos, Operation};
 use crate::session::Session;
 
@@ -46,6 +46,8 @@ pub enum StepStatus {
     Shown,
     /// An exercise whose checks are not met yet.
     Pending,
+    /// An exercise that Run all solved by typing its hint: checked, but not the learner's own work.
+    Solved,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +58,42 @@ pub struct StepReport {
     pub notes: Vec<String>,
     /// Exercise checks that are not met.
     pub unmet: Vec<String>,
+    /// What the runner typed to solve an exercise (Run all), as the terminal shows it.
+    pub solution: String,
+    /// What the step's Python parts printed, as the terminal shows it, so the Python and CLI views tell one
+    /// story.
+    pub program: String,
+}
+
+impl StepReport {
+    fn empty(status: StepStatus) -> StepReport {
+        StepReport {
+            status,
+            commands: vec![],
+            python: vec![],
+            notes: vec![],
+            unmet: vec![],
+            solution: String::new(),
+            program: String::new(),
+        }
+    }
+
+    /// Everything the step typed and printed, in order, for the terminal.
+    pub fn transcript(&self) -> String {
+        let mut t: String = self.commands.iter().map(|c| c.transcript.as_str()).collect();
+        t.push_str(&self.program);
+        t.push_str(&self.solution);
+        t
+    }
+}
+
+/// What a command the learner typed meant for the lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Typed {
+    /// It was the current step's next command: `done` of `of` are typed now.
+    Progress { done: usize, of: usize },
+    /// It completed the step (every command typed, or the exercise's checks met), with this report.
+    StepDone { step: usize, report: StepReport },
 }
 
 /// How the runner moves time for `sleep` lines: the playground's clock fast-forwards.
@@ -86,6 +124,14 @@ pub struct LessonRun {
     /// Buckets the document created (or the runner created for it).
     buckets: Vec<String>,
     py: PyOps,
+    /// The step the learner is on.
+    pub current: usize,
+    /// Steps done, in this run or an earlier visit (the page loads and keeps them).
+    pub done: BTreeSet<usize>,
+    /// The current step's commands the learner has typed so far, with their reports.
+    typed: Vec<CommandReport>,
+    /// A typed command whose question the learner has yet to answer, with its output so far.
+    awaiting: Option<(usize, String)>,
 }
 
 /// A step's output as text, without the colour escapes a colour terminal's `watch` has.
@@ -106,6 +152,157 @@ impl LessonRun {
             rev_map: BTreeMap::new(),
             buckets: Vec::new(),
             py: PyOps::default(),
+            current: 0,
+            done: BTreeSet::new(),
+            typed: Vec::new(),
+            awaiting: None,
+        }
+    }
+
+    /// Moves to step `i` (clamped to the lesson); what was typed towards another step starts over.
+    pub fn select(&mut self, i: usize) {
+        let i = i.min(self.lesson.steps.len().saturating_sub(1));
+        if i != self.current {
+            self.typed.clear();
+            self.awaiting = None;
+        }
+        self.current = i;
+    }
+
+    /// How many of the current step's commands the learner has typed.
+    pub fn typed_count(&self) -> usize {
+        self.typed.len()
+    }
+
+    /// The earlier steps step `i` builds on: those that use a bucket it uses, and what those build on.
+    pub fn prerequisites(&self, i: usize) -> Vec<usize> {
+        let mut need: BTreeSet<String> = match self.lesson.steps.get(i) {
+            Some(s) => buckets_used(s),
+            None => return vec![],
+        };
+        let mut out = BTreeSet::new();
+        for j in (0..i).rev() {
+            let used = buckets_used(&self.lesson.steps[j]);
+            if used.iter().any(|b| need.contains(b)) {
+                out.insert(j);
+                need.extend(used);
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The prerequisites of step `i` that have neither run in this run nor been done before.
+    pub fn missing_before(&self, i: usize) -> Vec<usize> {
+        self.prerequisites(i)
+            .into_iter()
+            .filter(|j| self.reports.get(*j).is_some_and(Option::is_none) && !self.done.contains(j))
+            .collect()
+    }
+
+    /// How the lesson creates `bucket` (its first `nats kv add` of it, or a Python step's `add`), as a command.
+    pub fn setup_for(&self, bucket: &str) -> Option<String> {
+        for step in &self.lesson.steps {
+            for c in &step.commands {
+                if let Some(p) = parsed(&c.line) {
+                    if p.spec.group == "kv" && p.spec.name == "add" && p.arg("bucket") == Some(bucket) {
+                        return Some(c.line.clone());
+                    }
+                }
+            }
+            for py in &step.python {
+                for l in py.ops.lines() {
+                    let l = l.trim();
+                    if let Some(rest) = l.strip_prefix("add ") {
+                        if rest.split_whitespace().next() == Some(bucket) {
+                            return Some(format!("nats kv add {rest}"));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Records a line the learner typed in the terminal, with what it printed: when it is the current step's
+    /// next command it counts, as if the step had run it. `asked` says the CLI is waiting for an answer.
+    pub fn typed<B: KvBackend>(&mut self, line: &str, out: &str, asked: bool, b: &B) -> Option<Typed> {
+        let step = self.lesson.steps.get(self.current)?.clone();
+        if self.awaiting.is_some() {
+            // A new command while a question was pending: the question was dropped.
+            self.awaiting = None;
+        }
+        let next = step.commands.get(self.typed.len());
+        let matched = next.is_some_and(|c| same_command(&c.line, line));
+        if matched {
+            if asked {
+                self.awaiting = Some((self.typed.len(), out.to_string()));
+                return Some(Typed::Progress { done: self.typed.len(), of: step.commands.len() });
+            }
+            return self.record_typed(out, b);
+        }
+        // An exercise counts as soon as its checks are met, whatever was typed to get there.
+        if step.commands.is_empty() {
+            return self.exercise_met(b);
+        }
+        None
+    }
+
+    /// The learner answered the question a typed command asked; `out` is what the answer printed.
+    pub fn answered<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
+        let (_, mut so_far) = self.awaiting.take()?;
+        so_far.push_str(out);
+        self.record_typed(&so_far, b)
+    }
+
+    fn record_typed<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
+        let i = self.current;
+        let step = self.lesson.steps.get(i)?.clone();
+        let k = self.typed.len();
+        let c = step.commands.get(k)?;
+        let mut notes = Vec::new();
+        let verdict = verdict_for(c, out, &mut notes);
+        self.typed.push(CommandReport {
+            line: c.line.clone(),
+            transcript: String::new(),
+            expected: c.expected.clone(),
+            actual: out.to_string(),
+            verdict,
+            notes,
+        });
+        if self.typed.len() < step.commands.len() {
+            return Some(Typed::Progress { done: self.typed.len(), of: step.commands.len() });
+        }
+        let mut report = StepReport::empty(StepStatus::Pass);
+        report.commands = std::mem::take(&mut self.typed);
+        report.notes.push("You typed this step's commands yourself.".to_string());
+        if let Some(ex) = &step.exercise {
+            report.unmet = ex.checks.iter().filter(|c| !check(b, c)).cloned().collect();
+        }
+        report.status = status_of(&step, &report);
+        self.finish(i, report.clone());
+        Some(Typed::StepDone { step: i, report })
+    }
+
+    fn exercise_met<B: KvBackend>(&mut self, b: &B) -> Option<Typed> {
+        let i = self.current;
+        let ex = self.lesson.steps.get(i)?.exercise.clone()?;
+        if self.done.contains(&i) || !ex.checks.iter().all(|c| check(b, c)) {
+            return None;
+        }
+        let mut report = StepReport::empty(StepStatus::Pass);
+        report.notes.push("You solved it yourself: every check passes.".to_string());
+        self.finish(i, report.clone());
+        Some(Typed::StepDone { step: i, report })
+    }
+
+    fn finish(&mut self, i: usize, report: StepReport) {
+        if counts_as_done(&report) {
+            self.done.insert(i);
+        } else {
+            self.done.remove(&i);
+        }
+        if let Some(r) = self.reports.get_mut(i) {
+            *r = Some(report);
         }
     }
 
@@ -152,16 +349,10 @@ impl LessonRun {
         solve: bool,
     ) -> StepReport {
         let Some(step) = self.lesson.steps.get(i).cloned() else {
-            return StepReport {
-                status: StepStatus::Shown,
-                commands: vec![],
-                python: vec![],
-                notes: vec![],
-                unmet: vec![],
-            };
+            return StepReport::empty(StepStatus::Shown);
         };
-        let mut report =
-            StepReport { status: StepStatus::Pass, commands: vec![], python: vec![], notes: vec![], unmet: vec![] };
+        let skipped = self.missing_before(i);
+        let mut report = StepReport::empty(StepStatus::Pass);
         for c in &step.commands {
             report.commands.push(self.run_command(c, s, clock));
         }
@@ -172,6 +363,19 @@ impl LessonRun {
                         .to_string(),
                 );
                 continue;
+            }
+            // A bucket the operations use that an earlier, skipped step creates: create it as the lesson does.
+            for bucket in ops_buckets(&p.ops) {
+                if s.backend.status(&bucket).is_ok() {
+                    continue;
+                }
+                if let Some(setup) = self.setup_for(&bucket) {
+                    let mut t = String::new();
+                    Self::run_line(s, clock, &setup, &mut t);
+                    report.notes.push(format!(
+                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, with `{setup}`."
+                    ));
+                }
             }
             s.backend.set_now(clock.now());
             let mut advance = |b: &mut B, by: Nanos| {
@@ -187,20 +391,41 @@ impl LessonRun {
                 Some(e) => Verdict::Fail { missing: first_difference(e, &actual) },
                 None => Verdict::Pass,
             };
+            report.program.push_str("$ python  # this step's program: the playground performs its KV operations\n");
+            report.program.push_str(&actual);
             report.python.push(PythonReport { expected: p.expected.clone(), actual, verdict });
         }
+        let mut solved_for_you = false;
         if let Some(ex) = &step.exercise {
-            if solve && !ex.hint.is_empty() {
+            let met_before = ex.checks.iter().all(|c| check(&s.backend, c));
+            if solve && !ex.hint.is_empty() && !met_before {
                 let mut t = String::new();
                 for line in ex.hint.split(" && ") {
                     Self::run_line(s, clock, line.trim(), &mut t);
                 }
-                report.notes.push(format!("Run all typed the solution: {}", ex.hint));
+                report.solution = t;
+                report.notes.push(format!("Solved for you: the runner typed the hint, {}", ex.hint));
+                solved_for_you = true;
             }
             report.unmet = ex.checks.iter().filter(|c| !check(&s.backend, c)).cloned().collect();
         }
         report.status = status_of(&step, &report);
-        self.reports[i] = Some(report.clone());
+        if solved_for_you && report.status == StepStatus::Pass {
+            report.status = StepStatus::Solved;
+        }
+        if !skipped.is_empty() && matches!(report.status, StepStatus::Fail | StepStatus::Drift | StepStatus::Pending) {
+            let names: Vec<String> =
+                skipped.iter().map(|j| format!("{} \"{}\"", j + 1, self.lesson.steps[*j].title)).collect();
+            report.notes.push(format!(
+                "This step builds on steps that have not run yet ({}): that is why its output differs from the document's.",
+                names.join(", ")
+            ));
+        }
+        if i == self.current {
+            self.typed.clear();
+            self.awaiting = None;
+        }
+        self.finish(i, report.clone());
         report
     }
 
@@ -226,8 +451,12 @@ impl LessonRun {
                 }
             }
         }
-        if w(1) == "kv" && matches!(w(2), "add" | "new") {
-            self.buckets.push(w(3).to_string());
+        let p = parsed(&c.line);
+        let bucket_arg = p.as_ref().and_then(|p| p.arg("bucket")).unwrap_or("").to_string();
+        let removes_bucket =
+            p.as_ref().is_some_and(|p| p.spec.group == "kv" && p.spec.name == "del" && p.arg("key").is_none());
+        if p.as_ref().is_some_and(|p| p.spec.group == "kv" && p.spec.name == "add") {
+            self.buckets.push(bucket_arg.clone());
         }
         let (mut out, asked) = Self::run_line(s, clock, &line, &mut transcript);
         if asked {
@@ -235,16 +464,27 @@ impl LessonRun {
         }
         let expects_error = c.expected.as_deref().is_some_and(is_error);
         // A bucket the document uses but never created.
+        let mut gone_already = None;
         if !expects_error && out.contains("nats: error: nats: bucket not found") && w(1) == "kv" {
-            let bucket = w(3).to_string();
-            if !bucket.is_empty() && !self.buckets.contains(&bucket) {
+            let bucket = bucket_arg.clone();
+            if removes_bucket {
+                // Nothing to remove: creating the bucket only to delete it would teach nothing.
+                gone_already = Some(bucket);
+            } else if !bucket.is_empty() && !self.buckets.contains(&bucket) {
                 let mut t = String::new();
-                Self::run_line(s, clock, &format!("nats kv add {bucket}"), &mut t);
+                let setup = self.setup_for(&bucket);
+                let add = setup.clone().unwrap_or_else(|| format!("nats kv add {bucket}"));
+                Self::run_line(s, clock, &add, &mut t);
                 self.buckets.push(bucket.clone());
                 transcript.push_str(&t);
-                notes.push(format!(
-                    "The document uses the bucket {bucket} without creating it. The runner created it with `nats kv add {bucket}` and ran the command again."
-                ));
+                notes.push(match setup {
+                    Some(_) => format!(
+                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, with `{add}`, and ran the command again."
+                    ),
+                    None => format!(
+                        "The document uses the bucket {bucket} without creating it. The runner created it with `{add}` and ran the command again."
+                    ),
+                });
                 let (o, _) = Self::run_line(s, clock, &line, &mut transcript);
                 out = o;
             }
@@ -262,28 +502,112 @@ impl LessonRun {
                 out = o;
             }
         }
-        let verdict = match &c.expected {
-            None if is_error(&out) => {
-                Verdict::Fail { missing: vec!["(the document shows this command succeeding)".into()] }
-            }
-            None => Verdict::Pass,
-            Some(e) => match compare(e, &out) {
-                Verdict::Fail { missing } if c.tentative => {
-                    notes.push("The document shows this output as one possible answer.".into());
-                    Verdict::Drift(vec![format!("Expected lines not seen: {}", missing.join(" / "))])
-                }
-                v => v,
-            },
+        let verdict = match gone_already {
+            Some(b) => Verdict::Drift(vec![format!(
+                "The bucket {b} does not exist here (the steps that create it have not run), so there was nothing to remove."
+            )]),
+            None => verdict_for(c, &out, &mut notes),
         };
         CommandReport { line: c.line.clone(), transcript, expected: c.expected.clone(), actual: out, verdict, notes }
     }
 
-    /// Forgets every report and learned mapping (the lesson's Reset).
+    /// Forgets every report, learned mapping and the progress (the lesson's Reset).
     pub fn reset(&mut self) {
         self.reports = vec![None; self.lesson.steps.len()];
         self.rev_map.clear();
         self.buckets.clear();
         self.py = PyOps::default();
+        self.done.clear();
+        self.typed.clear();
+        self.awaiting = None;
+    }
+}
+
+/// Whether a step's report marks it done in the learner's progress (an exercise solved for you does not).
+pub fn counts_as_done(r: &StepReport) -> bool {
+    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown)
+}
+
+/// A command as the CLI's parser reads it, if it is a `nats` command it accepts.
+fn parsed(line: &str) -> Option<crate::cli::parse::Parsed> {
+    let words = split_words(line).ok()?;
+    if words.first().map(String::as_str) != Some("nats") {
+        return None;
+    }
+    match parse(&words[1..]) {
+        ParseOutcome::Command(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// Whether a typed line is the document's command: the same words, with or without `-f` (the learner may
+/// answer the CLI's question instead).
+pub fn same_command(doc: &str, typed: &str) -> bool {
+    let norm = |l: &str| -> Option<Vec<String>> {
+        Some(split_words(l).ok()?.into_iter().filter(|w| w != "-f" && w != "--force").collect())
+    };
+    match (norm(doc), norm(typed)) {
+        (Some(a), Some(b)) => !a.is_empty() && a == b,
+        _ => false,
+    }
+}
+
+/// The buckets a step's commands, Python operations and exercise checks name.
+fn buckets_used(step: &Step) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> =
+        step.commands.iter().filter_map(|c| parsed(&c.line)?.arg("bucket").map(str::to_string)).collect();
+    for p in &step.python {
+        out.extend(ops_buckets(&p.ops));
+        for l in p.ops.lines() {
+            if let Some(rest) = l.trim().strip_prefix("add ") {
+                out.extend(rest.split_whitespace().next().map(str::to_string));
+            }
+        }
+    }
+    if let Some(ex) = &step.exercise {
+        for c in &ex.checks {
+            let w = split_words(c).unwrap_or_default();
+            if matches!(w.first().map(String::as_str), Some("bucket" | "key")) {
+                out.extend(w.get(1).cloned());
+            }
+        }
+    }
+    out
+}
+
+/// The buckets a `kv-ops` block reads or writes without creating them itself.
+fn ops_buckets(ops: &str) -> Vec<String> {
+    let mut created = BTreeSet::new();
+    let mut out = Vec::new();
+    for l in ops.lines() {
+        let w = split_words(l.trim()).unwrap_or_default();
+        match w.as_slice() {
+            [add, b, ..] if add == "add" => {
+                created.insert(b.clone());
+            }
+            [kw, _, eq, op, b, ..]
+                if kw == "let" && eq == "=" && op != "next" && !created.contains(b) && !out.contains(b) =>
+            {
+                out.push(b.clone());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The verdict on a command's output against the document's.
+fn verdict_for(c: &super::markdown::Command, out: &str, notes: &mut Vec<String>) -> Verdict {
+    match &c.expected {
+        None if is_error(out) => Verdict::Fail { missing: vec!["(the document shows this command succeeding)".into()] },
+        None => Verdict::Pass,
+        Some(e) => match compare(e, out) {
+            Verdict::Fail { missing } if c.tentative => {
+                notes.push("The document shows this output as one possible answer.".into());
+                Verdict::Drift(vec![format!("Expected lines not seen: {}", missing.join(" / "))])
+            }
+            v => v,
+        },
     }
 }
 
@@ -371,6 +695,7 @@ pub fn render_report(title: &str, r: &StepReport) -> String {
         StepStatus::Fail => "FAIL",
         StepStatus::Shown => "SHOWN",
         StepStatus::Pending => "TODO",
+        StepStatus::Solved => "SOLVED",
     };
     let mut out = format!("{label} {title}\n");
     for c in &r.commands {
@@ -430,4 +755,133 @@ pub fn run_all<B: KvBackend>(lesson: Lesson, s: &mut Session<B>, clock: &mut dyn
         text.push_str(&render_report(&title, &r));
     }
     (text, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+
+    const T0: Nanos = 1_767_225_600_000_000_000;
+
+    fn cli() -> (LessonRun, Session<Engine>, VirtualClock) {
+        let lesson = crate::lesson::built_in("cli").expect("the cli lesson");
+        (LessonRun::new(lesson), Session::new(Engine::new(T0)), VirtualClock(T0))
+    }
+
+    fn step(run: &LessonRun, title: &str) -> usize {
+        run.lesson.steps.iter().position(|s| s.title == title).expect(title)
+    }
+
+    /// Types a line as the terminal does and tells the run, answering a question with `y`.
+    fn type_line(run: &mut LessonRun, s: &mut Session<Engine>, line: &str) -> Option<Typed> {
+        let r = s.run_line(line, T0);
+        let asked = r.question.is_some();
+        let t = run.typed(line, &r.text(), asked, &s.backend);
+        if asked {
+            let a = s.answer(true);
+            return run.answered(&a.text(), &s.backend);
+        }
+        t
+    }
+
+    #[test]
+    fn clean_up_first_removes_nothing_and_never_takes_a_flag_for_a_bucket() {
+        let (mut run, mut s, mut c) = cli();
+        let i = step(&run, "Clean up");
+        let r = run.run_step(i, &mut s, &mut c, false);
+        let t = r.transcript();
+        assert!(!t.contains("nats kv add -f"), "{t}");
+        assert!(!t.contains("usage"), "{t}");
+        assert!(matches!(&r.commands[0].verdict, Verdict::Drift(why) if why[0].contains("nothing to remove")));
+        assert_eq!(r.commands[2].verdict, Verdict::Pass, "ls shows no buckets");
+        assert!(run.missing_before(i).contains(&step(&run, "Your turn")));
+    }
+
+    #[test]
+    fn a_step_run_out_of_order_creates_the_bucket_as_the_lesson_does_and_says_why_it_differs() {
+        let (mut run, mut s, mut c) = cli();
+        let i = step(&run, "Every write is a new revision");
+        let before = run.missing_before(i);
+        assert_eq!(before, vec![step(&run, "Create a bucket"), step(&run, "Store and read a value")]);
+        let r = run.run_step(i, &mut s, &mut c, false);
+        assert!(r.transcript().contains("$ nats kv add lesson --history 5\n"), "{}", r.transcript());
+        assert_eq!(s.backend.status("lesson").map(|st| st.history()).ok(), Some(5));
+        assert!(r.commands[0].notes[0].contains("as the lesson does"), "{:?}", r.commands[0].notes);
+        assert_eq!(r.status, StepStatus::Fail);
+        assert!(r.notes.iter().any(|n| n.contains("builds on steps that have not run yet")), "{:?}", r.notes);
+        // Running the steps it builds on first, then the step, matches the document.
+        let (mut run, mut s, mut c) = cli();
+        for j in run.missing_before(i) {
+            run.run_step(j, &mut s, &mut c, false);
+        }
+        assert!(run.missing_before(i).is_empty());
+        assert_eq!(run.run_step(i, &mut s, &mut c, false).status, StepStatus::Pass);
+    }
+
+    #[test]
+    fn a_python_step_run_first_gets_the_lessons_bucket() {
+        let lesson = crate::lesson::built_in("python").expect("the python lesson");
+        let mut run = LessonRun::new(lesson);
+        let (mut s, mut c) = (Session::new(Engine::new(T0)), VirtualClock(T0));
+        let i = step(&run, "Put and get");
+        assert!(!run.missing_before(i).is_empty());
+        let r = run.run_step(i, &mut s, &mut c, false);
+        assert!(r.notes.iter().any(|n| n.contains("created it as the lesson does")), "{:?}", r.notes);
+        assert_eq!(s.backend.status("CONFIG").map(|st| st.history()).ok(), Some(10));
+        assert_eq!(r.status, StepStatus::Pass, "{r:?}");
+        assert!(r.transcript().starts_with("$ python  # this step's program"), "{}", r.transcript());
+        assert!(r.transcript().contains("at revision 1"), "{}", r.transcript());
+    }
+
+    #[test]
+    fn typed_commands_that_match_the_step_complete_it() {
+        let (mut run, mut s, _) = cli();
+        run.select(step(&run, "Create a bucket"));
+        assert_eq!(type_line(&mut run, &mut s, "nats kv ls"), None, "not the step's command");
+        let Some(Typed::StepDone { report, .. }) = type_line(&mut run, &mut s, "nats kv add lesson --history 5") else {
+            panic!("the step is done")
+        };
+        assert_eq!(report.status, StepStatus::Pass);
+        assert!(run.done.contains(&step(&run, "Create a bucket")));
+        run.select(step(&run, "Store and read a value"));
+        assert_eq!(
+            type_line(&mut run, &mut s, "nats kv put lesson greeting hello"),
+            Some(Typed::Progress { done: 1, of: 2 })
+        );
+        assert!(matches!(type_line(&mut run, &mut s, "nats kv get lesson greeting"), Some(Typed::StepDone { .. })));
+        run.select(step(&run, "Every write is a new revision"));
+        type_line(&mut run, &mut s, "nats kv put lesson greeting \"hello again\"");
+        type_line(&mut run, &mut s, "nats kv history lesson greeting");
+        // Without -f the CLI asks; the answer completes the command.
+        run.select(step(&run, "Delete a key"));
+        assert_eq!(
+            type_line(&mut run, &mut s, "nats kv del lesson greeting"),
+            Some(Typed::Progress { done: 1, of: 3 })
+        );
+        type_line(&mut run, &mut s, "nats kv del -f lesson nothing-here");
+        let Some(Typed::StepDone { report, .. }) = type_line(&mut run, &mut s, "nats kv history lesson nothing-here")
+        else {
+            panic!("the step is done")
+        };
+        assert_eq!(report.status, StepStatus::Pass, "{report:?}");
+    }
+
+    #[test]
+    fn an_exercise_counts_when_the_learner_meets_its_checks_and_run_all_only_solves_it_for_them() {
+        let (mut run, mut s, mut c) = cli();
+        let i = step(&run, "Your turn");
+        run.select(i);
+        assert_eq!(type_line(&mut run, &mut s, "nats kv add inventory --history 3"), None);
+        assert!(
+            matches!(type_line(&mut run, &mut s, "nats kv put inventory apples 12"), Some(Typed::StepDone { step, .. }) if step == i)
+        );
+        assert!(run.done.contains(&i));
+        let (mut run, mut s, _) = cli();
+        let r = run.run_step(i, &mut s, &mut c, true);
+        assert_eq!(r.status, StepStatus::Solved);
+        assert!(!counts_as_done(&r));
+        assert!(r.transcript().contains("$ nats kv add inventory --history 3\n"), "{}", r.transcript());
+        assert!(r.transcript().contains("$ nats kv put inventory apples 12\n"));
+    }
 }

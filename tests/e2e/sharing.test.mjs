@@ -45,7 +45,7 @@ test('a share link reproduces the session; a damaged one starts empty with a cle
   await type(page, 'nats kv put shared greeting "hello there"');
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.locator('.share-link').inputValue();
-  assert.match(link, /#share=[A-Za-z0-9_-]+$/);
+  assert.match(link, /#share=z\.[A-Za-z0-9_-]+$/);
   const other = (await open(browser, link)).page;
   assert.match(await terminalText(other), /opened a shared session: 2 commands replayed/);
   await type(other, 'nats kv get shared greeting --raw');

@@ -31,9 +31,10 @@ impl Reducible for Version {
     }
 }
 
-const WELCOME: &str = "Welcome. This terminal runs the nats command line against a JetStream server embedded in\n\
-this page: nothing leaves your browser. Start with `nats account info`, then `nats kv add my-kv`.\n\
-Type `help` for the commands, Tab to complete, Up/Down for history.";
+/// The first thing the terminal says. Notes wrap to the pane, so paragraphs are single lines.
+const WELCOME: &str = "Welcome. This terminal runs the nats command line against a JetStream server embedded in this page: nothing leaves your browser.\n\
+Start by making a bucket: `nats kv add my-kv`, then `nats kv put my-kv greeting hello` and `nats kv get my-kv greeting`.\n\
+Type `help` for the commands, Tab to complete, Up/Down for history; the Lesson tab walks you through it.";
 
 /// Which pane shows beside the terminal.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -120,8 +121,20 @@ struct Boot {
     params: UrlParams,
     notes: Vec<String>,
     transcript: Option<String>,
+    /// The terminal's lines kept from the last visit.
+    restored: Vec<(String, String)>,
     history: Vec<String>,
     snippet: Option<Result<Vec<String>, String>>,
+}
+
+/// Takes `#share=...` out of the address once the link is open, so a reload does not replay it over what the
+/// learner did since.
+fn drop_share_from_address() {
+    let Some(w) = web_sys::window() else { return };
+    let (Ok(path), Ok(search)) = (w.location().pathname(), w.location().search()) else { return };
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
+    }
 }
 
 fn boot() -> Boot {
@@ -134,25 +147,35 @@ fn boot() -> Boot {
     pg.persist = params.persist.unwrap_or(params.embed.is_none());
     let mut notes = Vec::new();
     let mut transcript = None;
+    let mut restored = Vec::new();
     let mut history = Vec::new();
     if let Some(share) = &params.share {
         match crate::transfer::decode_share(share) {
             Ok(cmds) => {
-                notes.push(format!(
-                    "(opened a shared session: {} command{} replayed)",
-                    cmds.len(),
-                    if cmds.len() == 1 { "" } else { "s" }
-                ));
+                let n = cmds.iter().filter(|c| c.starts_with("nats ")).count();
+                let moves = cmds.len() - n;
+                let mut note =
+                    format!("(opened a shared session: {n} command{} replayed", if n == 1 { "" } else { "s" });
+                if moves > 0 {
+                    note.push_str(&format!(
+                        ", and {moves} clock move{} as the sender made them",
+                        if moves == 1 { "" } else { "s" }
+                    ));
+                }
+                note.push(')');
+                notes.push(note);
                 transcript = Some(pg.replay(&cmds, real));
                 history = cmds;
             }
             Err(e) => notes.push(format!("(this share link could not be opened: {e}. The playground starts empty.)")),
         }
+        drop_share_from_address();
     } else if pg.persist {
         match crate::app::load_saved_state(&mut pg, real) {
-            Ok(Some(h)) if !h.is_empty() || !pg.session.backend.bucket_names().is_empty() => {
+            Ok(Some((h, lines))) if !h.is_empty() || !pg.session.backend.bucket_names().is_empty() => {
                 notes.push("(restored your session from your last visit; Start over clears it)".to_string());
                 history = h;
+                restored = lines;
             }
             Ok(_) => {}
             Err(e) => notes.push(e),
@@ -169,7 +192,7 @@ fn boot() -> Boot {
             let _ = el.set_attribute("data-theme", theme);
         }
     }
-    Boot { shared: Shared(Rc::new(RefCell::new(pg))), params, notes, transcript, history, snippet }
+    Boot { shared: Shared(Rc::new(RefCell::new(pg))), params, notes, transcript, restored, history, snippet }
 }
 
 #[function_component(App)]
@@ -185,7 +208,9 @@ pub fn app() -> Html {
         let boot = boot.clone();
         use_reducer(move || {
             let mut s = Rc::new(TermState::default());
-            if boot.params.embed.is_none() {
+            if !boot.restored.is_empty() {
+                s = s.reduce(TermAction::Restore(boot.restored.clone()));
+            } else if boot.params.embed.is_none() {
                 s = s.reduce(TermAction::Note(WELCOME.to_string()));
             }
             for n in &boot.notes {
@@ -200,12 +225,24 @@ pub fn app() -> Html {
         })
     };
 
+    // The terminal's lines, for the kept session: follow them as they change.
+    let lines = use_memo((), |_| Rc::new(RefCell::new(Rc::new(Vec::new()))));
+    {
+        let cell = (*lines).clone();
+        let dirty = (*dirty).clone();
+        use_effect_with(term.lines.clone(), move |l| {
+            *cell.borrow_mut() = l.clone();
+            dirty.set(true);
+        });
+    }
+
     // Time moves on: expire what is due, print what running watches saw, refresh ages, keep the session.
     {
         let shared = shared.clone();
         let version = version.dispatcher();
         let term = term.dispatcher();
         let dirty = (*dirty).clone();
+        let lines = (*lines).clone();
         use_effect_with((), move |_| {
             let mut warned = false;
             let tick = Interval::new(1_000, move || {
@@ -224,7 +261,8 @@ pub fn app() -> Html {
                     dirty.set(false);
                     let pg = shared.0.borrow();
                     if pg.persist {
-                        if let Some(remark) = crate::app::save_state(&pg) {
+                        let kept = crate::app::term_state::kept(&lines.borrow(), crate::transfer::KEPT_LINES);
+                        if let Some(remark) = crate::app::save_state(&pg, &kept) {
                             if !warned {
                                 warned = true;
                                 term.dispatch(TermAction::Note(remark));
@@ -363,7 +401,7 @@ pub fn app() -> Html {
         return match &boot.snippet {
             Some(Ok(cmds)) => html! {
                 <div class="embed">
-                    <EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} timeline={params.timeline} on_change={on_change.clone()} />
+                    <EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} timeline={params.timeline} term={term.clone()} on_change={on_change.clone()} />
                 </div>
             },
             Some(Err(e)) => {

@@ -45,6 +45,8 @@ pub fn clock_bar(p: &ClockBarProps) -> Html {
                 let mut pg = shared.0.borrow_mut();
                 let real = real_now();
                 pg.clock.fast_forward(real, secs * NANOS_PER_SEC);
+                // Share and the exports replay the session: the clock's moves are part of it.
+                pg.history.push(format!("sleep {label}"));
                 let now = pg.clock.now(real);
                 pg.session.advance(now)
             };

@@ -1,9 +1,11 @@
 //! The snippet embed: a few commands with a Run button and their output, optionally with the timeline, for a
-//! documentation page. Each run starts from an empty server, so the snippet always shows the same thing.
+//! documentation page. Each run starts from an empty server, so the snippet always shows the same thing. The
+//! output is the terminal's scrollback, so commands the host page sends show there too and its Reset clears it.
 
 use yew::prelude::*;
 
 use super::timeline::Timeline;
+use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 
 #[derive(Properties, PartialEq)]
@@ -12,20 +14,21 @@ pub struct EmbedSnippetProps {
     pub commands: Vec<String>,
     pub version: u64,
     pub timeline: bool,
+    pub term: UseReducerHandle<TermState>,
     pub on_change: Callback<()>,
 }
 
 #[function_component(EmbedSnippet)]
 pub fn embed_snippet(p: &EmbedSnippetProps) -> Html {
-    let output = use_state(String::new);
+    let output: String = p.term.lines.iter().map(|l| format!("{}\n", l.text)).collect();
     let run = {
         let shared = p.shared.clone();
-        let output = output.clone();
+        let term = p.term.clone();
         let cmds = p.commands.clone();
         let on_change = p.on_change.clone();
         Callback::from(move |_: MouseEvent| {
             let t = shared.0.borrow_mut().replay(&cmds, real_now());
-            output.set(t);
+            term.dispatch(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
             on_change.emit(());
         })
     };
@@ -37,7 +40,7 @@ pub fn embed_snippet(p: &EmbedSnippetProps) -> Html {
                 <span class="snippet-note">{ "runs in this page on an embedded NATS KV server" }</span>
             </div>
             if !output.is_empty() {
-                <pre class="snippet-out" role="log" aria-live="polite">{ (*output).clone() }</pre>
+                <pre class="snippet-out" role="log" aria-live="polite">{ output.clone() }</pre>
             }
             if p.timeline && !output.is_empty() {
                 <Timeline shared={p.shared.clone()} version={p.version} active=true />

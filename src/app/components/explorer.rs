@@ -1,11 +1,32 @@
-//! The bucket explorer: every bucket with its configuration, its keys with value, revision and age, and the
-//! selected key's entry and history. Values are shown as text, hex or base64, never as HTML.
+//! The bucket explorer: every bucket with its configuration, its keys with value, revision and age, the keys
+//! whose latest revision is a delete or purge marker (told apart from live keys), and the selected key's entry
+//! and history. Values are shown as text, hex or base64, never as HTML.
 
 use yew::prelude::*;
 
 use crate::app::{real_now, Shared};
 use crate::cli::format::{base64, humanize_duration, ibytes, timestamp};
-use crate::engine::{Entry, Operation};
+use crate::engine::{Engine, Entry, Nanos, Operation};
+
+/// The keys of a bucket whose latest kept revision is a delete or purge marker: (key, revision, operation,
+/// written), oldest write first.
+pub fn marker_keys(engine: &Engine, bucket: &str) -> Vec<(String, u64, Operation, Nanos)> {
+    let Some(stream) = engine.bucket_stream(bucket) else { return Vec::new() };
+    let prefix = format!("$KV.{bucket}.");
+    let mut latest: std::collections::BTreeMap<&str, (u64, Operation, Nanos)> = Default::default();
+    for m in stream.messages() {
+        if let Some(key) = m.subject.strip_prefix(&prefix) {
+            latest.insert(key, (m.seq, Operation::from_headers(&m.headers), m.time));
+        }
+    }
+    let mut out: Vec<_> = latest
+        .into_iter()
+        .filter(|(_, (_, op, _))| *op != Operation::Put)
+        .map(|(k, (seq, op, t))| (k.to_string(), seq, op, t))
+        .collect();
+    out.sort_by_key(|(_, seq, _, _)| *seq);
+    out
+}
 
 /// How many keys of a bucket the explorer lists.
 pub const LISTED_KEYS: usize = 200;
@@ -89,6 +110,25 @@ pub fn explorer(p: &ExplorerProps) -> Html {
                 </tr>
             }
         });
+        let markers = marker_keys(engine, b);
+        let marker_rows = markers.iter().take(LISTED_KEYS).map(|(key, seq, op, written)| {
+            let sel = selected.clone();
+            let (bb, kk) = (b.clone(), key.clone());
+            let is_sel = selected.as_ref().is_some_and(|(sb, sk)| sb == b && sk == key);
+            let onclick = Callback::from(move |_| sel.set(Some((bb.clone(), kk.clone()))));
+            let (class, what) = match op {
+                Operation::Purge => ("marker purge", "PURGE marker: purged"),
+                _ => ("marker del", "DEL marker: deleted"),
+            };
+            html! {
+                <tr class={classes!(class, is_sel.then_some("selected"))} data-op={op.cli_name()}>
+                    <td><button type="button" class="keylink" {onclick} aria-pressed={is_sel.to_string()}>{ key.clone() }</button></td>
+                    <td class="value" title={if *op == Operation::Purge { "purged: the marker removed the key's older revisions" } else { "deleted: the key reads as not found" }}><span class="marker-label">{ what }</span></td>
+                    <td class="num">{ *seq }</td>
+                    <td>{ humanize_duration(now.saturating_sub(*written).max(0)) }</td>
+                </tr>
+            }
+        });
         let c = &st.config;
         html! {
             <section class="bucket" aria-label={format!("Bucket {b}")}>
@@ -101,12 +141,16 @@ pub fn explorer(p: &ExplorerProps) -> Html {
                 </p>
                 if total == 0 {
                     <p class="empty">{ "No keys hold a value." }</p>
-                } else {
+                }
+                if total > 0 || !markers.is_empty() {
                     <table class="keys">
                         <thead><tr><th scope="col">{"Key"}</th><th scope="col">{"Value"}</th><th scope="col">{"Revision"}</th><th scope="col">{"Age"}</th></tr></thead>
-                        <tbody>{ for rows }</tbody>
+                        <tbody>{ for rows }{ for marker_rows }</tbody>
                     </table>
                     if total > LISTED_KEYS { <p class="empty">{ format!("and {} more keys", total - LISTED_KEYS) }</p> }
+                    if !markers.is_empty() {
+                        <p class="cfg">{ "Struck-through keys were deleted or purged: the marker is their latest revision, so they read as not found and drop out of nats kv ls, but the bucket keeps the marker (and watch shows it)." }</p>
+                    }
                 }
             </section>
         }
@@ -150,5 +194,34 @@ pub fn explorer(p: &ExplorerProps) -> Html {
             { for buckets.iter().map(bucket_html) }
             { detail.unwrap_or_default() }
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Config;
+
+    #[test]
+    fn deleted_and_purged_keys_are_listed_with_their_markers() {
+        let mut e = Engine::new(0);
+        e.create_bucket(&Config::new("b")).unwrap();
+        e.put("b", "live", b"1").unwrap();
+        e.put("b", "gone", b"2").unwrap();
+        e.delete("b", "gone").unwrap();
+        e.put("b", "wiped", b"3").unwrap();
+        e.purge("b", "wiped", 0).unwrap();
+        e.delete("b", "never").unwrap();
+        let m: Vec<(String, u64, Operation)> = marker_keys(&e, "b").into_iter().map(|(k, s, o, _)| (k, s, o)).collect();
+        assert_eq!(
+            m,
+            vec![
+                ("gone".to_string(), 3, Operation::Delete),
+                ("wiped".to_string(), 5, Operation::Purge),
+                ("never".to_string(), 6, Operation::Delete)
+            ]
+        );
+        e.put("b", "gone", b"back").unwrap();
+        assert!(marker_keys(&e, "b").iter().all(|(k, ..)| k != "gone"), "a key written again is live");
     }
 }

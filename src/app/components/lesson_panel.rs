@@ -2,11 +2,8 @@
 //! document's output beside the playground's, with differences highlighted and explained. Progress is kept in
 //! the browser's storage, and the address bar names the lesson and step so a link opens the same place.
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::rc::Rc;
 
-use gloo::storage::{LocalStorage, Storage};
 use yew::prelude::*;
 
 use crate::app::remote;
@@ -31,17 +28,16 @@ fn progress_key(lesson: &str) -> String {
     format!("kvplay.progress.{lesson}")
 }
 
-/// Steps completed earlier, as stored ("0,2,3"); unreadable data counts as no progress.
+/// Steps completed earlier, as stored ("0,2,3"); unreadable data, or no storage, counts as no progress.
 pub fn load_progress(lesson: &str) -> BTreeSet<usize> {
-    LocalStorage::get::<String>(progress_key(lesson))
-        .ok()
+    crate::app::storage_get(&progress_key(lesson))
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_default()
 }
 
 fn save_progress(lesson: &str, done: &BTreeSet<usize>) {
     let s: Vec<String> = done.iter().map(|n| n.to_string()).collect();
-    let _ = LocalStorage::set(progress_key(lesson), s.join(","));
+    crate::app::storage_set(&progress_key(lesson), &s.join(","));
 }
 
 /// Writes `?lesson=NAME&step=N` into the address bar without reloading.
@@ -105,6 +101,7 @@ fn status_mark(s: Option<StepStatus>, done_before: bool) -> (&'static str, &'sta
         Some(StepStatus::Drift) => ("≈", "drift", "differs, explained"),
         Some(StepStatus::Fail) => ("✗", "fail", "failed"),
         Some(StepStatus::Pending) => ("…", "pending", "exercise not done yet"),
+        Some(StepStatus::Solved) => ("◐", "solved", "solved for you"),
         Some(StepStatus::Shown) => ("•", "shown", "nothing to run"),
         None if done_before => ("✓", "pass", "done earlier"),
         None => ("○", "todo", "not run"),
@@ -158,34 +155,72 @@ fn command_result(c: &CommandReport) -> Html {
     }
 }
 
-/// Whether a step's report marks it done in the learner's progress.
-fn counts_as_done(r: &StepReport) -> bool {
-    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown)
+/// What a step typed and printed, for the terminal (an exercise's solution typed by Run all included).
+fn transcripts(r: &StepReport) -> Vec<TermAction> {
+    let t = r.transcript();
+    if t.is_empty() {
+        Vec::new()
+    } else {
+        vec![TermAction::Transcript(t)]
+    }
 }
 
-/// What a step typed and printed, for the terminal.
-fn transcripts(r: &StepReport) -> Vec<TermAction> {
-    r.commands.iter().map(|c| TermAction::Transcript(c.transcript.clone())).collect()
+/// Steps named for the learner: `3 "Create a bucket"`.
+fn step_names(lesson: &crate::lesson::markdown::Lesson, steps: &[usize]) -> String {
+    let names: Vec<String> =
+        steps.iter().filter_map(|i| lesson.steps.get(*i).map(|s| format!("{} \"{}\"", i + 1, s.title))).collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 #[function_component(LessonPanel)]
 pub fn lesson_panel(p: &LessonPanelProps) -> Html {
-    let selected = use_state(|| p.initial_step);
     let hint = use_state(|| false);
-    let done = use_state(BTreeSet::<usize>::new);
-    let lesson_name = p.shared.0.borrow().lesson.as_ref().map(|(n, _)| n.clone());
+    let initial = use_mut_ref(|| Some(p.initial_step));
+    let (lesson_name, current, done_now) = {
+        let pg = p.shared.0.borrow();
+        match pg.lesson.as_ref() {
+            Some((n, run)) => (Some(n.clone()), run.current, run.done.clone()),
+            None => (None, 0, BTreeSet::new()),
+        }
+    };
+    let keeps = p.shared.0.borrow().persist;
 
-    // Load stored progress whenever another lesson opens.
+    // Whenever another lesson opens: load its stored progress, and go to the step the link asked for.
     {
-        let done = done.clone();
+        let shared = p.shared.clone();
+        let on_change = p.on_change.clone();
         use_effect_with(lesson_name.clone(), move |name| {
-            done.set(name.as_deref().map(load_progress).unwrap_or_default());
+            if let Some(name) = name {
+                let stored = if keeps { load_progress(name) } else { BTreeSet::new() };
+                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                    run.done.extend(stored);
+                    if let Some(step) = initial.borrow_mut().take() {
+                        run.select(step);
+                    }
+                }
+                on_change.emit(());
+            }
+        });
+    }
+    // Keep the progress (read when the effect runs, so a load just before is not undone).
+    {
+        let shared = p.shared.clone();
+        use_effect_with((lesson_name.clone(), done_now), move |(name, _)| {
+            if let (Some(name), true) = (name, keeps) {
+                if let Some((_, run)) = shared.0.borrow().lesson.as_ref() {
+                    save_progress(name, &run.done);
+                }
+            }
         });
     }
     // Keep the address bar on the current lesson and step.
     {
         let name = lesson_name.clone();
-        use_effect_with((name, *selected), move |(name, step)| {
+        use_effect_with((name, current), move |(name, step)| {
             if let Some(n) = name {
                 set_link(n, *step);
             }
@@ -194,25 +229,22 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
 
     let open = {
         let shared = p.shared.clone();
-        let selected = selected.clone();
         let on_change = p.on_change.clone();
         move |name: &'static str| {
             let shared = shared.clone();
-            let selected = selected.clone();
             let on_change = on_change.clone();
             Callback::from(move |_| {
                 shared.0.borrow_mut().open_lesson(name);
-                selected.set(0);
                 on_change.emit(());
             })
         }
     };
 
-    let Some(name) = lesson_name else {
+    let Some(_) = lesson_name else {
         return html! {
             <section class="lesson" aria-label="Lessons">
                 <h2>{ "Lessons" }</h2>
-                <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown beside the playground's." }</p>
+                <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
                 <ul class="lesson-list">
                     <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
                     <li><button type="button" onclick={open("python")}>{ "Key-Value from Python" }</button></li>
@@ -225,40 +257,26 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     let Some((_, run)) = pg.lesson.as_ref() else { return html! {} };
     let lesson = run.lesson.clone();
     let reports: Vec<Option<StepReport>> = run.reports.clone();
-    drop(pg);
+    let done = run.done.clone();
     let count = lesson.steps.len();
-    let cur = (*selected).min(count.saturating_sub(1));
+    let cur = run.current.min(count.saturating_sub(1));
+    let missing = run.missing_before(cur);
+    let typed = run.typed_count();
+    drop(pg);
     let step = lesson.steps.get(cur).cloned();
     let report = reports.get(cur).cloned().flatten();
-
-    let record = {
-        let done = done.clone();
-        let name = name.clone();
-        move |i: usize, r: &StepReport| {
-            let mut d = (*done).clone();
-            if counts_as_done(r) {
-                d.insert(i);
-            } else {
-                d.remove(&i);
-            }
-            save_progress(&name, &d);
-            done.set(d);
-        }
-    };
 
     let run_step = {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
-        let record = record.clone();
         Callback::from(move |_: MouseEvent| {
             if shared.0.borrow().server.is_some() {
                 // Against a real server the step runs as a job; its report arrives when the server has answered.
-                let (term, record, on_change) = (term.clone(), record.clone(), on_change.clone());
+                let (term, on_change) = (term.clone(), on_change.clone());
                 let done = Box::new(move |r: Option<StepReport>| {
                     if let Some(r) = r {
                         term.dispatch(TermAction::Batch(transcripts(&r)));
-                        record(cur, &r);
                     }
                     on_change.emit(());
                 });
@@ -268,8 +286,49 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
             if let Some(r) = r {
                 term.dispatch(TermAction::Batch(transcripts(&r)));
-                record(cur, &r);
             }
+            on_change.emit(());
+        })
+    };
+
+    // Runs the steps this one builds on, in order (an exercise among them is solved for the learner).
+    let run_before = {
+        let shared = p.shared.clone();
+        let term = p.term.clone();
+        let on_change = p.on_change.clone();
+        let steps = missing.clone();
+        let lesson = lesson.clone();
+        Callback::from(move |_: MouseEvent| {
+            let solve = |i: usize| lesson.steps.get(i).is_some_and(|s| s.exercise.is_some());
+            if shared.0.borrow().server.is_some() {
+                for &i in &steps {
+                    let (term, on_change) = (term.clone(), on_change.clone());
+                    let done = Box::new(move |r: Option<StepReport>| {
+                        if let Some(r) = r {
+                            term.dispatch(TermAction::Batch(transcripts(&r)));
+                        }
+                        on_change.emit(());
+                    });
+                    remote::enqueue(&shared, remote::Job::Step { i, solve: solve(i), done });
+                }
+                return;
+            }
+            let mut actions = vec![TermAction::Note(format!(
+                "(running the steps this one builds on: {})",
+                step_names(&lesson, &steps)
+            ))];
+            {
+                let mut pg = shared.0.borrow_mut();
+                for &i in &steps {
+                    if let Some(r) = pg.run_step(i, real_now(), solve(i)) {
+                        actions.extend(transcripts(&r));
+                    }
+                }
+                if let Some((_, run)) = pg.lesson.as_mut() {
+                    run.select(cur);
+                }
+            }
+            term.dispatch(TermAction::Batch(actions));
             on_change.emit(());
         })
     };
@@ -278,9 +337,6 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
-        let done = done.clone();
-        let name = name.clone();
-        let selected = selected.clone();
         Callback::from(move |_: MouseEvent| {
             if shared.0.borrow().server.is_some() {
                 term.dispatch(TermAction::Note(
@@ -290,21 +346,15 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
                     run.reset();
                 }
-                let passed = Rc::new(RefCell::new(BTreeSet::new()));
                 for i in 0..count {
-                    let (term, on_change, passed, done, name, selected) =
-                        (term.clone(), on_change.clone(), passed.clone(), done.clone(), name.clone(), selected.clone());
+                    let (term, on_change, shared2) = (term.clone(), on_change.clone(), shared.clone());
                     let finish = Box::new(move |r: Option<StepReport>| {
                         if let Some(r) = r {
                             term.dispatch(TermAction::Batch(transcripts(&r)));
-                            if counts_as_done(&r) {
-                                passed.borrow_mut().insert(i);
-                            }
                         }
-                        let d = passed.borrow().clone();
-                        save_progress(&name, &d);
-                        done.set(d);
-                        selected.set(i);
+                        if let Some((_, run)) = shared2.0.borrow_mut().lesson.as_mut() {
+                            run.select(i);
+                        }
                         on_change.emit(());
                     });
                     remote::enqueue(&shared, remote::Job::Step { i, solve: true, done: finish });
@@ -312,23 +362,19 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 return;
             }
             let mut actions = vec![TermAction::Note("(Run all: the embedded server starts empty)".into())];
-            let mut d = BTreeSet::new();
             {
                 let mut pg = shared.0.borrow_mut();
                 pg.reset_server(real_now());
                 for i in 0..count {
                     if let Some(r) = pg.run_step(i, real_now(), true) {
                         actions.extend(transcripts(&r));
-                        if counts_as_done(&r) {
-                            d.insert(i);
-                        }
                     }
+                }
+                if let Some((_, run)) = pg.lesson.as_mut() {
+                    run.select(count.saturating_sub(1));
                 }
             }
             term.dispatch(TermAction::Batch(actions));
-            save_progress(&name, &d);
-            done.set(d);
-            selected.set(count.saturating_sub(1));
             on_change.emit(());
         })
     };
@@ -337,9 +383,6 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
-        let done = done.clone();
-        let name = name.clone();
-        let selected = selected.clone();
         Callback::from(move |_: MouseEvent| {
             if shared.0.borrow().server.is_some() {
                 if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
@@ -352,9 +395,9 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 shared.0.borrow_mut().reset_server(real_now());
                 term.dispatch(TermAction::Note("(lesson reset: the embedded server starts empty)".into()));
             }
-            save_progress(&name, &BTreeSet::new());
-            done.set(BTreeSet::new());
-            selected.set(0);
+            if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                run.select(0);
+            }
             on_change.emit(());
         })
     };
@@ -369,12 +412,21 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     };
 
     let go = |to: usize| {
-        let selected = selected.clone();
+        let shared = p.shared.clone();
+        let on_change = p.on_change.clone();
         let hint = hint.clone();
         Callback::from(move |_: MouseEvent| {
-            selected.set(to);
+            if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                run.select(to);
+            }
             hint.set(false);
+            on_change.emit(());
         })
+    };
+    // Puts a command on the terminal's command line, for the learner to run with Enter.
+    let suggest = |line: String| {
+        let term = p.term.clone();
+        Callback::from(move |_: MouseEvent| term.dispatch(TermAction::Suggest(line.clone())))
     };
 
     let step_list = html! {
@@ -416,9 +468,17 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             Block::Command(i) => {
                 let c = &s.commands[*i];
                 let result = report.as_ref().and_then(|r| r.commands.get(*i));
+                let typed_it = report.is_none() && *i < typed;
                 html! {
-                    <div class="cmd">
-                        <pre class="cmdline"><code>{ format!("$ {}", c.line) }</code></pre>
+                    <div class={classes!("cmd", typed_it.then_some("typed"))}>
+                        <div class="cmdrow">
+                            <pre class="cmdline"><code>{ format!("$ {}", c.line) }</code></pre>
+                            if !c.line.starts_with("sleep ") {
+                                <button type="button" class="to-term" onclick={suggest(c.line.clone())}
+                                    title="Put this command on the terminal's command line; press Enter there to run it"
+                                    aria-label={format!("Type {} in the terminal", c.line)}>{ if typed_it { "✓ typed" } else { "Type it ↵" } }</button>
+                            }
+                        </div>
                         { match result {
                             Some(r) => command_result(r),
                             None => match &c.expected {
@@ -437,6 +497,14 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         html! {
             <article class="step-body" aria-label={s.title.clone()}>
                 <h3>{ s.title.clone() }</h3>
+                if !missing.is_empty() {
+                    <div class="needs" role="note">
+                        <p>{ format!("This step builds on {} {}, which {} not run yet. Without {}, its output will differ from the document's.",
+                            if missing.len() == 1 { "step" } else { "steps" }, step_names(&lesson, &missing),
+                            if missing.len() == 1 { "has" } else { "have" }, if missing.len() == 1 { "it" } else { "them" }) }</p>
+                        <button type="button" onclick={run_before.clone()}>{ if missing.len() == 1 { "Run that step first".to_string() } else { format!("Run those {} steps first", missing.len()) } }</button>
+                    </div>
+                }
                 { for blocks }
                 { for python.iter().map(|py| html! {
                     <div class="result">
@@ -456,6 +524,12 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
                 if status == Some(StepStatus::Pass) && s.exercise.is_some() {
                     <p class="verdict pass" role="status">{ "Well done: every check passes." }</p>
+                }
+                if status == Some(StepStatus::Solved) {
+                    <p class="verdict solved" role="status">{ "Solved for you: Run all typed the hint, so this step does not count as done. Try it yourself in the terminal; Check says when it passes." }</p>
+                }
+                if report.is_none() && typed > 0 && !s.commands.is_empty() {
+                    <p class="typed-progress" role="status">{ format!("You typed {typed} of this step's {} commands; type the next one in the terminal.", s.commands.len()) }</p>
                 }
                 <div class="step-actions">
                     if runnable {

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use gloo::storage::{LocalStorage, Storage};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -55,8 +54,13 @@ fn server_url(url: &str, kind: &str, user: &str, secret: &str) -> Result<ServerU
 
 #[function_component(ServerBar)]
 pub fn server_bar(p: &ServerBarProps) -> Html {
-    let remembered = use_memo((), |_| LocalStorage::get::<Remembered>(CREDS_KEY).ok());
-    let url = use_state(|| LocalStorage::get::<String>(URL_KEY).unwrap_or_else(|_| DEFAULT_URL.to_string()));
+    let remembered =
+        use_memo((), |_| crate::app::storage_get(CREDS_KEY).and_then(|s| serde_json::from_str::<Remembered>(&s).ok()));
+    let url = use_state(|| {
+        crate::app::storage_get(URL_KEY)
+            .and_then(|s| serde_json::from_str::<String>(&s).ok())
+            .unwrap_or_else(|| DEFAULT_URL.to_string())
+    });
     let kind = use_state(|| remembered.as_ref().as_ref().map(|r| r.kind.clone()).unwrap_or_else(|| "none".into()));
     let user = use_state(|| remembered.as_ref().as_ref().map(|r| r.user.clone()).unwrap_or_default());
     let secret = use_state(|| remembered.as_ref().as_ref().map(|r| r.secret.clone()).unwrap_or_default());
@@ -86,14 +90,15 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
                 }
             };
             form_error.set(String::new());
-            let _ = LocalStorage::set(URL_KEY, (*url).clone());
-            if *remember && *kind != "none" {
-                let _ = LocalStorage::set(
-                    CREDS_KEY,
-                    Remembered { kind: (*kind).clone(), user: (*user).clone(), secret: (*secret).clone() },
-                );
-            } else {
-                LocalStorage::delete(CREDS_KEY);
+            if let Ok(v) = serde_json::to_string(&*url) {
+                crate::app::storage_set(URL_KEY, &v);
+            }
+            let creds = Remembered { kind: (*kind).clone(), user: (*user).clone(), secret: (*secret).clone() };
+            match serde_json::to_string(&creds) {
+                Ok(v) if *remember && *kind != "none" => {
+                    crate::app::storage_set(CREDS_KEY, &v);
+                }
+                _ => crate::app::storage_remove(CREDS_KEY),
             }
             term.dispatch(TermAction::Note(format!("(connecting to {} ...)", target.display())));
             let ui: Rc<dyn Fn(UiMsg)> = {

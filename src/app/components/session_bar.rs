@@ -1,5 +1,7 @@
-//! Session tools: Share (the commands typed, in a link), Export (buckets as JSON, the session as a nats CLI script
-//! or a nats-py program), Import (a JSON export, from here or from a real server), and Start over.
+//! Session tools: Share (the commands typed and the clock's moves, in a link, with Copy), Embed (a snippet for
+//! a documentation page), Export (buckets as JSON, the session as a nats CLI script or a nats-py program),
+//! Import (a JSON export, from here or from a real server; it asks before it replaces a bucket), and Start
+//! over (which asks first).
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -33,34 +35,119 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Copies text to the clipboard; `done` hears whether the browser allowed it.
+fn copy_text(text: String, done: Callback<bool>) {
+    let Some(w) = web_sys::window() else {
+        done.emit(false);
+        return;
+    };
+    let promise = w.navigator().clipboard().write_text(&text);
+    wasm_bindgen_futures::spawn_local(async move {
+        done.emit(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+    });
+}
+
+/// The page's address without its query and fragment: where links and embeds point.
+fn base_address() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split(['#', '?']).next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+/// What an embed shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EmbedWhat {
+    /// The commands of this session, with a Run button.
+    Commands,
+    /// The open lesson's current step.
+    Step,
+}
+
+/// The choices of the Embed panel.
+#[derive(Clone, PartialEq)]
+struct EmbedOptions {
+    what: EmbedWhat,
+    timeline: bool,
+    theme: String,
+    height: u32,
+    sizing: bool,
+}
+
+/// Escapes text for an HTML attribute value.
+fn attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The snippet to paste into a page: the iframe and, when asked, the script that sizes it to its content.
+fn embed_snippet(base: &str, query: &str, o: &EmbedOptions, title: &str) -> String {
+    let mut q = query.to_string();
+    if o.timeline && o.what == EmbedWhat::Commands {
+        q.push_str("&timeline=1");
+    }
+    if o.theme != "auto" {
+        q.push_str(&format!("&theme={}", o.theme));
+    }
+    let src = format!("{base}?{q}");
+    let mut s = format!(
+        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" style=\"width: 100%; height: {}px; border: 1px solid #d7dce2; border-radius: 8px\"></iframe>",
+        attr(&src),
+        attr(title),
+        o.height
+    );
+    if o.sizing {
+        let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or(base);
+        s.push_str(&format!("\n<script src=\"{}/embed-host.js\"></script>", attr(dir)));
+    }
+    s
+}
+
 #[function_component(SessionBar)]
 pub fn session_bar(p: &SessionBarProps) -> Html {
     let link = use_state(|| None::<String>);
+    let copied = use_state(|| None::<&'static str>);
+    let embed = use_state(|| None::<EmbedOptions>);
+    let confirm_wipe = use_state(|| false);
+    let pending_import = use_state(|| None::<(String, transfer::Export, Vec<String>)>);
     let file_ref = use_node_ref();
     let note = |term: &UseReducerDispatcher<TermState>, t: String| term.dispatch(TermAction::Note(t));
 
     let share = {
         let shared = p.shared.clone();
         let link = link.clone();
+        let copied = copied.clone();
         let term = p.term.clone();
         Callback::from(move |_: MouseEvent| {
             let pg = shared.0.borrow();
             match transfer::encode_share(&pg.history) {
                 Ok(packed) => {
-                    let base = web_sys::window()
+                    let here = web_sys::window()
                         .and_then(|w| w.location().href().ok())
                         .map(|h| h.split('#').next().unwrap_or("").to_string())
                         .unwrap_or_default();
-                    let mut url = format!("{base}#share={packed}");
+                    let mut url = format!("{here}#share={packed}");
                     if let Some((name, _)) = pg.lesson.as_ref() {
-                        if !base.contains("lesson=") && crate::lesson::built_in(name).is_some() {
-                            url = format!("{}?lesson={name}#share={packed}", base.split('?').next().unwrap_or(""));
+                        if !here.contains("lesson=") && crate::lesson::built_in(name).is_some() {
+                            url = format!("{}?lesson={name}#share={packed}", base_address());
                         }
                     }
                     link.set(Some(url));
+                    copied.set(None);
                 }
                 Err(e) => note(&term, format!("(share: {e})")),
             }
+        })
+    };
+    let copy = |text: String, what: &'static str| {
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            let copied = copied.clone();
+            copy_text(
+                text.clone(),
+                Callback::from(move |ok: bool| {
+                    copied.set(Some(if ok { what } else { "refused" }));
+                }),
+            );
         })
     };
     let export = |kind: &'static str| {
@@ -80,38 +167,60 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             }
         })
     };
-    let import = {
+    // Puts an import's buckets beside the session's; a bucket of the same name is replaced.
+    let apply_import = {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
+        move |name: &str, x: &transfer::Export| {
+            let msg = {
+                let mut pg = shared.0.borrow_mut();
+                let now = pg.clock.now(real_now());
+                match transfer::merge_import(&pg.session.backend, x, now) {
+                    Ok(engine) => {
+                        pg.load_engine(engine);
+                        let n = x.buckets.len();
+                        format!("(imported {n} bucket{} from {name})", if n == 1 { "" } else { "s" })
+                    }
+                    Err(e) => format!("(import of {name} refused, nothing changed: {e})"),
+                }
+            };
+            term.dispatch(TermAction::Note(msg));
+            on_change.emit(());
+        }
+    };
+    let import = {
+        let shared = p.shared.clone();
+        let term = p.term.clone();
         let file_ref = file_ref.clone();
+        let pending_import = pending_import.clone();
+        let apply_import = apply_import.clone();
         Callback::from(move |_: Event| {
             let Some(input) = file_ref.cast::<HtmlInputElement>() else { return };
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
             let shared = shared.clone();
             let term = term.clone();
-            let on_change = on_change.clone();
+            let pending_import = pending_import.clone();
+            let apply_import = apply_import.clone();
             let name = file.name();
             let file = gloo::file::File::from(file);
             let reader = gloo::file::callbacks::read_as_text(&file, move |r| {
-                let msg = match r {
-                    Err(e) => format!("(import of {name} failed: {e})"),
-                    Ok(text) => {
-                        let mut pg = shared.0.borrow_mut();
-                        let now = pg.clock.now(real_now());
-                        match transfer::import(&text, now) {
-                            Ok(engine) => {
-                                let n = engine.bucket_names().len();
-                                pg.load_engine(engine);
-                                format!("(imported {n} bucket{} from {name})", if n == 1 { "" } else { "s" })
-                            }
-                            Err(e) => format!("(import of {name} refused, nothing changed: {e})"),
-                        }
+                let text = match r {
+                    Err(e) => {
+                        term.dispatch(TermAction::Note(format!("(import of {name} failed: {e})")));
+                        return;
                     }
+                    Ok(t) => t,
                 };
-                term.dispatch(TermAction::Note(msg));
-                on_change.emit(());
+                let read = transfer::read_import(&text, &shared.0.borrow().session.backend);
+                match read {
+                    Err(e) => {
+                        term.dispatch(TermAction::Note(format!("(import of {name} refused, nothing changed: {e})")))
+                    }
+                    Ok((x, clashes)) if clashes.is_empty() => apply_import(&name, &x),
+                    Ok((x, clashes)) => pending_import.set(Some((name, x, clashes))),
+                }
             });
             // The reader must live until it calls back.
             std::mem::forget(reader);
@@ -122,6 +231,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         let term = p.term.clone();
         let on_change = p.on_change.clone();
         let link = link.clone();
+        let confirm_wipe = confirm_wipe.clone();
         Callback::from(move |_: MouseEvent| {
             {
                 let mut pg = shared.0.borrow_mut();
@@ -129,27 +239,178 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 pg.history.clear();
             }
             link.set(None);
+            confirm_wipe.set(false);
             crate::app::forget_saved_state();
             term.dispatch(TermAction::Clear);
             term.dispatch(TermAction::Note("(started over: the embedded server is empty and nothing is kept)".into()));
             on_change.emit(());
         })
     };
+    let toggle = |state: &UseStateHandle<bool>| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.set(!*state))
+    };
+
+    let (lesson_step, packed) = {
+        let pg = p.shared.0.borrow();
+        (
+            pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
+                (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
+            }),
+            embed
+                .as_ref()
+                .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
+                .map(|_| transfer::encode_share(&pg.history)),
+        )
+    };
+    let open_embed = {
+        let embed = embed.clone();
+        let has_step = lesson_step.is_some();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            copied.set(None);
+            embed.set(match *embed {
+                Some(_) => None,
+                None => Some(EmbedOptions {
+                    what: if has_step { EmbedWhat::Step } else { EmbedWhat::Commands },
+                    timeline: false,
+                    theme: "auto".into(),
+                    height: 320,
+                    sizing: true,
+                }),
+            })
+        })
+    };
+
+    let embed_panel = (*embed).clone().map(|o| {
+        let set = |f: fn(&mut EmbedOptions, &Event)| {
+            let embed = embed.clone();
+            let copied = copied.clone();
+            Callback::from(move |e: Event| {
+                if let Some(mut o) = (*embed).clone() {
+                    f(&mut o, &e);
+                    embed.set(Some(o));
+                    copied.set(None);
+                }
+            })
+        };
+        fn checked(e: &Event) -> bool {
+            e.target_dyn_into::<HtmlInputElement>().is_some_and(|i| i.checked())
+        }
+        fn value(e: &Event) -> String {
+            e.target_dyn_into::<HtmlInputElement>()
+                .map(|i| i.value())
+                .or_else(|| e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()))
+                .unwrap_or_default()
+        }
+        let base = base_address();
+        let (snippet, problem) = match (o.what, &lesson_step, &packed) {
+            (EmbedWhat::Step, Some((name, step, title)), _) => (
+                Some(embed_snippet(
+                    &base,
+                    &format!("embed=lesson&lesson={name}&step={}", step + 1),
+                    &o,
+                    &format!("NATS KV lesson: {title}"),
+                )),
+                None,
+            ),
+            (_, _, Some(Ok(packed))) => (
+                Some(embed_snippet(&base, &format!("embed=snippet&cmds={packed}"), &o, "NATS KV example")),
+                None,
+            ),
+            (_, _, Some(Err(e))) => (None, Some(e.clone())),
+            _ => (None, Some("Type some nats commands first: the embed shows the commands of this session.".to_string())),
+        };
+        html! {
+            <div class="embed-panel" role="group" aria-label="Embed in a page">
+                <fieldset>
+                    <legend>{ "Embed shows" }</legend>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Commands}
+                        onchange={set(|o, _| o.what = EmbedWhat::Commands)} />{ " the commands you ran, with a Run button" }</label>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Step} disabled={lesson_step.is_none()}
+                        onchange={set(|o, _| o.what = EmbedWhat::Step)} />
+                        { match &lesson_step { Some((_, i, t)) => format!(" this lesson step ({}: {t})", i + 1), None => " a lesson step (open a lesson first)".to_string() } }</label>
+                </fieldset>
+                <label><input type="checkbox" checked={o.timeline} disabled={o.what == EmbedWhat::Step}
+                    onchange={set(|o, e| o.timeline = checked(e))} />{ " show the timeline under the output" }</label>
+                <label>{ "Theme " }
+                    <select onchange={set(|o, e| o.theme = value(e))}>
+                        <option value="auto" selected={o.theme == "auto"}>{ "follow the reader's system" }</option>
+                        <option value="light" selected={o.theme == "light"}>{ "light" }</option>
+                        <option value="dark" selected={o.theme == "dark"}>{ "dark" }</option>
+                    </select>
+                </label>
+                <label>{ "Height (px) " }
+                    <input type="number" class="num-in" min="120" max="2000" value={o.height.to_string()}
+                        onchange={set(|o, e| o.height = value(e).parse::<u32>().unwrap_or(320).clamp(120, 2000))} />
+                </label>
+                <label><input type="checkbox" checked={o.sizing} onchange={set(|o, e| o.sizing = checked(e))} />
+                    { " add the script that sizes the frame to its content (without it, the frame keeps its height and scrolls)" }</label>
+                { match (snippet, problem) {
+                    (Some(s), _) => html! {
+                        <>
+                            <textarea class="embed-code" readonly=true rows="4" aria-label="Embed code: paste it into your page" value={s.clone()} />
+                            <button type="button" onclick={copy(s, "embed")}>{ "Copy embed code" }</button>
+                        </>
+                    },
+                    (None, Some(e)) => html! { <p class="verdict fail">{ e }</p> },
+                    _ => html! {},
+                } }
+            </div>
+        }
+    });
+
     html! {
         <div class="session-bar" role="group" aria-label="Session">
             <button type="button" onclick={share}>{ "Share" }</button>
+            <button type="button" onclick={open_embed} aria-expanded={embed.is_some().to_string()} title="Code to show these commands or this lesson step in your own page">{ "Embed" }</button>
             <button type="button" onclick={export("json")} title="Buckets with every kept revision, as JSON">{ "Export" }</button>
             <button type="button" onclick={export("sh")} title="The commands you ran, as a script for the nats CLI">{ ".sh" }</button>
             <button type="button" onclick={export("py")} title="The commands you ran, as a nats-py program">{ ".py" }</button>
             <label class="import">{ "Import" }
                 <input ref={file_ref} type="file" accept=".json,application/json" onchange={import} aria-label="Import buckets from a JSON export" />
             </label>
-            <button type="button" onclick={start_over}>{ "Start over" }</button>
-            if let Some(url) = (*link).clone() {
-                <input class="share-link" type="text" readonly=true value={url} aria-label="Share link: copy it" onfocus={Callback::from(|e: FocusEvent| {
-                    if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); }
-                })} />
+            <button type="button" onclick={toggle(&confirm_wipe)} aria-expanded={confirm_wipe.to_string()}>{ "Start over" }</button>
+            if *confirm_wipe {
+                <div class="ask" role="alertdialog" aria-label="Start over?">
+                    <span>{ "Start over? Every bucket, the history and the kept session are wiped." }</span>
+                    <button type="button" class="danger" onclick={start_over}>{ "Yes, wipe everything" }</button>
+                    <button type="button" onclick={toggle(&confirm_wipe)}>{ "Cancel" }</button>
+                </div>
             }
+            if let Some((name, x, clashes)) = (*pending_import).clone() {
+                <div class="ask" role="alertdialog" aria-label="Replace buckets?">
+                    <span>{ format!("{name} holds {} {}, which this session has too. Replace {} with the file's?",
+                        if clashes.len() == 1 { "the bucket" } else { "the buckets" }, clashes.join(", "),
+                        if clashes.len() == 1 { "it" } else { "them" }) }</span>
+                    <button type="button" class="danger" onclick={{
+                        let (pending_import, apply_import) = (pending_import.clone(), apply_import.clone());
+                        Callback::from(move |_: MouseEvent| { apply_import(&name, &x); pending_import.set(None); })
+                    }}>{ "Replace" }</button>
+                    <button type="button" onclick={{
+                        let (pending_import, term) = (pending_import.clone(), p.term.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            pending_import.set(None);
+                            term.dispatch(TermAction::Note("(import cancelled: nothing changed)".into()));
+                        })
+                    }}>{ "Cancel" }</button>
+                </div>
+            }
+            if let Some(url) = (*link).clone() {
+                <div class="share-row">
+                    <input class="share-link" type="text" readonly=true value={url.clone()} aria-label="Share link" onfocus={Callback::from(|e: FocusEvent| {
+                        if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); }
+                    })} />
+                    <button type="button" onclick={copy(url, "link")}>{ "Copy" }</button>
+                </div>
+            }
+            { embed_panel.unwrap_or_default() }
+            <span class="copied" role="status" aria-live="polite">{ match *copied {
+                Some("link") => "Link copied: paste it to share this session.",
+                Some("embed") => "Embed code copied: paste it into your page's HTML.",
+                Some(_) => "The browser did not allow copying: select the text and press Ctrl+C.",
+                None => "",
+            } }</span>
         </div>
     }
 }

@@ -115,6 +115,14 @@ fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[Strin
     term.dispatch(TermAction::Batch(actions));
 }
 
+/// What the open lesson made of the lines just typed (a step completed), as a note in the terminal.
+fn lesson_news(shared: &Shared, term: &UseReducerHandle<TermState>) {
+    let news = shared.0.borrow_mut().lesson_news.take();
+    if let Some(n) = news {
+        term.dispatch(TermAction::Note(n));
+    }
+}
+
 #[function_component(Terminal)]
 pub fn terminal(p: &TerminalProps) -> Html {
     let input = use_state(String::new);
@@ -132,11 +140,19 @@ pub fn terminal(p: &TerminalProps) -> Html {
         });
     }
 
-    // Up/Down move through the history: show the recalled line in the editor.
+    // Up/Down and a lesson's "Type it" set the command line: show that line in the editor.
     {
         let input = input.clone();
-        let recalled = p.term.recalled().map(str::to_string);
-        use_effect_with(p.term.cursor, move |_| input.set(recalled.unwrap_or_default()));
+        let line = p.term.line().to_string();
+        let input_ref = input_ref.clone();
+        use_effect_with(p.term.recall, move |seq| {
+            if *seq > 0 {
+                input.set(line);
+                if let Some(i) = input_ref.cast::<HtmlInputElement>() {
+                    let _ = i.focus();
+                }
+            }
+        });
     }
 
     let (prompt, watching) = {
@@ -170,17 +186,19 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     input.set(String::new());
                     completions.set(Vec::new());
                     run_lines(&shared, &term, &[line]);
+                    lesson_news(&shared, &term);
                     on_change.emit(());
                 }
                 "ArrowUp" => {
                     e.prevent_default();
-                    term.dispatch(TermAction::HistoryUp);
+                    term.dispatch(TermAction::HistoryUp { current: (*input).clone() });
                 }
                 "ArrowDown" => {
                     e.prevent_default();
                     term.dispatch(TermAction::HistoryDown);
                 }
-                "Tab" => {
+                // On an empty line Tab (and always Shift+Tab) moves the focus on, as everywhere else in the page.
+                "Tab" if !e.shift_key() && !input.trim().is_empty() => {
                     e.prevent_default();
                     let line = (*input).clone();
                     let comp = {
@@ -253,6 +271,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
             // A trailing partial line stays in the editor, as in a shell.
             let rest = lines.pop().unwrap_or_default();
             run_lines(&shared, &term, &lines);
+            lesson_news(&shared, &term);
             input.set(rest);
             on_change.emit(());
         })

@@ -28,9 +28,12 @@ fn mark_svg(m: &Mark, x: f64, newest: bool, explained: bool, on_focus: Callback<
         explained.then_some("explained")
     );
     let focus_label = label.clone();
+    let hover = on_focus.clone();
+    let hover_label = label.clone();
     let onfocus = Callback::from(move |_: FocusEvent| on_focus.emit(focus_label.clone()));
+    let onmouseenter = Callback::from(move |_: MouseEvent| hover.emit(hover_label.clone()));
     html! {
-        <g class={cls} tabindex="0" role="img" aria-label={label.clone()} {onfocus} data-seq={m.seq.to_string()}
+        <g class={cls} tabindex="0" role="img" aria-label={label.clone()} {onfocus} {onmouseenter} data-seq={m.seq.to_string()}
            data-kind={m.kind.label()} data-gone={m.gone.is_some().to_string()}>
             <title>{ label }</title>
             if newest { <circle class="ring" cx={x.to_string()} cy="22" r="11" /> }
@@ -237,6 +240,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
             <div class="strip-wrap">{ strip }</div>
             <p class="focused" aria-live="polite">{ if focused.is_empty() { "Focus or hover a revision to read it.".to_string() } else { (*focused).clone() } }</p>
             <h4>{ "Keys" }</h4>
+            <p class="lane-key-help">{ "Each row is a key: its revisions (dashed: gone), then kept/limit (1/3: one revision kept of the three the bucket's history keeps), latest N (the revision an update must name) and ⏳ the time left before the value expires." }</p>
             <ul class="lanes">{ for lanes.iter().map(lane_html) }</ul>
             <h4>{ "Time travel" }</h4>
             <div class="travel">

@@ -192,6 +192,7 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
                         <input type="text" value={(*pattern).clone()} size="10" aria-label="Key or pattern to watch (* one token, > the rest)"
                             oninput={ let pattern = pattern.clone(); Callback::from(move |e: InputEvent| { let v: web_sys::HtmlInputElement = e.target_unchecked_into(); pattern.set(v.value()); }) } />
                     </label>
+                    <span class="form-hint">{ "> is every key; * is one part of a key (app.* matches app.timeout)" }</span>
                     { toggle(|o| o.include_history = !o.include_history, "history", opts.include_history) }
                     { toggle(|o| o.ignore_deletes = !o.ignore_deletes, "ignore deletes", opts.ignore_deletes) }
                     { toggle(|o| o.updates_only = !o.updates_only, "updates only", opts.updates_only) }
