@@ -641,7 +641,12 @@ fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
             cols.indent(0);
         }
         // natscli `infoAction`: no responders or JetStream disabled, a timeout, or any other error.
-        Err(e) if e.message.contains("JetStream not enabled") || e.message.contains("no responders") => {
+        Err(e)
+            if matches!(
+                e.kind,
+                crate::engine::ErrorKind::JetStreamNotEnabled | crate::engine::ErrorKind::NoResponders
+            ) =>
+        {
             cols.line("");
             cols.line("   JetStream is not supported in this account");
         }

@@ -226,7 +226,12 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
                 ("streams", a.streams.to_string()),
                 ("consumers", a.consumers.to_string()),
             ])),
-            Err(e) if e.message.contains("JetStream not enabled") || e.message.contains("no responders") => {
+            Err(e)
+                if matches!(
+                    e.kind,
+                    crate::engine::ErrorKind::JetStreamNotEnabled | crate::engine::ErrorKind::NoResponders
+                ) =>
+            {
                 Err("nats: no responders available for request".to_string())
             }
             Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),

@@ -57,6 +57,11 @@ pub fn conn_err(msg: impl Into<String>) -> KvError {
     KvError { kind: ErrorKind::Other, message: msg.into(), api: None }
 }
 
+/// An error of a given kind about the connection.
+pub fn conn_err_kind(kind: ErrorKind, msg: impl Into<String>) -> KvError {
+    KvError { kind, message: msg.into(), api: None }
+}
+
 /// A watch: an ordered push consumer delivering to its own inbox.
 #[derive(Clone, Debug)]
 struct Watch {
@@ -200,7 +205,7 @@ async fn handshake<D: Dial>(
         }
         match link.recv(left as u64).await {
             Ok(b) => dec.push(&b),
-            Err(e) if e.message.contains("closed") => {
+            Err(e) if e.kind == ErrorKind::ConnectionClosed => {
                 return Err(conn_err(format!(
                     "nats: error: the server closed the connection during the handshake ({})",
                     e.message.trim_start_matches("nats: error: ")
@@ -494,7 +499,10 @@ impl<D: Dial> Client<D> {
         loop {
             if let Some((hdrs, p)) = self.reply.take() {
                 if hdr::get(&hdrs, "Status") == Some("503") {
-                    return Err(conn_err("nats: error: nats: no responders available for request"));
+                    return Err(conn_err_kind(
+                        ErrorKind::NoResponders,
+                        "nats: error: nats: no responders available for request",
+                    ));
                 }
                 return Ok((hdrs, p));
             }
@@ -534,7 +542,7 @@ impl<D: Dial> Client<D> {
         }
         let subject = format!("$KV.{bucket}.{key}");
         let (_, p) = match self.request(&subject, &headers, value).await {
-            Err(e) if e.message.contains("no responders") => return Err(self.gone(bucket, e).await),
+            Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
             r => r?,
         };
         let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
@@ -556,7 +564,7 @@ impl<D: Dial> Client<D> {
     async fn direct_get_raw(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
         let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
         let (h, p) = match self.request(&subject, &[], body.to_string().as_bytes()).await {
-            Err(e) if e.message.contains("no responders") => return Err(self.gone(bucket, e).await),
+            Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
             r => r?,
         };
         if hdr::get(&h, "Status").is_some() {
@@ -704,8 +712,11 @@ impl<D: Dial> Client<D> {
 
     pub async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         let v = match self.api("$JS.API.INFO", &json!({})).await {
-            Err(e) if e.message.contains("no responders") => {
-                return Err(conn_err("nats: error: JetStream not enabled on this server (start it with -js)"))
+            Err(e) if e.kind == ErrorKind::NoResponders => {
+                return Err(conn_err_kind(
+                    ErrorKind::JetStreamNotEnabled,
+                    "nats: error: JetStream not enabled on this server (start it with -js)",
+                ))
             }
             other => other?,
         };

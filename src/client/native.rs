@@ -36,7 +36,10 @@ fn lost(e: std::io::Error) -> KvError {
 }
 
 fn closed() -> KvError {
-    conn_err("nats: error: the server closed the connection")
+    super::core::conn_err_kind(
+        crate::engine::ErrorKind::ConnectionClosed,
+        "nats: error: the server closed the connection",
+    )
 }
 
 /// A blocking link.

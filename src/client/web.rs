@@ -105,7 +105,12 @@ impl Link for WsLink {
                 }
                 return Some(Ok(all));
             }
-            ib.closed.clone().map(|why| Err(conn_err(format!("nats: error: the server closed the connection ({why})"))))
+            ib.closed.clone().map(|why| {
+                Err(super::core::conn_err_kind(
+                    crate::engine::ErrorKind::ConnectionClosed,
+                    format!("nats: error: the server closed the connection ({why})"),
+                ))
+            })
         })
         .await;
         got.unwrap_or(Ok(Vec::new()))

@@ -69,6 +69,12 @@ pub enum ErrorKind {
     InvalidConfig,
     NotSupported,
     NoKeysFound,
+    /// Nothing answered a request (a stream that is gone, a server without JetStream).
+    NoResponders,
+    /// The connection to the server is closed.
+    ConnectionClosed,
+    /// The server runs without JetStream.
+    JetStreamNotEnabled,
     Other,
 }
 

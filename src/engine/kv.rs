@@ -270,13 +270,6 @@ fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
     delivered.push_back(seq);
 }
 
-/// A notice that a bucket changed, for the UI to refresh what it shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub bucket: String,
-    pub revision: u64,
-}
-
 /// The embedded server: its JetStream account, its KV buckets and their watchers, at a time the caller sets.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -359,12 +352,11 @@ impl Engine {
         self.now
     }
 
-    /// Moves the engine's time forward to `now` (never backward), expiring what is due. Returns what changed.
-    pub fn set_now(&mut self, now: Nanos) -> Vec<Change> {
+    /// Moves the engine's time forward to `now` (never backward), expiring what is due.
+    pub fn set_now(&mut self, now: Nanos) {
         if now <= self.now {
-            return Vec::new();
+            return;
         }
-        let mut changes = Vec::new();
         // Expire stream by stream; markers a stream writes are delivered to its watchers in order.
         let names: Vec<String> = self.streams.keys().cloned().collect();
         for name in names {
@@ -377,17 +369,8 @@ impl Engine {
                 None => continue,
             };
             self.deliver(&name, &events);
-            let bucket = name.trim_start_matches("KV_").to_string();
-            let revision = self.streams.get(&name).map(|s| s.state().last_seq).unwrap_or(0);
-            changes.push(Change { bucket, revision });
         }
         self.now = now;
-        changes
-    }
-
-    /// The earliest time anything in the engine expires.
-    pub fn next_expiry(&self) -> Option<Nanos> {
-        self.streams.values().filter_map(|s| s.next_expiry()).min()
     }
 
     fn stream(&self, bucket: &str) -> Result<&Stream, KvError> {
@@ -853,22 +836,6 @@ impl Engine {
                     options: w.options,
                     delivered: w.delivered.range(start..end).copied().collect(),
                 }
-            })
-            .collect()
-    }
-
-    /// The running watchers of a bucket, oldest first.
-    pub fn watchers(&self, bucket: &str) -> Vec<WatcherInfo> {
-        let prefix = format!("$KV.{bucket}.");
-        self.watchers
-            .iter()
-            .filter(|(_, w)| w.bucket == bucket && !w.closed)
-            .map(|(id, w)| WatcherInfo {
-                id: *id,
-                bucket: w.bucket.clone(),
-                patterns: w.patterns.iter().map(|p| p.trim_start_matches(&prefix).to_string()).collect(),
-                options: w.options,
-                delivered: w.delivered.iter().copied().collect(),
             })
             .collect()
     }
