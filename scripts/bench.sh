@@ -6,16 +6,12 @@ cd "$root"
 bash scripts/setup.sh
 source scripts/env.sh
 engine=$(cargo bench --quiet --bench engine 2>/dev/null)
+server_load=$(cargo bench --quiet --bench server 2>/dev/null)
 trunk build --release >/dev/null 2>&1
+cargo build --quiet --release --bin kvplay
 app=$(node scripts/measure_app.mjs)
-# The official JavaScript client and a bundler for it, for the WebSocket latency comparison (benchmarks only).
-NATS_JS_VERSION=3.4.0
-if ! grep -q "\"version\": \"$NATS_JS_VERSION\"" .tools/npm/node_modules/@nats-io/kv/package.json 2>/dev/null ||
-   [ ! -x .tools/npm/node_modules/.bin/esbuild ]; then
-  npm install --silent --no-audit --no-fund --prefix .tools/npm "@nats-io/kv@$NATS_JS_VERSION" \
-    "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/jetstream@$NATS_JS_VERSION" "esbuild@0.25" >/dev/null
-fi
 ws=$(node scripts/bench_ws.mjs)
+server_rtt=$(node scripts/bench_server.mjs)
 cat > BENCHMARKS.md <<MD
 # Benchmarks
 
@@ -31,6 +27,16 @@ The engine does more than a map on every write: it allocates the subject, keeps 
 per-key index, enforces the history limit, counts bytes as the server does, and checks TTLs and watchers. The
 watch row delivers every put to 100 watchers; its HashMap column is the same puts without any watcher, so the
 ratio is the cost of the fan-out (about half a microsecond per delivered event).
+
+## The playground as a NATS server
+
+### Official clients against \`kvplay serve\` and nats-server
+
+$server_rtt
+
+### Load: 200 watching connections and a burst of 100,000 puts (release build, the sans-I/O core)
+
+$server_load
 
 ## Browser app
 

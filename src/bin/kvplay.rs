@@ -317,6 +317,7 @@ fn serve(args: Vec<String>) -> ExitCode {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     running.stop();
-    println!("kvplay serve: stopped");
+    // Whoever started it may have stopped reading: the last line is best effort.
+    let _ = writeln!(std::io::stdout(), "kvplay serve: stopped");
     ExitCode::SUCCESS
 }

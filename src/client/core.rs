@@ -19,7 +19,7 @@ use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
     WatchOptions,
 };
-use crate::server::api::{time_from_json, StreamConfigJson, StreamInfoJson};
+use crate::server::api::{time_from_json, AccountInfoJson, StreamConfigJson, StreamInfoJson};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -723,13 +723,15 @@ impl<D: Dial> Client<D> {
         if let Some(e) = api_error(&v) {
             return Err(KvError::api(e));
         }
+        let a: AccountInfoJson = serde_json::from_value(v)
+            .map_err(|e| conn_err(format!("nats: error: unreadable account info from the server: {e}")))?;
         Ok(AccountInfo {
-            memory: v["memory"].as_u64().unwrap_or(0),
-            storage: v["storage"].as_u64().unwrap_or(0),
-            streams: v["streams"].as_u64().unwrap_or(0),
-            consumers: v["consumers"].as_u64().unwrap_or(0),
-            reserved_memory: v["reserved_memory"].as_u64().unwrap_or(0),
-            reserved_storage: v["reserved_storage"].as_u64().unwrap_or(0),
+            memory: a.memory,
+            storage: a.storage,
+            streams: a.streams,
+            consumers: a.consumers,
+            reserved_memory: a.reserved_memory,
+            reserved_storage: a.reserved_storage,
         })
     }
 

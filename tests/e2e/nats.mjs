@@ -62,7 +62,7 @@ async def main():
 asyncio.run(main())
 `;
 
-/** Starts a server; resolves to { wsUrl, put, buckets, restart, stop }. */
+/** Starts a server; resolves to { port, wsUrl, put, buckets, restart, stop }. */
 export async function startNats({ user = '', pass = '' } = {}) {
   if (!fs.existsSync(bin)) throw new Error('the real nats-server is not installed: run bash scripts/setup.sh');
   const port = await freePort();
@@ -86,6 +86,7 @@ export async function startNats({ user = '', pass = '' } = {}) {
   await start();
   const tcp = `nats://127.0.0.1:${port}`;
   return {
+    port,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
     put: (bucket, key, value) => py(PUT, [tcp, bucket, key, value, user, pass]),
     buckets: async () => (await py(BUCKETS, [tcp, user, pass])).split('\n').filter(Boolean),
