@@ -6,9 +6,9 @@ cd "$root"
 bash scripts/setup.sh
 source scripts/env.sh
 engine=$(cargo bench --quiet --bench engine 2>/dev/null)
-server_load=$(cargo bench --quiet --bench server 2>/dev/null)
+server_load=$(cargo bench --quiet --profile fast --bench server 2>/dev/null)
 trunk build --release >/dev/null 2>&1
-cargo build --quiet --release --bin kvplay
+cargo build --quiet --profile fast --bin kvplay
 app=$(node scripts/measure_app.mjs)
 ws=$(node scripts/bench_ws.mjs)
 server_rtt=$(node scripts/bench_server.mjs)

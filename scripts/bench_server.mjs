@@ -4,7 +4,7 @@
 // 2. in one headless Chromium page, nats.js against the in-page server (through the page link) beside the same
 //    client against nats-server over loopback WebSocket.
 // Prints a Markdown section; scripts/bench.sh puts it into BENCHMARKS.md. Needs `trunk build --release`, the
-// release kvplay (`cargo build --release --bin kvplay`) and the tools scripts/setup.sh installs.
+// kvplay built for speed (`cargo build --profile fast --bin kvplay`) and the tools scripts/setup.sh installs.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,7 +20,7 @@ const waitPort = async (port) => { for (let i = 0; i < 100; i++) { if (await new
 
 const real = await startNats();
 const [kvPort, kvWs] = [await freePort(), await freePort()];
-const kvplay = spawn(path.join(root, 'target/release/kvplay'), ['serve', '-p', String(kvPort), '--websocket-port', String(kvWs)], { stdio: 'ignore' });
+const kvplay = spawn(path.join(root, 'target/fast/kvplay'), ['serve', '-p', String(kvPort), '--websocket-port', String(kvWs)], { stdio: 'ignore' });
 await waitPort(kvPort);
 fs.copyFileSync(path.join(root, 'scripts/bench/rtt.mjs'), path.join(npm, 'bench-rtt.mjs'));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: npm, encoding: 'utf8' }).trim().split(' ').map(Number);
