@@ -19,7 +19,10 @@ use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
     WatchOptions,
 };
-use crate::server::api::{time_from_json, AccountInfoJson, StreamConfigJson, StreamInfoJson};
+use crate::server::api::{
+    time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerInfoJson, PubAckJson, StreamConfigJson,
+    StreamInfoJson,
+};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -254,13 +257,13 @@ fn entry_of(bucket: &str, h: &Vec<(String, String)>, p: Vec<u8>) -> Entry {
     }
 }
 
+/// A response's API error, read with the typed struct (a malformed error block counts as one).
 fn api_error(v: &Value) -> Option<ApiError> {
     let e = v.get("error")?;
-    Some(ApiError::new(
-        e["code"].as_u64().unwrap_or(0) as u16,
-        e["err_code"].as_u64().unwrap_or(0) as u16,
-        e["description"].as_str().unwrap_or(""),
-    ))
+    Some(match serde_json::from_value::<ApiErrorJson>(e.clone()) {
+        Ok(e) => e.into(),
+        Err(_) => ApiError::new(500, 0, format!("unreadable error from the server: {e}")),
+    })
 }
 
 fn stream_json(c: &StreamConfig) -> Value {
@@ -289,26 +292,32 @@ fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
     })
 }
 
-fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_after: u64) -> Value {
-    let mut cfg = json!({"deliver_subject": deliver, "ack_policy": "none", "max_deliver": 1,
-        "filter_subject": filter, "mem_storage": true, "num_replicas": 1, "flow_control": false,
-        "inactive_threshold": 300_000_000_000i64, "replay_policy": "instant"});
-    if resume_after > 0 {
-        cfg["deliver_policy"] = json!("by_start_sequence");
-        cfg["opt_start_seq"] = json!(resume_after + 1);
+/// The ordered push consumer a watch uses, as the Go client configures it.
+fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_after: u64) -> ConsumerConfigJson {
+    let (deliver_policy, opt_start_seq) = if resume_after > 0 {
+        ("by_start_sequence", Some(resume_after + 1))
     } else if options.resume_from_revision > 0 {
-        cfg["deliver_policy"] = json!("by_start_sequence");
-        cfg["opt_start_seq"] = json!(options.resume_from_revision);
+        ("by_start_sequence", Some(options.resume_from_revision))
+    } else if options.updates_only {
+        ("new", None)
+    } else if options.include_history {
+        ("all", None)
     } else {
-        cfg["deliver_policy"] = json!(if options.updates_only {
-            "new"
-        } else if options.include_history {
-            "all"
-        } else {
-            "last_per_subject"
-        });
+        ("last_per_subject", None)
+    };
+    ConsumerConfigJson {
+        deliver_policy: deliver_policy.into(),
+        opt_start_seq,
+        ack_policy: "none".into(),
+        max_deliver: 1,
+        filter_subject: Some(filter.to_string()),
+        replay_policy: "instant".into(),
+        deliver_subject: Some(deliver.to_string()),
+        inactive_threshold: Some(300_000_000_000),
+        num_replicas: 1,
+        mem_storage: true,
+        ..ConsumerConfigJson::default()
     }
-    cfg
 }
 
 impl<D: Dial> Client<D> {
@@ -549,7 +558,9 @@ impl<D: Dial> Client<D> {
         if let Some(e) = api_error(&v) {
             return Err(KvError::publish(e));
         }
-        let seq = v["seq"].as_u64().ok_or_else(|| conn_err("nats: invalid jetstream publish response"))?;
+        let ack: PubAckJson =
+            serde_json::from_value(v).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
+        let seq = ack.seq;
         for w in self.watches.values_mut() {
             if w.bucket == bucket && subject_matches(&w.filter, &subject) {
                 w.expect = w.expect.max(seq);
@@ -683,8 +694,9 @@ impl<D: Dial> Client<D> {
                 if api_error(&v).is_some() {
                     break;
                 }
-                let delivered = v["delivered"]["stream_seq"].as_u64().unwrap_or(0);
-                let pending = v["num_pending"].as_u64().unwrap_or(0);
+                let info: ConsumerInfoJson = serde_json::from_value(v)
+                    .map_err(|e| conn_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+                let (delivered, pending) = (info.delivered.stream_seq, info.num_pending);
                 if pending == 0 && have >= delivered {
                     break;
                 }
@@ -918,9 +930,11 @@ impl<D: Dial> Client<D> {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
             return Err(KvError::api(e));
         }
-        let pending = v["num_pending"].as_u64().unwrap_or(0);
+        let info: ConsumerInfoJson = serde_json::from_value(v)
+            .map_err(|e| conn_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+        let pending = info.num_pending;
         if let Some(w) = self.watches.get_mut(&id) {
-            w.consumer = v["name"].as_str().unwrap_or_default().to_string();
+            w.consumer = info.name.clone();
             if resume_after == 0 {
                 // Deliveries already received count against what was pending when the consumer was made.
                 w.initial_pending = pending + w.received;
