@@ -12,9 +12,8 @@ use super::proto::{decode_headers, encode, encode_headers, ClientOp, Decoder, Se
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
-use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo, KvWrite};
 use crate::engine::stream::StreamConfig;
-use crate::engine::time::go_duration_string;
 use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
     WatchOptions,
@@ -837,13 +836,7 @@ impl<D: Dial> Client<D> {
     /// Create: a write that expects no live value, retried once over a delete or purge marker as the clients do.
     pub async fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
         self.checked_key(bucket, key).await?;
-        let hdrs = |rev: u64| {
-            let mut h = vec![("Nats-Expected-Last-Subject-Sequence".to_string(), rev.to_string())];
-            if ttl > 0 {
-                h.push(("Nats-TTL".to_string(), go_duration_string(ttl)));
-            }
-            h
-        };
+        let hdrs = |expect: u64| KvWrite::Expect { expect, ttl }.headers();
         let err = match self.publish(bucket, key, hdrs(0), value).await {
             Ok(r) => return Ok(r),
             Err(e) => e,
@@ -855,22 +848,17 @@ impl<D: Dial> Client<D> {
 
     pub async fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
         self.checked_key(bucket, key).await?;
-        let h = vec![("Nats-Expected-Last-Subject-Sequence".into(), revision.to_string())];
-        self.publish(bucket, key, h, value).await
+        self.publish(bucket, key, KvWrite::Expect { expect: revision, ttl: 0 }.headers(), value).await
     }
 
     pub async fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
         self.checked_key(bucket, key).await?;
-        self.publish(bucket, key, vec![("KV-Operation".into(), "DEL".into())], b"").await
+        self.publish(bucket, key, KvWrite::Delete.headers(), b"").await
     }
 
     pub async fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
         self.checked_key(bucket, key).await?;
-        let mut h = vec![("KV-Operation".to_string(), "PURGE".to_string()), ("Nats-Rollup".to_string(), "sub".into())];
-        if ttl > 0 {
-            h.push(("Nats-TTL".to_string(), go_duration_string(ttl)));
-        }
-        self.publish(bucket, key, h, b"").await
+        self.publish(bucket, key, KvWrite::Purge { ttl }.headers(), b"").await
     }
 
     pub async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {

@@ -311,6 +311,50 @@ pub fn create_retry(first: KvError, last: Option<(Operation, u64)>) -> Result<u6
     Err(first)
 }
 
+/// A KV write, as the clients make it: which headers it carries is decided here, once, for the embedded engine
+/// and for the client of a real server alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvWrite {
+    Put,
+    /// A write that expects the key's last revision to be `expect` (0: no message), with an optional TTL.
+    Expect {
+        expect: u64,
+        ttl: Nanos,
+    },
+    Delete,
+    Purge {
+        ttl: Nanos,
+    },
+}
+
+impl KvWrite {
+    /// The headers of the message.
+    pub fn headers(self) -> Headers {
+        let ttl = |h: &mut Headers, ttl: Nanos| {
+            if ttl > 0 {
+                h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
+            }
+        };
+        match self {
+            KvWrite::Put => Vec::new(),
+            KvWrite::Expect { expect, ttl: t } => {
+                let mut h = vec![(headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(), expect.to_string())];
+                ttl(&mut h, t);
+                h
+            }
+            KvWrite::Delete => vec![(headers::KV_OPERATION.to_string(), "DEL".to_string())],
+            KvWrite::Purge { ttl: t } => {
+                let mut h = vec![
+                    (headers::KV_OPERATION.to_string(), "PURGE".to_string()),
+                    (headers::ROLLUP.to_string(), "sub".to_string()),
+                ];
+                ttl(&mut h, t);
+                h
+            }
+        }
+    }
+}
+
 /// Keys the clients accept: `[-/_=.a-zA-Z0-9]+`, not starting or ending with `.`.
 pub fn key_valid(k: &str) -> bool {
     !k.is_empty()
@@ -628,11 +672,7 @@ impl Engine {
         if !key_valid(key) {
             return Err(KvError::invalid_key());
         }
-        let mut h: Headers = vec![(headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(), revision.to_string())];
-        if ttl > 0 {
-            h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
-        }
-        self.publish(bucket, key, h, value.to_vec())
+        self.publish(bucket, key, KvWrite::Expect { expect: revision, ttl }.headers(), value.to_vec())
     }
 
     /// Puts a value only if the key has none (never written, or deleted or purged last), optionally with a TTL.
@@ -662,8 +702,7 @@ impl Engine {
         if !key_valid(key) {
             return Err(KvError::invalid_key());
         }
-        let h = vec![(headers::KV_OPERATION.to_string(), "DEL".to_string())];
-        self.publish(bucket, key, h, Vec::new())
+        self.publish(bucket, key, KvWrite::Delete.headers(), Vec::new())
     }
 
     /// Stores a purge marker that rolls up (removes) every earlier revision of the key, optionally with a TTL.
@@ -672,14 +711,7 @@ impl Engine {
         if !key_valid(key) {
             return Err(KvError::invalid_key());
         }
-        let mut h = vec![
-            (headers::KV_OPERATION.to_string(), "PURGE".to_string()),
-            (headers::ROLLUP.to_string(), "sub".to_string()),
-        ];
-        if ttl > 0 {
-            h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
-        }
-        self.publish(bucket, key, h, Vec::new())
+        self.publish(bucket, key, KvWrite::Purge { ttl }.headers(), Vec::new())
     }
 
     /// The key's newest message, markers included.
