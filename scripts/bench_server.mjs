@@ -78,7 +78,7 @@ const pageLine = ['put', 'get'].map((op, i) => {
 }).join('\n');
 const version = JSON.parse(fs.readFileSync(path.join(npm, 'node_modules/@nats-io/kv/package.json'), 'utf8')).version;
 console.log(`Round trips, one request at a time, 100-byte values over 50 keys, ${ROUNDS} rounds of ${N} puts then
-${N} gets per client and server, alternating; \`kvplay serve\` is the release build. Ratio = kvplay serve / nats-server
+${N} gets per client and server, alternating; \`kvplay serve\` is built for speed (profile \`fast\`). Ratio = kvplay serve / nats-server
 (below 1: the playground's server is faster).
 
 | client | op | kvplay serve | nats-server | ratio |

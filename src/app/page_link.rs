@@ -1,7 +1,7 @@
 //! The in-page NATS server's link to JavaScript: any number of connections (nats.js through a stand-in
 //! WebSocket, nats-py in a worker), each a pair of byte streams. Bytes a client sends are queued and handled
-//! later, on a timer of their own, and bytes for a client are handed to its callback then too: never inside the
-//! client's own `send`. The server works on the playground's engine, so the terminal, the explorer, the timeline
+//! later, in a microtask of their own, and bytes for a client are handed to its callback then too: never inside
+//! the client's own `send`. The server works on the playground's engine, so the terminal, the explorer, the timeline
 //! and the watchers panes show what those clients do; what the terminal does reaches the clients' watchers.
 
 use std::cell::RefCell;
@@ -29,7 +29,12 @@ struct Host {
     links: BTreeMap<ConnId, Link>,
     inbox: VecDeque<(ConnId, Input)>,
     scheduled: bool,
+    /// A redraw of the views is due (clients' writes are drawn at most every `REDRAW_MS`, not one by one).
+    redraw_due: bool,
 }
+
+/// How often the views redraw while clients write.
+const REDRAW_MS: u32 = 50;
 
 thread_local! {
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
@@ -39,7 +44,14 @@ thread_local! {
 pub fn install(shared: Shared, on_change: Rc<dyn Fn()>) {
     HOST.with(|h| {
         *h.borrow_mut() =
-            Some(Host { shared, on_change, links: BTreeMap::new(), inbox: VecDeque::new(), scheduled: false })
+            Some(Host {
+            shared,
+            on_change,
+            links: BTreeMap::new(),
+            inbox: VecDeque::new(),
+            scheduled: false,
+            redraw_due: false,
+        })
     });
 }
 
@@ -86,7 +98,9 @@ pub fn schedule() {
         _ => false,
     });
     if first && cfg!(target_arch = "wasm32") {
-        gloo::timers::callback::Timeout::new(0, service).forget();
+        // A microtask: after the caller's stack has unwound (never inside its send), but without the clamped
+        // delay of a timer.
+        wasm_bindgen_futures::spawn_local(async { service() });
     }
 }
 
@@ -137,9 +151,24 @@ fn service() {
     for f in closes {
         let _ = f.call0(&wasm_bindgen::JsValue::NULL);
     }
-    if changed {
-        if let Some(f) = on_change {
-            f();
+    if changed && on_change.is_some() {
+        let first = HOST.with(|h| match h.borrow_mut().as_mut() {
+            Some(host) => !std::mem::replace(&mut host.redraw_due, true),
+            None => false,
+        });
+        if first {
+            gloo::timers::callback::Timeout::new(REDRAW_MS, || {
+                let f = HOST.with(|h| {
+                    let mut h = h.borrow_mut();
+                    let host = h.as_mut()?;
+                    host.redraw_due = false;
+                    Some(host.on_change.clone())
+                });
+                if let Some(f) = f {
+                    f();
+                }
+            })
+            .forget();
         }
     }
 }
