@@ -26,6 +26,16 @@ def entry(e):
     return (e.key, e.value, e.revision, e.operation, e.delta)
 
 
+async def initial(w):
+    """A watcher's initial values, up to the end-of-initial-values marker."""
+    got = []
+    async for x in w:
+        if x is None:
+            break
+        got.append(entry(x))
+    return got
+
+
 async def main(url):
     nc = await nats.connect(url)
     js = nc.jetstream()
@@ -58,32 +68,17 @@ async def main(url):
 
     # Watch with its options: all, one key, a wildcard, include history, ignore deletes.
     w = await kv.watchall()
-    got = []
-    async for x in w:
-        if x is None:
-            break
-        got.append(entry(x))
-    show("watchall-initial", got)
+    show("watchall-initial", await initial(w))
     await kv.put("z", b"z2")
     await kv.delete("a.b")
     show("watchall-update", entry(await w.updates(timeout=2)))
     show("watchall-update", entry(await w.updates(timeout=2)))
     await w.stop()
     w = await kv.watch("a.*", include_history=True)
-    got = []
-    async for x in w:
-        if x is None:
-            break
-        got.append(entry(x))
-    show("watch-wildcard-history", got)
+    show("watch-wildcard-history", await initial(w))
     await w.stop()
     w = await kv.watch("a.>", ignore_deletes=True)
-    got = []
-    async for x in w:
-        if x is None:
-            break
-        got.append(entry(x))
-    show("watch-ignore-deletes", got)
+    show("watch-ignore-deletes", await initial(w))
     await w.stop()
     empty = await js.create_key_value(KeyValueConfig(bucket="empty"))
     w = await empty.watchall()
