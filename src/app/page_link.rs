@@ -29,6 +29,8 @@ struct Host {
     links: BTreeMap<ConnId, Link>,
     inbox: VecDeque<(ConnId, Input)>,
     scheduled: bool,
+    /// How many links the views last heard of (a client connecting or leaving redraws them).
+    known_links: usize,
     /// A redraw of the views is due (clients' writes are drawn at most every `REDRAW_MS`, not one by one).
     redraw_due: bool,
 }
@@ -43,13 +45,13 @@ thread_local! {
 /// Makes the page's server reachable from JavaScript (the app does this once it has mounted).
 pub fn install(shared: Shared, on_change: Rc<dyn Fn()>) {
     HOST.with(|h| {
-        *h.borrow_mut() =
-            Some(Host {
+        *h.borrow_mut() = Some(Host {
             shared,
             on_change,
             links: BTreeMap::new(),
             inbox: VecDeque::new(),
             scheduled: false,
+            known_links: 0,
             redraw_due: false,
         })
     });
@@ -141,7 +143,8 @@ fn service() {
                 }
             }
         }
-        let changed = super::marks(&session.backend) != before;
+        let changed = super::marks(&session.backend) != before || host.links.len() != host.known_links;
+        host.known_links = host.links.len();
         (deliveries, closes, changed, Some(host.on_change.clone()))
     });
     for (f, bytes) in deliveries {

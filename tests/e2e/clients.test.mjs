@@ -60,6 +60,8 @@ test('nats.js runs against the in-page server and the views show what it does', 
   ]);
   assert.ok(requests.includes('/vendor/nats.js'), 'the client was loaded on first use');
 
+  // The page says a client is connected to its server.
+  await page.locator('.conn-state', { hasText: '1 client connected' }).waitFor({ timeout: 5_000 });
   // The terminal sees the client's bucket and writes.
   await type(page, 'nats kv get jsdemo greeting');
   await page.locator('.term-out', { hasText: 'hello again' }).waitFor();

@@ -126,7 +126,14 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     };
 
     let (dot, status) = match (&state, &shown_url) {
-        (None, _) => ("embedded", "Embedded engine (in this page)".to_string()),
+        (None, _) => (
+            "embedded",
+            match crate::app::page_link::connections() {
+                0 => "Embedded engine (in this page)".to_string(),
+                1 => "Embedded engine (in this page) · 1 client connected".to_string(),
+                n => format!("Embedded engine (in this page) · {n} clients connected"),
+            },
+        ),
         (Some(ConnState::Connecting), Some(u)) => ("connecting", format!("Connecting to {u}…")),
         (Some(ConnState::Connected { server }), Some(u)) => ("connected", format!("Connected: {server} at {u}")),
         (Some(ConnState::Reconnecting { attempt, error }), Some(u)) => (
