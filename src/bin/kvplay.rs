@@ -212,14 +212,23 @@ fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> ExitCod
 }
 
 /// Set by the SIGINT handler; the serve loop polls it.
+#[cfg(not(target_arch = "wasm32"))]
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-#[cfg(unix)]
+#[cfg(all(unix, not(target_arch = "wasm32")))]
 extern "C" fn on_sigint(_: libc::c_int) {
     STOP.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// `kvplay serve` needs sockets: there are none in a browser.
+#[cfg(target_arch = "wasm32")]
+fn serve(_: Vec<String>) -> ExitCode {
+    eprintln!("kvplay serve runs natively only");
+    ExitCode::from(2)
+}
+
 /// `kvplay serve`: flags as nats-server spells them where they overlap.
+#[cfg(not(target_arch = "wasm32"))]
 fn serve(args: Vec<String>) -> ExitCode {
     use nats_kv_playground::server::{net, Auth, ServerOptions};
     let mut opts = net::ServeOptions {
