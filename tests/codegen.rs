@@ -8,11 +8,12 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::cli::exec::{execute, Display, Outcome};
 use nats_kv_playground::cli::parse::{parse, split_words, ParseOutcome};
 use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::codegen::{op_of_line, program, snippet, Lang, Op};
-use nats_kv_playground::engine::{Engine, Operation};
+use nats_kv_playground::engine::{Config, Engine, Operation, WatchEvent, WatchOptions};
 use nats_kv_playground::transfer::{self, Export};
 use support::{root, start_kvplay_serve, start_server};
 
@@ -78,7 +79,7 @@ fn on_engine(commands: &[String]) -> (Engine, Vec<String>) {
                 let st = e.status(bucket).expect("status");
                 printed.push(format!("{bucket}: {} values, history {}", st.values, st.history()));
             }
-            Op::Buckets => printed.extend(e.bucket_names()),
+            Op::Buckets => printed.extend(KvBackend::bucket_names(&e).expect("names")),
             Op::AccountInfo => printed.push("memory: N, storage: N, streams: N".into()),
             _ => {}
         }
@@ -232,4 +233,123 @@ fn single_commands_as_nats_py_programs() {
 #[test]
 fn single_commands_as_nats_js_programs() {
     check_snippets(Lang::JavaScript, 7_104);
+}
+
+/// The writes before a watch starts, and the one after.
+fn watch_setup<B: KvBackend>(b: &mut B) {
+    let mut cfg = Config::new("w");
+    cfg.history = 5;
+    b.create_bucket(&cfg).expect("bucket");
+    for (k, v) in [("a.1", "x"), ("a.1", "y"), ("b", "z")] {
+        b.put("w", k, v.as_bytes()).expect("put");
+    }
+    b.delete("w", "b").expect("delete");
+    b.put("w", "a.2", b"q").expect("put");
+}
+
+fn late_write<B: KvBackend>(b: &mut B) {
+    b.put("w", "a.1", b"late").expect("the write after the watch started");
+}
+
+/// What a watch receives on the engine, as the generated programs print it.
+fn watched_on_engine(line: &str) -> Vec<String> {
+    let Ok(Op::Watch { key, from, .. }) = op_of_line(line) else { panic!("{line}") };
+    let mut e = Engine::new(1_700_000_000_000_000_000);
+    watch_setup(&mut e);
+    let opts = WatchOptions {
+        include_history: from.history,
+        ignore_deletes: from.ignore_deletes,
+        updates_only: from.updates,
+        resume_from_revision: from.revision,
+    };
+    let id = e.watch("w", &[key], opts).expect("watch");
+    let mut events = e.poll_watch(id);
+    late_write(&mut e);
+    events.extend(e.poll_watch(id));
+    events
+        .into_iter()
+        .filter_map(|ev| match ev {
+            WatchEvent::Entry(en) => Some(format!(
+                "{} {} {} {}",
+                en.revision,
+                op_name(en.operation),
+                en.key,
+                String::from_utf8_lossy(&en.value)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs a watch program until it has printed `want` lines (the first ones before the late write, which comes
+/// once the initial values have arrived), then stops it.
+fn watch_program(lang: Lang, line: &str, port: u16, want: &[String]) -> Vec<String> {
+    use std::io::BufRead;
+    let url = format!("nats://127.0.0.1:{port}");
+    let mut setup = RemoteKv::connect(&url).expect("connect");
+    watch_setup(&mut setup);
+    let prog = write_program(lang, "watch", &snippet(lang, line).expect("a snippet"));
+    let mut child = Command::new(&prog.argv[0])
+        .args(&prog.argv[1..])
+        .arg(&url)
+        .current_dir(&prog.cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start the watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut got = Vec::new();
+    let initial = want.len() - 1;
+    while got.len() < want.len() {
+        if got.len() == initial {
+            late_write(&mut setup);
+        }
+        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(l) => got.push(l),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = KvBackend::delete_bucket(&mut setup, "w");
+    got
+}
+
+fn check_watches(lang: Lang, n: usize) {
+    // Each starts with values to deliver, so the late write can wait for them (an --updates watch has none:
+    // it is written like the others and not run here).
+    let cases = [
+        "nats kv watch w",
+        "nats kv watch w --history",
+        "nats kv watch w --history --no-deletes",
+        "nats kv watch w 'a.*' --revision 2",
+    ];
+    let real = start_server(root(), n);
+    let served = start_kvplay_serve();
+    for line in cases {
+        let want = watched_on_engine(line);
+        assert!(want.len() > 1, "{line}: {want:?}");
+        for (name, port) in [("nats-server", real.port), ("kvplay serve", served.port)] {
+            assert_eq!(watch_program(lang, line, port, &want), want, "{lang:?} {line} against {name}");
+        }
+    }
+    served.stop();
+}
+
+#[test]
+fn watches_as_nats_py_receive_what_the_engine_delivers() {
+    check_watches(Lang::Python, 7_105);
+}
+
+#[test]
+fn watches_as_nats_js_receive_what_the_engine_delivers() {
+    check_watches(Lang::JavaScript, 7_106);
 }

@@ -117,6 +117,9 @@ impl Writer for Go {
             s.push_str("// operation names an entry's operation as the nats CLI does.\nfunc operation(op jetstream.KeyValueOp) string {\n\tswitch op {\n\tcase jetstream.KeyValueDelete:\n\t\treturn \"DEL\"\n\tcase jetstream.KeyValuePurge:\n\t\treturn \"PURGE\"\n\tdefault:\n\t\treturn \"PUT\"\n\t}\n}\n\n");
         }
         s.push_str("func main() {\n\turl := nats.DefaultURL\n\tif len(os.Args) > 1 {\n\t\turl = os.Args[1]\n\t}\n\tnc, err := nats.Connect(url)\n\tif err != nil {\n\t\tlog.Fatal(err)\n\t}\n\tdefer nc.Drain()\n\tjs, err := jetstream.New(nc)\n\tif err != nil {\n\t\tlog.Fatal(err)\n\t}\n\tctx := context.Background()\n");
+        if ops.is_empty() && !single {
+            s.push_str("\t_, _ = ctx, js // the session has no commands yet\n");
+        }
         if single {
             s.push_str("\tif err := run(ctx, js); err != nil {\n\t\tlog.Fatal(err)\n\t}\n}\n\nfunc run(ctx context.Context, js jetstream.JetStream) error {\n");
         }
@@ -127,9 +130,13 @@ impl Writer for Go {
         match op {
             Op::AccountInfo => format!("info, err := js.AccountInfo(ctx)\n{CHECK}fmt.Printf(\"memory: %d, storage: %d, streams: %d\\n\", info.Memory, info.Store, info.Streams)\n"),
             Op::AddBucket { bucket, options } => {
-                let mut s = format!("_, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{{\n\tBucket: {},\n", q(bucket));
-                for (k, v) in fields(options) {
-                    s.push_str(&format!("\t{k}: {v},\n"));
+                let mut all = vec![("Bucket", q(bucket))];
+                all.extend(fields(options));
+                // Aligned as gofmt aligns a composite literal's values.
+                let width = all.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
+                let mut s = "_, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{\n".to_string();
+                for (k, v) in all {
+                    s.push_str(&format!("\t{:<width$} {v},\n", format!("{k}:")));
                 }
                 s.push_str(&format!("}})\n{CHECK}"));
                 s
