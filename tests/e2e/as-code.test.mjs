@@ -48,9 +48,11 @@ test('the latest command as code in four clients, by mouse and keyboard, copied 
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied.trimEnd(), (await code(page)).trimEnd());
 
-  // A command the generator cannot write says why instead of showing code; it is not offered.
+  // A command the generator cannot write is not offered; one typed later is shown at once.
   await type(page, 'nats kv get shop');
   assert.doesNotMatch(await page.locator('.code-view select').innerText(), /nats kv get shop\n/);
+  await type(page, 'nats kv history shop apple');
+  await page.locator('.code-view pre.code', { hasText: 'kv.History(ctx, "apple")' }).waitFor();
   await page.screenshot({ path: path.join(shots, 'as-code.png') });
   assert.deepEqual(errors, []);
 });

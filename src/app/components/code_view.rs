@@ -21,12 +21,13 @@ const RECENT: usize = 30;
 #[function_component(CodeView)]
 pub fn code_view(p: &Props) -> Html {
     let lang = use_state(|| Lang::Python);
-    // The chosen command; `None` follows the session's latest one.
-    let chosen = use_state(|| None::<String>);
+    // The chosen command and how long the session's history was then; a command typed since, or `None`, makes
+    // the view follow the latest one.
+    let chosen = use_state(|| None::<(String, usize)>);
     let copied = use_state(|| None::<bool>);
     let tabs_ref = use_node_ref();
 
-    let commands: Vec<String> = {
+    let (commands, typed) = {
         let pg = p.shared.0.borrow();
         let mut v: Vec<String> = pg
             .history
@@ -37,9 +38,14 @@ pub fn code_view(p: &Props) -> Html {
             .cloned()
             .collect();
         v.dedup();
-        v
+        (v, pg.history.len())
     };
-    let current = chosen.as_ref().filter(|c| commands.contains(c)).or(commands.first()).cloned();
+    let current = chosen
+        .as_ref()
+        .filter(|(c, at)| *at == typed && commands.contains(c))
+        .map(|(c, _)| c)
+        .or(commands.first())
+        .cloned();
 
     let choose = {
         let chosen = chosen.clone();
@@ -48,7 +54,7 @@ pub fn code_view(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
             copied.set(None);
-            chosen.set(if Some(&v) == latest.as_ref() { None } else { Some(v) });
+            chosen.set(if Some(&v) == latest.as_ref() { None } else { Some((v, typed)) });
         })
     };
     let select_lang = |l: Lang| {
