@@ -278,8 +278,8 @@ impl JetStream {
                     kind: kind("account_info_response"),
                     memory: a.memory,
                     storage: a.storage,
-                    reserved_memory: 0,
-                    reserved_storage: 0,
+                    reserved_memory: a.reserved_memory,
+                    reserved_storage: a.reserved_storage,
                     streams: engine.stream_names().len() as u64,
                     consumers: a.consumers + self.consumers.len() as u64,
                     limits: AccountLimitsJson {
