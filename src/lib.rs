@@ -5,6 +5,7 @@ pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod codegen;
 pub mod engine;
 pub mod lesson;
 pub mod script;

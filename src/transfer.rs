@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::format::base64;
-use crate::cli::parse::{parse, split_words, ParseOutcome};
+use crate::cli::parse::split_words;
 use crate::engine::kv::{bucket_valid, key_valid, stream_name};
 use crate::engine::stream::{parse_message_ttl, StoredMsg, Stream};
 use crate::engine::{headers, Config, Engine, Nanos, Operation};
@@ -302,81 +302,9 @@ fn with_force(c: &str) -> String {
     format!("{head} -f{rest}")
 }
 
-fn py_str(s: &str) -> String {
-    format!("{s:?}")
-}
-
-/// The commands of a session as a nats-py program doing the same against a real server.
+/// The commands of a session as a nats-py program doing the same against a real server (see `codegen`).
 pub fn python_script(commands: &[String]) -> String {
-    let mut body: Vec<String> = Vec::new();
-    for c in commands {
-        let Ok(words) = split_words(c) else { continue };
-        if words.first().map(String::as_str) == Some("sleep") {
-            if let Some(d) = words.get(1).and_then(|d| crate::cli::parse::parse_cli_duration(d)) {
-                body.push(format!("await asyncio.sleep({})  # the playground's clock moved forward", d as f64 / 1e9));
-            }
-            continue;
-        }
-        if words.first().map(String::as_str) != Some("nats") {
-            continue;
-        }
-        let ParseOutcome::Command(p) = parse(&words[1..]) else {
-            body.push(format!("# not translated (the CLI rejects it): {c}"));
-            continue;
-        };
-        let a = |n: &str| py_str(p.arg(n).unwrap_or(""));
-        let b = p.arg("bucket").unwrap_or("");
-        let kv = format!("(await js.key_value({}))", py_str(b));
-        let line = match (p.spec.group, p.spec.name) {
-            ("kv", "add") => {
-                let mut args = vec![format!("bucket={}", py_str(b))];
-                if let Some(h) = p.flag("history") {
-                    args.push(format!("history={h}"));
-                }
-                if let Some(d) = p.flag("description") {
-                    args.push(format!("description={}", py_str(d)));
-                }
-                if let Some(t) = p.flag("ttl").and_then(crate::cli::parse::parse_cli_duration) {
-                    args.push(format!("ttl={}", t as f64 / 1e9));
-                }
-                format!("await js.create_key_value({})", args.join(", "))
-            }
-            ("kv", "put") => format!("print(await {kv}.put({}, {}.encode()))", a("key"), a("value")),
-            ("kv", "get") => format!("print((await {kv}.get({})).value.decode())", a("key")),
-            ("kv", "create") => format!("print(await {kv}.create({}, {}.encode()))", a("key"), a("value")),
-            ("kv", "update") => format!(
-                "print(await {kv}.update({}, {}.encode(), last={}))",
-                a("key"),
-                a("value"),
-                p.arg("revision").unwrap_or("0")
-            ),
-            ("kv", "del") if p.arg("key").is_none() => format!("await js.delete_key_value({})", py_str(b)),
-            ("kv", "del") => format!("await {kv}.delete({})", a("key")),
-            ("kv", "purge") => format!("await {kv}.purge({})", a("key")),
-            ("kv", "history") => format!(
-                "for e in await {kv}.history({}):\n    print(e.revision, e.operation or 'PUT', e.value)",
-                a("key")
-            ),
-            ("kv", "ls") if !b.is_empty() => format!("print(await {kv}.keys())"),
-            ("kv", "info") => format!("print(await {kv}.status())"),
-            _ => format!("# no nats-py equivalent here: {c}"),
-        };
-        if line.starts_with('#') {
-            body.push(line);
-            continue;
-        }
-        // A refused write raises in nats-py; the session went on past it, and so does the program.
-        let indented: Vec<String> = line.lines().map(|l| format!("    {l}")).collect();
-        body.push(format!("try:  # {c}\n{}\nexcept Exception as e:\n    print(\"error:\", e)", indented.join("\n")));
-    }
-    let mut s = String::from("# Exported from the NATS KV Playground: the same operations with nats-py (pip install nats-py).\nimport asyncio\n\nimport nats\n\n\nasync def main():\n    nc = await nats.connect(\"nats://127.0.0.1:4222\")\n    js = nc.jetstream()\n");
-    for stmt in body {
-        for l in stmt.lines() {
-            s.push_str(&format!("    {l}\n"));
-        }
-    }
-    s.push_str("    await nc.close()\n\n\nasyncio.run(main())\n");
-    s
+    crate::codegen::program(crate::codegen::Lang::Python, commands)
 }
 
 #[cfg(test)]
@@ -494,8 +422,8 @@ mod tests {
         );
         assert!(!sh.contains("set -e"), "a refused write does not stop the script");
         let py = python_script(&cmds);
-        assert!(py.contains("        await js.create_key_value(bucket=\"b\", history=5)\n"), "{py}");
-        assert!(py.contains("        print(await (await js.key_value(\"b\")).put(\"k\", \"v\".encode()))\n"));
+        assert!(py.contains("        await js.create_key_value(bucket=\"b\", direct=True, history=5)\n"), "{py}");
+        assert!(py.contains("        print(await kv.put(\"k\", \"v\".encode()))\n"), "{py}");
         assert!(py.contains("    await asyncio.sleep(60)"), "{py}");
         // The refused create is caught, and the program goes on to the delete.
         let create = py.find("try:  # nats kv create b k again").expect("create");

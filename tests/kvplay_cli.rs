@@ -91,3 +91,23 @@ fn lesson_reports_each_step_and_fails_on_a_mismatch() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL Step") && out.contains("expected lines not found"), "{out}");
 }
+
+#[test]
+fn code_prints_a_command_or_a_script_as_a_client_program() {
+    let (out, err, code) = kvplay(&["code", "go", "nats kv put b k v"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("revision, err := kv.Put(ctx, \"k\", []byte(\"v\"))\n"), "{out}");
+    let (out, _, code) = kvplay(&["code", "js", "kv get b k --revision 2"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("const entry = await kv.get(\"k\", { revision: 2 });\n"), "{out}");
+    let f = script("code.nats", "nats kv add b\nsleep 2s\n! nats kv create b k v\n");
+    let (out, _, code) = kvplay(&["code", "rust", &f], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("    // nats kv create b k v\n    if let Err(err) = async {\n"), "{out}");
+    assert!(out.contains("from_secs_f64(2_f64)"), "{out}");
+    let (_, err, code) = kvplay(&["code", "cobol", "nats kv put b k v"], "");
+    assert_eq!((code, err.trim()), (2, "kvplay: code knows python, javascript, rust and go, not cobol"));
+    let (_, err, code) = kvplay(&["code", "python", "nats kv get b"], "");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("kvplay: "), "{err}");
+}

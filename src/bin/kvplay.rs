@@ -13,6 +13,10 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
 
   kvplay                 an interactive shell with the nats kv commands
   kvplay run FILE        run a script and print its transcript
+  kvplay code LANG 'nats kv put b k v'
+                         print a command as a program for a client: python (nats-py),
+                         javascript (nats.js), rust (async-nats) or go (nats.go);
+                         with a FILE of commands (a script) instead, the whole session
   kvplay embed FILE      print the cmds= value that embeds a script's commands in a page
   kvplay lesson FILE     run a Markdown lesson step by step and report each step
                          (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
@@ -31,6 +35,42 @@ Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
 ";
 
+/// `kvplay code LANG COMMAND|FILE`: a command, or a script's commands, as a program in a client's language.
+fn code(args: Vec<String>) -> ExitCode {
+    use nats_kv_playground::codegen::{program, snippet, Lang};
+    let (Some(lang), Some(what)) = (args.first(), args.get(1)) else {
+        eprintln!(
+            "kvplay: code needs a language and a command, like: kvplay code python 'nats kv put b k v'\n\n{USAGE}"
+        );
+        return ExitCode::from(2);
+    };
+    let Some(lang) = Lang::from_name(lang) else {
+        eprintln!("kvplay: code knows python, javascript, rust and go, not {lang}");
+        return ExitCode::from(2);
+    };
+    let text = if std::path::Path::new(what).is_file() {
+        match std::fs::read_to_string(what) {
+            Ok(src) => {
+                let lines: Vec<String> = src.lines().map(|l| l.trim().trim_start_matches("! ").to_string()).collect();
+                Ok(program(lang, &lines))
+            }
+            Err(e) => Err(format!("cannot read {what}: {e}")),
+        }
+    } else {
+        snippet(lang, what)
+    };
+    match text {
+        Ok(t) => {
+            print!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kvplay: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn wall_clock() -> Nanos {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as Nanos).unwrap_or(0)
 }
@@ -44,6 +84,9 @@ fn main() -> ExitCode {
     let mut server: Option<String> = None;
     if std::env::args().nth(1).as_deref() == Some("serve") {
         return serve(std::env::args().skip(2).collect());
+    }
+    if std::env::args().nth(1).as_deref() == Some("code") {
+        return code(std::env::args().skip(2).collect());
     }
     while let Some(a) = args.next() {
         match a.as_str() {

@@ -148,5 +148,8 @@ test('the .sh and .py exports record clock moves and go on past a refused write'
   assert.doesNotMatch(sh, /set -e/);
   const py = await save('.py');
   assert.match(py, /await asyncio\.sleep\(60\)/);
-  assert.match(py, /try:  # nats kv create ex lock two\n.*\n    except Exception as e:\n        print\("error:", e\)\n    await asyncio\.sleep/);
+  assert.match(py, /try:  # nats kv create ex lock two\n(?:        .*\n)+    except Exception as e:\n        print\("error:", e\)\n    await asyncio\.sleep/);
+  for (const [name, text] of [['.mjs', /try \{ \/\/ nats kv create ex lock two\n/], ['.rs', /\/\/ nats kv create ex lock two\n    if let Err\(err\) = async \{/], ['.go', /\/\/ nats kv create ex lock two\n\tif err := func\(\) error \{/]]) {
+    assert.match(await save(name), text, name);
+  }
 });

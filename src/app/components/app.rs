@@ -8,6 +8,7 @@ use yew::prelude::*;
 use yew::Reducible;
 
 use super::clock_bar::ClockBar;
+use super::code_view::CodeView;
 use super::embed_snippet::EmbedSnippet;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
@@ -43,6 +44,7 @@ enum Side {
     Buckets,
     Timeline,
     Watchers,
+    Code,
 }
 
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
@@ -445,6 +447,7 @@ pub fn app() -> Html {
                             { tab(Side::Buckets, "Buckets") }
                             { tab(Side::Timeline, "Timeline") }
                             { tab(Side::Watchers, "Watchers") }
+                            { tab(Side::Code, "As code") }
                         </div>
                     }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
@@ -455,6 +458,9 @@ pub fn app() -> Html {
                     <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
                     <div class="pane-slot" role="tabpanel" aria-label="Timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
                     <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
+                        if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
+                    </div>
                 </div>
             </main>
         </div>

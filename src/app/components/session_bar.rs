@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
+use crate::codegen::{self, Lang};
 use crate::transfer;
 
 #[derive(Properties, PartialEq)]
@@ -36,7 +37,7 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
 }
 
 /// Copies text to the clipboard; `done` hears whether the browser allowed it.
-fn copy_text(text: String, done: Callback<bool>) {
+pub(crate) fn copy_text(text: String, done: Callback<bool>) {
     let Some(w) = web_sys::window() else {
         done.emit(false);
         return;
@@ -160,7 +161,10 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     .map_err(|e| e.to_string())
                     .and_then(|t| download("nats-kv-playground.json", "application/json", &t)),
                 "sh" => download("session.sh", "text/x-shellscript", &transfer::cli_script(&pg.history)),
-                _ => download("session.py", "text/x-python", &transfer::python_script(&pg.history)),
+                "py" => download("session.py", "text/x-python", &transfer::python_script(&pg.history)),
+                "mjs" => download("session.mjs", "text/javascript", &codegen::program(Lang::JavaScript, &pg.history)),
+                "rs" => download("session.rs", "text/x-rust", &codegen::program(Lang::Rust, &pg.history)),
+                _ => download("session.go", "text/x-go", &codegen::program(Lang::Go, &pg.history)),
             };
             if let Err(e) = r {
                 note(&term, format!("(export failed: {e})"));
@@ -367,6 +371,9 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             <button type="button" onclick={export("json")} title="Buckets with every kept revision, as JSON">{ "Export" }</button>
             <button type="button" onclick={export("sh")} title="The commands you ran, as a script for the nats CLI">{ ".sh" }</button>
             <button type="button" onclick={export("py")} title="The commands you ran, as a nats-py program">{ ".py" }</button>
+            <button type="button" onclick={export("mjs")} title="The commands you ran, as a nats.js program (node)">{ ".mjs" }</button>
+            <button type="button" onclick={export("rs")} title="The commands you ran, as an async-nats program (Rust)">{ ".rs" }</button>
+            <button type="button" onclick={export("go")} title="The commands you ran, as a nats.go program">{ ".go" }</button>
             <label class="import">{ "Import" }
                 <input ref={file_ref} type="file" accept=".json,application/json" onchange={import} aria-label="Import buckets from a JSON export" />
             </label>
