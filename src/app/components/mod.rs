@@ -5,6 +5,7 @@ pub mod clock_bar;
 pub mod embed_snippet;
 pub mod explorer;
 pub mod lesson_panel;
+pub mod python_cell;
 pub mod server_bar;
 pub mod session_bar;
 pub mod terminal;
