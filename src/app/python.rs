@@ -277,9 +277,29 @@ pub fn reset(ns: &str) {
     post(obj(&[("t", "reset".into()), ("ns", ns.into())]));
 }
 
+/// One line in plain words under a traceback whose cause a learner meets often: a name an earlier cell defines.
+pub fn explain(traceback: &str) -> Option<String> {
+    let last = traceback.lines().rev().find(|l| !l.trim().is_empty())?;
+    let name = last.strip_prefix("NameError: name '")?.split('\'').next()?;
+    Some(format!(
+        "`{name}` is not defined in this lesson's Python yet: an earlier cell defines it (run that one first), or no cell does."
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_error_is_explained_in_one_line() {
+        let tb = "Traceback (most recent call last):\n  File \"<step 3>\", line 1, in <module>\nNameError: name 'kv' is not defined\n";
+        assert_eq!(
+            explain(tb).as_deref(),
+            Some("`kv` is not defined in this lesson's Python yet: an earlier cell defines it (run that one first), or no cell does.")
+        );
+        assert_eq!(explain("ZeroDivisionError: division by zero\n"), None);
+        assert_eq!(explain(""), None);
+    }
 
     #[test]
     fn output_streams_into_its_cell_and_the_run_ends() {

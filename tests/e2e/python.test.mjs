@@ -33,6 +33,16 @@ test('a page that runs no Python fetches none of it, even with the Python lesson
   assert.deepEqual(errors, []);
 });
 
+test('a cell run before the cell that defines its names fails with NameError, explained in one line', async () => {
+  const { page, errors } = await open(browser, server.url + '?lesson=python&step=3');
+  const cell = page.locator('.pycell').first();
+  await cell.locator('.py-run').click();
+  const out = await finished(cell);
+  assert.match(out, /File "<step 3>", line 1, in <module>\n[^\n]*\n[^\n]*\nNameError: name 'kv' is not defined/);
+  assert.match(out, /`kv` is not defined in this lesson's Python yet: an earlier cell defines it \(run that one first\), or no cell does\.\s*$/);
+  assert.deepEqual(errors, []);
+});
+
 test('the Python lesson runs real Python: output, the terminal and explorer see its writes, edits, tracebacks', async () => {
   const { page, errors } = await open(browser, server.url + '?lesson=python&step=2', { viewport: { width: 1280, height: 900 } });
   const fetched = [];
@@ -93,8 +103,8 @@ test('a seed program runs unchanged with asyncio.run(main()); a watcher prints a
   // `bucket` attribute. The traceback points at the program's own lines only.
   assert.equal(out, [
     'Creating KV bucket...', '', 'Traceback (most recent call last):',
-    '  File "<step 2>", line 32, in <module>', '    asyncio.run(main())', '    ~~~~~~~~~~~^^^^^^^^',
-    '  File "<step 2>", line 19, in main', '    print(f"✓ Created KV bucket: {kv.bucket}")',
+    '  File "<step 2>", line 33, in <module>', '    asyncio.run(main())', '    ~~~~~~~~~~~^^^^^^^^',
+    '  File "<step 2>", line 20, in main', '    print(f"✓ Created KV bucket: {kv.bucket}")',
     '                                  ^^^^^^^^^', "AttributeError: 'KeyValue' object has no attribute 'bucket'", '',
   ].join('\n'));
   // Corrected, the program runs to its end and prints what CPython prints against nats-server (`TTL: 0.0`).

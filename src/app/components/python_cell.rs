@@ -82,6 +82,7 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
                 <pre class="pyout" aria-live="polite">
                     { for view.out.iter().map(|(err, s)| html! { <span class={classes!(err.then_some("stderr"))}>{ s.clone() }</span> }) }
                     if let Some(e) = &view.error { <span class="stderr traceback">{ e.clone() }</span> }
+                    if let Some(why) = view.error.as_deref().and_then(python::explain) { <span class="py-why">{ format!("{why}\n") }</span> }
                     if view.stopped { <span class="py-stopped">{ "(stopped)\n" }</span> }
                 </pre>
             }
