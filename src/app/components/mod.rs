@@ -6,6 +6,7 @@ pub mod code_view;
 pub mod embed_snippet;
 pub mod explorer;
 pub mod lesson_panel;
+pub mod python_cell;
 pub mod server_bar;
 pub mod session_bar;
 pub mod terminal;

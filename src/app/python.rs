@@ -1,0 +1,336 @@
+//! Python in the page, the page's side: the worker that runs Pyodide and nats-py (`static/python/worker.js`),
+//! started on the first Run of a Python cell and never before, so a page that runs no Python fetches none of
+//! it. Each cell's output as it streams in, and the loading progress, are kept in `PyState` (pure, tested
+//! natively); the cells' components subscribe to changes. nats-py's connections come from the worker as
+//! messages and are relayed to the page's NATS server (`page_link`), like any other client's.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::page_link;
+
+/// What one cell's last run printed, and whether it is still running.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CellView {
+    /// Text as printed, each piece marked `true` when it went to stderr.
+    pub out: Vec<(bool, String)>,
+    pub running: bool,
+    /// The traceback of the exception that ended the run, if one did.
+    pub error: Option<String>,
+    /// The run ended because Stop was pressed (or the cell was run again).
+    pub stopped: bool,
+}
+
+impl CellView {
+    /// Everything printed, stdout and stderr interleaved as they came.
+    pub fn text(&self) -> String {
+        self.out.iter().map(|(_, s)| s.as_str()).collect()
+    }
+}
+
+/// Loading Python: what is happening and how many bytes of the total have arrived.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub what: String,
+    pub loaded: u64,
+    pub total: u64,
+    pub ready: bool,
+}
+
+/// Everything the page knows about its Python: per-cell output and the loading progress.
+#[derive(Default)]
+pub struct PyState {
+    pub cells: BTreeMap<String, CellView>,
+    pub progress: Option<Progress>,
+}
+
+/// A message from the worker, decoded at the edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FromWorker {
+    Progress { what: String, loaded: u64, total: u64 },
+    Ready,
+    Out { cell: String, stderr: bool, text: String },
+    Done { cell: String, error: String },
+}
+
+/// The most a cell keeps of what it printed (a runaway loop must not fill the page's memory).
+pub const MAX_OUTPUT: usize = 200_000;
+
+impl PyState {
+    /// A run of `cell` begins: its old output goes.
+    pub fn start(&mut self, cell: &str) {
+        self.cells.insert(cell.to_string(), CellView { running: true, ..CellView::default() });
+        if self.progress.is_none() {
+            self.progress = Some(Progress { what: "Loading Python…".into(), ..Progress::default() });
+        }
+    }
+
+    pub fn apply(&mut self, msg: FromWorker) {
+        match msg {
+            FromWorker::Progress { what, loaded, total } => {
+                let ready = self.progress.as_ref().is_some_and(|p| p.ready);
+                self.progress = Some(Progress { what, loaded, total, ready });
+            }
+            FromWorker::Ready => {
+                if let Some(p) = self.progress.as_mut() {
+                    p.ready = true;
+                }
+            }
+            FromWorker::Out { cell, stderr, text } => {
+                // Output printed outside any cell (the interpreter's own start-up) is not shown.
+                let Some(c) = self.cells.get_mut(&cell) else { return };
+                let size: usize = c.out.iter().map(|(_, s)| s.len()).sum();
+                if size >= MAX_OUTPUT {
+                    return;
+                }
+                match c.out.last_mut() {
+                    Some((e, s)) if *e == stderr => s.push_str(&text),
+                    _ => c.out.push((stderr, text)),
+                }
+            }
+            FromWorker::Done { cell, error } => {
+                let Some(c) = self.cells.get_mut(&cell) else { return };
+                c.running = false;
+                match error.as_str() {
+                    "" => {}
+                    "stopped" => c.stopped = true,
+                    _ => c.error = Some(error),
+                }
+            }
+        }
+    }
+}
+
+struct Host {
+    worker: web_sys::Worker,
+    /// The worker's link ids and the page server's connections they are relayed to.
+    links: BTreeMap<u64, u64>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+thread_local! {
+    static STATE: RefCell<PyState> = RefCell::new(PyState::default());
+    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
+    static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+/// Calls `f` whenever a cell's output or the progress changes; returns the id to unsubscribe with.
+pub fn subscribe(f: yew::Callback<()>) -> u64 {
+    let id = NEXT_LISTENER.with(|n| n.replace(n.get() + 1));
+    LISTENERS.with(|l| l.borrow_mut().insert(id, f));
+    id
+}
+
+pub fn unsubscribe(id: u64) {
+    LISTENERS.with(|l| l.borrow_mut().remove(&id));
+}
+
+fn notify() {
+    let ls: Vec<_> = LISTENERS.with(|l| l.borrow().values().cloned().collect());
+    for f in ls {
+        f.emit(());
+    }
+}
+
+/// A cell's output as it stands.
+pub fn cell(cell: &str) -> CellView {
+    STATE.with(|s| s.borrow().cells.get(cell).cloned().unwrap_or_default())
+}
+
+pub fn progress() -> Option<Progress> {
+    STATE.with(|s| s.borrow().progress.clone())
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+fn post(msg: JsValue) {
+    HOST.with(|h| {
+        if let Some(host) = h.borrow().as_ref() {
+            let _ = host.worker.post_message(&msg);
+        }
+    });
+}
+
+fn field(v: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(v: &JsValue, k: &str) -> String {
+    field(v, k).as_string().unwrap_or_default()
+}
+
+fn num(v: &JsValue, k: &str) -> u64 {
+    field(v, k).as_f64().map_or(0, |n| n.max(0.0) as u64)
+}
+
+/// Starts the worker if it is not running yet.
+fn ensure_worker() -> Result<(), String> {
+    if HOST.with(|h| h.borrow().is_some()) {
+        return Ok(());
+    }
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    let worker = web_sys::Worker::new_with_options("python-worker.js", &opts)
+        .map_err(|e| format!("could not start Python: {e:?}"))?;
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(on_message);
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    HOST.with(|h| *h.borrow_mut() = Some(Host { worker, links: BTreeMap::new(), _on_message: on_message }));
+    Ok(())
+}
+
+fn on_message(ev: web_sys::MessageEvent) {
+    let m = ev.data();
+    let msg = match text(&m, "t").as_str() {
+        "progress" => {
+            FromWorker::Progress { what: text(&m, "what"), loaded: num(&m, "loaded"), total: num(&m, "total") }
+        }
+        "ready" => FromWorker::Ready,
+        "out" => {
+            FromWorker::Out { cell: text(&m, "cell"), stderr: text(&m, "stream") == "stderr", text: text(&m, "text") }
+        }
+        "done" => FromWorker::Done { cell: text(&m, "cell"), error: text(&m, "error") },
+        "open" => return open_link(num(&m, "id")),
+        "send" => {
+            let bytes = js_sys::Uint8Array::new(&field(&m, "bytes")).to_vec();
+            if let Some(conn) = HOST.with(|h| h.borrow().as_ref().and_then(|h| h.links.get(&num(&m, "id")).copied())) {
+                page_link::send(conn, bytes);
+            }
+            return;
+        }
+        "close" => {
+            if let Some(conn) = HOST.with(|h| h.borrow_mut().as_mut().and_then(|h| h.links.remove(&num(&m, "id")))) {
+                page_link::close(conn);
+            }
+            return;
+        }
+        _ => return,
+    };
+    STATE.with(|s| s.borrow_mut().apply(msg));
+    notify();
+}
+
+/// nats-py in the worker opened a connection: connect it to the page's server.
+fn open_link(id: u64) {
+    let on_data = Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
+        post(obj(&[("t", "data".into()), ("id", JsValue::from_f64(id as f64)), ("bytes", bytes.into())]));
+    });
+    let on_close = Closure::<dyn FnMut()>::new(move || {
+        HOST.with(|h| {
+            if let Some(h) = h.borrow_mut().as_mut() {
+                h.links.remove(&id);
+            }
+        });
+        post(obj(&[("t", "closed".into()), ("id", JsValue::from_f64(id as f64))]));
+    });
+    let f_data: js_sys::Function = on_data.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    let f_close: js_sys::Function = on_close.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    // The closures live as long as the page: a connection's callbacks may fire until it closes.
+    on_data.forget();
+    on_close.forget();
+    match page_link::connect(f_data, Some(f_close)) {
+        Ok(conn) => HOST.with(|h| {
+            if let Some(h) = h.borrow_mut().as_mut() {
+                h.links.insert(id, conn);
+            }
+        }),
+        Err(_) => post(obj(&[("t", "closed".into()), ("id", JsValue::from_f64(id as f64))])),
+    }
+}
+
+/// Runs a cell's code in the namespace `ns` (one per lesson); a run of the same cell still going is stopped.
+pub fn run(ns: &str, cell_id: &str, code: &str, filename: &str) {
+    if cell(cell_id).running {
+        stop(cell_id);
+    }
+    STATE.with(|s| s.borrow_mut().start(cell_id));
+    if let Err(e) = ensure_worker() {
+        STATE.with(|s| s.borrow_mut().apply(FromWorker::Done { cell: cell_id.into(), error: e }));
+    } else {
+        post(obj(&[
+            ("t", "run".into()),
+            ("ns", ns.into()),
+            ("cell", cell_id.into()),
+            ("code", code.into()),
+            ("filename", filename.into()),
+        ]));
+    }
+    notify();
+}
+
+/// Stops a cell's program, the tasks it started and its connections.
+pub fn stop(cell_id: &str) {
+    post(obj(&[("t", "stop".into()), ("cell", cell_id.into())]));
+}
+
+/// Forgets the names a lesson's cells defined.
+pub fn reset(ns: &str) {
+    post(obj(&[("t", "reset".into()), ("ns", ns.into())]));
+}
+
+/// One line in plain words under a traceback whose cause a learner meets often: a name an earlier cell defines.
+pub fn explain(traceback: &str) -> Option<String> {
+    let last = traceback.lines().rev().find(|l| !l.trim().is_empty())?;
+    let name = last.strip_prefix("NameError: name '")?.split('\'').next()?;
+    Some(format!(
+        "`{name}` is not defined in this lesson's Python yet: an earlier cell defines it (run that one first), or no cell does."
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_error_is_explained_in_one_line() {
+        let tb = "Traceback (most recent call last):\n  File \"<step 3>\", line 1, in <module>\nNameError: name 'kv' is not defined\n";
+        assert_eq!(
+            explain(tb).as_deref(),
+            Some("`kv` is not defined in this lesson's Python yet: an earlier cell defines it (run that one first), or no cell does.")
+        );
+        assert_eq!(explain("ZeroDivisionError: division by zero\n"), None);
+        assert_eq!(explain(""), None);
+    }
+
+    #[test]
+    fn output_streams_into_its_cell_and_the_run_ends() {
+        let mut s = PyState::default();
+        s.start("a");
+        assert_eq!(s.progress.as_ref().map(|p| p.what.as_str()), Some("Loading Python…"));
+        s.apply(FromWorker::Out { cell: "a".into(), stderr: false, text: "one\n".into() });
+        s.apply(FromWorker::Out { cell: "a".into(), stderr: false, text: "two\n".into() });
+        s.apply(FromWorker::Out { cell: "a".into(), stderr: true, text: "warn\n".into() });
+        s.apply(FromWorker::Out { cell: "nobody".into(), stderr: false, text: "x".into() });
+        assert_eq!(s.cells["a"].out, vec![(false, "one\ntwo\n".to_string()), (true, "warn\n".to_string())]);
+        assert!(s.cells["a"].running);
+        s.apply(FromWorker::Done { cell: "a".into(), error: "Traceback ...".into() });
+        assert!(!s.cells["a"].running);
+        assert_eq!(s.cells["a"].error.as_deref(), Some("Traceback ..."));
+        s.start("a");
+        assert_eq!(s.cells["a"], CellView { running: true, ..CellView::default() });
+        s.apply(FromWorker::Done { cell: "a".into(), error: "stopped".into() });
+        assert!(s.cells["a"].stopped && s.cells["a"].error.is_none());
+    }
+
+    #[test]
+    fn progress_keeps_ready_and_output_is_bounded() {
+        let mut s = PyState::default();
+        s.start("a");
+        s.apply(FromWorker::Ready);
+        s.apply(FromWorker::Progress { what: "Python ready".into(), loaded: 5, total: 5 });
+        assert!(s.progress.as_ref().is_some_and(|p| p.ready && p.loaded == 5));
+        for _ in 0..(MAX_OUTPUT / 1000 + 10) {
+            s.apply(FromWorker::Out { cell: "a".into(), stderr: false, text: "x".repeat(1000) });
+        }
+        assert!(s.cells["a"].text().len() <= MAX_OUTPUT + 1000);
+    }
+}

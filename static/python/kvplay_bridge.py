@@ -1,0 +1,209 @@
+"""The page's side of nats-py and of the code cells, run inside Pyodide by static/python/worker.js.
+
+nats-py picks `nats.aio.client.TcpTransport` for `nats://` addresses; this module puts `PageTransport` under that
+name, so `nats.connect("nats://localhost:4222")` reaches the playground's own NATS server through the worker's
+link to the page (postMessage, relayed to `kvplay_connect`). No file of nats-py is changed.
+
+Cells run with top-level await in a namespace shared by the cells of one lesson, as a notebook's do. What a cell
+prints goes to that cell: the cell's name rides in a context variable, which the tasks it starts inherit.
+"""
+
+import asyncio
+import contextvars
+import linecache
+import sys
+import traceback
+
+import js
+import nats.aio.client
+from nats.aio.transport import Transport
+from pyodide.code import eval_code_async
+from pyodide.ffi import create_proxy, to_js
+
+CELL = contextvars.ContextVar("kvplay_cell", default="")
+
+
+class PageTransport(Transport):
+    """A byte link to the page's NATS server; incoming bytes are buffered (frames end mid-operation)."""
+
+    def __init__(self):
+        self._id = None
+        self._buf = bytearray()
+        self._eof = False
+        self._wake = asyncio.Event()
+        self._cell = CELL.get()
+        self._proxies = []
+
+    async def connect(self, uri, buffer_size, connect_timeout):
+        on_data = create_proxy(self._on_data)
+        on_close = create_proxy(self._on_close)
+        self._proxies = [on_data, on_close]
+        self._id = js.kvplayLinkOpen(on_data, on_close)
+        LINKS.setdefault(self._cell, []).append(self)
+
+    async def connect_tls(self, uri, ssl_context, buffer_size, connect_timeout):
+        raise ConnectionError("TLS is not available inside the page: use nats:// to reach the page's server")
+
+    def _on_data(self, arr):
+        self._buf += arr.to_bytes()
+        self._wake.set()
+
+    def _on_close(self):
+        self._eof = True
+        self._wake.set()
+
+    async def _more(self):
+        self._wake.clear()
+        await self._wake.wait()
+
+    def write(self, payload):
+        if self._id is not None and not self._eof:
+            js.kvplayLinkSend(self._id, to_js(bytes(payload)))
+
+    def writelines(self, payload):
+        for p in payload:
+            self.write(p)
+
+    async def read(self, buffer_size):
+        while not self._buf and not self._eof:
+            await self._more()
+        n = buffer_size if buffer_size and buffer_size > 0 else len(self._buf)
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    async def readline(self):
+        while b"\n" not in self._buf and not self._eof:
+            await self._more()
+        i = self._buf.find(b"\n")
+        end = i + 1 if i >= 0 else len(self._buf)
+        data = bytes(self._buf[:end])
+        del self._buf[:end]
+        return data
+
+    async def drain(self):
+        await asyncio.sleep(0)
+
+    async def wait_closed(self):
+        return None
+
+    def close(self):
+        if self._id is not None and not self._eof:
+            js.kvplayLinkClose(self._id)
+        self._eof = True
+        self._wake.set()
+
+    def at_eof(self):
+        return self._eof and not self._buf
+
+    def __bool__(self):
+        return self._id is not None
+
+
+nats.aio.client.TcpTransport = PageTransport
+
+# Links opened by each cell's program, closed when the cell is stopped.
+LINKS = {}
+# Cells whose program was stopped and has not been run again.
+STOPPED = set()
+# One namespace per lesson: cells of a lesson share their names.
+NAMESPACES = {}
+
+
+class CellWriter:
+    """`sys.stdout` / `sys.stderr`: text goes to the cell whose program printed it, as it is printed."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        if text:
+            js.kvplayOut(CELL.get(), self.stream, text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+sys.stdout = CellWriter("stdout")
+sys.stderr = CellWriter("stderr")
+
+
+def _internal(filename):
+    """Frames of the page's machinery (this module, Pyodide's runner and event loop), left out of tracebacks."""
+    return filename == __file__ or "/pyodide/" in filename or "/_pyodide/" in filename
+
+
+def _clean(te, seen):
+    if te is None or id(te) in seen:
+        return
+    seen.add(id(te))
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if not _internal(f.filename)])
+    _clean(te.__cause__, seen)
+    _clean(te.__context__, seen)
+
+
+def _readable_error(err):
+    """The traceback as CPython prints it, from the cell's own frames (and the libraries it called) only."""
+    te = traceback.TracebackException.from_exception(err)
+    _clean(te, set())
+    return "".join(te.format())
+
+
+_webloop_run = asyncio.run
+
+
+def _run(main, *, debug=None, loop_factory=None):
+    """`asyncio.run` as Pyodide provides it (stack switching), but the program's exception is raised here only,
+    not printed a second time by the event loop."""
+
+    async def outcome():
+        try:
+            return True, await main
+        except BaseException as err:  # noqa: BLE001: handed back to the caller as it was
+            return False, err
+
+    ok, value = _webloop_run(outcome(), debug=debug, loop_factory=loop_factory)
+    if ok:
+        return value
+    raise value
+
+
+asyncio.run = _run
+
+
+async def run_cell(namespace, cell, code, filename):
+    """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback."""
+    CELL.set(cell)
+    STOPPED.discard(cell)
+    ns = NAMESPACES.setdefault(namespace, {"__name__": "__main__"})
+    lines = code.splitlines(True)
+    linecache.cache[filename] = (len(code), None, lines, filename)
+    try:
+        await eval_code_async(code, globals=ns, filename=filename)
+        return ""
+    except BaseException as err:  # noqa: BLE001: every failure of the learner's code is reported, not raised
+        # A stopped program ends in CancelledError, sometimes wrapped on its way through JavaScript.
+        if cell in STOPPED or isinstance(err, asyncio.CancelledError):
+            return "stopped"
+        return _readable_error(err)
+
+
+def stop_cell(cell):
+    """Cancels every task the cell started (its program, nats-py's readers and timers) and closes its links."""
+    STOPPED.add(cell)
+    n = 0
+    for task in asyncio.all_tasks(asyncio.get_event_loop()):
+        if task.get_context().get(CELL) == cell and not task.done():
+            task.cancel()
+            n += 1
+    for link in LINKS.pop(cell, []):
+        link.close()
+    return n
+
+
+def reset_namespace(namespace):
+    NAMESPACES.pop(namespace, None)
