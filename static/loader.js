@@ -12,8 +12,14 @@ function needsWhole(location) {
 
 async function start(part, module) {
   const glue = await import(part.js);
+  const ready = part === PARTS.full && new Promise((resolve) => {
+    if (window.kvplayReady) resolve();
+    else addEventListener('kvplay:ready', () => resolve(), { once: true });
+  });
   await glue.default({ module_or_path: module ?? fetch(part.wasm) });
   window.wasmBindings = glue;
+  // The whole app has mounted and its NATS server takes connections.
+  if (ready) await ready;
   return glue;
 }
 

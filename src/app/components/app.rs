@@ -384,6 +384,13 @@ pub fn app() -> Html {
         let version = version.dispatcher();
         use_effect_with((), move |_| {
             crate::app::page_link::install(shared, std::rc::Rc::new(move || version.dispatch(())));
+            // The page's loader waits for this before it reports the whole app started (clients may connect now).
+            if let Some(w) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&w, &"kvplayReady".into(), &true.into());
+                if let Ok(ev) = web_sys::Event::new("kvplay:ready") {
+                    let _ = w.dispatch_event(&ev);
+                }
+            }
         });
     }
 
