@@ -12,12 +12,14 @@ function needsWhole(location) {
 }
 
 async function start(part, module) {
+  // The module's bytes and its glue are fetched side by side.
+  const bytes = module ?? fetch(part.wasm);
   const glue = await import(part.js);
   const ready = part === PARTS.full && new Promise((resolve) => {
     if (window.kvplayReady) resolve();
     else addEventListener('kvplay:ready', () => resolve(), { once: true });
   });
-  await glue.default({ module_or_path: module ?? fetch(part.wasm) });
+  await glue.default({ module_or_path: bytes });
   window.wasmBindings = glue;
   // The whole app has mounted and its NATS server takes connections.
   if (ready) await ready;
@@ -42,9 +44,11 @@ window.kvplayParts = {
     whole = (async () => {
       let module;
       try {
-        const bytes = await (await fetch(PARTS.full.wasm)).arrayBuffer();
-        module = await WebAssembly.compile(bytes);
-        await import(PARTS.full.js);
+        const compiled = fetch(PARTS.full.wasm).then((r) => {
+          if (!r.ok) throw new Error('the server answered ' + r.status);
+          return r.arrayBuffer();
+        }).then((b) => WebAssembly.compile(b));
+        [module] = await Promise.all([compiled, import(PARTS.full.js)]);
       } catch (e) {
         whole = null;
         throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';
