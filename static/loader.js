@@ -34,6 +34,20 @@ function showFailure(message) {
   document.body.prepend(p);
 }
 
+/** What had the keyboard's focus, so the same control has it in the whole app. */
+function describeFocus() {
+  const a = document.activeElement;
+  if (!a || a === document.body) return null;
+  return { id: a.id, tag: a.tagName, role: a.getAttribute('role'), text: a.textContent.trim() };
+}
+
+function restoreFocus(d) {
+  if (!d) return;
+  const el = (d.id && document.getElementById(d.id)) ||
+    [...document.querySelectorAll(d.tag)].find((e) => e.getAttribute('role') === d.role && e.textContent.trim() === d.text);
+  el?.focus();
+}
+
 let whole = null;
 window.kvplayParts = {
   /** Whether the whole app is running. */
@@ -53,6 +67,7 @@ window.kvplayParts = {
         whole = null;
         throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';
       }
+      const focus = describeFocus();
       const lite = window.wasmBindings;
       if (lite && lite.kvplay_hand_over) {
         lite.kvplay_hand_over(intent);
@@ -64,6 +79,7 @@ window.kvplayParts = {
         showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
         throw e;
       }
+      restoreFocus(focus);
       dispatchEvent(new CustomEvent('kvplay:whole', { detail: { intent } }));
     })();
     return whole;

@@ -152,3 +152,13 @@ test('a snippet embed loads only the snippet module and runs; with the timeline 
   assert.ok(r2.some((p) => p.startsWith('/full/')) && !r2.some((p) => p.startsWith('/snippet/')));
   await whole.close();
 });
+
+test('with the keyboard alone: the tab pressed in the first load has the focus in the whole app', async () => {
+  const { ctx, page } = await openLogged(server.url);
+  await page.getByRole('tab', { name: 'Watchers' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'tab' && document.activeElement.textContent === 'Watchers');
+  assert.equal(await page.getByRole('tab', { name: 'Watchers' }).getAttribute('aria-selected'), 'true');
+  await ctx.close();
+});
