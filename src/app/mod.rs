@@ -4,6 +4,7 @@
 //! session and the clock, so the terminal, the explorer and the timer always see the same engine.
 
 pub mod components;
+pub mod javascript;
 pub mod page_link;
 pub mod python;
 pub mod remote;

@@ -5,6 +5,7 @@ pub mod clock_bar;
 pub mod code_view;
 pub mod embed_snippet;
 pub mod explorer;
+pub mod js_cell;
 pub mod lesson_panel;
 pub mod python_cell;
 pub mod server_bar;

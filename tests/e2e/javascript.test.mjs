@@ -1,0 +1,115 @@
+// JavaScript in the page: a lesson's JavaScript cell runs the official client (@nats-io/kv over nats-core's
+// wsconnect) as written for a real server, in a worker, against the page's own NATS server; its writes show in
+// the terminal, the explorer and the timeline; an edit reruns, an error points at the cell's line, Stop ends a
+// watcher and its connection; and a page that runs no JavaScript cell fetches none of the client.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serve, launch, open, type, shots } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const isClient = (u) => /vendor\/nats\.js|js-worker\.js/.test(u);
+// The lesson's JavaScript step (the Python lesson's last).
+const JS_STEP = 13;
+
+/** The output under a cell once its run has ended. */
+async function finished(cell, timeout = 30_000) {
+  await cell.locator('.js-stop[disabled]').waitFor({ timeout });
+  return cell.locator('.jsout').innerText();
+}
+
+/** The lesson's output block under the first cell: what the document says the program prints. */
+async function documented(page) {
+  return (await page.locator('pre.code[data-lang="output"]').first().innerText()).trimEnd();
+}
+
+test('a page that runs no JavaScript cell fetches none of the client, even with the cells in view', async () => {
+  const { page, errors } = await open(browser, server.url + `?lesson=python&step=${JS_STEP}`);
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await page.locator('.jscell').first().waitFor();
+  await type(page, 'nats kv ls');
+  await page.locator('.term-out', { hasText: 'No Key-Value buckets found' }).waitFor();
+  const all = [...urls, ...(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)))];
+  assert.deepEqual(all.filter(isClient), []);
+  assert.deepEqual(errors, []);
+});
+
+test('a JavaScript cell runs nats.js against the page: output, the terminal, explorer and timeline see its writes', async () => {
+  const { page, errors } = await open(browser, server.url + `?lesson=python&step=${JS_STEP}`, { viewport: { width: 1280, height: 900 } });
+  const fetched = [];
+  page.on('requestfinished', (r) => { if (isClient(r.url())) fetched.push(new URL(r.url()).pathname); });
+  const cell = page.locator('.jscell').first();
+  const t0 = Date.now();
+  await cell.locator('.js-run').click();
+  await cell.locator('.jsout').waitFor({ timeout: 30_000 });
+  const cold = Date.now() - t0;
+  assert.equal((await finished(cell)).trimEnd(), await documented(page));
+  console.log(`cold: first output after ${cold} ms; fetched ${fetched.sort().join(', ')}`);
+  assert.deepEqual(fetched.sort(), ['/js-worker.js', '/vendor/nats.js']);
+
+  await type(page, 'nats kv get PREFS theme --raw');
+  await page.locator('.term-out', { hasText: /^light$/m }).waitFor();
+  await page.getByRole('tab', { name: 'Buckets' }).click();
+  await page.locator('.explorer .bucket h3', { hasText: 'PREFS' }).waitFor();
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.locator('svg.strip g.mark').nth(1).waitFor();
+  assert.deepEqual(
+    await page.locator('svg.strip g.mark').evaluateAll((els) => els.map((e) => e.dataset.seq)),
+    ['1', '2'],
+  );
+  await page.getByRole('tab', { name: 'Lesson' }).click();
+
+  // Edited: another value, then a typo that fails at its line.
+  const box = cell.locator('textarea');
+  const doc = await box.inputValue();
+  await box.fill(doc.replace('kvm.create("PREFS", { history: 5 })', 'kvm.open("PREFS")').replaceAll('"light"', '"blue"').replace('theme = light', 'theme = blue'));
+  const t1 = Date.now();
+  await cell.locator('.js-run').click();
+  const again = await finished(cell);
+  console.log(`warm: re-run finished after ${Date.now() - t1} ms`);
+  assert.match(again, /^theme = dark at revision 3\ntheme = blue at revision 4\nread theme = blue \(revision 4\)\n/);
+  await type(page, 'nats kv get PREFS theme --raw');
+  await page.locator('.term-out', { hasText: /^blue$/m }).waitFor();
+
+  await box.fill(doc.replace('const entry = await kv.get(', 'const entry = await kv.gett('));
+  await cell.locator('.js-run').click();
+  const err = await finished(cell);
+  const line = doc.split('\n').findIndex((l) => l.includes('kv.get(')) + 1;
+  assert.match(err, new RegExp(`<step ${JS_STEP}>:${line}\\nconst entry = await kv\\.gett\\("theme"\\);\\n *\\^\\n\\nTypeError: kv\\.gett is not a function\\n`));
+  assert.doesNotMatch(err, /blob:|vendor|js-worker/);
+  assert.equal(await cell.locator('.jsout .stderr').count(), 1);
+  await cell.locator('.js-reset').click();
+  assert.equal(await box.inputValue(), doc);
+
+  // A package the worker does not have is named, with the line that imports it.
+  await box.fill('import { connect } from "nats";\nconsole.log("never");');
+  await cell.locator('.js-run').click();
+  assert.match(await finished(cell), /^<step 13>:1\nimport \{ connect \} from "nats";\n\nModuleNotFoundError: Cannot find package 'nats': a cell can import @nats-io\/nats-core, @nats-io\/jetstream, @nats-io\/kv, @nats-io\/transport-node\n$/);
+  await page.screenshot({ path: path.join(shots, 'javascript-cell.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a watcher prints what the terminal writes until Stop, which closes its connection', async () => {
+  const { page, errors } = await open(browser, server.url + `?lesson=python&step=${JS_STEP}`);
+  await type(page, 'nats kv add PREFS');
+  await page.locator('.term-out', { hasText: 'Information for Key-Value Store Bucket PREFS' }).waitFor();
+  const watcher = page.locator('.jscell').nth(1);
+  await watcher.locator('.js-run').click();
+  await watcher.locator('.jsout', { hasText: 'watching theme' }).waitFor({ timeout: 30_000 });
+  await page.locator('.conn-state', { hasText: '1 client connected' }).waitFor();
+  await type(page, 'nats kv put PREFS theme blue');
+  await watcher.locator('.jsout', { hasText: 'PUT theme = blue (revision 1)' }).waitFor();
+  await type(page, 'nats kv del PREFS theme -f');
+  await watcher.locator('.jsout', { hasText: 'DEL theme =  (revision 2)' }).waitFor();
+  assert.ok(await watcher.locator('.js-stop').isEnabled(), 'a watcher keeps running');
+  await watcher.locator('.js-stop').click();
+  await watcher.locator('.js-stopped').waitFor();
+  // Its connection is gone from the page's server.
+  await page.locator('.conn-state', { hasText: 'client connected' }).waitFor({ state: 'detached' });
+  assert.equal((await watcher.locator('.jsout').innerText()).trimEnd(), 'watching theme\nPUT theme = blue (revision 1)\nDEL theme =  (revision 2)\n(stopped)');
+  assert.deepEqual(errors, []);
+});
