@@ -1,7 +1,8 @@
 // JavaScript in the page: a lesson's JavaScript cell runs the official client (@nats-io/kv over nats-core's
 // wsconnect) as written for a real server, in a worker, against the page's own NATS server; its writes show in
 // the terminal, the explorer and the timeline; an edit reruns, an error points at the cell's line, Stop ends a
-// watcher and its connection; and a page that runs no JavaScript cell fetches none of the client.
+// watcher and its connection; a code embed runs when its host page asks; and a page that runs no JavaScript cell
+// fetches none of the client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -111,5 +112,27 @@ test('a watcher prints what the terminal writes until Stop, which closes its con
   // Its connection is gone from the page's server.
   await page.locator('.conn-state', { hasText: 'client connected' }).waitFor({ state: 'detached' });
   assert.equal((await watcher.locator('.jsout').innerText()).trimEnd(), 'watching theme\nPUT theme = blue (revision 1)\nDEL theme =  (revision 2)\n(stopped)');
+  assert.deepEqual(errors, []);
+});
+
+test('a code embed runs its program when the host page asks, and answers with its output', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url + 'embed-example.html');
+  const frame = page.frameLocator('#embed-js');
+  await frame.locator('.jscell .js-run').waitFor();
+  await page.locator('#run-js').click();
+  await page.locator('#result-js', { hasText: 'ok' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#result-js').innerText(), 'ok\nrevision 1: received\nrevision 2: shipped\n');
+  // The embed shows the output and the timeline, and the frame grew to hold them.
+  await frame.locator('.jsout', { hasText: 'revision 2: shipped' }).waitFor();
+  await frame.locator('svg.strip g.mark').nth(1).waitFor();
+  await page.waitForFunction(() => parseFloat(document.getElementById('embed-js').style.height) > 200);
+  await page.locator('#reset-js').click();
+  await frame.locator('.jsout').waitFor({ state: 'detached' });
+  // A bad address says what is wrong.
+  await page.goto(server.url + 'index.html?embed=code&lang=javascript');
+  assert.match(await page.locator('[role=alert]').innerText(), /program is missing: give code= or lesson=, step= and cell=/);
   assert.deepEqual(errors, []);
 });

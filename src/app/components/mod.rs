@@ -3,6 +3,7 @@
 pub mod app;
 pub mod clock_bar;
 pub mod code_view;
+pub mod embed_code;
 pub mod embed_snippet;
 pub mod explorer;
 pub mod js_cell;
