@@ -1,8 +1,8 @@
 // JavaScript in the page: a lesson's JavaScript cell runs the official client (@nats-io/kv over nats-core's
 // wsconnect) as written for a real server, in a worker, against the page's own NATS server; its writes show in
 // the terminal, the explorer and the timeline; an edit reruns, an error points at the cell's line, Stop ends a
-// watcher and its connection; a code embed runs when its host page asks; and a page that runs no JavaScript cell
-// fetches none of the client.
+// watcher and its connection; a code embed runs when its host page asks; the As code tab's JavaScript runs; and a
+// page that runs no JavaScript cell fetches none of the client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -134,5 +134,25 @@ test('a code embed runs its program when the host page asks, and answers with it
   // A bad address says what is wrong.
   await page.goto(server.url + 'index.html?embed=code&lang=javascript');
   assert.match(await page.locator('[role=alert]').innerText(), /program is missing: give code= or lesson=, step= and cell=/);
+  assert.deepEqual(errors, []);
+});
+
+test('the As code tab runs its JavaScript against the page', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await type(page, 'nats kv add demo');
+  await type(page, 'nats kv put demo colour red');
+  await page.locator('.term-out', { hasText: /^red$/m }).waitFor();
+  await page.getByRole('tab', { name: 'As code' }).click();
+  await page.getByRole('tab', { name: 'JavaScript' }).click();
+  const run = page.locator('.code-run');
+  await run.locator('.code-run-go').click();
+  await run.locator('.code-run-stop[disabled]').waitFor({ timeout: 30_000 });
+  const out = await run.locator('.code-run-out').innerText();
+  console.log(`As code printed: ${JSON.stringify(out)}`);
+  assert.equal(await run.locator('.code-run-out .stderr').count(), 0, out);
+  // The program put the value again: a second revision, as the printed revision says.
+  await type(page, 'nats kv get demo colour');
+  await page.locator('.term-out', { hasText: 'demo > colour revision: 2' }).waitFor();
+  assert.equal(out, '2\n');
   assert.deepEqual(errors, []);
 });

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod clock_bar;
+pub mod code_run;
 pub mod code_view;
 pub mod embed_code;
 pub mod embed_snippet;
