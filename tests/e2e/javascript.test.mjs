@@ -1,12 +1,14 @@
 // JavaScript in the page: a lesson's JavaScript cell runs the official client (@nats-io/kv over nats-core's
 // wsconnect) as written for a real server, in a worker, against the page's own NATS server; its writes show in
 // the terminal, the explorer and the timeline; an edit reruns, an error points at the cell's line, Stop ends a
-// watcher and its connection; a code embed runs when its host page asks; the As code tab's JavaScript runs; and a
+// watcher and its connection; with the page connected to a real nats-server the cell's program writes there; a
+// code embed runs when its host page asks; the As code tab's JavaScript runs; and a
 // page that runs no JavaScript cell fetches none of the client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { serve, launch, open, type, shots } from './harness.mjs';
+import { startNats } from './nats.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -155,4 +157,28 @@ test('the As code tab runs its JavaScript against the page', async () => {
   await page.locator('.term-out', { hasText: 'demo > colour revision: 2' }).waitFor();
   assert.equal(out, '2\n');
   assert.deepEqual(errors, []);
+});
+
+test('with the page connected to a real server, a cell\'s program reaches that server, not the embedded one', async () => {
+  const nats = await startNats();
+  try {
+    const { page, errors } = await open(browser, server.url + `?lesson=python&step=${JS_STEP}`);
+    if (!(await page.locator('.server-bar').evaluate((d) => d.open))) await page.locator('.server-bar summary').click();
+    await page.locator('.server-url').fill(nats.wsUrl);
+    await page.locator('.server-url').dispatchEvent('change');
+    await page.getByRole('button', { name: /^(Connect|Reconnect)$/ }).click();
+    await page.locator('.conn-state', { hasText: 'Connected' }).waitFor({ timeout: 10_000 });
+    const cell = page.locator('.jscell').first();
+    await cell.locator('.js-run').click();
+    assert.equal((await finished(cell)).trimEnd(), await documented(page));
+    assert.deepEqual(await nats.buckets(), ['PREFS']);
+    // The page's own server never saw it.
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('.conn-state', { hasText: 'Embedded engine' }).waitFor();
+    await type(page, 'nats kv ls');
+    await page.locator('.term-out', { hasText: 'No Key-Value buckets found' }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await nats.stop();
+  }
 });
