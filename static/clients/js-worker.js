@@ -111,9 +111,44 @@ function unblob(text) {
   return s;
 }
 
+/** The program as the body of an async function, for finding a syntax error's line: import statements blanked
+ * (their lines kept) and `export` dropped, which changes nothing about the rest's syntax. */
+function asBody(lines) {
+  return lines.join('\n')
+    .replace(/^[ \t]*import\s[\s\S]*?from\s*["'][^"'\n]*["'];?|^[ \t]*import\s*["'][^"'\n]*["'];?/gm, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/^([ \t]*)export\s+(default\s+)?/gm, '$1');
+}
+
+/** The line of a syntax error V8 reported without one: the first prefix of the program that fails to compile
+ * with the same message (a prefix cut short only "ends unexpectedly"). */
+function syntaxLine(err) {
+  const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+  const fails = (n) => {
+    try { new AsyncFunction(asBody(codeLines.slice(0, n))); return null; } catch (e) { return e instanceof SyntaxError ? e.message : null; }
+  };
+  if (fails(codeLines.length) !== err.message) return 0;
+  for (let n = 1; n <= codeLines.length; n++) {
+    const m = fails(n);
+    if (m === err.message) return n;
+  }
+  return 0;
+}
+
+/** The line that imports a name a package does not have. */
+function importLine(err) {
+  const m = /does not provide an export named '([^']+)'/.exec(err.message);
+  if (!m) return 0;
+  const i = codeLines.findIndex((l) => /\bimport\b/.test(l) && new RegExp(`\\b${escapeRe(m[1])}\\b`).test(l));
+  return i + 1;
+}
+
 /** An error as a learner can act on it: the cell's line it came from, with a caret, then the message. */
 function describe(err) {
   if (!(err instanceof Error)) return `Uncaught ${inspect(err, 1)}\n`;
+  if (err instanceof SyntaxError && typeof err.line !== 'number') {
+    const line = importLine(err) || syntaxLine(err);
+    if (line) err.line = line;
+  }
   const stack = String(err.stack || '');
   const frames = moduleUrl ? [...stack.matchAll(new RegExp(`${escapeRe(moduleUrl)}:(\\d+):(\\d+)`, 'g'))] : [];
   const where = frames.map((f) => [Number(f[1]), Number(f[2])]).filter(([l]) => l >= 1 && l <= codeLines.length);

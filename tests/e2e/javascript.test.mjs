@@ -92,6 +92,13 @@ test('a JavaScript cell runs nats.js against the page: output, the terminal, exp
   await box.fill('import { connect } from "nats";\nconsole.log("never");');
   await cell.locator('.js-run').click();
   assert.match(await finished(cell), /^<step 13>:1\nimport \{ connect \} from "nats";\n\nModuleNotFoundError: Cannot find package 'nats': a cell can import @nats-io\/nats-core, @nats-io\/jetstream, @nats-io\/kv, @nats-io\/transport-node\n$/);
+  // A syntax error and a name a package lacks are shown at their lines too.
+  await box.fill(doc.replace('const entry = await kv.get("theme");', 'const entry = await kv.get("theme"'));
+  await cell.locator('.js-run').click();
+  assert.match(await finished(cell), new RegExp(`^<step ${JS_STEP}>:${line}\\nconst entry = await kv\\.get\\("theme"\\n\\nSyntaxError: `));
+  await box.fill(doc.replace('import { Kvm } from', 'import { Kvm, KeyValueStore } from'));
+  await cell.locator('.js-run').click();
+  assert.equal(await finished(cell), `<step ${JS_STEP}>:2\nimport { Kvm, KeyValueStore } from "@nats-io/kv";\n\nSyntaxError: The requested module '@nats-io/kv' does not provide an export named 'KeyValueStore'\n`);
   await page.screenshot({ path: path.join(shots, 'javascript-cell.png') });
   assert.deepEqual(errors, []);
 });
