@@ -189,3 +189,24 @@ test('with the page connected to a real server, a cell\'s program reaches that s
     await nats.stop();
   }
 });
+
+test('Embed offers the session as a nats.js program, and the embed it writes runs it', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await type(page, 'nats kv add demo');
+  await type(page, 'nats kv put demo colour red');
+  await type(page, 'nats kv get demo colour');
+  await page.locator('.term-out', { hasText: 'demo > colour revision: 1' }).waitFor();
+  await page.getByRole('button', { name: 'Embed' }).click();
+  await page.getByLabel(/as a JavaScript program/).check();
+  const snippet = await page.locator('textarea.embed-code').inputValue();
+  const src = /<iframe src="([^"]+)"/.exec(snippet)[1].replaceAll('&amp;', '&');
+  assert.match(src, /\?embed=code&lang=javascript&code=[A-Za-z0-9_-]+$/);
+  // A fresh page, as a reader's: the program makes the bucket, puts the value (printing its revision, the one the
+  // terminal's get showed) and gets it back.
+  const reader = await browser.newPage();
+  await reader.goto(src);
+  await reader.locator('.js-run').click();
+  await reader.locator('.js-stop[disabled]').waitFor({ timeout: 30_000 });
+  assert.equal(await reader.locator('.jsout').innerText(), '1\nred\n');
+  assert.deepEqual(errors, []);
+});
