@@ -166,6 +166,22 @@ test('the As code tab runs its JavaScript against the page', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('the As code tab runs its Python too, with nats-py in the Python worker', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await type(page, 'nats kv add demo');
+  await type(page, 'nats kv put demo colour red');
+  await page.locator('.term-out', { hasText: /^red$/m }).waitFor();
+  await page.getByRole('tab', { name: 'As code' }).click();
+  await page.getByRole('tab', { name: 'Python' }).click();
+  const run = page.locator('.code-run');
+  await run.locator('.code-run-go').click();
+  await run.locator('.code-run-stop[disabled]').waitFor({ timeout: 120_000 });
+  assert.equal(await run.locator('.code-run-out').innerText(), '2\n');
+  await type(page, 'nats kv get demo colour');
+  await page.locator('.term-out', { hasText: 'demo > colour revision: 2' }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
 test('with the page connected to a real server, a cell\'s program reaches that server, not the embedded one', async () => {
   const nats = await startNats();
   try {
