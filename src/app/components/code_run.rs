@@ -38,7 +38,11 @@ pub fn code_run(p: &CodeRunProps) -> Html {
         (out, v.running, loading.or(v.running.then(|| "Running…".to_string())))
     } else {
         let v = javascript::cell(JS_CELL);
-        let note = if v.loading { Some("Loading the JavaScript client…".to_string()) } else { v.running.then(|| "Running…".to_string()) };
+        let note = if v.loading {
+            Some("Loading the JavaScript client…".to_string())
+        } else {
+            v.running.then(|| "Running…".to_string())
+        };
         (v.out.clone(), v.running, note)
     };
     let stopped = if p.python { python::cell(PY_CELL).stopped } else { javascript::cell(JS_CELL).stopped };

@@ -40,7 +40,9 @@ pub fn sample(p: &UrlParams) -> Result<Sample, String> {
         }
         return Ok(Sample { python, code });
     }
-    let Some(name) = &p.lesson else { return Err("the program is missing: give code= or lesson=, step= and cell=".into()) };
+    let Some(name) = &p.lesson else {
+        return Err("the program is missing: give code= or lesson=, step= and cell=".into());
+    };
     let lesson = crate::lesson::built_in(name).ok_or_else(|| format!("there is no built-in lesson called {name:?}"))?;
     let step = lesson.steps.get(p.step).ok_or_else(|| format!("lesson {name} has no step {}", p.step + 1))?;
     let langs: &[&str] = if python { &["python"] } else { &["javascript", "js"] };
@@ -79,7 +81,8 @@ fn post_height() {
 fn outcome(python: bool) -> Option<(String, bool)> {
     if python {
         let v = python::cell(CELL);
-        (!v.running).then(|| (format!("{}{}", v.text(), v.error.clone().unwrap_or_default()), v.error.is_none() && !v.stopped))
+        (!v.running)
+            .then(|| (format!("{}{}", v.text(), v.error.clone().unwrap_or_default()), v.error.is_none() && !v.stopped))
     } else {
         let v = javascript::cell(CELL);
         (!v.running).then(|| (v.text(), !v.failed && !v.stopped))
@@ -192,7 +195,10 @@ mod tests {
         let s = sample(&p).expect("the Python lesson's first step has a cell");
         assert!(s.python && s.code.contains("create_key_value"));
         let js = crate::lesson::built_in("python").expect("built in");
-        let step = js.steps.iter().position(|s| s.blocks.iter().any(|b| matches!(b, Block::Code { lang, .. } if lang == "javascript")));
+        let step = js
+            .steps
+            .iter()
+            .position(|s| s.blocks.iter().any(|b| matches!(b, Block::Code { lang, .. } if lang == "javascript")));
         let step = step.expect("the Python lesson has a JavaScript step");
         let p = UrlParams::parse(&format!("?embed=code&lang=js&lesson=python&step={}", step + 1), "");
         assert!(sample(&p).is_ok_and(|s| !s.python && s.code.contains("wsconnect")));
@@ -207,6 +213,9 @@ mod tests {
         assert_eq!(e("?embed=code&lang=python&code=_w"), "code= is not UTF-8 text");
         assert_eq!(e("?embed=code&lang=python&lesson=nope"), "there is no built-in lesson called \"nope\"");
         assert_eq!(e("?embed=code&lang=python&lesson=cli&step=99"), "lesson cli has no step 99");
-        assert_eq!(e("?embed=code&lang=javascript&lesson=python&step=2&cell=1"), "step 2 of lesson python has no javascript cell 1");
+        assert_eq!(
+            e("?embed=code&lang=javascript&lesson=python&step=2&cell=1"),
+            "step 2 of lesson python has no javascript cell 1"
+        );
     }
 }

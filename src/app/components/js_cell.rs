@@ -50,7 +50,8 @@ pub fn js_cell(props: &JsCellProps) -> Html {
         })
     };
     let run = {
-        let (code, id, filename, shared) = (code.clone(), props.id.clone(), props.filename.clone(), props.shared.clone());
+        let (code, id, filename, shared) =
+            (code.clone(), props.id.clone(), props.filename.clone(), props.shared.clone());
         Callback::from(move |_: MouseEvent| javascript::run(&id, &code, &filename, remote_url(&shared).as_deref()))
     };
     let stop = {

@@ -262,7 +262,9 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         let program = embed
             .as_ref()
             .filter(|o| o.what == EmbedWhat::Program && pg.history.iter().any(|c| c.starts_with("nats ")))
-            .map(|_| transfer::base64url(crate::codegen::program(crate::codegen::Lang::JavaScript, &pg.history).as_bytes()));
+            .map(|_| {
+                transfer::base64url(crate::codegen::program(crate::codegen::Lang::JavaScript, &pg.history).as_bytes())
+            });
         (
             pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
                 (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
