@@ -28,7 +28,15 @@ let finished = false;
 
 // ---- output -------------------------------------------------------------------------------------------------
 
-const out = (stream, text) => { if (!finished) postMessage({ t: 'out', cell, stream, text }); };
+// The most a run prints (the page keeps a little more); past it, a runaway loop's output is dropped here, once said.
+const MAX_OUTPUT = 190_000;
+let printed = 0;
+const out = (stream, text) => {
+  if (finished || printed > MAX_OUTPUT) return;
+  printed += text.length;
+  if (printed > MAX_OUTPUT) text = '\n(output cut: the program printed more than 190,000 characters)\n';
+  postMessage({ t: 'out', cell, stream, text });
+};
 
 /** A value as Node's console shows it, closely enough for a learner: strings raw at the top, objects as literals. */
 function inspect(v, depth = 0, seen = new Set()) {
@@ -235,7 +243,7 @@ let userTimers = 0;
 
 function finish(error) {
   if (finished) return;
-  if (error) out('stderr', error);
+  if (error) { printed = Math.min(printed, MAX_OUTPUT - error.length); out('stderr', error); }
   finished = true;
   postMessage({ t: 'done', cell, error: error ? 'error' : '' });
 }

@@ -103,7 +103,7 @@ test('a JavaScript cell runs nats.js against the page: output, the terminal, exp
   assert.deepEqual(errors, []);
 });
 
-test('a watcher prints what the terminal writes until Stop, which closes its connection', async () => {
+test('a watcher prints what the terminal writes until Stop, which closes its connection; a busy loop is cut and stopped; no storage', async () => {
   const { page, errors } = await open(browser, server.url + `?lesson=python&step=${JS_STEP}`);
   await type(page, 'nats kv add PREFS');
   await page.locator('.term-out', { hasText: 'Information for Key-Value Store Bucket PREFS' }).waitFor();
@@ -121,6 +121,22 @@ test('a watcher prints what the terminal writes until Stop, which closes its con
   // Its connection is gone from the page's server.
   await page.locator('.conn-state', { hasText: 'client connected' }).waitFor({ state: 'detached' });
   assert.equal((await watcher.locator('.jsout').innerText()).trimEnd(), 'watching theme\nPUT theme = blue (revision 1)\nDEL theme =  (revision 2)\n(stopped)');
+
+  // A program that never yields: its output is cut, the page stays responsive, and Stop ends it.
+  const box = watcher.locator('textarea');
+  await box.fill('for (let i = 0; ; i++) console.log(i);');
+  await watcher.locator('.js-run').click();
+  await watcher.locator('.jsout', { hasText: 'output cut: the program printed more than 190,000 characters' }).waitFor({ timeout: 30_000 });
+  await type(page, 'nats kv get PREFS theme');
+  await page.locator('.term-out', { hasText: 'nats: error: nats: key not found' }).waitFor();
+  await watcher.locator('.js-stop').click();
+  await watcher.locator('.js-stopped').waitFor();
+  assert.ok((await watcher.locator('.jsout').innerText()).length < 200_000);
+
+  // The program sees no storage and no page.
+  await box.fill('console.log(typeof indexedDB, typeof caches, typeof localStorage, typeof document, typeof window);');
+  await watcher.locator('.js-run').click();
+  assert.equal(await finished(watcher), 'undefined undefined undefined undefined undefined\n');
   assert.deepEqual(errors, []);
 });
 
