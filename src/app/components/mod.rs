@@ -7,6 +7,7 @@ pub mod code_view;
 pub mod embed_code;
 pub mod embed_snippet;
 pub mod explorer;
+pub mod first_load;
 pub mod js_cell;
 pub mod lesson_panel;
 pub mod python_cell;

@@ -1,0 +1,74 @@
+// The page's loader (the build puts the module paths in PARTS above this line). It starts the first load (the
+// terminal, the bucket explorer, the clock) unless the address needs the whole app at once, and loads the
+// whole app when the visitor first opens anything else: kvplayParts.load(intent) fetches and compiles it, takes
+// the first load's state, unmounts the first load and starts the whole app, which goes on from that state.
+
+function needsWhole(location) {
+  const q = new URLSearchParams(location.search);
+  const embed = q.get('embed');
+  return q.has('lesson') || embed === 'lesson' || embed === 'code' ||
+    (embed === 'snippet' && ['1', 'true'].includes(q.get('timeline')));
+}
+
+async function start(part, module) {
+  const glue = await import(part.js);
+  const ready = part === PARTS.full && new Promise((resolve) => {
+    if (window.kvplayReady) resolve();
+    else addEventListener('kvplay:ready', () => resolve(), { once: true });
+  });
+  await glue.default({ module_or_path: module ?? fetch(part.wasm) });
+  window.wasmBindings = glue;
+  // The whole app has mounted and its NATS server takes connections.
+  if (ready) await ready;
+  return glue;
+}
+
+function showFailure(message) {
+  const p = document.createElement('p');
+  p.setAttribute('role', 'alert');
+  p.className = 'verdict fail';
+  p.textContent = message;
+  document.body.prepend(p);
+}
+
+let whole = null;
+window.kvplayParts = {
+  /** Whether the whole app is running. */
+  get whole() { return whole !== null; },
+  /** Resolves once the whole app runs; `intent` says what the visitor opened (see app::handoff::Intent). */
+  load(intent) {
+    if (whole) return whole;
+    whole = (async () => {
+      let module;
+      try {
+        const bytes = await (await fetch(PARTS.full.wasm)).arrayBuffer();
+        module = await WebAssembly.compile(bytes);
+        await import(PARTS.full.js);
+      } catch (e) {
+        whole = null;
+        throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';
+      }
+      const lite = window.wasmBindings;
+      if (lite && lite.kvplay_hand_over) {
+        lite.kvplay_hand_over(intent);
+        lite.kvplay_retire();
+      }
+      try {
+        await start(PARTS.full, module);
+      } catch (e) {
+        showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
+        throw e;
+      }
+      dispatchEvent(new CustomEvent('kvplay:whole', { detail: { intent } }));
+    })();
+    return whole;
+  },
+};
+
+if (needsWhole(window.location)) {
+  whole = start(PARTS.full).then(() => {});
+  await whole;
+} else {
+  await start(PARTS.lite);
+}
+dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: {} }));
