@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Trunk post-build hook: builds the whole app beside the first load, and writes the page's loader.
+"""Trunk post-build hook: builds the whole app and the snippet embed beside the first load, and writes the page's
+loader.
 
 Trunk builds the first load (the `playground-lite` binary: terminal, explorer, clock). This hook builds the whole
-app (the `playground` binary) the same way (cargo, wasm-bindgen, wasm-opt -Oz for release) into `full/`, then
+app (the `playground` binary) and the snippet embed (`playground-snippet`) the same way (cargo, wasm-bindgen,
+wasm-opt -Oz for release) into `full/` and `snippet/`, then
 replaces Trunk's inline start-up script with `boot-HASH.js` (so the Content-Security-Policy can forbid inline
-scripts), which starts the first load, or the whole app at once for an address that needs it (a lesson, a lesson
-embed, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
+scripts), which starts the first load, the snippet module for a snippet embed, or the whole app at once for an
+address that needs it (a lesson, a lesson embed, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
 take the first load's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
 takes the hand-over.
 """
@@ -33,25 +35,31 @@ def run(cmd):
         sys.exit("post_build: %s failed" % cmd[0])
 
 
-# 1. The whole app, built as Trunk builds the first load.
-cargo = ["cargo", "build", "--target", triple, "--bin", "playground"]
+# 1. The whole app and the snippet embed, built as Trunk builds the first load.
+modules = {"full": "playground", "snippet": "playground-snippet"}
+cargo = ["cargo", "build", "--target", triple]
+for b in modules.values():
+    cargo += ["--bin", b]
 if release:
     cargo.append("--release")
 run(cargo)
-wasm = os.path.join(target_dir, triple, "release" if release else "debug", "playground.wasm")
-out = os.path.join(staging, "full")
-shutil.rmtree(out, ignore_errors=True)
-os.makedirs(out)
-run(["wasm-bindgen", "--target", "web", "--no-typescript", "--out-dir", out, "--out-name", "full", wasm])
-if release:
-    opt = shutil.which("wasm-opt") or os.path.join(root, ".tools/npm/node_modules/.bin/wasm-opt")
-    bg = os.path.join(out, "full_bg.wasm")
-    run([opt, "-Oz", "--enable-reference-types", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
-         "--enable-sign-ext", "--enable-mutable-globals", "--enable-multivalue", bg, "-o", bg])
-digest = hashlib.sha256(open(os.path.join(out, "full_bg.wasm"), "rb").read()).hexdigest()[:16]
-full_js, full_wasm = "full-%s.js" % digest, "full-%s_bg.wasm" % digest
-os.rename(os.path.join(out, "full.js"), os.path.join(out, full_js))
-os.rename(os.path.join(out, "full_bg.wasm"), os.path.join(out, full_wasm))
+built = {}
+for part, binary in modules.items():
+    wasm = os.path.join(target_dir, triple, "release" if release else "debug", binary + ".wasm")
+    out = os.path.join(staging, part)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    run(["wasm-bindgen", "--target", "web", "--no-typescript", "--out-dir", out, "--out-name", part, wasm])
+    bg = os.path.join(out, part + "_bg.wasm")
+    if release:
+        opt = shutil.which("wasm-opt") or os.path.join(root, ".tools/npm/node_modules/.bin/wasm-opt")
+        run([opt, "-Oz", "--enable-reference-types", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
+             "--enable-sign-ext", "--enable-mutable-globals", "--enable-multivalue", bg, "-o", bg])
+    digest = hashlib.sha256(open(bg, "rb").read()).hexdigest()[:16]
+    js, wasm_name = "%s-%s.js" % (part, digest), "%s-%s_bg.wasm" % (part, digest)
+    os.rename(os.path.join(out, part + ".js"), os.path.join(out, js))
+    os.rename(bg, os.path.join(out, wasm_name))
+    built[part] = {"js": "%s%s/%s" % (public, part, js), "wasm": "%s%s/%s" % (public, part, wasm_name)}
 
 # 2. The loader, in place of Trunk's inline script; Trunk's preload links go (the loader fetches what the address
 # needs, and a lesson's address needs the whole app, not the first load).
@@ -65,10 +73,7 @@ lite_js = re.search(r"from ['\"]([^'\"]+\.js)['\"]", script)
 lite_wasm = re.search(r"module_or_path: ['\"]([^'\"]+\.wasm)['\"]", script)
 if not lite_js or not lite_wasm:
     sys.exit("post_build: cannot read Trunk's start-up script")
-paths = {
-    "lite": {"js": lite_js.group(1), "wasm": lite_wasm.group(1)},
-    "full": {"js": "%sfull/%s" % (public, full_js), "wasm": "%sfull/%s" % (public, full_wasm)},
-}
+paths = dict(built, lite={"js": lite_js.group(1), "wasm": lite_wasm.group(1)})
 loader = open(os.path.join(root, "static", "loader.js"), encoding="utf-8").read()
 body = "const PARTS = %s;\n%s" % (json.dumps(paths), loader)
 name = "boot-%s.js" % hashlib.sha256(body.encode()).hexdigest()[:16]

@@ -1,7 +1,8 @@
 // The page's loader (the build puts the module paths in PARTS above this line). It starts the first load (the
-// terminal, the bucket explorer, the clock) unless the address needs the whole app at once, and loads the
-// whole app when the visitor first opens anything else: kvplayParts.load(intent) fetches and compiles it, takes
-// the first load's state, unmounts the first load and starts the whole app, which goes on from that state.
+// terminal, the bucket explorer, the clock), or the snippet module for a snippet embed, unless the address needs
+// the whole app at once; and it loads the whole app when the visitor first opens anything else:
+// kvplayParts.load(intent) fetches and compiles it, takes the first load's state, unmounts the first load and
+// starts the whole app, which goes on from that state.
 
 function needsWhole(location) {
   const q = new URLSearchParams(location.search);
@@ -65,10 +66,20 @@ window.kvplayParts = {
   },
 };
 
-if (needsWhole(window.location)) {
-  whole = start(PARTS.full).then(() => {});
-  await whole;
-} else {
-  await start(PARTS.lite);
+const query = new URLSearchParams(window.location.search);
+try {
+  if (needsWhole(window.location)) {
+    whole = start(PARTS.full).then(() => {});
+    await whole;
+  } else if (query.get('embed') === 'snippet') {
+    await start(PARTS.snippet);
+  } else {
+    await start(PARTS.lite);
+  }
+} catch (e) {
+  showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
+  throw e;
+} finally {
+  document.getElementById('boot-note')?.remove();
 }
 dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: {} }));

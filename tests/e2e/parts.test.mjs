@@ -127,3 +127,28 @@ test('when the whole app cannot be fetched, the first load says so and keeps wor
   assert.match(await terminalText(page), /\nv\n?/);
   await ctx.close();
 });
+
+test('a snippet embed loads only the snippet module and runs; with the timeline it is the whole app', async () => {
+  const cmds = 'z.' + (await import('node:zlib')).deflateSync(Buffer.from('nats kv add snip --history 2\nnats kv put snip k 1\nnats kv put snip k 2\nnats kv put snip k 3'))
+    .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(`${server.url}?embed=snippet&cmds=${cmds}`);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
+  assert.ok(requests.some((p) => /^\/snippet\/snippet-[0-9a-f]+_bg\.wasm$/.test(p)));
+  assert.ok(!requests.some((p) => /playground-lite|\/full\//.test(p)), `only the snippet module: ${requests.join(' ')}`);
+  await ctx.close();
+
+  const whole = await browser.newContext();
+  const p2 = await whole.newPage();
+  const r2 = [];
+  p2.on('request', (r) => r2.push(new URL(r.url()).pathname));
+  await p2.goto(`${server.url}?embed=snippet&timeline=1&cmds=${cmds}`);
+  await p2.getByRole('button', { name: 'Run' }).click();
+  await p2.locator('.snippet svg').first().waitFor();
+  assert.ok(r2.some((p) => p.startsWith('/full/')) && !r2.some((p) => p.startsWith('/snippet/')));
+  await whole.close();
+});

@@ -133,20 +133,6 @@ pub fn first_load() -> Html {
         })
     };
 
-    if boot.params.embed.as_deref() == Some("snippet") {
-        // A snippet with its commands and Run; the page's loader sends snippets that show the timeline to the
-        // whole app.
-        return html! {
-            <div class="embed">
-                { match &boot.snippet {
-                    Some(Ok(cmds)) => html! { <super::embed_snippet::EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} term={term.clone()} on_change={on_change.clone()} /> },
-                    Some(Err(e)) => html! { <p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p> },
-                    None => html! { <p class="verdict fail" role="alert">{ "This example has no commands (cmds= is missing)." }</p> },
-                } }
-            </div>
-        };
-    }
-
     let status = match &*loading {
         Some(Ok(i)) => html! { <p class="pane-loading" role="status">{ i.loading() }</p> },
         Some(Err(e)) => html! { <p class="verdict fail" role="alert">{ e.clone() }</p> },
