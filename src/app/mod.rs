@@ -5,6 +5,7 @@
 
 pub mod components;
 pub mod handoff;
+pub mod javascript;
 pub mod page_link;
 pub mod python;
 pub mod remote;
@@ -98,7 +99,7 @@ pub struct UrlParams {
     pub lesson: Option<String>,
     /// Zero-based.
     pub step: usize,
-    /// "snippet" or "lesson": the page is embedded in another.
+    /// "snippet", "lesson" or "code": the page is embedded in another.
     pub embed: Option<String>,
     /// "light" or "dark", when the host page says.
     pub theme: Option<String>,
@@ -110,6 +111,12 @@ pub struct UrlParams {
     pub timeline: bool,
     /// A shared session (`#share=...`).
     pub share: Option<String>,
+    /// The language of a code embed: "python" or "javascript".
+    pub lang: Option<String>,
+    /// A code embed's program, UTF-8 in URL-safe base64.
+    pub code: Option<String>,
+    /// Which of the step's cells of `lang` a code embed shows (zero-based; `cell=1` is the first).
+    pub cell: usize,
 }
 
 fn unescape(v: &str) -> String {
@@ -117,7 +124,8 @@ fn unescape(v: &str) -> String {
 }
 
 impl UrlParams {
-    /// Reads `?lesson=NAME&step=N&embed=..&theme=..&persist=..&cmds=..&timeline=1` and `#share=...`.
+    /// Reads `?lesson=NAME&step=N&embed=..&theme=..&persist=..&cmds=..&timeline=1&lang=..&code=..&cell=N` and
+    /// `#share=...`.
     pub fn parse(search: &str, hash: &str) -> UrlParams {
         let mut p = UrlParams::default();
         for pair in search.trim_start_matches('?').split('&') {
@@ -126,7 +134,12 @@ impl UrlParams {
             match k {
                 "lesson" if !v.is_empty() => p.lesson = Some(v),
                 "step" => p.step = v.parse::<usize>().unwrap_or(1).max(1) - 1,
-                "embed" if v == "snippet" || v == "lesson" => p.embed = Some(v),
+                "embed" if v == "snippet" || v == "lesson" || v == "code" => p.embed = Some(v),
+                "lang" if v == "python" || v == "javascript" || v == "js" => {
+                    p.lang = Some(if v == "js" { "javascript".to_string() } else { v })
+                }
+                "code" if !v.is_empty() => p.code = Some(v),
+                "cell" => p.cell = v.parse::<usize>().unwrap_or(1).max(1) - 1,
                 "theme" if v == "light" || v == "dark" => p.theme = Some(v),
                 "persist" => p.persist = Some(v == "1" || v == "true"),
                 "cmds" if !v.is_empty() => p.cmds = Some(v),

@@ -9,6 +9,7 @@ use yew::Reducible;
 
 use super::clock_bar::ClockBar;
 use super::code_view::CodeView;
+use super::embed_code::EmbedCode;
 use super::embed_snippet::EmbedSnippet;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
@@ -436,6 +437,14 @@ pub fn app() -> Html {
         });
     }
 
+    if params.embed.as_deref() == Some("code") {
+        return html! {
+            <div class="embed">{ match super::embed_code::sample(&params) {
+                Ok(sample) => html! { <EmbedCode shared={shared.clone()} {sample} version={version.0} timeline={params.timeline} /> },
+                Err(e) => html! { <p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p> },
+            } }</div>
+        };
+    }
     if params.embed.as_deref() == Some("snippet") {
         return match &boot.snippet {
             Some(Ok(cmds)) => html! {
@@ -508,10 +517,14 @@ pub fn app() -> Html {
     }
 }
 
-/// The host page of an embed can run commands (`kvplay:run`) and reset (`kvplay:reset`).
+/// The host page of an embed can run commands (`kvplay:run`) and reset (`kvplay:reset`). A code embed runs its
+/// program on `kvplay:run` instead: `EmbedCode` listens for that.
 #[hook]
 fn use_host_messages(shared: &Shared, term: &UseReducerHandle<TermState>, version: &UseReducerHandle<Version>) {
     {
+        let code_embed = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .is_some_and(|s| UrlParams::parse(&s, "").embed.as_deref() == Some("code"));
         let shared = shared.clone();
         let term = term.dispatcher();
         let version = version.dispatcher();
@@ -521,7 +534,7 @@ fn use_host_messages(shared: &Shared, term: &UseReducerHandle<TermState>, versio
                     let Some(ev) = ev.dyn_ref::<web_sys::MessageEvent>() else { return };
                     let Ok(msg) = serde_wasm_bindgen::from_value::<HostMessage>(ev.data()) else { return };
                     match msg.kind.as_str() {
-                        "kvplay:run" => {
+                        "kvplay:run" if !code_embed => {
                             let (prompt, r) = {
                                 let mut pg = shared.0.borrow_mut();
                                 let prompt = pg.prompt();

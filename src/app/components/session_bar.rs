@@ -73,6 +73,8 @@ enum EmbedWhat {
     Commands,
     /// The open lesson's current step.
     Step,
+    /// The commands of this session as a nats.js program, with a Run button.
+    Program,
 }
 
 /// The choices of the Embed panel.
@@ -93,7 +95,7 @@ fn attr(s: &str) -> String {
 /// The snippet to paste into a page: the iframe and, when asked, the script that sizes it to its content.
 fn embed_snippet(base: &str, query: &str, o: &EmbedOptions, title: &str) -> String {
     let mut q = query.to_string();
-    if o.timeline && o.what == EmbedWhat::Commands {
+    if o.timeline && o.what != EmbedWhat::Step {
         q.push_str("&timeline=1");
     }
     if o.theme != "auto" {
@@ -295,8 +297,14 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         Callback::from(move |_: MouseEvent| state.set(!*state))
     };
 
-    let (lesson_step, packed) = {
+    let (lesson_step, packed, program) = {
         let pg = p.shared.0.borrow();
+        let program = embed
+            .as_ref()
+            .filter(|o| o.what == EmbedWhat::Program && pg.history.iter().any(|c| c.starts_with("nats ")))
+            .map(|_| {
+                transfer::base64url(crate::codegen::program(crate::codegen::Lang::JavaScript, &pg.history).as_bytes())
+            });
         (
             pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
                 (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
@@ -305,6 +313,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 .as_ref()
                 .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
                 .map(|_| transfer::encode_share(&pg.history)),
+            program,
         )
     };
     let open_embed = {
@@ -358,6 +367,12 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 )),
                 None,
             ),
+            (EmbedWhat::Program, _, _) if program.is_some() => (
+                program.as_ref().map(|code| {
+                    embed_snippet(&base, &format!("embed=code&lang=javascript&code={code}"), &o, "NATS KV example in JavaScript")
+                }),
+                None,
+            ),
             (_, _, Some(Ok(packed))) => (
                 Some(embed_snippet(&base, &format!("embed=snippet&cmds={packed}"), &o, "NATS KV example")),
                 None,
@@ -374,6 +389,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Step} disabled={lesson_step.is_none()}
                         onchange={set(|o, _| o.what = EmbedWhat::Step)} />
                         { match &lesson_step { Some((_, i, t)) => format!(" this lesson step ({}: {t})", i + 1), None => " a lesson step (open a lesson first)".to_string() } }</label>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Program}
+                        onchange={set(|o, _| o.what = EmbedWhat::Program)} />{ " the commands you ran as a JavaScript program (nats.js), with a Run button" }</label>
                 </fieldset>
                 <label><input type="checkbox" checked={o.timeline} disabled={o.what == EmbedWhat::Step}
                     onchange={set(|o, e| o.timeline = checked(e))} />{ " show the timeline under the output" }</label>
