@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod markdown;
+pub mod pycheck;
 pub mod pyops;
 pub mod runner;
 

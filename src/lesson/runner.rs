@@ -359,7 +359,7 @@ impl LessonRun {
         for p in &step.python {
             if p.ops.trim().is_empty() {
                 report.notes.push(
-                    "This step is a Python program. The page does not run Python; the built-in Python lesson performs the same operations here."
+                    "This step is a Python program: in the page, Run step runs it with real Python (CPython and nats-py) and its cell says whether it passed."
                         .to_string(),
                 );
                 continue;

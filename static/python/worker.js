@@ -4,8 +4,10 @@
 // worker itself has no sockets and no access to the page's storage.
 //
 // Messages from the page: {t:'run', ns, cell, code, filename}, {t:'stop', cell}, {t:'reset', ns},
-// {t:'data', id, bytes}, {t:'closed', id}. To the page: {t:'progress', what, loaded, total}, {t:'ready', ms},
-// {t:'out', cell, stream, text}, {t:'done', cell, error}, {t:'open', id}, {t:'send', id, bytes}, {t:'close', id}.
+// {t:'data', id, bytes}, {t:'closed', id}, {t:'clock', n} (the clock has moved). To the page:
+// {t:'progress', what, loaded, total}, {t:'ready', ms}, {t:'out', cell, stream, text}, {t:'done', cell, error},
+// {t:'open', id}, {t:'send', id, bytes}, {t:'close', id}, {t:'clock', n, ms, cell} (move the playground's clock
+// by ms for a sleep of `cell`'s program; 0 only asks for a round trip).
 
 const base = new URL('./vendor/pyodide/', self.location.href).href;
 let booting = null;
@@ -51,6 +53,7 @@ self.kvplayLinkSend = (id, bytes) => {
 self.kvplayLinkClose = (id) => {
   if (links.delete(id)) postMessage({ t: 'close', id });
 };
+self.kvplayClock = (n, ms, cell) => postMessage({ t: 'clock', n, ms, cell });
 // Cells stopped since their last Run: how their program ended is "stopped", whatever JavaScript made of it.
 const stopped = new Set();
 self.kvplayOut = (cell, stream, text) => {
@@ -99,6 +102,7 @@ self.onmessage = (ev) => {
     case 'run': stopped.delete(m.cell); run(m); break;
     case 'stop': stopped.add(m.cell); if (py) py.stop_cell(m.cell); break;
     case 'reset': if (py) py.reset_namespace(m.ns); break;
+    case 'clock': if (py) py.clock_answer(m.n); break;
     case 'data': { const l = links.get(m.id); if (l) l.onData(m.bytes); break; }
     case 'closed': { const l = links.get(m.id); links.delete(m.id); if (l) l.onClose(); break; }
   }

@@ -284,6 +284,9 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 remote::enqueue(&shared, remote::Job::Step { i: cur, solve: false, done });
                 return;
             }
+            // The step's programs without operations to stand in for them run as real Python, in their cells.
+            let ns = shared.0.borrow().lesson.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+            crate::app::python::run_step_cells(&format!("{ns}/{cur}/"));
             let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
             if let Some(r) = r {
                 term.dispatch(TermAction::Batch(transcripts(&r)));
@@ -456,7 +459,10 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 let k = py_index.replace(py_index.get() + 1);
                 let id = format!("{ns}/{cur}/{k}");
                 let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
-                html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} /> }
+                let expected = s.python.get(k).and_then(|p| p.expected.clone()).map(AttrValue::from);
+                // Run step runs a program that has no operations standing in for it.
+                let step_runs = s.python.get(k).is_some_and(|p| p.ops.trim().is_empty());
+                html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} {expected} {step_runs} /> }
             }
             Block::Text(t) => prose(t),
             Block::Code { lang, code } if lang == "exercise" => {
