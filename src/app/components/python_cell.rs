@@ -29,7 +29,7 @@ pub struct PythonCellProps {
 
 /// How long the program's sleeps took on the playground's clock, in words ("11 s").
 fn span(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", ms as f64 / 1000.0)
