@@ -141,6 +141,8 @@ thread_local! {
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    /// What waits for a step's cells to end (its commands), with the cells' ids.
+    static AFTER: RefCell<Vec<(Vec<String>, Box<dyn FnOnce()>)>> = const { RefCell::new(Vec::new()) };
     /// The code in each shown cell that Run step runs: id to (namespace, filename, code).
     static CODE: RefCell<BTreeMap<String, (String, String, String)>> = const { RefCell::new(BTreeMap::new()) };
 }
@@ -150,13 +152,33 @@ pub fn set_code(ns: &str, cell_id: &str, filename: &str, code: &str) {
     CODE.with(|c| c.borrow_mut().insert(cell_id.to_string(), (ns.to_string(), filename.to_string(), code.to_string())));
 }
 
-/// Runs every cell whose id starts with `prefix` (a lesson step's cells), in order, as they stand.
-pub fn run_step_cells(prefix: &str) {
+/// Runs every cell whose id starts with `prefix` (a lesson step's cells), in order, as they stand; `then` is
+/// called once they have all ended (at once if there are none).
+pub fn run_step_cells(prefix: &str, then: Option<Box<dyn FnOnce()>>) {
     let cells: Vec<(String, (String, String, String))> = CODE.with(|c| {
         c.borrow().iter().filter(|(id, _)| id.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
     });
+    let ids: Vec<String> = cells.iter().map(|(id, _)| id.clone()).collect();
     for (id, (ns, filename, code)) in cells {
         run(&ns, &id, &code, &filename);
+    }
+    if let Some(f) = then {
+        AFTER.with(|a| a.borrow_mut().push((ids, f)));
+        run_due();
+    }
+}
+
+/// Calls what waits for cells that have all ended.
+fn run_due() {
+    let due: Vec<Box<dyn FnOnce()>> = AFTER.with(|a| {
+        let mut a = a.borrow_mut();
+        let (done, waiting): (Vec<_>, Vec<_>) =
+            a.drain(..).partition(|(ids, _)| ids.iter().all(|id| !cell(id).running));
+        *a = waiting;
+        done.into_iter().map(|(_, f)| f).collect()
+    });
+    for f in due {
+        f();
     }
 }
 
@@ -261,8 +283,12 @@ fn on_message(ev: web_sys::MessageEvent) {
         }
         _ => return,
     };
+    let ended = matches!(msg, FromWorker::Done { .. });
     STATE.with(|s| s.borrow_mut().apply(msg));
     notify();
+    if ended {
+        run_due();
+    }
 }
 
 /// A program's sleep is due: move the playground's clock (the page's server expires what is due and delivers
@@ -314,6 +340,15 @@ fn open_link(id: u64) {
 
 /// Runs a cell's code in the namespace `ns` (one per lesson); a run of the same cell still going is stopped.
 pub fn run(ns: &str, cell_id: &str, code: &str, filename: &str) {
+    run_with(ns, cell_id, code, filename, false)
+}
+
+/// As `run`, printing the value of a last expression as Python's REPL does (the console).
+pub fn run_echo(ns: &str, cell_id: &str, code: &str, filename: &str) {
+    run_with(ns, cell_id, code, filename, true)
+}
+
+fn run_with(ns: &str, cell_id: &str, code: &str, filename: &str, echo: bool) {
     if cell(cell_id).running {
         stop(cell_id);
     }
@@ -333,6 +368,7 @@ pub fn run(ns: &str, cell_id: &str, code: &str, filename: &str) {
             ("cell", cell_id.into()),
             ("code", code.into()),
             ("filename", filename.into()),
+            ("echo", JsValue::from_bool(echo)),
         ]));
     }
     notify();

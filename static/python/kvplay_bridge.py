@@ -284,15 +284,18 @@ def _run(main, *, debug=None, loop_factory=None):
 asyncio.run = _run
 
 
-async def run_cell(namespace, cell, code, filename):
-    """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback."""
+async def run_cell(namespace, cell, code, filename, echo=False):
+    """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback.
+    With `echo` (the console), the value of a last expression is printed as Python's REPL prints it."""
     CELL.set(cell)
     STOPPED.discard(cell)
     ns = NAMESPACES.setdefault(namespace, {"__name__": "__main__"})
     lines = code.splitlines(True)
     linecache.cache[filename] = (len(code), None, lines, filename)
     try:
-        await eval_code_async(code, globals=ns, filename=filename)
+        value = await eval_code_async(code, globals=ns, filename=filename)
+        if echo and value is not None:
+            print(repr(value))
         return ""
     except BaseException as err:  # noqa: BLE001: every failure of the learner's code is reported, not raised
         # A stopped program ends in CancelledError, sometimes wrapped on its way through JavaScript.

@@ -3,7 +3,7 @@
 // carries nats-py's connections to the page, which relays them to its NATS server (`kvplay_connect`): the
 // worker itself has no sockets and no access to the page's storage.
 //
-// Messages from the page: {t:'run', ns, cell, code, filename}, {t:'stop', cell}, {t:'reset', ns},
+// Messages from the page: {t:'run', ns, cell, code, filename, echo}, {t:'stop', cell}, {t:'reset', ns},
 // {t:'data', id, bytes}, {t:'closed', id}, {t:'clock', n} (the clock has moved). To the page:
 // {t:'progress', what, loaded, total}, {t:'ready', ms}, {t:'out', cell, stream, text}, {t:'done', cell, error},
 // {t:'open', id}, {t:'send', id, bytes}, {t:'close', id}, {t:'clock', n, ms, cell} (move the playground's clock
@@ -87,7 +87,7 @@ async function run(m) {
   try {
     booting ??= boot();
     const b = await booting;
-    const err = await b.run_cell(m.ns, m.cell, m.code, m.filename);
+    const err = await b.run_cell(m.ns, m.cell, m.code, m.filename, !!m.echo);
     postMessage({ t: 'done', cell: m.cell, error: String(err) });
   } catch (e) {
     // Stop cancels the cell's own task too: its promise then rejects with CancelledError.

@@ -12,7 +12,7 @@ use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::Block;
-use crate::lesson::runner::{CommandReport, StepReport, StepStatus};
+use crate::lesson::runner::{CommandReport, LessonRun, StepReport, StepStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonPanelProps {
@@ -284,14 +284,28 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 remote::enqueue(&shared, remote::Job::Step { i: cur, solve: false, done });
                 return;
             }
-            // The step's programs without operations to stand in for them run as real Python, in their cells.
-            let ns = shared.0.borrow().lesson.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
-            crate::app::python::run_step_cells(&format!("{ns}/{cur}/"));
-            let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
-            if let Some(r) = r {
-                term.dispatch(TermAction::Batch(transcripts(&r)));
+            // The step's programs without operations to stand in for them run as real Python, in their cells; when
+            // the document shows a program before the step's commands, the commands run once it has ended.
+            let (ns, python_first) = match shared.0.borrow().lesson.as_ref() {
+                Some((n, run)) => (n.clone(), run.lesson.steps.get(cur).is_some_and(LessonRun::python_before_commands)),
+                None => (String::new(), false),
+            };
+            let commands = {
+                let (shared, term, on_change) = (shared.clone(), term.clone(), on_change.clone());
+                move || {
+                    let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
+                    if let Some(r) = r {
+                        term.dispatch(TermAction::Batch(transcripts(&r)));
+                    }
+                    on_change.emit(());
+                }
+            };
+            if python_first {
+                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), Some(Box::new(commands)));
+            } else {
+                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), None);
+                commands();
             }
-            on_change.emit(());
         })
     };
 
