@@ -252,3 +252,35 @@ test('the built-in Python lesson prints in the page what CPython prints on kvpla
   assert.deepEqual(got, want);
   assert.deepEqual(errors, []);
 });
+
+test('the Python console: nc, js and kv ready, one call at a time with its value echoed, history with Up', { timeout: 120_000 }, async () => {
+  const { page, errors } = await open(browser, server.url);
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await type(page, 'nats kv add CONFIG');
+  await page.getByRole('tab', { name: 'Python' }).click();
+  const input = page.locator('#py-console-input');
+  await input.waitFor();
+  // Opening the console loads nothing: Python comes with the first line.
+  assert.deepEqual(urls.filter(isPython), []);
+  const log = page.locator('.pyconsole pre.pyout');
+  await input.fill('await kv.put("console.key", b"42")');
+  await input.press('Enter');
+  await log.locator('.py-prompt', { hasText: '>>> await kv.put' }).waitFor({ timeout: 90_000 });
+  await page.waitForFunction(() => /nc, js and kv \(the bucket CONFIG\) are ready\n[\s\S]*>>> await kv\.put\("console\.key", b"42"\)\n1\n/.test(document.querySelector('.pyconsole pre.pyout')?.innerText || ''), null, { timeout: 30_000 });
+  await input.fill('(await kv.get("console.key")).value');
+  await input.press('Enter');
+  await page.waitForFunction(() => /\n>>> \(await kv\.get\("console\.key"\)\)\.value\nb'42'\n/.test(document.querySelector('.pyconsole pre.pyout')?.innerText || ''), null, { timeout: 30_000 });
+  // Up recalls the last line, twice the one before.
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), '(await kv.get("console.key")).value');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'await kv.put("console.key", b"42")');
+  await input.press('ArrowDown');
+  await input.press('ArrowDown');
+  assert.equal(await input.inputValue(), '');
+  // The console's write is the playground's: the terminal reads it.
+  await type(page, 'nats kv get CONFIG console.key --raw');
+  await page.locator('.term-out', { hasText: /^42$/m }).waitFor();
+  assert.deepEqual(errors, []);
+});

@@ -45,6 +45,7 @@ enum Side {
     Timeline,
     Watchers,
     Code,
+    Python,
 }
 
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
@@ -448,6 +449,7 @@ pub fn app() -> Html {
                             { tab(Side::Timeline, "Timeline") }
                             { tab(Side::Watchers, "Watchers") }
                             { tab(Side::Code, "As code") }
+                            { tab(Side::Python, "Python") }
                         </div>
                     }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
@@ -460,6 +462,10 @@ pub fn app() -> Html {
                     <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
                     <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
                         if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
+                    </div>
+                    // Mounted once opened and kept (its transcript stays); Python loads on its first line only.
+                    <div class="pane-slot" role="tabpanel" aria-label="Python" hidden={*side != Side::Python}>
+                        <super::python_console::PythonConsole shared={shared.clone()} />
                     </div>
                 </div>
             </main>

@@ -7,6 +7,7 @@ pub mod embed_snippet;
 pub mod explorer;
 pub mod lesson_panel;
 pub mod python_cell;
+pub mod python_console;
 pub mod server_bar;
 pub mod session_bar;
 pub mod terminal;
