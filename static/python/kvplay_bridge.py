@@ -12,8 +12,10 @@ page moves its clock to the earliest sleeper's deadline, the page's server expir
 wakes at once. nats-py's own timers (pings, flushes, heartbeats, reconnects) keep real time.
 """
 
+import ast
 import asyncio
 import contextvars
+import inspect
 import heapq
 import linecache
 import sys
@@ -284,6 +286,71 @@ def _run(main, *, debug=None, loop_factory=None):
 asyncio.run = _run
 
 
+_SWITCHING = []
+
+
+def _stack_switching():
+    """Whether Pyodide can suspend WebAssembly here (JSPI), as `asyncio.run` needs: tried once, from a cell's
+    context, on a coroutine that does nothing. A restored memory snapshot and browsers without JSPI cannot."""
+    if not _SWITCHING:
+        from pyodide.ffi import run_sync
+
+        async def nothing():
+            return None
+
+        probe = nothing()
+        try:
+            run_sync(probe)
+            _SWITCHING.append(True)
+        except Exception:  # noqa: BLE001: any refusal means asyncio.run would be refused too
+            probe.close()
+            _SWITCHING.append(False)
+    return _SWITCHING[0]
+
+
+def _is_asyncio_run(node):
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "asyncio"
+        and len(node.args) == 1
+        and not node.keywords
+    )
+
+
+def _await_runs(body):
+    """`asyncio.run(X)` as a statement (or an assignment's value) at a cell's top level, also under `if`,
+    `try` and `with`, becomes `await X`, keeping its place in the code for tracebacks. True if any changed."""
+    changed = False
+    for st in body:
+        if isinstance(st, (ast.Expr, ast.Assign)) and _is_asyncio_run(st.value):
+            st.value = ast.copy_location(ast.Await(st.value.args[0]), st.value)
+            changed = True
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                changed |= _await_runs(inner)
+        for handler in getattr(st, "handlers", []) or []:
+            changed |= _await_runs(handler.body)
+    return changed
+
+
+async def _run_code(code, ns, filename):
+    """The cell's code with top-level await. Without stack switching, its `asyncio.run(main())` is awaited
+    instead (the same coroutine on the same loop)."""
+    if not _stack_switching():
+        tree = ast.parse(code, filename)
+        if _await_runs(tree.body):
+            compiled = compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            result = eval(compiled, ns)  # noqa: S307: the learner's own code, in the learner's page
+            if inspect.iscoroutine(result):
+                await result
+            return None
+    return await eval_code_async(code, globals=ns, filename=filename)
+
+
 async def run_cell(namespace, cell, code, filename, echo=False):
     """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback.
     With `echo` (the console), the value of a last expression is printed as Python's REPL prints it."""
@@ -293,7 +360,7 @@ async def run_cell(namespace, cell, code, filename, echo=False):
     lines = code.splitlines(True)
     linecache.cache[filename] = (len(code), None, lines, filename)
     try:
-        value = await eval_code_async(code, globals=ns, filename=filename)
+        value = await _run_code(code, ns, filename)
         if echo and value is not None:
             print(repr(value))
         return ""
