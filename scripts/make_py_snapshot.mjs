@@ -1,9 +1,10 @@
-// Post-build hook: a memory snapshot of Pyodide with the standard modules and nats-py already imported, so the
-// page's Python starts from it instead of booting the interpreter (the boot, not the download, dominated the
-// first Run). Written to DIST/vendor/pyodide/snapshot.bin and named in the manifest the worker reads; built
-// once per Pyodide version and wheel and kept in target/py-snapshot/. Nothing imported here holds a JavaScript
+// Run by scripts/copy_python.py (a post-build hook), after its copy: a memory snapshot of Pyodide with the
+// standard modules and nats-py already imported, so the page's Python starts from it instead of booting the
+// interpreter (the boot, not the download, dominated the first Run). Written to DIST/vendor/pyodide/snapshot.bin
+// and named in the manifest the worker reads; built once per Pyodide version and wheel and kept in
+// target/py-snapshot/. Nothing imported here holds a JavaScript
 // object: the bridge, which does, is imported in the page after the snapshot is restored.
-// Usage: node scripts/make_py_snapshot.mjs [DIST]   (Trunk passes TRUNK_STAGING_DIR)
+// Usage: node scripts/make_py_snapshot.mjs [DIST]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
