@@ -270,11 +270,15 @@ impl nats_kv_playground::lesson::runner::LessonClock for ServedClock<'_> {
         self.now
     }
     fn advance(&mut self, by: Nanos) {
-        self.now += by.max(0);
         match self.running {
+            // The served clock moves; the lesson's own connection must not wait for it (a remote backend
+            // waits out any time it is told has passed).
             Some(r) => r.fast_forward(by),
             // A real server keeps real time: the wait is real.
-            None => std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64)),
+            None => {
+                self.now += by.max(0);
+                std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64))
+            }
         }
     }
 }
