@@ -136,13 +136,16 @@ struct Host {
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
 }
 
+/// Something to do once cells have all ended, with the cells' ids.
+type Waiting = (Vec<String>, Box<dyn FnOnce()>);
+
 thread_local! {
     static STATE: RefCell<PyState> = RefCell::new(PyState::default());
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
     /// What waits for a step's cells to end (its commands), with the cells' ids.
-    static AFTER: RefCell<Vec<(Vec<String>, Box<dyn FnOnce()>)>> = const { RefCell::new(Vec::new()) };
+    static AFTER: RefCell<Vec<Waiting>> = const { RefCell::new(Vec::new()) };
     /// The code in each shown cell that Run step runs: id to (namespace, filename, code).
     static CODE: RefCell<BTreeMap<String, (String, String, String)>> = const { RefCell::new(BTreeMap::new()) };
 }
