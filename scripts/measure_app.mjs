@@ -1,5 +1,6 @@
-// Measures the release build: transferred sizes (raw and gzip) and the time from navigation to a terminal that
-// accepts input in headless Chromium (median of several loads), plus how long long outputs take to show.
+// Measures the release build in headless Chromium: the bytes each kind of page requests until it is ready (the
+// playground, a snippet embed, a lesson embed), the time to a ready page (median of 9 cold loads), the time to
+// open each part loaded on first use, and how long long outputs and large buckets take to show.
 // Prints a Markdown section; scripts/bench.sh puts it into BENCHMARKS.md. Run after `trunk build --release`.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,39 +8,101 @@ import zlib from 'node:zlib';
 import { serve, launch, root, type } from '../tests/e2e/harness.mjs';
 
 const dist = path.join(root, 'dist');
-const rows = [];
-let rawTotal = 0, gzTotal = 0;
-for (const f of fs.readdirSync(dist).sort()) {
-  const ext = path.extname(f);
-  if (!['.wasm', '.js', '.css', '.html', '.svg'].includes(ext)) continue;
-  // The example docs page and its script are not part of what the playground loads.
-  if (f.startsWith('embed-')) continue;
-  const buf = fs.readFileSync(path.join(dist, f));
-  const gz = zlib.gzipSync(buf, { level: 9 }).length;
-  rawTotal += buf.length; gzTotal += gz;
-  rows.push(`| ${f.replace(/-[0-9a-f]{16}/, '')} | ${(buf.length / 1024).toFixed(1)} KiB | ${(gz / 1024).toFixed(1)} KiB |`);
-}
-rows.push(`| **total** | **${(rawTotal / 1024).toFixed(1)} KiB** | **${(gzTotal / 1024).toFixed(1)} KiB** |`);
+const distFile = (p) => path.join(dist, p.endsWith('/') ? p + 'index.html' : decodeURIComponent(p));
+const gzipOf = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await serve();
 const browser = await launch();
-const loads = [];
-for (let i = 0; i < 9; i++) {
+
+// A snippet embed's commands, packed as the Embed panel packs them (zlib, URL-safe base64, "z." prefix).
+const packed = 'z.' + zlib.deflateSync(Buffer.from('nats kv add demo\nnats kv put demo greeting hello\nnats kv get demo greeting'), { level: 9 })
+  .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const kinds = [
+  { name: 'the playground', path: '', ready: '#term-input' },
+  { name: 'a snippet embed', path: `?embed=snippet&cmds=${packed}`, ready: '.snippet button' },
+  { name: 'a lesson embed', path: '?lesson=cli&embed=lesson', ready: '#term-input' },
+];
+
+/** One cold load (a fresh browser context): the files requested until `ready` shows, and the time to it. */
+async function coldLoad(kind) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  await page.addInitScript(() => {
+  const files = [];
+  page.on('request', (r) => files.push(new URL(r.url()).pathname));
+  await page.addInitScript((sel) => {
     new MutationObserver((_, obs) => {
-      const input = document.querySelector('#term-input');
-      if (input && !input.disabled) { window.__ready = performance.now(); obs.disconnect(); }
+      const el = document.querySelector(sel);
+      if (el && !el.disabled) { window.__ready = performance.now(); obs.disconnect(); }
     }).observe(document, { childList: true, subtree: true });
-  });
-  await page.goto(server.url);
+  }, kind.ready);
+  await page.goto(server.url + kind.path);
   await page.waitForFunction(() => window.__ready !== undefined);
-  loads.push(await page.evaluate(() => window.__ready));
+  const ms = await page.evaluate(() => window.__ready);
+  const seen = [...files];
   await ctx.close();
+  return { ms, files: seen };
 }
-loads.sort((a, b) => a - b);
-const median = loads[Math.floor(loads.length / 2)];
+
+const sizeRows = [];
+const loadRows = [];
+let playgroundFiles = [];
+for (const kind of kinds) {
+  const loads = [];
+  let files = [];
+  for (let i = 0; i < 9; i++) {
+    const r = await coldLoad(kind);
+    loads.push(r.ms);
+    files = r.files;
+  }
+  const unique = [...new Set(files)].filter((f) => fs.existsSync(distFile(f)) && fs.statSync(distFile(f)).isFile());
+  let gz = 0, raw = 0;
+  for (const f of unique) {
+    const file = distFile(f);
+    raw += fs.statSync(file).size;
+    gz += gzipOf(file);
+  }
+  if (kind.path === '') playgroundFiles = unique;
+  sizeRows.push(`| ${kind.name} | ${unique.length} | ${kib(raw)} | **${kib(gz)}** |`);
+  loads.sort((a, b) => a - b);
+  loadRows.push(`| ${kind.name} | **${med(loads).toFixed(0)} ms** | ${loads[0].toFixed(0)} ms | ${loads[loads.length - 1].toFixed(0)} ms |`);
+}
+const fileRows = playgroundFiles.map((f) => {
+  const file = distFile(f);
+  return `| ${(f.endsWith('/') ? 'index.html' : f.slice(1)).replace(/-[0-9a-f]{16}/, '')} | ${kib(fs.statSync(file).size)} | ${kib(gzipOf(file))} |`;
+});
+const fullDir = path.join(dist, 'full');
+const fullRows = fs.readdirSync(fullDir).sort().map((f) =>
+  `| full/${f.replace(/-[0-9a-f]{16}/, '')} | ${kib(fs.statSync(path.join(fullDir, f)).size)} | ${kib(gzipOf(path.join(fullDir, f)))} |`);
+
+// Opening each part the first load does not have, from a fresh load of the playground: from the press to the
+// part on screen (the whole app fetched, compiled, handed the state, and drawn), median of 5.
+const parts = [
+  { name: 'Timeline tab', open: (p) => p.getByRole('tab', { name: 'Timeline' }).click(), shown: '[aria-label="Timeline"] .timeline, [aria-label="Timeline"] p' },
+  { name: 'Watchers tab', open: (p) => p.getByRole('tab', { name: 'Watchers' }).click(), shown: '[aria-label="Watchers"] button' },
+  { name: 'As code tab', open: (p) => p.getByRole('tab', { name: 'As code' }).click(), shown: '[aria-label="As code"] *' },
+  { name: 'a lesson (Key-Value with the nats CLI)', open: (p) => p.getByRole('button', { name: 'Key-Value with the nats CLI' }).click(), shown: '.lesson ol, .lesson .steps, .lesson nav' },
+  { name: 'Share', open: (p) => p.getByRole('button', { name: 'Share' }).click(), shown: 'input.share-link' },
+  { name: 'the server control', open: (p) => p.locator('.server-bar summary').click(), shown: 'form.server-form input.server-url' },
+];
+const partRows = [];
+for (const part of parts) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(server.url);
+    await page.locator('#term-input').waitFor();
+    await type(page, 'nats kv add demo');
+    const t0 = await page.evaluate(() => performance.now());
+    await part.open(page);
+    await page.waitForFunction((sel) => window.kvplayParts.whole && [...document.querySelectorAll(sel)].some((e) => e.offsetParent !== null), part.shown);
+    times.push(await page.evaluate((t) => performance.now() - t, t0));
+    await ctx.close();
+  }
+  partRows.push(`| ${part.name} | ${med(times).toFixed(0)} ms |`);
+}
 
 // Long outputs: 10,000 keys pasted in, then listed, then one key's 64-revision history.
 const page = await browser.newPage();
@@ -84,7 +147,6 @@ async function timedPut(p, i) {
     return performance.now() - t0;
   }, i);
 }
-const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const big = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await big.goto(server.url);
 await big.locator('#term-input').waitFor();
@@ -110,16 +172,45 @@ for (let i = 0; i < 15; i++) explorerTimes.push(await timedPut(big, 200 + i));
 await browser.close();
 await server.close();
 
-console.log(`### Release build size
+console.log(`### First load, by kind of page
+
+What the browser requested until the page was ready for the visitor (the terminal accepts input; a snippet shows
+its Run button), gzip -9 of each file as served, cold (a fresh browser context each time). Targets: under 300 KB
+for the playground, under 200 KB for a snippet embed.
+
+| page | files | raw | gzip -9 |
+|---|---|---|---|
+${sizeRows.join('\n')}
+
+The playground's first load, file by file:
 
 | file | raw | gzip -9 |
 |---|---|---|
-${rows.join('\n')}
+${fileRows.join('\n')}
 
-### Time to an interactive terminal (headless Chromium, localhost)
+The whole app, fetched when a visitor first opens a part the first load does not have (or at once for a lesson
+or a lesson embed):
 
-Median of ${loads.length} fresh loads, from navigation start to the terminal's input in the page: **${median.toFixed(0)} ms**
-(fastest ${loads[0].toFixed(0)} ms, slowest ${loads[loads.length - 1].toFixed(0)} ms).
+| file | raw | gzip -9 |
+|---|---|---|
+${fullRows.join('\n')}
+
+### Time to a ready page (headless Chromium, localhost)
+
+From navigation start to the page ready (as above), 9 cold loads each. Target: under 300 ms for the playground.
+
+| page | median | fastest | slowest |
+|---|---|---|---|
+${loadRows.join('\n')}
+
+### Opening a part loaded on first use
+
+From the press (in a fresh playground, after one command) to the part drawn: the whole app fetched, compiled,
+handed the first load's state, started and drawn. Median of 5.
+
+| part | time |
+|---|---|
+${partRows.join('\n')}
 
 ### Long outputs
 

@@ -4,7 +4,7 @@
 use crate::engine::Nanos;
 
 /// A clock that follows real time at an offset, or stands still while paused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlayClock {
     /// Virtual time at the moment of the last change.
     base_virtual: Nanos,

@@ -7,7 +7,7 @@ use crate::cli::parse::{self, ParseOutcome, Parsed};
 use crate::engine::{Nanos, WatchEvent, WatchId};
 
 /// A watch that is running in the session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActiveWatch {
     pub id: WatchId,
     pub bucket: String,
@@ -83,6 +83,11 @@ impl<B: KvBackend> Session<B> {
 
     pub fn watches(&self) -> &[ActiveWatch] {
         &self.watches
+    }
+
+    /// Takes over the watches another session started on this backend (the first load's hand-over).
+    pub fn resume_watches(&mut self, watches: Vec<ActiveWatch>) {
+        self.watches = watches;
     }
 
     /// The question waiting for an answer, if any.

@@ -504,13 +504,18 @@ pub fn save_state(
 /// Reads kept state back at real time `real` (the clock's kept offset is added), or says why it cannot (then
 /// the caller sets the data aside and starts empty).
 pub fn load_state(raw: &str, real: Nanos) -> Result<Restored, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(raw).map_err(|e| format!("the saved state is not valid JSON ({e})"))?;
-    let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
-    if format != STATE_FORMAT {
-        return Err(format!("the saved state has format {format:?}, which this version does not read"));
+    // The format first (other fields ignored), then the whole: read straight from the text, without a
+    // `serde_json::Value` in between (which would link a second deserialiser into the first load).
+    #[derive(Deserialize)]
+    struct Format {
+        #[serde(default)]
+        format: String,
     }
-    let s: SavedState = serde_json::from_value(v).map_err(|e| format!("the saved state is damaged ({e})"))?;
+    let f: Format = serde_json::from_str(raw).map_err(|e| format!("the saved state is not valid JSON ({e})"))?;
+    if f.format != STATE_FORMAT {
+        return Err(format!("the saved state has format {:?}, which this version does not read", f.format));
+    }
+    let s: SavedState = serde_json::from_str(raw).map_err(|e| format!("the saved state is damaged ({e})"))?;
     let clock_offset = s.clock_offset.clamp(0, 100 * 365 * 86_400 * 1_000_000_000);
     let engine = engine_from(&s.export, real.saturating_add(clock_offset))?;
     Ok(Restored { engine, history: s.history, clock_offset, transcript: s.transcript })

@@ -58,6 +58,8 @@ class PlaygroundSocket {
 
 /** The `wsFactory` option of nats.js's wsconnect: every server address reaches the in-page server. */
 export async function wsFactory(url) {
+  // The page's server is in the whole app: on a first load, load it (the terminal's state goes with it).
+  if (!globalThis.wasmBindings?.kvplay_connect && globalThis.kvplayParts) await globalThis.kvplayParts.load('client');
   return { socket: new PlaygroundSocket(url), encrypted: false };
 }
 

@@ -161,6 +161,26 @@ fn python_lesson_snippets_print_what_the_lesson_shows_on_a_real_server() {
 }
 
 #[test]
+fn javascript_lesson_programs_print_what_the_lesson_shows_on_a_real_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join(".tools/venv/bin/nats-server").exists() && root.join(".tools/npm/node_modules/@nats-io/kv").exists(),
+        "nats-server and the JavaScript client are not installed: run `bash scripts/setup.sh`"
+    );
+    let out = Command::new("node")
+        .arg(root.join("tests/conformance/js_lesson.mjs"))
+        .arg(root.join("lessons/python-kv.md"))
+        .output()
+        .expect("run the lesson's JavaScript");
+    assert!(
+        out.status.success(),
+        "the lesson's JavaScript programs differ from its shown output:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn a_bucket_exported_from_a_real_server_imports_with_the_same_revisions_and_bytes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join(".tools/venv/bin/python");

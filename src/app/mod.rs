@@ -4,6 +4,8 @@
 //! session and the clock, so the terminal, the explorer and the timer always see the same engine.
 
 pub mod components;
+pub mod handoff;
+pub mod javascript;
 pub mod page_link;
 pub mod python;
 pub mod remote;
@@ -44,7 +46,51 @@ pub struct Playground {
     pub page: crate::server::Server,
     /// What the open lesson made of the last typed line (a step done), for the terminal to say.
     pub lesson_news: Option<String>,
+    /// The parts of the page this build has (see `Parts`).
+    pub parts: &'static Parts,
 }
+
+/// The seams between the first load and the parts of the page loaded on first use. The whole app
+/// (`Playground::new`) has every part; the first load (`Playground::new_first_load`) has none, so the lesson
+/// runner, the page's NATS server and the real-server client are not linked into it. Each seam is a plain
+/// function, so code that only the whole app reaches stays out of the smaller module.
+pub struct Parts {
+    /// Tells the open lesson about a typed line (see `Playground::lesson_typed`).
+    pub lesson_typed: fn(&mut Playground, &str, &str, bool, bool) -> Option<String>,
+    /// Lets the page's NATS server deliver what the engine did (see `Playground::serve_clients`).
+    pub serve_clients: fn(&mut Playground),
+    /// Moves the page's server on its protocol clock.
+    pub serve_timeout: fn(&mut Playground, u64),
+    /// Runs typed lines against the connected real server.
+    pub remote_lines: fn(&Shared, Vec<String>),
+    /// Ctrl-C against the connected real server.
+    pub remote_interrupt: fn(&Shared),
+}
+
+/// Every part: the whole app.
+pub static FULL: Parts = Parts {
+    lesson_typed: Playground::lesson_typed,
+    serve_clients: |pg| {
+        pg.page.pump(&pg.session.backend);
+        page_link::schedule();
+    },
+    serve_timeout: |pg, mono_ms| {
+        pg.page.handle_timeout(&pg.session.backend, mono_ms);
+        page_link::schedule();
+    },
+    remote_lines: remote::run_lines,
+    remote_interrupt: |shared| remote::enqueue(shared, remote::Job::Interrupt),
+};
+
+/// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
+/// open, no client is connected, no real server is).
+pub static FIRST_LOAD: Parts = Parts {
+    lesson_typed: |_, _, _, _, _| None,
+    serve_clients: |_| {},
+    serve_timeout: |_, _| {},
+    remote_lines: |_, _| {},
+    remote_interrupt: |_| {},
+};
 
 /// What the page's address asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,7 +99,7 @@ pub struct UrlParams {
     pub lesson: Option<String>,
     /// Zero-based.
     pub step: usize,
-    /// "snippet" or "lesson": the page is embedded in another.
+    /// "snippet", "lesson" or "code": the page is embedded in another.
     pub embed: Option<String>,
     /// "light" or "dark", when the host page says.
     pub theme: Option<String>,
@@ -65,6 +111,12 @@ pub struct UrlParams {
     pub timeline: bool,
     /// A shared session (`#share=...`).
     pub share: Option<String>,
+    /// The language of a code embed: "python" or "javascript".
+    pub lang: Option<String>,
+    /// A code embed's program, UTF-8 in URL-safe base64.
+    pub code: Option<String>,
+    /// Which of the step's cells of `lang` a code embed shows (zero-based; `cell=1` is the first).
+    pub cell: usize,
 }
 
 fn unescape(v: &str) -> String {
@@ -72,7 +124,8 @@ fn unescape(v: &str) -> String {
 }
 
 impl UrlParams {
-    /// Reads `?lesson=NAME&step=N&embed=..&theme=..&persist=..&cmds=..&timeline=1` and `#share=...`.
+    /// Reads `?lesson=NAME&step=N&embed=..&theme=..&persist=..&cmds=..&timeline=1&lang=..&code=..&cell=N` and
+    /// `#share=...`.
     pub fn parse(search: &str, hash: &str) -> UrlParams {
         let mut p = UrlParams::default();
         for pair in search.trim_start_matches('?').split('&') {
@@ -81,7 +134,12 @@ impl UrlParams {
             match k {
                 "lesson" if !v.is_empty() => p.lesson = Some(v),
                 "step" => p.step = v.parse::<usize>().unwrap_or(1).max(1) - 1,
-                "embed" if v == "snippet" || v == "lesson" => p.embed = Some(v),
+                "embed" if v == "snippet" || v == "lesson" || v == "code" => p.embed = Some(v),
+                "lang" if v == "python" || v == "javascript" || v == "js" => {
+                    p.lang = Some(if v == "js" { "javascript".to_string() } else { v })
+                }
+                "code" if !v.is_empty() => p.code = Some(v),
+                "cell" => p.cell = v.parse::<usize>().unwrap_or(1).max(1) - 1,
                 "theme" if v == "light" || v == "dark" => p.theme = Some(v),
                 "persist" => p.persist = Some(v == "1" || v == "true"),
                 "cmds" if !v.is_empty() => p.cmds = Some(v),
@@ -129,7 +187,12 @@ impl LessonClock for PlayLessonClock<'_> {
 }
 
 impl Playground {
+    /// The whole app's playground: every part.
     pub fn new(real: Nanos) -> Playground {
+        Playground { parts: &FULL, ..Playground::new_bare(real) }
+    }
+
+    fn new_bare(real: Nanos) -> Playground {
         let mut session = Session::new(Engine::new(real));
         session.display.tz_offset_secs = local_offset_secs();
         // The page's terminal shows colour, as a terminal does.
@@ -145,7 +208,13 @@ impl Playground {
             server_error: None,
             page: crate::server::Server::new(crate::server::ServerOptions::default()),
             lesson_news: None,
+            parts: &FIRST_LOAD,
         }
+    }
+
+    /// The playground of the first load, without the parts loaded on first use (see `Parts`).
+    pub fn new_first_load(real: Nanos) -> Playground {
+        Playground { parts: &FIRST_LOAD, ..Playground::new_bare(real) }
     }
 
     /// Opens a lesson from Markdown text under a name (workshop mode: a lesson file from an address).
@@ -200,7 +269,7 @@ impl Playground {
     /// Runs a step of the open lesson; `solve` types an exercise's solution first.
     pub fn run_step(&mut self, i: usize, real: Nanos, solve: bool) -> Option<StepReport> {
         let before = marks(&self.session.backend);
-        let Playground { session, clock, lesson, explain, history, .. } = self;
+        let Playground { session, clock, lesson, history, .. } = self;
         let (_, run) = lesson.as_mut()?;
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
@@ -215,9 +284,9 @@ impl Playground {
                 .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
                 .map(str::to_string),
         );
-        self.page.pump(&session.backend);
-        page_link::schedule();
-        for (bucket, last, refused) in marks(&session.backend) {
+        let after = marks(&session.backend);
+        self.serve_clients();
+        for (bucket, last, refused) in after {
             let (b_last, b_refused) =
                 before.iter().find(|(b, _, _)| *b == bucket).map(|(_, l, r)| (*l, *r)).unwrap_or((0, 0));
             if last != b_last || refused != b_refused {
@@ -234,7 +303,7 @@ impl Playground {
                         if refusals == 1 { "" } else { "s" }
                     ));
                 }
-                *explain = Some(Explain { bucket, from: b_last + 1, to: last.max(b_last + 1), summary });
+                self.explain = Some(Explain { bucket, from: b_last + 1, to: last.max(b_last + 1), summary });
                 break;
             }
         }
@@ -338,7 +407,8 @@ impl Playground {
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
         }
-        self.lesson_news = self.lesson_typed(t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
+        self.lesson_news =
+            (self.parts.lesson_typed)(self, t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
         self.serve_clients();
         r
     }
@@ -346,14 +416,12 @@ impl Playground {
     /// Lets the page's clients hear what the engine did outside the protocol (the terminal, a lesson, the
     /// clock): their consumers deliver it, on the link's next turn.
     pub fn serve_clients(&mut self) {
-        self.page.pump(&self.session.backend);
-        page_link::schedule();
+        (self.parts.serve_clients)(self)
     }
 
     /// The page's server on its protocol clock (heartbeats, consumers whose clients went away).
     pub fn serve_timeout(&mut self, mono_ms: u64) {
-        self.page.handle_timeout(&self.session.backend, mono_ms);
-        page_link::schedule();
+        (self.parts.serve_timeout)(self, mono_ms)
     }
 }
 

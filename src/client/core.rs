@@ -8,7 +8,7 @@ use std::future::Future;
 
 use serde_json::{json, Value};
 
-use super::proto::{decode_headers, encode, encode_headers, ClientOp, Decoder, ServerOp};
+use super::proto::{encode, encode_headers, read_headers, ClientOp, Decoder, ServerOp};
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
@@ -22,6 +22,7 @@ use crate::server::api::{
     time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerInfoJson, PubAckJson, StreamConfigJson,
     StreamInfoJson,
 };
+use crate::server::wire::HeaderBlock;
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -237,11 +238,12 @@ fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, his
 }
 
 /// A message's headers and data.
-type Message = (Vec<(String, String)>, Vec<u8>);
+/// A reply: its header block (the status line apart from the headers) and its payload.
+type Message = (HeaderBlock, Vec<u8>);
 
 /// An entry from a direct get's headers and data.
-fn entry_of(bucket: &str, h: &Vec<(String, String)>, p: Vec<u8>) -> Entry {
-    let get = |n: &str| hdr::get(h, n).map(str::to_string);
+fn entry_of(bucket: &str, h: &HeaderBlock, p: Vec<u8>) -> Entry {
+    let get = |n: &str| hdr::get(&h.headers, n).map(str::to_string);
     let subject = get("Nats-Subject").unwrap_or_default();
     let prefix = format!("$KV.{bucket}.");
     Entry {
@@ -251,7 +253,7 @@ fn entry_of(bucket: &str, h: &Vec<(String, String)>, p: Vec<u8>) -> Entry {
         revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
         delta: 0,
         created: get("Nats-Time-Stamp").and_then(|t| time_from_json(&t)).unwrap_or(0),
-        operation: Operation::from_headers(h),
+        operation: Operation::from_headers(&h.headers),
         marker_reason: get(MARKER_REASON),
     }
 }
@@ -385,7 +387,7 @@ impl<D: Dial> Client<D> {
                 ServerOp::Msg { subject, sid, reply, headers, payload } => {
                     if sid == 1 && self.awaiting.as_deref() == Some(subject.as_str()) {
                         self.awaiting = None;
-                        self.reply = Some((headers.map(|h| decode_headers(&h)).unwrap_or_default(), payload));
+                        self.reply = Some((read_headers(headers.as_deref()), payload));
                     } else {
                         self.route(sid, reply, headers, subject, payload);
                     }
@@ -432,7 +434,7 @@ impl<D: Dial> Client<D> {
         }
         let ts: i64 = t[7].parse().unwrap_or(0);
         let pending: u64 = t[8].parse().unwrap_or(0);
-        let hdrs = headers.map(|h| decode_headers(&h)).unwrap_or_default();
+        let hdrs = read_headers(headers.as_deref()).headers;
         let op = Operation::from_headers(&hdrs);
         let prefix = format!("$KV.{}.", w.bucket);
         let entry = Entry {
@@ -506,7 +508,7 @@ impl<D: Dial> Client<D> {
         let deadline = self.dialer.now_ms() + self.timeout_ms as f64;
         loop {
             if let Some((hdrs, p)) = self.reply.take() {
-                if hdr::get(&hdrs, "Status") == Some("503") {
+                if hdrs.status.as_ref().is_some_and(|(code, _)| *code == 503) {
                     return Err(conn_err_kind(
                         ErrorKind::NoResponders,
                         "nats: error: nats: no responders available for request",
@@ -577,7 +579,7 @@ impl<D: Dial> Client<D> {
             Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
             r => r?,
         };
-        if hdr::get(&h, "Status").is_some() {
+        if h.status.is_some() {
             return Ok(None);
         }
         Ok(Some((h, p)))
@@ -643,7 +645,7 @@ impl<D: Dial> Client<D> {
             let Some((h, p)) = self.direct_get_raw(bucket, body).await? else { break };
             let e = entry_of(bucket, &h, p);
             seq = e.revision + 1;
-            let headers = h.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect();
+            let headers = h.headers.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect();
             out.push(RevisionExport::new(e.revision, &e.key, headers, &e.value, e.created));
         }
         Ok(out)

@@ -2,6 +2,7 @@
 //! WebSocket frames, or several operations packed into one) and yields whole server operations, and an encoder
 //! for client operations. The transports only move bytes.
 
+use crate::server::wire::HeaderBlock;
 use std::fmt::Write as _;
 
 /// An operation from the server.
@@ -132,27 +133,10 @@ pub fn encode_headers(h: &[(String, String)]) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// Parses a header block; the status line's code (e.g. "404") comes back as ("Status", code) and its text as
-/// ("Description", text).
-pub fn decode_headers(b: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(b);
-    let mut lines = text.split("\r\n");
-    let mut out = Vec::new();
-    if let Some(first) = lines.next() {
-        let rest = first.strip_prefix("NATS/1.0").unwrap_or("").trim();
-        if let Some((code, desc)) = rest.split_once(' ').or(if rest.is_empty() { None } else { Some((rest, "")) }) {
-            out.push(("Status".to_string(), code.to_string()));
-            if !desc.is_empty() {
-                out.push(("Description".to_string(), desc.to_string()));
-            }
-        }
-    }
-    for l in lines {
-        if let Some((k, v)) = l.split_once(':') {
-            out.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    out
+/// Reads a message's header block (the status line kept apart from the headers, as the server writes it); a
+/// message without one, or with one that cannot be read, has neither status nor headers.
+pub fn read_headers(b: Option<&[u8]>) -> HeaderBlock {
+    b.and_then(HeaderBlock::decode).unwrap_or_default()
 }
 
 /// Encodes a client operation.
@@ -222,15 +206,15 @@ mod tests {
         assert_eq!(got.len(), 1);
         let ServerOp::Msg { subject, sid, reply, headers, payload } = &got[0] else { panic!() };
         assert_eq!((subject.as_str(), *sid, reply.as_deref()), ("$KV.b.k", 7, Some("_INBOX.x")));
-        assert_eq!(decode_headers(headers.as_ref().unwrap()), vec![("KV-Operation".to_string(), "DEL".to_string())]);
+        assert_eq!(read_headers(headers.as_deref()).headers, vec![("KV-Operation".to_string(), "DEL".to_string())]);
         assert_eq!(payload, b"hi");
     }
 
     #[test]
     fn status_headers_and_errors() {
         assert_eq!(
-            decode_headers(b"NATS/1.0 404 Message Not Found\r\n\r\n"),
-            vec![("Status".into(), "404".into()), ("Description".into(), "Message Not Found".into())]
+            read_headers(Some(b"NATS/1.0 404 Message Not Found\r\n\r\n")),
+            HeaderBlock { status: Some((404, "Message Not Found".into())), headers: vec![] }
         );
         let mut d = Decoder::new();
         d.push(b"MSG a 1 x\r\n");

@@ -225,7 +225,7 @@ pub struct WatchOptions {
 }
 
 /// What a watcher receives: entries, the end of the initial values, and the end of the watch.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WatchEvent {
     Entry(Entry),
     InitialValuesDone,
@@ -234,10 +234,10 @@ pub enum WatchEvent {
 }
 
 /// A watcher's handle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct WatchId(pub u64);
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Watcher {
     stream: String,
     bucket: String,
@@ -271,7 +271,8 @@ fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
 }
 
 /// The embedded server: its JetStream account, its KV buckets and their watchers, at a time the caller sets.
-#[derive(Clone, Debug)]
+/// It serialises whole (the first load hands it to the whole app this way: `app::handoff`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Engine {
     now: Nanos,
     streams: BTreeMap<String, Stream>,

@@ -173,7 +173,7 @@ pub fn parse(src: &str) -> Lesson {
                 continue;
             }
             // A block without commands: the output of the command before it, if that one has none yet.
-            if awaiting_output && !matches!(lang.as_str(), "python" | "json" | "yaml") {
+            if awaiting_output && !matches!(lang.as_str(), "python" | "javascript" | "js" | "json" | "yaml") {
                 if let Some(c) = cur.commands.last_mut() {
                     c.expected = Some(code.trim_end().to_string());
                     c.tentative = last_prose_mentions_may;
@@ -287,6 +287,22 @@ mod tests {
         let p = &l.steps[0].python[0];
         assert_eq!((p.code.as_str(), p.ops.as_str(), p.expected.as_deref()), ("print(1)", "print 1", Some("1")));
         assert!(l.steps[0].blocks.iter().all(|b| !matches!(b, Block::Code { lang, .. } if lang == "kv-ops")));
+    }
+
+    #[test]
+    fn a_javascript_block_after_a_command_is_code_not_its_output() {
+        let md = "# T\n\n## S\n\n```shell\nnats kv add b\n```\n\n```javascript\nconsole.log(1);\n```\n\n```js\nconsole.log(2);\n```\n";
+        let s = &parse(md).steps[0];
+        assert_eq!(s.commands[0].expected, None);
+        let code: Vec<(&str, &str)> = s
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Code { lang, code } => Some((lang.as_str(), code.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(code, [("javascript", "console.log(1);"), ("js", "console.log(2);")]);
     }
 
     #[test]

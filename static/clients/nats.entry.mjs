@@ -8,3 +8,8 @@ export {
 } from "@nats-io/nats-core";
 export { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 export { Kvm } from "@nats-io/kv";
+// Each package whole, for the JavaScript cells' worker (static/clients/js-worker.js), whose programs import any
+// of the packages' names.
+export * as natsCore from "@nats-io/nats-core";
+export * as natsJetstream from "@nats-io/jetstream";
+export * as natsKv from "@nats-io/kv";

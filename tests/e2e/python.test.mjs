@@ -258,7 +258,7 @@ test('the Python console: nc, js and kv ready, one call at a time with its value
   const urls = [];
   page.on('request', (r) => urls.push(r.url()));
   await type(page, 'nats kv add CONFIG');
-  await page.getByRole('tab', { name: 'Python' }).click();
+  await page.getByRole('tab', { name: 'Python console' }).click();
   const input = page.locator('#py-console-input');
   await input.waitFor();
   // Opening the console loads nothing: Python comes with the first line.

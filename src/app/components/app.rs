@@ -9,6 +9,7 @@ use yew::Reducible;
 
 use super::clock_bar::ClockBar;
 use super::code_view::CodeView;
+use super::embed_code::EmbedCode;
 use super::embed_snippet::EmbedSnippet;
 use super::explorer::Explorer;
 use super::lesson_panel::LessonPanel;
@@ -17,6 +18,7 @@ use super::session_bar::SessionBar;
 use super::terminal::Terminal;
 use super::timeline::Timeline;
 use super::watch_panes::WatchPanes;
+use crate::app::handoff::Intent;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Playground, Shared, UrlParams};
 use wasm_bindgen::JsCast;
@@ -119,15 +121,17 @@ fn post_to_parent(reply: &Reply) {
 }
 
 /// What the page starts with: the shared playground, and what the terminal shows first.
-struct Boot {
-    shared: Shared,
-    params: UrlParams,
-    notes: Vec<String>,
-    transcript: Option<String>,
-    /// The terminal's lines kept from the last visit.
-    restored: Vec<(String, String)>,
-    history: Vec<String>,
-    snippet: Option<Result<Vec<String>, String>>,
+pub(crate) struct Boot {
+    pub shared: Shared,
+    pub params: UrlParams,
+    pub notes: Vec<String>,
+    pub transcript: Option<String>,
+    /// The terminal's lines kept from the last visit (or handed over by the first load).
+    pub restored: Vec<(String, String)>,
+    pub history: Vec<String>,
+    pub snippet: Option<Result<Vec<String>, String>>,
+    /// What the first load's visitor asked for, when the whole app takes over from it.
+    pub handoff: Option<crate::app::handoff::Handoff>,
 }
 
 /// Takes `#share=...` out of the address once the link is open, so a reload does not replay it over what the
@@ -140,13 +144,59 @@ fn drop_share_from_address() {
     }
 }
 
-fn boot() -> Boot {
+/// The page's address, read.
+pub(crate) fn url_params() -> UrlParams {
     let w = web_sys::window();
     let search = w.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let hash = w.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-    let params = UrlParams::parse(&search, &hash);
+    UrlParams::parse(&search, &hash)
+}
+
+/// The whole app's start: from the first load's hand-over when there is one, else as any page starts.
+fn boot() -> Boot {
     let real = real_now();
     let mut pg = Playground::new(real);
+    let mut b = match crate::app::handoff::take_stashed() {
+        Some(Ok(h)) => {
+            h.apply(&mut pg);
+            let params = url_params();
+            Boot {
+                shared: Shared(Rc::new(RefCell::new(pg))),
+                params,
+                notes: Vec::new(),
+                transcript: None,
+                restored: h.lines.clone(),
+                history: h.term_history.clone(),
+                snippet: None,
+                handoff: Some(h),
+            }
+        }
+        Some(Err(e)) => {
+            let mut b = boot_with(pg, real);
+            b.notes.push(format!("({e}; the playground starts afresh)"));
+            b
+        }
+        None => boot_with(pg, real),
+    };
+    if let Some(crate::app::handoff::Intent::Lesson(l)) =
+        b.handoff.as_ref().and_then(|h| crate::app::handoff::Intent::parse(&h.intent))
+    {
+        b.params.lesson = Some(l);
+    }
+    if let Some(name) = b.params.lesson.clone() {
+        let mut pg = b.shared.0.borrow_mut();
+        if !name.starts_with("http://") && !name.starts_with("https://") && !pg.open_lesson(&name) {
+            b.notes.push(format!("(there is no lesson called {name:?}; the built-in lessons are cli and python)"));
+        }
+    }
+    b
+}
+
+/// Starts a page from its address: a share link replayed, or the session kept from the last visit, and a
+/// snippet's commands. Used by the first load and the whole app alike.
+pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot {
+    let w = web_sys::window();
+    let params = url_params();
     pg.persist = params.persist.unwrap_or(params.embed.is_none());
     let mut notes = Vec::new();
     let mut transcript = None;
@@ -184,50 +234,56 @@ fn boot() -> Boot {
             Err(e) => notes.push(e),
         }
     }
-    if let Some(name) = &params.lesson {
-        if !name.starts_with("http://") && !name.starts_with("https://") && !pg.open_lesson(name) {
-            notes.push(format!("(there is no lesson called {name:?}; the built-in lessons are cli and python)"));
-        }
-    }
     let snippet = params.cmds.as_ref().map(|c| crate::transfer::decode_share(c));
     if let Some(theme) = &params.theme {
         if let Some(el) = w.as_ref().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = el.set_attribute("data-theme", theme);
         }
     }
-    Boot { shared: Shared(Rc::new(RefCell::new(pg))), params, notes, transcript, restored, history, snippet }
+    Boot {
+        shared: Shared(Rc::new(RefCell::new(pg))),
+        params,
+        notes,
+        transcript,
+        restored,
+        history,
+        snippet,
+        handoff: None,
+    }
 }
 
-#[function_component(App)]
-pub fn app() -> Html {
-    let boot = use_memo((), |_| boot());
-    let shared = boot.shared.clone();
-    let params = boot.params.clone();
-    let initial_step = params.step;
-    let side = use_state(|| Side::Lesson);
-    let version = use_reducer(Version::default);
-    let dirty = use_memo((), |_| Rc::new(std::cell::Cell::new(false)));
-    let term = {
-        let boot = boot.clone();
-        use_reducer(move || {
-            let mut s = Rc::new(TermState::default());
-            if !boot.restored.is_empty() {
-                s = s.reduce(TermAction::Restore(boot.restored.clone()));
-            } else if boot.params.embed.is_none() {
-                s = s.reduce(TermAction::Note(WELCOME.to_string()));
-            }
-            for n in &boot.notes {
-                s = s.reduce(TermAction::Note(n.clone()));
-            }
-            if let Some(t) = &boot.transcript {
-                s = s.reduce(TermAction::Transcript(t.clone()));
-            }
-            let mut st = s.as_ref().clone();
-            st.history = boot.history.clone();
-            st
-        })
-    };
+/// The terminal's first state: the kept or handed-over lines, the welcome, the boot's notes and replay.
+pub(crate) fn initial_term(boot: &Boot) -> TermState {
+    let mut s = Rc::new(TermState::default());
+    if !boot.restored.is_empty() {
+        s = s.reduce(TermAction::Restore(boot.restored.clone()));
+    } else if boot.params.embed.is_none() {
+        s = s.reduce(TermAction::Note(WELCOME.to_string()));
+    }
+    for n in &boot.notes {
+        s = s.reduce(TermAction::Note(n.clone()));
+    }
+    if let Some(t) = &boot.transcript {
+        s = s.reduce(TermAction::Transcript(t.clone()));
+    }
+    if let Some(h) = boot.handoff.as_ref().filter(|h| !h.input.is_empty()) {
+        s = s.reduce(TermAction::Suggest(h.input.clone()));
+    }
+    let mut st = s.as_ref().clone();
+    st.history = boot.history.clone();
+    st
+}
 
+/// What every page does, the first load and the whole app alike: time moves on (what is due expires, running
+/// watches print, the session is kept once a second when it changed), the host page of an embed can run
+/// commands and reset, and hears the page's height. Returns the change callback the views call.
+#[hook]
+pub(crate) fn use_page(
+    shared: &Shared,
+    term: &UseReducerHandle<TermState>,
+    version: &UseReducerHandle<Version>,
+) -> Callback<()> {
+    let dirty = use_memo((), |_| Rc::new(std::cell::Cell::new(false)));
     // The terminal's lines, for the kept session: follow them as they change.
     let lines = use_memo((), |_| Rc::new(RefCell::new(Rc::new(Vec::new()))));
     {
@@ -238,8 +294,6 @@ pub fn app() -> Html {
             dirty.set(true);
         });
     }
-
-    // Time moves on: expire what is due, print what running watches saw, refresh ages, keep the session.
     {
         let shared = shared.clone();
         let version = version.dispatcher();
@@ -278,6 +332,53 @@ pub fn app() -> Html {
             move || drop(tick)
         });
     }
+    use_host_messages(shared, term, version);
+    use_effect_with(version.0, |_| {
+        if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            post_to_parent(&Reply {
+                kind: "kvplay:height",
+                id: None,
+                output: None,
+                ok: None,
+                height: Some(h.scroll_height() as f64),
+            });
+        }
+    });
+    let version = version.dispatcher();
+    let dirty = (*dirty).clone();
+    Callback::from(move |_| {
+        dirty.set(true);
+        version.dispatch(());
+    })
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let boot = use_memo((), |_| boot());
+    let shared = boot.shared.clone();
+    let params = boot.params.clone();
+    let initial_step = params.step;
+    let intent = boot.handoff.as_ref().and_then(|h| crate::app::handoff::Intent::parse(&h.intent));
+    let side = {
+        let intent = intent.clone();
+        use_state(move || match intent {
+            Some(crate::app::handoff::Intent::Tab(t)) => match t.as_str() {
+                "buckets" => Side::Buckets,
+                "timeline" => Side::Timeline,
+                "watchers" => Side::Watchers,
+                "code" => Side::Code,
+                "python" => Side::Python,
+                _ => Side::Lesson,
+            },
+            _ => Side::Lesson,
+        })
+    };
+    let version = use_reducer(Version::default);
+    let term = {
+        let boot = boot.clone();
+        use_reducer(move || initial_term(&boot))
+    };
+    let on_change = use_page(&shared, &term, &version);
 
     // Clients in the page (nats.js, nats-py) reach the embedded engine as a NATS server; what they change redraws
     // the views.
@@ -286,6 +387,13 @@ pub fn app() -> Html {
         let version = version.dispatcher();
         use_effect_with((), move |_| {
             crate::app::page_link::install(shared, std::rc::Rc::new(move || version.dispatch(())));
+            // The page's loader waits for this before it reports the whole app started (clients may connect now).
+            if let Some(w) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&w, &"kvplayReady".into(), &true.into());
+                if let Ok(ev) = web_sys::Event::new("kvplay:ready") {
+                    let _ = w.dispatch_event(&ev);
+                }
+            }
         });
     }
 
@@ -331,8 +439,99 @@ pub fn app() -> Html {
         });
     }
 
-    // The host page of an embed can run commands and reset, and hears the embed's height.
+    if params.embed.as_deref() == Some("code") {
+        return html! {
+            <div class="embed">{ match super::embed_code::sample(&params) {
+                Ok(sample) => html! { <EmbedCode shared={shared.clone()} {sample} version={version.0} timeline={params.timeline} /> },
+                Err(e) => html! { <p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p> },
+            } }</div>
+        };
+    }
+    if params.embed.as_deref() == Some("snippet") {
+        return match &boot.snippet {
+            Some(Ok(cmds)) => html! {
+                <div class="embed">
+                    <EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} below={if params.timeline { html! { <Timeline shared={shared.clone()} version={version.0} active=true /> } } else { html! {} }} term={term.clone()} on_change={on_change.clone()} />
+                </div>
+            },
+            Some(Err(e)) => {
+                html! { <div class="embed"><p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p></div> }
+            }
+            None => {
+                html! { <div class="embed"><p class="verdict fail" role="alert">{ "This example has no commands (cmds= is missing)." }</p></div> }
+            }
+        };
+    }
+
+    let tab = |which: Side, label: &str| {
+        let side = side.clone();
+        let selected = *side == which;
+        html! {
+            <button type="button" role="tab" aria-selected={selected.to_string()} class={if selected { "tab current" } else { "tab" }}
+                onclick={Callback::from(move |_| side.set(which))}>{ label }</button>
+        }
+    };
+    let embedded_lesson = params.embed.as_deref() == Some("lesson");
+    let session_intent = match &intent {
+        Some(Intent::Session(what)) => Some((what.clone(), boot.handoff.as_ref().and_then(|h| h.file.clone()))),
+        _ => None,
+    };
+
+    html! {
+        <div class={if embedded_lesson { "page embed" } else { "page" }}>
+            if !embedded_lesson {
+                <header class="top">
+                    <h1>{ "NATS KV Playground" }</h1>
+                    <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
+                    <ServerBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} open={intent == Some(Intent::Connect)} />
+                    if shared.0.borrow().server.is_none() {
+                        <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                    }
+                    <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} intent={session_intent} />
+                </header>
+            }
+            <main class="panes">
+                <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
+                <div class="side">
+                    if !embedded_lesson {
+                        <div class="tabs" role="tablist" aria-label="Beside the terminal">
+                            { tab(Side::Lesson, "Lesson") }
+                            { tab(Side::Buckets, "Buckets") }
+                            { tab(Side::Timeline, "Timeline") }
+                            { tab(Side::Watchers, "Watchers") }
+                            { tab(Side::Code, "As code") }
+                            { tab(Side::Python, "Python console") }
+                        </div>
+                    }
+                    // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
+                    // lesson keeps its place while you look elsewhere.
+                    <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*side != Side::Lesson}>
+                        <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
+                    </div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
+                    <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
+                        if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
+                    </div>
+                    // Mounted and kept (its transcript stays); Python loads on its first line only.
+                    <div class="pane-slot" role="tabpanel" aria-label="Python console" hidden={*side != Side::Python}>
+                        <super::python_console::PythonConsole shared={shared.clone()} />
+                    </div>
+                </div>
+            </main>
+        </div>
+    }
+}
+
+/// The host page of an embed can run commands (`kvplay:run`) and reset (`kvplay:reset`). A code embed runs its
+/// program on `kvplay:run` instead: `EmbedCode` listens for that.
+#[hook]
+fn use_host_messages(shared: &Shared, term: &UseReducerHandle<TermState>, version: &UseReducerHandle<Version>) {
     {
+        let code_embed = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .is_some_and(|s| UrlParams::parse(&s, "").embed.as_deref() == Some("code"));
         let shared = shared.clone();
         let term = term.dispatcher();
         let version = version.dispatcher();
@@ -342,7 +541,7 @@ pub fn app() -> Html {
                     let Some(ev) = ev.dyn_ref::<web_sys::MessageEvent>() else { return };
                     let Ok(msg) = serde_wasm_bindgen::from_value::<HostMessage>(ev.data()) else { return };
                     match msg.kind.as_str() {
-                        "kvplay:run" => {
+                        "kvplay:run" if !code_embed => {
                             let (prompt, r) = {
                                 let mut pg = shared.0.borrow_mut();
                                 let prompt = pg.prompt();
@@ -378,97 +577,5 @@ pub fn app() -> Html {
             });
             move || drop(listener)
         });
-    }
-    use_effect_with(version.0, |_| {
-        if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-            post_to_parent(&Reply {
-                kind: "kvplay:height",
-                id: None,
-                output: None,
-                ok: None,
-                height: Some(h.scroll_height() as f64),
-            });
-        }
-    });
-
-    let on_change = {
-        let version = version.dispatcher();
-        let dirty = (*dirty).clone();
-        Callback::from(move |_| {
-            dirty.set(true);
-            version.dispatch(());
-        })
-    };
-
-    if params.embed.as_deref() == Some("snippet") {
-        return match &boot.snippet {
-            Some(Ok(cmds)) => html! {
-                <div class="embed">
-                    <EmbedSnippet shared={shared.clone()} commands={cmds.clone()} version={version.0} timeline={params.timeline} term={term.clone()} on_change={on_change.clone()} />
-                </div>
-            },
-            Some(Err(e)) => {
-                html! { <div class="embed"><p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p></div> }
-            }
-            None => {
-                html! { <div class="embed"><p class="verdict fail" role="alert">{ "This example has no commands (cmds= is missing)." }</p></div> }
-            }
-        };
-    }
-
-    let tab = |which: Side, label: &str| {
-        let side = side.clone();
-        let selected = *side == which;
-        html! {
-            <button type="button" role="tab" aria-selected={selected.to_string()} class={if selected { "tab current" } else { "tab" }}
-                onclick={Callback::from(move |_| side.set(which))}>{ label }</button>
-        }
-    };
-    let embedded_lesson = params.embed.as_deref() == Some("lesson");
-
-    html! {
-        <div class={if embedded_lesson { "page embed" } else { "page" }}>
-            if !embedded_lesson {
-                <header class="top">
-                    <h1>{ "NATS KV Playground" }</h1>
-                    <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
-                    <ServerBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
-                    if shared.0.borrow().server.is_none() {
-                        <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
-                    }
-                    <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} />
-                </header>
-            }
-            <main class="panes">
-                <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
-                <div class="side">
-                    if !embedded_lesson {
-                        <div class="tabs" role="tablist" aria-label="Beside the terminal">
-                            { tab(Side::Lesson, "Lesson") }
-                            { tab(Side::Buckets, "Buckets") }
-                            { tab(Side::Timeline, "Timeline") }
-                            { tab(Side::Watchers, "Watchers") }
-                            { tab(Side::Code, "As code") }
-                            { tab(Side::Python, "Python") }
-                        </div>
-                    }
-                    // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
-                    // lesson keeps its place while you look elsewhere.
-                    <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*side != Side::Lesson}>
-                        <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
-                    </div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
-                        if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
-                    </div>
-                    // Mounted once opened and kept (its transcript stays); Python loads on its first line only.
-                    <div class="pane-slot" role="tabpanel" aria-label="Python" hidden={*side != Side::Python}>
-                        <super::python_console::PythonConsole shared={shared.clone()} />
-                    </div>
-                </div>
-            </main>
-        </div>
     }
 }

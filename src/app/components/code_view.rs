@@ -1,9 +1,10 @@
 //! "As code": a command of the session (the last one unless another is chosen) written with nats-py, nats.js,
-//! async-nats and nats.go, one tab per client, with a Copy button.
+//! async-nats and nats.go, one tab per client, with a Copy button; the Python and JavaScript programs have Run.
 
 use web_sys::{HtmlElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::code_run::CodeRun;
 use super::session_bar::copy_text;
 use crate::app::Shared;
 use crate::codegen::{op_of_line, snippet, Lang};
@@ -141,7 +142,12 @@ pub fn code_view(p: &Props) -> Html {
                     } }</span>
                 </div>
                 { match code {
-                    Ok(text) => html! { <pre class="code" tabindex="0" aria-label={format!("{} code", lang.label())}><code>{ text }</code></pre> },
+                    Ok(text) => html! { <>
+                        <pre class="code" tabindex="0" aria-label={format!("{} code", lang.label())}><code>{ text.clone() }</code></pre>
+                        if matches!(*lang, Lang::Python | Lang::JavaScript) {
+                            <CodeRun shared={p.shared.clone()} python={*lang == Lang::Python} code={text} />
+                        }
+                    </> },
                     Err(e) => html! { <p class="empty">{ e }</p> },
                 } }
             </div>

@@ -4,7 +4,6 @@
 
 use yew::prelude::*;
 
-use super::timeline::Timeline;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 
@@ -13,7 +12,9 @@ pub struct EmbedSnippetProps {
     pub shared: Shared,
     pub commands: Vec<String>,
     pub version: u64,
-    pub timeline: bool,
+    /// What shows under the output once the snippet ran (the whole app's timeline, when asked for).
+    #[prop_or_default]
+    pub below: Html,
     pub term: UseReducerHandle<TermState>,
     pub on_change: Callback<()>,
 }
@@ -42,8 +43,8 @@ pub fn embed_snippet(p: &EmbedSnippetProps) -> Html {
             if !output.is_empty() {
                 <pre class="snippet-out" role="log" aria-live="polite">{ output.clone() }</pre>
             }
-            if p.timeline && !output.is_empty() {
-                <Timeline shared={p.shared.clone()} version={p.version} active=true />
+            if !output.is_empty() {
+                { p.below.clone() }
             }
         </section>
     }

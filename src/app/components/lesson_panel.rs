@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use yew::prelude::*;
 
+use crate::app::components::js_cell::JsCell;
 use crate::app::components::python_cell::PythonCell;
 use crate::app::remote;
 use crate::app::term_state::{TermAction, TermState};
@@ -468,6 +469,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let runnable = s.is_runnable();
         let ns = lesson_name.clone().unwrap_or_default();
         let py_index = std::cell::Cell::new(0usize);
+        let js_index = std::cell::Cell::new(0usize);
         let blocks = s.blocks.iter().map(|b| match b {
             Block::Code { lang, code } if lang == "python" => {
                 let k = py_index.replace(py_index.get() + 1);
@@ -477,6 +479,12 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 // Run step runs a program that has no operations standing in for it.
                 let step_runs = s.python.get(k).is_some_and(|p| p.ops.trim().is_empty());
                 html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} {expected} {step_runs} /> }
+            }
+            Block::Code { lang, code } if lang == "javascript" || lang == "js" => {
+                let k = js_index.replace(js_index.get() + 1);
+                let id = format!("js:{ns}/{cur}/{k}");
+                let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
+                html! { <JsCell key={id.clone()} shared={p.shared.clone()} id={id.clone()} filename={filename} code={code.clone()} /> }
             }
             Block::Text(t) => prose(t),
             Block::Code { lang, code } if lang == "exercise" => {

@@ -2,9 +2,13 @@
 
 pub mod app;
 pub mod clock_bar;
+pub mod code_run;
 pub mod code_view;
+pub mod embed_code;
 pub mod embed_snippet;
 pub mod explorer;
+pub mod first_load;
+pub mod js_cell;
 pub mod lesson_panel;
 pub mod python_cell;
 pub mod python_console;

@@ -29,6 +29,9 @@ pub struct ServerBarProps {
     pub version: u64,
     pub term: UseReducerDispatcher<TermState>,
     pub on_change: Callback<()>,
+    /// Open the form at once (the visitor opened it in the first load).
+    #[prop_or_default]
+    pub open: bool,
 }
 
 fn input_value(e: &Event) -> String {
@@ -179,7 +182,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     };
 
     html! {
-        <details class="server-bar" open={state.is_some() || last_error.is_some()}>
+        <details class="server-bar" open={p.open || state.is_some() || last_error.is_some()}>
             <summary>
                 <span class={classes!("conn-dot", dot)} aria-hidden="true"></span>
                 <span class="conn-state" role="status" aria-live="polite">{ status }</span>

@@ -3,6 +3,7 @@
 //! Import (a JSON export, from here or from a real server; it asks before it replaces a bucket), and Start
 //! over (which asks first).
 
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -17,6 +18,15 @@ pub struct SessionBarProps {
     pub shared: Shared,
     pub term: UseReducerDispatcher<TermState>,
     pub on_change: Callback<()>,
+    /// A button the visitor pressed in the first load ("share", "embed", "export:KIND", "import",
+    /// "start-over"), done once when the bar appears; with the file an Import picked there.
+    #[prop_or_default]
+    pub intent: Option<(String, Option<(String, String)>)>,
+}
+
+/// A click, for doing a button's action on the visitor's behalf.
+fn click() -> MouseEvent {
+    MouseEvent::new("click").expect("a click event")
 }
 
 /// Offers text as a file download.
@@ -63,6 +73,8 @@ enum EmbedWhat {
     Commands,
     /// The open lesson's current step.
     Step,
+    /// The commands of this session as a nats.js program, with a Run button.
+    Program,
 }
 
 /// The choices of the Embed panel.
@@ -83,7 +95,7 @@ fn attr(s: &str) -> String {
 /// The snippet to paste into a page: the iframe and, when asked, the script that sizes it to its content.
 fn embed_snippet(base: &str, query: &str, o: &EmbedOptions, title: &str) -> String {
     let mut q = query.to_string();
-    if o.timeline && o.what == EmbedWhat::Commands {
+    if o.timeline && o.what != EmbedWhat::Step {
         q.push_str("&timeline=1");
     }
     if o.theme != "auto" {
@@ -193,42 +205,39 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             on_change.emit(());
         }
     };
-    let import = {
+    let (import_text, import) = {
         let shared = p.shared.clone();
         let term = p.term.clone();
+        let term_for_read = p.term.clone();
         let file_ref = file_ref.clone();
         let pending_import = pending_import.clone();
         let apply_import = apply_import.clone();
-        Callback::from(move |_: Event| {
-            let Some(input) = file_ref.cast::<HtmlInputElement>() else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            input.set_value("");
-            let shared = shared.clone();
-            let term = term.clone();
-            let pending_import = pending_import.clone();
-            let apply_import = apply_import.clone();
-            let name = file.name();
-            let file = gloo::file::File::from(file);
-            let reader = gloo::file::callbacks::read_as_text(&file, move |r| {
-                let text = match r {
-                    Err(e) => {
-                        term.dispatch(TermAction::Note(format!("(import of {name} failed: {e})")));
-                        return;
-                    }
-                    Ok(t) => t,
-                };
-                let read = transfer::read_import(&text, &shared.0.borrow().session.backend);
-                match read {
-                    Err(e) => {
-                        term.dispatch(TermAction::Note(format!("(import of {name} refused, nothing changed: {e})")))
-                    }
-                    Ok((x, clashes)) if clashes.is_empty() => apply_import(&name, &x),
-                    Ok((x, clashes)) => pending_import.set(Some((name, x, clashes))),
-                }
-            });
-            // The reader must live until it calls back.
-            std::mem::forget(reader);
-        })
+        let import_text = Rc::new(move |name: String, text: String| {
+            let read = transfer::read_import(&text, &shared.0.borrow().session.backend);
+            match read {
+                Err(e) => term.dispatch(TermAction::Note(format!("(import of {name} refused, nothing changed: {e})"))),
+                Ok((x, clashes)) if clashes.is_empty() => apply_import(&name, &x),
+                Ok((x, clashes)) => pending_import.set(Some((name, x, clashes))),
+            }
+        });
+        (
+            import_text.clone(),
+            Callback::from(move |_: Event| {
+                let Some(input) = file_ref.cast::<HtmlInputElement>() else { return };
+                let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+                input.set_value("");
+                let import_text = import_text.clone();
+                let term = term_for_read.clone();
+                let name = file.name();
+                let file = gloo::file::File::from(file);
+                let reader = gloo::file::callbacks::read_as_text(&file, move |r| match r {
+                    Err(e) => term.dispatch(TermAction::Note(format!("(import of {name} failed: {e})"))),
+                    Ok(text) => import_text(name, text),
+                });
+                // The reader must live until it calls back.
+                std::mem::forget(reader);
+            }),
+        )
     };
     let start_over = {
         let shared = p.shared.clone();
@@ -250,13 +259,52 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             on_change.emit(());
         })
     };
+    // What the visitor pressed in the first load, done now that the bar is here.
+    {
+        let (share, confirm_wipe) = (share.clone(), confirm_wipe.clone());
+        let exports: Vec<(&'static str, Callback<MouseEvent>)> =
+            ["json", "sh", "py", "mjs", "rs", "go"].into_iter().map(|k| (k, export(k))).collect();
+        let intent = p.intent.clone();
+        let embed = embed.clone();
+        use_effect_with((), move |_| match intent {
+            Some((what, file)) => match what.as_str() {
+                "share" => share.emit(click()),
+                // The first load has no lesson open, so an embed there is of the session's commands.
+                "embed" => embed.set(Some(EmbedOptions {
+                    what: EmbedWhat::Commands,
+                    timeline: false,
+                    theme: "auto".into(),
+                    height: 320,
+                    sizing: true,
+                })),
+                "start-over" => confirm_wipe.set(true),
+                "import" => {
+                    if let Some((name, text)) = file {
+                        import_text(name, text)
+                    }
+                }
+                w => {
+                    if let Some((_, cb)) = exports.iter().find(|(k, _)| w.strip_prefix("export:") == Some(*k)) {
+                        cb.emit(click())
+                    }
+                }
+            },
+            None => {}
+        });
+    }
     let toggle = |state: &UseStateHandle<bool>| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.set(!*state))
     };
 
-    let (lesson_step, packed) = {
+    let (lesson_step, packed, program) = {
         let pg = p.shared.0.borrow();
+        let program = embed
+            .as_ref()
+            .filter(|o| o.what == EmbedWhat::Program && pg.history.iter().any(|c| c.starts_with("nats ")))
+            .map(|_| {
+                transfer::base64url(crate::codegen::program(crate::codegen::Lang::JavaScript, &pg.history).as_bytes())
+            });
         (
             pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
                 (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
@@ -265,6 +313,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 .as_ref()
                 .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
                 .map(|_| transfer::encode_share(&pg.history)),
+            program,
         )
     };
     let open_embed = {
@@ -318,6 +367,12 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 )),
                 None,
             ),
+            (EmbedWhat::Program, _, _) if program.is_some() => (
+                program.as_ref().map(|code| {
+                    embed_snippet(&base, &format!("embed=code&lang=javascript&code={code}"), &o, "NATS KV example in JavaScript")
+                }),
+                None,
+            ),
             (_, _, Some(Ok(packed))) => (
                 Some(embed_snippet(&base, &format!("embed=snippet&cmds={packed}"), &o, "NATS KV example")),
                 None,
@@ -334,6 +389,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Step} disabled={lesson_step.is_none()}
                         onchange={set(|o, _| o.what = EmbedWhat::Step)} />
                         { match &lesson_step { Some((_, i, t)) => format!(" this lesson step ({}: {t})", i + 1), None => " a lesson step (open a lesson first)".to_string() } }</label>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Program}
+                        onchange={set(|o, _| o.what = EmbedWhat::Program)} />{ " the commands you ran as a JavaScript program (nats.js), with a Run button" }</label>
                 </fieldset>
                 <label><input type="checkbox" checked={o.timeline} disabled={o.what == EmbedWhat::Step}
                     onchange={set(|o, e| o.timeline = checked(e))} />{ " show the timeline under the output" }</label>

@@ -95,7 +95,8 @@ fn output(p: &OutputProps) -> Html {
 fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) {
     if shared.0.borrow().server.is_some() {
         // Against a real server the lines run as a job; their echo and output appear as each finishes.
-        crate::app::remote::run_lines(shared, lines.to_vec());
+        let remote_lines = shared.0.borrow().parts.remote_lines;
+        remote_lines(shared, lines.to_vec());
         return;
     }
     let mut actions = Vec::with_capacity(lines.len() * 2);
@@ -224,7 +225,8 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let line = (*input).clone();
                     if shared.0.borrow().server.is_some() {
                         term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
-                        crate::app::remote::enqueue(&shared, crate::app::remote::Job::Interrupt);
+                        let interrupt = shared.0.borrow().parts.remote_interrupt;
+                        interrupt(&shared);
                         input.set(String::new());
                         return;
                     }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Trunk post-build hook: builds the whole app and the snippet embed beside the first load, and writes the page's
+loader.
+
+Trunk builds the first load (the `playground-lite` binary: terminal, explorer, clock). This hook builds the whole
+app (the `playground` binary) and the snippet embed (`playground-snippet`) the same way (cargo, wasm-bindgen,
+wasm-opt -Oz for release) into `full/` and `snippet/`, then
+replaces Trunk's inline start-up script with `boot-HASH.js` (so the Content-Security-Policy can forbid inline
+scripts), which starts the first load, the snippet module for a snippet embed, or the whole app at once for an
+address that needs it (a lesson, a lesson embed, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
+take the first load's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
+takes the hand-over.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+staging = os.environ.get("TRUNK_STAGING_DIR") or (sys.argv[1] if len(sys.argv) > 1 else "")
+if not staging:
+    sys.exit("post_build: TRUNK_STAGING_DIR is not set")
+release = os.environ.get("TRUNK_PROFILE", "debug") == "release"
+public = os.environ.get("TRUNK_PUBLIC_URL", "/")
+target_dir = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
+triple = "wasm32-unknown-unknown"
+
+
+def run(cmd):
+    r = subprocess.run(cmd, cwd=root)
+    if r.returncode != 0:
+        sys.exit("post_build: %s failed" % cmd[0])
+
+
+# 1. The whole app and the snippet embed, built as Trunk builds the first load.
+modules = {"full": "playground", "snippet": "playground-snippet"}
+cargo = ["cargo", "build", "--target", triple]
+for b in modules.values():
+    cargo += ["--bin", b]
+if release:
+    cargo.append("--release")
+run(cargo)
+built = {}
+for part, binary in modules.items():
+    wasm = os.path.join(target_dir, triple, "release" if release else "debug", binary + ".wasm")
+    out = os.path.join(staging, part)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    run(["wasm-bindgen", "--target", "web", "--no-typescript", "--out-dir", out, "--out-name", part, wasm])
+    bg = os.path.join(out, part + "_bg.wasm")
+    if release:
+        opt = shutil.which("wasm-opt") or os.path.join(root, ".tools/npm/node_modules/.bin/wasm-opt")
+        run([opt, "-Oz", "--enable-reference-types", "--enable-bulk-memory", "--enable-nontrapping-float-to-int",
+             "--enable-sign-ext", "--enable-mutable-globals", "--enable-multivalue", bg, "-o", bg])
+    digest = hashlib.sha256(open(bg, "rb").read()).hexdigest()[:16]
+    js, wasm_name = "%s-%s.js" % (part, digest), "%s-%s_bg.wasm" % (part, digest)
+    os.rename(os.path.join(out, part + ".js"), os.path.join(out, js))
+    os.rename(bg, os.path.join(out, wasm_name))
+    built[part] = {"js": "%s%s/%s" % (public, part, js), "wasm": "%s%s/%s" % (public, part, wasm_name)}
+
+# 2. The loader, in place of Trunk's inline script; Trunk's preload links go (the loader fetches what the address
+# needs, and a lesson's address needs the whole app, not the first load).
+index = os.path.join(staging, "index.html")
+html = open(index, encoding="utf-8").read()
+m = re.search(r'<script type="module">(.*?)</script>', html, re.S)
+if not m:
+    sys.exit("post_build: Trunk's start-up script is missing from index.html")
+script = m.group(1)
+lite_js = re.search(r"from ['\"]([^'\"]+\.js)['\"]", script)
+lite_wasm = re.search(r"module_or_path: ['\"]([^'\"]+\.wasm)['\"]", script)
+if not lite_js or not lite_wasm:
+    sys.exit("post_build: cannot read Trunk's start-up script")
+paths = dict(built, lite={"js": lite_js.group(1), "wasm": lite_wasm.group(1)})
+loader = open(os.path.join(root, "static", "loader.js"), encoding="utf-8").read()
+body = "const PARTS = %s;\n%s" % (json.dumps(paths), loader)
+name = "boot-%s.js" % hashlib.sha256(body.encode()).hexdigest()[:16]
+with open(os.path.join(staging, name), "w", encoding="utf-8") as f:
+    f.write(body)
+html = html[: m.start()] + '<script type="module" src="%s%s"></script>' % (public, name) + html[m.end():]
+html = re.sub(r'\s*<link rel="(?:modulepreload|preload)"[^>]*>', "", html)
+open(index, "w", encoding="utf-8").write(html)

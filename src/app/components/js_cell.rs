@@ -1,0 +1,86 @@
+//! A JavaScript code cell: a program written for a real server (`wsconnect`, `new Kvm(nc)`) in an editable box,
+//! Run / Stop / Reset, and what it prints streaming in under it (console.log, console.error, an uncaught error
+//! with the cell's line). It runs only when Run is pressed, in a worker of its own, against the page's server or
+//! the real server the page is connected to.
+
+use yew::prelude::*;
+
+use crate::app::{javascript, remote, Shared};
+
+#[derive(Properties, PartialEq)]
+pub struct JsCellProps {
+    pub shared: Shared,
+    /// The cell's id, unique in the page.
+    pub id: AttrValue,
+    /// The name error messages give the cell's code (`<step 2>`).
+    pub filename: AttrValue,
+    /// The document's code.
+    pub code: AttrValue,
+}
+
+/// The real server the page is connected to, if it is: the program's connections go there.
+pub fn remote_url(shared: &Shared) -> Option<String> {
+    let pg = shared.0.borrow();
+    let s = pg.server.as_ref()?;
+    matches!(s.state, remote::ConnState::Connected { .. }).then(|| s.url.clone())
+}
+
+#[function_component(JsCell)]
+pub fn js_cell(props: &JsCellProps) -> Html {
+    let code = use_state(|| props.code.to_string());
+    let redraw = use_force_update();
+    use_effect_with(props.id.clone(), move |_| {
+        let id = javascript::subscribe(Callback::from(move |_| redraw.force_update()));
+        move || javascript::unsubscribe(id)
+    });
+    // A different document (another lesson, another command) brings its own code.
+    {
+        let code = code.clone();
+        use_effect_with(props.code.clone(), move |c| code.set(c.to_string()));
+    }
+    let view = javascript::cell(&props.id);
+    let edited = *code != props.code.as_str();
+
+    let oninput = {
+        let code = code.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+                code.set(t.value());
+            }
+        })
+    };
+    let run = {
+        let (code, id, filename, shared) =
+            (code.clone(), props.id.clone(), props.filename.clone(), props.shared.clone());
+        Callback::from(move |_: MouseEvent| javascript::run(&id, &code, &filename, remote_url(&shared).as_deref()))
+    };
+    let stop = {
+        let id = props.id.clone();
+        Callback::from(move |_: MouseEvent| javascript::stop(&id))
+    };
+    let reset = {
+        let (code, doc) = (code.clone(), props.code.clone());
+        Callback::from(move |_: MouseEvent| code.set(doc.to_string()))
+    };
+    let rows = code.lines().count().clamp(3, 30).to_string();
+    html! {
+        <div class="jscell" data-cell={props.id.clone()}>
+            <textarea class="jscode" spellcheck="false" rows={rows} value={(*code).clone()} {oninput}
+                aria-label={format!("JavaScript code of {}", props.filename)} />
+            <div class="jscell-actions">
+                <button type="button" class="primary js-run" onclick={run}>{ if view.running { "Run again" } else { "Run" } }</button>
+                <button type="button" class="js-stop" onclick={stop} disabled={!view.running}>{ "Stop" }</button>
+                <button type="button" class="js-reset" onclick={reset} disabled={!edited}
+                    title="Put the document's code back">{ "Reset" }</button>
+                if view.loading { <span class="js-state" role="status">{ "Loading the JavaScript client…" }</span> }
+                else if view.running { <span class="js-state" role="status">{ "Running…" }</span> }
+            </div>
+            if !view.out.is_empty() || view.stopped {
+                <pre class="jsout" aria-live="polite">
+                    { for view.out.iter().map(|(err, s)| html! { <span class={classes!(err.then_some("stderr"))}>{ s.clone() }</span> }) }
+                    if view.stopped { <span class="js-stopped">{ "(stopped)\n" }</span> }
+                </pre>
+            }
+        </div>
+    }
+}

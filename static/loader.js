@@ -1,0 +1,105 @@
+// The page's loader (the build puts the module paths in PARTS above this line). It starts the first load (the
+// terminal, the bucket explorer, the clock), or the snippet module for a snippet embed, unless the address needs
+// the whole app at once; and it loads the whole app when the visitor first opens anything else:
+// kvplayParts.load(intent) fetches and compiles it, takes the first load's state, unmounts the first load and
+// starts the whole app, which goes on from that state.
+
+function needsWhole(location) {
+  const q = new URLSearchParams(location.search);
+  const embed = q.get('embed');
+  return q.has('lesson') || embed === 'lesson' || embed === 'code' ||
+    (embed === 'snippet' && ['1', 'true'].includes(q.get('timeline')));
+}
+
+async function start(part, module) {
+  // The module's bytes and its glue are fetched side by side.
+  const bytes = module ?? fetch(part.wasm);
+  const glue = await import(part.js);
+  const ready = part === PARTS.full && new Promise((resolve) => {
+    if (window.kvplayReady) resolve();
+    else addEventListener('kvplay:ready', () => resolve(), { once: true });
+  });
+  await glue.default({ module_or_path: bytes });
+  window.wasmBindings = glue;
+  // The whole app has mounted and its NATS server takes connections.
+  if (ready) await ready;
+  return glue;
+}
+
+function showFailure(message) {
+  const p = document.createElement('p');
+  p.setAttribute('role', 'alert');
+  p.className = 'verdict fail';
+  p.textContent = message;
+  document.body.prepend(p);
+}
+
+/** What had the keyboard's focus, so the same control has it in the whole app. */
+function describeFocus() {
+  const a = document.activeElement;
+  if (!a || a === document.body) return null;
+  return { id: a.id, tag: a.tagName, role: a.getAttribute('role'), text: a.textContent.trim() };
+}
+
+function restoreFocus(d) {
+  if (!d) return;
+  const el = (d.id && document.getElementById(d.id)) ||
+    [...document.querySelectorAll(d.tag)].find((e) => e.getAttribute('role') === d.role && e.textContent.trim() === d.text);
+  el?.focus();
+}
+
+let whole = null;
+window.kvplayParts = {
+  /** Whether the whole app is running. */
+  get whole() { return whole !== null; },
+  /** Resolves once the whole app runs; `intent` says what the visitor opened (see app::handoff::Intent). */
+  load(intent) {
+    if (whole) return whole;
+    whole = (async () => {
+      let module;
+      try {
+        const compiled = fetch(PARTS.full.wasm).then((r) => {
+          if (!r.ok) throw new Error('the server answered ' + r.status);
+          return r.arrayBuffer();
+        }).then((b) => WebAssembly.compile(b));
+        [module] = await Promise.all([compiled, import(PARTS.full.js)]);
+      } catch (e) {
+        whole = null;
+        throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';
+      }
+      const focus = describeFocus();
+      const lite = window.wasmBindings;
+      if (lite && lite.kvplay_hand_over) {
+        lite.kvplay_hand_over(intent);
+        lite.kvplay_retire();
+      }
+      try {
+        await start(PARTS.full, module);
+      } catch (e) {
+        showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
+        throw e;
+      }
+      restoreFocus(focus);
+      dispatchEvent(new CustomEvent('kvplay:whole', { detail: { intent } }));
+    })();
+    return whole;
+  },
+};
+
+const query = new URLSearchParams(window.location.search);
+try {
+  if (needsWhole(window.location)) {
+    whole = start(PARTS.full).then(() => {});
+    await whole;
+  } else if (query.get('embed') === 'snippet') {
+    await start(PARTS.snippet);
+  } else {
+    await start(PARTS.lite);
+  }
+} catch (e) {
+  showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
+  throw e;
+} finally {
+  document.getElementById('boot-note')?.remove();
+}
+dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: {} }));

@@ -1,0 +1,164 @@
+// Loading in parts: the first load is the terminal, the explorer and the clock; anything else a visitor opens
+// loads the whole app, which goes on exactly where the first load was (buckets and their history, a running
+// watch, the clock's moves, the terminal's lines and half-typed line), then does what was asked. A lesson's
+// address starts the whole app at once; a failed fetch leaves the first load working and says why.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { serve, launch, open, type, terminalText } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** Opens a page recording the paths it requests. */
+async function openLogged(url) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.locator('#term-input').waitFor();
+  return { ctx, page, requests, errors };
+}
+
+test('the first load fetches none of the whole app; the Timeline tab loads it and everything carries over', async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url);
+  assert.ok(requests.some((p) => /playground-lite-[0-9a-f]+_bg\.wasm$/.test(p)), 'the first load is the small module');
+  await type(page, 'nats kv add demo --history 2 --ttl 1h');
+  for (const v of ['one', 'two', 'three']) await type(page, `nats kv put demo k ${v}`);
+  await type(page, 'nats kv watch demo');
+  await page.getByRole('button', { name: 'Fast-forward the clock 1m' }).click();
+  const clockBefore = await page.locator('.clock-time').innerText();
+  await page.locator('#term-input').fill('nats kv get demo k');
+  assert.ok(!requests.some((p) => p.startsWith('/full/') || p.startsWith('/vendor/')), 'nothing else before it is needed');
+
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  assert.ok(requests.some((p) => /^\/full\/full-[0-9a-f]+_bg\.wasm$/.test(p)), 'the whole app was fetched on first use');
+  // The timeline shows the revision the history limit removed, with why: the journal came across.
+  await page.locator('[aria-label="Timeline"] svg').first().waitFor();
+  assert.equal(await page.getByRole('tab', { name: 'Timeline' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('#term-input').inputValue(), 'nats kv get demo k', 'the half-typed line is kept');
+  const text = await terminalText(page);
+  assert.match(text, /\$ nats kv put demo k three\nthree\n/);
+  assert.match(await page.locator('.term-status').innerText(), /1 watch running/);
+  const clockAfter = await page.locator('.clock-time').innerText();
+  assert.ok(clockAfter >= clockBefore, `the clock kept its fast-forward (${clockBefore} then ${clockAfter})`);
+  // The running watch goes on in the whole app: a new write reaches it.
+  await type(page, 'nats kv put demo k four');
+  await page.locator('.term-out', { hasText: 'PUT demo > k: four' }).waitFor();
+  await page.keyboard.press('Control+c');
+  await type(page, 'nats kv history demo k');
+  assert.match(await terminalText(page), /three[\s\S]*four/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('each control of the first load opens its part in the whole app', async () => {
+  const cases = [
+    { press: (p) => p.getByRole('button', { name: 'Key-Value with the nats CLI' }).click(), shown: (p) => p.getByRole('button', { name: 'Run all' }) },
+    { press: (p) => p.getByRole('tab', { name: 'Watchers' }).click(), shown: (p) => p.locator('[aria-label="Watchers"] button').first() },
+    { press: (p) => p.getByRole('tab', { name: 'As code' }).click(), shown: (p) => p.getByRole('tab', { name: /nats-py|Python/ }).first() },
+    { press: (p) => p.getByRole('button', { name: 'Share' }).click(), shown: (p) => p.locator('input.share-link') },
+    { press: (p) => p.getByRole('button', { name: 'Embed' }).click(), shown: (p) => p.locator('textarea, .embed-panel').first() },
+    { press: (p) => p.getByRole('button', { name: 'Start over' }).click(), shown: (p) => p.getByRole('button', { name: 'Yes, wipe everything' }) },
+    { press: (p) => p.locator('.server-bar summary').click(), shown: (p) => p.locator('form.server-form input.server-url') },
+  ];
+  for (const c of cases) {
+    const { ctx, page, errors } = await openLogged(server.url);
+    await type(page, 'nats kv add carried');
+    await c.press(page);
+    await c.shown(page).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.ok(await page.evaluate(() => window.kvplayParts.whole));
+    // The bucket made in the first load is there.
+    await type(page, 'nats kv ls');
+    assert.match(await terminalText(page), /carried/);
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  }
+});
+
+test('an Import picked in the first load is imported by the whole app', async () => {
+  const exportFile = path.join(os.tmpdir(), 'kvplay-parts-export.json');
+  {
+    const { ctx, page } = await openLogged(server.url);
+    await type(page, 'nats kv add moved --history 3');
+    await type(page, 'nats kv put moved a 1');
+    await type(page, 'nats kv put moved a 2');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await (await download).saveAs(exportFile);
+    await ctx.close();
+  }
+  const { ctx, page } = await openLogged(server.url);
+  await page.locator('input[type=file]').setInputFiles(exportFile);
+  await page.locator('.term-out', { hasText: 'imported 1 bucket from' }).waitFor();
+  await type(page, 'nats kv history moved a');
+  assert.match(await terminalText(page), /moved[\s\S]*2/);
+  fs.rmSync(exportFile, { force: true });
+  await ctx.close();
+});
+
+test('a lesson address starts the whole app at once, without the first load', async () => {
+  const { ctx, page, requests } = await openLogged(server.url + '?lesson=cli&step=2');
+  await page.getByRole('button', { name: 'Run step' }).first().waitFor();
+  assert.ok(!requests.some((p) => /playground-lite/.test(p)), `the first load is not fetched: ${requests.join(' ')}`);
+  await ctx.close();
+});
+
+test('when the whole app cannot be fetched, the first load says so and keeps working', async () => {
+  const { ctx, page } = await openLogged(server.url);
+  await page.route('**/full/**', (route) => route.abort());
+  await type(page, 'nats kv add stays');
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.locator('[role=alert]', { hasText: 'could not be loaded' }).waitFor();
+  await type(page, 'nats kv put stays k v');
+  assert.match(await terminalText(page), /\$ nats kv put stays k v\nv\n/);
+  // Once the network is back, the same press loads it.
+  await page.unroute('**/full/**');
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await type(page, 'nats kv get stays k --raw');
+  assert.match(await terminalText(page), /\nv\n?/);
+  await ctx.close();
+});
+
+test('a snippet embed loads only the snippet module and runs; with the timeline it is the whole app', async () => {
+  const cmds = 'z.' + (await import('node:zlib')).deflateSync(Buffer.from('nats kv add snip --history 2\nnats kv put snip k 1\nnats kv put snip k 2\nnats kv put snip k 3'))
+    .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(`${server.url}?embed=snippet&cmds=${cmds}`);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
+  assert.ok(requests.some((p) => /^\/snippet\/snippet-[0-9a-f]+_bg\.wasm$/.test(p)));
+  assert.ok(!requests.some((p) => /playground-lite|\/full\//.test(p)), `only the snippet module: ${requests.join(' ')}`);
+  await ctx.close();
+
+  const whole = await browser.newContext();
+  const p2 = await whole.newPage();
+  const r2 = [];
+  p2.on('request', (r) => r2.push(new URL(r.url()).pathname));
+  await p2.goto(`${server.url}?embed=snippet&timeline=1&cmds=${cmds}`);
+  await p2.getByRole('button', { name: 'Run' }).click();
+  await p2.locator('.snippet svg').first().waitFor();
+  assert.ok(r2.some((p) => p.startsWith('/full/')) && !r2.some((p) => p.startsWith('/snippet/')));
+  await whole.close();
+});
+
+test('with the keyboard alone: the tab pressed in the first load has the focus in the whole app', async () => {
+  const { ctx, page } = await openLogged(server.url);
+  await page.getByRole('tab', { name: 'Watchers' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'tab' && document.activeElement.textContent === 'Watchers');
+  assert.equal(await page.getByRole('tab', { name: 'Watchers' }).getAttribute('aria-selected'), 'true');
+  await ctx.close();
+});
