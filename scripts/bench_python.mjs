@@ -1,14 +1,15 @@
 // Measures Python in the page: cold time from pressing Run on the Python lesson's first cell to its first
 // printed line (a fresh browser each time), the bytes the worker fetched for it (raw, and gzip -9 as a server
 // that compresses would send them), and the time of a warm re-run. Needs a release build in dist/.
-// Usage: node scripts/bench_python.mjs [RUNS]
+// Usage: node scripts/bench_python.mjs [RUNS]   (KVPLAY_DIST=DIR measures another build than dist/)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { serve, launch, root } from '../tests/e2e/harness.mjs';
 
 const runs = Number(process.argv[2] || 5);
-const server = await serve();
+const dist = process.env.KVPLAY_DIST || path.join(root, 'dist');
+const server = await serve(dist);
 const cold = [], warm = [];
 let files = new Map();
 for (let i = 0; i < runs; i++) {
@@ -17,7 +18,7 @@ for (let i = 0; i < runs; i++) {
   files = new Map();
   page.on('requestfinished', (r) => {
     const u = new URL(r.url());
-    if (/vendor\/pyodide\/|python-worker\.js/.test(u.pathname)) files.set(u.pathname, path.join(root, 'dist', u.pathname));
+    if (/vendor\/pyodide\/|python-worker\.js/.test(u.pathname)) files.set(u.pathname, path.join(dist, u.pathname));
   });
   await page.goto(server.url + '?lesson=python&step=2');
   const cell = page.locator('.pycell').first();

@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,3 +34,6 @@ fetched = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json", wheel, 
 sizes = {f: os.path.getsize(os.path.join(dest, f)) for f in fetched}
 with open(os.path.join(dest, "manifest.json"), "w") as fh:
     json.dump({"wheel": wheel, "files": sizes, "total": sum(sizes.values())}, fh)
+# The memory snapshot the worker restores instead of booting Pyodide; it reads the manifest written above, so it
+# runs here, after the copy (Trunk runs its post-build hooks side by side).
+subprocess.run(["node", os.path.join(root, "scripts/make_py_snapshot.mjs"), out], check=True)

@@ -62,7 +62,7 @@ impl Intent {
         let (kind, arg) = s.split_once(':').unwrap_or((s, ""));
         let arg = arg.to_string();
         match kind {
-            "tab" if ["lesson", "buckets", "timeline", "watchers", "code"].contains(&arg.as_str()) => {
+            "tab" if ["lesson", "buckets", "timeline", "watchers", "code", "python"].contains(&arg.as_str()) => {
                 Some(Intent::Tab(arg))
             }
             "lesson" if !arg.is_empty() => Some(Intent::Lesson(arg)),
@@ -89,6 +89,7 @@ impl Intent {
             Intent::Tab(t) if t == "timeline" => "the timeline",
             Intent::Tab(t) if t == "watchers" => "the watchers",
             Intent::Tab(t) if t == "code" => "the client code view",
+            Intent::Tab(t) if t == "python" => "the Python console",
             Intent::Tab(_) | Intent::Lesson(_) => "the lesson",
             Intent::Session(s) if s == "share" => "sharing",
             Intent::Session(s) if s == "embed" => "the embed code",

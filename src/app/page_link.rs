@@ -176,6 +176,31 @@ fn service() {
     }
 }
 
+/// Moves the playground's clock forward by `by` for a program's sleep, expiring what is due and letting the
+/// server's consumers deliver what that changed (the terminal's watches hear it on the clock's next tick).
+/// False when the playground is busy this instant.
+pub fn advance_clock(by: crate::engine::Nanos) -> bool {
+    let moved = HOST.with(|h| {
+        let h = h.borrow();
+        let Some(host) = h.as_ref() else { return Some(None) };
+        let Ok(mut pg) = host.shared.0.try_borrow_mut() else { return None };
+        let real = super::real_now();
+        if by > 0 {
+            pg.clock.fast_forward(real, by);
+        }
+        let now = pg.clock.now(real);
+        let super::Playground { page, session, .. } = &mut *pg;
+        page.set_time(&mut session.backend, now);
+        Some((by > 0).then(|| host.on_change.clone()))
+    });
+    let Some(redraw) = moved else { return false };
+    schedule();
+    if let Some(f) = redraw {
+        f();
+    }
+    true
+}
+
 /// How many clients are connected to the page's server.
 pub fn connections() -> usize {
     HOST.with(|h| h.borrow().as_ref().map_or(0, |host| host.links.len()))

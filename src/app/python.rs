@@ -22,6 +22,10 @@ pub struct CellView {
     pub error: Option<String>,
     /// The run ended because Stop was pressed (or the cell was run again).
     pub stopped: bool,
+    /// The code of this run, as it ran (the corrected line of a known failure is found in it).
+    pub code: String,
+    /// Playground time the program's `asyncio.sleep` calls fast-forwarded through, in milliseconds.
+    pub slept_ms: u64,
 }
 
 impl CellView {
@@ -50,10 +54,26 @@ pub struct PyState {
 /// A message from the worker, decoded at the edge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FromWorker {
-    Progress { what: String, loaded: u64, total: u64 },
+    Progress {
+        what: String,
+        loaded: u64,
+        total: u64,
+    },
     Ready,
-    Out { cell: String, stderr: bool, text: String },
-    Done { cell: String, error: String },
+    Out {
+        cell: String,
+        stderr: bool,
+        text: String,
+    },
+    Done {
+        cell: String,
+        error: String,
+    },
+    /// The program slept: the playground's clock moved forward by `ms` for it.
+    Slept {
+        cell: String,
+        ms: u64,
+    },
 }
 
 /// The most a cell keeps of what it printed (a runaway loop must not fill the page's memory).
@@ -91,6 +111,11 @@ impl PyState {
                     _ => c.out.push((stderr, text)),
                 }
             }
+            FromWorker::Slept { cell, ms } => {
+                if let Some(c) = self.cells.get_mut(&cell) {
+                    c.slept_ms = c.slept_ms.saturating_add(ms);
+                }
+            }
             FromWorker::Done { cell, error } => {
                 let Some(c) = self.cells.get_mut(&cell) else { return };
                 c.running = false;
@@ -111,11 +136,53 @@ struct Host {
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
 }
 
+/// Something to do once cells have all ended, with the cells' ids.
+type Waiting = (Vec<String>, Box<dyn FnOnce()>);
+
 thread_local! {
     static STATE: RefCell<PyState> = RefCell::new(PyState::default());
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    /// What waits for a step's cells to end (its commands), with the cells' ids.
+    static AFTER: RefCell<Vec<Waiting>> = const { RefCell::new(Vec::new()) };
+    /// The code in each shown cell that Run step runs: id to (namespace, filename, code).
+    static CODE: RefCell<BTreeMap<String, (String, String, String)>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Keeps the code a cell shows, for Run step.
+pub fn set_code(ns: &str, cell_id: &str, filename: &str, code: &str) {
+    CODE.with(|c| c.borrow_mut().insert(cell_id.to_string(), (ns.to_string(), filename.to_string(), code.to_string())));
+}
+
+/// Runs every cell whose id starts with `prefix` (a lesson step's cells), in order, as they stand; `then` is
+/// called once they have all ended (at once if there are none).
+pub fn run_step_cells(prefix: &str, then: Option<Box<dyn FnOnce()>>) {
+    let cells: Vec<(String, (String, String, String))> = CODE.with(|c| {
+        c.borrow().iter().filter(|(id, _)| id.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+    });
+    let ids: Vec<String> = cells.iter().map(|(id, _)| id.clone()).collect();
+    for (id, (ns, filename, code)) in cells {
+        run(&ns, &id, &code, &filename);
+    }
+    if let Some(f) = then {
+        AFTER.with(|a| a.borrow_mut().push((ids, f)));
+        run_due();
+    }
+}
+
+/// Calls what waits for cells that have all ended.
+fn run_due() {
+    let due: Vec<Box<dyn FnOnce()>> = AFTER.with(|a| {
+        let mut a = a.borrow_mut();
+        let (done, waiting): (Vec<_>, Vec<_>) =
+            a.drain(..).partition(|(ids, _)| ids.iter().all(|id| !cell(id).running));
+        *a = waiting;
+        done.into_iter().map(|(_, f)| f).collect()
+    });
+    for f in due {
+        f();
+    }
 }
 
 /// Calls `f` whenever a cell's output or the progress changes; returns the id to unsubscribe with.
@@ -200,6 +267,10 @@ fn on_message(ev: web_sys::MessageEvent) {
         }
         "done" => FromWorker::Done { cell: text(&m, "cell"), error: text(&m, "error") },
         "open" => return open_link(num(&m, "id")),
+        "clock" => {
+            let (n, ms, cell) = (num(&m, "n"), num(&m, "ms"), text(&m, "cell"));
+            return move_clock(n, ms, cell);
+        }
         "send" => {
             let bytes = js_sys::Uint8Array::new(&field(&m, "bytes")).to_vec();
             if let Some(conn) = HOST.with(|h| h.borrow().as_ref().and_then(|h| h.links.get(&num(&m, "id")).copied())) {
@@ -215,8 +286,31 @@ fn on_message(ev: web_sys::MessageEvent) {
         }
         _ => return,
     };
+    let ended = matches!(msg, FromWorker::Done { .. });
     STATE.with(|s| s.borrow_mut().apply(msg));
     notify();
+    if ended {
+        run_due();
+    }
+}
+
+/// A program's sleep is due: move the playground's clock (the page's server expires what is due and delivers
+/// what that changed), then let the worker's sleeper wake, after those deliveries have been posted.
+fn move_clock(n: u64, ms: u64, cell: String) {
+    let by = i64::try_from(ms).unwrap_or(i64::MAX / 2).saturating_mul(1_000_000);
+    if !page_link::advance_clock(by) {
+        // The playground is busy this instant: try again on the next task.
+        gloo::timers::callback::Timeout::new(1, move || move_clock(n, ms, cell)).forget();
+        return;
+    }
+    if ms > 0 {
+        STATE.with(|s| s.borrow_mut().apply(FromWorker::Slept { cell, ms }));
+        notify();
+    }
+    // The page's server delivers in a microtask queued by the move; this one is queued after it.
+    wasm_bindgen_futures::spawn_local(async move {
+        post(obj(&[("t", "clock".into()), ("n", JsValue::from_f64(n as f64))]));
+    });
 }
 
 /// nats-py in the worker opened a connection: connect it to the page's server.
@@ -249,10 +343,25 @@ fn open_link(id: u64) {
 
 /// Runs a cell's code in the namespace `ns` (one per lesson); a run of the same cell still going is stopped.
 pub fn run(ns: &str, cell_id: &str, code: &str, filename: &str) {
+    run_with(ns, cell_id, code, filename, false)
+}
+
+/// As `run`, printing the value of a last expression as Python's REPL does (the console).
+pub fn run_echo(ns: &str, cell_id: &str, code: &str, filename: &str) {
+    run_with(ns, cell_id, code, filename, true)
+}
+
+fn run_with(ns: &str, cell_id: &str, code: &str, filename: &str, echo: bool) {
     if cell(cell_id).running {
         stop(cell_id);
     }
-    STATE.with(|s| s.borrow_mut().start(cell_id));
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.start(cell_id);
+        if let Some(c) = s.cells.get_mut(cell_id) {
+            c.code = code.to_string();
+        }
+    });
     if let Err(e) = ensure_worker() {
         STATE.with(|s| s.borrow_mut().apply(FromWorker::Done { cell: cell_id.into(), error: e }));
     } else {
@@ -262,6 +371,7 @@ pub fn run(ns: &str, cell_id: &str, code: &str, filename: &str) {
             ("cell", cell_id.into()),
             ("code", code.into()),
             ("filename", filename.into()),
+            ("echo", JsValue::from_bool(echo)),
         ]));
     }
     notify();
@@ -319,6 +429,18 @@ mod tests {
         assert_eq!(s.cells["a"], CellView { running: true, ..CellView::default() });
         s.apply(FromWorker::Done { cell: "a".into(), error: "stopped".into() });
         assert!(s.cells["a"].stopped && s.cells["a"].error.is_none());
+    }
+
+    #[test]
+    fn sleeps_add_up_per_cell_and_a_new_run_starts_from_zero() {
+        let mut s = PyState::default();
+        s.start("a");
+        s.apply(FromWorker::Slept { cell: "a".into(), ms: 5_000 });
+        s.apply(FromWorker::Slept { cell: "a".into(), ms: 6_000 });
+        s.apply(FromWorker::Slept { cell: "nobody".into(), ms: 1 });
+        assert_eq!(s.cells["a"].slept_ms, 11_000);
+        s.start("a");
+        assert_eq!(s.cells["a"].slept_ms, 0);
     }
 
     #[test]

@@ -20,6 +20,9 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
   kvplay embed FILE      print the cmds= value that embeds a script's commands in a page
   kvplay lesson FILE     run a Markdown lesson step by step and report each step
                          (PASS, DRIFT with its explanation, FAIL); built-in lessons: cli, python
+  --python PY            with lesson: run its Python programs with PY (python3, with nats-py) against
+                         a kvplay serve started in this process (or the --server, a nats:// address);
+                         their sleeps move the served clock at once (real waits with --server)
   --clock 2026-01-01T00:00:00Z   start the virtual clock here (reproducible transcripts)
   --yes                  answer every confirmation question with yes
   --server URL           run against a real nats-server instead of the embedded engine: its WebSocket
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
     let mut run: Option<String> = None;
     let mut lesson: Option<String> = None;
     let mut server: Option<String> = None;
+    let mut python: Option<String> = None;
     if std::env::args().nth(1).as_deref() == Some("serve") {
         return serve(std::env::args().skip(2).collect());
     }
@@ -98,6 +102,13 @@ fn main() -> ExitCode {
                 }
             },
             "--yes" | "-y" => yes = true,
+            "--python" => match args.next() {
+                Some(p) => python = Some(p),
+                None => {
+                    eprintln!("kvplay: --python needs a Python command, like: --python python3");
+                    return ExitCode::from(2);
+                }
+            },
             "--server" | "-s" => match args.next() {
                 Some(u) => server = Some(u),
                 None => {
@@ -159,6 +170,15 @@ fn main() -> ExitCode {
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
+    if let (Some(py), Some(l)) = (&python, &lesson) {
+        return python_lesson(py, l, server.as_deref());
+    }
+    #[cfg(target_arch = "wasm32")]
+    if python.is_some() {
+        eprintln!("kvplay: --python needs the native build");
+        return ExitCode::from(2);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
     if let Some(url) = server {
         let remote = match nats_kv_playground::client::native::RemoteKv::connect(&url) {
             Ok(r) => r,
@@ -210,18 +230,121 @@ fn run_file<B: KvBackend>(mut session: Session<B>, file: &str, start: Nanos, yes
 }
 
 fn run_lesson<B: KvBackend>(mut session: Session<B>, what: &str, start: Nanos) -> ExitCode {
-    let lesson = match nats_kv_playground::lesson::built_in(what) {
-        Some(l) => l,
-        None => match std::fs::read(what) {
-            Ok(b) => nats_kv_playground::lesson::parse(&String::from_utf8_lossy(&b)),
-            Err(e) => {
-                eprintln!("kvplay: cannot read {what}: {e} (built-in lessons: cli, python)");
-                return ExitCode::from(2);
-            }
-        },
+    let lesson = match read_lesson(what) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
     let mut clock = nats_kv_playground::lesson::runner::VirtualClock(start);
     let (report, failed) = nats_kv_playground::lesson::runner::run_all(lesson, &mut session, &mut clock);
+    print!("{report}");
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read_lesson(what: &str) -> Result<nats_kv_playground::lesson::Lesson, ExitCode> {
+    match nats_kv_playground::lesson::built_in(what) {
+        Some(l) => Ok(l),
+        None => match std::fs::read(what) {
+            Ok(b) => Ok(nats_kv_playground::lesson::parse(&String::from_utf8_lossy(&b))),
+            Err(e) => {
+                eprintln!("kvplay: cannot read {what}: {e} (built-in lessons: cli, python)");
+                Err(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+/// The served clock as a lesson sees it: a program's sleep moves the in-process server's time.
+#[cfg(not(target_arch = "wasm32"))]
+struct ServedClock<'a> {
+    running: Option<&'a nats_kv_playground::server::net::Running>,
+    now: Nanos,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl nats_kv_playground::lesson::runner::LessonClock for ServedClock<'_> {
+    fn now(&self) -> Nanos {
+        self.now
+    }
+    fn advance(&mut self, by: Nanos) {
+        match self.running {
+            // The served clock moves; the lesson's own connection must not wait for it (a remote backend
+            // waits out any time it is told has passed).
+            Some(r) => r.fast_forward(by),
+            // A real server keeps real time: the wait is real.
+            None => {
+                self.now += by.max(0);
+                std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64))
+            }
+        }
+    }
+}
+
+/// `kvplay lesson FILE --python PY`: the lesson's commands and its Python programs (CPython with nats-py)
+/// against one server: a kvplay serve in this process, or the real server `--server` names.
+#[cfg(not(target_arch = "wasm32"))]
+fn python_lesson(python: &str, what: &str, server: Option<&str>) -> ExitCode {
+    use nats_kv_playground::client::native::RemoteKv;
+    use nats_kv_playground::lesson::pyprocess::PythonProcess;
+    use nats_kv_playground::server::{net, ServerOptions};
+    let lesson = match read_lesson(what) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (served, kv_url, py_url) = match server {
+        Some(url) if url.starts_with("nats://") => (None, url.to_string(), url.to_string()),
+        Some(url) => {
+            eprintln!(
+                "kvplay: with --python, --server needs the server's nats:// address (Python connects there), not {url}"
+            );
+            return ExitCode::from(2);
+        }
+        None => {
+            let opts = net::ServeOptions {
+                addr: "127.0.0.1".into(),
+                port: 0,
+                websocket_port: None,
+                http_port: None,
+                server: ServerOptions::default(),
+            };
+            match net::start(opts) {
+                Ok(r) => {
+                    let url = format!("nats://127.0.0.1:{}", r.port);
+                    (Some(r), url.clone(), url)
+                }
+                Err(e) => {
+                    eprintln!("kvplay: cannot start the lesson's server: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    let remote = match RemoteKv::connect(&kv_url) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", e.message);
+            return ExitCode::from(1);
+        }
+    };
+    let mut py = match PythonProcess::start(python, &py_url, served.is_none()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kvplay: cannot start {python}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = Session::new(remote);
+    let mut clock = ServedClock { running: served.as_ref(), now: wall_clock() };
+    let (report, failed) =
+        nats_kv_playground::lesson::runner::run_all_with(lesson, &mut session, &mut clock, Some(&mut py));
+    drop(py);
+    drop(session);
+    if let Some(r) = served {
+        r.stop();
+    }
     print!("{report}");
     if failed {
         ExitCode::FAILURE

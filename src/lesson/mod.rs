@@ -4,7 +4,10 @@
 
 pub mod compare;
 pub mod markdown;
+pub mod pycheck;
 pub mod pyops;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pyprocess;
 pub mod runner;
 
 pub use markdown::{parse, Lesson, Step};

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::compare::{compare, Verdict};
-use super::markdown::{Lesson, Step};
+use super::markdown::{Block, Lesson, Step};
 use super::pyops::PyOps;
 use crate::backend::KvBackend;
 use crate::cli::parse::{parse, parse_cli_duration, split_words, ParseOutcome};
@@ -100,6 +100,23 @@ pub enum Typed {
 pub trait LessonClock {
     fn now(&self) -> Nanos;
     fn advance(&mut self, by: Nanos);
+}
+
+/// What a Python program did when real Python ran it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PythonRun {
+    /// Everything it printed, stdout and stderr as they came.
+    pub printed: String,
+    /// The traceback it ended with, if it raised.
+    pub traceback: Option<String>,
+    /// It had not ended when its time ran out (a watcher waiting for changes) and was stopped.
+    pub still_running: bool,
+}
+
+/// Runs a lesson's Python programs with real Python (one namespace per lesson); the program's sleeps move
+/// `clock`.
+pub trait PythonRunner {
+    fn run(&mut self, code: &str, filename: &str, clock: &mut dyn LessonClock) -> PythonRun;
 }
 
 /// A clock that only moves when told, for headless runs.
@@ -348,18 +365,80 @@ impl LessonRun {
         clock: &mut dyn LessonClock,
         solve: bool,
     ) -> StepReport {
+        self.run_step_with(i, s, clock, solve, None)
+    }
+
+    /// Whether the step shows its first Python program before its first command.
+    pub fn python_before_commands(step: &Step) -> bool {
+        let first = |want_python: bool| {
+            step.blocks.iter().position(|b| match b {
+                Block::Code { lang, .. } => want_python && lang == "python",
+                Block::Command(_) => !want_python,
+                _ => false,
+            })
+        };
+        match (first(true), first(false)) {
+            (Some(p), Some(c)) => p < c,
+            _ => false,
+        }
+    }
+
+    /// `run_step`, with the step's Python programs run by real Python when `python` is given (`kvplay lesson
+    /// --python`) rather than by their `kv-ops`.
+    pub fn run_step_with<B: KvBackend>(
+        &mut self,
+        i: usize,
+        s: &mut Session<B>,
+        clock: &mut dyn LessonClock,
+        solve: bool,
+        mut python: Option<&mut dyn PythonRunner>,
+    ) -> StepReport {
         let Some(step) = self.lesson.steps.get(i).cloned() else {
             return StepReport::empty(StepStatus::Shown);
         };
         let skipped = self.missing_before(i);
         let mut report = StepReport::empty(StepStatus::Pass);
-        for c in &step.commands {
-            report.commands.push(self.run_command(c, s, clock));
+        // Real Python runs in document order with the commands (a program that creates a bucket before the
+        // document's `nats kv add` of it does so first); otherwise the commands run first.
+        let python_first = python.is_some() && Self::python_before_commands(&step);
+        if !python_first {
+            for c in &step.commands {
+                report.commands.push(self.run_command(c, s, clock));
+            }
         }
-        for p in &step.python {
+        for (k, p) in step.python.iter().enumerate() {
+            if let Some(py) = python.as_deref_mut() {
+                let filename = if k == 0 { format!("<step {}>", i + 1) } else { format!("<step {}.{}>", i + 1, k + 1) };
+                let ran = py.run(&p.code, &filename, clock);
+                let verdict = match super::pycheck::judge(
+                    p.expected.as_deref(),
+                    &ran.printed,
+                    ran.traceback.as_deref(),
+                    &p.code,
+                    &filename,
+                ) {
+                    super::pycheck::PyVerdict::Pass => Verdict::Pass,
+                    super::pycheck::PyVerdict::Differs { missing } => Verdict::Fail { missing },
+                    super::pycheck::PyVerdict::Raised { error, fix } => {
+                        if let Some(f) = fix {
+                            report.notes.push(format!("{} Line {} works as: {}", f.why, f.line, f.to.trim()));
+                        }
+                        Verdict::Fail { missing: vec![format!("(the program raised {error})")] }
+                    }
+                };
+                if ran.still_running {
+                    report.notes.push(format!(
+                        "The program {filename} was still running when the time limit ended it (it waits for changes, as a watcher does)."
+                    ));
+                }
+                report.program.push_str("$ python  # this step's program, run by CPython with nats-py\n");
+                report.program.push_str(&ran.printed);
+                report.python.push(PythonReport { expected: p.expected.clone(), actual: ran.printed, verdict });
+                continue;
+            }
             if p.ops.trim().is_empty() {
                 report.notes.push(
-                    "This step is a Python program. The page does not run Python; the built-in Python lesson performs the same operations here."
+                    "This step is a Python program: in the page, Run step runs it with real Python (CPython and nats-py) and its cell says whether it passed."
                         .to_string(),
                 );
                 continue;
@@ -394,6 +473,11 @@ impl LessonRun {
             report.program.push_str("$ python  # this step's program: the playground performs its KV operations\n");
             report.program.push_str(&actual);
             report.python.push(PythonReport { expected: p.expected.clone(), actual, verdict });
+        }
+        if python_first {
+            for c in &step.commands {
+                report.commands.push(self.run_command(c, s, clock));
+            }
         }
         let mut solved_for_you = false;
         if let Some(ex) = &step.exercise {
@@ -745,12 +829,26 @@ pub fn render_report(title: &str, r: &StepReport) -> String {
 /// Runs every step of a lesson in order on a fresh session, solving exercises; returns the report text and
 /// whether any step failed.
 pub fn run_all<B: KvBackend>(lesson: Lesson, s: &mut Session<B>, clock: &mut dyn LessonClock) -> (String, bool) {
+    run_all_with(lesson, s, clock, None)
+}
+
+/// `run_all`, with the Python programs run by real Python when `python` is given.
+pub fn run_all_with<B: KvBackend>(
+    lesson: Lesson,
+    s: &mut Session<B>,
+    clock: &mut dyn LessonClock,
+    mut python: Option<&mut dyn PythonRunner>,
+) -> (String, bool) {
     let mut run = LessonRun::new(lesson);
     let mut text = format!("# {}\n", run.lesson.title);
     let mut failed = false;
     for i in 0..run.lesson.steps.len() {
         let title = run.lesson.steps[i].title.clone();
-        let r = run.run_step(i, s, clock, true);
+        let py: Option<&mut dyn PythonRunner> = match python {
+            Some(ref mut p) => Some(&mut **p),
+            None => None,
+        };
+        let r = run.run_step_with(i, s, clock, true, py);
         failed |= r.status == StepStatus::Fail || r.status == StepStatus::Pending;
         text.push_str(&render_report(&title, &r));
     }

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
@@ -26,10 +26,16 @@ pub struct ServeOptions {
 }
 
 enum Event {
-    Accept { ip: String, writer: Sender<Option<Vec<u8>>>, id: Sender<ConnId> },
+    Accept {
+        ip: String,
+        writer: Sender<Option<Vec<u8>>>,
+        id: Sender<ConnId>,
+    },
     Bytes(ConnId, Vec<u8>),
     Closed(ConnId),
     Varz(Sender<String>),
+    /// The clock moved: answered once the server has set its time.
+    Sync(Sender<()>),
 }
 
 fn wall() -> Nanos {
@@ -43,9 +49,22 @@ pub struct Running {
     pub http_port: u16,
     stop: Arc<AtomicBool>,
     core: Option<thread::JoinHandle<()>>,
+    /// How far the server's clock is ahead of the wall clock (`fast_forward`), in nanoseconds.
+    offset: Arc<AtomicI64>,
+    events: Sender<Event>,
 }
 
 impl Running {
+    /// Moves the server's clock forward by `by` (a headless lesson's program slept), expiring what is due;
+    /// returns once the server has done so.
+    pub fn fast_forward(&self, by: Nanos) {
+        self.offset.fetch_add(by.max(0), Ordering::SeqCst);
+        let (tx, rx) = mpsc::channel();
+        if self.events.send(Event::Sync(tx)).is_ok() {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        }
+    }
+
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.core.take() {
@@ -97,8 +116,10 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
         });
     }
     let stop2 = stop.clone();
-    let core = thread::spawn(move || core_loop(Standalone::new(server_opts, Engine::new(wall())), rx, stop2));
-    Ok(Running { port, websocket_port, http_port, stop, core: Some(core) })
+    let offset = Arc::new(AtomicI64::new(0));
+    let offset2 = offset.clone();
+    let core = thread::spawn(move || core_loop(Standalone::new(server_opts, Engine::new(wall())), rx, stop2, offset2));
+    Ok(Running { port, websocket_port, http_port, stop, core: Some(core), offset, events: tx })
 }
 
 fn spawn_acceptor(l: TcpListener, tx: Sender<Event>, websocket: bool) {
@@ -179,7 +200,7 @@ fn connection(stream: TcpStream, tx: Sender<Event>, websocket: bool) {
     }
 }
 
-fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>) {
+fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>, offset: Arc<AtomicI64>) {
     let start = Instant::now();
     let mut writers: std::collections::HashMap<ConnId, Sender<Option<Vec<u8>>>> = Default::default();
     let started = wall();
@@ -195,7 +216,7 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>)
         let mono = start.elapsed().as_millis() as u64;
         let wait = server.poll_timeout().map(|t| t.saturating_sub(mono)).unwrap_or(200).clamp(1, 200);
         let ev = rx.recv_timeout(Duration::from_millis(wait));
-        server.set_time(engine, wall());
+        server.set_time(engine, wall() + offset.load(Ordering::SeqCst));
         server.handle_timeout(engine, start.elapsed().as_millis() as u64);
         match ev {
             Ok(Event::Accept { ip, writer, id }) => {
@@ -212,6 +233,9 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>)
             }
             Ok(Event::Varz(reply)) => {
                 let _ = reply.send(varz(server, engine, started));
+            }
+            Ok(Event::Sync(reply)) => {
+                let _ = reply.send(());
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,

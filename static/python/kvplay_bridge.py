@@ -6,10 +6,17 @@ link to the page (postMessage, relayed to `kvplay_connect`). No file of nats-py 
 
 Cells run with top-level await in a namespace shared by the cells of one lesson, as a notebook's do. What a cell
 prints goes to that cell: the cell's name rides in a context variable, which the tasks it starts inherit.
+
+The programs' own `asyncio.sleep` follows the playground's clock (`PlayClock`): when every task is waiting, the
+page moves its clock to the earliest sleeper's deadline, the page's server expires what is due, and the sleeper
+wakes at once. nats-py's own timers (pings, flushes, heartbeats, reconnects) keep real time.
 """
 
+import ast
 import asyncio
 import contextvars
+import inspect
+import heapq
 import linecache
 import sys
 import traceback
@@ -21,6 +28,8 @@ from pyodide.code import eval_code_async
 from pyodide.ffi import create_proxy, to_js
 
 CELL = contextvars.ContextVar("kvplay_cell", default="")
+# Bytes moved on any link (sent or received): the clock waits for this to stand still before moving.
+ACTIVITY = [0]
 
 
 class PageTransport(Transport):
@@ -45,6 +54,7 @@ class PageTransport(Transport):
         raise ConnectionError("TLS is not available inside the page: use nats:// to reach the page's server")
 
     def _on_data(self, arr):
+        ACTIVITY[0] += 1
         self._buf += arr.to_bytes()
         self._wake.set()
 
@@ -57,6 +67,7 @@ class PageTransport(Transport):
         await self._wake.wait()
 
     def write(self, payload):
+        ACTIVITY[0] += 1
         if self._id is not None and not self._eof:
             js.kvplayLinkSend(self._id, to_js(bytes(payload)))
 
@@ -153,6 +164,106 @@ def _readable_error(err):
     return "".join(te.format())
 
 
+_real_sleep = asyncio.sleep
+
+# Modules whose sleeps keep real time: the client's own timers, asyncio's and the page's machinery.
+_REAL_TIME_MODULES = ("nats", "asyncio", "kvplay_bridge", "pyodide", "_pyodide")
+
+
+class PlayClock:
+    """The playground's clock as the cells' programs see it: virtual time that moves only when every task waits.
+
+    A program's `asyncio.sleep(d)` registers a deadline `d` seconds after the programs' current time. A driver
+    task lets the other tasks run until the links are quiet (nothing sent or received for a round trip to the
+    page), then asks the page to move its clock to the earliest deadline and wakes the sleepers due then. Two
+    tasks that sleep one second side by side both wake one second later, as they would in real time."""
+
+    def __init__(self):
+        self.now = 0.0
+        self._sleepers = []
+        self._seq = 0
+        self._driver = None
+        self._answers = {}
+        self._next = 1
+
+    def sleep(self, delay, result=None):
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._seq += 1
+        heapq.heappush(self._sleepers, (self.now + float(delay), self._seq, fut, CELL.get()))
+        if self._driver is None or self._driver.done():
+            # The driver belongs to no cell: stopping one cell's program does not stop the clock.
+            self._driver = contextvars.Context().run(loop.create_task, self._drive())
+        return self._wait(fut, result)
+
+    async def _wait(self, fut, result):
+        await fut
+        return result
+
+    def _ask_page(self, seconds, cell):
+        """A round trip to the page, moving its clock by `seconds` (0: only to let what is in flight arrive)."""
+        fut = asyncio.get_running_loop().create_future()
+        n = self._next
+        self._next += 1
+        self._answers[n] = fut
+        js.kvplayClock(n, seconds * 1000.0, cell)
+        return fut
+
+    def answer(self, n):
+        fut = self._answers.pop(int(n), None)
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    async def _settle(self):
+        """Lets the other tasks run until nothing moves on the links (at most a few dozen rounds)."""
+        for _ in range(40):
+            mark = ACTIVITY[0]
+            for _ in range(10):
+                await _real_sleep(0)
+            await self._ask_page(0, "")
+            for _ in range(10):
+                await _real_sleep(0)
+            if ACTIVITY[0] == mark:
+                return
+
+    async def _drive(self):
+        while True:
+            await self._settle()
+            while self._sleepers and self._sleepers[0][2].done():
+                heapq.heappop(self._sleepers)
+            if not self._sleepers:
+                return
+            deadline, _, _, cell = self._sleepers[0]
+            if deadline > self.now:
+                await self._ask_page(deadline - self.now, cell)
+                self.now = deadline
+            while self._sleepers and self._sleepers[0][0] <= self.now:
+                fut = heapq.heappop(self._sleepers)[2]
+                if not fut.done():
+                    fut.set_result(None)
+
+
+CLOCK = PlayClock()
+
+
+def _sleep(delay, result=None):
+    """`asyncio.sleep`: playground time for the cells' programs, real time for everything else."""
+    try:
+        caller = sys._getframe(1).f_globals.get("__name__", "") or ""
+    except ValueError:
+        caller = ""
+    if delay <= 0 or not CELL.get() or caller.split(".")[0] in _REAL_TIME_MODULES:
+        return _real_sleep(delay, result)
+    return CLOCK.sleep(delay, result)
+
+
+asyncio.sleep = _sleep
+
+
+def clock_answer(n):
+    CLOCK.answer(n)
+
+
 _webloop_run = asyncio.run
 
 
@@ -175,15 +286,83 @@ def _run(main, *, debug=None, loop_factory=None):
 asyncio.run = _run
 
 
-async def run_cell(namespace, cell, code, filename):
-    """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback."""
+_SWITCHING = []
+
+
+def _stack_switching():
+    """Whether Pyodide can suspend WebAssembly here (JSPI), as `asyncio.run` needs: tried once, from a cell's
+    context, on a coroutine that does nothing. A restored memory snapshot and browsers without JSPI cannot."""
+    if not _SWITCHING:
+        from pyodide.ffi import run_sync
+
+        async def nothing():
+            return None
+
+        probe = nothing()
+        try:
+            run_sync(probe)
+            _SWITCHING.append(True)
+        except Exception:  # noqa: BLE001: any refusal means asyncio.run would be refused too
+            probe.close()
+            _SWITCHING.append(False)
+    return _SWITCHING[0]
+
+
+def _is_asyncio_run(node):
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "asyncio"
+        and len(node.args) == 1
+        and not node.keywords
+    )
+
+
+def _await_runs(body):
+    """`asyncio.run(X)` as a statement (or an assignment's value) at a cell's top level, also under `if`,
+    `try` and `with`, becomes `await X`, keeping its place in the code for tracebacks. True if any changed."""
+    changed = False
+    for st in body:
+        if isinstance(st, (ast.Expr, ast.Assign)) and _is_asyncio_run(st.value):
+            st.value = ast.copy_location(ast.Await(st.value.args[0]), st.value)
+            changed = True
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                changed |= _await_runs(inner)
+        for handler in getattr(st, "handlers", []) or []:
+            changed |= _await_runs(handler.body)
+    return changed
+
+
+async def _run_code(code, ns, filename):
+    """The cell's code with top-level await. Without stack switching, its `asyncio.run(main())` is awaited
+    instead (the same coroutine on the same loop)."""
+    if not _stack_switching():
+        tree = ast.parse(code, filename)
+        if _await_runs(tree.body):
+            compiled = compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            result = eval(compiled, ns)  # noqa: S307: the learner's own code, in the learner's page
+            if inspect.iscoroutine(result):
+                await result
+            return None
+    return await eval_code_async(code, globals=ns, filename=filename)
+
+
+async def run_cell(namespace, cell, code, filename, echo=False):
+    """Runs one cell; returns "" when it ended normally, "stopped" when it was stopped, else the traceback.
+    With `echo` (the console), the value of a last expression is printed as Python's REPL prints it."""
     CELL.set(cell)
     STOPPED.discard(cell)
     ns = NAMESPACES.setdefault(namespace, {"__name__": "__main__"})
     lines = code.splitlines(True)
     linecache.cache[filename] = (len(code), None, lines, filename)
     try:
-        await eval_code_async(code, globals=ns, filename=filename)
+        value = await _run_code(code, ns, filename)
+        if echo and value is not None:
+            print(repr(value))
         return ""
     except BaseException as err:  # noqa: BLE001: every failure of the learner's code is reported, not raised
         # A stopped program ends in CancelledError, sometimes wrapped on its way through JavaScript.

@@ -3,9 +3,11 @@
 // carries nats-py's connections to the page, which relays them to its NATS server (`kvplay_connect`): the
 // worker itself has no sockets and no access to the page's storage.
 //
-// Messages from the page: {t:'run', ns, cell, code, filename}, {t:'stop', cell}, {t:'reset', ns},
-// {t:'data', id, bytes}, {t:'closed', id}. To the page: {t:'progress', what, loaded, total}, {t:'ready', ms},
-// {t:'out', cell, stream, text}, {t:'done', cell, error}, {t:'open', id}, {t:'send', id, bytes}, {t:'close', id}.
+// Messages from the page: {t:'run', ns, cell, code, filename, echo}, {t:'stop', cell}, {t:'reset', ns},
+// {t:'data', id, bytes}, {t:'closed', id}, {t:'clock', n} (the clock has moved). To the page:
+// {t:'progress', what, loaded, total}, {t:'ready', ms}, {t:'out', cell, stream, text}, {t:'done', cell, error},
+// {t:'open', id}, {t:'send', id, bytes}, {t:'close', id}, {t:'clock', n, ms, cell} (move the playground's clock
+// by ms for a sleep of `cell`'s program; 0 only asks for a round trip).
 
 const base = new URL('./vendor/pyodide/', self.location.href).href;
 let booting = null;
@@ -51,6 +53,7 @@ self.kvplayLinkSend = (id, bytes) => {
 self.kvplayLinkClose = (id) => {
   if (links.delete(id)) postMessage({ t: 'close', id });
 };
+self.kvplayClock = (n, ms, cell) => postMessage({ t: 'clock', n, ms, cell });
 // Cells stopped since their last Run: how their program ended is "stopped", whatever JavaScript made of it.
 const stopped = new Set();
 self.kvplayOut = (cell, stream, text) => {
@@ -65,10 +68,20 @@ async function boot() {
   total = manifest.total;
   progress();
   const { loadPyodide } = await import(base + 'pyodide.mjs');
-  const pyodide = await loadPyodide({ indexURL: base, stdout: (s) => self.kvplayOut('', 'stdout', s + '\n'), stderr: (s) => self.kvplayOut('', 'stderr', s + '\n') });
+  const opts = { indexURL: base, stdout: (s) => self.kvplayOut('', 'stdout', s + '\n'), stderr: (s) => self.kvplayOut('', 'stderr', s + '\n') };
+  // The build's memory snapshot has the interpreter booted and nats-py imported: restoring it is much faster
+  // than booting. nats-py's files are unpacked again so that anything it imports later is there too.
+  if (manifest.snapshot) opts._loadSnapshot = self.fetch(base + manifest.snapshot).then((r) => r.arrayBuffer());
+  const wheel = manifest.snapshot ? self.fetch(base + manifest.wheel).then((r) => r.arrayBuffer()) : null;
+  const pyodide = await loadPyodide(opts);
   what = 'Installing nats-py…';
   progress();
-  await pyodide.loadPackage(base + manifest.wheel, { messageCallback: () => {}, errorCallback: (m) => self.kvplayOut('', 'stderr', m + '\n') });
+  if (wheel) {
+    pyodide.FS.writeFile('/tmp/nats.whl', new Uint8Array(await wheel));
+    pyodide.runPython("import zipfile, site\nzipfile.ZipFile('/tmp/nats.whl').extractall(site.getsitepackages()[0])");
+  } else {
+    await pyodide.loadPackage(base + manifest.wheel, { messageCallback: () => {}, errorCallback: (m) => self.kvplayOut('', 'stderr', m + '\n') });
+  }
   const bridge = await (await self.fetch(base + 'kvplay_bridge.py')).text();
   pyodide.FS.writeFile('/home/pyodide/kvplay_bridge.py', bridge);
   await pyodide.runPythonAsync('import sys\nsys.path.insert(0, "/home/pyodide")\nimport kvplay_bridge');
@@ -84,7 +97,7 @@ async function run(m) {
   try {
     booting ??= boot();
     const b = await booting;
-    const err = await b.run_cell(m.ns, m.cell, m.code, m.filename);
+    const err = await b.run_cell(m.ns, m.cell, m.code, m.filename, !!m.echo);
     postMessage({ t: 'done', cell: m.cell, error: String(err) });
   } catch (e) {
     // Stop cancels the cell's own task too: its promise then rejects with CancelledError.
@@ -99,6 +112,7 @@ self.onmessage = (ev) => {
     case 'run': stopped.delete(m.cell); run(m); break;
     case 'stop': stopped.add(m.cell); if (py) py.stop_cell(m.cell); break;
     case 'reset': if (py) py.reset_namespace(m.ns); break;
+    case 'clock': if (py) py.clock_answer(m.n); break;
     case 'data': { const l = links.get(m.id); if (l) l.onData(m.bytes); break; }
     case 'closed': { const l = links.get(m.id); links.delete(m.id); if (l) l.onClose(); break; }
   }

@@ -23,7 +23,7 @@ test('the latest command as code in four clients, by mouse and keyboard, copied 
   assert.match(await page.locator('.code-view select option:checked').innerText(), /nats kv put shop apple "1 kg" \(latest\)/);
 
   // Arrow keys move between the clients and take the focus with them; Home and End go to the ends.
-  const python = page.getByRole('tab', { name: 'Python' });
+  const python = page.getByRole('tab', { name: 'Python', exact: true });
   await python.focus();
   await page.keyboard.press('ArrowRight');
   const js = page.getByRole('tab', { name: 'JavaScript' });

@@ -188,7 +188,7 @@ test('the As code tab runs its Python too, with nats-py in the Python worker', a
   await type(page, 'nats kv put demo colour red');
   await page.locator('.term-out', { hasText: /^red$/m }).waitFor();
   await page.getByRole('tab', { name: 'As code' }).click();
-  await page.getByRole('tab', { name: 'Python' }).click();
+  await page.getByRole('tab', { name: 'Python', exact: true }).click();
   const run = page.locator('.code-run');
   await run.locator('.code-run-go').click();
   await run.locator('.code-run-stop[disabled]').waitFor({ timeout: 120_000 });

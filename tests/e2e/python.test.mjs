@@ -133,3 +133,154 @@ test('a seed program runs unchanged with asyncio.run(main()); a watcher prints a
   assert.match(await finished(cell, 10_000), /\(stopped\)\s*$/);
   assert.deepEqual(errors, []);
 });
+
+// The Python seed document opened as a lesson (workshop mode: a Markdown file from an address). Every program
+// step runs as CPython with nats-py runs it against nats-server (checked there by tests/python_headless.rs):
+// Steps 1 and 3 fail as they do on a real server, explained, with the corrected line a button applies.
+const seedText = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../../shared/seeds/kv-tutorial-python.md'), 'utf8');
+
+async function openSeed() {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.route('**/fixtures/kv-tutorial-python.md', (r) => r.fulfill({ status: 200, contentType: 'text/markdown', body: seedText }));
+  await page.goto(server.url + '?lesson=' + encodeURIComponent(server.url + 'fixtures/kv-tutorial-python.md'));
+  await page.locator('ol.steps').waitFor();
+  return { page, errors, ctx };
+}
+
+async function runStep(page, title) {
+  await page.locator('ol.steps button', { hasText: title }).click();
+  await page.getByRole('button', { name: 'Run step', exact: true }).click();
+}
+
+test('the Python seed document runs as a lesson: every program step as on nats-server, fixes offered, the clock fast-forwarded', { timeout: 240_000 }, async () => {
+  const { page, errors, ctx } = await openSeed();
+
+  // Step 1: the document's `kv.bucket` fails as on a real server; the corrected line is offered and works.
+  await runStep(page, 'Step 1: Create KV Bucket');
+  let cell = page.locator('.pycell').first();
+  await cell.locator('.py-verdict').waitFor({ timeout: 90_000 });
+  assert.match(await cell.locator('.py-verdict').innerText(), /Failed: the program raised AttributeError: 'KeyValue' object has no attribute 'bucket'/);
+  assert.match(await cell.locator('.py-why').last().innerText(), /no `bucket` attribute/);
+  await cell.locator('.py-fix').click();
+  assert.match(await cell.locator('textarea').inputValue(), /\{\(await kv\.status\(\)\)\.bucket\}/);
+  await cell.locator('.py-run').click();
+  assert.match(await finished(cell), /✓ Created KV bucket: CONFIG/);
+  assert.match(await cell.locator('.py-verdict').innerText(), /^Passed/);
+
+  // Step 2 passes; the timeline shows the revisions the program wrote.
+  await runStep(page, 'Step 2: Basic CRUD Operations');
+  cell = page.locator('.pycell').first();
+  assert.match(await finished(cell), /Entry not found: nats: key not found\n[\s\S]*Keys in bucket: \['app.max_connections', 'app.timeout'\]/);
+  assert.match(await cell.locator('.py-verdict').innerText(), /^Passed/);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.locator('svg.strip g.mark[data-seq="5"]').waitFor({ timeout: 5_000 });
+  assert.deepEqual(
+    await page.locator('svg.strip g.mark').evaluateAll((els) => els.map((e) => [e.dataset.seq, e.dataset.kind])),
+    [['1', 'PUT'], ['2', 'PUT'], ['3', 'PUT'], ['4', 'PUT'], ['5', 'DEL']],
+  );
+  await page.getByRole('tab', { name: 'Lesson' }).click();
+
+  // Step 3: `async for` over history() fails as on a real server; the plain `for` is offered and works.
+  await runStep(page, 'Step 3: History and Revisions');
+  cell = page.locator('.pycell').first();
+  await cell.locator('.py-verdict').waitFor({ timeout: 30_000 });
+  assert.match(await cell.locator('.py-verdict').innerText(), /TypeError: 'async for' requires an object with __aiter__ method, got list/);
+  await cell.locator('.py-fix').click();
+  await cell.locator('.py-run').click();
+  assert.match(await finished(cell), /Total revisions: 10/);
+  assert.match(await cell.locator('.py-verdict').innerText(), /^Passed/);
+
+  // Step 4: the watcher program sleeps 7 s of playground time at once; the key watcher waits for five changes
+  // of app.timeout, which the terminal makes.
+  await runStep(page, 'Step 4: Watch for Changes');
+  const [watcher, keyWatcher] = [page.locator('.pycell').nth(0), page.locator('.pycell').nth(1)];
+  assert.match(await finished(watcher), /Making changes to KV store...[\s\S]*\[WATCH\] Key: feature.dark_mode\n {2}Value: DELETED/);
+  assert.match(await watcher.locator('.py-clock').innerText(), /clock: fast-forwarded \(playground time\): the program's sleeps moved the playground's clock 7 s at once/);
+  await keyWatcher.locator('.pyout', { hasText: '[1] app.timeout changed to' }).waitFor({ timeout: 10_000 });
+  // It also sees the first program's put of app.timeout if it was watching by then, as on a real server.
+  let typed = 0;
+  while (typed < 4 && !/\[5\]/.test(await keyWatcher.locator('.pyout').innerText())) {
+    typed += 1;
+    await type(page, `nats kv put CONFIG app.timeout ${200 + typed}`);
+    await keyWatcher.locator('.pyout', { hasText: `changed to: ${200 + typed} ` }).waitFor({ timeout: 10_000 });
+  }
+  assert.match(await finished(keyWatcher, 10_000), new RegExp(`\\[5\\] app.timeout changed to: ${200 + typed} \\(rev \\d+\\)\\n$`));
+  assert.match(await keyWatcher.locator('.py-verdict').innerText(), /^Passed/);
+
+  // Step 5: the 11-second wait ends at once and the key has expired, as after a real 11 s.
+  await runStep(page, 'Step 5: TTL (Time-to-Live)');
+  cell = page.locator('.pycell').first();
+  const t0 = Date.now();
+  const ttl = await finished(cell);
+  const took = Date.now() - t0;
+  assert.match(ttl, /After 5s - Value: token-abc-xyz\n\nWaiting another 6 seconds \(11s total\)...\nKey expired \(TTL\): nats: key not found/);
+  assert.ok(took < 11_000, `the TTL step took ${took} ms: its sleeps were not fast-forwarded`);
+  assert.match(await cell.locator('.py-clock').innerText(), /moved the playground's clock 11 s at once/);
+  console.log(`TTL step (11 s of sleeps) ran in ${took} ms`);
+
+  for (const [title, last] of [['Step 6: Distributed Configuration Example', /\[CONFIG UPDATE\] max_connections = 200/], ['Step 7: Feature Flags System', /beta_api: ✗ Disabled/]]) {
+    await runStep(page, title);
+    cell = page.locator('.pycell').first();
+    assert.match(await finished(cell), last);
+    assert.match(await cell.locator('.py-verdict').innerText(), /^Passed/);
+  }
+  await page.screenshot({ path: path.join(shots, 'python-seed-lesson.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('the built-in Python lesson prints in the page what CPython prints on kvplay serve and nats-server', { timeout: 180_000 }, async () => {
+  // tests/python_headless.rs writes what CPython printed, step by step; the page's Pyodide must print the same.
+  const golden = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../lessons/built-in-python.printed'), 'utf8');
+  const want = [];
+  for (const part of golden.split(/^STEP /m).filter(Boolean)) {
+    const nl = part.indexOf('\n');
+    want.push([part.slice(0, nl), part.slice(nl + 1)]);
+  }
+  const { page, errors } = await open(browser, server.url + '?lesson=python&step=2', { viewport: { width: 1280, height: 900 } });
+  const got = [];
+  for (const [title] of want) {
+    await page.locator('ol.steps button', { hasText: title }).click();
+    const cell = page.locator('.pycell').first();
+    await cell.locator('.py-run').click();
+    got.push([title, await finished(cell, 90_000)]);
+  }
+  assert.deepEqual(got, want);
+  assert.deepEqual(errors, []);
+});
+
+test('the Python console: nc, js and kv ready, one call at a time with its value echoed, history with Up', { timeout: 120_000 }, async () => {
+  const { page, errors } = await open(browser, server.url);
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await type(page, 'nats kv add CONFIG');
+  await page.getByRole('tab', { name: 'Python console' }).click();
+  const input = page.locator('#py-console-input');
+  await input.waitFor();
+  // Opening the console loads nothing: Python comes with the first line.
+  assert.deepEqual(urls.filter(isPython), []);
+  const log = page.locator('.pyconsole pre.pyout');
+  await input.fill('await kv.put("console.key", b"42")');
+  await input.press('Enter');
+  await log.locator('.py-prompt', { hasText: '>>> await kv.put' }).waitFor({ timeout: 90_000 });
+  await page.waitForFunction(() => /nc, js and kv \(the bucket CONFIG\) are ready\n[\s\S]*>>> await kv\.put\("console\.key", b"42"\)\n1\n/.test(document.querySelector('.pyconsole pre.pyout')?.innerText || ''), null, { timeout: 30_000 });
+  await input.fill('(await kv.get("console.key")).value');
+  await input.press('Enter');
+  await page.waitForFunction(() => /\n>>> \(await kv\.get\("console\.key"\)\)\.value\nb'42'\n/.test(document.querySelector('.pyconsole pre.pyout')?.innerText || ''), null, { timeout: 30_000 });
+  // Up recalls the last line, twice the one before.
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), '(await kv.get("console.key")).value');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'await kv.put("console.key", b"42")');
+  await input.press('ArrowDown');
+  await input.press('ArrowDown');
+  assert.equal(await input.inputValue(), '');
+  // The console's write is the playground's: the terminal reads it.
+  await type(page, 'nats kv get CONFIG console.key --raw');
+  await page.locator('.term-out', { hasText: /^42$/m }).waitFor();
+  assert.deepEqual(errors, []);
+});

@@ -32,7 +32,10 @@ pub fn start_server_with(root: &Path, n: usize, extra: &[&str]) -> Server {
 
 /// As `start_server_with`, with more configuration (an authorization block).
 pub fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str) -> Server {
-    let bin = root.join(".tools/venv/bin/nats-server");
+    // `KVPLAY_NATS_SERVER` names another nats-server binary (a machine whose tools live elsewhere).
+    let bin = std::env::var_os("KVPLAY_NATS_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".tools/venv/bin/nats-server"));
     assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
     let free = || {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -80,6 +83,14 @@ pub fn start_kvplay_serve() -> nats_kv_playground::server::net::Running {
         server: ServerOptions::default(),
     })
     .expect("kvplay serve starts")
+}
+
+/// The Python with nats-py the tests run: `KVPLAY_PYTHON`, or the project's venv.
+pub fn python() -> PathBuf {
+    let p =
+        std::env::var_os("KVPLAY_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".tools/venv/bin/python"));
+    assert!(p.exists(), "nats-py is not installed: run `bash scripts/setup.sh` (or name a Python with KVPLAY_PYTHON)");
+    p
 }
 
 /// The project's root.

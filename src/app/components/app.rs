@@ -47,6 +47,7 @@ enum Side {
     Timeline,
     Watchers,
     Code,
+    Python,
 }
 
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
@@ -366,6 +367,7 @@ pub fn app() -> Html {
                 "timeline" => Side::Timeline,
                 "watchers" => Side::Watchers,
                 "code" => Side::Code,
+                "python" => Side::Python,
                 _ => Side::Lesson,
             },
             _ => Side::Lesson,
@@ -498,6 +500,7 @@ pub fn app() -> Html {
                             { tab(Side::Timeline, "Timeline") }
                             { tab(Side::Watchers, "Watchers") }
                             { tab(Side::Code, "As code") }
+                            { tab(Side::Python, "Python console") }
                         </div>
                     }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
@@ -510,6 +513,10 @@ pub fn app() -> Html {
                     <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
                     <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
                         if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
+                    </div>
+                    // Mounted and kept (its transcript stays); Python loads on its first line only.
+                    <div class="pane-slot" role="tabpanel" aria-label="Python console" hidden={*side != Side::Python}>
+                        <super::python_console::PythonConsole shared={shared.clone()} />
                     </div>
                 </div>
             </main>

@@ -197,6 +197,7 @@ pub fn first_load() -> Html {
                         { tab("Timeline", false, on(Intent::Tab("timeline".into()))) }
                         { tab("Watchers", false, on(Intent::Tab("watchers".into()))) }
                         { tab("As code", false, on(Intent::Tab("code".into()))) }
+                        { tab("Python console", false, on(Intent::Tab("python".into()))) }
                     </div>
                     { status }
                     <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*buckets}>

@@ -13,7 +13,7 @@ use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::Block;
-use crate::lesson::runner::{CommandReport, StepReport, StepStatus};
+use crate::lesson::runner::{CommandReport, LessonRun, StepReport, StepStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonPanelProps {
@@ -285,11 +285,28 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 remote::enqueue(&shared, remote::Job::Step { i: cur, solve: false, done });
                 return;
             }
-            let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
-            if let Some(r) = r {
-                term.dispatch(TermAction::Batch(transcripts(&r)));
+            // The step's programs without operations to stand in for them run as real Python, in their cells; when
+            // the document shows a program before the step's commands, the commands run once it has ended.
+            let (ns, python_first) = match shared.0.borrow().lesson.as_ref() {
+                Some((n, run)) => (n.clone(), run.lesson.steps.get(cur).is_some_and(LessonRun::python_before_commands)),
+                None => (String::new(), false),
+            };
+            let commands = {
+                let (shared, term, on_change) = (shared.clone(), term.clone(), on_change.clone());
+                move || {
+                    let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
+                    if let Some(r) = r {
+                        term.dispatch(TermAction::Batch(transcripts(&r)));
+                    }
+                    on_change.emit(());
+                }
+            };
+            if python_first {
+                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), Some(Box::new(commands)));
+            } else {
+                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), None);
+                commands();
             }
-            on_change.emit(());
         })
     };
 
@@ -458,7 +475,10 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 let k = py_index.replace(py_index.get() + 1);
                 let id = format!("{ns}/{cur}/{k}");
                 let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
-                html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} /> }
+                let expected = s.python.get(k).and_then(|p| p.expected.clone()).map(AttrValue::from);
+                // Run step runs a program that has no operations standing in for it.
+                let step_runs = s.python.get(k).is_some_and(|p| p.ops.trim().is_empty());
+                html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} {expected} {step_runs} /> }
             }
             Block::Code { lang, code } if lang == "javascript" || lang == "js" => {
                 let k = js_index.replace(js_index.get() + 1);

@@ -11,6 +11,7 @@ pub mod first_load;
 pub mod js_cell;
 pub mod lesson_panel;
 pub mod python_cell;
+pub mod python_console;
 pub mod server_bar;
 pub mod session_bar;
 pub mod terminal;

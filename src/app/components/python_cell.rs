@@ -1,10 +1,13 @@
 //! A Python code cell of a lesson: the document's code in an editable box, Run / Stop / Reset, and what the
 //! program prints streaming in under it (stdout, stderr, a traceback that points at the cell's own lines). The
 //! first Run loads Python, with a progress bar; cells of one lesson share one namespace, as a notebook's do.
+//! After a run the cell says whether it passed (no exception, and what the document shows was printed), says
+//! which clock the program's sleeps followed, and offers the corrected line where the document's code fails.
 
 use yew::prelude::*;
 
 use crate::app::python;
+use crate::lesson::pycheck::{self, PyVerdict};
 
 #[derive(Properties, PartialEq)]
 pub struct PythonCellProps {
@@ -16,6 +19,21 @@ pub struct PythonCellProps {
     pub filename: AttrValue,
     /// The document's code.
     pub code: AttrValue,
+    /// The output the document shows for the program, if it shows any.
+    #[prop_or_default]
+    pub expected: Option<AttrValue>,
+    /// The lesson's Run step runs this cell (its step has no operations standing in for the program).
+    #[prop_or_default]
+    pub step_runs: bool,
+}
+
+/// How long the program's sleeps took on the playground's clock, in words ("11 s").
+fn span(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
 }
 
 fn mb(n: u64) -> String {
@@ -34,6 +52,10 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
     {
         let code = code.clone();
         use_effect_with(props.code.clone(), move |c| code.set(c.to_string()));
+    }
+    // Run step runs the cell's code as it stands in the box.
+    if props.step_runs {
+        python::set_code(&props.ns, &props.id, &props.filename, &code);
     }
     let view = python::cell(&props.id);
     let progress = python::progress();
@@ -60,6 +82,31 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
         Callback::from(move |_: MouseEvent| code.set(doc.to_string()))
     };
     let rows = code.lines().count().clamp(3, 30).to_string();
+    let finished = !view.running && (!view.out.is_empty() || view.error.is_some()) && !view.stopped;
+    let verdict = finished.then(|| {
+        pycheck::judge(props.expected.as_deref(), &view.text(), view.error.as_deref(), &view.code, &props.filename)
+    });
+    let fix = match &verdict {
+        Some(PyVerdict::Raised { fix: Some(f), .. }) => Some(f.clone()),
+        _ => None,
+    };
+    let apply_fix = {
+        let (code, fix) = (code.clone(), fix.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(fixed) = fix.as_ref().and_then(|f| pycheck::apply(&code, f)) {
+                code.set(fixed);
+            }
+        })
+    };
+    let sleeps = view.slept_ms > 0 || code.contains("sleep(");
+    let clock = if view.slept_ms > 0 {
+        format!(
+            "clock: fast-forwarded (playground time): the program's sleeps moved the playground's clock {} at once",
+            span(view.slept_ms)
+        )
+    } else {
+        "clock: fast-forwarded (playground time): asyncio.sleep moves the playground's clock at once; the page's server expires what is due".to_string()
+    };
     let loading = progress.as_ref().filter(|p| !p.ready && view.running);
     html! {
         <div class="pycell" data-cell={props.id.clone()}>
@@ -72,6 +119,7 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
                     title="Put the document's code back">{ "Reset" }</button>
                 if view.running && loading.is_none() { <span class="py-state" role="status">{ "Running…" }</span> }
             </div>
+            if sleeps { <p class="py-clock">{ clock }</p> }
             if let Some(p) = loading {
                 <div class="py-progress" role="status">
                     <progress max={p.total.max(1).to_string()} value={p.loaded.to_string()} />
@@ -86,6 +134,33 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
                     if view.stopped { <span class="py-stopped">{ "(stopped)\n" }</span> }
                 </pre>
             }
+            { match &verdict {
+                Some(PyVerdict::Pass) => html! {
+                    <p class="verdict pass py-verdict" role="status">{
+                        if props.expected.is_some() { "Passed: it ran without an exception and printed what the document shows." }
+                        else { "Passed: it ran without an exception (the document shows no output for it)." }
+                    }</p>
+                },
+                Some(PyVerdict::Differs { missing }) => html! {
+                    <div class="verdict fail py-verdict" role="status">{ "It ran, but did not print what the document shows; missing:" }
+                        <pre class="expected">{ missing.join("\n") }</pre>
+                    </div>
+                },
+                Some(PyVerdict::Raised { error, fix }) => html! {
+                    <div class="verdict fail py-verdict" role="status">
+                        <p>{ format!("Failed: the program raised {error}") }</p>
+                        if let Some(f) = fix {
+                            <p class="py-why">{ f.why.clone() }</p>
+                            <p>{ format!("The document's line {}:", f.line) }</p>
+                            <pre class="code">{ f.from.trim().to_string() }</pre>
+                            <p>{ "works as:" }</p>
+                            <pre class="code py-fixed">{ f.to.trim().to_string() }</pre>
+                            <button type="button" class="py-fix" onclick={apply_fix.clone()}>{ "Use the corrected line" }</button>
+                        }
+                    </div>
+                },
+                None => html! {},
+            } }
         </div>
     }
 }
