@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -131,9 +132,18 @@ impl PyState {
 
 struct Host {
     worker: web_sys::Worker,
-    /// The worker's link ids and the page server's connections they are relayed to.
-    links: BTreeMap<u64, u64>,
+    /// The worker's link ids and where they are relayed: the page server's connections, or sockets to the real
+    /// server the page is connected to.
+    links: BTreeMap<u64, Relay>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+/// Where one of nats-py's connections goes.
+enum Relay {
+    /// A connection to the page's own server.
+    Page(u64),
+    /// A WebSocket to the real server the page is connected to, with what nats-py sent before it opened.
+    Socket(web_sys::WebSocket, Rc<RefCell<Vec<Vec<u8>>>>),
 }
 
 /// Something to do once cells have all ended, with the cells' ids.
@@ -273,14 +283,25 @@ fn on_message(ev: web_sys::MessageEvent) {
         }
         "send" => {
             let bytes = js_sys::Uint8Array::new(&field(&m, "bytes")).to_vec();
-            if let Some(conn) = HOST.with(|h| h.borrow().as_ref().and_then(|h| h.links.get(&num(&m, "id")).copied())) {
-                page_link::send(conn, bytes);
-            }
+            HOST.with(|h| match h.borrow().as_ref().and_then(|h| h.links.get(&num(&m, "id"))) {
+                Some(Relay::Page(conn)) => page_link::send(*conn, bytes),
+                Some(Relay::Socket(ws, early)) if ws.ready_state() == web_sys::WebSocket::CONNECTING => {
+                    early.borrow_mut().push(bytes)
+                }
+                Some(Relay::Socket(ws, _)) => {
+                    let _ = ws.send_with_u8_array(&bytes);
+                }
+                None => {}
+            });
             return;
         }
         "close" => {
-            if let Some(conn) = HOST.with(|h| h.borrow_mut().as_mut().and_then(|h| h.links.remove(&num(&m, "id")))) {
-                page_link::close(conn);
+            match HOST.with(|h| h.borrow_mut().as_mut().and_then(|h| h.links.remove(&num(&m, "id")))) {
+                Some(Relay::Page(conn)) => page_link::close(conn),
+                Some(Relay::Socket(ws, _)) => {
+                    let _ = ws.close();
+                }
+                None => {}
             }
             return;
         }
@@ -297,6 +318,14 @@ fn on_message(ev: web_sys::MessageEvent) {
 /// A program's sleep is due: move the playground's clock (the page's server expires what is due and delivers
 /// what that changed), then let the worker's sleeper wake, after those deliveries have been posted.
 fn move_clock(n: u64, ms: u64, cell: String) {
+    if page_link::connected_server().is_some() {
+        // Against a real server the program's sleeps are real: the server keeps its own time.
+        gloo::timers::callback::Timeout::new(u32::try_from(ms).unwrap_or(u32::MAX), move || {
+            post(obj(&[("t", "clock".into()), ("n", JsValue::from_f64(n as f64))]));
+        })
+        .forget();
+        return;
+    }
     let by = i64::try_from(ms).unwrap_or(i64::MAX / 2).saturating_mul(1_000_000);
     if !page_link::advance_clock(by) {
         // The playground is busy this instant: try again on the next task.
@@ -313,8 +342,12 @@ fn move_clock(n: u64, ms: u64, cell: String) {
     });
 }
 
-/// nats-py in the worker opened a connection: connect it to the page's server.
+/// nats-py in the worker opened a connection: connect it to the real server the page is connected to, or to the
+/// page's own server.
 fn open_link(id: u64) {
+    if let Some(url) = page_link::connected_server() {
+        return open_socket(id, &url);
+    }
     let on_data = Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
         post(obj(&[("t", "data".into()), ("id", JsValue::from_f64(id as f64)), ("bytes", bytes.into())]));
     });
@@ -334,11 +367,51 @@ fn open_link(id: u64) {
     match page_link::connect(f_data, Some(f_close)) {
         Ok(conn) => HOST.with(|h| {
             if let Some(h) = h.borrow_mut().as_mut() {
-                h.links.insert(id, conn);
+                h.links.insert(id, Relay::Page(conn));
             }
         }),
         Err(_) => post(obj(&[("t", "closed".into()), ("id", JsValue::from_f64(id as f64))])),
     }
+}
+
+/// A connection of nats-py's to the real server the page is connected to, over the browser's WebSocket.
+fn open_socket(id: u64, url: &str) {
+    let closed = move || {
+        HOST.with(|h| {
+            if let Some(h) = h.borrow_mut().as_mut() {
+                h.links.remove(&id);
+            }
+        });
+        post(obj(&[("t", "closed".into()), ("id", JsValue::from_f64(id as f64))]));
+    };
+    let Ok(ws) = web_sys::WebSocket::new(url) else { return closed() };
+    ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
+    let early = Rc::new(RefCell::new(Vec::<Vec<u8>>::new()));
+    let on_open = {
+        let (ws, early) = (ws.clone(), early.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            for b in early.borrow_mut().drain(..) {
+                let _ = ws.send_with_u8_array(&b);
+            }
+        })
+    };
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let bytes = js_sys::Uint8Array::new(&ev.data());
+        post(obj(&[("t", "data".into()), ("id", JsValue::from_f64(id as f64)), ("bytes", bytes.into())]));
+    });
+    let on_close = Closure::<dyn FnMut()>::new(closed);
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    // The handlers live as long as the page: a socket's events may fire until it closes.
+    on_open.forget();
+    on_message.forget();
+    on_close.forget();
+    HOST.with(|h| {
+        if let Some(h) = h.borrow_mut().as_mut() {
+            h.links.insert(id, Relay::Socket(ws, early));
+        }
+    });
 }
 
 /// Runs a cell's code in the namespace `ns` (one per lesson); a run of the same cell still going is stopped.

@@ -576,13 +576,42 @@ impl<D: Dial> Client<D> {
     async fn direct_get_raw(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
         let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
         let (h, p) = match self.request(&subject, &[], body.to_string().as_bytes()).await {
-            Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
+            Err(e) if e.kind == ErrorKind::NoResponders => {
+                let e = self.gone(bucket, e).await;
+                if e.kind != ErrorKind::NoResponders {
+                    return Err(e);
+                }
+                // The bucket is there but its stream does not answer direct gets (`allow_direct` is off, as in
+                // buckets nats-py creates): read the message through the stream API, as the Go client does.
+                return self.msg_get(bucket, body).await;
+            }
             r => r?,
         };
         if h.status.is_some() {
             return Ok(None);
         }
         Ok(Some((h, p)))
+    }
+
+    /// A message by the same request as a direct get, through `$JS.API.STREAM.MSG.GET`: its headers as a direct
+    /// get gives them (the stored ones, and `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`) and its data.
+    async fn msg_get(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
+        let v = self.api(&format!("$JS.API.STREAM.MSG.GET.KV_{bucket}"), &body).await?;
+        if let Some(e) = api_error(&v) {
+            return if e.err_code == 10037 { Ok(None) } else { Err(KvError::api(e)) };
+        }
+        let bad = || conn_err("nats: invalid jetstream api response");
+        let m = v.get("message").ok_or_else(bad)?;
+        let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
+        let decode = |k: &str| crate::transfer::base64_decode(text(k)).map_err(|_| bad());
+        let mut block = match m.get("hdrs") {
+            Some(_) => read_headers(Some(&decode("hdrs")?)),
+            None => HeaderBlock::default(),
+        };
+        block.headers.push(("Nats-Subject".into(), text("subject").to_string()));
+        block.headers.push(("Nats-Sequence".into(), m.get("seq").and_then(Value::as_u64).unwrap_or(0).to_string()));
+        block.headers.push(("Nats-Time-Stamp".into(), text("time").to_string()));
+        Ok(Some((block, decode("data")?)))
     }
 
     /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.

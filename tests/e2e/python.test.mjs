@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve, launch, open, type, terminalText, shots } from './harness.mjs';
+import { startNats } from './nats.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -283,4 +284,42 @@ test('the Python console: nc, js and kv ready, one call at a time with its value
   await type(page, 'nats kv get CONFIG console.key --raw');
   await page.locator('.term-out', { hasText: /^42$/m }).waitFor();
   assert.deepEqual(errors, []);
+});
+
+test('with the page connected to a real nats-server, a cell program reaches that server and its sleeps are real', { timeout: 120_000 }, async () => {
+  const nats = await startNats();
+  try {
+    const { page, errors } = await open(browser, server.url + '?lesson=python&step=2');
+    await page.locator('.server-bar summary').click();
+    await page.locator('.server-url').fill(nats.wsUrl);
+    await page.locator('.server-url').dispatchEvent('change');
+    await page.getByRole('button', { name: /^(Connect|Reconnect)$/ }).click();
+    await page.locator('.conn-state', { hasText: 'Connected' }).waitFor({ timeout: 10_000 });
+    const cell = page.locator('.pycell').first();
+    await cell.locator('textarea').fill([
+      'import asyncio, time, nats',
+      'nc = await nats.connect("nats://localhost:4222")',
+      'kv = await nc.jetstream().create_key_value(bucket="onserver")',
+      'print("put", await kv.put("k", b"from python"))',
+      't = time.monotonic()',
+      'await asyncio.sleep(0.5)',
+      'print("slept for real", time.monotonic() - t >= 0.45)',
+      'await nc.close()',
+    ].join('\n'));
+    await cell.locator('.py-run').click();
+    assert.equal(await finished(cell, 90_000), 'put 1\nslept for real True\n');
+    assert.match(await cell.innerText(), /clock: real \(the page is connected to ws:/);
+    // The value is on the real server: the terminal, which runs there too, reads it (nats-py's bucket answers no
+    // direct gets, so the terminal's client reads it through the stream API, as the nats CLI does).
+    await type(page, 'nats kv get onserver k --raw');
+    await page.locator('.term-out', { hasText: 'from python' }).waitFor();
+    // The embedded engine has no such bucket.
+    await page.getByRole('button', { name: /Disconnect/ }).click();
+    await page.locator('.conn-state', { hasText: 'Embedded engine' }).waitFor();
+    await type(page, 'nats kv ls');
+    assert.doesNotMatch((await terminalText(page)).split('$ nats kv ls').pop(), /onserver/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await nats.stop();
+  }
 });

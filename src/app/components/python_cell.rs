@@ -99,7 +99,9 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
         })
     };
     let sleeps = view.slept_ms > 0 || code.contains("sleep(");
-    let clock = if view.slept_ms > 0 {
+    let clock = if let Some(url) = crate::app::page_link::connected_server() {
+        format!("clock: real (the page is connected to {url}): asyncio.sleep waits for real, as against any server")
+    } else if view.slept_ms > 0 {
         format!(
             "clock: fast-forwarded (playground time): the program's sleeps moved the playground's clock {} at once",
             span(view.slept_ms)
