@@ -70,11 +70,11 @@ for (const kind of kinds) {
 }
 const fileRows = playgroundFiles.map((f) => {
   const file = distFile(f);
-  return `| ${(f.endsWith('/') ? 'index.html' : f.slice(1)).replace(/-[0-9a-f]{16}/, '')} | ${kib(fs.statSync(file).size)} | ${kib(gzipOf(file))} |`;
+  return `| ${(f.endsWith('/') ? 'index.html' : f.slice(1)).replace(/-[0-9a-f]{15,16}/, '')} | ${kib(fs.statSync(file).size)} | ${kib(gzipOf(file))} |`;
 });
 const fullDir = path.join(dist, 'full');
 const fullRows = fs.readdirSync(fullDir).sort().map((f) =>
-  `| full/${f.replace(/-[0-9a-f]{16}/, '')} | ${kib(fs.statSync(path.join(fullDir, f)).size)} | ${kib(gzipOf(path.join(fullDir, f)))} |`);
+  `| full/${f.replace(/-[0-9a-f]{15,16}/, '')} | ${kib(fs.statSync(path.join(fullDir, f)).size)} | ${kib(gzipOf(path.join(fullDir, f)))} |`);
 
 // Opening each part the first load does not have, from a fresh load of the playground: from the press to the
 // part on screen (the whole app fetched, compiled, handed the state, and drawn), median of 5.
