@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use nats_kv_playground::app::host::{self, post_height};
 use nats_kv_playground::app::term_state::{TermAction, TermState};
 use nats_kv_playground::app::{real_now, Playground, UrlParams};
 use wasm_bindgen::prelude::*;
@@ -64,33 +65,6 @@ fn element(parent: &Element, tag: &str, class: &str) -> Option<Element> {
     }
     parent.append_child(&e).ok()?;
     Some(e)
-}
-
-/// A message to the host page, as an object of string, number and boolean fields.
-fn post(fields: &[(&str, JsValue)]) {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(Some(parent)) = w.parent() else { return };
-    if parent == w {
-        return;
-    }
-    let o = js_sys::Object::new();
-    for (k, v) in fields {
-        if !v.is_undefined() {
-            let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
-        }
-    }
-    let _ = parent.post_message(&o, "*");
-}
-
-fn post_height() {
-    if let Some(h) = document().and_then(|d| d.document_element()) {
-        post(&[("type", "kvplay:height".into()), ("height", (h.scroll_height() as f64).into())]);
-    }
-}
-
-/// A string field of a message from the host page.
-fn field(data: &JsValue, name: &str) -> Option<JsValue> {
-    js_sys::Reflect::get(data, &name.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 fn main() {
@@ -151,32 +125,10 @@ fn main() {
     {
         let snippet = snippet.clone();
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let data = ev.data();
-            let Some(kind) = field(&data, "type").and_then(|v| v.as_string()) else { return };
-            let id = field(&data, "id").and_then(|v| v.as_f64()).map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+            let Some(msg) = host::HostMessage::read(&ev.data()) else { return };
             let Ok(mut s) = snippet.try_borrow_mut() else { return };
-            match kind.as_str() {
-                "kvplay:run" => {
-                    let command = field(&data, "command").and_then(|v| v.as_string()).unwrap_or_default();
-                    let prompt = s.pg.prompt();
-                    let r = s.pg.run(&command, real_now());
-                    s.apply(TermAction::Batch(vec![
-                        TermAction::Echo { prompt, line: command.clone() },
-                        TermAction::Output(r.chunks.clone()),
-                    ]));
-                    post(&[
-                        ("type", "kvplay:result".into()),
-                        ("id", id),
-                        ("output", r.text().into()),
-                        ("ok", r.ok.into()),
-                    ]);
-                }
-                "kvplay:reset" => {
-                    s.pg.reset_server(real_now());
-                    s.apply(TermAction::Clear);
-                    post(&[("type", "kvplay:reset".into()), ("id", id), ("ok", true.into())]);
-                }
-                _ => {}
+            if let Some(action) = host::answer(&mut s.pg, &msg) {
+                s.apply(action);
             }
         });
         if let Some(w) = &w {

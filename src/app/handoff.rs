@@ -143,9 +143,10 @@ impl Handoff {
         Ok(h)
     }
 
-    /// Puts the engine, the watches, the clock and the history into the whole app's playground.
-    pub fn apply(&self, pg: &mut Playground) {
-        pg.load_engine(self.engine.clone());
+    /// Moves the engine, and puts the watches, the clock and the history, into the whole app's playground (the
+    /// hand-over keeps an empty engine: the rest of it is what the page shows next).
+    pub fn apply(&mut self, pg: &mut Playground) {
+        pg.load_engine(std::mem::replace(&mut self.engine, Engine::new(0)));
         pg.session.resume_watches(self.watches.clone());
         pg.clock = self.clock;
         pg.history = self.history.clone();
@@ -199,7 +200,7 @@ mod tests {
         let mut term = Rc::new(TermState::default());
         term = term.reduce(TermAction::Echo { prompt: "$ ".into(), line: "nats kv put b k 3".into() });
         let h = Handoff::take(&lite, &term, "nats kv ge", &Intent::Tab("timeline".into()), None);
-        let back = Handoff::from_json(&h.to_json().expect("serialises")).expect("reads back");
+        let mut back = Handoff::from_json(&h.to_json().expect("serialises")).expect("reads back");
         let mut full = Playground::new(T0);
         back.apply(&mut full);
         // The journal of removed revisions (history limit) comes across, so the timeline can explain them.

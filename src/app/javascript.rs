@@ -9,6 +9,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
+
+use super::host::{field, object as obj};
 use wasm_bindgen::JsCast;
 
 use super::page_link;
@@ -134,18 +136,6 @@ fn notify() {
 /// A cell's last run as it stands.
 pub fn cell(cell: &str) -> JsRun {
     STATE.with(|s| s.borrow().cells.get(cell).cloned().unwrap_or_default())
-}
-
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
-
-fn field(v: &JsValue, k: &str) -> JsValue {
-    js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn text(v: &JsValue, k: &str) -> String {

@@ -5,6 +5,7 @@
 
 pub mod components;
 pub mod handoff;
+pub mod host;
 pub mod javascript;
 pub mod page_link;
 pub mod python;
@@ -349,6 +350,13 @@ impl Playground {
         } else {
             self.clock.now(real)
         }
+    }
+
+    /// The real server the page is connected to (its address, without credentials), once connected: clients in
+    /// the page (Python and JavaScript cells) then reach it instead of the page's own server.
+    pub fn connected_url(&self) -> Option<String> {
+        let s = self.server.as_ref()?;
+        matches!(s.state, remote::ConnState::Connected { .. }).then(|| s.url.clone())
     }
 
     /// The watches running in the terminal's session (embedded or server).

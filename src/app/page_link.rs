@@ -179,14 +179,9 @@ fn service() {
 /// Moves the playground's clock forward by `by` for a program's sleep, expiring what is due and letting the
 /// server's consumers deliver what that changed (the terminal's watches hear it on the clock's next tick).
 /// False when the playground is busy this instant.
-/// The real server the page is connected to (its address, without credentials), if it is: clients in the page
-/// then reach that server instead of the page's own.
+/// `Playground::connected_url`, for code that holds no handle to the playground (the Python cells' relay).
 pub fn connected_server() -> Option<String> {
-    HOST.with(|h| {
-        let h = h.borrow();
-        let pg = h.as_ref()?.shared.0.try_borrow().ok()?;
-        pg.server.as_ref().map(|s| s.url.clone())
-    })
+    HOST.with(|h| h.borrow().as_ref()?.shared.0.try_borrow().ok()?.connected_url())
 }
 
 pub fn advance_clock(by: crate::engine::Nanos) -> bool {

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+
+use super::host::{field, object as obj};
 use wasm_bindgen::JsCast;
 
 use super::page_link;
@@ -222,24 +224,12 @@ pub fn progress() -> Option<Progress> {
     STATE.with(|s| s.borrow().progress.clone())
 }
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
-
 fn post(msg: JsValue) {
     HOST.with(|h| {
         if let Some(host) = h.borrow().as_ref() {
             let _ = host.worker.post_message(&msg);
         }
     });
-}
-
-fn field(v: &JsValue, k: &str) -> JsValue {
-    js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn text(v: &JsValue, k: &str) -> String {

@@ -83,43 +83,6 @@ mod tests {
     }
 }
 
-/// A message from the page that embeds the playground.
-#[derive(serde::Deserialize)]
-struct HostMessage {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    command: String,
-    #[serde(default)]
-    id: Option<f64>,
-}
-
-/// A reply to the host page.
-#[derive(serde::Serialize)]
-struct Reply {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    output: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ok: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    height: Option<f64>,
-}
-
-fn post_to_parent(reply: &Reply) {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(Some(parent)) = w.parent() else { return };
-    if parent == w {
-        return;
-    }
-    if let Ok(v) = serde_wasm_bindgen::to_value(reply) {
-        let _ = parent.post_message(&v, "*");
-    }
-}
-
 /// What the page starts with: the shared playground, and what the terminal shows first.
 pub(crate) struct Boot {
     pub shared: Shared,
@@ -157,7 +120,7 @@ fn boot() -> Boot {
     let real = real_now();
     let mut pg = Playground::new(real);
     let mut b = match crate::app::handoff::take_stashed() {
-        Some(Ok(h)) => {
+        Some(Ok(mut h)) => {
             h.apply(&mut pg);
             let params = url_params();
             Boot {
@@ -333,17 +296,7 @@ pub(crate) fn use_page(
         });
     }
     use_host_messages(shared, term, version);
-    use_effect_with(version.0, |_| {
-        if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-            post_to_parent(&Reply {
-                kind: "kvplay:height",
-                id: None,
-                output: None,
-                ok: None,
-                height: Some(h.scroll_height() as f64),
-            });
-        }
-    });
+    use_effect_with(version.0, |_| crate::app::host::post_height());
     let version = version.dispatcher();
     let dirty = (*dirty).clone();
     Callback::from(move |_| {
@@ -539,39 +492,13 @@ fn use_host_messages(shared: &Shared, term: &UseReducerHandle<TermState>, versio
             let listener = web_sys::window().map(|w| {
                 gloo::events::EventListener::new(&w, "message", move |ev| {
                     let Some(ev) = ev.dyn_ref::<web_sys::MessageEvent>() else { return };
-                    let Ok(msg) = serde_wasm_bindgen::from_value::<HostMessage>(ev.data()) else { return };
-                    match msg.kind.as_str() {
-                        "kvplay:run" if !code_embed => {
-                            let (prompt, r) = {
-                                let mut pg = shared.0.borrow_mut();
-                                let prompt = pg.prompt();
-                                (prompt, pg.run(&msg.command, real_now()))
-                            };
-                            term.dispatch(TermAction::Batch(vec![
-                                TermAction::Echo { prompt, line: msg.command.clone() },
-                                TermAction::Output(r.chunks.clone()),
-                            ]));
-                            post_to_parent(&Reply {
-                                kind: "kvplay:result",
-                                id: msg.id,
-                                output: Some(r.text()),
-                                ok: Some(r.ok),
-                                height: None,
-                            });
-                        }
-                        "kvplay:reset" => {
-                            shared.0.borrow_mut().reset_server(real_now());
-                            term.dispatch(TermAction::Clear);
-                            post_to_parent(&Reply {
-                                kind: "kvplay:reset",
-                                id: msg.id,
-                                output: None,
-                                ok: Some(true),
-                                height: None,
-                            });
-                        }
-                        _ => {}
+                    let Some(msg) = crate::app::host::HostMessage::read(&ev.data()) else { return };
+                    // A code embed's `kvplay:run` runs its program (`embed_code`), not a command.
+                    if code_embed && msg.kind == "kvplay:run" {
+                        return;
                     }
+                    let Some(action) = crate::app::host::answer(&mut shared.0.borrow_mut(), &msg) else { return };
+                    term.dispatch(action);
                     version.dispatch(());
                 })
             });

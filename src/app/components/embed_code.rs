@@ -57,26 +57,6 @@ pub fn sample(p: &UrlParams) -> Result<Sample, String> {
         .ok_or_else(|| format!("step {} of lesson {name} has no {lang} cell {}", p.step + 1, p.cell + 1))
 }
 
-/// A message to the host page.
-fn post_to_parent(pairs: &[(&str, wasm_bindgen::JsValue)]) {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(Some(parent)) = w.parent() else { return };
-    if parent == w {
-        return;
-    }
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
-    }
-    let _ = parent.post_message(&o, "*");
-}
-
-fn post_height() {
-    if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-        post_to_parent(&[("type", "kvplay:height".into()), ("height", (h.scroll_height() as f64).into())]);
-    }
-}
-
 /// The run's output and whether it ended well, as the host hears it.
 fn outcome(python: bool) -> Option<(String, bool)> {
     if python {
@@ -111,7 +91,7 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
                 if due {
                     if let Some((output, ok)) = outcome(python) {
                         let id = pending.borrow_mut().take().flatten();
-                        post_to_parent(&[
+                        crate::app::host::post(&[
                             ("type", "kvplay:result".into()),
                             ("id", id.map_or(wasm_bindgen::JsValue::UNDEFINED, Into::into)),
                             ("output", output.into()),
@@ -164,7 +144,7 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
         });
     }
     // The frame follows its content: output streams in without the engine changing.
-    use_effect(post_height);
+    use_effect(crate::app::host::post_height);
 
     let ran = if python { !python::cell(CELL).out.is_empty() } else { !javascript::cell(CELL).out.is_empty() };
     html! {

@@ -201,14 +201,7 @@ pub fn first_load() -> Html {
                     </div>
                     { status }
                     <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*buckets}>
-                        <section class="lesson" aria-label="Lessons">
-                            <h2>{ "Lessons" }</h2>
-                            <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
-                            <ul class="lesson-list">
-                                <li><button type="button" onclick={on(Intent::Lesson("cli".into()))}>{ "Key-Value with the nats CLI" }</button></li>
-                                <li><button type="button" onclick={on(Intent::Lesson("python".into()))}>{ "Key-Value from Python" }</button></li>
-                            </ul>
-                        </section>
+                        { super::lesson_panel::lesson_list(|name| on(Intent::Lesson(name.into()))) }
                     </div>
                     <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={!*buckets}>
                         <Explorer shared={shared.clone()} version={version.0} active={*buckets} />

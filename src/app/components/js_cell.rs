@@ -5,7 +5,7 @@
 
 use yew::prelude::*;
 
-use crate::app::{javascript, remote, Shared};
+use crate::app::{javascript, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct JsCellProps {
@@ -20,9 +20,7 @@ pub struct JsCellProps {
 
 /// The real server the page is connected to, if it is: the program's connections go there.
 pub fn remote_url(shared: &Shared) -> Option<String> {
-    let pg = shared.0.borrow();
-    let s = pg.server.as_ref()?;
-    matches!(s.state, remote::ConnState::Connected { .. }).then(|| s.url.clone())
+    shared.0.borrow().connected_url()
 }
 
 #[function_component(JsCell)]

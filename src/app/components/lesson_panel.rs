@@ -178,6 +178,21 @@ fn step_names(lesson: &crate::lesson::markdown::Lesson, steps: &[usize]) -> Stri
     }
 }
 
+/// The built-in lessons to choose from, each button calling `open` with the lesson's name (the first load draws
+/// the same list).
+pub fn lesson_list(open: impl Fn(&'static str) -> Callback<MouseEvent>) -> Html {
+    html! {
+        <section class="lesson" aria-label="Lessons">
+            <h2>{ "Lessons" }</h2>
+            <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
+            <ul class="lesson-list">
+                <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
+                <li><button type="button" onclick={open("python")}>{ "Key-Value from Python" }</button></li>
+            </ul>
+        </section>
+    }
+}
+
 #[function_component(LessonPanel)]
 pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     let hint = use_state(|| false);
@@ -243,16 +258,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     };
 
     let Some(_) = lesson_name else {
-        return html! {
-            <section class="lesson" aria-label="Lessons">
-                <h2>{ "Lessons" }</h2>
-                <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
-                <ul class="lesson-list">
-                    <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
-                    <li><button type="button" onclick={open("python")}>{ "Key-Value from Python" }</button></li>
-                </ul>
-            </section>
-        };
+        return lesson_list(open);
     };
 
     let pg = p.shared.0.borrow();
