@@ -111,26 +111,20 @@ thread_local! {
     static STATE: RefCell<JsState> = RefCell::new(JsState::default());
     static RUNS: RefCell<BTreeMap<String, Running>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_RUN: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
-    static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
-    static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    static LISTENERS: super::Listeners = super::Listeners::default();
 }
 
 /// Calls `f` whenever a cell's output changes; returns the id to unsubscribe with.
 pub fn subscribe(f: yew::Callback<()>) -> u64 {
-    let id = NEXT_LISTENER.with(|n| n.replace(n.get() + 1));
-    LISTENERS.with(|l| l.borrow_mut().insert(id, f));
-    id
+    LISTENERS.with(|l| l.subscribe(f))
 }
 
 pub fn unsubscribe(id: u64) {
-    LISTENERS.with(|l| l.borrow_mut().remove(&id));
+    LISTENERS.with(|l| l.unsubscribe(id))
 }
 
 fn notify() {
-    let ls: Vec<_> = LISTENERS.with(|l| l.borrow().values().cloned().collect());
-    for f in ls {
-        f.emit(());
-    }
+    LISTENERS.with(|l| l.notify())
 }
 
 /// A cell's last run as it stands.

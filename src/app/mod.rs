@@ -433,6 +433,35 @@ impl Playground {
     }
 }
 
+/// Callbacks to call when something outside the components changes (the cells' views follow their runs).
+#[derive(Default)]
+pub struct Listeners {
+    next: std::cell::Cell<u64>,
+    map: RefCell<std::collections::BTreeMap<u64, yew::Callback<()>>>,
+}
+
+impl Listeners {
+    /// Calls `f` on every change from now on; returns the id to unsubscribe with.
+    pub fn subscribe(&self, f: yew::Callback<()>) -> u64 {
+        let id = self.next.get() + 1;
+        self.next.set(id);
+        self.map.borrow_mut().insert(id, f);
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u64) {
+        self.map.borrow_mut().remove(&id);
+    }
+
+    /// Calls every listener (outside the borrow, so a listener may subscribe or unsubscribe).
+    pub fn notify(&self) {
+        let ls: Vec<_> = self.map.borrow().values().cloned().collect();
+        for f in ls {
+            f.emit(());
+        }
+    }
+}
+
 /// A shared handle to the playground that compares by identity, for component properties.
 #[derive(Clone)]
 pub struct Shared(pub Rc<RefCell<Playground>>);

@@ -154,8 +154,7 @@ type Waiting = (Vec<String>, Box<dyn FnOnce()>);
 thread_local! {
     static STATE: RefCell<PyState> = RefCell::new(PyState::default());
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
-    static LISTENERS: RefCell<BTreeMap<u64, yew::Callback<()>>> = const { RefCell::new(BTreeMap::new()) };
-    static NEXT_LISTENER: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    static LISTENERS: super::Listeners = super::Listeners::default();
     /// What waits for a step's cells to end (its commands), with the cells' ids.
     static AFTER: RefCell<Vec<Waiting>> = const { RefCell::new(Vec::new()) };
     /// The code in each shown cell that Run step runs: id to (namespace, filename, code).
@@ -199,20 +198,15 @@ fn run_due() {
 
 /// Calls `f` whenever a cell's output or the progress changes; returns the id to unsubscribe with.
 pub fn subscribe(f: yew::Callback<()>) -> u64 {
-    let id = NEXT_LISTENER.with(|n| n.replace(n.get() + 1));
-    LISTENERS.with(|l| l.borrow_mut().insert(id, f));
-    id
+    LISTENERS.with(|l| l.subscribe(f))
 }
 
 pub fn unsubscribe(id: u64) {
-    LISTENERS.with(|l| l.borrow_mut().remove(&id));
+    LISTENERS.with(|l| l.unsubscribe(id))
 }
 
 fn notify() {
-    let ls: Vec<_> = LISTENERS.with(|l| l.borrow().values().cloned().collect());
-    for f in ls {
-        f.emit(());
-    }
+    LISTENERS.with(|l| l.notify())
 }
 
 /// A cell's output as it stands.
