@@ -48,10 +48,11 @@ function restoreFocus(d) {
   el?.focus();
 }
 
-let whole = null;
+let whole = null; // the whole app's start, once asked for
+let running = false; // the whole app has started
 window.kvplayParts = {
   /** Whether the whole app is running. */
-  get whole() { return whole !== null; },
+  get whole() { return running; },
   /** Resolves once the whole app runs; `intent` says what the visitor opened (see app::handoff::Intent). */
   load(intent) {
     if (whole) return whole;
@@ -79,6 +80,7 @@ window.kvplayParts = {
         showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
         throw e;
       }
+      running = true;
       restoreFocus(focus);
       dispatchEvent(new CustomEvent('kvplay:whole', { detail: { intent } }));
     })();
@@ -89,7 +91,7 @@ window.kvplayParts = {
 const query = new URLSearchParams(window.location.search);
 try {
   if (needsWhole(window.location)) {
-    whole = start(PARTS.full).then(() => {});
+    whole = start(PARTS.full).then(() => { running = true; });
     await whole;
   } else if (query.get('embed') === 'snippet') {
     await start(PARTS.snippet);
