@@ -74,7 +74,7 @@ test('each control of the first load opens its part in the whole app', async () 
     await type(page, 'nats kv add carried');
     await c.press(page);
     await c.shown(page).waitFor({ state: 'visible', timeout: 15_000 });
-    assert.ok(await page.evaluate(() => window.kvplayParts.whole));
+    await page.waitForFunction(() => window.kvplayParts.whole);
     // The bucket made in the first load is there.
     await type(page, 'nats kv ls');
     assert.match(await terminalText(page), /carried/);
