@@ -3,11 +3,11 @@
 loader.
 
 Trunk builds the first load (the `playground-lite` binary: terminal, explorer, clock). This hook builds the whole
-app (the `playground` binary) and the snippet embed (`playground-snippet`) the same way (cargo, wasm-bindgen,
-wasm-opt -Oz for release) into `full/` and `snippet/`, then
+app (the `playground` binary), the lesson embed (`playground-lesson`) and the snippet embed (`playground-snippet`)
+the same way (cargo, wasm-bindgen, wasm-opt -Oz for release) into `full/`, `lesson/` and `snippet/`, then
 replaces Trunk's inline start-up script with `boot-HASH.js` (so the Content-Security-Policy can forbid inline
-scripts), which starts the first load, the snippet module for a snippet embed, or the whole app at once for an
-address that needs it (a lesson, a lesson embed, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
+scripts), which starts the first load, the lesson module for a lesson embed, the snippet module for a snippet
+embed, or the whole app at once for an address that needs it (a lesson, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
 take the first load's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
 takes the hand-over.
 """
@@ -36,7 +36,7 @@ def run(cmd):
 
 
 # 1. The whole app and the snippet embed, built as Trunk builds the first load.
-modules = {"full": "playground", "snippet": "playground-snippet"}
+modules = {"full": "playground", "lesson": "playground-lesson", "snippet": "playground-snippet"}
 cargo = ["cargo", "build", "--target", triple]
 for b in modules.values():
     cargo += ["--bin", b]

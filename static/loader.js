@@ -1,14 +1,19 @@
-// The page's loader (the build puts the module paths in PARTS above this line). It starts the first load (the
-// terminal, the bucket explorer, the clock), or the snippet module for a snippet embed, unless the address needs
-// the whole app at once; and it loads the whole app when the visitor first opens anything else:
-// kvplayParts.load(intent) fetches and compiles it, takes the first load's state, unmounts the first load and
-// starts the whole app, which goes on from that state.
+// The page's loader (the build puts the module paths in PARTS above this line). It starts a small module (the
+// first load: the terminal, the bucket explorer, the clock; the lesson module for a lesson embed; the snippet
+// module for a snippet embed), unless the address needs the whole app at once; and it loads the whole app when
+// the visitor first opens anything else: kvplayParts.load(intent) fetches and compiles it, takes the small
+// module's state, unmounts it and starts the whole app, which goes on from that state.
 
-function needsWhole(location) {
+/** The module the address starts with: 'full', 'lesson', 'snippet' or 'lite'. */
+function partFor(location) {
   const q = new URLSearchParams(location.search);
   const embed = q.get('embed');
-  return q.has('lesson') || embed === 'lesson' || embed === 'code' ||
-    (embed === 'snippet' && ['1', 'true'].includes(q.get('timeline')));
+  const yes = (k) => ['1', 'true'].includes(q.get(k));
+  // A lesson embed keeps nothing and opens no share link; one asked to do either is the whole app's.
+  if (embed === 'lesson') return yes('persist') || location.hash.startsWith('#share=') ? 'full' : 'lesson';
+  if (embed === 'snippet') return yes('timeline') ? 'full' : 'snippet';
+  if (embed === 'code' || q.has('lesson')) return 'full';
+  return 'lite';
 }
 
 async function start(part, module) {
@@ -69,10 +74,10 @@ window.kvplayParts = {
         throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';
       }
       const focus = describeFocus();
-      const lite = window.wasmBindings;
-      if (lite && lite.kvplay_hand_over) {
-        lite.kvplay_hand_over(intent);
-        lite.kvplay_retire();
+      const small = window.wasmBindings; // the small module running now
+      if (small && small.kvplay_hand_over) {
+        small.kvplay_hand_over(intent);
+        small.kvplay_retire();
       }
       try {
         await start(PARTS.full, module);
@@ -88,15 +93,13 @@ window.kvplayParts = {
   },
 };
 
-const query = new URLSearchParams(window.location.search);
+const first = partFor(window.location);
 try {
-  if (needsWhole(window.location)) {
+  if (first === 'full') {
     whole = start(PARTS.full).then(() => { running = true; });
     await whole;
-  } else if (query.get('embed') === 'snippet') {
-    await start(PARTS.snippet);
   } else {
-    await start(PARTS.lite);
+    await start(PARTS[first]);
   }
 } catch (e) {
   showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');

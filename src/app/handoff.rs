@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::app::term_state::{kept, TermState, MAX_LINES};
-use crate::app::Playground;
+use crate::app::{Explain, Playground};
+use crate::lesson::LessonRun;
+
 use crate::clock::PlayClock;
 use crate::engine::Engine;
 use crate::session::ActiveWatch;
@@ -40,6 +42,16 @@ pub struct Handoff {
     pub intent: String,
     /// A file picked for Import in the first load: its name and text.
     pub file: Option<(String, String)>,
+    /// The open lesson (the lesson embed's) with everything its runner has seen, and the revisions its last
+    /// step wrote.
+    /// (`lesson_json`: the name, the Markdown of a lesson not built in, and the run)
+    #[serde(default)]
+    pub lesson: Option<String>,
+    #[serde(default)]
+    pub explain: Option<Explain>,
+    /// Code cells the visitor edited before the whole app took over, by cell id.
+    #[serde(default)]
+    pub cells: Vec<(String, String)>,
 }
 
 /// What the visitor did that needs the whole app.
@@ -55,6 +67,10 @@ pub enum Intent {
     Connect,
     /// A client in the page (a `kvplay_connect` from the page's scripts).
     Client,
+    /// Run step N (zero-based) of the open lesson: its Python programs need the whole app.
+    Step(usize),
+    /// Run the code cell with this id (`cli/2/0`, `js:python/3/0`).
+    Cell(String),
 }
 
 impl Intent {
@@ -69,6 +85,8 @@ impl Intent {
             "session" if !arg.is_empty() => Some(Intent::Session(arg)),
             "connect" => Some(Intent::Connect),
             "client" => Some(Intent::Client),
+            "step" => arg.parse().ok().map(Intent::Step),
+            "cell" if !arg.is_empty() && arg.len() < 200 => Some(Intent::Cell(arg)),
             _ => None,
         }
     }
@@ -80,7 +98,13 @@ impl Intent {
             Intent::Session(s) => format!("session:{s}"),
             Intent::Connect => "connect".into(),
             Intent::Client => "client".into(),
+            Intent::Step(n) => format!("step:{n}"),
+            Intent::Cell(id) => format!("cell:{id}"),
         }
+    }
+
+    fn is_javascript(&self) -> bool {
+        matches!(self, Intent::Cell(id) if id.starts_with("js:"))
     }
 
     /// What the page says while the part loads.
@@ -97,6 +121,8 @@ impl Intent {
             Intent::Session(_) => "the session controls",
             Intent::Connect => "the server connection",
             Intent::Client => "the page's NATS server",
+            Intent::Step(_) | Intent::Cell(_) if self.is_javascript() => "the JavaScript client",
+            Intent::Step(_) | Intent::Cell(_) => "Python",
         };
         format!("Loading {what}…")
     }
@@ -128,6 +154,9 @@ impl Handoff {
             input: input.to_string(),
             intent: intent.name(),
             file,
+            lesson: (pg.parts.lesson_json)(pg),
+            explain: pg.explain.clone(),
+            cells: CELL_EDITS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
         }
     }
 
@@ -151,7 +180,75 @@ impl Handoff {
         pg.clock = self.clock;
         pg.history = self.history.clone();
         pg.persist = self.persist;
+        pg.lesson = self.lesson.take().and_then(|j| lesson_from_json(&j, pg));
+        pg.explain = self.explain.take();
+        CELL_EDITS.with(|c| c.borrow_mut().extend(self.cells.drain(..)));
+        if let Some(i) = Intent::parse(&self.intent) {
+            PENDING.with(|p| *p.borrow_mut() = Some(i));
+        }
     }
+}
+
+/// The open lesson in a hand-over: its name, its Markdown when it is not built in, and its run.
+#[derive(Serialize, Deserialize)]
+struct LessonState {
+    name: String,
+    text: Option<String>,
+    run: LessonRun,
+}
+
+/// The open lesson as the hand-over carries it (`Parts::lesson_json`).
+pub fn lesson_json(pg: &Playground) -> Option<String> {
+    let (name, run) = pg.lesson.as_ref()?;
+    let text = pg.lesson_text.clone();
+    serde_json::to_string(&LessonState { name: name.clone(), text, run: run.clone() }).ok()
+}
+
+/// The lesson a hand-over carries, parsed again (a lesson that cannot be read is left closed).
+fn lesson_from_json(json: &str, pg: &mut Playground) -> Option<(String, LessonRun)> {
+    let st: LessonState = serde_json::from_str(json).ok()?;
+    let lesson = match &st.text {
+        Some(t) => crate::lesson::parse(t),
+        None => crate::lesson::built_in(&st.name)?,
+    };
+    // Both sides come from one build; a run that does not fit its lesson is not taken.
+    if st.run.reports.len() != lesson.steps.len() {
+        return None;
+    }
+    pg.lesson_text = st.text;
+    let mut run = st.run;
+    run.lesson = lesson;
+    Some((st.name, run))
+}
+
+thread_local! {
+    /// Code cells' edited code by cell id: kept by the lesson embed's cells for the hand-over, and read by the
+    /// whole app's cells as their first code.
+    static CELL_EDITS: std::cell::RefCell<std::collections::BTreeMap<String, String>> = Default::default();
+    /// What the visitor asked the whole app to do once it runs (a step or a cell to run), until a view does it.
+    static PENDING: std::cell::RefCell<Option<Intent>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Remembers a cell's code as the visitor edited it (before the whole app takes over).
+pub fn keep_edit(id: &str, code: &str) {
+    CELL_EDITS.with(|c| c.borrow_mut().insert(id.to_string(), code.to_string()));
+}
+
+/// A cell's code as the visitor left it before the hand-over, if they edited it.
+pub fn edited(id: &str) -> Option<String> {
+    CELL_EDITS.with(|c| c.borrow().get(id).cloned())
+}
+
+/// Takes the hand-over's intent if `wanted` says it is the caller's to do (a step to run, a cell to run).
+pub fn take_pending(wanted: impl Fn(&Intent) -> bool) -> Option<Intent> {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.as_ref().is_some_and(wanted) {
+            p.take()
+        } else {
+            None
+        }
+    })
 }
 
 /// Leaves the hand-over on the page's window for the whole app.
@@ -169,6 +266,128 @@ pub fn take_stashed() -> Option<Result<Handoff, String>> {
     Some(Handoff::from_json(&s))
 }
 
+// The sending side: a small module (the first load, the lesson embed) registers its state, and the page's loader
+// calls `hand_over` then `retire` once the whole app's module is ready.
+
+/// What the page's loader takes from a small module when it starts the whole app.
+struct Live {
+    shared: crate::app::Shared,
+    term: yew::UseReducerHandle<TermState>,
+    file: Option<(String, String)>,
+    /// Unmounts the small module's app.
+    unmount: Option<Box<dyn FnOnce()>>,
+}
+
+thread_local! {
+    static LIVE: std::cell::RefCell<Option<Live>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers (on every render) what a hand-over would take: the playground and the terminal.
+pub fn register(shared: &crate::app::Shared, term: &yew::UseReducerHandle<TermState>) {
+    LIVE.with(|l| {
+        let mut l = l.borrow_mut();
+        let (file, unmount) = l.as_mut().map(|x| (x.file.take(), x.unmount.take())).unwrap_or_default();
+        *l = Some(Live { shared: shared.clone(), term: term.clone(), file, unmount });
+    });
+}
+
+/// Mounts a small module's app (`C`), so `retire` can unmount it.
+pub fn mount<C: yew::BaseComponent<Properties = ()>>() {
+    let handle = yew::Renderer::<C>::new().render();
+    let unmount: Box<dyn FnOnce()> = Box::new(move || handle.destroy());
+    LIVE.with(|l| match l.borrow_mut().as_mut() {
+        Some(live) => live.unmount = Some(unmount),
+        None => UNMOUNT.with(|u| *u.borrow_mut() = Some(unmount)),
+    });
+}
+
+thread_local! {
+    /// The unmount of an app that has not rendered (registered) yet.
+    static UNMOUNT: std::cell::RefCell<Option<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps a file picked for Import, for the whole app to import.
+pub fn keep_file(name: String, text: String) {
+    LIVE.with(|l| {
+        if let Some(live) = l.borrow_mut().as_mut() {
+            live.file = Some((name, text));
+        }
+    });
+}
+
+/// The command line as typed so far.
+fn typed_line() -> String {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("term-input"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// Serialises the small module's state for the whole app and leaves it on the window (`stash`), for `intent`.
+/// Called by the page's loader once the whole app's module is ready, just before it starts it. Returns false
+/// when there is nothing to hand over (no small module is running).
+pub fn hand_over(intent: &str) -> Result<bool, String> {
+    let intent = Intent::parse(intent).ok_or_else(|| format!("unknown part {intent:?}"))?;
+    LIVE.with(|l| {
+        let l = l.borrow();
+        let Some(live) = l.as_ref() else { return Ok(false) };
+        let h = Handoff::take(&live.shared.0.borrow(), &live.term, &typed_line(), &intent, live.file.clone());
+        Ok(stash(&h.to_json()?))
+    })
+}
+
+/// Unmounts the small module's app (its clock tick and listeners stop) and forgets its state.
+pub fn retire() {
+    let live = LIVE.with(|l| l.borrow_mut().take());
+    let unmount = live.and_then(|l| l.unmount).or_else(|| UNMOUNT.with(|u| u.borrow_mut().take()));
+    if let Some(f) = unmount {
+        f();
+    }
+}
+
+/// Asks the page's loader for the whole app (`kvplayParts.load`); resolves when it has taken over, fails when
+/// it could not be fetched (the small module then goes on as it was).
+pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let w = web_sys::window().ok_or("no window")?;
+    let parts = js_sys::Reflect::get(&w, &"kvplayParts".into()).map_err(|_| "no loader")?;
+    let load: js_sys::Function =
+        js_sys::Reflect::get(&parts, &"load".into()).ok().and_then(|f| f.dyn_into().ok()).ok_or("no loader")?;
+    let p = load.call1(&parts, &intent.name().into()).map_err(|e| format!("{e:?}"))?;
+    let p: js_sys::Promise = p.dyn_into().map_err(|_| "the loader gave no promise")?;
+    wasm_bindgen_futures::JsFuture::from(p)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.as_string().unwrap_or_else(|| "the rest of the playground could not be loaded".into()))
+}
+
+/// The entry point of a small module: mounts `$app` and exports what the page's loader calls to hand over to
+/// the whole app (`kvplay_hand_over(intent)`, then `kvplay_retire()`).
+#[macro_export]
+macro_rules! small_module {
+    ($app:ty) => {
+        fn main() {
+            $crate::app::handoff::mount::<$app>();
+        }
+
+        /// Leaves this module's state on the window for the whole app, for the part the visitor asked for
+        /// (`tab:timeline`, `lesson:cli`, `step:2`, `cell:python/3/0`, `session:share`, `connect`, ...).
+        #[wasm_bindgen::prelude::wasm_bindgen]
+        pub fn kvplay_hand_over(intent: String) -> Result<bool, wasm_bindgen::JsValue> {
+            $crate::app::handoff::hand_over(&intent).map_err(|e| wasm_bindgen::JsValue::from_str(&e))
+        }
+
+        /// Unmounts this module's app, so the whole app can mount in its place.
+        #[wasm_bindgen::prelude::wasm_bindgen]
+        pub fn kvplay_retire() {
+            $crate::app::handoff::retire();
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,11 +399,13 @@ mod tests {
 
     #[test]
     fn intents_round_trip_and_unknown_ones_are_refused() {
-        for s in ["tab:timeline", "lesson:cli", "session:export:json", "connect", "client"] {
+        for s in ["tab:timeline", "lesson:cli", "session:export:json", "connect", "client", "step:3", "cell:js:cli/1/0"] {
             assert_eq!(Intent::parse(s).map(|i| i.name()).as_deref(), Some(s));
         }
         assert_eq!(Intent::parse("tab:nothing"), None);
         assert_eq!(Intent::parse("lesson:"), None);
+        assert_eq!(Intent::parse("step:x"), None);
+        assert_eq!(Intent::parse("cell:"), None);
         assert_eq!(Intent::parse("<script>"), None);
     }
 
@@ -218,6 +439,42 @@ mod tests {
         assert!(seen.contains("PUT\x1b[0m b > k: 4"), "{seen}");
         // And the whole app has its parts again.
         assert!(std::ptr::eq(full.parts, &crate::app::FULL));
+    }
+
+    #[test]
+    fn a_lesson_embed_hands_over_its_lesson_where_it_was() {
+        let mut embed = Playground::new_lesson(T0);
+        assert!(embed.open_lesson("python"));
+        let ran = embed.run_step(0, T0, false).expect("the first step ran");
+        let second = embed.run_step(1, T0, false).expect("the second step ran");
+        embed.lesson.as_mut().map(|(_, r)| r.select(2));
+        keep_edit("python/2/0", "print('edited')");
+        let term = TermState::default();
+        let h = Handoff::take(&embed, &term, "", &Intent::Cell("python/2/0".into()), None);
+        let mut back = Handoff::from_json(&h.to_json().expect("serialises")).expect("reads back");
+        CELL_EDITS.with(|c| c.borrow_mut().clear());
+        let mut full = Playground::new(T0);
+        back.apply(&mut full);
+        let (name, run) = full.lesson.as_ref().expect("the lesson came across");
+        assert_eq!(name, "python");
+        assert_eq!(run.current, 2);
+        assert_eq!(run.reports[0].as_ref(), Some(&ran));
+        assert_eq!(run.reports[1].as_ref(), Some(&second));
+        assert_eq!(run.lesson, crate::lesson::built_in("python").expect("built in"));
+        assert_eq!(edited("python/2/0").as_deref(), Some("print('edited')"));
+        assert_eq!(take_pending(|i| matches!(i, Intent::Step(_))), None);
+        assert_eq!(take_pending(|i| matches!(i, Intent::Cell(_))), Some(Intent::Cell("python/2/0".into())));
+        // A lesson from an address comes across with its Markdown.
+        let mut embed = Playground::new_lesson(T0);
+        embed.open_lesson_text("https://example.test/l.md", "# One\n\n```shell\nnats kv add x\n```\n");
+        let h = Handoff::take(&embed, &term, "", &Intent::Step(0), None);
+        let mut full = Playground::new(T0);
+        Handoff::from_json(&h.to_json().expect("serialises")).expect("reads back").apply(&mut full);
+        assert_eq!(full.lesson.as_ref().map(|(_, r)| r.lesson.steps.len()), Some(1));
+        // The first load carries no lesson.
+        let mut lite = Playground::new_first_load(T0);
+        lite.open_lesson("cli");
+        assert!(Handoff::take(&lite, &term, "", &Intent::Step(0), None).lesson.is_none());
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Playground {
     pub clock: PlayClock,
     /// The open lesson and what its runner has seen, if a lesson is open.
     pub lesson: Option<(String, LessonRun)>,
+    /// The Markdown of a lesson opened from its text (workshop mode), for a hand-over to parse again.
+    pub lesson_text: Option<String>,
     /// The revisions the last lesson step wrote, for the timeline to highlight.
     pub explain: Option<Explain>,
     /// The commands run so far, oldest first: what Share and the script exports use.
@@ -66,6 +68,14 @@ pub struct Parts {
     pub remote_lines: fn(&Shared, Vec<String>),
     /// Ctrl-C against the connected real server.
     pub remote_interrupt: fn(&Shared),
+    /// A lesson step against the connected real server.
+    pub remote_job: fn(&Shared, remote::Job),
+    /// Draws a lesson's code cell: one that runs (the whole app), or one that asks for the whole app to run.
+    pub code_cell: fn(&components::cell_preview::CellSpec) -> yew::Html,
+    /// Runs the Python cells of a lesson step (by id prefix), then `then` once they have ended.
+    pub run_cells: fn(&str, Option<Box<dyn FnOnce()>>),
+    /// The open lesson for a hand-over (see `handoff::lesson_json`); the first load never has one.
+    pub lesson_json: fn(&Playground) -> Option<String>,
 }
 
 /// Every part: the whole app.
@@ -81,16 +91,40 @@ pub static FULL: Parts = Parts {
     },
     remote_lines: remote::run_lines,
     remote_interrupt: |shared| remote::enqueue(shared, remote::Job::Interrupt),
+    remote_job: remote::enqueue,
+    code_cell: components::cell_preview::running_cell,
+    run_cells: python::run_step_cells,
+    lesson_json: handoff::lesson_json,
 };
 
 /// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
 /// open, no client is connected, no real server is).
-pub static FIRST_LOAD: Parts = Parts {
+pub static FIRST_LOAD: Parts = SMALL;
+
+/// The lesson embed: the lesson runner, and cells that hand over to the whole app to run (no client in the page,
+/// no real server).
+pub static LESSON: Parts = Parts {
+    lesson_typed: Playground::lesson_typed,
+    code_cell: components::cell_preview::cell_preview,
+    lesson_json: handoff::lesson_json,
+    ..SMALL
+};
+
+/// What the small modules lack: no page server, no real server, no cells that run.
+const SMALL: Parts = Parts {
     lesson_typed: |_, _, _, _, _| None,
     serve_clients: |_| {},
     serve_timeout: |_, _| {},
     remote_lines: |_, _| {},
     remote_interrupt: |_| {},
+    remote_job: |_, _| {},
+    code_cell: |_| yew::Html::default(),
+    run_cells: |_, then| {
+        if let Some(f) = then {
+            f()
+        }
+    },
+    lesson_json: |_| None,
 };
 
 /// What the page's address asks for.
@@ -156,7 +190,7 @@ impl UrlParams {
 }
 
 /// What a lesson step did to a bucket: the revisions it wrote and the writes it had refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Explain {
     pub bucket: String,
     pub from: u64,
@@ -202,6 +236,7 @@ impl Playground {
             session,
             clock: PlayClock::new(real),
             lesson: None,
+            lesson_text: None,
             explain: None,
             history: Vec::new(),
             persist: false,
@@ -218,9 +253,15 @@ impl Playground {
         Playground { parts: &FIRST_LOAD, ..Playground::new_bare(real) }
     }
 
+    /// The playground of the lesson embed: the lesson runner, and none of the other parts (see `Parts`).
+    pub fn new_lesson(real: Nanos) -> Playground {
+        Playground { parts: &LESSON, ..Playground::new_bare(real) }
+    }
+
     /// Opens a lesson from Markdown text under a name (workshop mode: a lesson file from an address).
     pub fn open_lesson_text(&mut self, name: &str, markdown: &str) {
         self.lesson = Some((name.to_string(), LessonRun::new(crate::lesson::parse(markdown))));
+        self.lesson_text = Some(markdown.to_string());
     }
 
     /// Puts another engine in place (an import or a restored session), keeping the clock and the time zone.
@@ -261,6 +302,7 @@ impl Playground {
         match crate::lesson::built_in(name) {
             Some(l) => {
                 self.lesson = Some((name.to_string(), LessonRun::new(l)));
+                self.lesson_text = None;
                 true
             }
             None => false,

@@ -164,7 +164,7 @@ pub fn format_flag(f: &FlagSpec, have_short: bool) -> String {
             (Some(p), _) => p.to_string(),
             (None, Some(d)) if f.kind == FlagKind::String => format!("{d:?}"),
             (None, Some(d)) => d.to_string(),
-            (None, None) => f.name.to_uppercase(),
+            (None, None) => f.name.to_ascii_uppercase(),
         };
         s.push('=');
         s.push_str(&ph);

@@ -172,7 +172,7 @@ impl Entry {
 }
 
 /// A bucket's status: its configuration and the stream's state, as `nats kv info` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
     pub bucket: String,
     pub config: StreamConfig,
@@ -188,7 +188,7 @@ pub struct Status {
 }
 
 /// Where a stream lives, as STREAM.INFO's `cluster` reports it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClusterInfo {
     pub name: String,
     pub leader: String,

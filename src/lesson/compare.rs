@@ -3,7 +3,7 @@
 //! otherwise reporting the lines that do not match.
 
 /// How a command's output compared with the document's.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     Pass,
     /// Different, for reasons the runner can explain in plain words.

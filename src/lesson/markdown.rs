@@ -3,7 +3,7 @@
 //! the document expects. Any documentation page is a lesson as it stands.
 
 /// A whole lesson.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lesson {
     pub title: String,
     pub steps: Vec<Step>,
@@ -111,7 +111,7 @@ pub fn parse(src: &str) -> Lesson {
         if let Some(fence) = fence_start(trimmed) {
             flush_para(&mut cur, &mut para);
             let lang =
-                trimmed.trim_start()[fence.len()..].trim().split_whitespace().next().unwrap_or("").to_lowercase();
+                trimmed.trim_start()[fence.len()..].trim().split_whitespace().next().unwrap_or("").to_ascii_lowercase();
             let mut body: Vec<&str> = Vec::new();
             for l in lines.by_ref() {
                 if l.trim_start().starts_with(&fence)
@@ -208,7 +208,7 @@ pub fn parse(src: &str) -> Lesson {
             flush_para(&mut cur, &mut para);
         } else {
             para.push(trimmed.to_string());
-            let lower = trimmed.to_lowercase();
+            let lower = trimmed.to_ascii_lowercase();
             last_prose_mentions_may = lower.contains("may return") || lower.contains("might return");
         }
     }

@@ -13,7 +13,7 @@ use crate::backend::KvBackend;
 use crate::cli::parse::{parse, split_words, ParseOutcome};
 use crate::engine::{Entry, ErrorKind, KvError, Operation, Status, WatchEvent, WatchId, WatchOptions};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum Val {
     Int(u64),
     Str(String),
@@ -82,7 +82,7 @@ fn field(v: &Val, f: &str) -> Result<String, String> {
 }
 
 /// Runs a `kv-ops` block and returns what the Python program prints, or the first error in the block itself.
-#[derive(Clone)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PyOps {
     vars: BTreeMap<String, Val>,
 }

@@ -13,7 +13,7 @@ use crate::engine::{Nanos, Operation};
 use crate::session::Session;
 
 /// One command as the runner ran it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommandReport {
     /// The line as the document has it.
     pub line: String,
@@ -28,14 +28,14 @@ pub struct CommandReport {
 }
 
 /// A Python part as the runner ran its operations.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PythonReport {
     pub expected: Option<String>,
     pub actual: String,
     pub verdict: Verdict,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepStatus {
     /// Everything matched.
     Pass,
@@ -50,7 +50,7 @@ pub enum StepStatus {
     Solved,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepReport {
     pub status: StepStatus,
     pub commands: Vec<CommandReport>,
@@ -132,8 +132,10 @@ impl LessonClock for VirtualClock {
 }
 
 /// A lesson being worked through, with what the runner learned along the way.
-#[derive(Clone)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LessonRun {
+    /// Not serialised: a hand-over carries the lesson's Markdown and parses it again.
+    #[serde(skip)]
     pub lesson: Lesson,
     pub reports: Vec<Option<StepReport>>,
     /// Revisions the document names, mapped to the ones this run produced.

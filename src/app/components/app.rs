@@ -146,19 +146,70 @@ fn boot() -> Boot {
     {
         b.params.lesson = Some(l);
     }
-    if let Some(name) = b.params.lesson.clone() {
-        let mut pg = b.shared.0.borrow_mut();
-        if !name.starts_with("http://") && !name.starts_with("https://") && !pg.open_lesson(&name) {
-            b.notes.push(format!("(there is no lesson called {name:?}; the built-in lessons are cli and python)"));
-        }
+    // A lesson handed over (from the lesson embed) goes on as it was: it is not opened afresh.
+    if b.shared.0.borrow().lesson.is_none() {
+        open_linked_lesson(&mut b.shared.0.borrow_mut(), &b.params, &mut b.notes);
     }
     b
+}
+
+/// Opens the built-in lesson the address names (a lesson at an address is fetched by `use_lesson_address`).
+pub(crate) fn open_linked_lesson(pg: &mut Playground, params: &UrlParams, notes: &mut Vec<String>) {
+    if let Some(name) = &params.lesson {
+        if !is_address(name) && !pg.open_lesson(name) {
+            notes.push(format!("(there is no lesson called {name:?}; the built-in lessons are cli and python)"));
+        }
+    }
+}
+
+fn is_address(lesson: &str) -> bool {
+    lesson.starts_with("http://") || lesson.starts_with("https://")
+}
+
+/// Workshop mode: the lesson file at the address `?lesson=` names is fetched and opened, unless a lesson is
+/// already open (handed over).
+#[hook]
+pub(crate) fn use_lesson_address(
+    shared: &Shared,
+    params: &UrlParams,
+    term: &UseReducerHandle<TermState>,
+    version: &UseReducerHandle<Version>,
+) {
+    let shared = shared.clone();
+    let term = term.dispatcher();
+    let version = version.dispatcher();
+    let url = params.lesson.clone().filter(|l| is_address(l) && shared.0.borrow().lesson.is_none());
+    use_effect_with((), move |_| {
+        if let Some(url) = url {
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::app::fetch_text(&url).await {
+                    Ok(text) => {
+                        shared.0.borrow_mut().open_lesson_text(&url, &text);
+                        term.dispatch(TermAction::Note(format!("(opened the lesson at {url})")));
+                    }
+                    Err(e) => term.dispatch(TermAction::Note(format!(
+                        "(could not load the lesson at {url}: {e}. The address must serve the Markdown file and allow requests from this page: cross-origin (CORS) access.)"
+                    ))),
+                }
+                version.dispatch(());
+            });
+        }
+    });
+}
+
+/// Sets the theme the host page asked for (`theme=light|dark`).
+pub(crate) fn apply_theme(params: &UrlParams) {
+    if let Some(theme) = &params.theme {
+        let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+        if let Some(el) = root {
+            let _ = el.set_attribute("data-theme", theme);
+        }
+    }
 }
 
 /// Starts a page from its address: a share link replayed, or the session kept from the last visit, and a
 /// snippet's commands. Used by the first load and the whole app alike.
 pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot {
-    let w = web_sys::window();
     let params = url_params();
     pg.persist = params.persist.unwrap_or(params.embed.is_none());
     let mut notes = Vec::new();
@@ -198,11 +249,7 @@ pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot 
         }
     }
     let snippet = params.cmds.as_ref().map(|c| crate::transfer::decode_share(c));
-    if let Some(theme) = &params.theme {
-        if let Some(el) = w.as_ref().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-            let _ = el.set_attribute("data-theme", theme);
-        }
-    }
+    apply_theme(&params);
     Boot {
         shared: Shared(Rc::new(RefCell::new(pg))),
         params,
@@ -310,7 +357,10 @@ pub fn app() -> Html {
     let boot = use_memo((), |_| boot());
     let shared = boot.shared.clone();
     let params = boot.params.clone();
-    let initial_step = params.step;
+    let initial_step = match &shared.0.borrow().lesson {
+        Some((_, run)) if boot.handoff.is_some() => run.current,
+        _ => params.step,
+    };
     let intent = boot.handoff.as_ref().and_then(|h| crate::app::handoff::Intent::parse(&h.intent));
     let side = {
         let intent = intent.clone();
@@ -368,29 +418,7 @@ pub fn app() -> Html {
         });
     }
 
-    // Workshop mode: a lesson file from an address.
-    {
-        let shared = shared.clone();
-        let term = term.dispatcher();
-        let version = version.dispatcher();
-        let url = params.lesson.clone().filter(|l| l.starts_with("http://") || l.starts_with("https://"));
-        use_effect_with((), move |_| {
-            if let Some(url) = url {
-                wasm_bindgen_futures::spawn_local(async move {
-                    match crate::app::fetch_text(&url).await {
-                        Ok(text) => {
-                            shared.0.borrow_mut().open_lesson_text(&url, &text);
-                            term.dispatch(TermAction::Note(format!("(opened the lesson at {url})")));
-                        }
-                        Err(e) => term.dispatch(TermAction::Note(format!(
-                            "(could not load the lesson at {url}: {e}. The address must serve the Markdown file and allow requests from this page: cross-origin (CORS) access.)"
-                        ))),
-                    }
-                    version.dispatch(());
-                });
-            }
-        });
-    }
+    use_lesson_address(&shared, &params, &term, &version);
 
     if params.embed.as_deref() == Some("code") {
         return html! {

@@ -3,9 +3,6 @@
 //! the timeline, the watchers, client code, sharing and export, a real server) loads the whole app, which takes
 //! over from here through a `Handoff` and then does what was asked.
 
-use std::cell::RefCell;
-
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -13,62 +10,35 @@ use super::app::{boot_with, initial_term, use_page, Version};
 use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
 use super::terminal::Terminal;
-use crate::app::handoff::{self, Handoff, Intent};
-use crate::app::term_state::TermState;
-use crate::app::{real_now, Playground, Shared};
+use crate::app::handoff::{self, Intent};
+use crate::app::{real_now, Playground};
 
-/// What the page's scripts need to take the first load's state when they start the whole app.
-struct Live {
-    shared: Shared,
-    term: UseReducerHandle<TermState>,
-    file: Option<(String, String)>,
-}
-
-thread_local! {
-    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
-}
-
-/// The command line as typed so far.
-fn typed_line() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("term-input"))
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
-
-/// Serialises the first load's state for the whole app and leaves it on the window (`handoff::stash`), for
-/// `intent`. Called by the page's loader once the whole app's module is ready, just before it starts it.
-/// Returns false when there is nothing to hand over (the first load is not running).
-pub fn hand_over(intent: &str) -> Result<bool, String> {
-    let intent = Intent::parse(intent).ok_or_else(|| format!("unknown part {intent:?}"))?;
-    LIVE.with(|l| {
-        let l = l.borrow();
-        let Some(live) = l.as_ref() else { return Ok(false) };
-        let h = Handoff::take(&live.shared.0.borrow(), &live.term, &typed_line(), &intent, live.file.clone());
-        Ok(handoff::stash(&h.to_json()?))
-    })
-}
-
-/// Forgets the first load's state (the loader unmounts it).
-pub fn retire() {
-    LIVE.with(|l| l.borrow_mut().take());
-}
-
-/// Asks the page's loader for the whole app (`kvplayParts.load`); resolves when it has taken over, fails when
-/// it could not be fetched (the first load then goes on as it was).
-async fn load_whole_app(intent: &Intent) -> Result<(), String> {
-    let w = web_sys::window().ok_or("no window")?;
-    let parts = js_sys::Reflect::get(&w, &"kvplayParts".into()).map_err(|_| "no loader")?;
-    let load: js_sys::Function =
-        js_sys::Reflect::get(&parts, &"load".into()).ok().and_then(|f| f.dyn_into().ok()).ok_or("no loader")?;
-    let p = load.call1(&parts, &intent.name().into()).map_err(|e| format!("{e:?}"))?;
-    let p: js_sys::Promise = p.dyn_into().map_err(|_| "the loader gave no promise")?;
-    wasm_bindgen_futures::JsFuture::from(p)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.as_string().unwrap_or_else(|| "the rest of the playground could not be loaded".into()))
+/// Asks the page's loader for the whole app, once at a time; returns the request and what to show meanwhile
+/// (what is loading, or why it could not load: the small module then goes on as it was).
+#[hook]
+pub fn use_whole_app() -> (Callback<Intent>, Html) {
+    let loading = use_state(|| None::<Result<Intent, String>>);
+    let want = {
+        let loading = loading.clone();
+        Callback::from(move |intent: Intent| {
+            if matches!(*loading, Some(Ok(_))) {
+                return;
+            }
+            loading.set(Some(Ok(intent.clone())));
+            let loading = loading.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = handoff::load_whole_app(&intent).await {
+                    loading.set(Some(Err(format!("{e}: check the connection and try again"))));
+                }
+            });
+        })
+    };
+    let status = match &*loading {
+        Some(Ok(i)) => html! { <p class="pane-loading" role="status">{ i.loading() }</p> },
+        Some(Err(e)) => html! { <p class="verdict fail" role="alert">{ e.clone() }</p> },
+        None => html! {},
+    };
+    (want, status)
 }
 
 #[function_component(FirstLoad)]
@@ -82,31 +52,9 @@ pub fn first_load() -> Html {
     };
     let on_change = use_page(&shared, &term, &version);
     let buckets = use_state(|| false);
-    let loading = use_state(|| None::<Result<Intent, String>>);
-    {
-        let (shared, term) = (shared.clone(), term.clone());
-        LIVE.with(|l| {
-            let mut l = l.borrow_mut();
-            let file = l.as_mut().and_then(|x| x.file.take());
-            *l = Some(Live { shared, term, file });
-        });
-    }
+    handoff::register(&shared, &term);
 
-    let want = {
-        let loading = loading.clone();
-        Callback::from(move |intent: Intent| {
-            if matches!(*loading, Some(Ok(_))) {
-                return;
-            }
-            loading.set(Some(Ok(intent.clone())));
-            let loading = loading.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = load_whole_app(&intent).await {
-                    loading.set(Some(Err(format!("{e}: check the connection and try again"))));
-                }
-            });
-        })
-    };
+    let (want, status) = use_whole_app();
     let on = |intent: Intent| {
         let want = want.clone();
         Callback::from(move |_: MouseEvent| want.emit(intent.clone()))
@@ -121,11 +69,7 @@ pub fn first_load() -> Html {
             let want = want.clone();
             let reader = gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |r| {
                 if let Ok(text) = r {
-                    LIVE.with(|l| {
-                        if let Some(live) = l.borrow_mut().as_mut() {
-                            live.file = Some((name, text));
-                        }
-                    });
+                    handoff::keep_file(name, text);
                     want.emit(Intent::Session("import".into()));
                 }
             });
@@ -133,11 +77,6 @@ pub fn first_load() -> Html {
         })
     };
 
-    let status = match &*loading {
-        Some(Ok(i)) => html! { <p class="pane-loading" role="status">{ i.loading() }</p> },
-        Some(Err(e)) => html! { <p class="verdict fail" role="alert">{ e.clone() }</p> },
-        None => html! {},
-    };
     let tab = |label: &str, current: bool, onclick: Callback<MouseEvent>| {
         html! {
             <button type="button" role="tab" aria-selected={current.to_string()} class={if current { "tab current" } else { "tab" }} {onclick}>{ label }</button>

@@ -25,7 +25,8 @@ pub fn remote_url(shared: &Shared) -> Option<String> {
 
 #[function_component(JsCell)]
 pub fn js_cell(props: &JsCellProps) -> Html {
-    let code = use_state(|| props.code.to_string());
+    // The code as the visitor edited it before the whole app took over, if they did.
+    let code = use_state(|| crate::app::handoff::edited(&props.id).unwrap_or_else(|| props.code.to_string()));
     let redraw = use_force_update();
     use_effect_with(props.id.clone(), move |_| {
         let id = javascript::subscribe(Callback::from(move |_| redraw.force_update()));
@@ -34,7 +35,12 @@ pub fn js_cell(props: &JsCellProps) -> Html {
     // A different document (another lesson, another command) brings its own code.
     {
         let code = code.clone();
-        use_effect_with(props.code.clone(), move |c| code.set(c.to_string()));
+        let mounted = use_mut_ref(|| false);
+        use_effect_with(props.code.clone(), move |c| {
+            if std::mem::replace(&mut *mounted.borrow_mut(), true) {
+                code.set(c.to_string());
+            }
+        });
     }
     let view = javascript::cell(&props.id);
     let edited = *code != props.code.as_str();
@@ -50,8 +56,18 @@ pub fn js_cell(props: &JsCellProps) -> Html {
     let run = {
         let (code, id, filename, shared) =
             (code.clone(), props.id.clone(), props.filename.clone(), props.shared.clone());
-        Callback::from(move |_: MouseEvent| javascript::run(&id, &code, &filename, remote_url(&shared).as_deref()))
+        Callback::from(move |_: ()| javascript::run(&id, &code, &filename, remote_url(&shared).as_deref()))
     };
+    // The whole app, taking over from a lesson embed whose visitor pressed this cell's Run: run it now.
+    {
+        let (run, id) = (run.clone(), props.id.to_string());
+        use_effect_with((), move |_| {
+            let mine = |i: &crate::app::handoff::Intent| matches!(i, crate::app::handoff::Intent::Cell(c) if *c == id);
+            if crate::app::handoff::take_pending(mine).is_some() {
+                run.emit(());
+            }
+        });
+    }
     let stop = {
         let id = props.id.clone();
         Callback::from(move |_: MouseEvent| javascript::stop(&id))
@@ -66,7 +82,7 @@ pub fn js_cell(props: &JsCellProps) -> Html {
             <textarea class="jscode" spellcheck="false" rows={rows} value={(*code).clone()} {oninput}
                 aria-label={format!("JavaScript code of {}", props.filename)} />
             <div class="jscell-actions">
-                <button type="button" class="primary js-run" onclick={run}>{ if view.running { "Run again" } else { "Run" } }</button>
+                <button type="button" class="primary js-run" onclick={run.reform(|_: MouseEvent| ())}>{ if view.running { "Run again" } else { "Run" } }</button>
                 <button type="button" class="js-stop" onclick={stop} disabled={!view.running}>{ "Stop" }</button>
                 <button type="button" class="js-reset" onclick={reset} disabled={!edited}
                     title="Put the document's code back">{ "Reset" }</button>

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use yew::prelude::*;
 
-use crate::app::components::js_cell::JsCell;
-use crate::app::components::python_cell::PythonCell;
+use crate::app::components::cell_preview::CellSpec;
+use crate::app::handoff::{self, Intent};
 use crate::app::remote;
 use crate::app::term_state::{TermAction, TermState};
 use crate::app::{real_now, Shared};
@@ -24,6 +24,9 @@ pub struct LessonPanelProps {
     /// The step a link asked for.
     #[prop_or_default]
     pub initial_step: usize,
+    /// In a small module: asks the page for the whole app, to run what needs it (a step's or a cell's program).
+    #[prop_or_default]
+    pub want: Option<Callback<Intent>>,
 }
 
 fn progress_key(lesson: &str) -> String {
@@ -278,7 +281,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
-        Callback::from(move |_: MouseEvent| {
+        let want = p.want.clone();
+        Callback::from(move |_: ()| {
             if shared.0.borrow().server.is_some() {
                 // Against a real server the step runs as a job; its report arrives when the server has answered.
                 let (term, on_change) = (term.clone(), on_change.clone());
@@ -288,15 +292,28 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                     }
                     on_change.emit(());
                 });
-                remote::enqueue(&shared, remote::Job::Step { i: cur, solve: false, done });
+                (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i: cur, solve: false, done });
                 return;
             }
             // The step's programs without operations to stand in for them run as real Python, in their cells; when
             // the document shows a program before the step's commands, the commands run once it has ended.
-            let (ns, python_first) = match shared.0.borrow().lesson.as_ref() {
-                Some((n, run)) => (n.clone(), run.lesson.steps.get(cur).is_some_and(LessonRun::python_before_commands)),
-                None => (String::new(), false),
+            let (ns, python_first, programs) = match shared.0.borrow().lesson.as_ref() {
+                Some((n, run)) => {
+                    let step = run.lesson.steps.get(cur);
+                    (
+                        n.clone(),
+                        step.is_some_and(LessonRun::python_before_commands),
+                        step.is_some_and(|s| s.python.iter().any(|p| p.ops.trim().is_empty())),
+                    )
+                }
+                None => (String::new(), false, false),
             };
+            // A small module has no Python: the whole app takes over and runs the step.
+            if let (Some(want), true) = (&want, programs) {
+                want.emit(Intent::Step(cur));
+                return;
+            }
+            let run_cells = shared.0.borrow().parts.run_cells;
             let commands = {
                 let (shared, term, on_change) = (shared.clone(), term.clone(), on_change.clone());
                 move || {
@@ -308,13 +325,24 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
             };
             if python_first {
-                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), Some(Box::new(commands)));
+                run_cells(&format!("{ns}/{cur}/"), Some(Box::new(commands)));
             } else {
-                crate::app::python::run_step_cells(&format!("{ns}/{cur}/"), None);
+                run_cells(&format!("{ns}/{cur}/"), None);
                 commands();
             }
         })
     };
+    // The whole app, taking over from a lesson embed whose visitor pressed Run step: run it now.
+    {
+        let run_step = run_step.clone();
+        use_effect_with((), move |_| {
+            if let Some(Intent::Step(i)) = handoff::take_pending(|i| matches!(i, Intent::Step(_))) {
+                if i == cur {
+                    run_step.emit(());
+                }
+            }
+        });
+    }
 
     // Runs the steps this one builds on, in order (an exercise among them is solved for the learner).
     let run_before = {
@@ -334,7 +362,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                         }
                         on_change.emit(());
                     });
-                    remote::enqueue(&shared, remote::Job::Step { i, solve: solve(i), done });
+                    (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i, solve: solve(i), done });
                 }
                 return;
             }
@@ -382,7 +410,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                         }
                         on_change.emit(());
                     });
-                    remote::enqueue(&shared, remote::Job::Step { i, solve: true, done: finish });
+                    (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i, solve: true, done: finish });
                 }
                 return;
             }
@@ -471,6 +499,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         </ol>
     };
 
+    let code_cell = p.shared.0.borrow().parts.code_cell;
     let body = step.map(|s| {
         let runnable = s.is_runnable();
         let ns = lesson_name.clone().unwrap_or_default();
@@ -484,13 +513,13 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 let expected = s.python.get(k).and_then(|p| p.expected.clone()).map(AttrValue::from);
                 // Run step runs a program that has no operations standing in for it.
                 let step_runs = s.python.get(k).is_some_and(|p| p.ops.trim().is_empty());
-                html! { <PythonCell key={id.clone()} ns={ns.clone()} id={id.clone()} filename={filename} code={code.clone()} {expected} {step_runs} /> }
+                code_cell(&CellSpec { shared: p.shared.clone(), lang: "python", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected, step_runs, want: p.want.clone() })
             }
             Block::Code { lang, code } if lang == "javascript" || lang == "js" => {
                 let k = js_index.replace(js_index.get() + 1);
                 let id = format!("js:{ns}/{cur}/{k}");
                 let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
-                html! { <JsCell key={id.clone()} shared={p.shared.clone()} id={id.clone()} filename={filename} code={code.clone()} /> }
+                code_cell(&CellSpec { shared: p.shared.clone(), lang: "javascript", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected: None, step_runs: false, want: p.want.clone() })
             }
             Block::Text(t) => prose(t),
             Block::Code { lang, code } if lang == "exercise" => {
@@ -576,7 +605,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
                 <div class="step-actions">
                     if runnable {
-                        <button type="button" class="primary" onclick={run_step.clone()}>{ if s.exercise.is_some() && s.commands.is_empty() { "Check" } else { "Run step" } }</button>
+                        <button type="button" class="primary" onclick={run_step.reform(|_: MouseEvent| ())}>{ if s.exercise.is_some() && s.commands.is_empty() { "Check" } else { "Run step" } }</button>
                     }
                     <button type="button" onclick={go(cur.saturating_sub(1))} disabled={cur == 0}>{ "Previous" }</button>
                     <button type="button" onclick={go((cur + 1).min(count.saturating_sub(1)))} disabled={cur + 1 >= count}>{ "Next" }</button>

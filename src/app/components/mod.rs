@@ -1,6 +1,7 @@
 //! The app's components, one per file.
 
 pub mod app;
+pub mod cell_preview;
 pub mod clock_bar;
 pub mod code_run;
 pub mod code_view;
@@ -8,6 +9,7 @@ pub mod embed_code;
 pub mod embed_snippet;
 pub mod explorer;
 pub mod first_load;
+pub mod lesson_embed;
 pub mod js_cell;
 pub mod lesson_panel;
 pub mod python_cell;

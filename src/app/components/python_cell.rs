@@ -42,7 +42,8 @@ fn mb(n: u64) -> String {
 
 #[function_component(PythonCell)]
 pub fn python_cell(props: &PythonCellProps) -> Html {
-    let code = use_state(|| props.code.to_string());
+    // The code as the visitor edited it before the whole app took over, if they did.
+    let code = use_state(|| crate::app::handoff::edited(&props.id).unwrap_or_else(|| props.code.to_string()));
     let redraw = use_force_update();
     use_effect_with(props.id.clone(), move |_| {
         let id = python::subscribe(Callback::from(move |_| redraw.force_update()));
@@ -51,7 +52,12 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
     // A different document (another lesson, the same step index) brings its own code.
     {
         let code = code.clone();
-        use_effect_with(props.code.clone(), move |c| code.set(c.to_string()));
+        let mounted = use_mut_ref(|| false);
+        use_effect_with(props.code.clone(), move |c| {
+            if std::mem::replace(&mut *mounted.borrow_mut(), true) {
+                code.set(c.to_string());
+            }
+        });
     }
     // Run step runs the cell's code as it stands in the box.
     if props.step_runs {
@@ -71,8 +77,18 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
     };
     let run = {
         let (code, p) = (code.clone(), (props.ns.clone(), props.id.clone(), props.filename.clone()));
-        Callback::from(move |_: MouseEvent| python::run(&p.0, &p.1, &code, &p.2))
+        Callback::from(move |_: ()| python::run(&p.0, &p.1, &code, &p.2))
     };
+    // The whole app, taking over from a lesson embed whose visitor pressed this cell's Run: run it now.
+    {
+        let (run, id) = (run.clone(), props.id.to_string());
+        use_effect_with((), move |_| {
+            let mine = |i: &crate::app::handoff::Intent| matches!(i, crate::app::handoff::Intent::Cell(c) if *c == id);
+            if crate::app::handoff::take_pending(mine).is_some() {
+                run.emit(());
+            }
+        });
+    }
     let stop = {
         let id = props.id.clone();
         Callback::from(move |_: MouseEvent| python::stop(&id))
@@ -115,7 +131,7 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
             <textarea class="pycode" spellcheck="false" rows={rows} value={(*code).clone()} {oninput}
                 aria-label={format!("Python code of {}", props.filename)} />
             <div class="pycell-actions">
-                <button type="button" class="primary py-run" onclick={run}>{ if view.running { "Run again" } else { "Run" } }</button>
+                <button type="button" class="primary py-run" onclick={run.reform(|_: MouseEvent| ())}>{ if view.running { "Run again" } else { "Run" } }</button>
                 <button type="button" class="py-stop" onclick={stop} disabled={!view.running}>{ "Stop" }</button>
                 <button type="button" class="py-reset" onclick={reset} disabled={!edited}
                     title="Put the document's code back">{ "Reset" }</button>
