@@ -162,3 +162,99 @@ test('with the keyboard alone: the tab pressed in the first load has the focus i
   assert.equal(await page.getByRole('tab', { name: 'Watchers' }).getAttribute('aria-selected'), 'true');
   await ctx.close();
 });
+
+const isWhole = (p) => p.startsWith('/full/');
+const isLessonModule = (p) => /^\/lesson\/lesson-[0-9a-f]+_bg\.wasm$/.test(p);
+
+test('a lesson embed loads only the lesson module and runs its steps there; one asked to keep its session is the whole app', async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url + '?embed=lesson&lesson=cli&step=2');
+  assert.ok(requests.some(isLessonModule), `the lesson module: ${requests.join(' ')}`);
+  assert.ok(!requests.some((p) => isWhole(p) || /playground-lite/.test(p)), `nothing else: ${requests.join(' ')}`);
+  const step = page.locator('.step-body');
+  const title = await step.locator('h3').innerText();
+  await page.getByRole('button', { name: 'Run step' }).click();
+  await step.locator('.result, .verdict').first().waitFor();
+  assert.match(await terminalText(page), /\$ nats /, 'the step ran in the terminal');
+  // Typed commands count towards the lesson there too, and Next moves on.
+  await page.getByRole('button', { name: 'Next' }).click();
+  assert.notEqual(await step.locator('h3').innerText(), title);
+  assert.ok(!requests.some(isWhole), 'a CLI lesson never needs the whole app');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+
+  const kept = await openLogged(server.url + '?embed=lesson&lesson=cli&step=2&persist=1');
+  await kept.page.getByRole('button', { name: 'Run step' }).first().waitFor();
+  assert.ok(kept.requests.some(isWhole) && !kept.requests.some(isLessonModule), 'persist=1 is the whole app');
+  await kept.ctx.close();
+});
+
+test("a lesson embed's Python cell hands the page over to the whole app, which runs the edited code where the embed was", { timeout: 120_000 }, async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url + '?embed=lesson&lesson=python&step=2');
+  await type(page, 'nats kv add before');
+  assert.ok(!requests.some(isWhole), 'nothing of the whole app yet');
+  const progress = await page.locator('.progress').innerText();
+  const cell = page.locator('.pycell').first();
+  const box = cell.locator('textarea');
+  const doc = await box.inputValue();
+  await box.fill(doc + '\nprint("edited in the embed")');
+  await cell.locator('.py-run').click();
+  await page.locator('[role=status]', { hasText: 'Loading Python' }).first().waitFor();
+  await page.waitForFunction(() => window.kvplayParts.whole, null, { timeout: 30_000 });
+  const ran = page.locator('.pycell').first();
+  await ran.locator('.pyout', { hasText: 'edited in the embed' }).waitFor({ timeout: 90_000 });
+  assert.match(await ran.locator('.pyout').innerText(), /bucket=CONFIG values=0 history=10/);
+  assert.match(await ran.locator('textarea').inputValue(), /edited in the embed/, 'the edit came across');
+  // The lesson goes on where it was: the same step, its result and the progress.
+  assert.equal(await page.locator('.progress').innerText(), progress);
+  assert.equal(await page.locator('.step-body h3').innerText(), 'Connect and create a bucket');
+  assert.ok(!requests.some((p) => /playground-lite/.test(p)));
+  await type(page, 'nats kv ls');
+  assert.match(await terminalText(page), /before[\s\S]*CONFIG|CONFIG[\s\S]*before/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("a lesson embed's Run step of a program without operations hands over, and the whole app runs the step", { timeout: 120_000 }, async () => {
+  const seed = fs.readFileSync(path.join(import.meta.dirname, '../../../shared/seeds/kv-tutorial-python.md'), 'utf8');
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.route('**/fixtures/seed.md', (r) => r.fulfill({ status: 200, contentType: 'text/markdown', body: seed }));
+  await page.goto(server.url + '?embed=lesson&lesson=' + encodeURIComponent(server.url + 'fixtures/seed.md'));
+  await page.locator('ol.steps button', { hasText: 'Step 1: Create KV Bucket' }).click();
+  assert.ok(requests.some(isLessonModule) && !requests.some(isWhole));
+  await page.getByRole('button', { name: 'Run step', exact: true }).click();
+  await page.waitForFunction(() => window.kvplayParts.whole, null, { timeout: 30_000 });
+  const cell = page.locator('.pycell').first();
+  await cell.locator('.py-verdict').waitFor({ timeout: 90_000 });
+  assert.match(await cell.locator('.py-verdict').innerText(), /AttributeError: 'KeyValue' object has no attribute 'bucket'/);
+  assert.equal(await page.locator('.step-body h3').innerText(), 'Step 1: Create KV Bucket');
+  await ctx.close();
+});
+
+test("a lesson embed's JavaScript cell runs in the whole app, after steps run in the lesson module, with their results kept", { timeout: 120_000 }, async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url + '?embed=lesson&lesson=python&step=2');
+  // The step's operations run in the lesson module (the document pairs each program with them).
+  await page.getByRole('button', { name: 'Run step' }).click();
+  await page.locator('.step-body .result').first().waitFor();
+  const progress = await page.locator('.progress').innerText();
+  assert.match(progress, /^1 of \d+ steps done$/);
+  assert.ok(!requests.some(isWhole), 'Run step of a step with operations stays in the lesson module');
+  await page.locator('ol.steps button', { hasText: 'The same from JavaScript' }).click();
+  const cell = page.locator('.jscell').first();
+  const box = cell.locator('textarea');
+  await box.fill((await box.inputValue()).replace('await nc.close();', 'console.log("edited in the embed");\nawait nc.close();'));
+  await cell.locator('.js-run').click();
+  await page.waitForFunction(() => window.kvplayParts.whole, null, { timeout: 30_000 });
+  const ran = page.locator('.jscell').first();
+  await ran.locator('.jsout', { hasText: 'edited in the embed' }).waitFor({ timeout: 60_000 });
+  assert.match(await ran.locator('.jsout').innerText(), /theme = dark at revision 1[\s\S]*revision 2: light/);
+  assert.equal(await page.locator('.progress').innerText(), progress, 'the lesson came across with its progress');
+  await page.locator('ol.steps button', { hasText: 'Connect and create a bucket' }).click();
+  await page.locator('.step-body .result').first().waitFor();
+  await type(page, 'nats kv ls');
+  assert.match(await terminalText(page), /CONFIG[\s\S]*PREFS|PREFS[\s\S]*CONFIG/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
