@@ -23,6 +23,7 @@ const kinds = [
   { name: 'the playground', path: '', ready: '#term-input' },
   { name: 'a snippet embed', path: `?embed=snippet&cmds=${packed}`, ready: '.snippet button' },
   { name: 'a lesson embed', path: '?lesson=cli&embed=lesson', ready: '#term-input' },
+  { name: 'a lesson embed (the Python lesson)', path: '?lesson=python&embed=lesson&step=2', ready: '#term-input' },
 ];
 
 /** One cold load (a fresh browser context): the files requested until `ready` shows, and the time to it. */
@@ -72,9 +73,10 @@ const fileRows = playgroundFiles.map((f) => {
   const file = distFile(f);
   return `| ${(f.endsWith('/') ? 'index.html' : f.slice(1)).replace(/-[0-9a-f]{15,16}/, '')} | ${kib(fs.statSync(file).size)} | ${kib(gzipOf(file))} |`;
 });
-const fullDir = path.join(dist, 'full');
-const fullRows = fs.readdirSync(fullDir).sort().map((f) =>
-  `| full/${f.replace(/-[0-9a-f]{15,16}/, '')} | ${kib(fs.statSync(path.join(fullDir, f)).size)} | ${kib(gzipOf(path.join(fullDir, f)))} |`);
+const moduleRows = (dir) => fs.readdirSync(path.join(dist, dir)).sort().map((f) =>
+  `| ${dir}/${f.replace(/-[0-9a-f]{15,16}/, '')} | ${kib(fs.statSync(path.join(dist, dir, f)).size)} | ${kib(gzipOf(path.join(dist, dir, f)))} |`);
+const fullRows = moduleRows('full');
+const lessonRows = moduleRows('lesson');
 
 // Opening each part the first load does not have, from a fresh load of the playground: from the press to the
 // part on screen (the whole app fetched, compiled, handed the state, and drawn), median of 5.
@@ -85,6 +87,8 @@ const parts = [
   { name: 'a lesson (Key-Value with the nats CLI)', open: (p) => p.getByRole('button', { name: 'Key-Value with the nats CLI' }).click(), shown: '.lesson ol, .lesson .steps, .lesson nav' },
   { name: 'Share', open: (p) => p.getByRole('button', { name: 'Share' }).click(), shown: 'input.share-link' },
   { name: 'the server control', open: (p) => p.locator('.server-bar summary').click(), shown: 'form.server-form input.server-url' },
+  { name: 'Run of a JavaScript cell, in a lesson embed (to the cell running)', from: '?lesson=python&embed=lesson&step=13', open: (p) => p.locator('.jscell .js-run').first().click(), shown: '.jscell .js-stop:not([disabled]), .jscell .jsout' },
+  { name: 'Run of a Python cell, in a lesson embed (to the cell running)', from: '?lesson=python&embed=lesson&step=2', open: (p) => p.locator('.pycell .py-run').first().click(), shown: '.pycell .py-stop:not([disabled]), .pycell .pyout' },
 ];
 const partRows = [];
 for (const part of parts) {
@@ -92,7 +96,7 @@ for (const part of parts) {
   for (let i = 0; i < 5; i++) {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
-    await page.goto(server.url);
+    await page.goto(server.url + (part.from ?? ''));
     await page.locator('#term-input').waitFor();
     await type(page, 'nats kv add demo');
     const t0 = await page.evaluate(() => performance.now());
@@ -188,8 +192,14 @@ The playground's first load, file by file:
 |---|---|---|
 ${fileRows.join('\n')}
 
-The whole app, fetched when a visitor first opens a part the first load does not have (or at once for a lesson
-or a lesson embed):
+The lesson embed's module (the first load's engine and terminal with the lesson runner and panel):
+
+| file | raw | gzip -9 |
+|---|---|---|
+${lessonRows.join('\n')}
+
+The whole app, fetched when a visitor first opens a part the small module does not have (or at once for a
+lesson's address, a snippet with its timeline, and a code embed):
 
 | file | raw | gzip -9 |
 |---|---|---|
@@ -205,8 +215,8 @@ ${loadRows.join('\n')}
 
 ### Opening a part loaded on first use
 
-From the press (in a fresh playground, after one command) to the part drawn: the whole app fetched, compiled,
-handed the first load's state, started and drawn. Median of 5.
+From the press (in a fresh playground or lesson embed, after one command) to the part drawn: the whole app
+fetched, compiled, handed the small module's state, started and drawn (for a cell: running). Median of 5.
 
 | part | time |
 |---|---|

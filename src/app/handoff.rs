@@ -399,7 +399,8 @@ mod tests {
 
     #[test]
     fn intents_round_trip_and_unknown_ones_are_refused() {
-        for s in ["tab:timeline", "lesson:cli", "session:export:json", "connect", "client", "step:3", "cell:js:cli/1/0"] {
+        for s in ["tab:timeline", "lesson:cli", "session:export:json", "connect", "client", "step:3", "cell:js:cli/1/0"]
+        {
             assert_eq!(Intent::parse(s).map(|i| i.name()).as_deref(), Some(s));
         }
         assert_eq!(Intent::parse("tab:nothing"), None);

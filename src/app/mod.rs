@@ -73,10 +73,13 @@ pub struct Parts {
     /// Draws a lesson's code cell: one that runs (the whole app), or one that asks for the whole app to run.
     pub code_cell: fn(&components::cell_preview::CellSpec) -> yew::Html,
     /// Runs the Python cells of a lesson step (by id prefix), then `then` once they have ended.
-    pub run_cells: fn(&str, Option<Box<dyn FnOnce()>>),
+    pub run_cells: fn(&str, AfterCells),
     /// The open lesson for a hand-over (see `handoff::lesson_json`); the first load never has one.
     pub lesson_json: fn(&Playground) -> Option<String>,
 }
+
+/// What runs once a step's cells have ended.
+pub type AfterCells = Option<Box<dyn FnOnce()>>;
 
 /// Every part: the whole app.
 pub static FULL: Parts = Parts {

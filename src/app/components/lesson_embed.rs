@@ -4,7 +4,9 @@
 
 use yew::prelude::*;
 
-use super::app::{apply_theme, initial_term, open_linked_lesson, url_params, use_lesson_address, use_page, Boot, Version};
+use super::app::{
+    apply_theme, initial_term, open_linked_lesson, url_params, use_lesson_address, use_page, Boot, Version,
+};
 use super::first_load::use_whole_app;
 use super::lesson_panel::LessonPanel;
 use super::terminal::Terminal;
