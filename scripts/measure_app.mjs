@@ -24,6 +24,7 @@ const kinds = [
   { name: 'a snippet embed', path: `?embed=snippet&cmds=${packed}`, ready: '.snippet button' },
   { name: 'a lesson embed', path: '?lesson=cli&embed=lesson', ready: '#term-input' },
   { name: 'a lesson embed (the Python lesson)', path: '?lesson=python&embed=lesson&step=2', ready: '#term-input' },
+  { name: 'a code embed (a Python cell of the lesson)', path: '?embed=code&lang=python&lesson=python&step=2&cell=1', ready: '.pycell .py-run' },
 ];
 
 /** One cold load (a fresh browser context): the files requested until `ready` shows, and the time to it. */
@@ -178,8 +179,8 @@ await server.close();
 
 console.log(`### First load, by kind of page
 
-What the browser requested until the page was ready for the visitor (the terminal accepts input; a snippet shows
-its Run button), gzip -9 of each file as served, cold (a fresh browser context each time). Targets: under 300 KB
+What the browser requested until the page was ready for the visitor (the terminal accepts input; a snippet or a
+code embed shows its Run button), gzip -9 of each file as served, cold (a fresh browser context each time). Targets: under 300 KB
 for the playground, under 200 KB for a snippet embed.
 
 | page | files | raw | gzip -9 |

@@ -1,6 +1,6 @@
 // The page's loader (the build puts the module paths in PARTS above this line). It starts a small module (the
-// first load: the terminal, the bucket explorer, the clock; the lesson module for a lesson embed; the snippet
-// module for a snippet embed), unless the address needs the whole app at once; and it loads the whole app when
+// first load: the terminal, the bucket explorer, the clock; the lesson module for a lesson or code embed; the
+// snippet module for a snippet embed), unless the address needs the whole app at once; and it loads the whole app when
 // the visitor first opens anything else: kvplayParts.load(intent) fetches and compiles it, takes the small
 // module's state, unmounts it and starts the whole app, which goes on from that state.
 
@@ -12,7 +12,9 @@ function partFor(location) {
   // A lesson embed keeps nothing and opens no share link; one asked to do either is the whole app's.
   if (embed === 'lesson') return yes('persist') || location.hash.startsWith('#share=') ? 'full' : 'lesson';
   if (embed === 'snippet') return yes('timeline') ? 'full' : 'snippet';
-  if (embed === 'code' || q.has('lesson')) return 'full';
+  // A code embed shows its program in the lesson module until it first runs.
+  if (embed === 'code') return 'lesson';
+  if (q.has('lesson')) return 'full';
   return 'lite';
 }
 

@@ -52,6 +52,12 @@ pub struct Handoff {
     /// Code cells the visitor edited before the whole app took over, by cell id.
     #[serde(default)]
     pub cells: Vec<(String, String)>,
+    /// A code embed's host page asked to run the program (`kvplay:run`, with its id if it gave one): the whole
+    /// app answers it with `kvplay:result`.
+    #[serde(default)]
+    pub host_run: bool,
+    #[serde(default)]
+    pub host_run_id: Option<f64>,
 }
 
 /// What the visitor did that needs the whole app.
@@ -157,6 +163,8 @@ impl Handoff {
             lesson: (pg.parts.lesson_json)(pg),
             explain: pg.explain.clone(),
             cells: CELL_EDITS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            host_run: HOST_RUN.with(|h| h.get().is_some()),
+            host_run_id: HOST_RUN.with(|h| h.get().flatten()),
         }
     }
 
@@ -185,6 +193,9 @@ impl Handoff {
         CELL_EDITS.with(|c| c.borrow_mut().extend(self.cells.drain(..)));
         if let Some(i) = Intent::parse(&self.intent) {
             PENDING.with(|p| *p.borrow_mut() = Some(i));
+        }
+        if self.host_run {
+            HOST_RUN.with(|h| h.set(Some(self.host_run_id)));
         }
     }
 }
@@ -227,6 +238,18 @@ thread_local! {
     static CELL_EDITS: std::cell::RefCell<std::collections::BTreeMap<String, String>> = Default::default();
     /// What the visitor asked the whole app to do once it runs (a step or a cell to run), until a view does it.
     static PENDING: std::cell::RefCell<Option<Intent>> = const { std::cell::RefCell::new(None) };
+    /// A host page's `kvplay:run` of a code embed (its id, if it gave one) waiting for the whole app.
+    static HOST_RUN: std::cell::Cell<Option<Option<f64>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Remembers that a code embed's host asked to run the program (a small module, before the hand-over).
+pub fn keep_host_run(id: Option<f64>) {
+    HOST_RUN.with(|h| h.set(Some(id)));
+}
+
+/// The host's run the hand-over carried, for the whole app's code embed to answer (only once).
+pub fn take_host_run() -> Option<Option<f64>> {
+    HOST_RUN.with(|h| h.take())
 }
 
 /// Remembers a cell's code as the visitor edited it (before the whole app takes over).

@@ -238,6 +238,8 @@ test('Embed offers the session as a nats.js program, and the embed it writes run
   const reader = await browser.newPage();
   await reader.goto(src);
   await reader.locator('.js-run').click();
+  // The embed's first screen is the lesson module; its Run hands over to the whole app, which runs the program.
+  await reader.waitForFunction(() => window.kvplayParts.whole, null, { timeout: 30_000 });
   await reader.locator('.js-stop[disabled]').waitFor({ timeout: 30_000 });
   assert.equal(await reader.locator('.jsout').innerText(), '1\nred\n');
   assert.deepEqual(errors, []);

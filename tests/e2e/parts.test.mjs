@@ -258,3 +258,26 @@ test("a lesson embed's JavaScript cell runs in the whole app, after steps run in
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('a code embed shows its program from the lesson module; Run hands over and the whole app runs the edited program', { timeout: 90_000 }, async () => {
+  const { ctx, page, requests, errors } = await (async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url + '?embed=code&lang=javascript&lesson=python&step=13&cell=1');
+    await page.locator('.jscell .js-run').waitFor();
+    return { ctx, page, requests, errors };
+  })();
+  assert.ok(requests.some(isLessonModule) && !requests.some(isWhole), `the lesson module only: ${requests.join(' ')}`);
+  const box = page.locator('.jscell textarea');
+  await box.fill((await box.inputValue()).replace('await nc.close();', 'console.log("edited");\nawait nc.close();'));
+  await page.locator('.jscell .js-run').click();
+  await page.waitForFunction(() => window.kvplayParts.whole, null, { timeout: 30_000 });
+  await page.locator('.jsout', { hasText: 'edited' }).waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('.jsout').innerText(), /theme = dark at revision 1[\s\S]*edited/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -17,9 +17,9 @@ use crate::app::{javascript, python, Shared, UrlParams};
 use crate::lesson::markdown::Block;
 
 /// The cell id of the embed's program.
-const CELL: &str = "embed/sample";
+pub const CELL: &str = "embed/sample";
 /// What errors call the program.
-const FILENAME: &str = "<sample>";
+pub const FILENAME: &str = "<sample>";
 
 /// The sample's language and code, from the embed's address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,7 +81,8 @@ pub struct EmbedCodeProps {
 pub fn embed_code(p: &EmbedCodeProps) -> Html {
     let redraw = use_force_update();
     // The host's `kvplay:run` waiting for its program to end (its id, if it gave one).
-    let pending = use_memo((), |_| Rc::new(RefCell::new(None::<Option<f64>>)));
+    // (A host's run the small module heard before the whole app took over is answered the same way.)
+    let pending = use_memo((), |_| Rc::new(RefCell::new(crate::app::handoff::take_host_run())));
     let python = p.sample.python;
     {
         let pending = (*pending).clone();

@@ -1,12 +1,15 @@
 //! The lesson embed as a small module: the terminal and the lesson panel over the engine and the lesson runner,
-//! without the rest of the playground. A step's or a cell's program (Python, JavaScript) needs the whole app: its
-//! Run hands the page's state over (`app::handoff`), and the whole app runs it.
+//! without the rest of the playground; and the code embed's first screen (its program, and Run). A step's or a
+//! cell's program (Python, JavaScript) needs the whole app: its Run (or the host page's `kvplay:run` of a code
+//! embed) hands the page's state over (`app::handoff`), and the whole app runs it.
 
 use yew::prelude::*;
 
 use super::app::{
     apply_theme, initial_term, open_linked_lesson, url_params, use_lesson_address, use_page, Boot, Version,
 };
+use super::cell_preview::{cell_preview, CellSpec};
+use super::embed_code::{sample, CELL, FILENAME};
 use super::first_load::use_whole_app;
 use super::lesson_panel::LessonPanel;
 use super::terminal::Terminal;
@@ -45,6 +48,9 @@ pub fn lesson_embed() -> Html {
     use_lesson_address(&shared, &boot.params, &term, &version);
     handoff::register(&shared, &term);
     let (want, status) = use_whole_app();
+    if boot.params.embed.as_deref() == Some("code") {
+        return html! { <CodeEmbed shared={shared.clone()} {want} {status} /> };
+    }
     html! {
         <div class="page embed">
             <main class="panes">
@@ -58,5 +64,60 @@ pub fn lesson_embed() -> Html {
                 </div>
             </main>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeEmbedProps {
+    shared: Shared,
+    want: Callback<handoff::Intent>,
+    status: Html,
+}
+
+/// A code embed until its program first runs: the program in its cell, whose Run (or the host's `kvplay:run`)
+/// asks for the whole app, which runs it and answers the host.
+#[function_component(CodeEmbed)]
+fn code_embed(p: &CodeEmbedProps) -> Html {
+    let params = use_memo((), |_| url_params());
+    {
+        let want = p.want.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "message", move |ev| {
+                    let Some(ev) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MessageEvent>(ev) else { return };
+                    let Some(msg) = crate::app::host::HostMessage::read(&ev.data()) else { return };
+                    if msg.kind == "kvplay:run" {
+                        handoff::keep_host_run(msg.id.as_f64());
+                        want.emit(handoff::Intent::Cell(CELL.into()));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    use_effect(crate::app::host::post_height);
+    match sample(&params) {
+        Ok(s) => html! {
+            <div class="embed">
+                <section class="snippet code-embed" aria-label={if s.python { "Python example" } else { "JavaScript example" }}>
+                    { p.status.clone() }
+                    { cell_preview(&CellSpec {
+                        shared: p.shared.clone(),
+                        lang: if s.python { "python" } else { "javascript" },
+                        ns: "embed".into(),
+                        id: CELL.into(),
+                        filename: FILENAME.into(),
+                        code: s.code.into(),
+                        expected: None,
+                        step_runs: false,
+                        want: Some(p.want.clone()),
+                    }) }
+                    <p class="snippet-note">{ "runs in this page against an embedded NATS server" }</p>
+                </section>
+            </div>
+        },
+        Err(e) => html! {
+            <div class="embed"><p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p></div>
+        },
     }
 }
