@@ -200,7 +200,7 @@ The lesson embed's module (the first load's engine and terminal with the lesson 
 ${lessonRows.join('\n')}
 
 The whole app, fetched when a visitor first opens a part the small module does not have (or at once for a
-lesson's address, a snippet with its timeline, and a code embed):
+lesson's address and a snippet with its timeline):
 
 | file | raw | gzip -9 |
 |---|---|---|
