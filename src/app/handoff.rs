@@ -52,12 +52,16 @@ pub struct Handoff {
     /// Code cells the visitor edited before the whole app took over, by cell id.
     #[serde(default)]
     pub cells: Vec<(String, String)>,
-    /// A code embed's host page asked to run the program (`kvplay:run`, with its id if it gave one): the whole
-    /// app answers it with `kvplay:result`.
+    /// A code embed's host page asked to run the program (`kvplay:run`): the whole app answers it with
+    /// `kvplay:result`.
     #[serde(default)]
-    pub host_run: bool,
-    #[serde(default)]
-    pub host_run_id: Option<f64>,
+    pub host_run: Option<HostRun>,
+}
+
+/// A host page's `kvplay:run` of a code embed, with its id if it gave one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostRun {
+    pub id: Option<f64>,
 }
 
 /// What the visitor did that needs the whole app.
@@ -163,8 +167,7 @@ impl Handoff {
             lesson: (pg.parts.lesson_json)(pg),
             explain: pg.explain.clone(),
             cells: CELL_EDITS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-            host_run: HOST_RUN.with(|h| h.get().is_some()),
-            host_run_id: HOST_RUN.with(|h| h.get().flatten()),
+            host_run: HOST_RUN.with(|h| h.get()),
         }
     }
 
@@ -194,9 +197,7 @@ impl Handoff {
         if let Some(i) = Intent::parse(&self.intent) {
             PENDING.with(|p| *p.borrow_mut() = Some(i));
         }
-        if self.host_run {
-            HOST_RUN.with(|h| h.set(Some(self.host_run_id)));
-        }
+        HOST_RUN.with(|h| h.set(self.host_run.take()));
     }
 }
 
@@ -239,16 +240,16 @@ thread_local! {
     /// What the visitor asked the whole app to do once it runs (a step or a cell to run), until a view does it.
     static PENDING: std::cell::RefCell<Option<Intent>> = const { std::cell::RefCell::new(None) };
     /// A host page's `kvplay:run` of a code embed (its id, if it gave one) waiting for the whole app.
-    static HOST_RUN: std::cell::Cell<Option<Option<f64>>> = const { std::cell::Cell::new(None) };
+    static HOST_RUN: std::cell::Cell<Option<HostRun>> = const { std::cell::Cell::new(None) };
 }
 
 /// Remembers that a code embed's host asked to run the program (a small module, before the hand-over).
 pub fn keep_host_run(id: Option<f64>) {
-    HOST_RUN.with(|h| h.set(Some(id)));
+    HOST_RUN.with(|h| h.set(Some(HostRun { id })));
 }
 
 /// The host's run the hand-over carried, for the whole app's code embed to answer (only once).
-pub fn take_host_run() -> Option<Option<f64>> {
+pub fn take_host_run() -> Option<HostRun> {
     HOST_RUN.with(|h| h.take())
 }
 
@@ -297,36 +298,27 @@ struct Live {
     shared: crate::app::Shared,
     term: yew::UseReducerHandle<TermState>,
     file: Option<(String, String)>,
-    /// Unmounts the small module's app.
-    unmount: Option<Box<dyn FnOnce()>>,
 }
 
 thread_local! {
     static LIVE: std::cell::RefCell<Option<Live>> = const { std::cell::RefCell::new(None) };
+    /// Unmounts the small module's app.
+    static UNMOUNT: std::cell::RefCell<Option<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Registers (on every render) what a hand-over would take: the playground and the terminal.
 pub fn register(shared: &crate::app::Shared, term: &yew::UseReducerHandle<TermState>) {
     LIVE.with(|l| {
         let mut l = l.borrow_mut();
-        let (file, unmount) = l.as_mut().map(|x| (x.file.take(), x.unmount.take())).unwrap_or_default();
-        *l = Some(Live { shared: shared.clone(), term: term.clone(), file, unmount });
+        let file = l.as_mut().and_then(|x| x.file.take());
+        *l = Some(Live { shared: shared.clone(), term: term.clone(), file });
     });
 }
 
 /// Mounts a small module's app (`C`), so `retire` can unmount it.
 pub fn mount<C: yew::BaseComponent<Properties = ()>>() {
     let handle = yew::Renderer::<C>::new().render();
-    let unmount: Box<dyn FnOnce()> = Box::new(move || handle.destroy());
-    LIVE.with(|l| match l.borrow_mut().as_mut() {
-        Some(live) => live.unmount = Some(unmount),
-        None => UNMOUNT.with(|u| *u.borrow_mut() = Some(unmount)),
-    });
-}
-
-thread_local! {
-    /// The unmount of an app that has not rendered (registered) yet.
-    static UNMOUNT: std::cell::RefCell<Option<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(None) };
+    UNMOUNT.with(|u| *u.borrow_mut() = Some(Box::new(move || handle.destroy())));
 }
 
 /// Keeps a file picked for Import, for the whole app to import.
@@ -364,9 +356,8 @@ pub fn hand_over(intent: &str) -> Result<bool, String> {
 
 /// Unmounts the small module's app (its clock tick and listeners stop) and forgets its state.
 pub fn retire() {
-    let live = LIVE.with(|l| l.borrow_mut().take());
-    let unmount = live.and_then(|l| l.unmount).or_else(|| UNMOUNT.with(|u| u.borrow_mut().take()));
-    if let Some(f) = unmount {
+    LIVE.with(|l| l.borrow_mut().take());
+    if let Some(f) = UNMOUNT.with(|u| u.borrow_mut().take()) {
         f();
     }
 }

@@ -13,8 +13,8 @@ let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-/** Opens a page recording the paths it requests. */
-async function openLogged(url) {
+/** Opens a page recording the paths it requests, once `ready` shows. */
+async function openLogged(url, ready = '#term-input') {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const requests = [];
@@ -22,7 +22,7 @@ async function openLogged(url) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
-  await page.locator('#term-input').waitFor();
+  await page.locator(ready).waitFor();
   return { ctx, page, requests, errors };
 }
 
@@ -260,17 +260,8 @@ test("a lesson embed's JavaScript cell runs in the whole app, after steps run in
 });
 
 test('a code embed shows its program from the lesson module; Run hands over and the whole app runs the edited program', { timeout: 90_000 }, async () => {
-  const { ctx, page, requests, errors } = await (async () => {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    const requests = [];
-    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.url + '?embed=code&lang=javascript&lesson=python&step=13&cell=1');
-    await page.locator('.jscell .js-run').waitFor();
-    return { ctx, page, requests, errors };
-  })();
+  const { ctx, page, requests, errors } =
+    await openLogged(server.url + '?embed=code&lang=javascript&lesson=python&step=13&cell=1', '.jscell .js-run');
   assert.ok(requests.some(isLessonModule) && !requests.some(isWhole), `the lesson module only: ${requests.join(' ')}`);
   const box = page.locator('.jscell textarea');
   await box.fill((await box.inputValue()).replace('await nc.close();', 'console.log("edited");\nawait nc.close();'));

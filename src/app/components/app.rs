@@ -284,15 +284,36 @@ pub(crate) fn initial_term(boot: &Boot) -> TermState {
     st
 }
 
+/// A page as it starts: what `boot` made of the address (or a hand-over), the terminal, the change counter the
+/// views follow, and the change callback of `use_page`.
+pub(crate) struct Page {
+    pub boot: Rc<Boot>,
+    pub shared: Shared,
+    pub version: UseReducerHandle<Version>,
+    pub term: UseReducerHandle<TermState>,
+    pub on_change: Callback<()>,
+}
+
+/// Starts a page (the whole app, the first load, the lesson embed) from its `boot`, with what every page does
+/// (`use_page`).
+#[hook]
+pub(crate) fn use_started_page(boot: fn() -> Boot) -> Page {
+    let boot = use_memo((), move |_| boot());
+    let shared = boot.shared.clone();
+    let version = use_reducer(Version::default);
+    let term = {
+        let boot = boot.clone();
+        use_reducer(move || initial_term(&boot))
+    };
+    let on_change = use_page(&shared, &term, &version);
+    Page { boot, shared, version, term, on_change }
+}
+
 /// What every page does, the first load and the whole app alike: time moves on (what is due expires, running
 /// watches print, the session is kept once a second when it changed), the host page of an embed can run
 /// commands and reset, and hears the page's height. Returns the change callback the views call.
 #[hook]
-pub(crate) fn use_page(
-    shared: &Shared,
-    term: &UseReducerHandle<TermState>,
-    version: &UseReducerHandle<Version>,
-) -> Callback<()> {
+fn use_page(shared: &Shared, term: &UseReducerHandle<TermState>, version: &UseReducerHandle<Version>) -> Callback<()> {
     let dirty = use_memo((), |_| Rc::new(std::cell::Cell::new(false)));
     // The terminal's lines, for the kept session: follow them as they change.
     let lines = use_memo((), |_| Rc::new(RefCell::new(Rc::new(Vec::new()))));
@@ -354,8 +375,7 @@ pub(crate) fn use_page(
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let boot = use_memo((), |_| boot());
-    let shared = boot.shared.clone();
+    let Page { boot, shared, version, term, on_change } = use_started_page(boot);
     let params = boot.params.clone();
     let initial_step = match &shared.0.borrow().lesson {
         Some((_, run)) if boot.handoff.is_some() => run.current,
@@ -376,12 +396,6 @@ pub fn app() -> Html {
             _ => Side::Lesson,
         })
     };
-    let version = use_reducer(Version::default);
-    let term = {
-        let boot = boot.clone();
-        use_reducer(move || initial_term(&boot))
-    };
-    let on_change = use_page(&shared, &term, &version);
 
     // Clients in the page (nats.js, nats-py) reach the embedded engine as a NATS server; what they change redraws
     // the views.

@@ -55,8 +55,11 @@ fn preview(p: &CellPreviewProps) -> Html {
     let c = &p.spec;
     let code = use_state(|| handoff::edited(&c.id).unwrap_or_else(|| c.code.to_string()));
     let asked = use_state(|| false);
-    let (class, prefix, label) =
-        if c.lang == "python" { ("pycell", "py", "Python") } else { ("jscell", "js", "JavaScript") };
+    let (class, prefix, label, loading) = if c.lang == "python" {
+        ("pycell", "py", "Python", "Loading Python…")
+    } else {
+        ("jscell", "js", "JavaScript", "Loading the JavaScript client…")
+    };
     let oninput = {
         let (code, id) = (code.clone(), c.id.clone());
         Callback::from(move |e: InputEvent| {
@@ -93,7 +96,7 @@ fn preview(p: &CellPreviewProps) -> Html {
                 <button type="button" class={format!("{prefix}-stop")} disabled=true>{ "Stop" }</button>
                 <button type="button" class={format!("{prefix}-reset")} onclick={reset} disabled={!edited}
                     title="Put the document's code back">{ "Reset" }</button>
-                if *asked { <span class={format!("{prefix}-state")} role="status">{ format!("Loading {}…", if c.lang == "python" { "Python" } else { "the JavaScript client" }) }</span> }
+                if *asked { <span class={format!("{prefix}-state")} role="status">{ loading }</span> }
             </div>
         </div>
     }

@@ -82,7 +82,7 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
     let redraw = use_force_update();
     // The host's `kvplay:run` waiting for its program to end (its id, if it gave one).
     // (A host's run the small module heard before the whole app took over is answered the same way.)
-    let pending = use_memo((), |_| Rc::new(RefCell::new(crate::app::handoff::take_host_run())));
+    let pending = use_memo((), |_| Rc::new(RefCell::new(crate::app::handoff::take_host_run().map(|r| r.id))));
     let python = p.sample.python;
     {
         let pending = (*pending).clone();

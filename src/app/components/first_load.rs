@@ -6,7 +6,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::app::{boot_with, initial_term, use_page, Version};
+use super::app::{boot_with, use_started_page, Page};
 use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
 use super::terminal::Terminal;
@@ -43,14 +43,8 @@ pub fn use_whole_app() -> (Callback<Intent>, Html) {
 
 #[function_component(FirstLoad)]
 pub fn first_load() -> Html {
-    let boot = use_memo((), |_| boot_with(Playground::new_first_load(real_now()), real_now()));
-    let shared = boot.shared.clone();
-    let version = use_reducer(Version::default);
-    let term = {
-        let boot = boot.clone();
-        use_reducer(move || initial_term(&boot))
-    };
-    let on_change = use_page(&shared, &term, &version);
+    let Page { shared, version, term, on_change, .. } =
+        use_started_page(|| boot_with(Playground::new_first_load(real_now()), real_now()));
     let buckets = use_state(|| false);
     handoff::register(&shared, &term);
 

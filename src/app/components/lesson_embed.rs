@@ -5,9 +5,7 @@
 
 use yew::prelude::*;
 
-use super::app::{
-    apply_theme, initial_term, open_linked_lesson, url_params, use_lesson_address, use_page, Boot, Version,
-};
+use super::app::{apply_theme, open_linked_lesson, url_params, use_lesson_address, use_started_page, Boot, Page};
 use super::cell_preview::{cell_preview, CellSpec};
 use super::embed_code::{sample, CELL, FILENAME};
 use super::first_load::use_whole_app;
@@ -37,14 +35,7 @@ fn boot() -> Boot {
 
 #[function_component(LessonEmbed)]
 pub fn lesson_embed() -> Html {
-    let boot = use_memo((), |_| boot());
-    let shared = boot.shared.clone();
-    let version = use_reducer(Version::default);
-    let term = {
-        let boot = boot.clone();
-        use_reducer(move || initial_term(&boot))
-    };
-    let on_change = use_page(&shared, &term, &version);
+    let Page { boot, shared, version, term, on_change } = use_started_page(boot);
     use_lesson_address(&shared, &boot.params, &term, &version);
     handoff::register(&shared, &term);
     let (want, status) = use_whole_app();
