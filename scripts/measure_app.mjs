@@ -22,6 +22,7 @@ const packed = 'z.' + zlib.deflateSync(Buffer.from('nats kv add demo\nnats kv pu
 const kinds = [
   { name: 'the playground', path: '', ready: '#term-input' },
   { name: 'a snippet embed', path: `?embed=snippet&cmds=${packed}`, ready: '.snippet button' },
+  { name: 'a snippet embed with its timeline', path: `?embed=snippet&timeline=1&cmds=${packed}`, ready: '.snippet button' },
   { name: 'a lesson embed', path: '?lesson=cli&embed=lesson', ready: '#term-input' },
   { name: 'a lesson embed (the Python lesson)', path: '?lesson=python&embed=lesson&step=2', ready: '#term-input' },
   { name: 'a code embed (a Python cell of the lesson)', path: '?embed=code&lang=python&lesson=python&step=2&cell=1', ready: '.pycell .py-run' },
@@ -89,6 +90,7 @@ const parts = [
   { name: 'Share', open: (p) => p.getByRole('button', { name: 'Share' }).click(), shown: 'input.share-link' },
   { name: 'the server control', open: (p) => p.locator('.server-bar summary').click(), shown: 'form.server-form input.server-url' },
   { name: 'Run of a JavaScript cell, in a lesson embed (to the cell running)', from: '?lesson=python&embed=lesson&step=13', open: (p) => p.locator('.jscell .js-run').first().click(), shown: '.jscell .js-stop:not([disabled]), .jscell .jsout' },
+  { name: 'Run of a snippet with its timeline (to the timeline drawn; its output shows at once)', from: `?embed=snippet&timeline=1&cmds=${packed}`, ready: '.snippet button', first: async () => {}, open: (p) => p.getByRole('button', { name: 'Run' }).click(), shown: '.snippet .timeline svg' },
   { name: 'Run of a Python cell, in a lesson embed (to the cell running)', from: '?lesson=python&embed=lesson&step=2', open: (p) => p.locator('.pycell .py-run').first().click(), shown: '.pycell .py-stop:not([disabled]), .pycell .pyout' },
 ];
 const partRows = [];
@@ -98,8 +100,8 @@ for (const part of parts) {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     await page.goto(server.url + (part.from ?? ''));
-    await page.locator('#term-input').waitFor();
-    await type(page, 'nats kv add demo');
+    await page.locator(part.ready ?? '#term-input').waitFor();
+    await (part.first ?? ((p) => type(p, 'nats kv add demo')))(page);
     const t0 = await page.evaluate(() => performance.now());
     await part.open(page);
     await page.waitForFunction((sel) => window.kvplayParts.whole && [...document.querySelectorAll(sel)].some((e) => e.offsetParent !== null), part.shown);
@@ -200,7 +202,7 @@ The lesson embed's module (the first load's engine and terminal with the lesson 
 ${lessonRows.join('\n')}
 
 The whole app, fetched when a visitor first opens a part the small module does not have (or at once for a
-lesson's address and a snippet with its timeline):
+lesson's address; for a snippet with its timeline, once it ran):
 
 | file | raw | gzip -9 |
 |---|---|---|
@@ -216,7 +218,7 @@ ${loadRows.join('\n')}
 
 ### Opening a part loaded on first use
 
-From the press (in a fresh playground or lesson embed, after one command) to the part drawn: the whole app
+From the press (in a fresh playground or lesson embed, after one command; in a snippet, at once) to the part drawn: the whole app
 fetched, compiled, handed the small module's state, started and drawn (for a cell: running). Median of 5.
 
 | part | time |

@@ -7,8 +7,8 @@ app (the `playground` binary), the lesson embed (`playground-lesson`) and the sn
 the same way (cargo, wasm-bindgen, wasm-opt -Oz for release) into `full/`, `lesson/` and `snippet/`, then
 replaces Trunk's inline start-up script with `boot-HASH.js` (so the Content-Security-Policy can forbid inline
 scripts), which starts the first load, the lesson module for a lesson embed, the snippet module for a snippet
-embed, or the whole app at once for an address that needs it (a lesson, a snippet with its timeline), and defines `kvplayParts.load(intent)`: fetch and compile the whole app,
-take the first load's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
+embed, or the whole app at once for an address that needs it (a lesson), and defines `kvplayParts.load(intent)`:
+fetch and compile the whole app, take the small module's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
 takes the hand-over.
 """
 import hashlib

@@ -3,11 +3,14 @@
 //! page's DOM through web-sys, without the app's components. It draws what the whole app's snippet
 //! (`app::components::embed_snippet`) draws, with the same classes, and answers the host page the same way
 //! (`kvplay:run`, `kvplay:reset`; it posts `kvplay:result`, `kvplay:reset` and `kvplay:height`). A snippet that
-//! shows the timeline is the whole app's (the page's loader decides).
+//! shows the timeline (`timeline=1`) starts here too: its output shows at once, and the whole app, which has
+//! the timeline, loads then (fetched early when the pointer or the keyboard reaches Run) and takes over the
+//! snippet's server and output (`kvplay_hand_over`, `kvplay_retire`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use nats_kv_playground::app::handoff::{self, Handoff, Intent};
 use nats_kv_playground::app::host::{self, post_height};
 use nats_kv_playground::app::term_state::{TermAction, TermState};
 use nats_kv_playground::app::{real_now, Playground, UrlParams};
@@ -22,12 +25,95 @@ struct Snippet {
     term: Rc<TermState>,
     section: Element,
     out: Option<Element>,
+    /// The snippet shows the timeline under its output (the whole app's).
+    timeline: bool,
+    /// What the page says while the timeline loads, or why it did not.
+    status: Option<Element>,
+    loading: bool,
+}
+
+thread_local! {
+    /// The snippet on the page, for the hand-over to the whole app.
+    static LIVE: RefCell<Option<Rc<RefCell<Snippet>>>> = const { RefCell::new(None) };
+    /// Takes the snippet off the page: its elements, its clock tick and its listeners.
+    static RETIRE: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+}
+
+/// Leaves the snippet's server, clock and output on the window for the whole app (called by the page's loader
+/// once the whole app's module is ready).
+#[wasm_bindgen]
+pub fn kvplay_hand_over(intent: String) -> Result<bool, JsValue> {
+    let intent = Intent::parse(&intent).ok_or_else(|| JsValue::from_str(&format!("unknown part {intent:?}")))?;
+    let Some(snippet) = LIVE.with(|l| l.borrow().clone()) else { return Ok(false) };
+    let s = snippet.borrow();
+    let h = Handoff::take(&s.pg, &s.term, "", &intent, None);
+    Ok(handoff::stash(&h.to_json().map_err(|e| JsValue::from_str(&e))?))
+}
+
+/// Takes the snippet off the page, so the whole app can draw it in its place.
+#[wasm_bindgen]
+pub fn kvplay_retire() {
+    LIVE.with(|l| l.borrow_mut().take());
+    if let Some(f) = RETIRE.with(|r| r.borrow_mut().take()) {
+        f();
+    }
+}
+
+/// Asks the page's loader for the whole app, which draws the timeline; says so meanwhile, and why if it fails
+/// (the snippet goes on without it; the next run tries again).
+fn load_timeline(snippet: &Rc<RefCell<Snippet>>) {
+    let intent = Intent::Tab("timeline".into());
+    {
+        let Ok(mut s) = snippet.try_borrow_mut() else { return };
+        if s.loading {
+            return;
+        }
+        s.loading = true;
+        s.say(&intent.loading(), false);
+    }
+    let snippet = snippet.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = handoff::load_whole_app(&intent).await {
+            let Ok(mut s) = snippet.try_borrow_mut() else { return };
+            s.loading = false;
+            s.say(&format!("The timeline could not be loaded: {e}. Run again to try again."), true);
+        }
+    });
+}
+
+/// Starts fetching the whole app (for the timeline) without starting it, so Run has less to wait for.
+fn prefetch() {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(parts) = js_sys::Reflect::get(&w, &"kvplayParts".into()) else { return };
+    if let Some(f) =
+        js_sys::Reflect::get(&parts, &"prefetch".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
+        let _ = f.call0(&parts);
+    }
 }
 
 impl Snippet {
     fn apply(&mut self, action: TermAction) {
         self.term = self.term.clone().reduce(action);
         self.draw();
+    }
+
+    /// The line under the output that says the timeline is loading (or could not be).
+    fn say(&mut self, text: &str, failed: bool) {
+        if self.status.is_none() {
+            self.status = element(&self.section, "p", "");
+        }
+        if let Some(p) = &self.status {
+            p.set_class_name(if failed { "verdict fail" } else { "loading" });
+            let _ = p.set_attribute("role", if failed { "alert" } else { "status" });
+            p.set_text_content(Some(text));
+        }
+        post_height();
+    }
+
+    /// Whether the snippet has output (the timeline shows once it has).
+    fn has_output(&self) -> bool {
+        !self.term.lines.is_empty()
     }
 
     /// The output block shows the terminal's lines; it is there only when there is output, as in the app.
@@ -41,6 +127,9 @@ impl Snippet {
             (Some(out), false) => out.set_text_content(Some(&text)),
             (None, false) => {
                 if let Some(out) = element(&self.section, "pre", "snippet-out") {
+                    if let Some(status) = &self.status {
+                        let _ = self.section.insert_before(&out, Some(status));
+                    }
                     let _ = out.set_attribute("role", "log");
                     let _ = out.set_attribute("aria-live", "polite");
                     out.set_text_content(Some(&text));
@@ -107,50 +196,89 @@ fn main() {
 
     let mut pg = Playground::new_first_load(real_now());
     pg.persist = false;
-    let snippet =
-        Rc::new(RefCell::new(Snippet { pg, term: Rc::new(TermState::default()), section: section.clone(), out: None }));
+    let snippet = Rc::new(RefCell::new(Snippet {
+        pg,
+        term: Rc::new(TermState::default()),
+        section: section.clone(),
+        out: None,
+        timeline: params.timeline,
+        status: None,
+        loading: false,
+    }));
+    LIVE.with(|l| *l.borrow_mut() = Some(snippet.clone()));
+    let mut listeners: Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>)> = Vec::new();
+    let mut listen = |target: &web_sys::EventTarget, kind: &'static str, f: Closure<dyn FnMut(web_sys::Event)>| {
+        let _ = target.add_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+        listeners.push((target.clone(), kind, f));
+    };
 
     // Run: the commands on an empty server, so the snippet always shows the same thing.
     {
         let snippet = snippet.clone();
-        let on_run = Closure::<dyn FnMut()>::new(move || {
-            let mut s = snippet.borrow_mut();
-            let t = s.pg.replay(&commands, real_now());
-            s.apply(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
+        let on_run = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            {
+                let mut s = snippet.borrow_mut();
+                let t = s.pg.replay(&commands, real_now());
+                s.apply(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
+            }
+            after_output(&snippet);
         });
-        let _ = run.add_event_listener_with_callback("click", on_run.as_ref().unchecked_ref());
-        on_run.forget();
+        listen(&run, "click", on_run);
+        if params.timeline {
+            for kind in ["pointerenter", "focus", "touchstart"] {
+                listen(&run, kind, Closure::<dyn FnMut(web_sys::Event)>::new(|_| prefetch()));
+            }
+        }
     }
     // The host page runs commands and resets.
-    {
+    if let Some(w) = &w {
         let snippet = snippet.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let Some(ev) = ev.dyn_ref::<web_sys::MessageEvent>() else { return };
             let Some(msg) = host::HostMessage::read(&ev.data()) else { return };
-            let Ok(mut s) = snippet.try_borrow_mut() else { return };
-            if let Some(action) = host::answer(&mut s.pg, &msg) {
+            {
+                let Ok(mut s) = snippet.try_borrow_mut() else { return };
+                let Some(action) = host::answer(&mut s.pg, &msg) else { return };
                 s.apply(action);
             }
+            after_output(&snippet);
         });
-        if let Some(w) = &w {
-            let _ = w.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-        }
-        on_message.forget();
+        listen(w, "message", on_message);
     }
     // Time moves on: what is due expires, and a running watch prints.
-    {
+    let tick = {
         let snippet = snippet.clone();
-        let tick = Closure::<dyn FnMut()>::new(move || {
+        Closure::<dyn FnMut()>::new(move || {
             let Ok(mut s) = snippet.try_borrow_mut() else { return };
             let now = s.pg.clock.now(real_now());
             let chunks = s.pg.session.advance(now);
             if !chunks.is_empty() {
                 s.apply(TermAction::Output(chunks));
             }
-        });
-        if let Some(w) = &w {
-            let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1_000);
-        }
-        tick.forget();
-    }
+        })
+    };
+    let interval = w.as_ref().and_then(|w| {
+        w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1_000).ok()
+    });
+    RETIRE.with(|r| {
+        *r.borrow_mut() = Some(Box::new(move || {
+            if let (Some(w), Some(id)) = (web_sys::window(), interval) {
+                w.clear_interval_with_handle(id);
+            }
+            for (target, kind, f) in listeners {
+                let _ = target.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+            }
+            drop(tick);
+            embed.remove();
+        }))
+    });
     post_height();
+}
+
+/// Once the snippet has output, a snippet with its timeline loads the whole app to draw it.
+fn after_output(snippet: &Rc<RefCell<Snippet>>) {
+    let want = snippet.try_borrow().is_ok_and(|s| s.timeline && s.has_output());
+    if want {
+        load_timeline(snippet);
+    }
 }

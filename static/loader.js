@@ -11,7 +11,8 @@ function partFor(location) {
   const yes = (k) => ['1', 'true'].includes(q.get(k));
   // A lesson embed keeps nothing and opens no share link; one asked to do either is the whole app's.
   if (embed === 'lesson') return yes('persist') || location.hash.startsWith('#share=') ? 'full' : 'lesson';
-  if (embed === 'snippet') return yes('timeline') ? 'full' : 'snippet';
+  // A snippet (with its timeline too: the whole app draws that once the snippet ran) starts in the snippet module.
+  if (embed === 'snippet') return 'snippet';
   // A code embed shows its program in the lesson module until it first runs.
   if (embed === 'code') return 'lesson';
   if (q.has('lesson')) return 'full';
@@ -57,20 +58,37 @@ function restoreFocus(d) {
 
 let whole = null; // the whole app's start, once asked for
 let running = false; // the whole app has started
+let fetched = null; // the whole app's module, compiled, and its glue, once asked for
+
+/** Fetches and compiles the whole app's module and its glue (once; again after a failure). */
+function fetchWhole() {
+  fetched ??= Promise.all([
+    fetch(PARTS.full.wasm).then((r) => {
+      if (!r.ok) throw new Error('the server answered ' + r.status);
+      return r.arrayBuffer();
+    }).then((b) => WebAssembly.compile(b)),
+    import(PARTS.full.js),
+  ]).catch((e) => {
+    fetched = null;
+    throw e;
+  });
+  return fetched;
+}
+
 window.kvplayParts = {
   /** Whether the whole app is running. */
   get whole() { return running; },
+  /** Starts fetching the whole app without starting it (a visitor is about to need it); errors wait for load. */
+  prefetch() {
+    if (!whole) fetchWhole().catch(() => {});
+  },
   /** Resolves once the whole app runs; `intent` says what the visitor opened (see app::handoff::Intent). */
   load(intent) {
     if (whole) return whole;
     whole = (async () => {
       let module;
       try {
-        const compiled = fetch(PARTS.full.wasm).then((r) => {
-          if (!r.ok) throw new Error('the server answered ' + r.status);
-          return r.arrayBuffer();
-        }).then((b) => WebAssembly.compile(b));
-        [module] = await Promise.all([compiled, import(PARTS.full.js)]);
+        [module] = await fetchWhole();
       } catch (e) {
         whole = null;
         throw 'the rest of the playground could not be loaded (' + (e && e.message || e) + ')';

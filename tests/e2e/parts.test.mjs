@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import { serve, launch, open, type, terminalText } from './harness.mjs';
 
 let server, browser;
@@ -128,29 +129,61 @@ test('when the whole app cannot be fetched, the first load says so and keeps wor
   await ctx.close();
 });
 
-test('a snippet embed loads only the snippet module and runs; with the timeline it is the whole app', async () => {
-  const cmds = 'z.' + (await import('node:zlib')).deflateSync(Buffer.from('nats kv add snip --history 2\nnats kv put snip k 1\nnats kv put snip k 2\nnats kv put snip k 3'))
-    .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  const requests = [];
-  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-  await page.goto(`${server.url}?embed=snippet&cmds=${cmds}`);
+const snippetCmds = () => 'z.' + zlib.deflateSync(Buffer.from('nats kv add snip --history 2\nnats kv put snip k 1\nnats kv put snip k 2\nnats kv put snip k 3'))
+  .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+
+test('a snippet embed loads only the snippet module and runs', async () => {
+  const { ctx, page, requests } = await openLogged(`${server.url}?embed=snippet&cmds=${snippetCmds()}`, '.snippet button');
   await page.getByRole('button', { name: 'Run' }).click();
   await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
   assert.ok(requests.some((p) => /^\/snippet\/snippet-[0-9a-f]+_bg\.wasm$/.test(p)));
   assert.ok(!requests.some((p) => /playground-lite|\/full\//.test(p)), `only the snippet module: ${requests.join(' ')}`);
   await ctx.close();
+});
 
-  const whole = await browser.newContext();
-  const p2 = await whole.newPage();
-  const r2 = [];
-  p2.on('request', (r) => r2.push(new URL(r.url()).pathname));
-  await p2.goto(`${server.url}?embed=snippet&timeline=1&cmds=${cmds}`);
-  await p2.getByRole('button', { name: 'Run' }).click();
-  await p2.locator('.snippet svg').first().waitFor();
-  assert.ok(r2.some((p) => p.startsWith('/full/')) && !r2.some((p) => p.startsWith('/snippet/')));
-  await whole.close();
+test('a snippet with its timeline starts in the snippet module; Run shows the output, then the whole app draws the timeline under it', async () => {
+  const { ctx, page, requests, errors } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
+  assert.ok(requests.some((p) => p.startsWith('/snippet/')), 'the snippet module');
+  assert.ok(!requests.some((p) => p.startsWith('/full/')), `none of the whole app before Run: ${requests.join(' ')}`);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
+  const before = await page.locator('.snippet-out').innerText();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  assert.ok(requests.some((p) => /^\/full\/full-[0-9a-f]+_bg\.wasm$/.test(p)), 'the whole app, for the timeline');
+  // The whole app went on with the snippet's server: the revision the history limit removed is on the timeline.
+  await page.locator('.snippet [aria-label="Timeline"] svg').waitFor();
+  assert.equal(await page.locator('.snippet-out').innerText(), before, 'the same output');
+  assert.equal(await page.locator('.snippet').count(), 1, 'one snippet on the page');
+  assert.equal(await page.locator('.snippet .mark[data-seq="1"]').getAttribute('data-gone'), 'true');
+  assert.equal(await page.locator('.snippet .mark[data-seq="3"]').getAttribute('data-gone'), 'false');
+  assert.equal(await page.locator('.loading').count(), 0, 'the loading line is gone');
+  // The Run button keeps the keyboard's focus, and runs again from an empty server in the whole app.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
+  await page.keyboard.press('Enter');
+  await page.locator('.snippet .mark[data-seq="3"]').waitFor();
+  assert.equal(await page.locator('.snippet .mark').count(), 3);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("a snippet with its timeline: the host page's command shows the timeline too; a failed fetch says why and Run tries again", async () => {
+  const { ctx, page, requests } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
+  await page.route('**/full/**', (route) => route.abort());
+  // The host page's command (here the page posts to itself, as a host page would).
+  await page.evaluate(() => window.postMessage({ type: 'kvplay:run', command: 'nats kv add hosted', id: 1 }, '*'));
+  await page.locator('.snippet-out', { hasText: 'nats kv add hosted' }).waitFor();
+  await page.locator('[role=alert]', { hasText: 'The timeline could not be loaded' }).waitFor();
+  assert.equal(await page.evaluate(() => window.kvplayParts.whole), false);
+  // The snippet keeps working without it.
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
+  await page.locator('[role=alert]', { hasText: 'The timeline could not be loaded' }).waitFor();
+  await page.unroute('**/full/**');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.snippet [aria-label="Timeline"] svg').waitFor();
+  assert.ok(requests.some((p) => p.startsWith('/full/')));
+  assert.equal(await page.locator('[role=alert]').count(), 0);
+  await ctx.close();
 });
 
 test('with the keyboard alone: the tab pressed in the first load has the focus in the whole app', async () => {

@@ -123,6 +123,7 @@ fn boot() -> Boot {
         Some(Ok(mut h)) => {
             h.apply(&mut pg);
             let params = url_params();
+            let snippet = params.cmds.as_ref().map(|c| crate::transfer::decode_share(c));
             Boot {
                 shared: Shared(Rc::new(RefCell::new(pg))),
                 params,
@@ -130,7 +131,8 @@ fn boot() -> Boot {
                 transcript: None,
                 restored: h.lines.clone(),
                 history: h.term_history.clone(),
-                snippet: None,
+                // A snippet embed goes on with its commands (the snippet module ran them).
+                snippet,
                 handoff: Some(h),
             }
         }
