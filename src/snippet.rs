@@ -81,17 +81,6 @@ fn load_timeline(snippet: &Rc<RefCell<Snippet>>) {
     });
 }
 
-/// Starts fetching the whole app (for the timeline) without starting it, so Run has less to wait for.
-fn prefetch() {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(parts) = js_sys::Reflect::get(&w, &"kvplayParts".into()) else { return };
-    if let Some(f) =
-        js_sys::Reflect::get(&parts, &"prefetch".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    {
-        let _ = f.call0(&parts);
-    }
-}
-
 impl Snippet {
     fn apply(&mut self, action: TermAction) {
         self.term = self.term.clone().reduce(action);
@@ -226,7 +215,7 @@ fn main() {
         listen(&run, "click", on_run);
         if params.timeline {
             for kind in ["pointerenter", "focus", "touchstart"] {
-                listen(&run, kind, Closure::<dyn FnMut(web_sys::Event)>::new(|_| prefetch()));
+                listen(&run, kind, Closure::<dyn FnMut(web_sys::Event)>::new(|_| handoff::prefetch()));
             }
         }
     }

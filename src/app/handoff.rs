@@ -378,6 +378,18 @@ pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
         .map_err(|e| e.as_string().unwrap_or_else(|| "the rest of the playground could not be loaded".into()))
 }
 
+/// Starts fetching the whole app without starting it (`kvplayParts.prefetch`), when the visitor is about to
+/// press a control that needs it (the pointer is over it, or the keyboard on it).
+pub fn prefetch() {
+    use wasm_bindgen::JsCast;
+    let Some(w) = web_sys::window() else { return };
+    let Ok(parts) = js_sys::Reflect::get(&w, &"kvplayParts".into()) else { return };
+    let f = js_sys::Reflect::get(&parts, &"prefetch".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = f {
+        let _ = f.call0(&parts);
+    }
+}
+
 /// The entry point of a small module: mounts `$app` and exports what the page's loader calls to hand over to
 /// the whole app (`kvplay_hand_over(intent)`, then `kvplay_retire()`).
 #[macro_export]

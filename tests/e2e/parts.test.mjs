@@ -84,6 +84,23 @@ test('each control of the first load opens its part in the whole app', async () 
   }
 });
 
+test('the pointer over a control of the whole app fetches it early without starting it; the press then starts it', async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url);
+  await type(page, 'nats kv add early');
+  const fetched = page.waitForResponse(/\/full\/full-[0-9a-f]+_bg\.wasm$/);
+  await page.getByRole('tab', { name: 'Timeline' }).hover();
+  await fetched;
+  assert.equal(await page.evaluate(() => window.kvplayParts.whole), false, 'fetched, not started');
+  await type(page, 'nats kv put early k v');
+  assert.match(await terminalText(page), /\$ nats kv put early k v\nv\n/, 'the first load goes on');
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await page.locator('[aria-label="Timeline"] svg').first().waitFor();
+  assert.equal(requests.filter((p) => /^\/full\/full-[0-9a-f]+_bg\.wasm$/.test(p)).length, 1, 'fetched once');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('an Import picked in the first load is imported by the whole app', async () => {
   const exportFile = path.join(os.tmpdir(), 'kvplay-parts-export.json');
   {
@@ -145,6 +162,12 @@ test('a snippet with its timeline starts in the snippet module; Run shows the ou
   const { ctx, page, requests, errors } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
   assert.ok(requests.some((p) => p.startsWith('/snippet/')), 'the snippet module');
   assert.ok(!requests.some((p) => p.startsWith('/full/')), `none of the whole app before Run: ${requests.join(' ')}`);
+  // The keyboard reaching Run starts the fetch.
+  const fetched = page.waitForResponse(/\/full\/full-[0-9a-f]+_bg\.wasm$/);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
+  await fetched;
+  assert.equal(await page.evaluate(() => window.kvplayParts.whole), false);
   await page.getByRole('button', { name: 'Run' }).click();
   await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
   const before = await page.locator('.snippet-out').innerText();

@@ -92,7 +92,9 @@ fn preview(p: &CellPreviewProps) -> Html {
             <textarea class={format!("{prefix}code")} spellcheck="false" rows={rows} value={(*code).clone()} {oninput}
                 aria-label={format!("{label} code of {}", c.filename)} />
             <div class={format!("{class}-actions")}>
-                <button type="button" class={format!("primary {prefix}-run")} onclick={run}>{ "Run" }</button>
+                <button type="button" class={format!("primary {prefix}-run")} onclick={run}
+                    onpointerenter={Callback::from(|_: PointerEvent| handoff::prefetch())}
+                    onfocus={Callback::from(|_: FocusEvent| handoff::prefetch())}>{ "Run" }</button>
                 <button type="button" class={format!("{prefix}-stop")} disabled=true>{ "Stop" }</button>
                 <button type="button" class={format!("{prefix}-reset")} onclick={reset} disabled={!edited}
                     title="Put the document's code back">{ "Reset" }</button>

@@ -71,9 +71,14 @@ pub fn first_load() -> Html {
         })
     };
 
-    let tab = |label: &str, current: bool, onclick: Callback<MouseEvent>| {
+    // The pointer over a control of the whole app, or the keyboard on it, starts fetching it.
+    let onpointerenter = Callback::from(|_: PointerEvent| handoff::prefetch());
+    let onfocus = Callback::from(|_: FocusEvent| handoff::prefetch());
+    let tab = |label: &str, current: bool, onclick: Callback<MouseEvent>, whole: bool| {
+        let (onpointerenter, onfocus) =
+            if whole { (Some(onpointerenter.clone()), Some(onfocus.clone())) } else { (None, None) };
         html! {
-            <button type="button" role="tab" aria-selected={current.to_string()} class={if current { "tab current" } else { "tab" }} {onclick}>{ label }</button>
+            <button type="button" role="tab" aria-selected={current.to_string()} class={if current { "tab current" } else { "tab" }} {onclick} {onpointerenter} {onfocus}>{ label }</button>
         }
     };
     let show_lessons = {
@@ -85,7 +90,7 @@ pub fn first_load() -> Html {
         Callback::from(move |_: MouseEvent| b.set(true))
     };
     let session = |label: &str, what: &str, title: &'static str| {
-        html! { <button type="button" onclick={on(Intent::Session(what.into()))} {title}>{ label.to_string() }</button> }
+        html! { <button type="button" onclick={on(Intent::Session(what.into()))} {title} onpointerenter={onpointerenter.clone()} onfocus={onfocus.clone()}>{ label.to_string() }</button> }
     };
     html! {
         <div class="page">
@@ -93,7 +98,7 @@ pub fn first_load() -> Html {
                 <h1>{ "NATS KV Playground" }</h1>
                 <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
                 <details class="server-bar">
-                    <summary onclick={{
+                    <summary onpointerenter={onpointerenter.clone()} onfocus={onfocus.clone()} onclick={{
                         let want = want.clone();
                         Callback::from(move |e: MouseEvent| {
                             e.prevent_default();
@@ -125,12 +130,12 @@ pub fn first_load() -> Html {
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
                 <div class="side">
                     <div class="tabs" role="tablist" aria-label="Beside the terminal">
-                        { tab("Lesson", !*buckets, show_lessons) }
-                        { tab("Buckets", *buckets, show_buckets) }
-                        { tab("Timeline", false, on(Intent::Tab("timeline".into()))) }
-                        { tab("Watchers", false, on(Intent::Tab("watchers".into()))) }
-                        { tab("As code", false, on(Intent::Tab("code".into()))) }
-                        { tab("Python console", false, on(Intent::Tab("python".into()))) }
+                        { tab("Lesson", !*buckets, show_lessons, false) }
+                        { tab("Buckets", *buckets, show_buckets, false) }
+                        { tab("Timeline", false, on(Intent::Tab("timeline".into())), true) }
+                        { tab("Watchers", false, on(Intent::Tab("watchers".into())), true) }
+                        { tab("As code", false, on(Intent::Tab("code".into())), true) }
+                        { tab("Python console", false, on(Intent::Tab("python".into())), true) }
                     </div>
                     { status }
                     <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*buckets}>
