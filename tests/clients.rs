@@ -64,3 +64,37 @@ fn nats_js_prints_the_same_against_both_servers() {
     compare("nats.js", vec!["node".into(), copy.display().to_string()], modules.clone(), false, 7_002);
     let _ = std::fs::remove_file(copy);
 }
+
+/// A Python step's `kv-ops` stand in for its program: the bucket they make must be the one the program makes,
+/// so a learner who presses Run step and then runs the program finds the bucket (on a real server as here).
+#[test]
+fn a_python_lessons_operations_make_its_buckets_as_its_programs_do_on_both_servers() {
+    let py = root().join(".tools/venv/bin/python");
+    assert!(py.exists(), "nats-py is not installed: run `bash scripts/setup.sh`");
+    let lesson = root().join("lessons/python-kv.md");
+    let real = start_server(root(), 7_003);
+    let served = start_kvplay_serve();
+    for (name, port) in [("nats-server", real.port), ("kvplay serve", served.port)] {
+        let url = format!("nats://127.0.0.1:{port}");
+        let steps = Command::new(env!("CARGO_BIN_EXE_kvplay"))
+            .args(["--server", &url, "lesson", "python"])
+            .output()
+            .expect("kvplay lesson");
+        let report = String::from_utf8_lossy(&steps.stdout);
+        assert!(report.contains("PASS Connect and create a bucket"), "{name}: the steps ran:\n{report}");
+        let again = run(
+            &[
+                &py.display().to_string(),
+                &root().join("tests/clients/create_again.py").display().to_string(),
+                &lesson.display().to_string(),
+            ],
+            &root().to_path_buf(),
+            &url,
+        );
+        assert!(
+            !again.contains("refused") && again.contains("ok:"),
+            "{name}: the programs' create_key_value after the steps' operations:\n{again}"
+        );
+    }
+    served.stop();
+}

@@ -305,7 +305,8 @@ fn confirm(preface: String, prompt: String) -> Outcome {
     Outcome::Confirm { preface, prompt }
 }
 
-fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String> {
+/// The bucket configuration `nats kv add` (or, from the bucket's status, `nats kv edit`) asks for.
+pub fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, String> {
     let bucket = p.arg("bucket").unwrap_or("");
     let mut cfg = match existing {
         Some(st) => Config::from_stream_config(bucket, &st.config),

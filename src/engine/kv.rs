@@ -37,6 +37,28 @@ pub struct Config {
     /// Enables per-key TTLs and limit markers; zero disables them.
     pub limit_marker_ttl: Nanos,
     pub metadata: BTreeMap<String, String>,
+    /// Which client's stream configuration the bucket is made with (the nats CLI's unless said otherwise).
+    #[serde(default, skip_serializing_if = "Mapping::is_go")]
+    pub mapping: Mapping,
+}
+
+/// How a client turns a bucket's configuration into its stream's. nats.go (and so the nats CLI) and nats-py
+/// differ in two fields: nats-py leaves direct gets off and always allows per-message TTLs. A server refuses to
+/// create a bucket again with a different stream configuration (10058), so a bucket made as one client makes it
+/// is found again by that client's create, and refused to the other's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Mapping {
+    /// nats.go's `CreateKeyValue`, which the nats CLI's `kv add` calls.
+    #[default]
+    Go,
+    /// nats-py's `create_key_value` (with its default `direct=False`).
+    Python,
+}
+
+impl Mapping {
+    fn is_go(&self) -> bool {
+        *self == Mapping::Go
+    }
 }
 
 impl Config {
@@ -53,10 +75,12 @@ impl Config {
             compression: false,
             limit_marker_ttl: 0,
             metadata: BTreeMap::new(),
+            mapping: Mapping::Go,
         }
     }
 
-    /// The stream configuration the Go client derives from this bucket configuration.
+    /// The stream configuration the bucket's client (`mapping`: nats.go unless said otherwise) derives from this
+    /// bucket configuration.
     pub fn to_stream_config(&self) -> Result<StreamConfig, KvError> {
         if !bucket_valid(&self.bucket) {
             return Err(KvError::invalid_bucket());
@@ -77,11 +101,11 @@ impl Config {
             storage: self.storage,
             replicas: self.replicas.max(1),
             compression: self.compression,
-            allow_msg_ttl: self.limit_marker_ttl != 0,
+            allow_msg_ttl: self.mapping == Mapping::Python || self.limit_marker_ttl != 0,
             subject_delete_marker_ttl: self.limit_marker_ttl,
             duplicate_window,
             metadata: self.metadata.clone(),
-            allow_direct: true,
+            allow_direct: self.mapping == Mapping::Go,
             deny_delete: true,
             deny_purge: false,
             allow_rollup_hdrs: true,
@@ -102,6 +126,8 @@ impl Config {
             compression: c.compression,
             limit_marker_ttl: c.subject_delete_marker_ttl,
             metadata: c.metadata.clone(),
+            // `nats kv edit` sends the CLI's configuration, whoever made the bucket.
+            mapping: Mapping::Go,
         }
     }
 }

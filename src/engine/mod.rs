@@ -10,6 +10,8 @@ pub mod stream;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, KvError};
-pub use kv::{AccountInfo, ClusterInfo, Config, Engine, Entry, Operation, Status, WatchEvent, WatchId, WatchOptions};
+pub use kv::{
+    AccountInfo, ClusterInfo, Config, Engine, Entry, Mapping, Operation, Status, WatchEvent, WatchId, WatchOptions,
+};
 pub use stream::{JournalEntry, Rejection, Removal, RemovalReason, StorageType};
 pub use time::Nanos;

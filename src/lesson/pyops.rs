@@ -3,7 +3,8 @@
 //! A test runs the real snippets against a real nats-server and checks both print the same.
 //!
 //! Statements, one per line (`#` starts a comment):
-//! `add ARGS...` creates a bucket as `nats kv add ARGS` does; `let NAME = OP ARGS...` with OP one of put, create,
+//! `add ARGS...` creates a bucket with `nats kv add`'s flags, as nats-py's `create_key_value` does (its stream
+//! configuration, so the program run after it finds the same bucket); `let NAME = OP ARGS...` with OP one of put, create,
 //! update, delete, purge, get, keys, history, status, watch, next; `print TEMPLATE`; `each LIST TEMPLATE`
 //! (each element is `it`); `sleep SECONDS`. Templates interpolate `{name}`, `{name.field}` and `{len(name)}`.
 
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::backend::KvBackend;
 use crate::cli::parse::{parse, split_words, ParseOutcome};
-use crate::engine::{Entry, ErrorKind, KvError, Operation, Status, WatchEvent, WatchId, WatchOptions};
+use crate::engine::{Entry, ErrorKind, KvError, Mapping, Operation, Status, WatchEvent, WatchId, WatchOptions};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum Val {
@@ -170,15 +171,13 @@ impl PyOps {
             if words.first().map(String::as_str) == Some("add") {
                 let mut args = vec!["kv".to_string(), "add".to_string()];
                 args.extend(words[1..].iter().cloned());
-                match parse(&args) {
-                    ParseOutcome::Command(p) => {
-                        match crate::cli::exec::execute(b, &p, Default::default(), Some(true)) {
-                            crate::cli::exec::Outcome::Done { ok: true, .. } => {}
-                            other => return Err(at(format!("add failed: {other:?}"))),
-                        }
-                    }
+                // The program's `create_key_value` makes the bucket, so its stream is configured as nats-py's.
+                let mut cfg = match parse(&args) {
+                    ParseOutcome::Command(p) => crate::cli::exec::bucket_config(&p, None).map_err(at)?,
                     _ => return Err(at("bad add arguments".into())),
-                }
+                };
+                cfg.mapping = Mapping::Python;
+                b.create_bucket(&cfg).map_err(|e| at(format!("add failed: {}", py_error(&e))))?;
                 continue;
             }
             let (name, op, args) = match words.as_slice() {
