@@ -93,7 +93,7 @@ impl Snippet {
             self.status = element(&self.section, "p", "");
         }
         if let Some(p) = &self.status {
-            p.set_class_name(if failed { "verdict fail" } else { "loading" });
+            p.set_class_name(if failed { "verdict fail" } else { "pane-loading" });
             let _ = p.set_attribute("role", if failed { "alert" } else { "status" });
             p.set_text_content(Some(text));
         }

@@ -179,7 +179,7 @@ test('a snippet with its timeline starts in the snippet module; Run shows the ou
   assert.equal(await page.locator('.snippet').count(), 1, 'one snippet on the page');
   assert.equal(await page.locator('.snippet .mark[data-seq="1"]').getAttribute('data-gone'), 'true');
   assert.equal(await page.locator('.snippet .mark[data-seq="3"]').getAttribute('data-gone'), 'false');
-  assert.equal(await page.locator('.loading').count(), 0, 'the loading line is gone');
+  assert.equal(await page.locator('.pane-loading').count(), 0, 'the loading line is gone');
   // The Run button keeps the keyboard's focus, and runs again from an empty server in the whole app.
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
   await page.keyboard.press('Enter');
@@ -191,10 +191,15 @@ test('a snippet with its timeline starts in the snippet module; Run shows the ou
 
 test("a snippet with its timeline: the host page's command shows the timeline too; a failed fetch says why and Run tries again", async () => {
   const { ctx, page, requests } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
-  await page.route('**/full/**', (route) => route.abort());
+  // The whole app's files are held until the page has said what it waits for, then refused.
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  await page.route('**/full/**', async (route) => { await gate; await route.abort(); });
   // The host page's command (here the page posts to itself, as a host page would).
   await page.evaluate(() => window.postMessage({ type: 'kvplay:run', command: 'nats kv add hosted', id: 1 }, '*'));
   await page.locator('.snippet-out', { hasText: 'nats kv add hosted' }).waitFor();
+  await page.locator('.pane-loading[role=status]', { hasText: 'Loading the timeline…' }).waitFor();
+  release();
   await page.locator('[role=alert]', { hasText: 'The timeline could not be loaded' }).waitFor();
   assert.equal(await page.evaluate(() => window.kvplayParts.whole), false);
   // The snippet keeps working without it.
