@@ -112,6 +112,10 @@ impl Snippet {
             (Some(out), true) => {
                 out.remove();
                 self.out = None;
+                // Nothing to draw the timeline under (the host reset the snippet): no line about it either.
+                if let Some(status) = self.status.take() {
+                    status.remove();
+                }
             }
             (Some(out), false) => out.set_text_content(Some(&text)),
             (None, false) => {
@@ -214,7 +218,8 @@ fn main() {
         });
         listen(&run, "click", on_run);
         if params.timeline {
-            for kind in ["pointerenter", "focus", "touchstart"] {
+            // (A touch fires pointerenter too.)
+            for kind in ["pointerenter", "focus"] {
                 listen(&run, kind, Closure::<dyn FnMut(web_sys::Event)>::new(|_| handoff::prefetch()));
             }
         }

@@ -331,6 +331,21 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_made_as_nats_py_makes_it_comes_back_the_same_way() {
+        let mut e = Engine::new(1000 * S);
+        let mut c = Config::new("py");
+        c.mapping = crate::engine::Mapping::Python;
+        e.create_bucket(&c).unwrap();
+        let made = e.bucket_stream("py").unwrap().config.clone();
+        assert!(!made.allow_direct && made.allow_msg_ttl);
+        let back = import(&serde_json::to_string(&export(&e)).unwrap(), e.now()).unwrap();
+        assert_eq!(back.bucket_stream("py").unwrap().config, made);
+        // The CLI's buckets stay the CLI's.
+        let go = Config::from_stream_config("cfg", &sample().bucket_stream("cfg").unwrap().config);
+        assert_eq!(go.mapping, crate::engine::Mapping::Go);
+    }
+
+    #[test]
     fn export_then_import_gives_the_same_state() {
         let e = sample();
         let json = serde_json::to_string(&export(&e)).unwrap();

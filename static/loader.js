@@ -95,6 +95,10 @@ window.kvplayParts = {
       }
       const focus = describeFocus();
       const small = window.wasmBindings; // the small module running now
+      // What the host page sends while neither module listens waits for the whole app.
+      const waiting = [];
+      const hold = (e) => waiting.push(e);
+      addEventListener('message', hold);
       if (small && small.kvplay_hand_over) {
         small.kvplay_hand_over(intent);
         small.kvplay_retire();
@@ -104,7 +108,10 @@ window.kvplayParts = {
       } catch (e) {
         showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');
         throw e;
+      } finally {
+        removeEventListener('message', hold);
       }
+      for (const e of waiting) dispatchEvent(new MessageEvent('message', { data: e.data, origin: e.origin, source: e.source }));
       running = true;
       restoreFocus(focus);
       dispatchEvent(new CustomEvent('kvplay:whole', { detail: { intent } }));

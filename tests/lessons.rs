@@ -60,3 +60,30 @@ fn built_in_lessons_pass_every_step() {
         check_golden(&format!("built-in-{name}"), &report);
     }
 }
+
+/// A Python step run before the step that makes its bucket: the runner makes the bucket as that step's program
+/// does (nats-py's stream configuration), so the earlier step, run afterwards, finds the same bucket.
+#[test]
+fn a_python_step_run_out_of_order_finds_its_bucket_made_as_the_program_makes_it() {
+    let start = parse_rfc3339_utc("2026-01-01T00:00:00Z").expect("clock");
+    let mut s = Session::new(Engine::new(start));
+    let mut clock = VirtualClock(start);
+    let mut run = lesson::LessonRun::new(lesson::built_in("python").expect("built in"));
+    let title = |run: &lesson::LessonRun, i: usize| run.lesson.steps[i].title.clone();
+    assert_eq!(title(&run, 1), "Connect and create a bucket");
+    let second = run.run_step(2, &mut s, &mut clock, false);
+    assert_eq!(second.status, lesson::StepStatus::Pass, "{second:?}");
+    assert!(
+        second
+            .notes
+            .iter()
+            .any(|n| n.contains("The bucket CONFIG did not exist yet") && n.contains("as its Python program does")),
+        "{:?}",
+        second.notes
+    );
+    let config = &s.backend.bucket_stream("CONFIG").expect("made").config;
+    assert!(!config.allow_direct && config.allow_msg_ttl, "nats-py's stream configuration: {config:?}");
+    // Its program finds the bucket (with the values the later step wrote) instead of a refused create.
+    let first = run.run_step(1, &mut s, &mut clock, false);
+    assert_eq!(first.python[0].actual, "bucket=CONFIG values=2 history=10\n", "{first:?}");
+}

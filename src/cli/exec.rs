@@ -312,6 +312,8 @@ pub fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, St
         Some(st) => Config::from_stream_config(bucket, &st.config),
         None => Config::new(bucket),
     };
+    // The CLI's own client makes the stream configuration, whoever made the bucket.
+    cfg.mapping = crate::engine::Mapping::Go;
     let editing = existing.is_some();
     let set = |n: &str| !editing || p.is_set(n);
     if set("description") {

@@ -126,8 +126,9 @@ impl Config {
             compression: c.compression,
             limit_marker_ttl: c.subject_delete_marker_ttl,
             metadata: c.metadata.clone(),
-            // `nats kv edit` sends the CLI's configuration, whoever made the bucket.
-            mapping: Mapping::Go,
+            // A stream nats-py made (no direct gets, per-message TTLs allowed) is made the
+            // same way again (an import, the kept session); `nats kv edit` sends the CLI's configuration.
+            mapping: if !c.allow_direct && c.allow_msg_ttl { Mapping::Python } else { Mapping::Go },
         }
     }
 }

@@ -131,6 +131,15 @@ impl LessonClock for VirtualClock {
     }
 }
 
+/// How a lesson creates a bucket (`LessonRun::setup_for`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Setup {
+    /// A command of the document (`nats kv add ...`).
+    Command(String),
+    /// The `add ...` line of a Python step's operations.
+    Program(String),
+}
+
 /// A lesson being worked through, with what the runner learned along the way.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LessonRun {
@@ -218,13 +227,14 @@ impl LessonRun {
             .collect()
     }
 
-    /// How the lesson creates `bucket` (its first `nats kv add` of it, or a Python step's `add`), as a command.
-    pub fn setup_for(&self, bucket: &str) -> Option<String> {
+    /// How the lesson creates `bucket`: its first `nats kv add` of it, or a Python step's `add` (which makes it
+    /// as the step's program does, with nats-py's stream configuration).
+    pub fn setup_for(&self, bucket: &str) -> Option<Setup> {
         for step in &self.lesson.steps {
             for c in &step.commands {
                 if let Some(p) = parsed(&c.line) {
                     if p.spec.group == "kv" && p.spec.name == "add" && p.arg("bucket") == Some(bucket) {
-                        return Some(c.line.clone());
+                        return Some(Setup::Command(c.line.clone()));
                     }
                 }
             }
@@ -233,13 +243,42 @@ impl LessonRun {
                     let l = l.trim();
                     if let Some(rest) = l.strip_prefix("add ") {
                         if rest.split_whitespace().next() == Some(bucket) {
-                            return Some(format!("nats kv add {rest}"));
+                            return Some(Setup::Program(l.to_string()));
                         }
                     }
                 }
             }
         }
         None
+    }
+
+    /// Creates a bucket as the lesson does (`setup_for`); returns how, in words, for the step's note. A command
+    /// shows in the transcript; a program's `add` runs as the program's operations do.
+    fn create_as_lesson<B: KvBackend>(
+        s: &mut Session<B>,
+        clock: &mut dyn LessonClock,
+        setup: &Setup,
+        transcript: &mut String,
+    ) -> String {
+        match setup {
+            Setup::Command(line) => {
+                Self::run_line(s, clock, line, transcript);
+                format!("with `{line}`")
+            }
+            Setup::Program(ops) => {
+                s.backend.set_now(clock.now());
+                if let Err(e) = super::pyops::PyOps::default().run(ops, &mut s.backend, &mut |_, _| {}) {
+                    transcript.push_str(&format!(
+                        "{e}
+"
+                    ));
+                }
+                let flags = ops.trim_start_matches("add ");
+                format!(
+                    "as its Python program does (nats-py's create_key_value, with what `nats kv add {flags}` names)"
+                )
+            }
+        }
     }
 
     /// Records a line the learner typed in the terminal, with what it printed: when it is the current step's
@@ -452,9 +491,9 @@ impl LessonRun {
                 }
                 if let Some(setup) = self.setup_for(&bucket) {
                     let mut t = String::new();
-                    Self::run_line(s, clock, &setup, &mut t);
+                    let how = Self::create_as_lesson(s, clock, &setup, &mut t);
                     report.notes.push(format!(
-                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, with `{setup}`."
+                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, {how}."
                     ));
                 }
             }
@@ -559,17 +598,19 @@ impl LessonRun {
             } else if !bucket.is_empty() && !self.buckets.contains(&bucket) {
                 let mut t = String::new();
                 let setup = self.setup_for(&bucket);
-                let add = setup.clone().unwrap_or_else(|| format!("nats kv add {bucket}"));
-                Self::run_line(s, clock, &add, &mut t);
+                let made = setup.is_some();
+                let setup = setup.unwrap_or_else(|| Setup::Command(format!("nats kv add {bucket}")));
+                let how = Self::create_as_lesson(s, clock, &setup, &mut t);
                 self.buckets.push(bucket.clone());
                 transcript.push_str(&t);
-                notes.push(match setup {
-                    Some(_) => format!(
-                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, with `{add}`, and ran the command again."
-                    ),
-                    None => format!(
-                        "The document uses the bucket {bucket} without creating it. The runner created it with `{add}` and ran the command again."
-                    ),
+                notes.push(if made {
+                    format!(
+                        "The bucket {bucket} did not exist yet (the step that creates it has not run). The runner created it as the lesson does, {how}, and ran the command again."
+                    )
+                } else {
+                    format!(
+                        "The document uses the bucket {bucket} without creating it. The runner created it {how} and ran the command again."
+                    )
                 });
                 let (o, _) = Self::run_line(s, clock, &line, &mut transcript);
                 out = o;

@@ -189,6 +189,26 @@ test('a snippet with its timeline starts in the snippet module; Run shows the ou
   await ctx.close();
 });
 
+test('a host command sent while the snippet module hands over is run by the whole app', async () => {
+  const { ctx, page, errors } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
+  // As soon as the snippet module has taken its page away, the host sends a command.
+  await page.evaluate(() => {
+    const embed = document.querySelector('.embed');
+    new MutationObserver((_, obs) => {
+      if (!embed.isConnected) {
+        obs.disconnect();
+        window.postMessage({ type: 'kvplay:run', command: 'nats kv put snip k 4', id: 2 }, '*');
+      }
+    }).observe(document.body, { childList: true });
+  });
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 4' }).waitFor();
+  await page.locator('.snippet .mark[data-seq="4"]').waitFor();
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test("a snippet with its timeline: the host page's command shows the timeline too; a failed fetch says why and Run tries again", async () => {
   const { ctx, page, requests } = await openLogged(`${server.url}?embed=snippet&timeline=1&cmds=${snippetCmds()}`, '.snippet button');
   // The whole app's files are held until the page has said what it waits for, then refused.
@@ -202,6 +222,10 @@ test("a snippet with its timeline: the host page's command shows the timeline to
   release();
   await page.locator('[role=alert]', { hasText: 'The timeline could not be loaded' }).waitFor();
   assert.equal(await page.evaluate(() => window.kvplayParts.whole), false);
+  // The host's reset clears the output, and the line about the timeline with it.
+  await page.evaluate(() => window.postMessage({ type: 'kvplay:reset', id: 3 }, '*'));
+  await page.locator('.snippet-out').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[role=alert]').count(), 0);
   // The snippet keeps working without it.
   await page.getByRole('button', { name: 'Run' }).click();
   await page.locator('.snippet-out', { hasText: '$ nats kv put snip k 3' }).waitFor();
