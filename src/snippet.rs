@@ -32,6 +32,9 @@ struct Snippet {
     loading: bool,
 }
 
+/// A listener the snippet added: where, for which event, and the closure (kept until it is removed).
+type Listener = (web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>);
+
 thread_local! {
     /// The snippet on the page, for the hand-over to the whole app.
     static LIVE: RefCell<Option<Rc<RefCell<Snippet>>>> = const { RefCell::new(None) };
@@ -199,7 +202,7 @@ fn main() {
         loading: false,
     }));
     LIVE.with(|l| *l.borrow_mut() = Some(snippet.clone()));
-    let mut listeners: Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>)> = Vec::new();
+    let mut listeners: Vec<Listener> = Vec::new();
     let mut listen = |target: &web_sys::EventTarget, kind: &'static str, f: Closure<dyn FnMut(web_sys::Event)>| {
         let _ = target.add_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
         listeners.push((target.clone(), kind, f));
