@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use nats_kv_playground::app::handoff::{self, Handoff, Intent};
+use nats_kv_playground::app::handoff::{self, Intent};
 use nats_kv_playground::app::host::{self, post_height};
 use nats_kv_playground::app::term_state::{TermAction, TermState};
 use nats_kv_playground::app::{real_now, Playground, UrlParams};
@@ -38,28 +38,21 @@ type Listener = (web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::
 thread_local! {
     /// The snippet on the page, for the hand-over to the whole app.
     static LIVE: RefCell<Option<Rc<RefCell<Snippet>>>> = const { RefCell::new(None) };
-    /// Takes the snippet off the page: its elements, its clock tick and its listeners.
-    static RETIRE: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
 }
 
 /// Leaves the snippet's server, clock and output on the window for the whole app (called by the page's loader
 /// once the whole app's module is ready).
 #[wasm_bindgen]
 pub fn kvplay_hand_over(intent: String) -> Result<bool, JsValue> {
-    let intent = Intent::parse(&intent).ok_or_else(|| JsValue::from_str(&format!("unknown part {intent:?}")))?;
     let Some(snippet) = LIVE.with(|l| l.borrow().clone()) else { return Ok(false) };
     let s = snippet.borrow();
-    let h = Handoff::take(&s.pg, &s.term, "", &intent, None);
-    Ok(handoff::stash(&h.to_json().map_err(|e| JsValue::from_str(&e))?))
+    handoff::leave(&s.pg, &s.term, "", &intent, None).map_err(|e| JsValue::from_str(&e))
 }
 
-/// Takes the snippet off the page, so the whole app can draw it in its place.
+/// Takes the snippet off the page (what `main` gave `handoff::on_retire`), so the whole app can draw it there.
 #[wasm_bindgen]
 pub fn kvplay_retire() {
-    LIVE.with(|l| l.borrow_mut().take());
-    if let Some(f) = RETIRE.with(|r| r.borrow_mut().take()) {
-        f();
-    }
+    handoff::retire();
 }
 
 /// Asks the page's loader for the whole app, which draws the timeline; says so meanwhile, and why if it fails
@@ -257,18 +250,18 @@ fn main() {
     let interval = w.as_ref().and_then(|w| {
         w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1_000).ok()
     });
-    RETIRE.with(|r| {
-        *r.borrow_mut() = Some(Box::new(move || {
-            if let (Some(w), Some(id)) = (web_sys::window(), interval) {
-                w.clear_interval_with_handle(id);
-            }
-            for (target, kind, f) in listeners {
-                let _ = target.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
-            }
-            drop(tick);
-            embed.remove();
-        }))
-    });
+    // Taking the snippet off the page: its elements, its clock tick and its listeners.
+    handoff::on_retire(Box::new(move || {
+        LIVE.with(|l| l.borrow_mut().take());
+        if let (Some(w), Some(id)) = (web_sys::window(), interval) {
+            w.clear_interval_with_handle(id);
+        }
+        for (target, kind, f) in listeners {
+            let _ = target.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+        }
+        drop(tick);
+        embed.remove();
+    }));
     post_height();
 }
 

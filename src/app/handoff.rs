@@ -318,7 +318,12 @@ pub fn register(shared: &crate::app::Shared, term: &yew::UseReducerHandle<TermSt
 /// Mounts a small module's app (`C`), so `retire` can unmount it.
 pub fn mount<C: yew::BaseComponent<Properties = ()>>() {
     let handle = yew::Renderer::<C>::new().render();
-    UNMOUNT.with(|u| *u.borrow_mut() = Some(Box::new(move || handle.destroy())));
+    on_retire(Box::new(move || handle.destroy()));
+}
+
+/// What `retire` does to take a small module off the page (a module drawn without Yew says it here).
+pub fn on_retire(unmount: Box<dyn FnOnce()>) {
+    UNMOUNT.with(|u| *u.borrow_mut() = Some(unmount));
 }
 
 /// Keeps a file picked for Import, for the whole app to import.
@@ -345,13 +350,24 @@ fn typed_line() -> String {
 /// Called by the page's loader once the whole app's module is ready, just before it starts it. Returns false
 /// when there is nothing to hand over (no small module is running).
 pub fn hand_over(intent: &str) -> Result<bool, String> {
-    let intent = Intent::parse(intent).ok_or_else(|| format!("unknown part {intent:?}"))?;
     LIVE.with(|l| {
         let l = l.borrow();
         let Some(live) = l.as_ref() else { return Ok(false) };
-        let h = Handoff::take(&live.shared.0.borrow(), &live.term, &typed_line(), &intent, live.file.clone());
-        Ok(stash(&h.to_json()?))
+        let pg = live.shared.0.borrow();
+        leave(&pg, &live.term, &typed_line(), intent, live.file.clone())
     })
+}
+
+/// Serialises a small module's playground and terminal for `intent` and leaves it on the window (`stash`).
+pub fn leave(
+    pg: &Playground,
+    term: &TermState,
+    input: &str,
+    intent: &str,
+    file: Option<(String, String)>,
+) -> Result<bool, String> {
+    let intent = Intent::parse(intent).ok_or_else(|| format!("unknown part {intent:?}"))?;
+    Ok(stash(&Handoff::take(pg, term, input, &intent, file).to_json()?))
 }
 
 /// Unmounts the small module's app (its clock tick and listeners stop) and forgets its state.
@@ -366,10 +382,7 @@ pub fn retire() {
 /// it could not be fetched (the small module then goes on as it was).
 pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
     use wasm_bindgen::JsCast;
-    let w = web_sys::window().ok_or("no window")?;
-    let parts = js_sys::Reflect::get(&w, &"kvplayParts".into()).map_err(|_| "no loader")?;
-    let load: js_sys::Function =
-        js_sys::Reflect::get(&parts, &"load".into()).ok().and_then(|f| f.dyn_into().ok()).ok_or("no loader")?;
+    let (parts, load) = loader("load").ok_or("no loader")?;
     let p = load.call1(&parts, &intent.name().into()).map_err(|e| format!("{e:?}"))?;
     let p: js_sys::Promise = p.dyn_into().map_err(|_| "the loader gave no promise")?;
     wasm_bindgen_futures::JsFuture::from(p)
@@ -381,13 +394,18 @@ pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
 /// Starts fetching the whole app without starting it (`kvplayParts.prefetch`), when the visitor is about to
 /// press a control that needs it (the pointer is over it, or the keyboard on it).
 pub fn prefetch() {
-    use wasm_bindgen::JsCast;
-    let Some(w) = web_sys::window() else { return };
-    let Ok(parts) = js_sys::Reflect::get(&w, &"kvplayParts".into()) else { return };
-    let f = js_sys::Reflect::get(&parts, &"prefetch".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(f) = f {
+    if let Some((parts, f)) = loader("prefetch") {
         let _ = f.call0(&parts);
     }
+}
+
+/// The page's loader (`window.kvplayParts`) and one of its methods.
+fn loader(method: &str) -> Option<(wasm_bindgen::JsValue, js_sys::Function)> {
+    use wasm_bindgen::JsCast;
+    let w: wasm_bindgen::JsValue = web_sys::window()?.into();
+    let parts = js_sys::Reflect::get(&w, &"kvplayParts".into()).ok()?;
+    let f = js_sys::Reflect::get(&parts, &method.into()).ok()?.dyn_into().ok()?;
+    Some((parts, f))
 }
 
 /// The entry point of a small module: mounts `$app` and exports what the page's loader calls to hand over to

@@ -268,10 +268,7 @@ impl LessonRun {
             Setup::Program(ops) => {
                 s.backend.set_now(clock.now());
                 if let Err(e) = super::pyops::PyOps::default().run(ops, &mut s.backend, &mut |_, _| {}) {
-                    transcript.push_str(&format!(
-                        "{e}
-"
-                    ));
+                    transcript.push_str(&format!("{e}\n"));
                 }
                 let flags = ops.trim_start_matches("add ");
                 format!(
