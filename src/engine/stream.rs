@@ -265,6 +265,22 @@ impl Stream {
         self.by_subject.get(subject).map(|q| q.iter().copied().collect()).unwrap_or_default()
     }
 
+    /// How many messages on one subject have a sequence of at least `from`.
+    pub fn subject_count_from(&self, subject: &str, from: u64) -> u64 {
+        self.by_subject.get(subject).map(|q| (q.len() - q.partition_point(|s| *s < from)) as u64).unwrap_or(0)
+    }
+
+    /// The first sequence on one subject at or after `from`.
+    pub fn subject_seq_from(&self, subject: &str, from: u64) -> Option<u64> {
+        let q = self.by_subject.get(subject)?;
+        q.get(q.partition_point(|s| *s < from)).copied()
+    }
+
+    /// The newest sequence the stream has given out (0 before the first message).
+    pub fn state_last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
     /// Every remembered revision, oldest first.
     pub fn journal(&self) -> &VecDeque<JournalEntry> {
         &self.journal

@@ -47,6 +47,38 @@ fn none() -> String {
     "none".into()
 }
 
+/// JSON as Go's encoder writes it: `<`, `>` and `&` (and the two Unicode line separators) escaped inside
+/// strings, so a subject such as `$KV.b.>` reads `$KV.b.\u003e` byte for byte as on nats-server. Those characters
+/// can only occur inside strings in JSON, so replacing them in the whole text is exact.
+pub fn go_json(v: &impl Serialize) -> Vec<u8> {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    go_escape(&text).into_bytes()
+}
+
+fn go_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads a JSON `null` as the type's default, as Go's decoder leaves a field untouched for `null`.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// An API error as it appears inside a response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorJson {
@@ -112,7 +144,8 @@ pub struct StreamConfigJson {
     pub deny_purge: bool,
     #[serde(default)]
     pub allow_rollup_hdrs: bool,
-    #[serde(default)]
+    /// Go reads `null` as absent; async-nats sends `"consumer_limits": null`.
+    #[serde(default, deserialize_with = "null_as_default")]
     pub consumer_limits: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub allow_msg_ttl: bool,
@@ -376,7 +409,7 @@ impl PubAckJson {
     /// The bytes nats-server sends: its duplicate flag is written by hand, with a space after the colon.
     pub fn to_wire(&self) -> Vec<u8> {
         let plain = PubAckJson { duplicate: false, ..self.clone() };
-        let mut s = serde_json::to_string(&plain).unwrap_or_default();
+        let mut s = go_escape(&serde_json::to_string(&plain).unwrap_or_default());
         if self.duplicate {
             s.pop();
             s.push_str(",\"duplicate\": true}");
@@ -443,17 +476,31 @@ pub struct ConsumerConfigJson {
     #[serde(default)]
     pub max_deliver: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Vec<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_subjects: Option<Vec<String>>,
     #[serde(default)]
     pub replay_policy: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_bps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_freq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_waiting: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ack_pending: Option<i64>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub flow_control: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub headers_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_batch: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_expires: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -481,6 +528,22 @@ pub struct ConsumerCreateRequest {
     pub action: Option<String>,
 }
 
+/// A pull request (`$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`) as JSON; a body that is a plain number is
+/// the batch alone, and an empty body asks for one message.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullRequestJson {
+    #[serde(default)]
+    pub batch: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_bytes: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub expires: i64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_wait: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub idle_heartbeat: i64,
+}
+
 /// A sequence pair in consumer info.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SequenceInfoJson {
@@ -505,6 +568,9 @@ pub struct ConsumerInfoJson {
     pub num_redelivered: u64,
     pub num_waiting: u64,
     pub num_pending: u64,
+    /// A push consumer with a subscriber on its deliver subject.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub push_bound: bool,
     pub ts: String,
 }
 
@@ -594,5 +660,11 @@ mod tests {
     fn duplicate_pub_acks_are_written_as_the_server_writes_them() {
         let a = PubAckJson { error: None, stream: "KV_t".into(), seq: 4, duplicate: true };
         assert_eq!(a.to_wire(), br#"{"stream":"KV_t","seq":4,"duplicate": true}"#.to_vec());
+    }
+
+    #[test]
+    fn json_is_written_as_go_writes_it() {
+        let v = serde_json::json!({"subjects": ["$KV.b.>"], "d": "a<b & c"});
+        assert_eq!(String::from_utf8(go_json(&v)).unwrap(), r#"{"d":"a\u003cb \u0026 c","subjects":["$KV.b.\u003e"]}"#);
     }
 }

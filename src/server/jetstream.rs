@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use serde::Serialize;
 
 use super::api::*;
+use super::consumer::{
+    AckKind, AckPolicy, AckTarget, Consumer, Start, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING,
+};
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
@@ -30,97 +33,11 @@ pub struct Out {
 
 impl Out {
     fn json(subject: &str, v: &impl Serialize) -> Out {
-        Out {
-            deliver: None,
-            subject: subject.to_string(),
-            reply: None,
-            headers: None,
-            payload: serde_json::to_vec(v).unwrap_or_default(),
-        }
+        Out { deliver: None, subject: subject.to_string(), reply: None, headers: None, payload: go_json(v) }
     }
     fn status(subject: &str, code: u16, desc: &str) -> Out {
         let h = HeaderBlock { status: Some((code, desc.to_string())), headers: Vec::new() };
         Out { deliver: None, subject: subject.to_string(), reply: None, headers: Some(h.encode()), payload: Vec::new() }
-    }
-}
-
-/// Default inactivity before an ephemeral consumer without interest is removed, as the server's.
-const DEFAULT_INACTIVE_MS: u64 = 5_000;
-/// Bytes delivered after which a flow-controlled consumer asks the client to confirm, and the most it sends
-/// before the confirmation arrives.
-const FC_EVERY_BYTES: usize = 256 * 1024;
-const FC_STALL_BYTES: usize = 4 * 1024 * 1024;
-
-/// A push consumer.
-#[derive(Clone, Debug)]
-struct Consumer {
-    stream: String,
-    name: String,
-    config: ConsumerConfigJson,
-    created: Nanos,
-    filters: Vec<String>,
-    deliver: String,
-    /// Sequences still to send from the initial set of a `last_per_subject` consumer.
-    initial: VecDeque<u64>,
-    /// The next stream sequence to look at after the initial set.
-    cursor: u64,
-    /// Messages delivered (the consumer sequence) and the last stream sequence delivered.
-    dseq: u64,
-    last_sseq: u64,
-    last_active: Option<Nanos>,
-    /// When the consumer last sent anything (protocol clock, milliseconds).
-    last_sent_ms: u64,
-    heartbeat_ms: u64,
-    inactive_ms: u64,
-    no_interest_since: Option<u64>,
-    flow_control: bool,
-    fc_bytes: usize,
-    fc_waiting: Option<String>,
-    fc_counter: u64,
-}
-
-impl Consumer {
-    fn matches(&self, subject: &str) -> bool {
-        self.filters.is_empty() || self.filters.iter().any(|f| subject_matches(f, subject))
-    }
-
-    /// The sequences this consumer has yet to deliver, in order.
-    fn pending_seqs(&self, s: &Stream) -> Vec<u64> {
-        let mut out: Vec<u64> = self.initial.iter().copied().filter(|q| s.get(*q).is_some()).collect();
-        let literal =
-            !self.filters.is_empty() && self.filters.iter().all(|f| !f.split('.').any(|t| t == "*" || t == ">"));
-        if literal {
-            let mut seqs: Vec<u64> =
-                self.filters.iter().flat_map(|f| s.subject_seqs(f)).filter(|q| *q >= self.cursor).collect();
-            seqs.sort_unstable();
-            seqs.dedup();
-            out.extend(seqs);
-        } else {
-            out.extend(s.messages_from(self.cursor).filter(|m| self.matches(&m.subject)).map(|m| m.seq));
-        }
-        out
-    }
-
-    fn info(&self, s: &Stream, now: Nanos, kind_name: &str) -> ConsumerInfoJson {
-        let seq = |c, st| SequenceInfoJson { consumer_seq: c, stream_seq: st, last_active: None };
-        ConsumerInfoJson {
-            kind: (!kind_name.is_empty()).then(|| kind(kind_name)),
-            stream_name: self.stream.clone(),
-            name: self.name.clone(),
-            created: rfc3339_nanos(self.created),
-            config: self.config.clone(),
-            delivered: SequenceInfoJson {
-                consumer_seq: self.dseq,
-                stream_seq: self.last_sseq,
-                last_active: self.last_active.map(rfc3339_nanos),
-            },
-            ack_floor: seq(self.dseq, self.last_sseq),
-            num_ack_pending: 0,
-            num_redelivered: 0,
-            num_waiting: 0,
-            num_pending: self.pending_seqs(s).len() as u64,
-            ts: rfc3339_nanos(now),
-        }
     }
 }
 
@@ -246,6 +163,7 @@ impl JetStream {
         reply: Option<&str>,
         payload: &[u8],
         mono_ms: u64,
+        interest: &dyn Fn(&str) -> bool,
     ) -> Option<Vec<Out>> {
         let api = subject.strip_prefix("$JS.API.")?;
         let tokens: Vec<&str> = api.split('.').collect();
@@ -254,12 +172,18 @@ impl JetStream {
             return self.direct_get(engine, &tokens, api, reply?, payload);
         }
         let reply = reply?;
+        // A pull request is answered by the consumer itself: no consumer, no responder.
+        if let ["CONSUMER", "MSG", "NEXT", stream, name] = tokens.as_slice() {
+            return self.pull_request(stream, name, reply, payload, mono_ms);
+        }
         self.api_total += 1;
         let body = |p: &[u8]| -> Result<serde_json::Value, ApiError> {
             if p.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(serde_json::Value::Object(Default::default()));
             }
-            serde_json::from_slice(p).map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
+            serde_json::from_slice(p)
+                .map(without_nulls)
+                .map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
         };
         macro_rules! parse {
             ($t:ty, $resp:expr, $paged:expr) => {
@@ -363,7 +287,8 @@ impl JetStream {
                 }
                 let Some(s) = engine.stream_named(name) else { return Some(Vec::new()) };
                 let mut info = self.stream_info(engine, s, Some(resp), false);
-                info.did_create = create && existing.is_none();
+                // nats-server says it created the stream when an identical one already existed too.
+                info.did_create = create;
                 vec![Out::json(reply, &info)]
             }
             ["STREAM", "INFO", name] => match engine.stream_named(name) {
@@ -374,7 +299,13 @@ impl JetStream {
                 if !engine.remove_stream(name) {
                     return Some(self.error(reply, "stream_delete_response", &ApiError::stream_not_found(), false));
                 }
-                self.consumers.retain(|(s, _), _| s != name);
+                let mut closed = Vec::new();
+                self.consumers.retain(|(s, _), c| {
+                    if s == name {
+                        closed.extend(c.close_requests());
+                    }
+                    s != name
+                });
                 self.msg_ids.remove(*name);
                 #[derive(Serialize)]
                 struct Del {
@@ -382,7 +313,9 @@ impl JetStream {
                     kind: String,
                     success: bool,
                 }
-                vec![Out::json(reply, &Del { kind: kind("stream_delete_response"), success: true })]
+                let mut v = vec![Out::json(reply, &Del { kind: kind("stream_delete_response"), success: true })];
+                v.extend(closed);
+                v
             }
             ["STREAM", "NAMES"] | ["STREAM", "LIST"] => {
                 let list = tokens[1] == "LIST";
@@ -494,7 +427,7 @@ impl JetStream {
                     [n] => (Some(n.to_string()), None),
                     [n, f @ ..] => (Some(n.to_string()), Some(f.join("."))),
                 };
-                match self.create_consumer(engine, stream, name, filter, durable, req, mono_ms) {
+                match self.create_consumer(engine, stream, name, filter, durable, req, mono_ms, interest) {
                     Ok(info) => vec![Out::json(reply, &info)],
                     Err(e) => return Some(self.error(reply, resp, &e, false)),
                 }
@@ -511,23 +444,25 @@ impl JetStream {
                     };
                     return Some(self.error(reply, resp, &e, false));
                 };
-                vec![Out::json(reply, &c.info(s, engine.now(), resp))]
+                vec![Out::json(reply, &c.info(s, engine.now(), Some(kind(resp))))]
             }
             ["CONSUMER", "DELETE", stream, name] => {
                 let resp = "consumer_delete_response";
                 if engine.stream_named(stream).is_none() {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 }
-                if self.consumers.remove(&(stream.to_string(), name.to_string())).is_none() {
+                let Some(mut gone) = self.consumers.remove(&(stream.to_string(), name.to_string())) else {
                     return Some(self.error(reply, resp, &ApiError::new(404, 10014, "consumer not found"), false));
-                }
+                };
                 #[derive(Serialize)]
                 struct Del {
                     #[serde(rename = "type")]
                     kind: String,
                     success: bool,
                 }
-                vec![Out::json(reply, &Del { kind: kind(resp), success: true })]
+                let mut v = vec![Out::json(reply, &Del { kind: kind(resp), success: true })];
+                v.extend(gone.close_requests());
+                v
             }
             ["CONSUMER", "NAMES", stream] | ["CONSUMER", "LIST", stream] => {
                 let list = tokens[1] == "LIST";
@@ -546,7 +481,7 @@ impl JetStream {
                     consumers: Vec<T>,
                 }
                 if list {
-                    let consumers = mine.iter().map(|c| c.info(s, engine.now(), "")).collect();
+                    let consumers = mine.iter().map(|c| c.info(s, engine.now(), None)).collect();
                     vec![Out::json(
                         reply,
                         &Page { kind: kind(resp), total: mine.len(), offset: 0, limit: 256, consumers },
@@ -560,24 +495,46 @@ impl JetStream {
                 }
             }
             // The rest of the API a real server has: answered, plainly, with what the playground lacks.
-            ["CONSUMER", "MSG", "NEXT", ..] => {
-                return Some(self.error(
-                    reply,
-                    "consumer_msg_next_response",
-                    &not_supported("pull consumers (KV uses push consumers)"),
-                    false,
-                ))
-            }
             ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
                 let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
                 return Some(self.error(reply, "error_response", &e, false));
             }
+            // nats-server listens on the whole API and leaves what it does not know unanswered: the requester
+            // waits for its timeout rather than meeting "no responders".
             _ => {
                 self.api_total -= 1;
-                return None;
+                return Some(Vec::new());
             }
         };
         Some(out)
+    }
+
+    /// `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`: the request waits on the consumer (the server's pump
+    /// answers it), or is answered at once with a status.
+    fn pull_request(
+        &mut self,
+        stream: &str,
+        name: &str,
+        reply: &str,
+        payload: &[u8],
+        mono_ms: u64,
+    ) -> Option<Vec<Out>> {
+        let c = self.consumers.get_mut(&(stream.to_string(), name.to_string()))?;
+        let text = std::str::from_utf8(payload).unwrap_or("").trim();
+        let req = if text.is_empty() {
+            Some(PullRequestJson { batch: 1, ..Default::default() })
+        } else if let Ok(n) = text.parse::<i64>() {
+            Some(PullRequestJson { batch: n, ..Default::default() })
+        } else {
+            serde_json::from_str::<PullRequestJson>(text).ok()
+        };
+        let Some(req) = req else {
+            return Some(vec![Out::status(reply, 400, "Bad Request")]);
+        };
+        Some(match c.add_request(req, reply, mono_ms) {
+            Ok(()) => Vec::new(),
+            Err(o) => vec![o],
+        })
     }
 
     fn direct_get(
@@ -636,30 +593,12 @@ impl JetStream {
         durable: bool,
         req: ConsumerCreateRequest,
         mono_ms: u64,
+        interest: &dyn Fn(&str) -> bool,
     ) -> Result<ConsumerInfoJson, ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
         let mut cfg = req.config.ok_or_else(|| ApiError::new(400, 10078, "consumer config required"))?;
         if !req.stream_name.is_empty() && req.stream_name != stream {
             return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
-        }
-        let Some(deliver) = cfg.deliver_subject.clone() else {
-            return Err(not_supported("pull consumers (KV uses push consumers)"));
-        };
-        if deliver.split('.').any(|t| t == "*" || t == ">") {
-            return Err(ApiError::new(400, 10079, "consumer deliver subject has wildcards"));
-        }
-        if cfg.ack_policy.is_empty() {
-            cfg.ack_policy = "none".into();
-        }
-        if cfg.ack_policy != "none" {
-            return Err(not_supported("acknowledged consumers (KV watchers use ack policy none)"));
-        }
-        if cfg.filter_subject.is_some() && cfg.filter_subjects.as_ref().is_some_and(|f| !f.is_empty()) {
-            return Err(ApiError::new(
-                400,
-                10136,
-                "consumer cannot have both FilterSubject and FilterSubjects specified",
-            ));
         }
         if let Some(f) = subject_filter {
             if cfg.filter_subject.as_deref().is_some_and(|b| b != f) {
@@ -674,7 +613,7 @@ impl JetStream {
         if let Some(n) = &name {
             if durable {
                 cfg.durable_name.get_or_insert_with(|| n.clone());
-            } else if cfg.name.as_deref().is_some_and(|b| b != n) {
+            } else if cfg.name.as_deref().or(cfg.durable_name.as_deref()).is_some_and(|b| b != n) {
                 return Err(ApiError::new(
                     400,
                     10017,
@@ -682,110 +621,64 @@ impl JetStream {
                 ));
             }
         }
+        if cfg.durable_name.is_some() && cfg.name.is_some() && cfg.durable_name != cfg.name {
+            return Err(ApiError::new(400, 10017, "consumer name in subject does not match durable name in request"));
+        }
         let name = match cfg.name.clone().or(cfg.durable_name.clone()).or(name) {
             Some(n) => n,
             None => self.random_name(),
         };
-        if self.consumers.contains_key(&(stream.to_string(), name.clone())) {
+        if cfg.durable_name.is_some() {
+            cfg.name = Some(name.clone());
+        }
+        check_consumer_config(&mut cfg, s)?;
+        if let Some(existing) = self.consumers.get(&(stream.to_string(), name.clone())) {
+            if existing.config == normalised_for_compare(&cfg, &existing.config) {
+                return Ok(existing.info(s, engine.now(), Some(kind("consumer_create_response"))));
+            }
             if req.action.as_deref() == Some("create") {
                 return Err(ApiError::new(400, 10148, "consumer already exists"));
             }
-        }
-        if cfg.idle_heartbeat.is_some_and(|h| h > 0 && h < 100 * NANOS_PER_MILLI) {
-            return Err(ApiError::new(400, 10083, "consumer idle heartbeat needs to be >= 100ms"));
-        }
-        if cfg.flow_control && cfg.idle_heartbeat.unwrap_or(0) <= 0 {
-            return Err(ApiError::new(400, 10108, "consumer with flow control also needs heartbeats"));
+        } else if req.action.as_deref() == Some("update") {
+            return Err(ApiError::new(400, 10149, "consumer does not exist"));
         }
         let mut filters: Vec<String> = cfg.filter_subjects.clone().unwrap_or_default();
         if let Some(f) = &cfg.filter_subject {
             filters.push(f.clone());
         }
         filters.retain(|f| !f.is_empty() && f != ">");
-        if cfg.filter_subject.as_deref() == Some("") {
-            cfg.filter_subject = None;
-        }
         let st = s.state();
+        let matches = |subject: &str| filters.is_empty() || filters.iter().any(|f| subject_matches(f, subject));
         let mut initial = VecDeque::new();
-        let probe = Consumer {
-            stream: stream.to_string(),
-            name: name.clone(),
-            config: cfg.clone(),
-            created: engine.now(),
-            filters: filters.clone(),
-            deliver: deliver.clone(),
-            initial: VecDeque::new(),
-            cursor: 1,
-            dseq: 0,
-            last_sseq: 0,
-            last_active: None,
-            last_sent_ms: mono_ms,
-            heartbeat_ms: (cfg.idle_heartbeat.unwrap_or(0).max(0) / NANOS_PER_MILLI) as u64,
-            inactive_ms: cfg
-                .inactive_threshold
-                .map(|t| (t.max(0) / NANOS_PER_MILLI) as u64)
-                .unwrap_or(DEFAULT_INACTIVE_MS),
-            no_interest_since: None,
-            flow_control: cfg.flow_control,
-            fc_bytes: 0,
-            fc_waiting: None,
-            fc_counter: 0,
-        };
-        let first_match = |from: u64| s.messages_from(from).find(|m| probe.matches(&m.subject)).map(|m| m.seq);
-        let policy = if cfg.deliver_policy.is_empty() { "all".to_string() } else { cfg.deliver_policy.clone() };
-        let cursor = match policy.as_str() {
+        let cursor = match cfg.deliver_policy.as_str() {
             "all" => st.first_seq.max(1),
             "new" => st.last_seq + 1,
-            "last" => s.messages().rev().find(|m| probe.matches(&m.subject)).map(|m| m.seq).unwrap_or(st.last_seq + 1),
-            "by_start_sequence" => {
-                match cfg.opt_start_seq {
-                    Some(q) if q > 0 => q,
-                    _ => return Err(ApiError::new(
-                        400,
-                        10094,
-                        "consumer delivery policy is deliver by start sequence, but optional start sequence is not set",
-                    )),
-                }
-            }
+            "last" => s.messages().rev().find(|m| matches(&m.subject)).map(|m| m.seq).unwrap_or(st.last_seq + 1),
+            "by_start_sequence" => cfg.opt_start_seq.unwrap_or(1),
             "by_start_time" => {
-                let t = cfg.opt_start_time.as_deref().and_then(time_from_json).ok_or_else(|| {
-                    ApiError::new(
-                        400,
-                        10094,
-                        "consumer delivery policy is deliver by start time, but optional start time is not set",
-                    )
-                })?;
+                let t = cfg.opt_start_time.as_deref().and_then(time_from_json).unwrap_or(0);
                 s.messages().find(|m| m.time >= t).map(|m| m.seq).unwrap_or(st.last_seq + 1)
             }
-            "last_per_subject" => {
-                initial =
-                    s.last_per_subject().into_iter().filter(|m| probe.matches(&m.subject)).map(|m| m.seq).collect();
+            _ => {
+                initial = s.last_per_subject().into_iter().filter(|m| matches(&m.subject)).map(|m| m.seq).collect();
                 st.last_seq + 1
             }
-            other => return Err(ApiError::new(400, 10094, format!("consumer deliver policy {other:?} is not valid"))),
         };
-        cfg.deliver_policy = policy;
-        if cfg.max_deliver == 0 {
-            cfg.max_deliver = -1;
-        }
-        if cfg.replay_policy.is_empty() {
-            cfg.replay_policy = "instant".into();
-        }
-        if cfg.name.is_none() && !durable && cfg.durable_name.is_none() {
-            // An ephemeral consumer named by the client keeps its name in the config; one named by the server
-            // does not.
-        }
-        cfg.inactive_threshold = Some((probe.inactive_ms as i64) * NANOS_PER_MILLI);
         let mut meta = cfg.metadata.clone();
         meta.insert("_nats.level".into(), API_LEVEL.into());
         meta.insert("_nats.req.level".into(), "0".into());
         meta.insert("_nats.ver".into(), SERVER_VERSION.into());
         cfg.metadata = meta;
-        // Before anything is delivered, the server reports the stream sequence just before the first one due.
-        let first_due = initial.front().copied().or_else(|| first_match(cursor)).unwrap_or(cursor);
-        let c = Consumer { config: cfg, initial, cursor, last_sseq: first_due.saturating_sub(1), ..probe };
-        let info = c.info(s, engine.now(), "consumer_create_response");
-        self.consumers.insert((stream.to_string(), name), c);
+        let mut c = Consumer::new(stream, &name, cfg, filters, Start { initial, cursor }, engine.now(), mono_ms);
+        c.bound = c.deliver.as_deref().is_some_and(interest);
+        let info = c.info(s, engine.now(), Some(kind("consumer_create_response")));
+        match self.consumers.get_mut(&(stream.to_string(), name.clone())) {
+            // An update keeps where the consumer is and what it has out.
+            Some(old) => old.config = c.config,
+            None => {
+                self.consumers.insert((stream.to_string(), name), c);
+            }
+        }
         Ok(info)
     }
 
@@ -867,15 +760,41 @@ impl JetStream {
     /// A client's answer to a flow-control request (a publish on `$JS.FC.`).
     pub fn flow_control_reply(&mut self, subject: &str) {
         for c in self.consumers.values_mut() {
-            if c.fc_waiting.as_deref() == Some(subject) {
-                c.fc_waiting = None;
-                c.fc_bytes = 0;
-            }
+            c.flow_control_reply(subject);
         }
     }
 
-    /// Delivers what every consumer with interest has pending, sends idle heartbeats that are due, and removes
-    /// consumers whose interest has been gone longer than their inactive threshold.
+    /// An acknowledgement (a publish on `$JS.ACK.`): `None` when no consumer has that subject, so the publisher
+    /// meets no responders as on nats-server; otherwise the empty reply an acknowledgement with a reply gets.
+    pub fn acknowledge(
+        &mut self,
+        engine: &Engine,
+        subject: &str,
+        reply: Option<&str>,
+        payload: &[u8],
+        mono_ms: u64,
+    ) -> Option<Vec<Out>> {
+        let target = AckTarget::parse(subject)?;
+        let c = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone()))?;
+        let mut out = Vec::new();
+        if let Some(kind) = AckKind::parse(payload) {
+            c.acknowledge(&target, &kind, engine.now(), mono_ms);
+            if let (AckKind::Next { batch }, Some(r)) = (&kind, reply) {
+                let req = PullRequestJson { batch: *batch, ..Default::default() };
+                if let Err(o) = c.add_request(req, r, mono_ms) {
+                    out.push(o);
+                }
+                return Some(out);
+            }
+        }
+        if let Some(r) = reply {
+            out.push(Out { deliver: None, subject: r.to_string(), reply: None, headers: None, payload: Vec::new() });
+        }
+        Some(out)
+    }
+
+    /// Delivers what every consumer has due, sends idle heartbeats and request statuses, and removes consumers
+    /// whose interest or activity has been gone longer than their inactive threshold.
     pub fn pump(&mut self, engine: &Engine, interest: &dyn Fn(&str) -> bool, mono_ms: u64) -> Vec<Out> {
         let mut out = Vec::new();
         let now = engine.now();
@@ -885,100 +804,179 @@ impl JetStream {
                 gone.push(key.clone());
                 continue;
             };
-            if !interest(&c.deliver) {
-                let since = *c.no_interest_since.get_or_insert(mono_ms);
-                if mono_ms.saturating_sub(since) >= c.inactive_ms {
-                    gone.push(key.clone());
-                }
-                continue;
-            }
-            c.no_interest_since = None;
-            let mut sent = false;
-            if c.fc_waiting.is_none() || c.fc_bytes < FC_STALL_BYTES {
-                let due = c.pending_seqs(s);
-                let total = due.len();
-                for (i, seq) in due.into_iter().enumerate() {
-                    let Some(m) = s.get(seq) else { continue };
-                    if c.initial.front() == Some(&seq) {
-                        c.initial.pop_front();
-                    } else {
-                        c.initial.retain(|q| *q != seq);
-                        c.cursor = c.cursor.max(seq + 1);
-                    }
-                    c.dseq += 1;
-                    c.last_sseq = seq;
-                    c.last_active = Some(now);
-                    let msg = deliver_msg(c, m, (total - 1 - i) as u64);
-                    c.fc_bytes += msg.payload.len() + msg.headers.as_ref().map_or(0, |h| h.len());
-                    out.push(msg);
-                    sent = true;
-                    if c.flow_control && c.fc_waiting.is_none() && c.fc_bytes >= FC_EVERY_BYTES {
-                        c.fc_counter += 1;
-                        let fc = format!("$JS.FC.{}.{}.{}", c.stream, c.name, c.fc_counter);
-                        out.push(Out {
-                            reply: Some(fc.clone()),
-                            ..Out::status(&c.deliver, 100, "FlowControl Request")
-                        });
-                        c.fc_waiting = Some(fc);
-                    }
-                    if c.fc_waiting.is_some() && c.fc_bytes >= FC_STALL_BYTES {
-                        break;
-                    }
-                }
-                // Initial sequences that went before they were sent are dropped.
-                c.initial.retain(|q| s.get(*q).is_some());
-            }
-            if sent {
-                c.last_sent_ms = mono_ms;
-            } else if c.heartbeat_ms > 0 && mono_ms.saturating_sub(c.last_sent_ms) >= c.heartbeat_ms {
-                let mut h = vec![
-                    ("Nats-Last-Consumer".to_string(), c.dseq.to_string()),
-                    ("Nats-Last-Stream".to_string(), c.last_sseq.to_string()),
-                ];
-                if let Some(fc) = &c.fc_waiting {
-                    h.push(("Nats-Consumer-Stalled".to_string(), fc.clone()));
-                }
-                let block = HeaderBlock { status: Some((100, "Idle Heartbeat".into())), headers: h };
-                out.push(Out {
-                    deliver: None,
-                    subject: c.deliver.clone(),
-                    reply: None,
-                    headers: Some(block.encode()),
-                    payload: Vec::new(),
-                });
-                c.last_sent_ms = mono_ms;
+            if !c.pump(s, now, mono_ms, interest, &mut out) {
+                gone.push(key.clone());
             }
         }
         for k in gone {
-            self.consumers.remove(&k);
+            if let Some(mut c) = self.consumers.remove(&k) {
+                out.extend(c.close_requests());
+            }
         }
         out
     }
 
-    /// When `pump` next has something to do on its own (a heartbeat, or an inactive consumer to remove).
+    /// When `pump` next has something to do on its own (a heartbeat, an expiry, a redelivery, a removal).
     pub fn next_timeout(&self) -> Option<u64> {
-        self.consumers
-            .values()
-            .filter_map(|c| match c.no_interest_since {
-                Some(since) => Some(since + c.inactive_ms),
-                None if c.heartbeat_ms > 0 => Some(c.last_sent_ms + c.heartbeat_ms),
-                None => None,
-            })
-            .min()
+        self.consumers.values().filter_map(Consumer::next_timeout).min()
     }
 }
 
-/// One message as a push consumer delivers it.
-fn deliver_msg(c: &Consumer, m: &StoredMsg, pending: u64) -> Out {
-    let reply = format!("$JS.ACK.{}.{}.1.{}.{}.{}.{}", c.stream, c.name, m.seq, c.dseq, m.time, pending);
-    let (headers, payload) = if c.config.headers_only {
-        let mut h = m.headers.clone();
-        h.push(("Nats-Msg-Size".into(), m.data.len().to_string()));
-        (encode_headers(&h), Vec::new())
-    } else {
-        (encode_headers(&m.headers), m.data.clone())
+/// A request with its `null` fields removed: Go's decoder leaves a field as it was for `null`, so clients send
+/// them freely (async-nats writes `"consumer_limits": null` in every stream configuration).
+fn without_nulls(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A requested configuration as it would be stored, for comparing with a consumer that exists (the server's
+/// own metadata keys are not the client's to send).
+fn normalised_for_compare(cfg: &ConsumerConfigJson, existing: &ConsumerConfigJson) -> ConsumerConfigJson {
+    let mut c = cfg.clone();
+    let mut meta = c.metadata.clone();
+    for k in ["_nats.level", "_nats.req.level", "_nats.ver"] {
+        if let Some(v) = existing.metadata.get(k) {
+            meta.insert(k.into(), v.clone());
+        }
+    }
+    c.metadata = meta;
+    c
+}
+
+/// Checks a consumer configuration as nats-server does, in its order, and fills in its defaults.
+fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(), ApiError> {
+    let push = cfg.deliver_subject.as_deref().is_some_and(|d| !d.is_empty());
+    if !push {
+        cfg.deliver_subject = None;
+    }
+    if cfg.ack_policy.is_empty() {
+        cfg.ack_policy = "none".into();
+    }
+    let Some(ack) = AckPolicy::parse(&cfg.ack_policy) else {
+        return Err(unmarshal_error(&cfg.ack_policy));
     };
-    Out { deliver: Some(c.deliver.clone()), subject: m.subject.clone(), reply: Some(reply), headers, payload }
+    if push && cfg.max_waiting.is_some_and(|m| m != 0) {
+        return Err(ApiError::new(400, 10080, "consumer in push mode can not set max waiting"));
+    }
+    if cfg.deliver_policy.is_empty() {
+        cfg.deliver_policy = "all".into();
+    }
+    if cfg.replay_policy.is_empty() {
+        cfg.replay_policy = "instant".into();
+    }
+    if cfg.max_deliver == 0 {
+        cfg.max_deliver = -1;
+    }
+    if cfg.inactive_threshold.is_some_and(|t| t <= 0) {
+        cfg.inactive_threshold = None;
+    }
+    if cfg.durable_name.is_none() && cfg.inactive_threshold.is_none() {
+        cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
+    }
+    if ack != AckPolicy::None {
+        if cfg.ack_wait.is_none_or(|w| w <= 0) {
+            cfg.ack_wait = Some(DEFAULT_ACK_WAIT_NS);
+        }
+        if cfg.max_ack_pending.is_none_or(|m| m == 0) {
+            cfg.max_ack_pending = Some(DEFAULT_MAX_ACK_PENDING);
+        }
+    }
+    if !push && cfg.max_waiting.is_none_or(|m| m == 0) {
+        cfg.max_waiting = Some(DEFAULT_MAX_WAITING);
+    }
+    if cfg.filter_subject.as_deref() == Some("") {
+        cfg.filter_subject = None;
+    }
+    if cfg.filter_subjects.as_ref().is_some_and(|f| f.is_empty()) {
+        cfg.filter_subjects = None;
+    }
+    if cfg.filter_subject.is_some() && cfg.filter_subjects.is_some() {
+        return Err(ApiError::new(400, 10136, "consumer cannot have both FilterSubject and FilterSubjects specified"));
+    }
+    if let Some(d) = cfg.deliver_subject.as_deref() {
+        if !crate::server::wire::valid_publish(d) {
+            return Err(ApiError::new(400, 10079, "consumer deliver subject has wildcards"));
+        }
+        if s.config.subjects.iter().any(|p| subject_matches(p, d)) {
+            return Err(ApiError::new(400, 10081, "consumer deliver subject forms a cycle"));
+        }
+    }
+    if !push {
+        if cfg.idle_heartbeat.is_some_and(|h| h > 0) {
+            return Err(ApiError::new(400, 10088, "consumer idle heartbeat requires a push based consumer"));
+        }
+        if cfg.flow_control {
+            return Err(ApiError::new(400, 10089, "consumer flow control requires a push based consumer"));
+        }
+    }
+    if cfg.idle_heartbeat.is_some_and(|h| h > 0 && h < 100 * NANOS_PER_MILLI) {
+        return Err(ApiError::new(400, 10083, "consumer idle heartbeat needs to be >= 100ms"));
+    }
+    if cfg.flow_control && cfg.idle_heartbeat.unwrap_or(0) <= 0 {
+        return Err(ApiError::new(400, 10108, "consumer with flow control also needs heartbeats"));
+    }
+    match cfg.deliver_policy.as_str() {
+        "all" | "new" | "last" | "last_per_subject" => {
+            let also = if cfg.opt_start_seq.is_some_and(|q| q > 0) {
+                Some("sequence")
+            } else if cfg.opt_start_time.is_some() {
+                Some("time")
+            } else {
+                None
+            };
+            if let Some(what) = also {
+                return Err(ApiError::new(
+                    400,
+                    10094,
+                    format!(
+                        "consumer delivery policy is deliver {}, but optional start {what} is also set",
+                        policy_words(&cfg.deliver_policy)
+                    ),
+                ));
+            }
+        }
+        "by_start_sequence" => {
+            if cfg.opt_start_seq.is_none_or(|q| q == 0) {
+                return Err(ApiError::new(
+                    400,
+                    10094,
+                    "consumer delivery policy is deliver by start sequence, but optional start sequence is not set",
+                ));
+            }
+        }
+        "by_start_time" => {
+            if cfg.opt_start_time.as_deref().and_then(time_from_json).is_none() {
+                return Err(ApiError::new(
+                    400,
+                    10094,
+                    "consumer delivery policy is deliver by start time, but optional start time is not set",
+                ));
+            }
+        }
+        other => return Err(unmarshal_error(other)),
+    }
+    Ok(())
+}
+
+/// The error Go's JSON decoding gives for an enumeration value it does not know.
+fn unmarshal_error(value: &str) -> ApiError {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    ApiError::new(
+        400,
+        10025,
+        format!("invalid JSON: can not unmarshal {}", serde_json::to_string(&quoted).unwrap_or_default()),
+    )
+}
+
+fn policy_words(p: &str) -> &str {
+    match p {
+        "last_per_subject" => "last per subject",
+        other => other,
+    }
 }
 
 /// The message a get request names.

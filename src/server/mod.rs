@@ -10,6 +10,7 @@
 //! one connection's bad input closes at most that connection.
 
 pub mod api;
+pub mod consumer;
 pub mod jetstream;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
@@ -75,6 +76,7 @@ struct InfoJson<'a> {
     server_name: &'a str,
     version: &'a str,
     proto: u8,
+    git_commit: &'a str,
     go: &'a str,
     host: &'a str,
     port: u16,
@@ -86,6 +88,12 @@ struct InfoJson<'a> {
     jetstream: bool,
     client_id: u64,
     client_ip: &'a str,
+    /// Set in the INFO nats-server sends once a CONNECT is accepted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    connect_info: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_account: Option<&'a str>,
+    api_lvl: u8,
 }
 
 /// The CONNECT a client sends; unknown fields are ignored.
@@ -125,6 +133,9 @@ struct Conn {
     closing: bool,
     subs: HashMap<String, Sub>,
     lang: String,
+    client_ip: String,
+    /// nats-server follows an accepted CONNECT with a second INFO, after what the same read held.
+    connect_info_due: bool,
 }
 
 /// Subscriptions indexed by the literal part of their subject before the first wildcard, so routing a subject
@@ -190,8 +201,11 @@ pub struct Server {
     dirty: BTreeSet<ConnId>,
 }
 
-/// The status a requester receives when nothing is subscribed to its request's subject.
-const NO_RESPONDERS: &[u8] = b"NATS/1.0 503\r\n\r\n";
+/// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
+/// subject that had no responders.
+fn no_responders(subject: &str) -> Vec<u8> {
+    format!("NATS/1.0 503\r\nNats-Subject: {subject}\r\n\r\n").into_bytes()
+}
 
 impl Server {
     pub fn new(opts: ServerOptions) -> Server {
@@ -223,15 +237,14 @@ impl Server {
         self.js.consumer_count()
     }
 
-    /// A new connection: the server greets it with INFO.
-    pub fn accept(&mut self, client_ip: &str) -> ConnId {
-        let id = self.next_conn;
-        self.next_conn += 1;
+    /// The INFO line for a connection; `connected` gives the one sent after its CONNECT was accepted.
+    fn info_line(&self, id: ConnId, client_ip: &str, connected: bool) -> Vec<u8> {
         let info = InfoJson {
             server_id: &self.opts.server_id,
             server_name: &self.opts.server_name,
             version: api::SERVER_VERSION,
             proto: 1,
+            git_commit: "b2fd3ef",
             go: "go1.25.4",
             host: &self.opts.host,
             port: self.opts.port,
@@ -241,10 +254,22 @@ impl Server {
             jetstream: self.opts.jetstream,
             client_id: id,
             client_ip,
+            connect_info: connected,
+            remote_account: connected.then_some("$G"),
+            api_lvl: 5,
         };
         let mut out = b"INFO ".to_vec();
-        out.extend_from_slice(&serde_json::to_vec(&info).unwrap_or_default());
-        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&api::go_json(&info));
+        // nats-server's greeting ends with a space before the line end; the INFO after CONNECT does not.
+        out.extend_from_slice(if connected { b"\r\n" } else { b" \r\n" });
+        out
+    }
+
+    /// A new connection: the server greets it with INFO.
+    pub fn accept(&mut self, client_ip: &str) -> ConnId {
+        let id = self.next_conn;
+        self.next_conn += 1;
+        let out = self.info_line(id, client_ip, false);
         self.conns.insert(
             id,
             Conn {
@@ -259,6 +284,8 @@ impl Server {
                 closing: false,
                 subs: HashMap::new(),
                 lang: String::new(),
+                client_ip: client_ip.to_string(),
+                connect_info_due: false,
             },
         );
         self.dirty.insert(id);
@@ -290,6 +317,16 @@ impl Server {
                     self.fail(conn, text);
                     break;
                 }
+            }
+        }
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if std::mem::take(&mut c.connect_info_due) && !c.closing {
+                let ip = c.client_ip.clone();
+                let line = self.info_line(conn, &ip, true);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.out.extend_from_slice(&line);
+                }
+                self.dirty.insert(conn);
             }
         }
         self.pump(engine);
@@ -356,6 +393,7 @@ impl Server {
                     c.headers = cj.headers;
                     c.no_responders = cj.no_responders && cj.headers;
                     c.lang = format!("{} {}", cj.lang.unwrap_or_default(), cj.version.unwrap_or_default());
+                    c.connect_info_due = true;
                 }
                 self.reply_ok(conn);
             }
@@ -443,7 +481,9 @@ impl Server {
         if self.opts.jetstream && from.is_some() {
             if subject.starts_with("$JS.API.") {
                 let mono = self.mono_ms;
-                if let Some(o) = self.js.handle_api(engine, subject, reply, payload, mono) {
+                let (index, conns) = (&self.index, &self.conns);
+                let interest = |s: &str| Self::has_interest(index, conns, s);
+                if let Some(o) = self.js.handle_api(engine, subject, reply, payload, mono, &interest) {
                     responders += 1;
                     outs.extend(o);
                 }
@@ -451,7 +491,11 @@ impl Server {
                 self.js.flow_control_reply(subject);
                 responders += 1;
             } else if subject.starts_with("$JS.ACK.") {
-                responders += 1;
+                let mono = self.mono_ms;
+                if let Some(o) = self.js.acknowledge(engine, subject, reply, payload, mono) {
+                    responders += 1;
+                    outs.extend(o);
+                }
             } else if let Some(stream) = self.js.capture(engine, subject) {
                 responders += 1;
                 outs.extend(self.js.publish(engine, &stream, subject, reply, headers, payload));
@@ -461,7 +505,7 @@ impl Server {
         if responders == 0 {
             if let (Some(conn), Some(reply)) = (from, reply) {
                 if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
-                    self.route_to(conn, reply, None, Some(NO_RESPONDERS), b"");
+                    self.route_to(conn, reply, None, Some(&no_responders(subject)), b"");
                 }
             }
         }

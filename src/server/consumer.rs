@@ -1,0 +1,845 @@
+//! A JetStream consumer as nats-server keeps one: push (to a deliver subject) or pull (to the reply subjects of
+//! waiting `MSG.NEXT` requests), with its cursor, acknowledgements (none, all, explicit: `+ACK`, `-NAK` with a
+//! delay, `+WPI`, `+TERM`, `+NXT`), redelivery after `ack_wait` or `backoff`, `max_deliver`, `max_ack_pending`,
+//! flow control and idle heartbeats, and the status messages pull requests end with (404, 408, 409, 400).
+//!
+//! Time here is the protocol's monotonic clock in milliseconds (`mono`), passed in by the server; the engine's
+//! clock (`Nanos`) only stamps what clients read (`last_active`, `created`).
+//!
+//! Cost: a consumer's cursor moves past messages its filter does not match, so a consumer that is idle, or whose
+//! filter matches nothing, costs nothing per message once it has looked at it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::api::*;
+use super::jetstream::Out;
+use super::wire::HeaderBlock;
+use crate::engine::headers::Headers;
+use crate::engine::kv::subject_matches;
+use crate::engine::stream::{StoredMsg, Stream};
+use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
+use crate::engine::Nanos;
+
+/// How long an ephemeral consumer stays without interest or activity, when its configuration says nothing.
+pub const DEFAULT_INACTIVE_MS: u64 = 5_000;
+/// The acknowledgement wait nats-server gives a consumer that acknowledges, when its configuration says nothing.
+pub const DEFAULT_ACK_WAIT_NS: i64 = 30_000_000_000;
+/// The most unacknowledged messages a consumer has out, when its configuration says nothing.
+pub const DEFAULT_MAX_ACK_PENDING: i64 = 1_000;
+/// The most pull requests a consumer keeps waiting, when its configuration says nothing.
+pub const DEFAULT_MAX_WAITING: i64 = 512;
+/// Bytes delivered after which a flow-controlled consumer asks the client to confirm, and the most it sends
+/// before the confirmation arrives.
+const FC_EVERY_BYTES: usize = 256 * 1024;
+const FC_STALL_BYTES: usize = 4 * 1024 * 1024;
+
+/// How a consumer's messages are acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckPolicy {
+    None,
+    All,
+    Explicit,
+}
+
+impl AckPolicy {
+    pub fn parse(s: &str) -> Option<AckPolicy> {
+        match s {
+            "" | "none" => Some(AckPolicy::None),
+            "all" => Some(AckPolicy::All),
+            "explicit" => Some(AckPolicy::Explicit),
+            _ => None,
+        }
+    }
+}
+
+/// A message out and not yet acknowledged.
+#[derive(Clone, Debug)]
+struct Pending {
+    dseq: u64,
+    /// When it is redelivered unless acknowledged (protocol clock).
+    deadline: u64,
+}
+
+/// A waiting pull request.
+#[derive(Clone, Debug)]
+pub struct PullRequest {
+    pub reply: String,
+    pub batch: i64,
+    /// Bytes the request may still take; 0 when it set no limit.
+    pub max_bytes: i64,
+    pub expires: Option<u64>,
+    pub no_wait: bool,
+    pub heartbeat_ms: u64,
+    pub last_sent: u64,
+    /// Whether the request set a byte limit at all.
+    pub bytes_limited: bool,
+}
+
+/// What an acknowledgement says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AckKind {
+    Ack,
+    Nak { delay_ms: Option<u64> },
+    Progress,
+    Term,
+    Next { batch: i64 },
+}
+
+impl AckKind {
+    /// Reads an acknowledgement's body as nats-server does (an empty body acknowledges).
+    pub fn parse(body: &[u8]) -> Option<AckKind> {
+        let text = std::str::from_utf8(body).ok()?.trim();
+        let (word, rest) = text.split_once(' ').map(|(a, b)| (a, b.trim())).unwrap_or((text, ""));
+        Some(match word {
+            "" | "+ACK" => AckKind::Ack,
+            "-NAK" => {
+                let delay = if rest.is_empty() {
+                    None
+                } else {
+                    serde_json::from_str::<serde_json::Value>(rest)
+                        .ok()
+                        .and_then(|v| v.get("delay").and_then(|d| d.as_i64()))
+                        .map(|d| (d.max(0) / NANOS_PER_MILLI) as u64)
+                };
+                AckKind::Nak { delay_ms: delay }
+            }
+            "+WPI" => AckKind::Progress,
+            "+TERM" => AckKind::Term,
+            "+NXT" => {
+                let batch = if rest.is_empty() {
+                    1
+                } else {
+                    rest.parse::<i64>()
+                        .ok()
+                        .or_else(|| serde_json::from_str::<PullRequestJson>(rest).ok().map(|r| r.batch))?
+                };
+                AckKind::Next { batch: batch.max(1) }
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The parts of an ack subject (`$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>`, or the
+/// longer form with a domain and an account hash in front).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AckTarget {
+    pub stream: String,
+    pub consumer: String,
+    pub sseq: u64,
+    pub dseq: u64,
+}
+
+impl AckTarget {
+    pub fn parse(subject: &str) -> Option<AckTarget> {
+        let rest = subject.strip_prefix("$JS.ACK.")?;
+        let t: Vec<&str> = rest.split('.').collect();
+        let base = match t.len() {
+            7 => 0,
+            n if n >= 9 => 2,
+            _ => return None,
+        };
+        t[base + 2].parse::<u64>().ok()?;
+        Some(AckTarget {
+            stream: t[base].to_string(),
+            consumer: t[base + 1].to_string(),
+            sseq: t[base + 3].parse().ok()?,
+            dseq: t[base + 4].parse().ok()?,
+        })
+    }
+}
+
+/// Which message a consumer sends next.
+#[derive(Clone, Copy, Debug)]
+enum Next {
+    Redeliver(u64),
+    Fresh(u64),
+}
+
+/// A consumer.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub stream: String,
+    pub name: String,
+    pub config: ConsumerConfigJson,
+    pub created: Nanos,
+    pub filters: Vec<String>,
+    /// The push consumer's deliver subject; `None` for a pull consumer.
+    pub deliver: Option<String>,
+    pub ack: AckPolicy,
+    ack_wait_ms: u64,
+    backoff_ms: Vec<u64>,
+    max_deliver: i64,
+    max_ack_pending: i64,
+    max_waiting: usize,
+    /// Sequences still to send from the initial set of a `last_per_subject` consumer.
+    initial: VecDeque<u64>,
+    /// The next stream sequence to look at after the initial set.
+    cursor: u64,
+    /// The last consumer sequence given out, and the newest stream sequence delivered.
+    dseq: u64,
+    last_sseq: u64,
+    last_active: Option<Nanos>,
+    ack_floor: (u64, u64),
+    ack_floor_active: Option<Nanos>,
+    pending: BTreeMap<u64, Pending>,
+    /// Deliveries so far of each message delivered more than once and not yet acknowledged.
+    redelivered: BTreeMap<u64, u64>,
+    /// Messages to send again and when (protocol clock), by stream sequence.
+    redeliver: BTreeMap<u64, u64>,
+    /// The earliest pending deadline, so the pending set is walked only when one may have passed.
+    next_deadline: Option<u64>,
+    pub waiting: VecDeque<PullRequest>,
+    /// When the consumer last sent anything or heard from a client (protocol clock).
+    last_sent_ms: u64,
+    last_activity_ms: u64,
+    heartbeat_ms: u64,
+    /// How long the consumer lives without interest (push) or activity (pull); `None`: for ever (a durable).
+    pub inactive_ms: Option<u64>,
+    no_interest_since: Option<u64>,
+    /// Someone listened on the deliver subject at the last pump.
+    pub bound: bool,
+    flow_control: bool,
+    fc_bytes: usize,
+    fc_waiting: Option<String>,
+    fc_counter: u64,
+}
+
+/// Where a consumer starts and what it sends first, decided at creation.
+pub struct Start {
+    pub initial: VecDeque<u64>,
+    pub cursor: u64,
+}
+
+fn status(subject: &str, code: u16, desc: &str, headers: Headers) -> Out {
+    let h = HeaderBlock { status: Some((code, desc.to_string())), headers };
+    Out { deliver: None, subject: subject.to_string(), reply: None, headers: Some(h.encode()), payload: Vec::new() }
+}
+
+fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
+    (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
+}
+
+fn ms(ns: i64) -> u64 {
+    (ns.max(0) / NANOS_PER_MILLI) as u64
+}
+
+impl Consumer {
+    /// A consumer over `config`, already checked and defaulted by the API layer.
+    pub fn new(
+        stream: &str,
+        name: &str,
+        config: ConsumerConfigJson,
+        filters: Vec<String>,
+        start: Start,
+        created: Nanos,
+        mono: u64,
+    ) -> Consumer {
+        let ack = AckPolicy::parse(&config.ack_policy).unwrap_or(AckPolicy::None);
+        let durable = config.durable_name.is_some();
+        let inactive_ms = match config.inactive_threshold {
+            Some(t) if t > 0 => Some(ms(t)),
+            _ if durable => None,
+            _ => Some(DEFAULT_INACTIVE_MS),
+        };
+        let mut c = Consumer {
+            stream: stream.to_string(),
+            name: name.to_string(),
+            deliver: config.deliver_subject.clone(),
+            ack,
+            ack_wait_ms: ms(config.ack_wait.unwrap_or(DEFAULT_ACK_WAIT_NS)),
+            backoff_ms: config.backoff.clone().unwrap_or_default().into_iter().map(ms).collect(),
+            max_deliver: config.max_deliver,
+            max_ack_pending: config.max_ack_pending.unwrap_or(-1),
+            max_waiting: config.max_waiting.unwrap_or(DEFAULT_MAX_WAITING).max(1) as usize,
+            heartbeat_ms: ms(config.idle_heartbeat.unwrap_or(0)),
+            flow_control: config.flow_control,
+            config,
+            created,
+            filters,
+            initial: start.initial,
+            cursor: start.cursor,
+            dseq: 0,
+            last_sseq: 0,
+            last_active: None,
+            ack_floor: (0, 0),
+            ack_floor_active: None,
+            pending: BTreeMap::new(),
+            redelivered: BTreeMap::new(),
+            redeliver: BTreeMap::new(),
+            next_deadline: None,
+            waiting: VecDeque::new(),
+            last_sent_ms: mono,
+            last_activity_ms: mono,
+            inactive_ms,
+            no_interest_since: None,
+            bound: false,
+            fc_bytes: 0,
+            fc_waiting: None,
+            fc_counter: 0,
+        };
+        c.last_sseq = c.first_due_hint();
+        c
+    }
+
+    /// Before anything is delivered, nats-server reports the stream sequence just before the first one due.
+    fn first_due_hint(&self) -> u64 {
+        self.initial.front().copied().unwrap_or(self.cursor).saturating_sub(1)
+    }
+
+    pub fn is_pull(&self) -> bool {
+        self.deliver.is_none()
+    }
+
+    fn matches(&self, subject: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| subject_matches(f, subject))
+    }
+
+    fn literal_filters(&self) -> bool {
+        !self.filters.is_empty() && self.filters.iter().all(|f| !f.split('.').any(|t| t == "*" || t == ">"))
+    }
+
+    /// How many messages the consumer has yet to send for the first time (`num_pending`).
+    pub fn pending_count(&self, s: &Stream) -> u64 {
+        let initial = self.initial.iter().filter(|q| s.get(**q).is_some()).count() as u64;
+        let fresh = if self.literal_filters() {
+            let mut subjects: Vec<&String> = self.filters.iter().collect();
+            subjects.sort();
+            subjects.dedup();
+            subjects.iter().map(|f| s.subject_count_from(f, self.cursor)).sum()
+        } else if self.filters.is_empty() {
+            s.messages_from(self.cursor).count() as u64
+        } else {
+            s.messages_from(self.cursor).filter(|m| self.matches(&m.subject)).count() as u64
+        };
+        initial + fresh
+    }
+
+    pub fn info(&self, s: &Stream, now: Nanos, kind: Option<String>) -> ConsumerInfoJson {
+        ConsumerInfoJson {
+            kind,
+            stream_name: self.stream.clone(),
+            name: self.name.clone(),
+            created: rfc3339_nanos(self.created),
+            config: self.config.clone(),
+            delivered: SequenceInfoJson {
+                consumer_seq: self.dseq,
+                stream_seq: self.last_sseq,
+                last_active: self.last_active.map(rfc3339_nanos),
+            },
+            ack_floor: match self.ack {
+                AckPolicy::None => SequenceInfoJson {
+                    consumer_seq: self.dseq,
+                    stream_seq: self.last_sseq,
+                    last_active: self.last_active.map(rfc3339_nanos),
+                },
+                _ => SequenceInfoJson {
+                    consumer_seq: self.ack_floor.0,
+                    stream_seq: self.ack_floor.1,
+                    last_active: self.ack_floor_active.map(rfc3339_nanos),
+                },
+            },
+            num_ack_pending: self.pending.len() as u64,
+            num_redelivered: self.redelivered.len() as u64,
+            num_waiting: self.waiting.len() as u64,
+            num_pending: self.pending_count(s),
+            push_bound: self.deliver.is_some() && self.bound,
+            ts: rfc3339_nanos(now),
+        }
+    }
+
+    /// When `pump` next has something to do on its own: a heartbeat, an expiring request, an acknowledgement
+    /// deadline, a delayed redelivery, or the consumer's removal.
+    pub fn next_timeout(&self) -> Option<u64> {
+        let mut t: Vec<u64> = Vec::new();
+        if let (Some(since), Some(limit)) = (self.no_interest_since, self.inactive_ms) {
+            t.push(since + limit);
+        }
+        if self.is_pull() && self.waiting.is_empty() {
+            if let Some(limit) = self.inactive_ms {
+                t.push(self.last_activity_ms + limit);
+            }
+        }
+        if self.deliver.is_some() && self.no_interest_since.is_none() && self.heartbeat_ms > 0 {
+            t.push(self.last_sent_ms + self.heartbeat_ms);
+        }
+        for r in &self.waiting {
+            if let Some(e) = r.expires {
+                t.push(e);
+            }
+            if r.heartbeat_ms > 0 {
+                t.push(r.last_sent + r.heartbeat_ms);
+            }
+        }
+        t.extend(self.next_deadline);
+        t.extend(self.redeliver.values().min().copied());
+        t.into_iter().min()
+    }
+
+    /// A client acknowledged (or refused, or asked for more time for) a message; `false` when the subject named
+    /// nothing this consumer has out.
+    pub fn acknowledge(&mut self, target: &AckTarget, kind: &AckKind, now: Nanos, mono: u64) -> bool {
+        self.last_activity_ms = mono;
+        if self.ack == AckPolicy::None {
+            return true;
+        }
+        match kind {
+            AckKind::Ack | AckKind::Next { .. } => self.ack_up_to(target.sseq, now),
+            AckKind::Term => {
+                if self.pending.remove(&target.sseq).is_some() {
+                    self.redelivered.remove(&target.sseq);
+                    self.redeliver.remove(&target.sseq);
+                    self.update_floor(now);
+                }
+            }
+            AckKind::Nak { delay_ms } => {
+                if self.pending.contains_key(&target.sseq) {
+                    self.redeliver.insert(target.sseq, mono + delay_ms.unwrap_or(0));
+                }
+            }
+            AckKind::Progress => {
+                let wait = self.wait_for(target.sseq);
+                if let Some(p) = self.pending.get_mut(&target.sseq) {
+                    p.deadline = mono + wait;
+                }
+            }
+        }
+        true
+    }
+
+    fn ack_up_to(&mut self, sseq: u64, now: Nanos) {
+        let acked: Vec<u64> = match self.ack {
+            AckPolicy::All => self.pending.range(..=sseq).map(|(q, _)| *q).collect(),
+            _ => self.pending.contains_key(&sseq).then_some(sseq).into_iter().collect(),
+        };
+        if acked.is_empty() {
+            return;
+        }
+        for q in acked {
+            self.pending.remove(&q);
+            self.redelivered.remove(&q);
+            self.redeliver.remove(&q);
+        }
+        self.update_floor(now);
+    }
+
+    /// The acknowledgement floor: everything at or below it is acknowledged.
+    fn update_floor(&mut self, now: Nanos) {
+        let floor = match self.pending.iter().next() {
+            None => (self.dseq, self.last_sseq),
+            Some((sseq, p)) => (p.dseq.saturating_sub(1), sseq.saturating_sub(1)),
+        };
+        if floor.1 >= self.ack_floor.1 {
+            self.ack_floor = (floor.0.max(self.ack_floor.0), floor.1);
+            self.ack_floor_active = Some(now);
+        }
+    }
+
+    /// How long a message delivered `n` times so far waits for its acknowledgement next.
+    fn wait_for(&self, sseq: u64) -> u64 {
+        if self.backoff_ms.is_empty() {
+            return self.ack_wait_ms;
+        }
+        let n = self.redelivered.get(&sseq).copied().unwrap_or(1).max(1) as usize;
+        self.backoff_ms[(n - 1).min(self.backoff_ms.len() - 1)]
+    }
+
+    /// Takes a pull request, or answers it at once with the status nats-server sends.
+    pub fn add_request(&mut self, req: PullRequestJson, reply: &str, mono: u64) -> Result<(), Out> {
+        self.last_activity_ms = mono;
+        if !self.is_pull() {
+            return Err(status(reply, 409, "Consumer is push based", Vec::new()));
+        }
+        let batch = req.batch.max(1);
+        if let Some(m) = self.config.max_batch.filter(|m| *m > 0 && batch > *m) {
+            return Err(status(reply, 409, &format!("Exceeded MaxRequestBatch of {m}"), Vec::new()));
+        }
+        if let Some(m) = self.config.max_expires.filter(|m| *m > 0 && (req.expires > *m || req.expires <= 0)) {
+            let d = crate::engine::time::go_duration_string(m);
+            return Err(status(reply, 409, &format!("Exceeded MaxRequestExpires of {d}"), Vec::new()));
+        }
+        if let Some(m) = self.config.max_bytes.filter(|m| *m > 0 && req.max_bytes > *m) {
+            return Err(status(reply, 409, &format!("Exceeded MaxRequestMaxBytes of {m}"), Vec::new()));
+        }
+        if req.idle_heartbeat > 0 && req.expires > 0 && req.idle_heartbeat > req.expires / 2 {
+            return Err(status(reply, 400, "Bad Request - heartbeat value too large", Vec::new()));
+        }
+        if self.waiting.len() >= self.max_waiting {
+            return Err(status(reply, 409, "Exceeded MaxWaiting", Vec::new()));
+        }
+        self.waiting.push_back(PullRequest {
+            reply: reply.to_string(),
+            batch,
+            max_bytes: req.max_bytes.max(0),
+            bytes_limited: req.max_bytes > 0,
+            expires: (req.expires > 0).then(|| mono + ms(req.expires).max(1)),
+            no_wait: req.no_wait,
+            heartbeat_ms: ms(req.idle_heartbeat),
+            last_sent: mono,
+        });
+        Ok(())
+    }
+
+    /// The consumer is going away: every waiting request hears so.
+    pub fn close_requests(&mut self) -> Vec<Out> {
+        self.waiting.drain(..).map(|r| status(&r.reply, 409, "Consumer Deleted", Vec::new())).collect()
+    }
+
+    /// A client's answer to a flow-control request (a publish on `$JS.FC.`).
+    pub fn flow_control_reply(&mut self, subject: &str) {
+        if self.fc_waiting.as_deref() == Some(subject) {
+            self.fc_waiting = None;
+            self.fc_bytes = 0;
+        }
+    }
+
+    /// Whether the consumer has nothing due before the stream's current end and no timer has passed: then a pump
+    /// would do nothing, and is skipped.
+    fn idle(&self, s: &Stream, mono: u64) -> bool {
+        self.cursor > s.state_last_seq()
+            && self.initial.is_empty()
+            && self.next_timeout().is_none_or(|t| t > mono)
+            && self.redeliver.is_empty()
+    }
+
+    /// Delivers what is due, sends heartbeats and statuses, and moves messages whose acknowledgement did not come
+    /// back to the redelivery queue. Returns `false` when the consumer should be removed (inactive).
+    pub fn pump(
+        &mut self,
+        s: &Stream,
+        now: Nanos,
+        mono: u64,
+        interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Out>,
+    ) -> bool {
+        if let Some(deliver) = self.deliver.clone() {
+            self.bound = interest(&deliver);
+            if !self.bound {
+                let since = *self.no_interest_since.get_or_insert(mono);
+                return self.inactive_ms.is_none_or(|limit| mono.saturating_sub(since) < limit);
+            }
+            self.no_interest_since = None;
+        } else {
+            self.expire_requests(s, mono, interest, out);
+            if self.waiting.is_empty() {
+                if let Some(limit) = self.inactive_ms {
+                    if mono.saturating_sub(self.last_activity_ms) >= limit {
+                        return false;
+                    }
+                }
+            }
+        }
+        if self.idle(s, mono) && !self.waiting.iter().any(|r| r.no_wait) {
+            self.heartbeats(mono, out);
+            return true;
+        }
+        self.collect_overdue(mono);
+        let sent = self.deliver_due(s, now, mono, interest, out);
+        if self.is_pull() {
+            // A request that would wait ends here when it asked not to.
+            // A request that would wait ends here when it asked not to, unless what holds it back is the
+            // consumer's own limit of unacknowledged messages (nats-server keeps it until that clears).
+            let held = self.at_ack_limit() && self.pending_count(s) > 0;
+            let mut keep = VecDeque::new();
+            for r in self.waiting.drain(..) {
+                if r.no_wait && !held {
+                    out.push(status(&r.reply, 404, "No Messages", Vec::new()));
+                } else {
+                    keep.push_back(r);
+                }
+            }
+            self.waiting = keep;
+        }
+        if sent {
+            self.last_sent_ms = mono;
+        } else {
+            self.heartbeats(mono, out);
+        }
+        true
+    }
+
+    /// Ends requests that expired (408, with what they still wanted) or whose requester went away.
+    fn expire_requests(&mut self, _s: &Stream, mono: u64, interest: &dyn Fn(&str) -> bool, out: &mut Vec<Out>) {
+        let mut keep = VecDeque::new();
+        for r in self.waiting.drain(..) {
+            if !interest(&r.reply) {
+                continue;
+            }
+            if r.expires.is_some_and(|e| mono >= e) {
+                out.push(status(
+                    &r.reply,
+                    408,
+                    "Request Timeout",
+                    vec![
+                        ("Nats-Pending-Messages".into(), r.batch.to_string()),
+                        ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
+                    ],
+                ));
+                continue;
+            }
+            keep.push_back(r);
+        }
+        self.waiting = keep;
+    }
+
+    fn heartbeat_headers(&self) -> Headers {
+        let mut h = vec![
+            ("Nats-Last-Consumer".to_string(), self.dseq.to_string()),
+            ("Nats-Last-Stream".to_string(), self.last_sseq.to_string()),
+        ];
+        if let Some(fc) = &self.fc_waiting {
+            h.push(("Nats-Consumer-Stalled".to_string(), fc.clone()));
+        }
+        h
+    }
+
+    fn heartbeats(&mut self, mono: u64, out: &mut Vec<Out>) {
+        if let Some(deliver) = &self.deliver {
+            if self.heartbeat_ms > 0 && mono.saturating_sub(self.last_sent_ms) >= self.heartbeat_ms {
+                out.push(status(deliver, 100, "Idle Heartbeat", self.heartbeat_headers()));
+                self.last_sent_ms = mono;
+            }
+            return;
+        }
+        let headers = self.heartbeat_headers();
+        for r in self.waiting.iter_mut() {
+            if r.heartbeat_ms > 0 && mono.saturating_sub(r.last_sent) >= r.heartbeat_ms {
+                out.push(status(&r.reply, 100, "Idle Heartbeat", headers.clone()));
+                r.last_sent = mono;
+            }
+        }
+    }
+
+    /// Messages whose acknowledgement wait passed go to the redelivery queue, or out of the pending set when
+    /// they were delivered `max_deliver` times.
+    fn collect_overdue(&mut self, mono: u64) {
+        if self.next_deadline.is_none_or(|d| d > mono) {
+            return;
+        }
+        let mut next = None::<u64>;
+        let mut gone = Vec::new();
+        for (sseq, p) in self.pending.iter_mut() {
+            if self.redeliver.contains_key(sseq) {
+                continue;
+            }
+            if p.deadline <= mono {
+                let delivered = self.redelivered.get(sseq).copied().unwrap_or(1);
+                if self.max_deliver > 0 && delivered as i64 >= self.max_deliver {
+                    gone.push(*sseq);
+                } else {
+                    self.redeliver.insert(*sseq, mono);
+                    // Not pending a deadline until it is sent again.
+                    p.deadline = u64::MAX;
+                }
+            } else {
+                next = Some(next.map_or(p.deadline, |n: u64| n.min(p.deadline)));
+            }
+        }
+        for q in gone {
+            self.pending.remove(&q);
+        }
+        self.next_deadline = next;
+    }
+
+    /// The message to send next, if any may be sent now: a redelivery that is due, else (within
+    /// `max_ack_pending`) the next from the initial set or the stream. Moves the cursor past messages the filter
+    /// does not match, and forgets redeliveries of messages the stream no longer has.
+    fn peek_next(&mut self, s: &Stream, mono: u64) -> Option<Next> {
+        while let Some((&sseq, _)) = self.redeliver.iter().filter(|(_, due)| **due <= mono).min_by_key(|(q, _)| **q) {
+            if s.get(sseq).is_some() && self.pending.contains_key(&sseq) {
+                return Some(Next::Redeliver(sseq));
+            }
+            self.redeliver.remove(&sseq);
+            self.pending.remove(&sseq);
+            self.redelivered.remove(&sseq);
+        }
+        if self.at_ack_limit() {
+            return None;
+        }
+        while let Some(&q) = self.initial.front() {
+            if s.get(q).is_some() {
+                return Some(Next::Fresh(q));
+            }
+            self.initial.pop_front();
+        }
+        if self.literal_filters() {
+            let next = self.filters.iter().filter_map(|f| s.subject_seq_from(f, self.cursor)).min();
+            match next {
+                Some(q) => return Some(Next::Fresh(q)),
+                None => {
+                    self.cursor = self.cursor.max(s.state_last_seq() + 1);
+                    return None;
+                }
+            }
+        }
+        for m in s.messages_from(self.cursor) {
+            if self.matches(&m.subject) {
+                return Some(Next::Fresh(m.seq));
+            }
+            self.cursor = m.seq + 1;
+        }
+        self.cursor = self.cursor.max(s.state_last_seq() + 1);
+        None
+    }
+
+    /// Whether the consumer has as many unacknowledged messages out as it may.
+    fn at_ack_limit(&self) -> bool {
+        self.ack != AckPolicy::None && self.max_ack_pending > 0 && self.pending.len() as i64 >= self.max_ack_pending
+    }
+
+    /// Sends what is due to the deliver subject or to waiting requests; true when anything went out.
+    fn deliver_due(
+        &mut self,
+        s: &Stream,
+        now: Nanos,
+        mono: u64,
+        interest: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Out>,
+    ) -> bool {
+        let mut sent = false;
+        let mut left: Option<u64> = None;
+        loop {
+            if self.deliver.is_some() && self.fc_waiting.is_some() && self.fc_bytes >= FC_STALL_BYTES {
+                break;
+            }
+            if self.is_pull() {
+                while self.waiting.front().is_some_and(|r| !interest(&r.reply)) {
+                    self.waiting.pop_front();
+                }
+                if self.waiting.is_empty() {
+                    break;
+                }
+            }
+            let Some(next) = self.peek_next(s, mono) else { break };
+            let (sseq, fresh) = match next {
+                Next::Redeliver(q) => (q, false),
+                Next::Fresh(q) => (q, true),
+            };
+            let Some(m) = s.get(sseq) else { break };
+            let pending_after = if fresh {
+                let n = *left.get_or_insert_with(|| self.pending_count(s));
+                n.saturating_sub(1)
+            } else {
+                left.unwrap_or_else(|| self.pending_count(s))
+            };
+            let size = self.delivery_size(m);
+            if let Some(r) = self.waiting.front() {
+                if r.bytes_limited && size as i64 > r.max_bytes {
+                    let r = self.waiting.pop_front().expect("a waiting request");
+                    out.push(status(
+                        &r.reply,
+                        409,
+                        "Message Size Exceeds MaxBytes",
+                        vec![
+                            ("Nats-Pending-Messages".into(), r.batch.to_string()),
+                            ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
+                        ],
+                    ));
+                    continue;
+                }
+            }
+            // Commit the delivery.
+            if fresh {
+                left = Some(pending_after);
+                if self.initial.front() == Some(&sseq) {
+                    self.initial.pop_front();
+                } else {
+                    self.cursor = self.cursor.max(sseq + 1);
+                }
+            } else {
+                self.redeliver.remove(&sseq);
+                *self.redelivered.entry(sseq).or_insert(1) += 1;
+            }
+            self.dseq += 1;
+            self.last_sseq = self.last_sseq.max(sseq);
+            self.last_active = Some(now);
+            self.last_activity_ms = mono;
+            let delivered = self.redelivered.get(&sseq).copied().unwrap_or(1);
+            if self.ack != AckPolicy::None {
+                let wait = self.wait_for(sseq);
+                let deadline = mono.saturating_add(wait);
+                self.pending.insert(sseq, Pending { dseq: self.dseq, deadline });
+                self.next_deadline = Some(self.next_deadline.map_or(deadline, |d| d.min(deadline)));
+            }
+            let target = match &self.deliver {
+                Some(d) => d.clone(),
+                None => self.waiting.front().map(|r| r.reply.clone()).unwrap_or_default(),
+            };
+            let msg = self.message(m, &target, delivered, pending_after);
+            sent = true;
+            if let Some(r) = self.waiting.front_mut() {
+                r.batch -= 1;
+                if r.bytes_limited {
+                    r.max_bytes -= size as i64;
+                }
+                r.last_sent = mono;
+                if r.batch <= 0 || (r.bytes_limited && r.max_bytes <= 0) {
+                    self.waiting.pop_front();
+                }
+            }
+            self.fc_bytes += msg.payload.len() + msg.headers.as_ref().map_or(0, |h| h.len());
+            out.push(msg);
+            if self.deliver.is_some()
+                && self.flow_control
+                && self.fc_waiting.is_none()
+                && self.fc_bytes >= FC_EVERY_BYTES
+            {
+                self.fc_counter += 1;
+                let fc = format!("$JS.FC.{}.{}.{}", self.stream, self.name, self.fc_counter);
+                let deliver = self.deliver.clone().unwrap_or_default();
+                out.push(Out { reply: Some(fc.clone()), ..status(&deliver, 100, "FlowControl Request", Vec::new()) });
+                self.fc_waiting = Some(fc);
+            }
+        }
+        sent
+    }
+
+    /// The bytes a message counts against a pull request's `max_bytes`.
+    fn delivery_size(&self, m: &StoredMsg) -> usize {
+        m.subject.len() + crate::engine::headers::encoded_len(&m.headers) + m.data.len()
+    }
+
+    /// One message as the consumer delivers it, with the ack subject clients read.
+    fn message(&self, m: &StoredMsg, target: &str, delivered: u64, pending: u64) -> Out {
+        let reply = format!(
+            "$JS.ACK.{}.{}.{}.{}.{}.{}.{}",
+            self.stream, self.name, delivered, m.seq, self.dseq, m.time, pending
+        );
+        let (headers, payload) = if self.config.headers_only {
+            let mut h = m.headers.clone();
+            h.push(("Nats-Msg-Size".into(), m.data.len().to_string()));
+            (encode_headers(&h), Vec::new())
+        } else {
+            (encode_headers(&m.headers), m.data.clone())
+        };
+        Out { deliver: Some(target.to_string()), subject: m.subject.clone(), reply: Some(reply), headers, payload }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_bodies_read_as_the_server_reads_them() {
+        assert_eq!(AckKind::parse(b""), Some(AckKind::Ack));
+        assert_eq!(AckKind::parse(b"+ACK"), Some(AckKind::Ack));
+        assert_eq!(AckKind::parse(b"-NAK"), Some(AckKind::Nak { delay_ms: None }));
+        assert_eq!(AckKind::parse(b"-NAK {\"delay\":2000000000}"), Some(AckKind::Nak { delay_ms: Some(2000) }));
+        assert_eq!(AckKind::parse(b"+WPI"), Some(AckKind::Progress));
+        assert_eq!(AckKind::parse(b"+TERM because"), Some(AckKind::Term));
+        assert_eq!(AckKind::parse(b"+NXT {\"batch\":3}"), Some(AckKind::Next { batch: 3 }));
+        assert_eq!(AckKind::parse(b"bogus"), None);
+        assert_eq!(AckKind::parse(&[0xff]), None);
+    }
+
+    #[test]
+    fn ack_subjects_in_both_forms() {
+        let a = AckTarget::parse("$JS.ACK.S.D.1.7.9.1700000000000000000.3").unwrap();
+        assert_eq!((a.stream.as_str(), a.consumer.as_str(), a.sseq, a.dseq), ("S", "D", 7, 9));
+        let b = AckTarget::parse("$JS.ACK.dom.hash.S.D.2.7.9.1700000000000000000.3.rand").unwrap();
+        assert_eq!((b.stream.as_str(), b.sseq), ("S", 7));
+        assert!(AckTarget::parse("$JS.ACK.S.D.x.7.9.1.3").is_none());
+        assert!(AckTarget::parse("$JS.ACK.S.D").is_none());
+    }
+}
