@@ -1,10 +1,11 @@
 //! The Key-Value layer: buckets as streams `KV_<bucket>` over `$KV.<bucket>.<key>`, operated the way the Go client
 //! (`nats.go/jetstream`, which the `nats` CLI uses) operates them, over the embedded server's streams.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::error::{ApiError, ErrorKind, KvError};
 use super::headers::{self, Headers};
+use super::index::PrefixIndex;
 use super::stream::{RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent};
 use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
 
@@ -305,6 +306,16 @@ pub struct Engine {
     streams: BTreeMap<String, Stream>,
     watchers: BTreeMap<WatchId, Watcher>,
     next_watch: u64,
+    /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
+    /// them; built again after deserialising (`indexed` false).
+    #[serde(skip)]
+    captures: PrefixIndex<String>,
+    #[serde(skip)]
+    indexed: bool,
+    /// When each stream may next have a message to expire (a hint: a stream is checked, then hinted again),
+    /// so moving the clock looks only at streams with something due.
+    #[serde(skip)]
+    expiry_hints: BTreeSet<(Nanos, String)>,
 }
 
 pub fn stream_name(bucket: &str) -> String {
@@ -417,7 +428,15 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
 
 impl Engine {
     pub fn new(now: Nanos) -> Engine {
-        Engine { now, streams: BTreeMap::new(), watchers: BTreeMap::new(), next_watch: 1 }
+        Engine {
+            now,
+            streams: BTreeMap::new(),
+            watchers: BTreeMap::new(),
+            next_watch: 1,
+            captures: PrefixIndex::default(),
+            indexed: true,
+            expiry_hints: BTreeSet::new(),
+        }
     }
 
     pub fn now(&self) -> Nanos {
@@ -429,20 +448,82 @@ impl Engine {
         if now <= self.now {
             return;
         }
-        // Expire stream by stream; markers a stream writes are delivered to its watchers in order.
-        let names: Vec<String> = self.streams.keys().cloned().collect();
-        for name in names {
-            let due = self.streams.get(&name).and_then(|s| s.next_expiry()).is_some_and(|at| at <= now);
-            if !due {
-                continue;
+        self.ensure_indexed();
+        // Expire stream by stream, soonest first; markers a stream writes are delivered to its watchers in order.
+        while let Some((at, name)) = self.expiry_hints.first().cloned() {
+            if at > now {
+                break;
             }
-            let events = match self.streams.get_mut(&name) {
-                Some(s) => s.expire(now),
-                None => continue,
-            };
-            self.deliver(&name, &events);
+            self.expiry_hints.remove(&(at, name.clone()));
+            let due = self.streams.get(&name).and_then(|s| s.next_expiry()).is_some_and(|at| at <= now);
+            if due {
+                let events = match self.streams.get_mut(&name) {
+                    Some(s) => s.expire(now),
+                    None => continue,
+                };
+                self.deliver(&name, &events);
+            }
+            self.hint_expiry(&name);
         }
         self.now = now;
+    }
+
+    /// Notes when a stream next has something to expire (after anything that may have made it sooner).
+    fn hint_expiry(&mut self, name: &str) {
+        if let Some(at) = self.streams.get(name).and_then(|s| s.next_expiry()) {
+            self.expiry_hints.insert((at, name.to_string()));
+        }
+    }
+
+    /// Builds the subject index and expiry hints of an engine that was deserialised.
+    fn ensure_indexed(&mut self) {
+        if self.indexed {
+            return;
+        }
+        self.captures = PrefixIndex::default();
+        self.expiry_hints.clear();
+        let names: Vec<String> = self.streams.keys().cloned().collect();
+        for n in names {
+            self.index_stream(&n);
+            self.hint_expiry(&n);
+        }
+        self.indexed = true;
+    }
+
+    fn index_stream(&mut self, name: &str) {
+        if let Some(s) = self.streams.get(name) {
+            for subject in &s.config.subjects {
+                self.captures.insert(subject, name.to_string());
+            }
+        }
+    }
+
+    fn unindex_stream(&mut self, name: &str) {
+        if let Some(s) = self.streams.get(name) {
+            for subject in &s.config.subjects {
+                self.captures.remove(subject, &name.to_string());
+            }
+        }
+    }
+
+    /// Puts a stream in place (new, or replacing one of that name), keeping the indexes true.
+    fn place_stream(&mut self, name: &str, stream: Stream) {
+        self.ensure_indexed();
+        self.unindex_stream(name);
+        self.streams.insert(name.to_string(), stream);
+        self.index_stream(name);
+        self.hint_expiry(name);
+    }
+
+    /// The stream whose subjects capture a published subject, if any.
+    pub fn stream_for_subject(&self, subject: &str) -> Option<&str> {
+        if self.indexed {
+            return self.captures.first_match(subject).map(String::as_str);
+        }
+        self.streams
+            .iter()
+            .find(|(_, s)| s.config.subjects.iter().any(|p| subject_matches(p, subject)))
+            .map(|(n, _)| n.as_str())
     }
 
     fn stream(&self, bucket: &str) -> Result<&Stream, KvError> {
@@ -463,7 +544,7 @@ impl Engine {
             w.closed = true;
             w.queue.push_back(WatchEvent::Closed);
         }
-        self.streams.insert(name.to_string(), stream);
+        self.place_stream(name, stream);
     }
 
     /// The raw stream behind a bucket, for the visualizations.
@@ -496,7 +577,9 @@ impl Engine {
                 return Err(KvError::bucket_exists(&cfg.bucket, ApiError::stream_name_in_use()));
             }
         } else {
-            self.streams.insert(sc.name.clone(), Stream::new(sc, self.now));
+            let name = sc.name.clone();
+            let now = self.now;
+            self.place_stream(&name, Stream::new(sc, now));
         }
         self.status(&cfg.bucket)
     }
@@ -520,11 +603,7 @@ impl Engine {
         if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
             return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
         }
-        let name = sc.name.clone();
-        let now = self.now;
-        if let Some(s) = self.streams.get_mut(&name) {
-            s.update_config(sc, now);
-        }
+        self.update_stream(sc);
         self.status(&cfg.bucket)
     }
 
@@ -557,23 +636,31 @@ impl Engine {
     /// Adds a stream created through the JetStream API (the caller has validated its configuration).
     pub fn insert_stream(&mut self, config: StreamConfig) {
         let now = self.now;
-        self.streams.insert(config.name.clone(), Stream::new(config, now));
+        let name = config.name.clone();
+        self.place_stream(&name, Stream::new(config, now));
     }
 
     /// Applies a stream configuration update from the JetStream API; false when there is no such stream.
     pub fn update_stream(&mut self, config: StreamConfig) -> bool {
         let now = self.now;
-        match self.streams.get_mut(&config.name) {
-            Some(s) => {
-                s.update_config(config, now);
-                true
-            }
-            None => false,
+        let name = config.name.clone();
+        if !self.streams.contains_key(&name) {
+            return false;
         }
+        self.ensure_indexed();
+        self.unindex_stream(&name);
+        if let Some(s) = self.streams.get_mut(&name) {
+            s.update_config(config, now);
+        }
+        self.index_stream(&name);
+        self.hint_expiry(&name);
+        true
     }
 
     /// Removes a stream and ends its watchers; false when there is no such stream.
     pub fn remove_stream(&mut self, name: &str) -> bool {
+        self.ensure_indexed();
+        self.unindex_stream(name);
         if self.streams.remove(name).is_none() {
             return false;
         }
@@ -906,6 +993,9 @@ impl Engine {
     }
 
     fn deliver(&mut self, stream: &str, events: &[StreamEvent]) {
+        if self.indexed && !events.is_empty() {
+            self.hint_expiry(stream);
+        }
         let Some(s) = self.streams.get(stream) else {
             return;
         };

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod index;
 pub mod kv;
 pub mod stream;
 pub mod time;

@@ -120,9 +120,7 @@ impl JetStream {
 
     /// The stream whose subjects capture a published subject.
     pub fn capture(&self, engine: &Engine, subject: &str) -> Option<String> {
-        engine.stream_names().into_iter().find(|n| {
-            engine.stream_named(n).is_some_and(|s| s.config.subjects.iter().any(|p| subject_matches(p, subject)))
-        })
+        engine.stream_for_subject(subject).map(str::to_string)
     }
 
     fn stream_info(&self, engine: &Engine, s: &Stream, kind_name: Option<&str>, paged: bool) -> StreamInfoJson {

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
 use crate::engine::{Engine, Nanos};
 use jetstream::{JetStream, Out};
@@ -134,58 +135,13 @@ struct Conn {
     subs: HashMap<String, Sub>,
     lang: String,
     client_ip: String,
-    /// nats-server follows an accepted CONNECT with a second INFO, after what the same read held.
+    /// nats-server follows an accepted CONNECT with a second INFO, after the PONG of the handshake.
     connect_info_due: bool,
 }
 
-/// Subscriptions indexed by the literal part of their subject before the first wildcard, so routing a subject
-/// looks at the few that can match it.
-#[derive(Default)]
-struct SubIndex {
-    by_prefix: HashMap<String, Vec<(ConnId, String)>>,
-}
-
-fn literal_prefix(subject: &str) -> String {
-    let mut p = Vec::new();
-    for t in subject.split('.') {
-        if t == "*" || t == ">" {
-            break;
-        }
-        p.push(t);
-    }
-    p.join(".")
-}
-
-impl SubIndex {
-    fn insert(&mut self, subject: &str, conn: ConnId, sid: &str) {
-        self.by_prefix.entry(literal_prefix(subject)).or_default().push((conn, sid.to_string()));
-    }
-    fn remove(&mut self, subject: &str, conn: ConnId, sid: &str) {
-        let p = literal_prefix(subject);
-        if let Some(v) = self.by_prefix.get_mut(&p) {
-            v.retain(|(c, s)| !(*c == conn && s == sid));
-            if v.is_empty() {
-                self.by_prefix.remove(&p);
-            }
-        }
-    }
-    /// Calls `f` for every subscription whose literal prefix is a token prefix of the subject: the only ones
-    /// that can match it.
-    fn each_candidate(&self, subject: &str, mut f: impl FnMut(ConnId, &str)) {
-        let mut visit = |p: &str| {
-            if let Some(v) = self.by_prefix.get(p) {
-                for (c, sid) in v {
-                    f(*c, sid);
-                }
-            }
-        };
-        visit("");
-        for (i, _) in subject.match_indices('.') {
-            visit(&subject[..i]);
-        }
-        visit(subject);
-    }
-}
+/// Subscriptions by connection and sid, indexed by the literal part of their subject before the first
+/// wildcard, so routing a subject looks at the few that can match it.
+type SubIndex = PrefixIndex<(ConnId, String)>;
 
 /// The server: connections, subscriptions and consumers over an engine it is lent for each input, so the page's
 /// terminal and views keep owning the engine they show (one engine, one truth).
@@ -319,16 +275,6 @@ impl Server {
                 }
             }
         }
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if std::mem::take(&mut c.connect_info_due) && !c.closing {
-                let ip = c.client_ip.clone();
-                let line = self.info_line(conn, &ip, true);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.out.extend_from_slice(&line);
-                }
-                self.dirty.insert(conn);
-            }
-        }
         self.pump(engine);
     }
 
@@ -398,9 +344,17 @@ impl Server {
                 self.reply_ok(conn);
             }
             ClientOp::Ping => {
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.out.extend_from_slice(b"PONG\r\n");
-                    self.dirty.insert(conn);
+                let Some(c) = self.conns.get_mut(&conn) else { return };
+                c.out.extend_from_slice(b"PONG\r\n");
+                self.dirty.insert(conn);
+                // The INFO that follows an accepted CONNECT comes after the PONG of the handshake's PING, never
+                // before it: clients read that PONG as the first line after their CONNECT.
+                if std::mem::take(&mut c.connect_info_due) {
+                    let ip = c.client_ip.clone();
+                    let line = self.info_line(conn, &ip, true);
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        c.out.extend_from_slice(&line);
+                    }
                 }
             }
             ClientOp::Pong => {}
@@ -416,7 +370,7 @@ impl Server {
                     return;
                 }
                 c.subs.insert(sid.clone(), Sub { subject: subject.clone(), queue, max: None, delivered: 0 });
-                self.index.insert(&subject, conn, &sid);
+                self.index.insert(&subject, (conn, sid.clone()));
                 self.reply_ok(conn);
             }
             ClientOp::Unsub { sid, max } => {
@@ -455,7 +409,7 @@ impl Server {
 
     fn remove_sub(&mut self, conn: ConnId, sid: &str) {
         if let Some(s) = self.conns.get_mut(&conn).and_then(|c| c.subs.remove(sid)) {
-            self.index.remove(&s.subject, conn, sid);
+            self.index.remove(&s.subject, &(conn, sid.to_string()));
         }
     }
 
@@ -551,7 +505,8 @@ impl Server {
         let mut plain: Vec<(ConnId, String)> = Vec::new();
         let mut groups: BTreeMap<String, Vec<(ConnId, String)>> = BTreeMap::new();
         let conns = &self.conns;
-        self.index.each_candidate(on, |conn, sid| {
+        self.index.each_match(on, |_, (conn, sid)| {
+            let conn = *conn;
             let Some(c) = conns.get(&conn) else { return };
             let Some(s) = c.subs.get(sid) else { return };
             if !subject_matches(&s.subject, on) || (!c.echo && Some(conn) == from) {
@@ -614,9 +569,8 @@ impl Server {
 
     fn has_interest(index: &SubIndex, conns: &BTreeMap<ConnId, Conn>, subject: &str) -> bool {
         let mut found = false;
-        index.each_candidate(subject, |conn, sid| {
-            found = found
-                || conns.get(&conn).and_then(|c| c.subs.get(sid)).is_some_and(|s| subject_matches(&s.subject, subject));
+        index.each_match(subject, |_, (conn, sid)| {
+            found = found || conns.get(conn).is_some_and(|c| c.subs.contains_key(sid));
         });
         found
     }

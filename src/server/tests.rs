@@ -23,7 +23,7 @@ fn client(s: &mut Standalone, extra: &str) -> ConnId {
         format!("CONNECT {{\"verbose\":false,\"headers\":true,\"no_responders\":true{extra}}}\r\nPING\r\n").as_bytes(),
     );
     let o = out(s, c);
-    // nats-server follows an accepted CONNECT with an INFO that says so, after what the same read held.
+    // nats-server follows an accepted CONNECT with an INFO that says so, after the handshake's PONG.
     assert!(o.contains("PONG\r\nINFO {") && o.contains("\"connect_info\":true"), "{o}");
     c
 }

@@ -410,3 +410,24 @@ fn values_over_the_max_payload_are_refused_by_the_client() {
     assert_eq!(e.status("b").unwrap().last_revision, 0);
     assert!(e.put("b", "k", &vec![b'x'; 1 << 20]).is_ok());
 }
+
+#[test]
+fn a_deserialised_engine_still_finds_streams_by_subject_and_expires_on_time() {
+    let mut c = Config::new("t");
+    c.max_age = 10 * S;
+    let mut e = engine_with(c);
+    e.create_bucket(&Config::new("other")).unwrap();
+    e.put("t", "k", b"v").unwrap();
+    assert_eq!(e.stream_for_subject("$KV.t.k"), Some("KV_t"));
+    assert_eq!(e.stream_for_subject("$KV.other.x"), Some("KV_other"));
+    assert_eq!(e.stream_for_subject("$KV.none.x"), None);
+    let text = serde_json::to_string(&e).unwrap();
+    let mut back: Engine = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.stream_for_subject("$KV.t.k"), Some("KV_t"));
+    back.set_now(1_000 * S + 9 * S);
+    assert!(back.get("t", "k").is_ok());
+    back.set_now(1_000 * S + 10 * S);
+    assert!(back.get("t", "k").is_err(), "expired on time after a round trip");
+    back.delete_bucket("other").unwrap();
+    assert_eq!(back.stream_for_subject("$KV.other.x"), None);
+}

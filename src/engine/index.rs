@@ -1,0 +1,112 @@
+//! Subjects with wildcards indexed by their literal prefix (the tokens before the first `*` or `>`), so the
+//! patterns that can match a subject are found by looking at its token prefixes, not by walking every pattern.
+//! The server routes messages to subscriptions with it, and the engine finds the stream that captures a
+//! publish with it.
+
+use std::collections::HashMap;
+
+use super::kv::subject_matches;
+
+/// Patterns and what each stands for, by literal prefix.
+#[derive(Clone, Debug)]
+pub struct PrefixIndex<T> {
+    by_prefix: HashMap<String, Vec<(String, T)>>,
+}
+
+impl<T> Default for PrefixIndex<T> {
+    fn default() -> Self {
+        PrefixIndex { by_prefix: HashMap::new() }
+    }
+}
+
+fn literal_prefix(pattern: &str) -> &str {
+    let mut end = 0;
+    for (i, t) in pattern.split('.').enumerate() {
+        if t == "*" || t == ">" {
+            break;
+        }
+        end = if i == 0 { t.len() } else { end + 1 + t.len() };
+    }
+    &pattern[..end]
+}
+
+impl<T: PartialEq> PrefixIndex<T> {
+    pub fn insert(&mut self, pattern: &str, value: T) {
+        self.by_prefix.entry(literal_prefix(pattern).to_string()).or_default().push((pattern.to_string(), value));
+    }
+
+    pub fn remove(&mut self, pattern: &str, value: &T) {
+        let p = literal_prefix(pattern);
+        if let Some(v) = self.by_prefix.get_mut(p) {
+            v.retain(|(pat, t)| !(pat == pattern && t == value));
+            if v.is_empty() {
+                self.by_prefix.remove(p);
+            }
+        }
+    }
+
+    /// Calls `f` for every pattern that matches `subject`, with what it stands for.
+    pub fn each_match(&self, subject: &str, mut f: impl FnMut(&str, &T)) {
+        let mut visit = |p: &str| {
+            if let Some(v) = self.by_prefix.get(p) {
+                for (pat, t) in v {
+                    if subject_matches(pat, subject) {
+                        f(pat, t);
+                    }
+                }
+            }
+        };
+        visit("");
+        for (i, _) in subject.match_indices('.') {
+            visit(&subject[..i]);
+        }
+        visit(subject);
+    }
+
+    /// The first value whose pattern matches `subject`, if any.
+    pub fn first_match(&self, subject: &str) -> Option<&T> {
+        let mut found: Option<&T> = None;
+        let mut visit = |p: &str| {
+            if found.is_none() {
+                if let Some(v) = self.by_prefix.get(p) {
+                    found = v.iter().find(|(pat, _)| subject_matches(pat, subject)).map(|(_, t)| t);
+                }
+            }
+        };
+        visit("");
+        for (i, _) in subject.match_indices('.') {
+            visit(&subject[..i]);
+        }
+        visit(subject);
+        found
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_prefix.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_patterns_that_match_by_their_prefix() {
+        let mut ix = PrefixIndex::default();
+        ix.insert("$KV.a.>", "KV_a");
+        ix.insert("$KV.b.>", "KV_b");
+        ix.insert("orders.*.eu", "O");
+        ix.insert(">", "all");
+        let mut got = Vec::new();
+        ix.each_match("$KV.a.k", |_, t| got.push(*t));
+        got.sort();
+        assert_eq!(got, vec!["KV_a", "all"]);
+        ix.remove(">", &"all");
+        assert_eq!(ix.first_match("orders.x.eu"), Some(&"O"));
+        assert_eq!(ix.first_match("orders.x.us"), None);
+        assert_eq!(ix.first_match("nothing.here"), None);
+        assert_eq!(literal_prefix("a.b.*.c"), "a.b");
+        assert_eq!(literal_prefix(">"), "");
+        assert_eq!(literal_prefix("a.b"), "a.b");
+    }
+}
