@@ -131,6 +131,20 @@ pub struct Timeline {
     pub refused: Vec<Refused>,
 }
 
+impl Timeline {
+    /// What a learner is told when older revisions are no longer remembered: the journal keeps only the newest
+    /// (`engine::stream::JOURNAL_BYTES` bytes of revisions per bucket), so a timeline starts at `first`.
+    pub fn window_note(&self) -> Option<String> {
+        (self.first > 1).then(|| {
+            format!(
+                "revisions before {} are beyond the remembered window (the newest {} MiB of revisions per bucket)",
+                self.first,
+                crate::engine::stream::JOURNAL_BYTES / (1024 * 1024)
+            )
+        })
+    }
+}
+
 fn key_of(subject: &str) -> String {
     subject.splitn(3, '.').nth(2).unwrap_or_default().to_string()
 }
