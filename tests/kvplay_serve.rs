@@ -311,3 +311,45 @@ fn monitoring_answers_with_nats_server_fields() {
     assert_eq!(http_get(mon, "/nothing").0, "HTTP/1.1 404 Not Found");
     interrupt(&mut child);
 }
+
+#[test]
+fn at_the_open_files_limit_the_server_keeps_serving_and_accepts_again_when_files_free_up() {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kvplay"));
+    cmd.args(["serve", "-p", &port.to_string(), "--websocket-port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    // SAFETY: setrlimit between fork and exec touches only the child's own limits.
+    unsafe {
+        cmd.pre_exec(|| {
+            let l = libc::rlimit { rlim_cur: 40, rlim_max: 40 };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("kvplay serve starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while out.read_line(&mut line).is_ok_and(|n| n > 0) && !line.starts_with("Server is ready") {
+        line.clear();
+    }
+    // More clients than the server has files for: the rest wait in the listen backlog.
+    let mut socks: Vec<TcpStream> = (0..60)
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", port)).expect("connects (the backlog takes it)");
+            s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+            s
+        })
+        .collect();
+    for s in socks.iter_mut().take(20) {
+        handshake(s, "{}").expect("a client accepted before the limit is served");
+    }
+    socks.drain(..30);
+    for s in socks.iter_mut() {
+        handshake(s, "{}").expect("a waiting client is served once files are free");
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    assert!(child.wait().expect("it exits").success());
+}
