@@ -571,3 +571,28 @@ fn unanswered_pings_close_a_stale_connection() {
     assert!(s.is_closing(c));
     assert_eq!(s.server.stats().stale_connections, 1);
 }
+
+#[test]
+fn publishes_over_the_server_limits_are_refused_with_the_server_error() {
+    let mut engine = Engine::new(T0);
+    engine.set_limits(crate::engine::JsLimits { max_memory: 1 << 20, max_storage: 2 << 20 });
+    let mut s = Standalone::new(ServerOptions::default(), engine);
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.r.* 1\r\n");
+    let cfg = r#"{"name":"C","subjects":["c"],"storage":"memory"}"#;
+    publish(&mut s, c, "$JS.API.STREAM.CREATE.C", "_INBOX.r.1", cfg);
+    out(&mut s, c);
+    let body = "z".repeat(100_000);
+    for _ in 0..11 {
+        publish(&mut s, c, "c", "_INBOX.r.2", &body);
+    }
+    assert!(payloads(&out(&mut s, c)).iter().all(|p| p["error"].is_null()));
+    publish(&mut s, c, "c", "_INBOX.r.2", &body);
+    let ack = out(&mut s, c);
+    assert!(
+        ack.contains(
+            r#"{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"C","seq":0}"#
+        ),
+        "{ack}"
+    );
+}
