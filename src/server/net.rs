@@ -7,6 +7,8 @@
 //! at start, a failing accept (out of file descriptors) backs off from 10 ms to 1 s while the open connections
 //! keep being served, and a write that cannot finish within the write deadline (10 s) closes the connection as
 //! a slow consumer, as a connection with more than `max_pending` bytes waiting does (the core counts both).
+//! The other way, a connection has at most `READS_IN_FLIGHT` reads waiting for the core: a client publishing
+//! faster than the core keeps up is not read until it has caught up, so neither direction queues without bound.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -33,6 +35,10 @@ use crate::engine::{Engine, JsLimits, Nanos};
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 /// How long a WebSocket client may take to finish its upgrade (nats-server's websocket `handshake_timeout`).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many reads of a connection may wait for the core (each at most `READ_SIZE` bytes): a client that
+/// publishes faster than the core handles it waits, as nats-server stalls a fast producer.
+const READS_IN_FLIGHT: usize = 16;
+const READ_SIZE: usize = 64 * 1024;
 /// nats-server's pause after a failed accept: doubled on each failure up to the maximum.
 const ACCEPT_MIN_SLEEP: Duration = Duration::from_millis(10);
 const ACCEPT_MAX_SLEEP: Duration = Duration::from_secs(1);
@@ -73,7 +79,8 @@ enum Event {
         writer: amsc::UnboundedSender<Outbound>,
         id: oneshot::Sender<ConnId>,
     },
-    Bytes(ConnId, Vec<u8>),
+    /// Bytes a client sent; the permit goes back to its reader once the core has handled them.
+    Bytes(ConnId, Vec<u8>, tokio::sync::OwnedSemaphorePermit),
     /// The writer wrote this many of the bytes it was given.
     Written(ConnId, usize),
     /// A write did not finish within `WRITE_DEADLINE`.
@@ -284,16 +291,18 @@ async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, webs
             }
             let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
         });
+        let credit = Arc::new(tokio::sync::Semaphore::new(READS_IN_FLIGHT));
         loop {
+            let Ok(permit) = credit.clone().acquire_owned().await else { break };
             tokio::select! {
                 m = source.next() => match m {
                     Some(Ok(tungstenite::Message::Binary(b))) => {
-                        if tx.send(Event::Bytes(id, b.to_vec())).is_err() {
+                        if tx.send(Event::Bytes(id, b.to_vec(), permit)).is_err() {
                             break;
                         }
                     }
                     Some(Ok(tungstenite::Message::Text(t))) => {
-                        if tx.send(Event::Bytes(id, t.as_bytes().to_vec())).is_err() {
+                        if tx.send(Event::Bytes(id, t.as_bytes().to_vec(), permit)).is_err() {
                             break;
                         }
                     }
@@ -324,13 +333,15 @@ async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, webs
             }
             let _ = wr.shutdown().await;
         });
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; READ_SIZE];
+        let credit = Arc::new(tokio::sync::Semaphore::new(READS_IN_FLIGHT));
         loop {
+            let Ok(permit) = credit.clone().acquire_owned().await else { break };
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        if tx.send(Event::Bytes(id, buf[..n].to_vec())).is_err() {
+                        if tx.send(Event::Bytes(id, buf[..n].to_vec(), permit)).is_err() {
                             break;
                         }
                     }
@@ -381,7 +392,10 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
                 links.insert(c, Link { writer, addr, websocket });
                 let _ = id.send(c);
             }
-            Ok(Event::Bytes(c, b)) => server.handle_bytes(engine, c, &b),
+            Ok(Event::Bytes(c, b, permit)) => {
+                server.handle_bytes(engine, c, &b);
+                drop(permit);
+            }
             Ok(Event::Written(c, n)) => server.written(c, n),
             Ok(Event::Stalled(c)) => server.slow_consumer(c),
             Ok(Event::Closed(c)) => {
