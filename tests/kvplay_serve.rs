@@ -269,7 +269,7 @@ fn monitoring_answers_with_nats_server_fields() {
         ("max_payload", serde_json::json!(1048576)),
         ("ping_interval", serde_json::json!(120000000000u64)),
         ("ping_max", serde_json::json!(2)),
-        ("auth_timeout", serde_json::json!(2.0)),
+        ("auth_timeout", serde_json::json!(2)),
         ("write_deadline", serde_json::json!(10000000000u64)),
         ("connections", serde_json::json!(1)),
         ("total_connections", serde_json::json!(1)),
@@ -282,6 +282,7 @@ fn monitoring_answers_with_nats_server_fields() {
     ] {
         assert_eq!(v[field], want, "/varz {field}: {v}");
     }
+    assert!(v["mem"].as_u64().is_some_and(|m| m > 0), "{v}");
     assert_eq!(v["jetstream"]["config"]["max_memory"], 1000000, "{v}");
     assert!(v["jetstream"]["config"]["max_storage"].as_i64().is_some_and(|n| n > 0), "{v}");
     assert_eq!(v["jetstream"]["stats"]["accounts"], 1, "{v}");

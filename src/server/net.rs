@@ -474,6 +474,10 @@ struct VarzJetStreamJson {
     limits: JetStreamLimitsJson,
 }
 
+/// A section nats-server writes as `{}` when that part of it is not configured (clusters, gateways, ...).
+#[derive(Serialize)]
+struct Empty {}
+
 #[derive(Serialize)]
 struct WebsocketJson {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -512,19 +516,29 @@ struct VarzJson {
     http_port: u16,
     http_base_path: &'static str,
     https_port: u16,
-    auth_timeout: f64,
+    /// Seconds, written as Go writes a float64 (`2`, not `2.0`).
+    auth_timeout: serde_json::Number,
     max_control_line: u32,
     max_payload: usize,
     max_pending: usize,
+    cluster: Empty,
+    gateway: Empty,
+    leaf: Empty,
+    mqtt: Empty,
     websocket: WebsocketJson,
     jetstream: VarzJetStreamJson,
     write_deadline: u64,
     start: String,
     now: String,
     uptime: String,
+    /// Resident memory, in bytes.
+    mem: u64,
     cores: usize,
     connections: usize,
     total_connections: u64,
+    routes: u32,
+    remotes: u32,
+    leafnodes: u32,
     in_msgs: u64,
     in_bytes: u64,
     out_msgs: u64,
@@ -593,6 +607,20 @@ struct JszJson {
     total: u32,
 }
 
+/// This process's resident memory (`/varz` `mem`), 0 where the system does not say.
+fn resident_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    #[cfg(unix)]
+    // SAFETY: sysconf reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
+    #[cfg(not(unix))]
+    let page = 4096;
+    pages * page
+}
+
 /// A duration as nats-server's monitoring writes one: `1d2h3m4s`, largest unit first.
 fn go_uptime(ms: u64) -> String {
     let s = ms / 1000;
@@ -647,10 +675,18 @@ fn monitor_json(
             http_port: info.http_port,
             http_base_path: "",
             https_port: 0,
-            auth_timeout: o.auth_timeout_ms as f64 / 1000.0,
+            auth_timeout: if o.auth_timeout_ms % 1000 == 0 {
+                (o.auth_timeout_ms / 1000).into()
+            } else {
+                serde_json::Number::from_f64(o.auth_timeout_ms as f64 / 1000.0).unwrap_or_else(|| 0.into())
+            },
             max_control_line: 4096,
             max_payload: o.max_payload,
             max_pending: o.max_pending,
+            cluster: Empty {},
+            gateway: Empty {},
+            leaf: Empty {},
+            mqtt: Empty {},
             websocket: WebsocketJson {
                 host: if info.websocket_port > 0 { info.host.clone() } else { String::new() },
                 port: info.websocket_port,
@@ -672,9 +708,13 @@ fn monitor_json(
             start: rfc3339_nanos(info.started),
             now: rfc3339_nanos(now),
             uptime: go_uptime(mono),
+            mem: resident_bytes(),
             cores: thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             connections: server.connection_count(),
             total_connections: stats.total_connections,
+            routes: 0,
+            remotes: 0,
+            leafnodes: 0,
             in_msgs: stats.msgs.in_msgs,
             in_bytes: stats.msgs.in_bytes,
             out_msgs: stats.msgs.out_msgs,
