@@ -675,7 +675,7 @@ fn monitor_json(
             http_port: info.http_port,
             http_base_path: "",
             https_port: 0,
-            auth_timeout: if o.auth_timeout_ms % 1000 == 0 {
+            auth_timeout: if o.auth_timeout_ms.is_multiple_of(1000) {
                 (o.auth_timeout_ms / 1000).into()
             } else {
                 serde_json::Number::from_f64(o.auth_timeout_ms as f64 / 1000.0).unwrap_or_else(|| 0.into())
