@@ -35,10 +35,13 @@ use crate::engine::{Engine, JsLimits, Nanos};
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 /// How long a WebSocket client may take to finish its upgrade (nats-server's websocket `handshake_timeout`).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
-/// How many reads of a connection may wait for the core (each at most `READ_SIZE` bytes): a client that
+/// How many reads of a connection may wait for the core (each at most `READ_SIZE` bytes, nats-server's
+/// `maxBufSize`): a client that
 /// publishes faster than the core handles it waits, as nats-server stalls a fast producer.
 const READS_IN_FLIGHT: usize = 16;
 const READ_SIZE: usize = 64 * 1024;
+/// A connection's first read buffer (nats-server's `startBufSize`).
+const READ_START: usize = 512;
 /// nats-server's pause after a failed accept: doubled on each failure up to the maximum.
 const ACCEPT_MIN_SLEEP: Duration = Duration::from_millis(10);
 const ACCEPT_MAX_SLEEP: Duration = Duration::from_secs(1);
@@ -333,7 +336,9 @@ async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, webs
             }
             let _ = wr.shutdown().await;
         });
-        let mut buf = vec![0u8; READ_SIZE];
+        // As nats-server: a small read buffer that doubles when a read fills it and halves when reads are
+        // small, so thousands of idle connections hold little memory.
+        let mut buf = vec![0u8; READ_START];
         let credit = Arc::new(tokio::sync::Semaphore::new(READS_IN_FLIGHT));
         loop {
             let Ok(permit) = credit.clone().acquire_owned().await else { break };
@@ -343,6 +348,12 @@ async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, webs
                     Ok(n) => {
                         if tx.send(Event::Bytes(id, buf[..n].to_vec(), permit)).is_err() {
                             break;
+                        }
+                        if n == buf.len() && buf.len() < READ_SIZE {
+                            buf.resize(buf.len() * 2, 0);
+                        } else if n < buf.len() / 2 && buf.len() > READ_START {
+                            buf.truncate(buf.len() / 2);
+                            buf.shrink_to_fit();
                         }
                     }
                 },
