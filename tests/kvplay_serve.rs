@@ -77,6 +77,10 @@ fn serve_listens_answers_clients_and_monitoring_and_stops_on_ctrl_c() {
         kv.create_bucket(&Config::new("served")).expect("bucket");
         let rev = kv.put("served", "k", b"v").expect("put");
         assert_eq!(kv.get("served", "k").map(|e| e.revision), Ok(rev));
+        // A value larger than the connection's first read buffers arrives whole, both ways.
+        let big = vec![b'b'; 300_000];
+        kv.put("served", "big", &big).expect("a large put");
+        assert_eq!(kv.get("served", "big").map(|e| e.value), Ok(big));
     }
     let mut http = TcpStream::connect(("127.0.0.1", mon)).expect("monitoring port");
     http.write_all(b"GET /varz HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");

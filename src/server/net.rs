@@ -268,10 +268,21 @@ async fn register(
     Some((id, wrx))
 }
 
+/// WebSocket buffers as small as the TCP path's first read buffer grows from (tungstenite's default is 128 KiB
+/// each way per connection), so thousands of WebSocket clients hold little memory.
+fn ws_config() -> tungstenite::protocol::WebSocketConfig {
+    tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0)
+}
+
 async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, websocket: bool) {
     let _ = stream.set_nodelay(true);
     if websocket {
-        let Ok(Ok(ws)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio_tungstenite::accept_async(stream)).await else {
+        let Ok(Ok(ws)) = tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())),
+        )
+        .await
+        else {
             return;
         };
         let Some((id, mut wrx)) = register(&tx, addr, true).await else { return };
