@@ -13,9 +13,32 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// A started `kvplay serve`, killed if a test ends (or fails) without stopping it.
+struct Served(Child);
+
+impl std::ops::Deref for Served {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `kvplay serve` with the arguments and returns it with the first lines it printed (the rest of its
 /// output stays readable in `child.stdout`).
-fn start(args: &[&str]) -> (Child, Vec<String>) {
+fn start(args: &[&str]) -> (Served, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvplay"))
         .arg("serve")
         .args(args)
@@ -34,7 +57,7 @@ fn start(args: &[&str]) -> (Child, Vec<String>) {
         }
     }
     child.stdout = Some(out.into_inner());
-    (child, lines)
+    (Served(child), lines)
 }
 
 fn interrupt(child: &mut Child) -> String {
@@ -331,7 +354,7 @@ fn at_the_open_files_limit_the_server_keeps_serving_and_accepts_again_when_files
             Ok(())
         });
     }
-    let mut child = cmd.spawn().expect("kvplay serve starts");
+    let mut child = Served(cmd.spawn().expect("kvplay serve starts"));
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     while out.read_line(&mut line).is_ok_and(|n| n > 0) && !line.starts_with("Server is ready") {
