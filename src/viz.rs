@@ -322,6 +322,25 @@ mod tests {
     }
 
     #[test]
+    fn older_revisions_beyond_the_remembered_window_are_said_to_be() {
+        let mut e = engine();
+        assert_eq!(timeline(&e, "b", 1, 100, 50).unwrap().window_note(), None);
+        let value = vec![b'v'; 100_000];
+        for _ in 0..100 {
+            e.put("b", "k", &value).unwrap();
+        }
+        let t = timeline(&e, "b", 1, 100, 50).unwrap();
+        assert!(t.first > 1 && t.last == 100, "{} to {}", t.first, t.last);
+        assert_eq!(
+            t.window_note().unwrap(),
+            format!(
+                "revisions before {} are beyond the remembered window (the newest 4 MiB of revisions per bucket)",
+                t.first
+            )
+        );
+    }
+
+    #[test]
     fn marks_show_kept_and_gone_revisions_with_their_reasons() {
         let mut e = engine();
         e.put("b", "k", b"1").unwrap();
