@@ -131,6 +131,20 @@ pub struct Timeline {
     pub refused: Vec<Refused>,
 }
 
+impl Timeline {
+    /// What a learner is told when older revisions are no longer remembered: the journal keeps only the newest
+    /// (`engine::stream::JOURNAL_BYTES` bytes of revisions per bucket), so a timeline starts at `first`.
+    pub fn window_note(&self) -> Option<String> {
+        (self.first > 1).then(|| {
+            format!(
+                "revisions before {} are beyond the remembered window (the newest {} MiB of revisions per bucket)",
+                self.first,
+                crate::engine::stream::JOURNAL_BYTES / (1024 * 1024)
+            )
+        })
+    }
+}
+
 fn key_of(subject: &str) -> String {
     subject.splitn(3, '.').nth(2).unwrap_or_default().to_string()
 }
@@ -305,6 +319,25 @@ mod tests {
         c.history = 2;
         e.create_bucket(&c).unwrap();
         e
+    }
+
+    #[test]
+    fn older_revisions_beyond_the_remembered_window_are_said_to_be() {
+        let mut e = engine();
+        assert_eq!(timeline(&e, "b", 1, 100, 50).unwrap().window_note(), None);
+        let value = vec![b'v'; 100_000];
+        for _ in 0..100 {
+            e.put("b", "k", &value).unwrap();
+        }
+        let t = timeline(&e, "b", 1, 100, 50).unwrap();
+        assert!(t.first > 1 && t.last == 100, "{} to {}", t.first, t.last);
+        assert_eq!(
+            t.window_note().unwrap(),
+            format!(
+                "revisions before {} are beyond the remembered window (the newest 4 MiB of revisions per bucket)",
+                t.first
+            )
+        );
     }
 
     #[test]

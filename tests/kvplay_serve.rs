@@ -13,9 +13,32 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// A started `kvplay serve`, killed if a test ends (or fails) without stopping it.
+struct Served(Child);
+
+impl std::ops::Deref for Served {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `kvplay serve` with the arguments and returns it with the first lines it printed (the rest of its
 /// output stays readable in `child.stdout`).
-fn start(args: &[&str]) -> (Child, Vec<String>) {
+fn start(args: &[&str]) -> (Served, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvplay"))
         .arg("serve")
         .args(args)
@@ -34,7 +57,7 @@ fn start(args: &[&str]) -> (Child, Vec<String>) {
         }
     }
     child.stdout = Some(out.into_inner());
-    (child, lines)
+    (Served(child), lines)
 }
 
 fn interrupt(child: &mut Child) -> String {
@@ -77,13 +100,17 @@ fn serve_listens_answers_clients_and_monitoring_and_stops_on_ctrl_c() {
         kv.create_bucket(&Config::new("served")).expect("bucket");
         let rev = kv.put("served", "k", b"v").expect("put");
         assert_eq!(kv.get("served", "k").map(|e| e.revision), Ok(rev));
+        // A value larger than the connection's first read buffers arrives whole, both ways.
+        let big = vec![b'b'; 300_000];
+        kv.put("served", "big", &big).expect("a large put");
+        assert_eq!(kv.get("served", "big").map(|e| e.value), Ok(big));
     }
     let mut http = TcpStream::connect(("127.0.0.1", mon)).expect("monitoring port");
     http.write_all(b"GET /varz HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
     let mut body = String::new();
     let _ = http.read_to_string(&mut body);
     assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
-    assert!(body.contains("\"version\":\"2.15.1\"") && body.contains("\"connections\":"), "{body}");
+    assert!(body.contains("\"version\": \"2.15.1\"") && body.contains("\"connections\":"), "{body}");
     let mut http = TcpStream::connect(("127.0.0.1", mon)).expect("monitoring port");
     http.write_all(b"GET /healthz HTTP/1.1\r\n\r\n").expect("request");
     let mut body = String::new();
@@ -110,4 +137,247 @@ fn serve_explains_bad_flags() {
     let out = Command::new(env!("CARGO_BIN_EXE_kvplay")).args(["serve", "-p", "lots"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"lots\" is not a port number"));
+}
+
+/// One HTTP GET on the monitoring port: the status line and the body.
+fn http_get(port: u16, path: &str) -> (String, String) {
+    let mut http = TcpStream::connect(("127.0.0.1", port)).expect("monitoring port");
+    http.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
+    http.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).expect("request");
+    let mut all = String::new();
+    let _ = http.read_to_string(&mut all);
+    let (head, body) = all.split_once("\r\n\r\n").unwrap_or((&all, ""));
+    (head.lines().next().unwrap_or_default().to_string(), body.to_string())
+}
+
+fn json_at(port: u16, path: &str) -> serde_json::Value {
+    let (status, body) = http_get(port, path);
+    assert_eq!(status, "HTTP/1.1 200 OK", "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+/// A raw client: reads the INFO line, sends CONNECT and PING, and returns once PONG arrived.
+fn handshake(s: &mut TcpStream, connect: &str) -> Result<(), String> {
+    let mut r = BufReader::new(s.try_clone().map_err(|e| e.to_string())?);
+    let mut line = String::new();
+    r.read_line(&mut line).map_err(|e| e.to_string())?;
+    if !line.starts_with("INFO {") {
+        return Err(format!("no INFO: {line:?}"));
+    }
+    s.write_all(format!("CONNECT {connect}\r\nPING\r\n").as_bytes()).map_err(|e| e.to_string())?;
+    line.clear();
+    r.read_line(&mut line).map_err(|e| e.to_string())?;
+    if line != "PONG\r\n" {
+        return Err(format!("no PONG: {line:?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_thousand_clients_connecting_at_once_are_all_served() {
+    // The test itself holds a thousand sockets: raise its own limit as the server does.
+    nats_kv_playground::server::net::raise_open_files_limit();
+    let port = free_port();
+    let (mut child, _) = start(&["-p", &port.to_string(), "--websocket-port", "0"]);
+    let clients: Vec<Vec<TcpStream>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(move || {
+                    (0..125)
+                        .map(|_| {
+                            let s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+                            s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+                            s
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("connector")).collect()
+    });
+    let mut served = 0;
+    let mut failures = Vec::new();
+    for mut s in clients.into_iter().flatten() {
+        match handshake(&mut s, "{\"verbose\":false}") {
+            Ok(()) => served += 1,
+            Err(e) => failures.push(e),
+        }
+    }
+    assert_eq!(served, 1000, "{:?}", failures.first());
+    interrupt(&mut child);
+}
+
+#[test]
+fn a_silent_socket_is_closed_after_the_auth_timeout() {
+    let port = free_port();
+    let (mut child, _) = start(&["-p", &port.to_string(), "--websocket-port", "0", "--user", "u", "--pass", "p"]);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    let mut got = String::new();
+    // Reads to the end: the server closes the socket (a read timeout would end the test with an error here).
+    s.read_to_string(&mut got).expect("the server closes the socket");
+    let (info, rest) = got.split_once("\r\n").expect("INFO line");
+    assert!(info.starts_with("INFO {") && info.contains("\"auth_required\":true"), "{info}");
+    assert_eq!(rest, "-ERR 'Authentication Timeout'\r\n");
+    interrupt(&mut child);
+}
+
+#[test]
+fn a_subscriber_that_never_reads_is_cut_off_and_counted_while_others_keep_working() {
+    let (port, mon) = (free_port(), free_port());
+    let (mut child, _) = start(&["-p", &port.to_string(), "--websocket-port", "0", "-m", &mon.to_string()]);
+    let connect = || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+        handshake(&mut s, "{\"verbose\":false}").expect("handshake");
+        s
+    };
+    let mut slow = connect();
+    slow.write_all(b"SUB big 1\r\nPING\r\n").expect("sub");
+    let mut r = BufReader::new(slow.try_clone().expect("clone"));
+    let mut line = String::new();
+    r.read_line(&mut line).expect("PONG");
+    assert_eq!(line, "PONG\r\n");
+    let mut publisher = connect();
+    let mut other = connect();
+    let payload = vec![b'y'; 1_000_000];
+    let mut msg = format!("PUB big {}\r\n", payload.len()).into_bytes();
+    msg.extend_from_slice(&payload);
+    msg.extend_from_slice(b"\r\n");
+    // 150 MB for a subscriber that reads none of it: more than the 64 MB a connection may have waiting, plus
+    // what the socket buffers hold.
+    for i in 0..150 {
+        publisher.write_all(&msg).expect("publish");
+        if i % 10 == 0 {
+            other.write_all(b"PING\r\n").expect("ping");
+            let mut pong = [0u8; 6];
+            other.read_exact(&mut pong).expect("the other client is answered");
+            assert_eq!(&pong, b"PONG\r\n");
+        }
+    }
+    publisher.write_all(b"PING\r\n").expect("ping");
+    let mut pong = [0u8; 6];
+    publisher.read_exact(&mut pong).expect("the publisher is answered");
+    assert_eq!(&pong, b"PONG\r\n");
+    let varz = json_at(mon, "/varz");
+    assert_eq!(varz["slow_consumers"], 1, "{varz}");
+    assert_eq!(varz["slow_consumer_stats"]["clients"], 1, "{varz}");
+    assert_eq!(varz["connections"], 2, "the slow consumer is gone: {varz}");
+    // What the socket buffers held arrives, then the end: nothing more is sent, not even an -ERR.
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).expect("the server closed the slow consumer");
+    // At most the 64 MB it may have waiting and what the sockets' buffers took: far from the 150 MB sent.
+    assert!(rest.len() < 100_000_000, "{} bytes", rest.len());
+    assert!(!String::from_utf8_lossy(&rest[rest.len().saturating_sub(200)..]).contains("-ERR"));
+    interrupt(&mut child);
+}
+
+#[test]
+fn monitoring_answers_with_nats_server_fields() {
+    let (port, mon) = (free_port(), free_port());
+    let (mut child, _) =
+        start(&["-p", &port.to_string(), "--websocket-port", "0", "-m", &mon.to_string(), "--max-mem", "1000000"]);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    c.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    handshake(&mut c, "{\"verbose\":false,\"lang\":\"rust\",\"version\":\"1.0\"}").expect("handshake");
+    c.write_all(b"SUB a 1\r\nPUB a 5\r\nhello\r\nPING\r\n").expect("pub");
+    let mut r = BufReader::new(c.try_clone().expect("clone"));
+    let mut lines = String::new();
+    while !lines.ends_with("PONG\r\n") {
+        r.read_line(&mut lines).expect("reply");
+    }
+    assert_eq!(http_get(mon, "/healthz"), ("HTTP/1.1 200 OK".into(), "{\"status\":\"ok\"}".into()));
+    let v = json_at(mon, "/varz");
+    for (field, want) in [
+        ("version", serde_json::json!("2.15.1")),
+        ("port", serde_json::json!(port)),
+        ("http_port", serde_json::json!(mon)),
+        ("max_pending", serde_json::json!(67108864)),
+        ("max_payload", serde_json::json!(1048576)),
+        ("ping_interval", serde_json::json!(120000000000u64)),
+        ("ping_max", serde_json::json!(2)),
+        ("auth_timeout", serde_json::json!(2)),
+        ("write_deadline", serde_json::json!(10000000000u64)),
+        ("connections", serde_json::json!(1)),
+        ("total_connections", serde_json::json!(1)),
+        ("in_msgs", serde_json::json!(1)),
+        ("in_bytes", serde_json::json!(5)),
+        ("out_msgs", serde_json::json!(1)),
+        ("out_bytes", serde_json::json!(5)),
+        ("slow_consumers", serde_json::json!(0)),
+        ("subscriptions", serde_json::json!(1)),
+    ] {
+        assert_eq!(v[field], want, "/varz {field}: {v}");
+    }
+    assert!(v["mem"].as_u64().is_some_and(|m| m > 0), "{v}");
+    assert_eq!(v["jetstream"]["config"]["max_memory"], 1000000, "{v}");
+    assert!(v["jetstream"]["config"]["max_storage"].as_i64().is_some_and(|n| n > 0), "{v}");
+    assert_eq!(v["jetstream"]["stats"]["accounts"], 1, "{v}");
+    let z = json_at(mon, "/connz");
+    assert_eq!(
+        (z["num_connections"].clone(), z["total"].clone(), z["limit"].clone()),
+        (1.into(), 1.into(), 1024.into())
+    );
+    let conn = &z["connections"][0];
+    assert_eq!(conn["kind"], "Client", "{z}");
+    assert_eq!(conn["type"], "nats", "{z}");
+    assert_eq!(conn["ip"], "127.0.0.1", "{z}");
+    assert_eq!(
+        (conn["in_msgs"].clone(), conn["out_msgs"].clone(), conn["subscriptions"].clone()),
+        (1.into(), 1.into(), 1.into())
+    );
+    assert_eq!((conn["lang"].clone(), conn["version"].clone()), ("rust".into(), "1.0".into()), "{z}");
+    for field in ["cid", "port", "start", "last_activity", "uptime", "idle", "pending_bytes", "in_bytes", "out_bytes"] {
+        assert!(!conn[field].is_null(), "/connz {field}: {z}");
+    }
+    let j = json_at(mon, "/jsz");
+    assert_eq!(j["config"]["max_memory"], 1000000, "{j}");
+    for field in ["memory", "storage", "reserved_memory", "reserved_storage", "accounts", "api", "server_id", "now"] {
+        assert!(!j[field].is_null(), "/jsz {field}: {j}");
+    }
+    assert_eq!((j["streams"].clone(), j["messages"].clone()), (0.into(), 0.into()), "{j}");
+    assert_eq!(http_get(mon, "/nothing").0, "HTTP/1.1 404 Not Found");
+    interrupt(&mut child);
+}
+
+#[test]
+fn at_the_open_files_limit_the_server_keeps_serving_and_accepts_again_when_files_free_up() {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kvplay"));
+    cmd.args(["serve", "-p", &port.to_string(), "--websocket-port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    // SAFETY: setrlimit between fork and exec touches only the child's own limits.
+    unsafe {
+        cmd.pre_exec(|| {
+            let l = libc::rlimit { rlim_cur: 40, rlim_max: 40 };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+            Ok(())
+        });
+    }
+    let mut child = Served(cmd.spawn().expect("kvplay serve starts"));
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while out.read_line(&mut line).is_ok_and(|n| n > 0) && !line.starts_with("Server is ready") {
+        line.clear();
+    }
+    // More clients than the server has files for: the rest wait in the listen backlog.
+    let mut socks: Vec<TcpStream> = (0..60)
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", port)).expect("connects (the backlog takes it)");
+            s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+            s
+        })
+        .collect();
+    for s in socks.iter_mut().take(20) {
+        handshake(s, "{}").expect("a client accepted before the limit is served");
+    }
+    socks.drain(..30);
+    for s in socks.iter_mut() {
+        handshake(s, "{}").expect("a waiting client is served once files are free");
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    assert!(child.wait().expect("it exits").success());
 }

@@ -32,7 +32,9 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
   kvplay serve [-a ADDR] [-p PORT] [--websocket-port PORT] [-m PORT] [--user U --pass P | --auth TOKEN]
                          the engine as a NATS server with JetStream for any client (nats-py, nats.js,
                          the nats CLI): client port 4222 and WebSocket 8080 on 127.0.0.1 by default;
-                         -js and -sd DIR are accepted as nats-server takes them (state stays in memory)
+                         -js and -sd DIR are accepted as nats-server takes them (state stays in memory);
+                         --max-mem BYTES and --max-file BYTES are JetStream's server-wide limits
+                         (nats-server's max_memory_store and max_file_store; by default 3/4 of memory)
 
 Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
@@ -309,6 +311,7 @@ fn python_lesson(python: &str, what: &str, server: Option<&str>) -> ExitCode {
                 websocket_port: None,
                 http_port: None,
                 server: ServerOptions::default(),
+                js_limits: None,
             };
             match net::start(opts) {
                 Ok(r) => {
@@ -403,6 +406,7 @@ fn serve(args: Vec<String>) -> ExitCode {
         websocket_port: Some(8080),
         http_port: None,
         server: ServerOptions { server_id: String::new(), server_name: String::new(), ..ServerOptions::default() },
+        js_limits: None,
     };
     let (mut user, mut pass) = (None, None);
     let mut it = args.into_iter();
@@ -438,6 +442,17 @@ fn serve(args: Vec<String>) -> ExitCode {
                 "-js" | "--js" | "--jetstream" => {}
                 "-sd" | "--store_dir" | "--store-dir" => {
                     value("-sd")?;
+                }
+                // nats-server's `jetstream { max_memory_store, max_file_store }`, in bytes.
+                "--max-mem" | "--max_memory_store" => {
+                    let v = value("--max-mem")?;
+                    let n = v.parse::<i64>().map_err(|_| format!("{v:?} is not a number of bytes"))?;
+                    opts.js_limits.get_or_insert_with(net::system_limits).max_memory = n;
+                }
+                "--max-file" | "--max_file_store" => {
+                    let v = value("--max-file")?;
+                    let n = v.parse::<i64>().map_err(|_| format!("{v:?} is not a number of bytes"))?;
+                    opts.js_limits.get_or_insert_with(net::system_limits).max_storage = n;
                 }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown flag {other}")),

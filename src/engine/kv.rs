@@ -316,6 +316,28 @@ pub struct Engine {
     /// so moving the clock looks only at streams with something due.
     #[serde(skip)]
     expiry_hints: BTreeSet<(Nanos, String)>,
+    #[serde(default)]
+    limits: JsLimits,
+}
+
+/// The server-wide JetStream limits, nats-server's `max_memory_store` and `max_file_store` (its `/jsz` and
+/// `/varz` `jetstream.config` `max_memory` and `max_storage`); -1 is none (the page's engine). The account's own
+/// limits stay -1 in account info, as on a nats-server without accounts configured.
+///
+/// As measured on nats-server 2.15.1: a stream create whose `max_bytes`, with what other streams of its
+/// storage type reserve, exceeds the limit is refused (500, 10028 `insufficient memory resources available`;
+/// 500, 10047 `insufficient storage resources available`), and a publish is refused once the storage type's
+/// usage is over the limit (503, 10023 `insufficient resources`): the write that crosses it is still taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JsLimits {
+    pub max_memory: i64,
+    pub max_storage: i64,
+}
+
+impl Default for JsLimits {
+    fn default() -> JsLimits {
+        JsLimits { max_memory: -1, max_storage: -1 }
+    }
 }
 
 pub fn stream_name(bucket: &str) -> String {
@@ -436,7 +458,62 @@ impl Engine {
             captures: PrefixIndex::default(),
             indexed: true,
             expiry_hints: BTreeSet::new(),
+            limits: JsLimits::default(),
         }
+    }
+
+    /// Sets the server-wide JetStream limits (`kvplay serve`).
+    pub fn set_limits(&mut self, limits: JsLimits) {
+        self.limits = limits;
+    }
+
+    pub fn limits(&self) -> JsLimits {
+        self.limits
+    }
+
+    fn usage(&self, storage: StorageType, except: Option<&str>) -> (u64, u64) {
+        let (mut used, mut reserved) = (0, 0);
+        for (name, s) in self.streams.iter().filter(|(_, s)| s.config.storage == storage) {
+            used += s.state().bytes;
+            if Some(name.as_str()) != except && s.config.max_bytes > 0 {
+                reserved += (s.config.max_bytes * s.config.replicas.max(1)) as u64;
+            }
+        }
+        (used, reserved)
+    }
+
+    /// Whether a stream with this configuration (replacing the stream of that name, if any) fits in the
+    /// server's JetStream limits (see `JsLimits`).
+    pub fn check_reservation(&self, config: &StreamConfig) -> Result<(), ApiError> {
+        let max = match config.storage {
+            StorageType::Memory => self.limits.max_memory,
+            StorageType::File => self.limits.max_storage,
+        };
+        if max < 0 {
+            return Ok(());
+        }
+        let add = if config.max_bytes > 0 { (config.max_bytes * config.replicas.max(1)) as u64 } else { 0 };
+        let (_, reserved) = self.usage(config.storage, Some(&config.name));
+        if reserved + add <= max as u64 {
+            return Ok(());
+        }
+        Err(match config.storage {
+            StorageType::Memory => ApiError::new(500, 10028, "insufficient memory resources available"),
+            StorageType::File => ApiError::new(500, 10047, "insufficient storage resources available"),
+        })
+    }
+
+    /// Whether a stream of this storage type may take another message: not once its storage is over the
+    /// server's limit (see `JsLimits`).
+    fn check_usage(&self, storage: StorageType) -> Result<(), ApiError> {
+        let max = match storage {
+            StorageType::Memory => self.limits.max_memory,
+            StorageType::File => self.limits.max_storage,
+        };
+        if max >= 0 && self.usage(storage, None).0 > max as u64 {
+            return Err(ApiError::new(503, 10023, "insufficient resources"));
+        }
+        Ok(())
     }
 
     pub fn now(&self) -> Nanos {
@@ -577,6 +654,7 @@ impl Engine {
                 return Err(KvError::bucket_exists(&cfg.bucket, ApiError::stream_name_in_use()));
             }
         } else {
+            self.check_reservation(&sc).map_err(KvError::api)?;
             let name = sc.name.clone();
             let now = self.now;
             self.place_stream(&name, Stream::new(sc, now));
@@ -603,6 +681,7 @@ impl Engine {
         if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
             return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
         }
+        self.check_reservation(&sc).map_err(KvError::api)?;
         self.update_stream(sc);
         self.status(&cfg.bucket)
     }
@@ -680,6 +759,8 @@ impl Engine {
         data: Vec<u8>,
     ) -> Result<u64, ApiError> {
         let now = self.now;
+        let storage = self.streams.get(name).ok_or_else(ApiError::stream_not_found)?.config.storage;
+        self.check_usage(storage)?;
         let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
         let (ack, events) = s.publish(subject, headers, data, now)?;
         self.deliver(name, &events);
@@ -761,6 +842,7 @@ impl Engine {
         }
         let now = self.now;
         let name = stream_name(bucket);
+        self.check_usage(self.stream(bucket)?.config.storage).map_err(KvError::publish)?;
         let s = self.stream_mut(bucket)?;
         let (ack, events) = s.publish(&subject(bucket, key), headers, value, now).map_err(KvError::publish)?;
         self.deliver(&name, &events);

@@ -114,6 +114,11 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// What remembering this revision costs against `JOURNAL_BYTES`.
+    pub fn cost(&self) -> u64 {
+        (self.subject.len() + headers::encoded_len(&self.headers) + self.data.len()) as u64 + JOURNAL_ENTRY_OVERHEAD
+    }
+
     /// Whether this revision was in the stream just after revision `n` was written.
     pub fn present_at(&self, n: u64) -> bool {
         self.seq <= n
@@ -156,8 +161,12 @@ pub struct Stream {
     bytes: u64,
     last_seq: u64,
     last_time: Option<Nanos>,
-    /// Every revision with its fate, oldest first, for the playground's timeline; bounded by `JOURNAL_LIMIT`.
+    /// Every revision with its fate, oldest first, for the playground's timeline; bounded by `JOURNAL_LIMIT`
+    /// revisions and `JOURNAL_BYTES` bytes, the oldest forgotten first.
     journal: VecDeque<JournalEntry>,
+    /// What the journal holds, as `JournalEntry::cost` counts it.
+    #[serde(default)]
+    journal_bytes: u64,
     /// Refused writes, for the timeline; bounded by `REJECTION_LIMIT`.
     rejections: VecDeque<Rejection>,
 }
@@ -176,6 +185,13 @@ pub enum StreamEvent {
 
 /// How many revisions the timeline remembers per bucket.
 pub const JOURNAL_LIMIT: usize = 200_000;
+/// How many bytes of revisions (their subjects, headers and payloads, plus `JOURNAL_ENTRY_OVERHEAD` each) the
+/// timeline remembers per bucket: the newest are kept, so overwriting one key for ever holds at most this much.
+/// Older revisions are beyond the remembered window (`Stream::journal_first`); the stream itself still has
+/// whatever its limits keep.
+pub const JOURNAL_BYTES: u64 = 4 * 1024 * 1024;
+/// What one remembered revision costs besides its subject, headers and payload.
+pub const JOURNAL_ENTRY_OVERHEAD: u64 = 96;
 /// How many refused writes the timeline remembers per bucket.
 pub const REJECTION_LIMIT: usize = 10_000;
 
@@ -191,6 +207,7 @@ impl Stream {
             last_seq: 0,
             last_time: None,
             journal: VecDeque::new(),
+            journal_bytes: 0,
             rejections: VecDeque::new(),
         }
     }
@@ -284,6 +301,17 @@ impl Stream {
     /// Every remembered revision, oldest first.
     pub fn journal(&self) -> &VecDeque<JournalEntry> {
         &self.journal
+    }
+
+    /// The oldest revision the journal still remembers (`None` while it is empty): anything older is beyond the
+    /// remembered window.
+    pub fn journal_first(&self) -> Option<u64> {
+        self.journal.front().map(|x| x.seq)
+    }
+
+    /// The bytes the journal holds, as `JOURNAL_BYTES` counts them.
+    pub fn journal_bytes(&self) -> u64 {
+        self.journal_bytes
     }
 
     /// A remembered revision.
@@ -404,10 +432,7 @@ impl Stream {
         if let Some(at) = expires {
             self.expiries.insert((at, seq));
         }
-        if self.journal.len() >= JOURNAL_LIMIT {
-            self.journal.pop_front();
-        }
-        self.journal.push_back(JournalEntry {
+        let entry = JournalEntry {
             seq,
             subject: msg.subject.clone(),
             headers: msg.headers.clone(),
@@ -415,7 +440,18 @@ impl Stream {
             time,
             expires,
             removed: None,
-        });
+        };
+        let cost = entry.cost();
+        // The newest revision is always remembered, even one larger than the whole bound.
+        while !self.journal.is_empty()
+            && (self.journal.len() >= JOURNAL_LIMIT || self.journal_bytes + cost > JOURNAL_BYTES)
+        {
+            if let Some(old) = self.journal.pop_front() {
+                self.journal_bytes = self.journal_bytes.saturating_sub(old.cost());
+            }
+        }
+        self.journal_bytes += cost;
+        self.journal.push_back(entry);
         self.msgs.insert(seq, msg);
         self.by_subject.entry(subject.to_string()).or_default().push_back(seq);
         self.last_time = Some(time);
@@ -594,6 +630,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_journal_keeps_the_newest_revisions_within_its_byte_bound() {
+        // 50 MB of overwrites of one key (history 1): the stream holds one value, the journal a few MB.
+        let mut s = Stream::new(cfg(StorageType::Memory), 0);
+        let value = vec![b'v'; 100_000];
+        for i in 0..500 {
+            s.publish("$KV.t.k", vec![], value.clone(), i).unwrap();
+        }
+        assert_eq!(s.state().msgs, 1);
+        assert!(s.journal_bytes() <= JOURNAL_BYTES, "{} bytes remembered", s.journal_bytes());
+        let counted: u64 = s.journal().iter().map(JournalEntry::cost).sum();
+        assert_eq!(counted, s.journal_bytes());
+        // The newest are the ones kept, contiguous up to the last write.
+        assert_eq!(s.journal().back().map(|x| x.seq), Some(500));
+        let first = s.journal_first().unwrap();
+        assert!(first > 1, "older revisions are beyond the window");
+        assert_eq!(s.journal().len() as u64, 500 - first + 1);
+        assert!(s.journal_entry(first - 1).is_none());
+        assert_eq!(s.journal_entry(500).map(|x| x.data.len()), Some(100_000));
+        // A revision larger than the whole bound is still remembered, alone.
+        s.publish("$KV.t.k", vec![], vec![b'w'; JOURNAL_BYTES as usize + 1], 600).unwrap();
+        assert_eq!(s.journal().len(), 1);
+    }
     #[test]
     fn file_and_memory_sizes_match_the_server() {
         // Measured on nats-server 2.15: a DEL marker on "$KV.t1.a" is 73 bytes in file storage,

@@ -53,7 +53,20 @@ pub struct ServerOptions {
     pub jetstream: bool,
     /// Seeds consumer names and queue-group choices, so runs are reproducible.
     pub seed: u64,
+    /// The most bytes that may wait for one connection (here and in its link) before it is closed as a slow
+    /// consumer; nats-server's `max_pending`, 64 MB.
+    pub max_pending: usize,
+    /// How long a connection may go without a CONNECT when credentials are required (protocol clock,
+    /// milliseconds); nats-server's `auth_timeout`, 2 s.
+    pub auth_timeout_ms: u64,
+    /// How often the server PINGs a connection (milliseconds); nats-server's `ping_interval`, 2 minutes.
+    pub ping_interval_ms: u64,
+    /// How many PINGs may go unanswered before the connection is closed as stale; nats-server's `ping_max`, 2.
+    pub max_pings_out: u32,
 }
+
+/// nats-server's default `max_pending`: 64 MB.
+pub const MAX_PENDING: usize = 64 * 1024 * 1024;
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -66,6 +79,10 @@ impl Default for ServerOptions {
             auth: Auth::None,
             jetstream: true,
             seed: 0x5eed_cafe,
+            max_pending: MAX_PENDING,
+            auth_timeout_ms: 2_000,
+            ping_interval_ms: 120_000,
+            max_pings_out: 2,
         }
     }
 }
@@ -134,9 +151,49 @@ struct Conn {
     closing: bool,
     subs: HashMap<String, Sub>,
     lang: String,
-    client_ip: String,
     /// nats-server follows an accepted CONNECT with a second INFO, after the PONG of the handshake.
     connect_info_due: bool,
+    /// Bytes the link was given and has not written yet (`queued_in_link`, `written`).
+    in_link: usize,
+    /// When this connection's timer fires: its auth deadline, then its next PING (protocol clock).
+    timer_at: u64,
+    pings_out: u32,
+    ip: String,
+    start_ms: u64,
+    last_activity_ms: u64,
+    stats: Stats,
+}
+
+/// Message and byte counts, for the server (`/varz`) and each connection (`/connz`), as nats-server counts them:
+/// payload bytes with headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub in_msgs: u64,
+    pub in_bytes: u64,
+    pub out_msgs: u64,
+    pub out_bytes: u64,
+}
+
+/// The server's counters for monitoring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    pub msgs: Stats,
+    pub total_connections: u64,
+    pub slow_consumers: u64,
+    pub stale_connections: u64,
+}
+
+/// One connection as monitoring shows it (`/connz`); times on the protocol clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub cid: ConnId,
+    pub ip: String,
+    pub start_ms: u64,
+    pub last_activity_ms: u64,
+    pub pending_bytes: usize,
+    pub subscriptions: usize,
+    pub lang: String,
+    pub stats: Stats,
 }
 
 /// Subscriptions by connection and sid, indexed by the literal part of their subject before the first
@@ -155,6 +212,9 @@ pub struct Server {
     rng: u64,
     /// Connections with output waiting, for the I/O layer.
     dirty: BTreeSet<ConnId>,
+    /// Each connection's timer (`Conn::timer_at`), soonest first.
+    timers: BTreeSet<(u64, ConnId)>,
+    stats: ServerStats,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -176,6 +236,8 @@ impl Server {
             mono_ms: 0,
             rng,
             dirty: BTreeSet::new(),
+            timers: BTreeSet::new(),
+            stats: ServerStats::default(),
         }
     }
 
@@ -186,6 +248,33 @@ impl Server {
     /// The number of open connections.
     pub fn connection_count(&self) -> usize {
         self.conns.len()
+    }
+
+    /// The server's counters (`/varz`).
+    pub fn stats(&self) -> ServerStats {
+        self.stats
+    }
+
+    /// The open connections, oldest first (`/connz`).
+    pub fn connections(&self) -> Vec<ConnInfo> {
+        self.conns
+            .iter()
+            .map(|(id, c)| ConnInfo {
+                cid: *id,
+                ip: c.ip.clone(),
+                start_ms: c.start_ms,
+                last_activity_ms: c.last_activity_ms,
+                pending_bytes: c.out.len() + c.in_link,
+                subscriptions: c.subs.len(),
+                lang: c.lang.clone(),
+                stats: c.stats,
+            })
+            .collect()
+    }
+
+    /// The number of subscriptions clients hold.
+    pub fn subscription_count(&self) -> usize {
+        self.conns.values().map(|c| c.subs.len()).sum()
     }
 
     /// The number of consumers clients have created.
@@ -226,6 +315,10 @@ impl Server {
         let id = self.next_conn;
         self.next_conn += 1;
         let out = self.info_line(id, client_ip, false);
+        let timer_at = self.mono_ms
+            + if self.opts.auth != Auth::None { self.opts.auth_timeout_ms } else { self.opts.ping_interval_ms };
+        self.timers.insert((timer_at, id));
+        self.stats.total_connections += 1;
         self.conns.insert(
             id,
             Conn {
@@ -240,8 +333,14 @@ impl Server {
                 closing: false,
                 subs: HashMap::new(),
                 lang: String::new(),
-                client_ip: client_ip.to_string(),
                 connect_info_due: false,
+                in_link: 0,
+                timer_at,
+                pings_out: 0,
+                ip: client_ip.to_string(),
+                start_ms: self.mono_ms,
+                last_activity_ms: self.mono_ms,
+                stats: Stats::default(),
             },
         );
         self.dirty.insert(id);
@@ -254,6 +353,7 @@ impl Server {
         if c.closing {
             return;
         }
+        c.last_activity_ms = self.mono_ms;
         c.decoder.push(bytes);
         loop {
             let Some(c) = self.conns.get_mut(&conn) else { return };
@@ -331,7 +431,14 @@ impl Server {
                     self.fail(conn, "Authorization Violation");
                     return;
                 }
+                let ping_at = self.mono_ms + self.opts.ping_interval_ms;
                 if let Some(c) = self.conns.get_mut(&conn) {
+                    if !c.connected {
+                        // The auth deadline is met: the timer becomes the PING timer.
+                        self.timers.remove(&(c.timer_at, conn));
+                        c.timer_at = ping_at;
+                        self.timers.insert((ping_at, conn));
+                    }
                     c.connected = true;
                     c.verbose = cj.verbose;
                     c.pedantic = cj.pedantic;
@@ -350,14 +457,18 @@ impl Server {
                 // The INFO that follows an accepted CONNECT comes after the PONG of the handshake's PING, never
                 // before it: clients read that PONG as the first line after their CONNECT.
                 if std::mem::take(&mut c.connect_info_due) {
-                    let ip = c.client_ip.clone();
+                    let ip = c.ip.clone();
                     let line = self.info_line(conn, &ip, true);
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.out.extend_from_slice(&line);
                     }
                 }
             }
-            ClientOp::Pong => {}
+            ClientOp::Pong => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.pings_out = 0;
+                }
+            }
             ClientOp::Sub { subject, queue, sid } => {
                 if !wire::valid_filter(&subject) || queue.as_deref().is_some_and(|q| q.contains(['.', '*', '>'])) {
                     self.send_err(conn, "Invalid Subject");
@@ -401,6 +512,13 @@ impl Server {
                     self.send_err(conn, "Invalid Publish Subject");
                     return;
                 }
+                let size = (headers.as_ref().map_or(0, |h| h.len()) + payload.len()) as u64;
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.stats.in_msgs += 1;
+                    c.stats.in_bytes += size;
+                }
+                self.stats.msgs.in_msgs += 1;
+                self.stats.msgs.in_bytes += size;
                 self.reply_ok(conn);
                 self.publish(engine, Some(conn), &subject, reply.as_deref(), headers.as_deref(), &payload);
             }
@@ -558,12 +676,53 @@ impl Server {
         let Some(s) = c.subs.get_mut(sid) else { return };
         // A client that did not ask for headers gets the payload alone, as nats-server strips them.
         let headers = if c.headers { headers } else { None };
+        let before = c.out.len();
         wire::encode_msg(&mut c.out, subject, sid, reply, headers, payload);
+        if c.out.len() + c.in_link > self.opts.max_pending {
+            // As nats-server: the message is dropped, nothing more is written, and the connection closes.
+            c.out.truncate(before);
+            self.slow_consumer(conn);
+            return;
+        }
         s.delivered += 1;
+        let size = (headers.map_or(0, |h| h.len()) + payload.len()) as u64;
+        c.stats.out_msgs += 1;
+        c.stats.out_bytes += size;
+        self.stats.msgs.out_msgs += 1;
+        self.stats.msgs.out_bytes += size;
         let done = s.max.is_some_and(|m| s.delivered >= m);
         self.dirty.insert(conn);
         if done {
             self.remove_sub(conn, sid);
+        }
+    }
+
+    /// Closes a connection that cannot keep up (too much pending, or the link's write deadline passed), as
+    /// nats-server does: counted in `slow_consumers`, what waits is dropped, and no `-ERR` is sent.
+    pub fn slow_consumer(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if c.closing {
+            return;
+        }
+        c.out.clear();
+        c.closing = true;
+        self.stats.slow_consumers += 1;
+        self.dirty.insert(conn);
+        self.drop_subs(conn);
+    }
+
+    /// The link took `n` bytes from `poll_transmit` and has not written them yet: they count against
+    /// `max_pending` until `written` says they left.
+    pub fn queued_in_link(&mut self, conn: ConnId, n: usize) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.in_link += n;
+        }
+    }
+
+    /// The link wrote `n` bytes it had queued.
+    pub fn written(&mut self, conn: ConnId, n: usize) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.in_link = c.in_link.saturating_sub(n);
         }
     }
 
@@ -599,12 +758,49 @@ impl Server {
     /// The protocol's own clock moved (milliseconds, monotonic): heartbeats and inactive consumers.
     pub fn handle_timeout(&mut self, engine: &Engine, mono_ms: u64) {
         self.mono_ms = self.mono_ms.max(mono_ms);
+        while let Some(&(at, conn)) = self.timers.first() {
+            if at > self.mono_ms {
+                break;
+            }
+            self.timers.remove(&(at, conn));
+            self.connection_timer(conn);
+        }
         self.pump(engine);
+    }
+
+    /// A connection's timer fired: without a CONNECT where credentials are required it is closed
+    /// (`Authentication Timeout`); otherwise it is PINGed, and closed as stale when `max_pings_out` PINGs went
+    /// unanswered (`Stale Connection`), as nats-server does.
+    fn connection_timer(&mut self, conn: ConnId) {
+        let auth = self.opts.auth != Auth::None;
+        let (max_out, next) = (self.opts.max_pings_out, self.mono_ms + self.opts.ping_interval_ms);
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if c.closing {
+            return;
+        }
+        if auth && !c.connected {
+            self.fail(conn, "Authentication Timeout");
+            return;
+        }
+        if c.pings_out + 1 > max_out {
+            self.stats.stale_connections += 1;
+            self.fail(conn, "Stale Connection");
+            return;
+        }
+        c.pings_out += 1;
+        c.out.extend_from_slice(b"PING\r\n");
+        c.timer_at = next;
+        self.timers.insert((next, conn));
+        self.dirty.insert(conn);
     }
 
     /// When `handle_timeout` next has work (protocol clock, milliseconds).
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.js.next_timeout()
+        let timer = self.timers.first().map(|(at, _)| *at);
+        match (self.js.next_timeout(), timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The bytes waiting for a connection.
@@ -629,7 +825,9 @@ impl Server {
     /// The link went away (or was dropped after `is_closing`): its subscriptions end.
     pub fn close(&mut self, engine: &Engine, conn: ConnId) {
         self.drop_subs(conn);
-        self.conns.remove(&conn);
+        if let Some(c) = self.conns.remove(&conn) {
+            self.timers.remove(&(c.timer_at, conn));
+        }
         self.dirty.remove(&conn);
         self.pump(engine);
     }

@@ -1,17 +1,50 @@
-//! `kvplay serve`: the server core on real sockets (native only). One thread owns the `Server`; each
-//! connection has a reader thread (TCP or WebSocket) that sends it bytes and a writer thread that takes bytes
-//! from it. An optional monitoring port answers `/varz` and `/healthz` as nats-server does.
+//! `kvplay serve`: the server core on real sockets (native only). One thread owns the `Server`; an async
+//! runtime (tokio) accepts TCP and WebSocket connections, each a reader task that sends the core bytes and a
+//! writer task that writes what the core gives it, and answers the monitoring port (`/varz`, `/connz`, `/jsz`,
+//! `/healthz`, on hyper) with nats-server's fields.
+//!
+//! As nats-server: listeners take the system's listen backlog, the open-files limit is raised to its hard limit
+//! at start, a failing accept (out of file descriptors) backs off from 10 ms to 1 s while the open connections
+//! keep being served, and a write that cannot finish within the write deadline (10 s) closes the connection as
+//! a slow consumer, as a connection with more than `max_pending` bytes waiting does (the core counts both).
+//! The other way, a connection has at most `READS_IN_FLIGHT` reads waiting for the core: a client publishing
+//! faster than the core keeps up is not read until it has caught up, so neither direction queues without bound.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{mpsc as amsc, oneshot};
+
 use super::{ConnId, ServerOptions, Standalone};
-use crate::engine::{Engine, Nanos};
+use crate::engine::{Engine, JsLimits, Nanos};
+
+/// How long one write may take before the connection is closed as a slow consumer (nats-server's
+/// `write_deadline`, 10 s).
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a WebSocket client may take to finish its upgrade (nats-server's websocket `handshake_timeout`).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many reads of a connection may wait for the core (each at most `READ_SIZE` bytes, nats-server's
+/// `maxBufSize`): a client that
+/// publishes faster than the core handles it waits, as nats-server stalls a fast producer.
+const READS_IN_FLIGHT: usize = 16;
+const READ_SIZE: usize = 64 * 1024;
+/// A connection's first read buffer (nats-server's `startBufSize`).
+const READ_START: usize = 512;
+/// nats-server's pause after a failed accept: doubled on each failure up to the maximum.
+const ACCEPT_MIN_SLEEP: Duration = Duration::from_millis(10);
+const ACCEPT_MAX_SLEEP: Duration = Duration::from_secs(1);
 
 /// Where and how to serve.
 #[derive(Clone, Debug)]
@@ -23,17 +56,40 @@ pub struct ServeOptions {
     /// `None`: no monitoring listener.
     pub http_port: Option<u16>,
     pub server: ServerOptions,
+    /// The server-wide JetStream limits; `None`: as nats-server picks them without configuration
+    /// (`system_limits`).
+    pub js_limits: Option<JsLimits>,
+}
+
+/// What the writer task of a connection is given.
+enum Outbound {
+    Bytes(Vec<u8>),
+    Close,
+}
+
+/// A monitoring endpoint the core answers.
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    Varz,
+    Connz { offset: usize, limit: usize },
+    Jsz,
 }
 
 enum Event {
     Accept {
-        ip: String,
-        writer: Sender<Option<Vec<u8>>>,
-        id: Sender<ConnId>,
+        addr: SocketAddr,
+        websocket: bool,
+        writer: amsc::UnboundedSender<Outbound>,
+        id: oneshot::Sender<ConnId>,
     },
-    Bytes(ConnId, Vec<u8>),
+    /// Bytes a client sent; the permit goes back to its reader once the core has handled them.
+    Bytes(ConnId, Vec<u8>, tokio::sync::OwnedSemaphorePermit),
+    /// The writer wrote this many of the bytes it was given.
+    Written(ConnId, usize),
+    /// A write did not finish within `WRITE_DEADLINE`.
+    Stalled(ConnId),
     Closed(ConnId),
-    Varz(Sender<String>),
+    Monitor(Endpoint, oneshot::Sender<String>),
     /// The clock moved: answered once the server has set its time.
     Sync(Sender<()>),
 }
@@ -49,6 +105,7 @@ pub struct Running {
     pub http_port: u16,
     stop: Arc<AtomicBool>,
     core: Option<thread::JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
     /// How far the server's clock is ahead of the wall clock (`fast_forward`), in nanoseconds.
     offset: Arc<AtomicI64>,
     events: Sender<Event>,
@@ -70,144 +127,277 @@ impl Running {
         if let Some(h) = self.core.take() {
             let _ = h.join();
         }
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
     }
 }
 
-fn listen(addr: &str, port: u16) -> std::io::Result<TcpListener> {
-    TcpListener::bind((addr, port))
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
-/// Binds the listeners and starts serving in background threads.
+/// The listen backlog Go gives a listener (and so nats-server): the system's `somaxconn`, at most 65535.
+fn backlog() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .map(|n| n.min(65535))
+        .unwrap_or(4096)
+}
+
+/// Raises the soft limit on open files to the hard limit, as the Go runtime does at start for nats-server, so
+/// thousands of clients can connect.
+pub fn raise_open_files_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit and setrlimit read and write a plain struct owned here.
+    unsafe {
+        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
+/// The JetStream limits nats-server takes when none are configured: three quarters of the system's memory for
+/// memory storage (and three quarters of the store directory's free disk, at most 1 TB, for file storage). Here
+/// file storage is kept in memory too, so its limit is also three quarters of the system's memory.
+pub fn system_limits() -> JsLimits {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse::<i64>().ok()
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(4 << 30);
+    let three_quarters = total / 4 * 3;
+    JsLimits { max_memory: three_quarters, max_storage: three_quarters }
+}
+
+fn listen(addr: &str, port: u16) -> std::io::Result<TcpListener> {
+    let sa = (addr, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, format!("{addr} has no address")))?;
+    let socket = if sa.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(sa)?;
+    socket.listen(backlog())
+}
+
+/// Binds the listeners and starts serving in the background.
 pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
+    raise_open_files_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("kvplay-serve")
+        .enable_all()
+        .build()?;
+    let _guard = runtime.enter();
     let tcp = listen(&opts.addr, opts.port)?;
     let port = tcp.local_addr()?.port();
-    let ws = match opts.websocket_port {
-        Some(p) => Some(listen(&opts.addr, p)?),
-        None => None,
-    };
-    let websocket_port = match &ws {
-        Some(l) => l.local_addr()?.port(),
-        None => 0,
-    };
-    let http = match opts.http_port {
-        Some(p) => Some(listen(&opts.addr, p)?),
-        None => None,
-    };
-    let http_port = match &http {
-        Some(l) => l.local_addr()?.port(),
-        None => 0,
-    };
+    let ws = opts.websocket_port.map(|p| listen(&opts.addr, p)).transpose()?;
+    let websocket_port = ws.as_ref().map(|l| l.local_addr().map(|a| a.port())).transpose()?.unwrap_or(0);
+    let http = opts.http_port.map(|p| listen(&opts.addr, p)).transpose()?;
+    let http_port = http.as_ref().map(|l| l.local_addr().map(|a| a.port())).transpose()?.unwrap_or(0);
     let mut server_opts = opts.server.clone();
     server_opts.host = opts.addr.clone();
     server_opts.port = port;
     let (tx, rx) = mpsc::channel::<Event>();
     let stop = Arc::new(AtomicBool::new(false));
-    spawn_acceptor(tcp, tx.clone(), false);
+    runtime.spawn(accept_loop(tcp, tx.clone(), false));
     if let Some(l) = ws {
-        spawn_acceptor(l, tx.clone(), true);
+        runtime.spawn(accept_loop(l, tx.clone(), true));
     }
     if let Some(l) = http {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            for s in l.incoming().flatten() {
-                let tx = tx.clone();
-                thread::spawn(move || monitor(s, tx));
-            }
-        });
+        runtime.spawn(monitor_loop(l, tx.clone()));
     }
-    let stop2 = stop.clone();
-    let offset = Arc::new(AtomicI64::new(0));
+    let info = Info {
+        host: opts.addr.clone(),
+        http_port,
+        websocket_port,
+        started: wall(),
+        limits: opts.js_limits.unwrap_or_else(system_limits),
+    };
+    let (stop2, offset) = (stop.clone(), Arc::new(AtomicI64::new(0)));
     let offset2 = offset.clone();
-    let core = thread::spawn(move || core_loop(Standalone::new(server_opts, Engine::new(wall())), rx, stop2, offset2));
-    Ok(Running { port, websocket_port, http_port, stop, core: Some(core), offset, events: tx })
+    let mut engine = Engine::new(wall());
+    engine.set_limits(info.limits);
+    let core = thread::Builder::new()
+        .name("kvplay-core".into())
+        .spawn(move || core_loop(Standalone::new(server_opts, engine), rx, stop2, offset2, info))?;
+    drop(_guard);
+    Ok(Running { port, websocket_port, http_port, stop, core: Some(core), runtime: Some(runtime), offset, events: tx })
 }
 
-fn spawn_acceptor(l: TcpListener, tx: Sender<Event>, websocket: bool) {
-    thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            let tx = tx.clone();
-            thread::spawn(move || connection(s, tx, websocket));
+/// Accepts connections until the runtime stops; a failed accept (EMFILE and the like) pauses, doubling from
+/// `ACCEPT_MIN_SLEEP` to `ACCEPT_MAX_SLEEP`, instead of spinning.
+async fn accept_loop(l: TcpListener, tx: Sender<Event>, websocket: bool) {
+    let mut pause = ACCEPT_MIN_SLEEP;
+    loop {
+        match l.accept().await {
+            Ok((s, addr)) => {
+                pause = ACCEPT_MIN_SLEEP;
+                tokio::spawn(connection(s, addr, tx.clone(), websocket));
+            }
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(ACCEPT_MAX_SLEEP);
+            }
         }
-    });
+    }
 }
 
-fn connection(stream: TcpStream, tx: Sender<Event>, websocket: bool) {
+/// Registers a connection with the core; `None` when the core is gone.
+async fn register(
+    tx: &Sender<Event>,
+    addr: SocketAddr,
+    websocket: bool,
+) -> Option<(ConnId, amsc::UnboundedReceiver<Outbound>)> {
+    let (wtx, wrx) = amsc::unbounded_channel();
+    let (idtx, idrx) = oneshot::channel();
+    tx.send(Event::Accept { addr, websocket, writer: wtx, id: idtx }).ok()?;
+    let id = idrx.await.ok()?;
+    Some((id, wrx))
+}
+
+/// WebSocket buffers as small as the TCP path's first read buffer grows from (tungstenite's default is 128 KiB
+/// each way per connection), so thousands of WebSocket clients hold little memory.
+fn ws_config() -> tungstenite::protocol::WebSocketConfig {
+    tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0)
+}
+
+async fn connection(stream: TcpStream, addr: SocketAddr, tx: Sender<Event>, websocket: bool) {
     let _ = stream.set_nodelay(true);
-    let ip = stream.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|_| "127.0.0.1".into());
-    let (wtx, wrx) = mpsc::channel::<Option<Vec<u8>>>();
-    let (idtx, idrx) = mpsc::channel();
-    if tx.send(Event::Accept { ip, writer: wtx, id: idtx }).is_err() {
-        return;
-    }
-    let Ok(id) = idrx.recv() else { return };
     if websocket {
-        let Ok(mut ws) = tungstenite::accept(stream) else {
-            let _ = tx.send(Event::Closed(id));
+        let Ok(Ok(ws)) = tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())),
+        )
+        .await
+        else {
             return;
         };
-        let Ok(raw) = ws.get_ref().try_clone() else { return };
-        let writer = thread::spawn(move || {
-            let mut out = tungstenite::WebSocket::from_raw_socket(raw, tungstenite::protocol::Role::Server, None);
-            while let Ok(Some(b)) = wrx.recv() {
-                if out.send(tungstenite::Message::Binary(b.into())).is_err() {
-                    break;
+        let Some((id, mut wrx)) = register(&tx, addr, true).await else { return };
+        let (mut sink, mut source) = ws.split();
+        let txw = tx.clone();
+        let mut writer = tokio::spawn(async move {
+            while let Some(Outbound::Bytes(b)) = wrx.recv().await {
+                let n = b.len();
+                let send = sink.send(tungstenite::Message::Binary(b.into()));
+                match tokio::time::timeout(WRITE_DEADLINE, send).await {
+                    Ok(Ok(())) => {
+                        let _ = txw.send(Event::Written(id, n));
+                    }
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        let _ = txw.send(Event::Stalled(id));
+                        break;
+                    }
                 }
             }
-            let _ = out.get_ref().shutdown(Shutdown::Both);
+            let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
         });
+        let credit = Arc::new(tokio::sync::Semaphore::new(READS_IN_FLIGHT));
         loop {
-            match ws.read() {
-                Ok(tungstenite::Message::Binary(b)) => {
-                    if tx.send(Event::Bytes(id, b.to_vec())).is_err() {
-                        break;
+            let Ok(permit) = credit.clone().acquire_owned().await else { break };
+            tokio::select! {
+                m = source.next() => match m {
+                    Some(Ok(tungstenite::Message::Binary(b))) => {
+                        if tx.send(Event::Bytes(id, b.to_vec(), permit)).is_err() {
+                            break;
+                        }
                     }
-                }
-                Ok(tungstenite::Message::Text(t)) => {
-                    if tx.send(Event::Bytes(id, t.as_bytes().to_vec())).is_err() {
-                        break;
+                    Some(Ok(tungstenite::Message::Text(t))) => {
+                        if tx.send(Event::Bytes(id, t.as_bytes().to_vec(), permit)).is_err() {
+                            break;
+                        }
                     }
-                }
-                Ok(tungstenite::Message::Close(_)) | Err(_) => break,
-                Ok(_) => {}
+                    Some(Ok(tungstenite::Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(_)) => {}
+                },
+                _ = &mut writer => break,
             }
         }
         let _ = tx.send(Event::Closed(id));
-        let _ = writer.join();
+        writer.abort();
     } else {
-        let Ok(mut raw) = stream.try_clone() else { return };
-        let writer = thread::spawn(move || {
-            while let Ok(Some(b)) = wrx.recv() {
-                if raw.write_all(&b).is_err() {
-                    break;
-                }
-            }
-            let _ = raw.shutdown(Shutdown::Both);
-        });
-        let mut reader = stream;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.send(Event::Bytes(id, buf[..n].to_vec())).is_err() {
+        let Some((id, mut wrx)) = register(&tx, addr, false).await else { return };
+        let (mut rd, mut wr) = stream.into_split();
+        let txw = tx.clone();
+        let mut writer = tokio::spawn(async move {
+            while let Some(Outbound::Bytes(b)) = wrx.recv().await {
+                match tokio::time::timeout(WRITE_DEADLINE, wr.write_all(&b)).await {
+                    Ok(Ok(())) => {
+                        let _ = txw.send(Event::Written(id, b.len()));
+                    }
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        let _ = txw.send(Event::Stalled(id));
                         break;
                     }
                 }
             }
+            let _ = wr.shutdown().await;
+        });
+        // As nats-server: a small read buffer that doubles when a read fills it and halves when reads are
+        // small, so thousands of idle connections hold little memory.
+        let mut buf = vec![0u8; READ_START];
+        let credit = Arc::new(tokio::sync::Semaphore::new(READS_IN_FLIGHT));
+        loop {
+            let Ok(permit) = credit.clone().acquire_owned().await else { break };
+            tokio::select! {
+                r = rd.read(&mut buf) => match r {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(Event::Bytes(id, buf[..n].to_vec(), permit)).is_err() {
+                            break;
+                        }
+                        if n == buf.len() && buf.len() < READ_SIZE {
+                            buf.resize(buf.len() * 2, 0);
+                        } else if n < buf.len() / 2 && buf.len() > READ_START {
+                            buf.truncate(buf.len() / 2);
+                            buf.shrink_to_fit();
+                        }
+                    }
+                },
+                _ = &mut writer => break,
+            }
         }
         let _ = tx.send(Event::Closed(id));
-        let _ = writer.join();
+        writer.abort();
     }
 }
 
-fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>, offset: Arc<AtomicI64>) {
+/// What monitoring says about the server besides the core's own state.
+struct Info {
+    host: String,
+    http_port: u16,
+    websocket_port: u16,
+    started: Nanos,
+    limits: JsLimits,
+}
+
+struct Link {
+    writer: amsc::UnboundedSender<Outbound>,
+    addr: SocketAddr,
+    websocket: bool,
+}
+
+fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>, offset: Arc<AtomicI64>, info: Info) {
     let start = Instant::now();
-    let mut writers: std::collections::HashMap<ConnId, Sender<Option<Vec<u8>>>> = Default::default();
-    let started = wall();
+    let mut links: HashMap<ConnId, Link> = HashMap::new();
     loop {
         if stop.load(Ordering::SeqCst) {
-            for w in writers.values() {
-                let _ = w.send(None);
+            for l in links.values() {
+                let _ = l.writer.send(Outbound::Close);
             }
             return;
         }
@@ -219,20 +409,27 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         server.set_time(engine, wall() + offset.load(Ordering::SeqCst));
         server.handle_timeout(engine, start.elapsed().as_millis() as u64);
         match ev {
-            Ok(Event::Accept { ip, writer, id }) => {
-                let c = server.accept(&ip);
-                writers.insert(c, writer);
+            Ok(Event::Accept { addr, websocket, writer, id }) => {
+                let c = server.accept(&addr.ip().to_string());
+                links.insert(c, Link { writer, addr, websocket });
                 let _ = id.send(c);
             }
-            Ok(Event::Bytes(c, b)) => server.handle_bytes(engine, c, &b),
+            Ok(Event::Bytes(c, b, permit)) => {
+                server.handle_bytes(engine, c, &b);
+                drop(permit);
+            }
+            Ok(Event::Written(c, n)) => server.written(c, n),
+            Ok(Event::Stalled(c)) => server.slow_consumer(c),
             Ok(Event::Closed(c)) => {
                 server.close(engine, c);
-                if let Some(w) = writers.remove(&c) {
-                    let _ = w.send(None);
+                if let Some(l) = links.remove(&c) {
+                    let _ = l.writer.send(Outbound::Close);
                 }
             }
-            Ok(Event::Varz(reply)) => {
-                let _ = reply.send(varz(server, engine, started));
+            Ok(Event::Monitor(what, reply)) => {
+                let now = wall();
+                let mono = start.elapsed().as_millis() as u64;
+                let _ = reply.send(monitor_json(server, engine, &info, &links, what, now, mono));
             }
             Ok(Event::Sync(reply)) => {
                 let _ = reply.send(());
@@ -242,13 +439,14 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         }
         for c in server.take_dirty() {
             if let Some(b) = server.poll_transmit(c) {
-                if let Some(w) = writers.get(&c) {
-                    let _ = w.send(Some(b));
+                if let Some(l) = links.get(&c) {
+                    server.queued_in_link(c, b.len());
+                    let _ = l.writer.send(Outbound::Bytes(b));
                 }
             }
             if server.is_closing(c) {
-                if let Some(w) = writers.remove(&c) {
-                    let _ = w.send(None);
+                if let Some(l) = links.remove(&c) {
+                    let _ = l.writer.send(Outbound::Close);
                 }
                 server.close(engine, c);
             }
@@ -256,45 +454,467 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
     }
 }
 
-fn varz(server: &super::Server, engine: &Engine, started: Nanos) -> String {
-    let o = server.options();
-    serde_json::json!({
-        "server_id": o.server_id, "server_name": o.server_name, "version": super::api::SERVER_VERSION,
-        "proto": 1, "host": o.host, "port": o.port, "max_payload": o.max_payload, "auth_required": o.auth != super::Auth::None,
-        "start": crate::engine::time::rfc3339_nanos(started), "now": crate::engine::time::rfc3339_nanos(wall()),
-        "connections": server.connection_count(), "jetstream": {"config": {"store_dir": "", "sync_interval": 0},
-        "stats": {"memory": engine.account_info().memory, "storage": engine.account_info().storage,
-        "accounts": 1, "ha_assets": 0, "api": {"level": 5}}},
-        "storage": "memory (kvplay serve keeps nothing on disk)",
-    })
-    .to_string()
+// Monitoring, in nats-server's field names and order (the fields a learner looks at; the rest of nats-server's
+// are left out rather than made up).
+
+#[derive(Serialize)]
+struct JetStreamConfigJson {
+    max_memory: i64,
+    max_storage: i64,
+    store_dir: String,
+    sync_interval: u64,
+    strict: bool,
 }
 
-/// Answers one HTTP request on the monitoring port.
-fn monitor(stream: TcpStream, tx: Sender<Event>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let Ok(mut w) = stream.try_clone() else { return };
-    let mut r = BufReader::new(stream);
-    let mut line = String::new();
-    if r.read_line(&mut line).is_err() {
-        return;
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/").to_string();
-    let (status, body) = match path.as_str() {
-        "/healthz" => ("200 OK", "{\"status\":\"ok\"}".to_string()),
-        "/varz" => {
-            let (rtx, rrx) = mpsc::channel();
-            let _ = tx.send(Event::Varz(rtx));
-            match rrx.recv_timeout(Duration::from_secs(2)) {
-                Ok(b) => ("200 OK", b),
-                Err(_) => ("503 Service Unavailable", "{}".into()),
-            }
+#[derive(Serialize)]
+struct JetStreamApiJson {
+    level: u32,
+    total: u64,
+    errors: u64,
+}
+
+#[derive(Serialize)]
+struct JetStreamStatsJson {
+    memory: u64,
+    storage: u64,
+    reserved_memory: u64,
+    reserved_storage: u64,
+    accounts: u32,
+    ha_assets: u32,
+    api: JetStreamApiJson,
+}
+
+#[derive(Serialize)]
+struct JetStreamLimitsJson {
+    default_max_consumers: u32,
+}
+
+#[derive(Serialize)]
+struct VarzJetStreamJson {
+    config: JetStreamConfigJson,
+    stats: JetStreamStatsJson,
+    limits: JetStreamLimitsJson,
+}
+
+/// A section nats-server writes as `{}` when that part of it is not configured (clusters, gateways, ...).
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct WebsocketJson {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    host: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    port: u16,
+}
+
+fn is_zero(p: &u16) -> bool {
+    *p == 0
+}
+
+#[derive(Serialize)]
+struct SlowConsumerStatsJson {
+    clients: u64,
+    routes: u64,
+    gateways: u64,
+    leafs: u64,
+}
+
+#[derive(Serialize)]
+struct VarzJson {
+    server_id: String,
+    server_name: String,
+    version: &'static str,
+    proto: u8,
+    go: &'static str,
+    host: String,
+    port: u16,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    auth_required: bool,
+    max_connections: u32,
+    ping_interval: u64,
+    ping_max: u32,
+    http_host: String,
+    http_port: u16,
+    http_base_path: &'static str,
+    https_port: u16,
+    /// Seconds, written as Go writes a float64 (`2`, not `2.0`).
+    auth_timeout: serde_json::Number,
+    max_control_line: u32,
+    max_payload: usize,
+    max_pending: usize,
+    cluster: Empty,
+    gateway: Empty,
+    leaf: Empty,
+    mqtt: Empty,
+    websocket: WebsocketJson,
+    jetstream: VarzJetStreamJson,
+    write_deadline: u64,
+    start: String,
+    now: String,
+    uptime: String,
+    /// Resident memory, in bytes.
+    mem: u64,
+    cores: usize,
+    connections: usize,
+    total_connections: u64,
+    routes: u32,
+    remotes: u32,
+    leafnodes: u32,
+    in_msgs: u64,
+    in_bytes: u64,
+    out_msgs: u64,
+    out_bytes: u64,
+    slow_consumers: u64,
+    stale_connections: u64,
+    subscriptions: usize,
+    slow_consumer_stats: SlowConsumerStatsJson,
+    stale_connection_stats: SlowConsumerStatsJson,
+    /// Not a nats-server field: says where this server keeps its state.
+    storage: &'static str,
+}
+
+#[derive(Serialize)]
+struct ConnzConnJson {
+    cid: ConnId,
+    kind: &'static str,
+    #[serde(rename = "type")]
+    kind_of_link: &'static str,
+    ip: String,
+    port: u16,
+    start: String,
+    last_activity: String,
+    uptime: String,
+    idle: String,
+    pending_bytes: usize,
+    in_msgs: u64,
+    out_msgs: u64,
+    in_bytes: u64,
+    out_bytes: u64,
+    subscriptions: usize,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    lang: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    version: String,
+}
+
+#[derive(Serialize)]
+struct ConnzJson {
+    server_id: String,
+    now: String,
+    num_connections: usize,
+    total: usize,
+    offset: usize,
+    limit: usize,
+    connections: Vec<ConnzConnJson>,
+}
+
+#[derive(Serialize)]
+struct JszJson {
+    memory: u64,
+    storage: u64,
+    reserved_memory: u64,
+    reserved_storage: u64,
+    accounts: u32,
+    ha_assets: u32,
+    api: JetStreamApiJson,
+    server_id: String,
+    now: String,
+    config: JetStreamConfigJson,
+    limits: JetStreamLimitsJson,
+    streams: usize,
+    consumers: u64,
+    messages: u64,
+    bytes: u64,
+    total: u32,
+}
+
+/// This process's resident memory (`/varz` `mem`), 0 where the system does not say.
+fn resident_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    #[cfg(unix)]
+    // SAFETY: sysconf reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
+    #[cfg(not(unix))]
+    let page = 4096;
+    pages * page
+}
+
+/// A duration as nats-server's monitoring writes one: `1d2h3m4s`, largest unit first.
+fn go_uptime(ms: u64) -> String {
+    let s = ms / 1000;
+    let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    for (n, u) in [(d, "d"), (h, "h"), (m, "m")] {
+        if n > 0 || !out.is_empty() {
+            out.push_str(&format!("{n}{u}"));
         }
-        _ => ("404 Not Found", "404 page not found\n".into()),
+    }
+    out.push_str(&format!("{s}s"));
+    out
+}
+
+fn monitor_json(
+    server: &super::Server,
+    engine: &Engine,
+    info: &Info,
+    links: &HashMap<ConnId, Link>,
+    what: Endpoint,
+    now: Nanos,
+    mono: u64,
+) -> String {
+    use crate::engine::time::rfc3339_nanos;
+    let o = server.options();
+    let account = engine.account_info();
+    let config = || JetStreamConfigJson {
+        max_memory: info.limits.max_memory,
+        max_storage: info.limits.max_storage,
+        store_dir: String::new(),
+        sync_interval: 120_000_000_000,
+        strict: true,
     };
-    let _ = write!(
-        w,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    let api = || JetStreamApiJson { level: 5, total: 0, errors: 0 };
+    // The protocol clock started with the server: a connection's times are the start time plus its offsets.
+    let at = |ms: u64| rfc3339_nanos(info.started + ms as Nanos * 1_000_000);
+    let stats = server.stats();
+    let body = match what {
+        Endpoint::Varz => serde_json::to_string_pretty(&VarzJson {
+            server_id: o.server_id.clone(),
+            server_name: o.server_name.clone(),
+            version: super::api::SERVER_VERSION,
+            proto: 1,
+            go: "go1.25.4",
+            host: o.host.clone(),
+            port: o.port,
+            auth_required: o.auth != super::Auth::None,
+            max_connections: 65536,
+            ping_interval: o.ping_interval_ms * 1_000_000,
+            ping_max: o.max_pings_out,
+            http_host: info.host.clone(),
+            http_port: info.http_port,
+            http_base_path: "",
+            https_port: 0,
+            auth_timeout: if o.auth_timeout_ms.is_multiple_of(1000) {
+                (o.auth_timeout_ms / 1000).into()
+            } else {
+                serde_json::Number::from_f64(o.auth_timeout_ms as f64 / 1000.0).unwrap_or_else(|| 0.into())
+            },
+            max_control_line: 4096,
+            max_payload: o.max_payload,
+            max_pending: o.max_pending,
+            cluster: Empty {},
+            gateway: Empty {},
+            leaf: Empty {},
+            mqtt: Empty {},
+            websocket: WebsocketJson {
+                host: if info.websocket_port > 0 { info.host.clone() } else { String::new() },
+                port: info.websocket_port,
+            },
+            jetstream: VarzJetStreamJson {
+                config: config(),
+                stats: JetStreamStatsJson {
+                    memory: account.memory,
+                    storage: account.storage,
+                    reserved_memory: account.reserved_memory,
+                    reserved_storage: account.reserved_storage,
+                    accounts: 1,
+                    ha_assets: 0,
+                    api: api(),
+                },
+                limits: JetStreamLimitsJson { default_max_consumers: 1000 },
+            },
+            write_deadline: WRITE_DEADLINE.as_nanos() as u64,
+            start: rfc3339_nanos(info.started),
+            now: rfc3339_nanos(now),
+            uptime: go_uptime(mono),
+            mem: resident_bytes(),
+            cores: thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            connections: server.connection_count(),
+            total_connections: stats.total_connections,
+            routes: 0,
+            remotes: 0,
+            leafnodes: 0,
+            in_msgs: stats.msgs.in_msgs,
+            in_bytes: stats.msgs.in_bytes,
+            out_msgs: stats.msgs.out_msgs,
+            out_bytes: stats.msgs.out_bytes,
+            slow_consumers: stats.slow_consumers,
+            stale_connections: stats.stale_connections,
+            subscriptions: server.subscription_count(),
+            slow_consumer_stats: SlowConsumerStatsJson {
+                clients: stats.slow_consumers,
+                routes: 0,
+                gateways: 0,
+                leafs: 0,
+            },
+            stale_connection_stats: SlowConsumerStatsJson {
+                clients: stats.stale_connections,
+                routes: 0,
+                gateways: 0,
+                leafs: 0,
+            },
+            storage: "memory (kvplay serve keeps nothing on disk)",
+        }),
+        Endpoint::Connz { offset, limit } => {
+            let all = server.connections();
+            let total = all.len();
+            let connections: Vec<ConnzConnJson> = all
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .map(|c| {
+                    let link = links.get(&c.cid);
+                    let (lang, version) = match c.lang.trim().split_once(' ') {
+                        Some((l, v)) => (l.to_string(), v.to_string()),
+                        None => (c.lang.trim().to_string(), String::new()),
+                    };
+                    ConnzConnJson {
+                        cid: c.cid,
+                        kind: "Client",
+                        kind_of_link: if link.is_some_and(|l| l.websocket) { "websocket" } else { "nats" },
+                        ip: c.ip,
+                        port: link.map(|l| l.addr.port()).unwrap_or(0),
+                        start: at(c.start_ms),
+                        last_activity: at(c.last_activity_ms),
+                        uptime: go_uptime(mono.saturating_sub(c.start_ms)),
+                        idle: go_uptime(mono.saturating_sub(c.last_activity_ms)),
+                        pending_bytes: c.pending_bytes,
+                        in_msgs: c.stats.in_msgs,
+                        out_msgs: c.stats.out_msgs,
+                        in_bytes: c.stats.in_bytes,
+                        out_bytes: c.stats.out_bytes,
+                        subscriptions: c.subscriptions,
+                        lang,
+                        version,
+                    }
+                })
+                .collect();
+            serde_json::to_string_pretty(&ConnzJson {
+                server_id: o.server_id.clone(),
+                now: rfc3339_nanos(now),
+                num_connections: connections.len(),
+                total,
+                offset,
+                limit,
+                connections,
+            })
+        }
+        Endpoint::Jsz => {
+            let (mut messages, mut bytes) = (0, 0);
+            for name in engine.stream_names() {
+                if let Some(s) = engine.stream_named(&name) {
+                    messages += s.state().msgs;
+                    bytes += s.state().bytes;
+                }
+            }
+            serde_json::to_string_pretty(&JszJson {
+                memory: account.memory,
+                storage: account.storage,
+                reserved_memory: account.reserved_memory,
+                reserved_storage: account.reserved_storage,
+                accounts: 1,
+                ha_assets: 0,
+                api: api(),
+                server_id: o.server_id.clone(),
+                now: rfc3339_nanos(now),
+                config: config(),
+                limits: JetStreamLimitsJson { default_max_consumers: 1000 },
+                streams: engine.stream_names().len(),
+                consumers: account.consumers + server.consumer_count() as u64,
+                messages,
+                bytes,
+                total: 1,
+            })
+        }
+    };
+    body.unwrap_or_default()
+}
+
+/// Serves the monitoring port with hyper, one task per HTTP connection.
+async fn monitor_loop(l: TcpListener, tx: Sender<Event>) {
+    let mut pause = ACCEPT_MIN_SLEEP;
+    loop {
+        let stream = match l.accept().await {
+            Ok((s, _)) => {
+                pause = ACCEPT_MIN_SLEEP;
+                s
+            }
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(ACCEPT_MAX_SLEEP);
+                continue;
+            }
+        };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let tx = tx.clone();
+                async move { Ok::<_, Infallible>(answer(req, tx).await) }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(false)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(5))
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+fn query_number(query: Option<&str>, name: &str) -> Option<usize> {
+    query?.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name)?.1.parse().ok()
+}
+
+/// Answers one monitoring request as nats-server does (JSON, `Access-Control-Allow-Origin: *`).
+async fn answer(req: hyper::Request<hyper::body::Incoming>, tx: Sender<Event>) -> hyper::Response<Full<Bytes>> {
+    let q = req.uri().query();
+    let endpoint = match req.uri().path() {
+        "/healthz" => None,
+        "/varz" => Some(Endpoint::Varz),
+        "/connz" => Some(Endpoint::Connz {
+            offset: query_number(q, "offset").unwrap_or(0),
+            limit: query_number(q, "limit").unwrap_or(1024),
+        }),
+        "/jsz" => Some(Endpoint::Jsz),
+        _ => return response(hyper::StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into()),
+    };
+    let Some(endpoint) = endpoint else {
+        return response(hyper::StatusCode::OK, "application/json", "{\"status\":\"ok\"}".into());
+    };
+    let (rtx, rrx) = oneshot::channel();
+    if tx.send(Event::Monitor(endpoint, rtx)).is_err() {
+        return response(hyper::StatusCode::SERVICE_UNAVAILABLE, "application/json", "{}".into());
+    }
+    match tokio::time::timeout(Duration::from_secs(5), rrx).await {
+        Ok(Ok(body)) => response(hyper::StatusCode::OK, "application/json", body),
+        _ => response(hyper::StatusCode::SERVICE_UNAVAILABLE, "application/json", "{}".into()),
+    }
+}
+
+fn response(status: hyper::StatusCode, content_type: &str, body: String) -> hyper::Response<Full<Bytes>> {
+    let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, hyper::header::HeaderValue::from_static("*"));
+    if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+        h.insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_reads_as_nats_server_writes_it() {
+        assert_eq!(go_uptime(0), "0s");
+        assert_eq!(go_uptime(61_000), "1m1s");
+        assert_eq!(go_uptime(3_600_000), "1h0m0s");
+        assert_eq!(go_uptime(90_061_000), "1d1h1m1s");
+    }
 }

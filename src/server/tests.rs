@@ -597,3 +597,101 @@ fn pull_consumers_deliver_acknowledge_and_redeliver_on_the_protocol_clock() {
     publish(&mut s, c, "$JS.API.CONSUMER.DELETE.KV_p.D", "_INBOX.p.d", "");
     assert!(out(&mut s, c).contains("HMSG _INBOX.p.4 7 33 33\r\nNATS/1.0 409 Consumer Deleted\r\n"));
 }
+
+#[test]
+fn a_slow_consumer_is_cut_off_and_counted_while_others_keep_working() {
+    let opts = ServerOptions { max_pending: 10_000, ..ServerOptions::default() };
+    let mut s = Standalone::new(opts, Engine::new(T0));
+    let (slow, publisher) = (client(&mut s, ""), client(&mut s, ""));
+    send(&mut s, slow, "SUB x 1\r\n");
+    let body = "b".repeat(3000);
+    // The link took the first message and has not written it: it still counts against max_pending.
+    publish(&mut s, publisher, "x", "", &body);
+    let first = s.poll_transmit(slow).map(|b| b.len()).unwrap_or(0);
+    s.server.queued_in_link(slow, first);
+    s.server.written(slow, 1000);
+    for _ in 0..2 {
+        publish(&mut s, publisher, "x", "", &body);
+    }
+    assert!(!s.is_closing(slow), "{} bytes wait", first - 1000 + 2 * first);
+    publish(&mut s, publisher, "x", "", &body);
+    assert!(s.is_closing(slow), "over max_pending");
+    // As nats-server: nothing more is written to it, not even an -ERR.
+    assert_eq!(out(&mut s, slow), "");
+    let stats = s.server.stats();
+    assert_eq!(stats.slow_consumers, 1);
+    assert_eq!((stats.msgs.in_msgs, stats.msgs.out_msgs), (4, 3));
+    assert_eq!(stats.msgs.in_bytes, 12_000);
+    s.close(slow);
+    send(&mut s, publisher, "PING\r\n");
+    assert_eq!(out(&mut s, publisher), "PONG\r\n");
+    // A link whose write deadline passed is a slow consumer too, counted once.
+    let other = client(&mut s, "");
+    s.server.slow_consumer(other);
+    s.server.slow_consumer(other);
+    assert!(s.is_closing(other));
+    assert_eq!(s.server.stats().slow_consumers, 2);
+}
+
+#[test]
+fn a_silent_connection_is_closed_after_the_auth_timeout() {
+    let opts =
+        ServerOptions { auth: Auth::UserPass { user: "u".into(), pass: "p".into() }, ..ServerOptions::default() };
+    let mut s = Standalone::new(opts, Engine::new(T0));
+    s.handle_timeout(1_000);
+    let (silent, ok) = (s.accept("127.0.0.1"), s.accept("127.0.0.1"));
+    out(&mut s, silent);
+    out(&mut s, ok);
+    send(&mut s, ok, "CONNECT {\"user\":\"u\",\"pass\":\"p\"}\r\n");
+    assert_eq!(s.server.poll_timeout(), Some(3_000));
+    s.handle_timeout(2_999);
+    assert!(!s.is_closing(silent));
+    s.handle_timeout(3_000);
+    assert_eq!(out(&mut s, silent), "-ERR 'Authentication Timeout'\r\n");
+    assert!(s.is_closing(silent));
+    assert!(!s.is_closing(ok), "a connection that sent CONNECT stays");
+    assert_eq!(out(&mut s, ok), "");
+}
+
+#[test]
+fn unanswered_pings_close_a_stale_connection() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    s.handle_timeout(120_000);
+    assert_eq!(out(&mut s, c), "PING\r\n");
+    send(&mut s, c, "PONG\r\n");
+    s.handle_timeout(240_000);
+    assert_eq!(out(&mut s, c), "PING\r\n");
+    s.handle_timeout(360_000);
+    assert_eq!(out(&mut s, c), "PING\r\n");
+    assert!(!s.is_closing(c));
+    s.handle_timeout(480_000);
+    assert_eq!(out(&mut s, c), "-ERR 'Stale Connection'\r\n");
+    assert!(s.is_closing(c));
+    assert_eq!(s.server.stats().stale_connections, 1);
+}
+
+#[test]
+fn publishes_over_the_server_limits_are_refused_with_the_server_error() {
+    let mut engine = Engine::new(T0);
+    engine.set_limits(crate::engine::JsLimits { max_memory: 1 << 20, max_storage: 2 << 20 });
+    let mut s = Standalone::new(ServerOptions::default(), engine);
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.r.* 1\r\n");
+    let cfg = r#"{"name":"C","subjects":["c"],"storage":"memory"}"#;
+    publish(&mut s, c, "$JS.API.STREAM.CREATE.C", "_INBOX.r.1", cfg);
+    out(&mut s, c);
+    let body = "z".repeat(100_000);
+    for _ in 0..11 {
+        publish(&mut s, c, "c", "_INBOX.r.2", &body);
+    }
+    assert!(payloads(&out(&mut s, c)).iter().all(|p| p["error"].is_null()));
+    publish(&mut s, c, "c", "_INBOX.r.2", &body);
+    let ack = out(&mut s, c);
+    assert!(
+        ack.contains(
+            r#"{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"C","seq":0}"#
+        ),
+        "{ack}"
+    );
+}

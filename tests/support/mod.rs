@@ -81,6 +81,7 @@ pub fn start_kvplay_serve() -> nats_kv_playground::server::net::Running {
         websocket_port: Some(0),
         http_port: None,
         server: ServerOptions::default(),
+        js_limits: None,
     })
     .expect("kvplay serve starts")
 }

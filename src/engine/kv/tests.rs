@@ -431,3 +431,47 @@ fn a_deserialised_engine_still_finds_streams_by_subject_and_expires_on_time() {
     back.delete_bucket("other").unwrap();
     assert_eq!(back.stream_for_subject("$KV.other.x"), None);
 }
+
+#[test]
+fn server_wide_limits_refuse_creates_and_publishes_as_measured() {
+    // Measured with max_memory_store 1MB: a 600 kB memory stream fits, a second does not (10028); an unlimited
+    // one is made, takes writes while usage is under the limit (the one crossing it too), then 10023.
+    let mut e = Engine::new(1_000 * S);
+    e.set_limits(JsLimits { max_memory: 1 << 20, max_storage: 2 << 20 });
+    let mut big = Config::new("big");
+    big.storage = StorageType::File;
+    big.max_bytes = 3_000_000;
+    let err = e.create_bucket(&big).unwrap_err().api.unwrap();
+    assert_eq!(
+        (err.code, err.err_code, err.description.as_str()),
+        (500, 10047, "insufficient storage resources available")
+    );
+    let mut d = Config::new("d");
+    d.storage = StorageType::Memory;
+    d.max_bytes = 600_000;
+    e.create_bucket(&d).unwrap();
+    let mut again = d.clone();
+    again.bucket = "e".into();
+    let err = e.create_bucket(&again).unwrap_err().api.unwrap();
+    assert_eq!(
+        (err.code, err.err_code, err.description.as_str()),
+        (500, 10028, "insufficient memory resources available")
+    );
+    let mut c = Config::new("c");
+    c.storage = StorageType::Memory;
+    e.create_bucket(&c).unwrap();
+    let value = vec![b'z'; 100_000];
+    let mut taken = 0;
+    let err = loop {
+        match e.put("c", &format!("k{taken}"), &value) {
+            Ok(_) => taken += 1,
+            Err(err) => break err,
+        }
+        assert!(taken < 100, "never refused");
+    };
+    assert_eq!(taken, 11, "ten fit under 1 MB and the eleventh crosses it");
+    let api = err.api.unwrap();
+    assert_eq!((api.code, api.err_code, api.description.as_str()), (503, 10023, "insufficient resources"));
+    // The account's own limits stay none, as on nats-server.
+    assert_eq!(e.account_info().memory, e.bucket_stream("c").unwrap().state().bytes);
+}
