@@ -168,11 +168,14 @@ impl SubIndex {
                 }
             }
         };
+        // Each prefix once: a subject that starts with a dot would otherwise visit the empty prefix twice.
         visit("");
-        for (i, _) in subject.match_indices('.') {
+        for (i, _) in subject.match_indices('.').filter(|(i, _)| *i > 0) {
             visit(&subject[..i]);
         }
-        visit(subject);
+        if !subject.is_empty() {
+            visit(subject);
+        }
     }
 }
 
@@ -440,6 +443,10 @@ impl Server {
     ) {
         let mut responders = 0;
         let mut outs: Vec<Out> = Vec::new();
+        if !wire::routable(subject) {
+            self.no_responders(from, reply);
+            return;
+        }
         if self.opts.jetstream && from.is_some() {
             if subject.starts_with("$JS.API.") {
                 let mono = self.mono_ms;
@@ -459,14 +466,19 @@ impl Server {
         }
         responders += self.route(from, subject, reply, headers, payload);
         if responders == 0 {
-            if let (Some(conn), Some(reply)) = (from, reply) {
-                if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
-                    self.route_to(conn, reply, None, Some(NO_RESPONDERS), b"");
-                }
-            }
+            self.no_responders(from, reply);
         }
         for o in outs {
             self.route_out(o);
+        }
+    }
+
+    /// Tells a requester that nothing answered its request, if it asked to be told.
+    fn no_responders(&mut self, from: Option<ConnId>, reply: Option<&str>) {
+        if let (Some(conn), Some(reply)) = (from, reply) {
+            if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
+                self.route_to(conn, reply, None, Some(NO_RESPONDERS), b"");
+            }
         }
     }
 
