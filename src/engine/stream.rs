@@ -54,6 +54,36 @@ pub struct StreamConfig {
     /// Honours `Nats-Rollup` headers (KV purge markers).
     #[serde(default = "yes")]
     pub allow_rollup_hdrs: bool,
+    /// Stores without acknowledging: publishes get no PubAck (and may then capture the server's own subjects).
+    #[serde(default)]
+    pub no_ack: bool,
+    /// Refuses what exceeds a limit instead of dropping old messages. KV buckets use it.
+    #[serde(default = "yes")]
+    pub discard_new: bool,
+    /// Refuses a message on a subject that holds `max_msgs_per_subject` already (a rollup excepted).
+    #[serde(default)]
+    pub discard_new_per_subject: bool,
+    /// Where a cluster should place the stream; a single server keeps it and reports it.
+    #[serde(default)]
+    pub placement: Option<Placement>,
+    /// Messages stored on subjects matching `src` are sent on again to `dest` (transformed).
+    #[serde(default)]
+    pub republish: Option<RePublish>,
+}
+
+/// A stream's placement request (cluster and tags), kept as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Placement {
+    pub cluster: String,
+    pub tags: Vec<String>,
+}
+
+/// A republish directive: what the stream stores on `src` it also publishes to `dest`, with or without the body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RePublish {
+    pub src: String,
+    pub dest: String,
+    pub headers_only: bool,
 }
 
 fn yes() -> bool {
@@ -85,6 +115,8 @@ pub enum RemovalReason {
     MessageTtl,
     /// Removed by a stream purge (KV compact).
     Purged,
+    /// Removed by a message delete request (`$JS.API.STREAM.MSG.DELETE`).
+    Deleted,
 }
 
 /// How a revision left the stream, for the timeline: why, and when in the revision order.
@@ -143,6 +175,18 @@ pub struct StreamState {
     pub last_seq: u64,
     pub last_time: Option<Nanos>,
     pub num_subjects: u64,
+    /// Sequences missing between the first and the last message (deleted ones).
+    pub num_deleted: u64,
+}
+
+/// How a `Nats-Rollup` header asks a new message to replace older ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rollup {
+    None,
+    /// Every message on the subjects the new message's subject matches (wildcards included).
+    Subject,
+    /// Every message in the stream.
+    All,
 }
 
 /// A stream and its messages.
@@ -202,7 +246,7 @@ impl Stream {
         for m in msgs {
             s.last_seq = m.seq - 1;
             let subject = m.subject.clone();
-            s.store(&subject, m.headers, m.data, m.time, m.ttl, false);
+            s.store(&subject, m.headers, m.data, m.time, m.ttl, Rollup::None);
         }
         s.last_seq = s.last_seq.max(last_seq);
         s
@@ -224,13 +268,59 @@ impl Stream {
     }
 
     pub fn state(&self) -> StreamState {
+        let first_seq = self.first_seq();
+        let span = (self.last_seq + 1).saturating_sub(first_seq);
         StreamState {
             msgs: self.msgs.len() as u64,
             bytes: self.bytes,
-            first_seq: self.msgs.keys().next().copied().unwrap_or(self.last_seq + 1),
+            first_seq,
             last_seq: self.last_seq,
             last_time: self.last_time,
             num_subjects: self.by_subject.len() as u64,
+            num_deleted: span.saturating_sub(self.msgs.len() as u64),
+        }
+    }
+
+    /// The first sequence as the server reports it: the oldest message's, or the next one when the stream is
+    /// empty (0 for a stream never written to, which `StreamStateJson` writes).
+    fn first_seq(&self) -> u64 {
+        self.msgs.keys().next().copied().unwrap_or(self.last_seq + 1)
+    }
+
+    /// The sequences deleted between the first and the last message, in order.
+    pub fn deleted(&self) -> Vec<u64> {
+        if self.msgs.is_empty() {
+            return Vec::new();
+        }
+        (self.first_seq()..=self.last_seq).filter(|q| !self.msgs.contains_key(q)).collect()
+    }
+
+    /// How many messages each subject matching `filter` holds, by subject.
+    pub fn subject_totals(&self, filter: &str) -> BTreeMap<String, u64> {
+        self.by_subject
+            .iter()
+            .filter(|(s, _)| crate::engine::kv::subject_matches(filter, s))
+            .map(|(s, q)| (s.clone(), q.len() as u64))
+            .collect()
+    }
+
+    /// Removes one message, as `$JS.API.STREAM.MSG.DELETE` does, with the store's error when it cannot: a file
+    /// store tells a sequence before the first ("no message found") and after the last ("stream store EOF")
+    /// from a gap, a memory store says "sequence N not found" for all three.
+    pub fn delete_msg(&mut self, seq: u64, now: Nanos) -> Result<(), ApiError> {
+        if self.remove(seq, RemovalReason::Deleted, false, now).is_some() {
+            return Ok(());
+        }
+        let not_found = || ApiError::new(400, 10043, format!("sequence {seq} not found"));
+        if self.config.storage == StorageType::Memory {
+            return Err(not_found());
+        }
+        if seq == 0 || seq < self.first_seq() {
+            Err(ApiError::new(500, 10057, "no message found"))
+        } else if seq > self.last_seq {
+            Err(ApiError::new(500, 10057, "stream store EOF"))
+        } else {
+            Err(not_found())
         }
     }
 
@@ -346,7 +436,14 @@ impl Stream {
                 headers.push((headers::MSG_TTL.to_string(), ttl.to_string()));
             }
         }
-        let rollup = headers::get(&headers, headers::ROLLUP) == Some("sub");
+        let rollup = match headers::get(&headers, headers::ROLLUP) {
+            Some("sub") => Rollup::Subject,
+            Some("all") => Rollup::All,
+            _ => Rollup::None,
+        };
+        if self.config.discard_new_per_subject && rollup == Rollup::None && self.subject_full(subject) {
+            return Err(ApiError::new(503, 10077, "maximum messages per subject exceeded"));
+        }
         let size = self.msg_size(subject, &headers, &data);
         if self.config.max_bytes > 0 && self.bytes + size > self.config.max_bytes as u64 {
             // Discard-new, as the store checks it: a message that would push the stream over its byte limit is
@@ -366,6 +463,12 @@ impl Stream {
         Ok(self.store(subject, headers, data, now, ttl, rollup))
     }
 
+    /// Whether a subject holds as many messages as the per-subject limit allows.
+    fn subject_full(&self, subject: &str) -> bool {
+        let limit = self.config.max_msgs_per_subject;
+        limit > 0 && self.by_subject.get(subject).is_some_and(|q| q.len() as i64 >= limit)
+    }
+
     fn size_of(&self, seq: u64) -> u64 {
         self.msgs.get(&seq).map(|m| self.msg_size(&m.subject, &m.headers, &m.data)).unwrap_or(0)
     }
@@ -377,7 +480,7 @@ impl Stream {
         data: Vec<u8>,
         now: Nanos,
         ttl: i64,
-        rollup: bool,
+        rollup: Rollup,
     ) -> (PubAck, Vec<StreamEvent>) {
         self.last_seq += 1;
         let seq = self.last_seq;
@@ -403,15 +506,32 @@ impl Stream {
         self.msgs.insert(seq, msg);
         self.by_subject.entry(subject.to_string()).or_default().push_back(seq);
         self.last_time = Some(time);
-        if rollup {
-            for old in self.subject_seqs(subject) {
-                if old != seq {
-                    self.remove(old, RemovalReason::Rollup, true, time);
-                }
-            }
-        }
+        self.roll_up(rollup, subject, seq, time);
         self.enforce_subject_limit(subject, true, time);
         (PubAck { seq }, vec![StreamEvent::Stored(seq)])
+    }
+
+    /// Removes what a rollup replaces: the older messages on every subject the new one's subject matches (a
+    /// wildcard subject rolls up all it matches), or the whole stream before it.
+    fn roll_up(&mut self, rollup: Rollup, subject: &str, seq: u64, time: Nanos) {
+        let older: Vec<u64> = match rollup {
+            Rollup::None => return,
+            Rollup::All => self.msgs.range(..seq).map(|(q, _)| *q).collect(),
+            Rollup::Subject => {
+                let mut seqs: Vec<u64> = self
+                    .by_subject
+                    .iter()
+                    .filter(|(s, _)| crate::engine::kv::subject_matches(subject, s))
+                    .flat_map(|(_, q)| q.iter().copied())
+                    .filter(|q| *q != seq)
+                    .collect();
+                seqs.sort_unstable();
+                seqs
+            }
+        };
+        for old in older {
+            self.remove(old, RemovalReason::Rollup, true, time);
+        }
     }
 
     fn enforce_subject_limit(&mut self, subject: &str, by_write: bool, now: Nanos) {
@@ -430,8 +550,9 @@ impl Stream {
 
     /// When the message leaves by age or TTL, if ever.
     fn expiry_of(&self, msg: &StoredMsg) -> Option<Nanos> {
-        let by_age = (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time + self.config.max_age);
-        let by_ttl = (msg.ttl > 0).then(|| msg.time + msg.ttl * NANOS_PER_SEC);
+        // Durations near the largest the API allows must not wrap into the past: they saturate, never expire.
+        let by_age = (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time.saturating_add(self.config.max_age));
+        let by_ttl = (msg.ttl > 0).then(|| msg.time.saturating_add(msg.ttl.saturating_mul(NANOS_PER_SEC)));
         match (by_age, by_ttl) {
             (Some(a), Some(t)) => Some(a.min(t)),
             (a, t) => a.or(t),
@@ -474,7 +595,7 @@ impl Stream {
                 self.expiries.remove(&(at, seq));
                 continue;
             };
-            let by_ttl = msg.ttl > 0 && msg.time + msg.ttl * NANOS_PER_SEC == at;
+            let by_ttl = msg.ttl > 0 && msg.time.saturating_add(msg.ttl.saturating_mul(NANOS_PER_SEC)) == at;
             let reason = if by_ttl { RemovalReason::MessageTtl } else { RemovalReason::MaxAge };
             let subject = msg.subject.clone();
             let was_marker = headers::is_subject_delete_marker(&msg.headers);
@@ -487,7 +608,7 @@ impl Stream {
                     (headers::MSG_TTL.to_string(), format!("{sdm_secs}s")),
                     (headers::ROLLUP.to_string(), "sub".to_string()),
                 ];
-                let (_, mut ev) = self.store(&subject, hdrs, Vec::new(), at, sdm_secs, true);
+                let (_, mut ev) = self.store(&subject, hdrs, Vec::new(), at, sdm_secs, Rollup::Subject);
                 events.append(&mut ev);
             }
         }
@@ -518,6 +639,14 @@ impl Stream {
         for seq in &seqs {
             self.remove(*seq, RemovalReason::Purged, false, now);
         }
+        // A purge of the whole stream up to a sequence past its end (a compact) moves the stream on to it: the
+        // next message takes that sequence.
+        let whole = filter.is_none_or(|f| f == ">");
+        if let (true, Some(u), None) = (whole, upto, keep) {
+            if u > self.last_seq + 1 {
+                self.last_seq = u - 1;
+            }
+        }
         seqs.len() as u64
     }
 
@@ -545,10 +674,13 @@ pub fn parse_message_ttl(raw: &str) -> Option<i64> {
         }
         return Some(d / NANOS_PER_SEC);
     }
-    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-        return raw.parse().ok();
+    // Seconds as the server reads them: digits accumulated in 64 bits, wrapping on overflow as its parser does;
+    // what wraps to a negative number is invalid.
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    None
+    let n = raw.bytes().fold(0i64, |n, b| n.wrapping_mul(10).wrapping_add(i64::from(b - b'0')));
+    (n >= 0).then_some(n)
 }
 
 #[cfg(test)]
@@ -575,6 +707,11 @@ mod tests {
             deny_delete: true,
             deny_purge: false,
             allow_rollup_hdrs: true,
+            no_ack: false,
+            discard_new: true,
+            discard_new_per_subject: false,
+            placement: None,
+            republish: None,
         }
     }
 

@@ -13,6 +13,8 @@ pub mod api;
 pub mod jetstream;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
+pub mod stream_checks;
+pub mod transform;
 pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
