@@ -112,6 +112,7 @@ impl Config {
             no_ack: false,
             discard_new: true,
             discard_new_per_subject: false,
+            first_seq: 0,
             placement: None,
             republish: None,
         })

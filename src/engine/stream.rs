@@ -63,6 +63,9 @@ pub struct StreamConfig {
     /// Refuses a message on a subject that holds `max_msgs_per_subject` already (a rollup excepted).
     #[serde(default)]
     pub discard_new_per_subject: bool,
+    /// The sequence the stream's first message takes (0 and 1 both mean 1).
+    #[serde(default)]
+    pub first_seq: u64,
     /// Where a cluster should place the stream; a single server keeps it and reports it.
     #[serde(default)]
     pub placement: Option<Placement>,
@@ -225,6 +228,7 @@ pub const REJECTION_LIMIT: usize = 10_000;
 
 impl Stream {
     pub fn new(config: StreamConfig, created: Nanos) -> Stream {
+        let last_seq = config.first_seq.saturating_sub(1);
         Stream {
             config,
             created,
@@ -232,7 +236,7 @@ impl Stream {
             by_subject: BTreeMap::new(),
             expiries: BTreeSet::new(),
             bytes: 0,
-            last_seq: 0,
+            last_seq,
             last_time: None,
             journal: VecDeque::new(),
             rejections: VecDeque::new(),
@@ -710,6 +714,7 @@ mod tests {
             no_ack: false,
             discard_new: true,
             discard_new_per_subject: false,
+            first_seq: 0,
             placement: None,
             republish: None,
         }
@@ -753,5 +758,65 @@ mod tests {
         assert!(s.publish("$KV.t3.k0", vec![], b"01".to_vec(), 1).is_ok());
         // Now k0's oldest message (41 bytes) is smaller than a new 10-byte value (49): refused, as measured.
         assert_eq!(s.publish("$KV.t3.k0", vec![], b"0123456789".to_vec(), 1).unwrap_err().err_code, 10077);
+    }
+
+    #[test]
+    fn deletes_answer_as_each_store_does() {
+        for (storage, before, after) in [
+            (StorageType::File, "no message found", "stream store EOF"),
+            (StorageType::Memory, "sequence 0 not found", "sequence 9 not found"),
+        ] {
+            let mut s = Stream::new(cfg(storage), 0);
+            for k in ["a", "b", "c"] {
+                s.publish(&format!("$KV.t.{k}"), vec![], b"v".to_vec(), 1).unwrap();
+            }
+            assert!(s.delete_msg(2, 2).is_ok());
+            assert_eq!(s.delete_msg(2, 2).unwrap_err().description, "sequence 2 not found");
+            assert_eq!(s.delete_msg(0, 2).unwrap_err().description, before);
+            assert_eq!(s.delete_msg(9, 2).unwrap_err().description, after);
+            assert_eq!((s.state().num_deleted, s.deleted()), (1, vec![2]));
+        }
+    }
+
+    #[test]
+    fn a_purge_past_the_end_moves_the_stream_on() {
+        let mut s = Stream::new(cfg(StorageType::File), 0);
+        s.publish("$KV.t.a", vec![], b"v".to_vec(), 1).unwrap();
+        assert_eq!(s.purge(None, None, Some(100), 2), 1);
+        assert_eq!((s.state().first_seq, s.state().last_seq), (100, 99));
+        assert_eq!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 3).unwrap().0.seq, 100);
+    }
+
+    #[test]
+    fn rollups_reach_what_the_subject_matches_or_everything() {
+        let mut c = cfg(StorageType::File);
+        c.max_msgs_per_subject = -1;
+        let mut s = Stream::new(c, 0);
+        for k in ["a", "b", "c.d"] {
+            s.publish(&format!("$KV.t.{k}"), vec![], b"v".to_vec(), 1).unwrap();
+        }
+        let sub = vec![(headers::ROLLUP.to_string(), "sub".to_string())];
+        s.publish("$KV.t.*", sub, vec![], 2).unwrap();
+        assert_eq!(s.subject_totals(">").keys().collect::<Vec<_>>(), ["$KV.t.*", "$KV.t.c.d"]);
+        let all = vec![(headers::ROLLUP.to_string(), "all".to_string())];
+        s.publish("$KV.t.x", all, vec![], 3).unwrap();
+        assert_eq!(s.state().msgs, 1);
+    }
+
+    #[test]
+    fn the_longest_durations_saturate() {
+        let mut c = cfg(StorageType::File);
+        c.max_age = i64::MAX;
+        c.allow_msg_ttl = true;
+        let mut s = Stream::new(c, 0);
+        s.publish("$KV.t.a", vec![], b"v".to_vec(), 1_000).unwrap();
+        let ttl = vec![(headers::MSG_TTL.to_string(), "9223372036854775807".to_string())];
+        s.publish("$KV.t.b", ttl, b"v".to_vec(), 1_000).unwrap();
+        assert_eq!(s.next_expiry(), Some(i64::MAX));
+        assert!(s.expire(1_000_000_000_000).is_empty());
+        assert_eq!(s.state().msgs, 2);
+        // Seconds past 64 bits wrap as the server's parser wraps them; a negative result is refused.
+        assert_eq!(parse_message_ttl("99999999999999999999"), Some(7_766_279_631_452_241_919));
+        assert_eq!(parse_message_ttl("18446744073709551615"), None);
     }
 }

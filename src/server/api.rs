@@ -104,6 +104,8 @@ pub struct StreamConfigJson {
     pub placement: Option<PlacementJson>,
     #[serde(default = "none")]
     pub compression: String,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub first_seq: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub republish: Option<RePublishJson>,
     #[serde(default)]
@@ -157,10 +159,9 @@ pub struct RePublishJson {
 
 /// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
 /// which a create request may carry).
-const OTHER_SERVER_FIELDS: [&str; 11] = [
+const OTHER_SERVER_FIELDS: [&str; 10] = [
     "mirror",
     "sources",
-    "first_seq",
     "subject_transform",
     "allow_msg_counter",
     "allow_atomic",
@@ -272,6 +273,7 @@ impl StreamConfigJson {
             no_ack: self.no_ack,
             discard_new: self.discard == "new",
             discard_new_per_subject: self.discard_new_per_subject,
+            first_seq: self.first_seq,
             placement: self
                 .placement
                 .as_ref()
@@ -319,6 +321,7 @@ impl StreamConfigJson {
                 preferred: String::new(),
             }),
             compression: if c.compression { "s2".into() } else { "none".into() },
+            first_seq: c.first_seq,
             republish: c.republish.as_ref().map(|r| RePublishJson {
                 src: r.src.clone(),
                 dest: r.dest.clone(),
@@ -450,6 +453,11 @@ pub struct ErrorResponse {
     pub offset: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// A names or list response's `streams`, null beside an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged: Option<u64>,
 }
 
 /// Any response's error, if it has one.
@@ -635,6 +643,7 @@ pub struct MsgGetRequest {
 
 /// A purge request.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PurgeRequest {
     #[serde(default)]
     pub filter: Option<String>,
@@ -668,6 +677,7 @@ pub struct MsgDeleteRequest {
 
 /// A stream names/list request.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListRequest {
     #[serde(default)]
     pub offset: Option<u64>,

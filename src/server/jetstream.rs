@@ -204,6 +204,43 @@ fn syntax_error(body: &[u8], e: &serde_json::Error) -> ApiError {
     }
 }
 
+/// Whether a body is a JSON object or array (after white space): the only bodies some requests read.
+fn is_json_object_or_array(payload: &[u8]) -> bool {
+    matches!(payload.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{') | Some(b'['))
+}
+
+/// The fields a message get request may carry: nats-server's decoder refuses others.
+const MSG_GET_FIELDS: [&str; 10] = [
+    "seq",
+    "last_by_subj",
+    "next_by_subj",
+    "batch",
+    "max_bytes",
+    "start_time",
+    "multi_last",
+    "up_to_seq",
+    "up_to_time",
+    "no_hdrs",
+];
+
+/// A message get request's own checks: no unknown field, no batch, and one way to name the message.
+fn check_msg_get(payload: &[u8], req: &MsgGetRequest) -> Result<(), ApiError> {
+    let fields = serde_json::from_slice::<serde_json::Value>(payload).ok();
+    let keys = fields.as_ref().and_then(|v| v.as_object()).map(|o| o.keys().cloned().collect::<Vec<_>>());
+    if let Some(k) = keys.unwrap_or_default().into_iter().find(|k| !MSG_GET_FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}")));
+    }
+    let bad = || Err(ApiError::new(400, 10003, "bad request"));
+    if req.batch.unwrap_or(0) > 0 {
+        return bad();
+    }
+    let (seq, last, next) = (req.seq.unwrap_or(0), req.last_by_subj.is_some(), req.next_by_subj.is_some());
+    if (seq > 0 && last) || (seq == 0 && !last && !next) || (last && next) {
+        return bad();
+    }
+    Ok(())
+}
+
 /// Whether a request carries nothing: no bytes, or an empty JSON object.
 fn is_empty_request(payload: &[u8]) -> bool {
     payload.is_empty()
@@ -373,7 +410,7 @@ impl JetStream {
         let old = engine.stream_named(name).map(|s| s.config.clone()).ok_or_else(ApiError::stream_not_found)?;
         stream_checks::check_single_server(cfg)?;
         let sc = cfg.engine_config();
-        stream_checks::check_update(&old, &sc)?;
+        stream_checks::check_update(&old, &sc, cfg)?;
         let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
         if others.iter().filter_map(|n| engine.stream_named(n)).any(|o| overlaps(&o.config.subjects, &sc.subjects)) {
             return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
@@ -393,14 +430,25 @@ impl JetStream {
         engine.delete_stream_msg(name, req.seq)
     }
 
+    /// An error response, with the fields the server writes beside the error in that response: zero counts in a
+    /// paged one, no streams in a names or list one, nothing purged in a purge one.
     fn error(&mut self, reply: &str, resp: &str, e: &ApiError, paged: bool) -> Vec<Out> {
         self.api_errors += 1;
+        let listing = matches!(resp, "stream_names_response" | "stream_list_response");
+        let paged = paged || listing;
         let r = ErrorResponse {
             kind: kind(resp),
             error: e.into(),
             total: paged.then_some(0),
             offset: paged.then_some(0),
             limit: paged.then_some(0),
+            // A list response's streams are an empty list beside an error; a names response's are null.
+            streams: match resp {
+                "stream_list_response" => Some(serde_json::Value::Array(Vec::new())),
+                "stream_names_response" => Some(serde_json::Value::Null),
+                _ => None,
+            },
+            purged: (resp == "stream_purge_response").then_some(0),
         };
         vec![Out::json(reply, &r)]
     }
@@ -480,8 +528,7 @@ impl JetStream {
             ["STREAM", "INFO", name] => {
                 let resp = "stream_info_response";
                 // Only a JSON object or array is read as options, as the server does; anything else is ignored.
-                let first = payload.iter().find(|b| !b.is_ascii_whitespace());
-                let req = if matches!(first, Some(b'{') | Some(b'[')) {
+                let req = if is_json_object_or_array(payload) {
                     parse!(StreamInfoRequest, resp, true)
                 } else {
                     StreamInfoRequest::default()
@@ -503,6 +550,10 @@ impl JetStream {
                 }
             }
             ["STREAM", "DELETE", name] => {
+                if !is_empty_request(payload) {
+                    let e = ApiError::new(400, 10038, "expected an empty request payload");
+                    return Some(self.error(reply, "stream_delete_response", &e, false));
+                }
                 if !engine.remove_stream(name) {
                     return Some(self.error(reply, "stream_delete_response", &ApiError::stream_not_found(), false));
                 }
@@ -566,20 +617,21 @@ impl JetStream {
             }
             ["STREAM", "PURGE", name] => {
                 let resp = "stream_purge_response";
-                let req: PurgeRequest = parse!(PurgeRequest, resp, false);
+                // Only a JSON object or array is read as options, as the server does; anything else is ignored.
+                let req = if is_json_object_or_array(payload) {
+                    parse!(PurgeRequest, resp, false)
+                } else {
+                    PurgeRequest::default()
+                };
+                if req.seq.unwrap_or(0) > 0 && req.keep.unwrap_or(0) > 0 {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
                 let Some(s) = engine.stream_named(name) else {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 };
                 if s.config.deny_purge {
-                    return Some(self.error(
-                        reply,
-                        resp,
-                        &ApiError::new(400, 10023, "stream purge not permitted"),
-                        false,
-                    ));
-                }
-                if req.seq.is_some() && req.keep.is_some() {
-                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                    let e = ApiError::new(500, 10110, "stream purge not permitted");
+                    return Some(self.error(reply, resp, &e, false));
                 }
                 let purged = engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0);
                 #[derive(Serialize)]
@@ -593,7 +645,13 @@ impl JetStream {
             }
             ["STREAM", "MSG", "GET", name] => {
                 let resp = "stream_msg_get_response";
+                if is_empty_request(payload) {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
                 let req: MsgGetRequest = parse!(MsgGetRequest, resp, false);
+                if let Err(e) = check_msg_get(payload, &req) {
+                    return Some(self.error(reply, resp, &e, false));
+                }
                 let Some(s) = engine.stream_named(name) else {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 };

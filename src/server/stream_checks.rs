@@ -268,10 +268,14 @@ pub fn check_single_server(cfg: &StreamConfigJson) -> Result<(), ApiError> {
 }
 
 /// What an update may not change (`configUpdateCheck`), after `check_config`.
-pub fn check_update(old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+pub fn check_update(old: &StreamConfig, new: &StreamConfig, asked: &StreamConfigJson) -> Result<(), ApiError> {
     let refuse = |what: &str| Err(ApiError::invalid_config(format!("stream configuration update can not {what}")));
     if old.storage != new.storage {
         return refuse("change storage type");
+    }
+    // The playground's streams all keep limits retention.
+    if asked.retention == "workqueue" {
+        return refuse("change retention policy to/from workqueue");
     }
     if old.deny_delete && !new.deny_delete {
         return refuse("cancel deny message deletes");

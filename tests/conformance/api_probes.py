@@ -49,7 +49,7 @@ def show_msg(msg):
 
 async def request(nc, probe):
     try:
-        msg = await nc.request(probe["req"], payload(probe), timeout=0.5, headers=probe.get("headers"))
+        msg = await nc.request(probe["req"], payload(probe), timeout=2, headers=probe.get("headers"))
         return show_msg(msg)
     except NoRespondersError:
         return "no responders"
