@@ -273,7 +273,7 @@ impl Stream {
 
     pub fn state(&self) -> StreamState {
         let first_seq = self.first_seq();
-        let span = (self.last_seq + 1).saturating_sub(first_seq);
+        let span = self.last_seq.saturating_add(1).saturating_sub(first_seq);
         StreamState {
             msgs: self.msgs.len() as u64,
             bytes: self.bytes,
@@ -288,7 +288,7 @@ impl Stream {
     /// The first sequence as the server reports it: the oldest message's, or the next one when the stream is
     /// empty (0 for a stream never written to, which `StreamStateJson` writes).
     fn first_seq(&self) -> u64 {
-        self.msgs.keys().next().copied().unwrap_or(self.last_seq + 1)
+        self.msgs.keys().next().copied().unwrap_or(self.last_seq.saturating_add(1))
     }
 
     /// The sequences deleted between the first and the last message, in order.
@@ -416,6 +416,10 @@ impl Stream {
         data: Vec<u8>,
         now: Nanos,
     ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        // A stream moved to the last sequence there is (by a purge or its first_seq) takes no more messages.
+        if self.last_seq == u64::MAX {
+            return Err(ApiError::new(503, 10077, "maximum messages exceeded"));
+        }
         let hdr_len = headers::encoded_len(&headers);
         if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
             return Err(ApiError::message_exceeds_maximum());
@@ -647,7 +651,7 @@ impl Stream {
         // next message takes that sequence.
         let whole = filter.is_none_or(|f| f == ">");
         if let (true, Some(u), None) = (whole, upto, keep) {
-            if u > self.last_seq + 1 {
+            if u > self.last_seq.saturating_add(1) {
                 self.last_seq = u - 1;
             }
         }
@@ -785,6 +789,11 @@ mod tests {
         assert_eq!(s.purge(None, None, Some(100), 2), 1);
         assert_eq!((s.state().first_seq, s.state().last_seq), (100, 99));
         assert_eq!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 3).unwrap().0.seq, 100);
+        // The last sequence there is: the stream says so rather than overflow.
+        s.purge(None, None, Some(u64::MAX), 4);
+        assert_eq!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 5).unwrap().0.seq, u64::MAX);
+        assert!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 6).is_err());
+        assert_eq!(s.state().first_seq, u64::MAX);
     }
 
     #[test]
