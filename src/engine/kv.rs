@@ -113,6 +113,7 @@ impl Config {
             discard_new: true,
             discard_new_per_subject: false,
             first_seq: 0,
+            sealed: false,
             placement: None,
             republish: None,
         })

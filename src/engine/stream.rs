@@ -66,6 +66,9 @@ pub struct StreamConfig {
     /// The sequence the stream's first message takes (0 and 1 both mean 1).
     #[serde(default)]
     pub first_seq: u64,
+    /// Read-only for good: no publishes, deletes or purges (an update seals a stream; nothing unseals it).
+    #[serde(default)]
+    pub sealed: bool,
     /// Where a cluster should place the stream; a single server keeps it and reports it.
     #[serde(default)]
     pub placement: Option<Placement>,
@@ -416,6 +419,9 @@ impl Stream {
         data: Vec<u8>,
         now: Nanos,
     ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        if self.config.sealed {
+            return Err(ApiError::stream_sealed());
+        }
         // A stream moved to the last sequence there is (by a purge or its first_seq) takes no more messages.
         if self.last_seq == u64::MAX {
             return Err(ApiError::new(503, 10077, "maximum messages exceeded"));
@@ -719,6 +725,7 @@ mod tests {
             discard_new: true,
             discard_new_per_subject: false,
             first_seq: 0,
+            sealed: false,
             placement: None,
             republish: None,
         }

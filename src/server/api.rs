@@ -223,9 +223,6 @@ impl StreamConfigJson {
         if self.discard == "old" && self.max_bytes > 0 {
             return unsupported("discard old and a byte limit");
         }
-        if self.sealed {
-            return unsupported("sealed storage");
-        }
         match self.other.iter().find(|(k, v)| *k != "pedantic" && !is_unset(v)) {
             Some((k, _)) => unsupported(&format!("`{k}`")),
             None => Ok(()),
@@ -274,6 +271,7 @@ impl StreamConfigJson {
             discard_new: self.discard == "new",
             discard_new_per_subject: self.discard_new_per_subject,
             first_seq: self.first_seq,
+            sealed: self.sealed,
             placement: self
                 .placement
                 .as_ref()
@@ -330,7 +328,7 @@ impl StreamConfigJson {
             allow_direct: c.allow_direct,
             mirror_direct: false,
             discard_new_per_subject: c.discard_new_per_subject,
-            sealed: false,
+            sealed: c.sealed,
             deny_delete: c.deny_delete,
             deny_purge: c.deny_purge,
             allow_rollup_hdrs: c.allow_rollup_hdrs,

@@ -409,8 +409,9 @@ impl JetStream {
         }
         let old = engine.stream_named(name).map(|s| s.config.clone()).ok_or_else(ApiError::stream_not_found)?;
         stream_checks::check_single_server(cfg)?;
-        let sc = cfg.engine_config();
+        let mut sc = cfg.engine_config();
         stream_checks::check_update(&old, &sc, cfg)?;
+        stream_checks::seal(&mut sc);
         let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
         if others.iter().filter_map(|n| engine.stream_named(n)).any(|o| overlaps(&o.config.subjects, &sc.subjects)) {
             return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
@@ -424,6 +425,9 @@ impl JetStream {
     /// `$JS.API.STREAM.MSG.DELETE`, with and without erasing (the playground keeps no bytes to overwrite).
     fn delete_msg(&mut self, engine: &mut Engine, name: &str, req: &MsgDeleteRequest) -> Result<(), ApiError> {
         let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
+        if s.config.sealed {
+            return Err(ApiError::stream_sealed());
+        }
         if s.config.deny_delete {
             return Err(ApiError::new(500, 10057, "message delete not permitted"));
         }
@@ -629,6 +633,9 @@ impl JetStream {
                 let Some(s) = engine.stream_named(name) else {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 };
+                if s.config.sealed {
+                    return Some(self.error(reply, resp, &ApiError::stream_sealed(), false));
+                }
                 if s.config.deny_purge {
                     let e = ApiError::new(500, 10110, "stream purge not permitted");
                     return Some(self.error(reply, resp, &e, false));

@@ -259,6 +259,18 @@ pub fn check_resources(cfg: &StreamConfig, others: &[&StreamConfig]) -> Result<(
     }
 }
 
+/// What sealing does to a configuration once the update's checks have passed: no max age, discard new, and no
+/// deletes, purges or rollups.
+pub fn seal(cfg: &mut StreamConfig) {
+    if cfg.sealed {
+        cfg.max_age = 0;
+        cfg.discard_new = true;
+        cfg.deny_delete = true;
+        cfg.deny_purge = true;
+        cfg.allow_rollup_hdrs = false;
+    }
+}
+
 /// A single server's refusal of replicas, after the configuration's checks.
 pub fn check_single_server(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     if cfg.num_replicas > 1 {
@@ -276,6 +288,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig, asked: &StreamConfig
     // The playground's streams all keep limits retention.
     if asked.retention == "workqueue" {
         return refuse("change retention policy to/from workqueue");
+    }
+    if old.sealed && !new.sealed {
+        return refuse("unseal a sealed stream");
     }
     if old.deny_delete && !new.deny_delete {
         return refuse("cancel deny message deletes");
@@ -364,5 +379,16 @@ mod tests {
         assert_eq!(check_resources(&c, &[]).unwrap_err().err_code, 10047);
         let m = cfg(r#"{"name":"S","max_bytes":1125899906842624,"storage":"memory"}"#).engine_config();
         assert_eq!(check_resources(&m, &[]).unwrap_err().err_code, 10028);
+    }
+
+    #[test]
+    fn a_sealed_stream_stays_sealed_and_read_only() {
+        let old = cfg(r#"{"name":"S"}"#).engine_config();
+        let mut sealed = cfg(r#"{"name":"S","sealed":true}"#).engine_config();
+        assert!(check_update(&old, &sealed, &cfg(r#"{"name":"S","sealed":true}"#)).is_ok());
+        seal(&mut sealed);
+        assert!(sealed.deny_delete && sealed.deny_purge && !sealed.allow_rollup_hdrs && sealed.discard_new);
+        let e = check_update(&sealed, &old, &cfg(r#"{"name":"S"}"#)).unwrap_err();
+        assert_eq!(e.description, "stream configuration update can not unseal a sealed stream");
     }
 }
