@@ -94,6 +94,7 @@ pub fn gone_reason(reason: RemovalReason, after_seq: u64, history: i64) -> Strin
         RemovalReason::MaxAge => "expired: older than the bucket's TTL".to_string(),
         RemovalReason::MessageTtl => "expired: its own TTL ran out".to_string(),
         RemovalReason::Purged => "removed by compact, which clears deleted keys".to_string(),
+        RemovalReason::Deleted => "removed by a message delete request".to_string(),
     }
 }
 

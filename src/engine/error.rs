@@ -39,6 +39,9 @@ impl ApiError {
     pub fn replicas_not_supported() -> ApiError {
         ApiError::new(500, 10074, "replicas > 1 not supported in non-clustered mode")
     }
+    pub fn stream_sealed() -> ApiError {
+        ApiError::new(400, 10109, "invalid operation on sealed stream")
+    }
     pub fn invalid_config(msg: impl Into<String>) -> ApiError {
         ApiError::new(500, 10052, msg)
     }

@@ -56,11 +56,14 @@ impl<T: PartialEq> PrefixIndex<T> {
                 }
             }
         };
+        // Each prefix once: a subject that starts with a dot would otherwise visit the empty prefix twice.
         visit("");
-        for (i, _) in subject.match_indices('.') {
+        for (i, _) in subject.match_indices('.').filter(|(i, _)| *i > 0) {
             visit(&subject[..i]);
         }
-        visit(subject);
+        if !subject.is_empty() {
+            visit(subject);
+        }
     }
 
     /// The first value whose pattern matches `subject`, if any.
@@ -73,11 +76,14 @@ impl<T: PartialEq> PrefixIndex<T> {
                 }
             }
         };
+        // Each prefix once: a subject that starts with a dot would otherwise visit the empty prefix twice.
         visit("");
-        for (i, _) in subject.match_indices('.') {
+        for (i, _) in subject.match_indices('.').filter(|(i, _)| *i > 0) {
             visit(&subject[..i]);
         }
-        visit(subject);
+        if !subject.is_empty() {
+            visit(subject);
+        }
         found
     }
 

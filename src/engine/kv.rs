@@ -110,6 +110,13 @@ impl Config {
             deny_delete: true,
             deny_purge: false,
             allow_rollup_hdrs: true,
+            no_ack: false,
+            discard_new: true,
+            discard_new_per_subject: false,
+            first_seq: 0,
+            sealed: false,
+            placement: None,
+            republish: None,
         })
     }
 
@@ -765,6 +772,13 @@ impl Engine {
         let (ack, events) = s.publish(subject, headers, data, now)?;
         self.deliver(name, &events);
         Ok(ack.seq)
+    }
+
+    /// Deletes one message through the JetStream API (see `Stream::delete_msg`).
+    pub fn delete_stream_msg(&mut self, name: &str, seq: u64) -> Result<(), ApiError> {
+        let now = self.now;
+        let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
+        s.delete_msg(seq, now)
     }
 
     /// Purges a stream through the JetStream API (see `Stream::purge`); `None` when there is no such stream.

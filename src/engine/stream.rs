@@ -54,6 +54,42 @@ pub struct StreamConfig {
     /// Honours `Nats-Rollup` headers (KV purge markers).
     #[serde(default = "yes")]
     pub allow_rollup_hdrs: bool,
+    /// Stores without acknowledging: publishes get no PubAck (and may then capture the server's own subjects).
+    #[serde(default)]
+    pub no_ack: bool,
+    /// Refuses what exceeds a limit instead of dropping old messages. KV buckets use it.
+    #[serde(default = "yes")]
+    pub discard_new: bool,
+    /// Refuses a message on a subject that holds `max_msgs_per_subject` already (a rollup excepted).
+    #[serde(default)]
+    pub discard_new_per_subject: bool,
+    /// The sequence the stream's first message takes (0 and 1 both mean 1).
+    #[serde(default)]
+    pub first_seq: u64,
+    /// Read-only for good: no publishes, deletes or purges (an update seals a stream; nothing unseals it).
+    #[serde(default)]
+    pub sealed: bool,
+    /// Where a cluster should place the stream; a single server keeps it and reports it.
+    #[serde(default)]
+    pub placement: Option<Placement>,
+    /// Messages stored on subjects matching `src` are sent on again to `dest` (transformed).
+    #[serde(default)]
+    pub republish: Option<RePublish>,
+}
+
+/// A stream's placement request (cluster and tags), kept as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Placement {
+    pub cluster: String,
+    pub tags: Vec<String>,
+}
+
+/// A republish directive: what the stream stores on `src` it also publishes to `dest`, with or without the body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RePublish {
+    pub src: String,
+    pub dest: String,
+    pub headers_only: bool,
 }
 
 fn yes() -> bool {
@@ -85,6 +121,8 @@ pub enum RemovalReason {
     MessageTtl,
     /// Removed by a stream purge (KV compact).
     Purged,
+    /// Removed by a message delete request (`$JS.API.STREAM.MSG.DELETE`).
+    Deleted,
 }
 
 /// How a revision left the stream, for the timeline: why, and when in the revision order.
@@ -148,6 +186,18 @@ pub struct StreamState {
     pub last_seq: u64,
     pub last_time: Option<Nanos>,
     pub num_subjects: u64,
+    /// Sequences missing between the first and the last message (deleted ones).
+    pub num_deleted: u64,
+}
+
+/// How a `Nats-Rollup` header asks a new message to replace older ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rollup {
+    None,
+    /// Every message on the subjects the new message's subject matches (wildcards included).
+    Subject,
+    /// Every message in the stream.
+    All,
 }
 
 /// A stream and its messages.
@@ -197,6 +247,7 @@ pub const REJECTION_LIMIT: usize = 10_000;
 
 impl Stream {
     pub fn new(config: StreamConfig, created: Nanos) -> Stream {
+        let last_seq = config.first_seq.saturating_sub(1);
         Stream {
             config,
             created,
@@ -204,7 +255,7 @@ impl Stream {
             by_subject: BTreeMap::new(),
             expiries: BTreeSet::new(),
             bytes: 0,
-            last_seq: 0,
+            last_seq,
             last_time: None,
             journal: VecDeque::new(),
             journal_bytes: 0,
@@ -219,7 +270,7 @@ impl Stream {
         for m in msgs {
             s.last_seq = m.seq - 1;
             let subject = m.subject.clone();
-            s.store(&subject, m.headers, m.data, m.time, m.ttl, false);
+            s.store(&subject, m.headers, m.data, m.time, m.ttl, Rollup::None);
         }
         s.last_seq = s.last_seq.max(last_seq);
         s
@@ -241,13 +292,59 @@ impl Stream {
     }
 
     pub fn state(&self) -> StreamState {
+        let first_seq = self.first_seq();
+        let span = self.last_seq.saturating_add(1).saturating_sub(first_seq);
         StreamState {
             msgs: self.msgs.len() as u64,
             bytes: self.bytes,
-            first_seq: self.msgs.keys().next().copied().unwrap_or(self.last_seq + 1),
+            first_seq,
             last_seq: self.last_seq,
             last_time: self.last_time,
             num_subjects: self.by_subject.len() as u64,
+            num_deleted: span.saturating_sub(self.msgs.len() as u64),
+        }
+    }
+
+    /// The first sequence as the server reports it: the oldest message's, or the next one when the stream is
+    /// empty (0 for a stream never written to, which `StreamStateJson` writes).
+    fn first_seq(&self) -> u64 {
+        self.msgs.keys().next().copied().unwrap_or(self.last_seq.saturating_add(1))
+    }
+
+    /// The sequences deleted between the first and the last message, in order.
+    pub fn deleted(&self) -> Vec<u64> {
+        if self.msgs.is_empty() {
+            return Vec::new();
+        }
+        (self.first_seq()..=self.last_seq).filter(|q| !self.msgs.contains_key(q)).collect()
+    }
+
+    /// How many messages each subject matching `filter` holds, by subject.
+    pub fn subject_totals(&self, filter: &str) -> BTreeMap<String, u64> {
+        self.by_subject
+            .iter()
+            .filter(|(s, _)| crate::engine::kv::subject_matches(filter, s))
+            .map(|(s, q)| (s.clone(), q.len() as u64))
+            .collect()
+    }
+
+    /// Removes one message, as `$JS.API.STREAM.MSG.DELETE` does, with the store's error when it cannot: a file
+    /// store tells a sequence before the first ("no message found") and after the last ("stream store EOF")
+    /// from a gap, a memory store says "sequence N not found" for all three.
+    pub fn delete_msg(&mut self, seq: u64, now: Nanos) -> Result<(), ApiError> {
+        if self.remove(seq, RemovalReason::Deleted, false, now).is_some() {
+            return Ok(());
+        }
+        let not_found = || ApiError::new(400, 10043, format!("sequence {seq} not found"));
+        if self.config.storage == StorageType::Memory {
+            return Err(not_found());
+        }
+        if seq == 0 || seq < self.first_seq() {
+            Err(ApiError::new(500, 10057, "no message found"))
+        } else if seq > self.last_seq {
+            Err(ApiError::new(500, 10057, "stream store EOF"))
+        } else {
+            Err(not_found())
         }
     }
 
@@ -366,6 +463,13 @@ impl Stream {
         data: Vec<u8>,
         now: Nanos,
     ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        if self.config.sealed {
+            return Err(ApiError::stream_sealed());
+        }
+        // A stream moved to the last sequence there is (by a purge or its first_seq) takes no more messages.
+        if self.last_seq == u64::MAX {
+            return Err(ApiError::new(503, 10077, "maximum messages exceeded"));
+        }
         let hdr_len = headers::encoded_len(&headers);
         if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
             return Err(ApiError::message_exceeds_maximum());
@@ -390,7 +494,14 @@ impl Stream {
                 headers.push((headers::MSG_TTL.to_string(), ttl.to_string()));
             }
         }
-        let rollup = headers::get(&headers, headers::ROLLUP) == Some("sub");
+        let rollup = match headers::get(&headers, headers::ROLLUP) {
+            Some("sub") => Rollup::Subject,
+            Some("all") => Rollup::All,
+            _ => Rollup::None,
+        };
+        if self.config.discard_new_per_subject && rollup == Rollup::None && self.subject_full(subject) {
+            return Err(ApiError::new(503, 10077, "maximum messages per subject exceeded"));
+        }
         let size = self.msg_size(subject, &headers, &data);
         if self.config.max_bytes > 0 && self.bytes + size > self.config.max_bytes as u64 {
             // Discard-new, as the store checks it: a message that would push the stream over its byte limit is
@@ -410,6 +521,12 @@ impl Stream {
         Ok(self.store(subject, headers, data, now, ttl, rollup))
     }
 
+    /// Whether a subject holds as many messages as the per-subject limit allows.
+    fn subject_full(&self, subject: &str) -> bool {
+        let limit = self.config.max_msgs_per_subject;
+        limit > 0 && self.by_subject.get(subject).is_some_and(|q| q.len() as i64 >= limit)
+    }
+
     fn size_of(&self, seq: u64) -> u64 {
         self.msgs.get(&seq).map(|m| self.msg_size(&m.subject, &m.headers, &m.data)).unwrap_or(0)
     }
@@ -421,7 +538,7 @@ impl Stream {
         data: Vec<u8>,
         now: Nanos,
         ttl: i64,
-        rollup: bool,
+        rollup: Rollup,
     ) -> (PubAck, Vec<StreamEvent>) {
         self.last_seq += 1;
         let seq = self.last_seq;
@@ -455,15 +572,32 @@ impl Stream {
         self.msgs.insert(seq, msg);
         self.by_subject.entry(subject.to_string()).or_default().push_back(seq);
         self.last_time = Some(time);
-        if rollup {
-            for old in self.subject_seqs(subject) {
-                if old != seq {
-                    self.remove(old, RemovalReason::Rollup, true, time);
-                }
-            }
-        }
+        self.roll_up(rollup, subject, seq, time);
         self.enforce_subject_limit(subject, true, time);
         (PubAck { seq }, vec![StreamEvent::Stored(seq)])
+    }
+
+    /// Removes what a rollup replaces: the older messages on every subject the new one's subject matches (a
+    /// wildcard subject rolls up all it matches), or the whole stream before it.
+    fn roll_up(&mut self, rollup: Rollup, subject: &str, seq: u64, time: Nanos) {
+        let older: Vec<u64> = match rollup {
+            Rollup::None => return,
+            Rollup::All => self.msgs.range(..seq).map(|(q, _)| *q).collect(),
+            Rollup::Subject => {
+                let mut seqs: Vec<u64> = self
+                    .by_subject
+                    .iter()
+                    .filter(|(s, _)| crate::engine::kv::subject_matches(subject, s))
+                    .flat_map(|(_, q)| q.iter().copied())
+                    .filter(|q| *q != seq)
+                    .collect();
+                seqs.sort_unstable();
+                seqs
+            }
+        };
+        for old in older {
+            self.remove(old, RemovalReason::Rollup, true, time);
+        }
     }
 
     fn enforce_subject_limit(&mut self, subject: &str, by_write: bool, now: Nanos) {
@@ -482,8 +616,9 @@ impl Stream {
 
     /// When the message leaves by age or TTL, if ever.
     fn expiry_of(&self, msg: &StoredMsg) -> Option<Nanos> {
-        let by_age = (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time + self.config.max_age);
-        let by_ttl = (msg.ttl > 0).then(|| msg.time + msg.ttl * NANOS_PER_SEC);
+        // Durations near the largest the API allows must not wrap into the past: they saturate, never expire.
+        let by_age = (self.config.max_age > 0 && msg.ttl >= 0).then(|| msg.time.saturating_add(self.config.max_age));
+        let by_ttl = (msg.ttl > 0).then(|| msg.time.saturating_add(msg.ttl.saturating_mul(NANOS_PER_SEC)));
         match (by_age, by_ttl) {
             (Some(a), Some(t)) => Some(a.min(t)),
             (a, t) => a.or(t),
@@ -526,7 +661,7 @@ impl Stream {
                 self.expiries.remove(&(at, seq));
                 continue;
             };
-            let by_ttl = msg.ttl > 0 && msg.time + msg.ttl * NANOS_PER_SEC == at;
+            let by_ttl = msg.ttl > 0 && msg.time.saturating_add(msg.ttl.saturating_mul(NANOS_PER_SEC)) == at;
             let reason = if by_ttl { RemovalReason::MessageTtl } else { RemovalReason::MaxAge };
             let subject = msg.subject.clone();
             let was_marker = headers::is_subject_delete_marker(&msg.headers);
@@ -539,7 +674,7 @@ impl Stream {
                     (headers::MSG_TTL.to_string(), format!("{sdm_secs}s")),
                     (headers::ROLLUP.to_string(), "sub".to_string()),
                 ];
-                let (_, mut ev) = self.store(&subject, hdrs, Vec::new(), at, sdm_secs, true);
+                let (_, mut ev) = self.store(&subject, hdrs, Vec::new(), at, sdm_secs, Rollup::Subject);
                 events.append(&mut ev);
             }
         }
@@ -570,6 +705,14 @@ impl Stream {
         for seq in &seqs {
             self.remove(*seq, RemovalReason::Purged, false, now);
         }
+        // A purge of the whole stream up to a sequence past its end (a compact) moves the stream on to it: the
+        // next message takes that sequence.
+        let whole = filter.is_none_or(|f| f == ">");
+        if let (true, Some(u), None) = (whole, upto, keep) {
+            if u > self.last_seq.saturating_add(1) {
+                self.last_seq = u - 1;
+            }
+        }
         seqs.len() as u64
     }
 
@@ -597,10 +740,13 @@ pub fn parse_message_ttl(raw: &str) -> Option<i64> {
         }
         return Some(d / NANOS_PER_SEC);
     }
-    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-        return raw.parse().ok();
+    // Seconds as the server reads them: digits accumulated in 64 bits, wrapping on overflow as its parser does;
+    // what wraps to a negative number is invalid.
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    None
+    let n = raw.bytes().fold(0i64, |n, b| n.wrapping_mul(10).wrapping_add(i64::from(b - b'0')));
+    (n >= 0).then_some(n)
 }
 
 #[cfg(test)]
@@ -627,6 +773,13 @@ mod tests {
             deny_delete: true,
             deny_purge: false,
             allow_rollup_hdrs: true,
+            no_ack: false,
+            discard_new: true,
+            discard_new_per_subject: false,
+            first_seq: 0,
+            sealed: false,
+            placement: None,
+            republish: None,
         }
     }
 
@@ -691,5 +844,70 @@ mod tests {
         assert!(s.publish("$KV.t3.k0", vec![], b"01".to_vec(), 1).is_ok());
         // Now k0's oldest message (41 bytes) is smaller than a new 10-byte value (49): refused, as measured.
         assert_eq!(s.publish("$KV.t3.k0", vec![], b"0123456789".to_vec(), 1).unwrap_err().err_code, 10077);
+    }
+
+    #[test]
+    fn deletes_answer_as_each_store_does() {
+        for (storage, before, after) in [
+            (StorageType::File, "no message found", "stream store EOF"),
+            (StorageType::Memory, "sequence 0 not found", "sequence 9 not found"),
+        ] {
+            let mut s = Stream::new(cfg(storage), 0);
+            for k in ["a", "b", "c"] {
+                s.publish(&format!("$KV.t.{k}"), vec![], b"v".to_vec(), 1).unwrap();
+            }
+            assert!(s.delete_msg(2, 2).is_ok());
+            assert_eq!(s.delete_msg(2, 2).unwrap_err().description, "sequence 2 not found");
+            assert_eq!(s.delete_msg(0, 2).unwrap_err().description, before);
+            assert_eq!(s.delete_msg(9, 2).unwrap_err().description, after);
+            assert_eq!((s.state().num_deleted, s.deleted()), (1, vec![2]));
+        }
+    }
+
+    #[test]
+    fn a_purge_past_the_end_moves_the_stream_on() {
+        let mut s = Stream::new(cfg(StorageType::File), 0);
+        s.publish("$KV.t.a", vec![], b"v".to_vec(), 1).unwrap();
+        assert_eq!(s.purge(None, None, Some(100), 2), 1);
+        assert_eq!((s.state().first_seq, s.state().last_seq), (100, 99));
+        assert_eq!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 3).unwrap().0.seq, 100);
+        // The last sequence there is: the stream says so rather than overflow.
+        s.purge(None, None, Some(u64::MAX), 4);
+        assert_eq!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 5).unwrap().0.seq, u64::MAX);
+        assert!(s.publish("$KV.t.a", vec![], b"v".to_vec(), 6).is_err());
+        assert_eq!(s.state().first_seq, u64::MAX);
+    }
+
+    #[test]
+    fn rollups_reach_what_the_subject_matches_or_everything() {
+        let mut c = cfg(StorageType::File);
+        c.max_msgs_per_subject = -1;
+        let mut s = Stream::new(c, 0);
+        for k in ["a", "b", "c.d"] {
+            s.publish(&format!("$KV.t.{k}"), vec![], b"v".to_vec(), 1).unwrap();
+        }
+        let sub = vec![(headers::ROLLUP.to_string(), "sub".to_string())];
+        s.publish("$KV.t.*", sub, vec![], 2).unwrap();
+        assert_eq!(s.subject_totals(">").keys().collect::<Vec<_>>(), ["$KV.t.*", "$KV.t.c.d"]);
+        let all = vec![(headers::ROLLUP.to_string(), "all".to_string())];
+        s.publish("$KV.t.x", all, vec![], 3).unwrap();
+        assert_eq!(s.state().msgs, 1);
+    }
+
+    #[test]
+    fn the_longest_durations_saturate() {
+        let mut c = cfg(StorageType::File);
+        c.max_age = i64::MAX;
+        c.allow_msg_ttl = true;
+        let mut s = Stream::new(c, 0);
+        s.publish("$KV.t.a", vec![], b"v".to_vec(), 1_000).unwrap();
+        let ttl = vec![(headers::MSG_TTL.to_string(), "9223372036854775807".to_string())];
+        s.publish("$KV.t.b", ttl, b"v".to_vec(), 1_000).unwrap();
+        assert_eq!(s.next_expiry(), Some(i64::MAX));
+        assert!(s.expire(1_000_000_000_000).is_empty());
+        assert_eq!(s.state().msgs, 2);
+        // Seconds past 64 bits wrap as the server's parser wraps them; a negative result is refused.
+        assert_eq!(parse_message_ttl("99999999999999999999"), Some(7_766_279_631_452_241_919));
+        assert_eq!(parse_message_ttl("18446744073709551615"), None);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::stream::{StorageType, Stream, StreamConfig};
+use crate::engine::stream::{Placement, RePublish, StorageType, Stream, StreamConfig};
 use crate::engine::time::{parse_rfc3339_utc, rfc3339_nanos, NANOS_PER_SEC};
 use crate::engine::{ApiError, Nanos};
 
@@ -128,14 +128,24 @@ pub struct StreamConfigJson {
     pub storage: String,
     #[serde(default = "one")]
     pub num_replicas: i64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_ack: bool,
     #[serde(default)]
     pub duplicate_window: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementJson>,
     #[serde(default = "none")]
     pub compression: String,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub first_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub republish: Option<RePublishJson>,
     #[serde(default)]
     pub allow_direct: bool,
     #[serde(default)]
     pub mirror_direct: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discard_new_per_subject: bool,
     #[serde(default)]
     pub sealed: bool,
     #[serde(default)]
@@ -153,9 +163,58 @@ pub struct StreamConfigJson {
     pub subject_delete_marker_ttl: i64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
-    /// Fields a client sent that this server does not implement (mirror, sources, placement, republish, ...).
+    /// Fields a client sent that this server does not implement (mirror, sources, subject transforms, ...).
     #[serde(flatten, skip_serializing)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where a cluster should place a stream, as the API carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacementJson {
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub cluster: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub preferred: String,
+}
+
+/// A republish directive, as the API carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RePublishJson {
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub src: String,
+    #[serde(default)]
+    pub dest: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub headers_only: bool,
+}
+
+/// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
+/// which a create request may carry).
+const OTHER_SERVER_FIELDS: [&str; 10] = [
+    "mirror",
+    "sources",
+    "subject_transform",
+    "allow_msg_counter",
+    "allow_atomic",
+    "allow_msg_schedules",
+    "persist_mode",
+    "allow_batched",
+    "template_owner",
+    "pedantic",
+];
+
+/// Whether an optional field a client sent says nothing (null, false, zero, empty).
+fn is_unset(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Bool(b) => !b,
+        serde_json::Value::Number(n) => n.as_f64() == Some(0.0),
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Object(o) => o.is_empty(),
+    }
 }
 
 /// The metadata keys the server itself adds to a stored configuration.
@@ -168,42 +227,39 @@ fn server_metadata(user: &BTreeMap<String, String>, ttl: bool) -> BTreeMap<Strin
 }
 
 impl StreamConfigJson {
-    /// The configuration the engine stores, after the server's defaults and checks; an API error for what the
-    /// server would refuse or what the playground does not implement.
+    /// The configuration the engine stores, after the server's checks (`stream_checks::check_config`) and
+    /// defaults; an API error for what the playground does not implement.
     pub fn to_engine(&self) -> Result<StreamConfig, ApiError> {
-        let unsupported = |what: &str| not_supported(&format!("streams with {what}"));
-        if self.name.is_empty() || self.name.contains(['.', '*', '>', ' ', '\t']) {
-            return Err(ApiError::invalid_config("stream name is required and can not contain '.', '*', '>'"));
+        self.check_known_fields()?;
+        super::stream_checks::check_config(self)?;
+        self.check_supported()?;
+        Ok(self.engine_config())
+    }
+
+    /// Refuses a field nats-server does not know, as its strict decoder does.
+    pub fn check_known_fields(&self) -> Result<(), ApiError> {
+        match self.other.keys().find(|k| !OTHER_SERVER_FIELDS.contains(&k.as_str())) {
+            Some(k) => Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}"))),
+            None => Ok(()),
         }
+    }
+
+    /// Refuses, by name, what the playground does not implement; nats-server's own checks come first.
+    pub fn check_supported(&self) -> Result<(), ApiError> {
+        let unsupported = |what: &str| Err(not_supported(&format!("streams with {what}")));
         if self.retention != "limits" {
-            return Err(unsupported(&format!("{} retention", self.retention)));
+            return unsupported(&format!("{} retention", self.retention));
         }
         if self.max_msgs > 0 {
-            return Err(unsupported("a message limit (max_msgs)"));
+            return unsupported("a message limit (max_msgs)");
         }
         if self.discard == "old" && self.max_bytes > 0 {
-            return Err(unsupported("discard old and a byte limit"));
+            return unsupported("discard old and a byte limit");
         }
-        if self.sealed || self.mirror_direct {
-            return Err(unsupported("sealed or mirrored storage"));
+        match self.other.iter().find(|(k, v)| *k != "pedantic" && !is_unset(v)) {
+            Some((k, _)) => unsupported(&format!("`{k}`")),
+            None => Ok(()),
         }
-        let known_ignorable = ["no_ack", "discard_new_per_subject", "template_owner", "first_seq", "placement"];
-        if let Some((k, _)) = self.other.iter().find(|(k, v)| !known_ignorable.contains(&k.as_str()) && !v.is_null()) {
-            return Err(unsupported(&format!("`{k}`")));
-        }
-        if self.num_replicas > 1 {
-            return Err(ApiError::replicas_not_supported());
-        }
-        if !matches!(self.storage.as_str(), "memory" | "file" | "") {
-            return Err(ApiError::invalid_config(format!("invalid storage type {:?}", self.storage)));
-        }
-        if self.max_age < 0 {
-            return Err(ApiError::invalid_config("max age needs to be >= 0"));
-        }
-        if self.subject_delete_marker_ttl > 0 && self.subject_delete_marker_ttl < NANOS_PER_SEC {
-            return Err(ApiError::invalid_config("subject delete marker TTL must be at least 1 second"));
-        }
-        Ok(self.engine_config())
     }
 
     /// The same configuration in the engine's terms, without the checks (for reading what a server reports).
@@ -215,6 +271,9 @@ impl StreamConfigJson {
             d => d,
         };
         let subjects = if self.subjects.is_empty() { vec![self.name.clone()] } else { self.subjects.clone() };
+        // The server writes -1 for "no limit" however a client says it (0 or anything below -1).
+        let limit = |n: i64| if n == 0 || n < -1 { -1 } else { n };
+        let with_markers = self.subject_delete_marker_ttl > 0;
         let metadata = self
             .metadata
             .iter()
@@ -225,21 +284,37 @@ impl StreamConfigJson {
             name: self.name.clone(),
             subjects,
             description: self.description.clone(),
-            max_msgs_per_subject: self.max_msgs_per_subject,
-            max_bytes: self.max_bytes,
+            max_msgs_per_subject: limit(self.max_msgs_per_subject),
+            max_bytes: limit(self.max_bytes),
             max_age: self.max_age,
-            max_msg_size: self.max_msg_size,
+            max_msg_size: if self.max_msg_size == 0 || self.max_msg_size < -1 { -1 } else { self.max_msg_size },
             storage: if self.storage == "memory" { StorageType::Memory } else { StorageType::File },
             replicas: self.num_replicas.max(1),
             compression: self.compression == "s2",
-            allow_msg_ttl: self.allow_msg_ttl || self.subject_delete_marker_ttl > 0,
+            allow_msg_ttl: self.allow_msg_ttl || with_markers,
             subject_delete_marker_ttl: self.subject_delete_marker_ttl,
             duplicate_window,
             metadata,
             allow_direct: self.allow_direct,
             deny_delete: self.deny_delete,
-            deny_purge: self.deny_purge,
-            allow_rollup_hdrs: self.allow_rollup_hdrs,
+            // Subject delete markers are rollups: the server allows them, and with them purges.
+            deny_purge: self.deny_purge && !with_markers,
+            allow_rollup_hdrs: self.allow_rollup_hdrs || with_markers,
+            no_ack: self.no_ack,
+            discard_new: self.discard == "new",
+            discard_new_per_subject: self.discard_new_per_subject,
+            first_seq: self.first_seq,
+            sealed: self.sealed,
+            placement: self
+                .placement
+                .as_ref()
+                .filter(|p| **p != PlacementJson::default())
+                .map(|p| Placement { cluster: p.cluster.clone(), tags: p.tags.clone() }),
+            republish: self.republish.as_ref().map(|r| RePublish {
+                src: if r.src.is_empty() { ">".to_string() } else { r.src.clone() },
+                dest: r.dest.clone(),
+                headers_only: r.headers_only,
+            }),
         }
     }
 
@@ -263,17 +338,30 @@ impl StreamConfigJson {
             max_age: c.max_age,
             max_msgs_per_subject: c.max_msgs_per_subject,
             max_msg_size: c.max_msg_size,
-            discard: "new".into(),
+            discard: if c.discard_new { "new" } else { "old" }.into(),
             storage: match c.storage {
                 StorageType::File => "file".into(),
                 StorageType::Memory => "memory".into(),
             },
             num_replicas: c.replicas,
+            no_ack: c.no_ack,
             duplicate_window: c.duplicate_window,
+            placement: c.placement.as_ref().map(|p| PlacementJson {
+                cluster: p.cluster.clone(),
+                tags: p.tags.clone(),
+                preferred: String::new(),
+            }),
             compression: if c.compression { "s2".into() } else { "none".into() },
+            first_seq: c.first_seq,
+            republish: c.republish.as_ref().map(|r| RePublishJson {
+                src: r.src.clone(),
+                dest: r.dest.clone(),
+                headers_only: r.headers_only,
+            }),
             allow_direct: c.allow_direct,
             mirror_direct: false,
-            sealed: false,
+            discard_new_per_subject: c.discard_new_per_subject,
+            sealed: c.sealed,
             deny_delete: c.deny_delete,
             deny_purge: c.deny_purge,
             allow_rollup_hdrs: c.allow_rollup_hdrs,
@@ -297,6 +385,14 @@ pub struct StreamStateJson {
     pub last_ts: String,
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub num_subjects: u64,
+    /// Messages per subject, when a stream info request asks for them (`subjects_filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subjects: Option<BTreeMap<String, u64>>,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub num_deleted: u64,
+    /// The deleted sequences, when a stream info request asks for them (`deleted_details`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Vec<u64>>,
     #[serde(default)]
     pub consumer_count: u64,
 }
@@ -338,6 +434,9 @@ impl StreamStateJson {
             last_seq: st.last_seq,
             last_ts: time_json(st.last_time),
             num_subjects: st.num_subjects,
+            subjects: None,
+            num_deleted: st.num_deleted,
+            deleted: None,
             consumer_count: consumers,
         }
     }
@@ -385,6 +484,11 @@ pub struct ErrorResponse {
     pub offset: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// A names or list response's `streams`, null beside an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged: Option<u64>,
 }
 
 /// Any response's error, if it has one.
@@ -603,6 +707,7 @@ pub struct MsgGetRequest {
 
 /// A purge request.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PurgeRequest {
     #[serde(default)]
     pub filter: Option<String>,
@@ -612,8 +717,31 @@ pub struct PurgeRequest {
     pub keep: Option<u64>,
 }
 
+/// A stream info request's options.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamInfoRequest {
+    #[serde(default)]
+    pub deleted_details: bool,
+    #[serde(default)]
+    pub subjects_filter: String,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+/// A message delete request.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MsgDeleteRequest {
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub no_erase: bool,
+}
+
 /// A stream names/list request.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListRequest {
     #[serde(default)]
     pub offset: Option<u64>,

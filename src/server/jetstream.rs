@@ -12,10 +12,12 @@ use super::api::*;
 use super::consumer::{
     AckKind, AckPolicy, AckTarget, Consumer, Start, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING,
 };
+use super::stream_checks;
+use super::transform::SubjectTransform;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
-use crate::engine::stream::{StoredMsg, Stream};
+use crate::engine::stream::{StoredMsg, Stream, StreamConfig};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::{ApiError, Engine, Nanos};
 
@@ -68,6 +70,121 @@ pub fn parse_headers(raw: Option<&[u8]>) -> Headers {
 
 fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
     (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
+}
+
+/// JSON as Go's encoder writes it: `<`, `>` and `&` (which only strings can hold) escaped as `\u003c`, `\u003e`
+/// and `\u0026`, and the line and paragraph separators as `\u2028` and `\u2029`.
+pub fn go_json(v: &impl Serialize) -> Vec<u8> {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out.into_bytes()
+}
+
+/// The server's error for a request body it cannot read. Its decoder's text for a body that ends too soon is
+/// kept; other texts are serde's.
+fn invalid_json(e: &serde_json::Error) -> ApiError {
+    ApiError::new(400, 10025, format!("invalid JSON: {}", go_json_error(e)))
+}
+
+/// Go's decoder's words for the errors it shares with serde: a body that ends too soon, and an unknown field
+/// (its strict decoder refuses them); others keep serde's words.
+fn go_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.is_eof() {
+        return "unexpected EOF".to_string();
+    }
+    if let Some(rest) = text.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        return format!("json: unknown field {field:?}");
+    }
+    text
+}
+
+/// The server's error for a body that is not JSON: Go's words for a character that cannot start a value.
+fn syntax_error(body: &[u8], e: &serde_json::Error) -> ApiError {
+    let offset = e.column();
+    let starts_badly = e.to_string().starts_with("expected value") && e.line() == 1;
+    match body.get(offset.wrapping_sub(1)).filter(|_| starts_badly) {
+        Some(b) if b.is_ascii_graphic() => ApiError::new(
+            400,
+            10025,
+            format!(
+                "invalid JSON: invalid character '{}' looking for beginning of value at offset {offset}",
+                *b as char
+            ),
+        ),
+        _ => invalid_json(e),
+    }
+}
+
+/// Whether a body is a JSON object or array (after white space): the only bodies some requests read.
+fn is_json_object_or_array(payload: &[u8]) -> bool {
+    matches!(payload.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{') | Some(b'['))
+}
+
+/// The fields a message get request may carry: nats-server's decoder refuses others.
+const MSG_GET_FIELDS: [&str; 10] = [
+    "seq",
+    "last_by_subj",
+    "next_by_subj",
+    "batch",
+    "max_bytes",
+    "start_time",
+    "multi_last",
+    "up_to_seq",
+    "up_to_time",
+    "no_hdrs",
+];
+
+/// A message get request's own checks: no unknown field, no batch, and one way to name the message.
+fn check_msg_get(payload: &[u8], req: &MsgGetRequest) -> Result<(), ApiError> {
+    let fields = serde_json::from_slice::<serde_json::Value>(payload).ok();
+    let keys = fields.as_ref().and_then(|v| v.as_object()).map(|o| o.keys().cloned().collect::<Vec<_>>());
+    if let Some(k) = keys.unwrap_or_default().into_iter().find(|k| !MSG_GET_FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}")));
+    }
+    let bad = || Err(ApiError::new(400, 10003, "bad request"));
+    if req.batch.unwrap_or(0) > 0 {
+        return bad();
+    }
+    let (seq, last, next) = (req.seq.unwrap_or(0), req.last_by_subj.is_some(), req.next_by_subj.is_some());
+    if (seq > 0 && last) || (seq == 0 && !last && !next) || (last && next) {
+        return bad();
+    }
+    Ok(())
+}
+
+/// Whether a request carries nothing: no bytes, or an empty JSON object.
+fn is_empty_request(payload: &[u8]) -> bool {
+    payload.is_empty()
+        || serde_json::from_slice::<serde_json::Value>(payload)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+}
+
+/// The most subjects a stream info response lists.
+const MAX_SUBJECT_DETAILS: usize = 100_000;
+
+/// A response that says only that it succeeded.
+#[derive(Serialize)]
+struct Success {
+    #[serde(rename = "type")]
+    kind: String,
+    success: bool,
+}
+
+/// Whether any subject of one list can match a subject of the other.
+fn overlaps(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| subjects_overlap(x, y)))
 }
 
 /// Whether two subjects (with wildcards) can match a common subject.
@@ -139,14 +256,126 @@ impl JetStream {
         }
     }
 
+    /// A stream info response with what the request asked for: the deleted sequences, and the message count of
+    /// each subject matching a filter (a page of at most `MAX_SUBJECT_DETAILS`, from `offset`, in subject order).
+    fn stream_info_with(&self, engine: &Engine, s: &Stream, req: &StreamInfoRequest) -> StreamInfoJson {
+        let mut info = self.stream_info(engine, s, Some("stream_info_response"), true);
+        if req.deleted_details {
+            info.state.deleted = Some(s.deleted()).filter(|d| !d.is_empty());
+        }
+        if req.subjects_filter.is_empty() {
+            return info;
+        }
+        let totals = s.subject_totals(&req.subjects_filter);
+        if totals.is_empty() {
+            return info;
+        }
+        let offset = req.offset.max(0) as u64;
+        info.total = Some(totals.len() as u64);
+        info.offset = Some(offset);
+        info.limit = Some(MAX_SUBJECT_DETAILS as u64);
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let page: BTreeMap<String, u64> = totals.into_iter().skip(skip).take(MAX_SUBJECT_DETAILS).collect();
+        info.state.subjects = Some(page).filter(|p| !p.is_empty());
+        info
+    }
+
+    /// `$JS.API.STREAM.CREATE`: the server's checks in its order, then the stream (or the same one again).
+    fn create_stream(
+        &mut self,
+        engine: &mut Engine,
+        name: &str,
+        cfg: &StreamConfigJson,
+    ) -> Result<StreamInfoJson, ApiError> {
+        cfg.check_known_fields()?;
+        stream_checks::check_enums(cfg)?;
+        stream_checks::check_create_request(cfg, name)?;
+        stream_checks::check_config(cfg)?;
+        stream_checks::check_single_server(cfg)?;
+        let sc = cfg.engine_config();
+        let existing = engine.stream_named(name).map(|s| s.config.clone());
+        match existing {
+            Some(ref old) if *old != sc => return Err(ApiError::stream_name_in_use()),
+            Some(_) => {}
+            None => {
+                let names = engine.stream_names();
+                let others: Vec<&StreamConfig> =
+                    names.iter().filter_map(|n| engine.stream_named(n)).map(|s| &s.config).collect();
+                stream_checks::check_resources(&sc, &others)?;
+                engine.check_reservation(&sc)?;
+                if others.iter().any(|o| overlaps(&o.subjects, &sc.subjects)) {
+                    return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
+                }
+                cfg.check_supported()?;
+                engine.insert_stream(sc);
+            }
+        }
+        let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
+        let mut info = self.stream_info(engine, s, Some("stream_create_response"), false);
+        // Measured on nats-server 2.15: it says it created the stream when an identical one existed too.
+        info.did_create = true;
+        Ok(info)
+    }
+
+    /// `$JS.API.STREAM.UPDATE`: the configuration's checks, then what an update may not change.
+    fn update_stream(
+        &mut self,
+        engine: &mut Engine,
+        name: &str,
+        cfg: &StreamConfigJson,
+    ) -> Result<StreamInfoJson, ApiError> {
+        cfg.check_known_fields()?;
+        stream_checks::check_enums(cfg)?;
+        stream_checks::check_config(cfg)?;
+        if cfg.name != name {
+            return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
+        }
+        let old = engine.stream_named(name).map(|s| s.config.clone()).ok_or_else(ApiError::stream_not_found)?;
+        stream_checks::check_single_server(cfg)?;
+        let mut sc = cfg.engine_config();
+        stream_checks::check_update(&old, &sc, cfg)?;
+        stream_checks::seal(&mut sc);
+        let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
+        if others.iter().filter_map(|n| engine.stream_named(n)).any(|o| overlaps(&o.config.subjects, &sc.subjects)) {
+            return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
+        }
+        cfg.check_supported()?;
+        engine.update_stream(sc);
+        let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
+        Ok(self.stream_info(engine, s, Some("stream_update_response"), false))
+    }
+
+    /// `$JS.API.STREAM.MSG.DELETE`, with and without erasing (the playground keeps no bytes to overwrite).
+    fn delete_msg(&mut self, engine: &mut Engine, name: &str, req: &MsgDeleteRequest) -> Result<(), ApiError> {
+        let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
+        if s.config.sealed {
+            return Err(ApiError::stream_sealed());
+        }
+        if s.config.deny_delete {
+            return Err(ApiError::new(500, 10057, "message delete not permitted"));
+        }
+        engine.delete_stream_msg(name, req.seq)
+    }
+
+    /// An error response, with the fields the server writes beside the error in that response: zero counts in a
+    /// paged one, no streams in a names or list one, nothing purged in a purge one.
     fn error(&mut self, reply: &str, resp: &str, e: &ApiError, paged: bool) -> Vec<Out> {
         self.api_errors += 1;
+        let listing = matches!(resp, "stream_names_response" | "stream_list_response");
+        let paged = paged || listing;
         let r = ErrorResponse {
             kind: kind(resp),
             error: e.into(),
             total: paged.then_some(0),
             offset: paged.then_some(0),
             limit: paged.then_some(0),
+            // A list response's streams are an empty list beside an error; a names response's are null.
+            streams: match resp {
+                "stream_list_response" => Some(serde_json::Value::Array(Vec::new())),
+                "stream_names_response" => Some(serde_json::Value::Null),
+                _ => None,
+            },
+            purged: (resp == "stream_purge_response").then_some(0),
         };
         vec![Out::json(reply, &r)]
     }
@@ -179,15 +408,11 @@ impl JetStream {
             if p.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(serde_json::Value::Object(Default::default()));
             }
-            serde_json::from_slice(p)
-                .map(without_nulls)
-                .map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
+            serde_json::from_slice(p).map(without_nulls).map_err(|e| syntax_error(p, &e))
         };
         macro_rules! parse {
             ($t:ty, $resp:expr, $paged:expr) => {
-                match body(payload).and_then(|v| {
-                    serde_json::from_value::<$t>(v).map_err(|e| ApiError::new(400, 10025, format!("invalid JSON: {e}")))
-                }) {
+                match body(payload).and_then(|v| serde_json::from_value::<$t>(v).map_err(|e| invalid_json(&e))) {
                     Ok(v) => v,
                     Err(e) => return Some(self.error(reply, $resp, &e, $paged)),
                 }
@@ -222,78 +447,45 @@ impl JetStream {
                 let create = tokens[1] == "CREATE";
                 let resp = if create { "stream_create_response" } else { "stream_update_response" };
                 let cfg: StreamConfigJson = parse!(StreamConfigJson, resp, false);
-                let cfg = StreamConfigJson {
-                    name: if cfg.name.is_empty() { name.to_string() } else { cfg.name.clone() },
-                    ..cfg
-                };
-                if cfg.name != *name {
-                    return Some(self.error(
-                        reply,
-                        resp,
-                        &ApiError::new(400, 10056, "stream name in subject does not match request"),
-                        false,
-                    ));
-                }
-                let sc = match cfg.to_engine() {
-                    Ok(c) => c,
-                    Err(e) => return Some(self.error(reply, resp, &e, false)),
-                };
-                let existing = engine.stream_named(name).map(|s| s.config.clone());
-                if create {
-                    match existing {
-                        Some(old) if old != sc => {
-                            return Some(self.error(reply, resp, &ApiError::stream_name_in_use(), false))
-                        }
-                        Some(_) => {}
-                        None => {
-                            for other in engine.stream_names() {
-                                let theirs =
-                                    engine.stream_named(&other).map(|s| s.config.subjects.clone()).unwrap_or_default();
-                                if theirs.iter().any(|t| sc.subjects.iter().any(|m| subjects_overlap(t, m))) {
-                                    return Some(self.error(
-                                        reply,
-                                        resp,
-                                        &ApiError::new(400, 10065, "subjects overlap with an existing stream"),
-                                        false,
-                                    ));
-                                }
-                            }
-                            engine.insert_stream(sc);
-                        }
-                    }
+                let result = if create {
+                    self.create_stream(engine, name, &cfg)
                 } else {
-                    let Some(old) = existing.clone() else {
-                        return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
-                    };
-                    if old.storage != sc.storage {
-                        return Some(self.error(
-                            reply,
-                            resp,
-                            &ApiError::invalid_config("stream configuration update can not change storage type"),
-                            false,
-                        ));
-                    }
-                    if old.allow_msg_ttl && !sc.allow_msg_ttl {
-                        return Some(self.error(
-                            reply,
-                            resp,
-                            &ApiError::invalid_config("message TTL status can not be disabled"),
-                            false,
-                        ));
-                    }
-                    engine.update_stream(sc);
+                    self.update_stream(engine, name, &cfg)
+                };
+                match result {
+                    Ok(info) => vec![Out::json(reply, &info)],
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
                 }
-                let Some(s) = engine.stream_named(name) else { return Some(Vec::new()) };
-                let mut info = self.stream_info(engine, s, Some(resp), false);
-                // nats-server says it created the stream when an identical one already existed too.
-                info.did_create = create;
-                vec![Out::json(reply, &info)]
             }
-            ["STREAM", "INFO", name] => match engine.stream_named(name) {
-                Some(s) => vec![Out::json(reply, &self.stream_info(engine, s, Some("stream_info_response"), true))],
-                None => return Some(self.error(reply, "stream_info_response", &ApiError::stream_not_found(), true)),
-            },
+            ["STREAM", "INFO", name] => {
+                let resp = "stream_info_response";
+                // Only a JSON object or array is read as options, as the server does; anything else is ignored.
+                let req = if is_json_object_or_array(payload) {
+                    parse!(StreamInfoRequest, resp, true)
+                } else {
+                    StreamInfoRequest::default()
+                };
+                match engine.stream_named(name) {
+                    Some(s) => vec![Out::json(reply, &self.stream_info_with(engine, s, &req))],
+                    None => return Some(self.error(reply, resp, &ApiError::stream_not_found(), true)),
+                }
+            }
+            ["STREAM", "MSG", "DELETE", name] => {
+                let resp = "stream_msg_delete_response";
+                if is_empty_request(payload) {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
+                let req: MsgDeleteRequest = parse!(MsgDeleteRequest, resp, false);
+                match self.delete_msg(engine, name, &req) {
+                    Ok(()) => vec![Out::json(reply, &Success { kind: kind(resp), success: true })],
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                }
+            }
             ["STREAM", "DELETE", name] => {
+                if !is_empty_request(payload) {
+                    let e = ApiError::new(400, 10038, "expected an empty request payload");
+                    return Some(self.error(reply, "stream_delete_response", &e, false));
+                }
                 if !engine.remove_stream(name) {
                     return Some(self.error(reply, "stream_delete_response", &ApiError::stream_not_found(), false));
                 }
@@ -365,20 +557,24 @@ impl JetStream {
             }
             ["STREAM", "PURGE", name] => {
                 let resp = "stream_purge_response";
-                let req: PurgeRequest = parse!(PurgeRequest, resp, false);
+                // Only a JSON object or array is read as options, as the server does; anything else is ignored.
+                let req = if is_json_object_or_array(payload) {
+                    parse!(PurgeRequest, resp, false)
+                } else {
+                    PurgeRequest::default()
+                };
+                if req.seq.unwrap_or(0) > 0 && req.keep.unwrap_or(0) > 0 {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
                 let Some(s) = engine.stream_named(name) else {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 };
-                if s.config.deny_purge {
-                    return Some(self.error(
-                        reply,
-                        resp,
-                        &ApiError::new(400, 10023, "stream purge not permitted"),
-                        false,
-                    ));
+                if s.config.sealed {
+                    return Some(self.error(reply, resp, &ApiError::stream_sealed(), false));
                 }
-                if req.seq.is_some() && req.keep.is_some() {
-                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                if s.config.deny_purge {
+                    let e = ApiError::new(500, 10110, "stream purge not permitted");
+                    return Some(self.error(reply, resp, &e, false));
                 }
                 let purged = engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0);
                 #[derive(Serialize)]
@@ -392,7 +588,13 @@ impl JetStream {
             }
             ["STREAM", "MSG", "GET", name] => {
                 let resp = "stream_msg_get_response";
+                if is_empty_request(payload) {
+                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
+                }
                 let req: MsgGetRequest = parse!(MsgGetRequest, resp, false);
+                if let Err(e) = check_msg_get(payload, &req) {
+                    return Some(self.error(reply, resp, &e, false));
+                }
                 let Some(s) = engine.stream_named(name) else {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 };
@@ -680,7 +882,8 @@ impl JetStream {
         Ok(info)
     }
 
-    /// Publishes into a stream, as a client's PUB on one of its subjects does; the PubAck goes to `reply`.
+    /// Publishes into a stream, as a client's PUB on one of its subjects does: the republished copy, if the
+    /// stream has a republish directive, then the PubAck to `reply` (none for a stream without acks).
     pub fn publish(
         &mut self,
         engine: &mut Engine,
@@ -691,13 +894,27 @@ impl JetStream {
         payload: &[u8],
     ) -> Vec<Out> {
         let h = parse_headers(raw_headers);
+        let s = engine.stream_named(stream);
+        let last_on_subject = s.and_then(|s| s.last_for_subject(subject)).map_or(0, |m| m.seq);
+        let no_ack = s.is_some_and(|s| s.config.no_ack);
         let result = self.try_publish(engine, stream, subject, h, payload);
-        let Some(reply) = reply else { return Vec::new() };
+        let mut outs = Vec::new();
+        if let Ok((seq, false)) = result {
+            outs.extend(republished(engine, stream, seq, last_on_subject));
+        }
+        let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
         let ack = match result {
             Ok((seq, duplicate)) => PubAckJson { error: None, stream: stream.to_string(), seq, duplicate },
             Err(e) => PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false },
         };
-        vec![Out { deliver: None, subject: reply.to_string(), reply: None, headers: None, payload: ack.to_wire() }]
+        outs.push(Out {
+            deliver: None,
+            subject: reply.to_string(),
+            reply: None,
+            headers: None,
+            payload: ack.to_wire(),
+        });
+        outs
     }
 
     fn try_publish(
@@ -743,8 +960,7 @@ impl JetStream {
                 return Err(ApiError::new(500, 10111, "rollup not permitted"));
             }
             match r {
-                "sub" => {}
-                "all" => return Err(not_supported("rollup of a whole stream")),
+                "sub" | "all" => {}
                 other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
             }
         }
@@ -977,6 +1193,30 @@ fn policy_words(p: &str) -> &str {
     }
 }
 
+/// The copy of a stored message a stream's republish directive sends on: the message's headers, then the
+/// stream's (`Nats-Stream`, `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`, `Nats-Last-Sequence`: the
+/// subject's previous sequence), and with `headers_only` no body but its size in `Nats-Msg-Size`.
+fn republished(engine: &Engine, stream: &str, seq: u64, last_on_subject: u64) -> Option<Out> {
+    let s = engine.stream_named(stream)?;
+    let r = s.config.republish.as_ref()?;
+    let m = s.get(seq)?;
+    let dest = SubjectTransform::new(&r.src, &r.dest).ok()?.apply(&m.subject)?;
+    let mut h = m.headers.clone();
+    let mut add = |k: &str, v: String| h.push((k.to_string(), v));
+    add("Nats-Stream", stream.to_string());
+    add("Nats-Subject", m.subject.clone());
+    add("Nats-Sequence", seq.to_string());
+    add("Nats-Time-Stamp", rfc3339_nanos(m.time));
+    add("Nats-Last-Sequence", last_on_subject.to_string());
+    let payload = if r.headers_only {
+        add("Nats-Msg-Size", m.data.len().to_string());
+        Vec::new()
+    } else {
+        m.data.clone()
+    };
+    Some(Out { deliver: None, subject: dest, reply: None, headers: encode_headers(&h), payload })
+}
+
 /// The message a get request names.
 fn find_msg<'a>(s: &'a Stream, req: &MsgGetRequest) -> Result<&'a StoredMsg, ApiError> {
     let none = || ApiError::new(404, 10037, "no message found");
@@ -1008,5 +1248,10 @@ mod tests {
         assert!(subjects_overlap("$KV.*.x", "$KV.a.>"));
         assert!(!subjects_overlap("$KV.a.>", "$KV.b.>"));
         assert!(!subjects_overlap("a.b", "a.b.c"));
+    }
+
+    #[test]
+    fn json_is_escaped_as_go_escapes_it() {
+        assert_eq!(go_json(&"a.> & <b>"), br#""a.\u003e \u0026 \u003cb\u003e""#.to_vec());
     }
 }

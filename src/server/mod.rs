@@ -14,6 +14,8 @@ pub mod consumer;
 pub mod jetstream;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
+pub mod stream_checks;
+pub mod transform;
 pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -512,6 +514,11 @@ impl Server {
                     self.send_err(conn, "Invalid Publish Subject");
                     return;
                 }
+                // Measured on nats-server 2.15: a subject with an empty token is told off whatever the client's
+                // options (and then reaches nothing: a request on it meets "no responders").
+                if !wire::routable(&subject) {
+                    self.send_err(conn, "Invalid Publish Subject");
+                }
                 let size = (headers.as_ref().map_or(0, |h| h.len()) + payload.len()) as u64;
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.stats.in_msgs += 1;
@@ -550,6 +557,10 @@ impl Server {
     ) {
         let mut responders = 0;
         let mut outs: Vec<Out> = Vec::new();
+        if !wire::routable(subject) {
+            self.no_responders(from, subject, reply);
+            return;
+        }
         if self.opts.jetstream && from.is_some() {
             if subject.starts_with("$JS.API.") {
                 let mono = self.mono_ms;
@@ -575,14 +586,19 @@ impl Server {
         }
         responders += self.route(from, subject, reply, headers, payload);
         if responders == 0 {
-            if let (Some(conn), Some(reply)) = (from, reply) {
-                if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
-                    self.route_to(conn, reply, None, Some(&no_responders(subject)), b"");
-                }
-            }
+            self.no_responders(from, subject, reply);
         }
         for o in outs {
             self.route_out(o);
+        }
+    }
+
+    /// Tells a requester that nothing answered its request, if it asked to be told.
+    fn no_responders(&mut self, from: Option<ConnId>, subject: &str, reply: Option<&str>) {
+        if let (Some(conn), Some(reply)) = (from, reply) {
+            if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
+                self.route_to(conn, reply, None, Some(&no_responders(subject)), b"");
+            }
         }
     }
 

@@ -695,3 +695,104 @@ fn publishes_over_the_server_limits_are_refused_with_the_server_error() {
         "{ack}"
     );
 }
+
+/// A request to the JetStream API and its JSON answer.
+fn api(s: &mut Standalone, c: ConnId, subject: &str, body: &str) -> serde_json::Value {
+    send(s, c, "SUB _INBOX.q.* 77\r\n");
+    publish(s, c, subject, "_INBOX.q.1", body);
+    payloads(&out(s, c)).pop().expect("an answer")
+}
+
+#[test]
+fn subjects_with_an_empty_token_reach_nothing() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    api(&mut s, c, "$JS.API.STREAM.CREATE.T", r#"{"name":"T","subjects":["t.>"]}"#);
+    send(&mut s, c, "SUB > 1\r\n");
+    for subject in ["t..b", ".t", "t."] {
+        publish(&mut s, c, subject, "", "x");
+        assert_eq!(
+            out(&mut s, c),
+            "-ERR 'Invalid Publish Subject'\r\n",
+            "{subject} reached a subscriber or the stream"
+        );
+    }
+    let info = api(&mut s, c, "$JS.API.STREAM.INFO.T", "");
+    assert_eq!(info["state"]["messages"], 0);
+    let d = client(&mut s, "");
+    send(&mut s, d, "SUB _INBOX.e.* 9\r\n");
+    publish(&mut s, d, "a..b", "_INBOX.e.2", "?");
+    assert_eq!(
+        out(&mut s, d),
+        "-ERR 'Invalid Publish Subject'\r\nHMSG _INBOX.e.2 9 36 36\r\nNATS/1.0 503\r\nNats-Subject: a..b\r\n\r\n\r\n"
+    );
+}
+
+#[test]
+fn a_stream_may_not_capture_the_replies_of_every_request() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    let e = api(&mut s, c, "$JS.API.STREAM.CREATE.ALL", r#"{"name":"ALL","subjects":[">"]}"#);
+    assert_eq!(e["error"]["description"], "capturing all subjects requires no-ack to be true");
+    let e = api(&mut s, c, "$JS.API.STREAM.CREATE.API", r#"{"name":"API","subjects":["$JS.API.>"]}"#);
+    assert_eq!(e["error"]["description"], "subjects that overlap with jetstream api require no-ack to be true");
+    // Request and reply still work, as nothing was created.
+    assert_eq!(api(&mut s, c, "$JS.API.INFO", "")["streams"], 0);
+}
+
+#[test]
+fn messages_are_deleted_and_reported_as_the_server_reports_them() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    api(&mut s, c, "$JS.API.STREAM.CREATE.D", r#"{"name":"D","subjects":["d.>"]}"#);
+    for subject in ["d.a", "d.b", "d.a", "d.c"] {
+        api(&mut s, c, subject, "x");
+    }
+    assert_eq!(api(&mut s, c, "$JS.API.STREAM.MSG.DELETE.D", r#"{"seq":2}"#)["success"], true);
+    let again = api(&mut s, c, "$JS.API.STREAM.MSG.DELETE.D", r#"{"seq":2,"no_erase":true}"#);
+    assert_eq!(again["error"]["description"], "sequence 2 not found");
+    let empty = api(&mut s, c, "$JS.API.STREAM.MSG.DELETE.D", "{}");
+    assert_eq!(empty["error"]["err_code"], 10003);
+    let info = api(&mut s, c, "$JS.API.STREAM.INFO.D", r#"{"deleted_details":true,"subjects_filter":"d.*"}"#);
+    assert_eq!(info["state"]["deleted"], serde_json::json!([2]));
+    assert_eq!(info["state"]["num_deleted"], 1);
+    assert_eq!(info["state"]["subjects"], serde_json::json!({"d.a": 2, "d.c": 1}));
+    assert_eq!((info["total"].as_u64(), info["limit"].as_u64()), (Some(2), Some(100_000)));
+}
+
+#[test]
+fn a_rollup_on_a_wildcard_subject_replaces_every_subject_it_matches() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    kv_stream(&mut s, c, "B", "");
+    for key in ["hello.a", "hello.b", "other"] {
+        api(&mut s, c, &format!("$KV.B.{key}"), "v");
+    }
+    hpub(&mut s, c, "$KV.B.hello.*", "_INBOX.q.2", &[("KV-Operation", "PURGE"), ("Nats-Rollup", "sub")], "");
+    let info = api(&mut s, c, "$JS.API.STREAM.INFO.KV_B", r#"{"subjects_filter":">"}"#);
+    assert_eq!(info["state"]["subjects"], serde_json::json!({"$KV.B.hello.*": 1, "$KV.B.other": 1}));
+}
+
+#[test]
+fn republished_messages_carry_the_streams_headers() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    let r = r#"{"name":"R","subjects":["r.*"],"republish":{"src":"r.*","dest":"out.{{wildcard(1)}}"}}"#;
+    api(&mut s, c, "$JS.API.STREAM.CREATE.R", r);
+    send(&mut s, c, "SUB out.> 5\r\n");
+    publish(&mut s, c, "r.a", "", "hi");
+    let o = out(&mut s, c);
+    assert!(o.starts_with("HMSG out.a 5 "), "{o}");
+    assert!(o.contains("Nats-Stream: R\r\nNats-Subject: r.a\r\nNats-Sequence: 1\r\nNats-Time-Stamp: "), "{o}");
+    assert!(o.ends_with("Nats-Last-Sequence: 0\r\n\r\nhi\r\n"), "{o}");
+}
+
+#[test]
+fn the_longest_max_age_keeps_messages_instead_of_wrapping() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    api(&mut s, c, "$JS.API.STREAM.CREATE.L", r#"{"name":"L","subjects":["l"],"max_age":9223372036854775807}"#);
+    api(&mut s, c, "l", "x");
+    s.set_time(T0 + 3600 * NANOS_PER_SEC);
+    assert_eq!(api(&mut s, c, "$JS.API.STREAM.INFO.L", "")["state"]["messages"], 1);
+}

@@ -85,7 +85,7 @@ impl Decoder {
                 continue;
             }
             let (verb, args) = match line.find([' ', '\t']) {
-                Some(i) => (&line[..i], line[i..].trim()),
+                Some(i) => (&line[..i], line[i..].trim_matches(ARG_SEPARATORS)),
                 None => (line, ""),
             };
             let consumed = nl + 1;
@@ -95,7 +95,7 @@ impl Decoder {
                 "PONG" => ClientOp::Pong,
                 "CONNECT" => ClientOp::Connect(args.to_string()),
                 "SUB" => {
-                    let a: Vec<&str> = args.split_ascii_whitespace().collect();
+                    let a: Vec<&str> = split_args(args);
                     match a.as_slice() {
                         [s, sid] => ClientOp::Sub { subject: s.to_string(), queue: None, sid: sid.to_string() },
                         [s, q, sid] => {
@@ -105,7 +105,7 @@ impl Decoder {
                     }
                 }
                 "UNSUB" => {
-                    let a: Vec<&str> = args.split_ascii_whitespace().collect();
+                    let a: Vec<&str> = split_args(args);
                     match a.as_slice() {
                         [sid] => ClientOp::Unsub { sid: sid.to_string(), max: None },
                         [sid, m] => ClientOp::Unsub {
@@ -117,7 +117,7 @@ impl Decoder {
                 }
                 "PUB" | "HPUB" => {
                     let with_headers = verb == "HPUB";
-                    let a: Vec<&str> = args.split_ascii_whitespace().collect();
+                    let a: Vec<&str> = split_args(args);
                     let (subject, reply, hlen, total) = match (with_headers, a.as_slice()) {
                         (false, [s, n]) => (*s, None, "0", *n),
                         (false, [s, r, n]) => (*s, Some(*r), "0", *n),
@@ -228,6 +228,14 @@ pub fn encode_msg(
     out.extend_from_slice(b"\r\n");
 }
 
+/// What separates a control line's arguments for nats-server: spaces and tabs only, so other control characters
+/// (a form feed, say) belong to the subject.
+const ARG_SEPARATORS: [char; 4] = [' ', '\t', '\r', '\n'];
+
+fn split_args(args: &str) -> Vec<&str> {
+    args.split(ARG_SEPARATORS).filter(|a| !a.is_empty()).collect()
+}
+
 /// A `-ERR` line.
 pub fn encode_err(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(format!("-ERR '{text}'\r\n").as_bytes());
@@ -241,6 +249,12 @@ pub fn valid_filter(subject: &str) -> bool {
     }
     let tokens: Vec<&str> = subject.split('.').collect();
     tokens.iter().enumerate().all(|(i, t)| !t.is_empty() && (*t != ">" || i == tokens.len() - 1))
+}
+
+/// Whether a published subject can reach anything: nats-server matches no subscription, API or stream to a subject
+/// with an empty token (`.a`, `a.`, `a..b`), so a request on one meets "no responders".
+pub fn routable(subject: &str) -> bool {
+    !subject.split('.').any(str::is_empty)
 }
 
 /// Whether a subject is valid to publish to: a valid subject without wildcards.
@@ -318,5 +332,6 @@ mod tests {
         assert!(valid_filter("a.*.>") && valid_filter("$KV.b.>") && !valid_filter("a..b") && !valid_filter("a.>.b"));
         assert!(valid_filter("a*b.c") && !valid_filter("") && !valid_filter("a b"));
         assert!(valid_publish("a.b") && !valid_publish("a.*"));
+        assert!(routable("a.b") && routable("a.>") && !routable(".a") && !routable("a.") && !routable("a..b"));
     }
 }
