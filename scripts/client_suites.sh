@@ -76,8 +76,8 @@ run_async_nats() {
   }
   echo "async-nats $ASYNC_NATS_VERSION tests built in $(( $(secs) - t0 )) s"
   bins=$(sed -n 's/.*Executable tests\/\(kv_tests\|jetstream_tests\)\.rs (\(.*\))$/\2/p' "$tools/async-nats-build.log")
-  python3 "$here/run_suite.py" libtest --name async-nats --cwd "$dir" --out "$results" \
-    --filter-file "$here/async-nats.tests" ${filters[@]+"${filters[@]}"} -- $(for b in $bins; do echo "$tools/target/${b#target/}"; done)
+  python3 "$here/run_suite.py" libtest --name async-nats --cwd "$dir" --out "$results" --netns \
+    --filter-file "$here/async-nats.tests" ${filters[@]+"${filters[@]}"} -- $bins
 }
 
 # nats-py's own tests. Its sdist on the registry has no tests/, so they come from a checkout of
