@@ -61,9 +61,12 @@ def libtest_list(binary, cwd):
 
 
 def pytest_list(cmd, cwd):
-    out = subprocess.run(cmd + ["--collect-only", "-q", "-p", "no:cacheprovider"], cwd=cwd,
-                         capture_output=True, text=True).stdout
-    return [(None, l.strip(), False) for l in out.splitlines() if "::" in l and not l.startswith(" ")]
+    p = subprocess.run(cmd + ["--collect-only", "-q", "-p", "no:cacheprovider"], cwd=cwd,
+                       capture_output=True, text=True)
+    tests = [(None, l.strip(), False) for l in p.stdout.splitlines() if "::" in l and not l.startswith(" ")]
+    if not tests:
+        sys.exit(f"no tests collected:\n{p.stdout}{p.stderr}")
+    return tests
 
 
 def first_error(kind, text):
@@ -142,7 +145,7 @@ def main():
     ap.add_argument("--path", dest="paths", action="append", default=[],
                     help="pytest: a file or folder to collect tests from")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("CLIENT_SUITE_JOBS", "4")))
-    ap.add_argument("--timeout", type=float, default=float(os.environ.get("CLIENT_SUITE_TIMEOUT", "120")))
+    ap.add_argument("--timeout", type=float, default=float(os.environ.get("CLIENT_SUITE_TIMEOUT", "150")))
     ap.add_argument("filters", nargs="*")
     ap.add_argument("--netns", action="store_true",
                     help="run each test in a network namespace of its own (needs root); "
