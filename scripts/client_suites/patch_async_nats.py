@@ -13,8 +13,9 @@ path = f"{crate}/Cargo.toml"
 text = open(path).read()
 if "# patched by the client-suite harness" in text:
     # Already patched: only point it at this checkout's helper.
-    text = re.sub(r'(\[dev-dependencies\.nats-server\]\npath = )"[^"]*"', lambda m: f'{m.group(1)}"{helper}"', text)
-    open(path, "w").write(text)
+    new = re.sub(r'(\[dev-dependencies\.nats-server\]\npath = )"[^"]*"', lambda m: f'{m.group(1)}"{helper}"', text)
+    if new != text:  # unchanged, it leaves cargo's build as fresh as it was
+        open(path, "w").write(new)
     sys.exit(0)
 drop_dev = {"criterion", "reqwest", "jsonschema", "chrono", "num", "tracing-subscriber", "rand"}
 out, skip = [], False
