@@ -369,11 +369,11 @@ fn at_the_open_files_limit_the_server_keeps_serving_and_accepts_again_when_files
         })
         .collect();
     for s in socks.iter_mut().take(20) {
-        handshake(s, "{}").expect("a client accepted before the limit is served");
+        handshake(s, "{\"verbose\":false}").expect("a client accepted before the limit is served");
     }
     socks.drain(..30);
     for s in socks.iter_mut() {
-        handshake(s, "{}").expect("a waiting client is served once files are free");
+        handshake(s, "{\"verbose\":false}").expect("a waiting client is served once files are free");
     }
     // SAFETY: sending a signal to our own child process.
     unsafe {
