@@ -325,6 +325,10 @@ pub struct Engine {
     expiry_hints: BTreeSet<(Nanos, String)>,
     #[serde(default)]
     limits: JsLimits,
+    /// Bytes stored per storage type (file, memory) when known: kept up to date by publishes, forgotten by
+    /// anything else that changes a stream, so a publish checks the limits without a walk over every stream.
+    #[serde(skip)]
+    used: Option<[u64; 2]>,
 }
 
 /// The server-wide JetStream limits, nats-server's `max_memory_store` and `max_file_store` (its `/jsz` and
@@ -466,6 +470,7 @@ impl Engine {
             indexed: true,
             expiry_hints: BTreeSet::new(),
             limits: JsLimits::default(),
+            used: None,
         }
     }
 
@@ -512,15 +517,42 @@ impl Engine {
 
     /// Whether a stream of this storage type may take another message: not once its storage is over the
     /// server's limit (see `JsLimits`).
-    fn check_usage(&self, storage: StorageType) -> Result<(), ApiError> {
+    fn check_usage(&mut self, storage: StorageType) -> Result<(), ApiError> {
         let max = match storage {
             StorageType::Memory => self.limits.max_memory,
             StorageType::File => self.limits.max_storage,
         };
-        if max >= 0 && self.usage(storage, None).0 > max as u64 {
+        if max >= 0 && self.used_bytes(storage) > max as u64 {
             return Err(ApiError::new(503, 10023, "insufficient resources"));
         }
         Ok(())
+    }
+
+    fn storage_slot(storage: StorageType) -> usize {
+        match storage {
+            StorageType::File => 0,
+            StorageType::Memory => 1,
+        }
+    }
+
+    fn used_bytes(&mut self, storage: StorageType) -> u64 {
+        let used = match self.used {
+            Some(u) => u,
+            None => {
+                let u = [self.usage(StorageType::File, None).0, self.usage(StorageType::Memory, None).0];
+                self.used = Some(u);
+                u
+            }
+        };
+        used[Self::storage_slot(storage)]
+    }
+
+    /// A publish into a stream of `storage` changed its bytes from `before` to `after`.
+    fn note_usage(&mut self, storage: StorageType, before: u64, after: u64) {
+        if let Some(u) = self.used.as_mut() {
+            let slot = &mut u[Self::storage_slot(storage)];
+            *slot = (*slot + after).saturating_sub(before);
+        }
     }
 
     pub fn now(&self) -> Nanos {
@@ -541,6 +573,7 @@ impl Engine {
             self.expiry_hints.remove(&(at, name.clone()));
             let due = self.streams.get(&name).and_then(|s| s.next_expiry()).is_some_and(|at| at <= now);
             if due {
+                self.used = None;
                 let events = match self.streams.get_mut(&name) {
                     Some(s) => s.expire(now),
                     None => continue,
@@ -594,6 +627,7 @@ impl Engine {
     fn place_stream(&mut self, name: &str, stream: Stream) {
         self.ensure_indexed();
         self.unindex_stream(name);
+        self.used = None;
         self.streams.insert(name.to_string(), stream);
         self.index_stream(name);
         self.hint_expiry(name);
@@ -735,6 +769,7 @@ impl Engine {
         }
         self.ensure_indexed();
         self.unindex_stream(&name);
+        self.used = None;
         if let Some(s) = self.streams.get_mut(&name) {
             s.update_config(config, now);
         }
@@ -747,6 +782,7 @@ impl Engine {
     pub fn remove_stream(&mut self, name: &str) -> bool {
         self.ensure_indexed();
         self.unindex_stream(name);
+        self.used = None;
         if self.streams.remove(name).is_none() {
             return false;
         }
@@ -769,7 +805,11 @@ impl Engine {
         let storage = self.streams.get(name).ok_or_else(ApiError::stream_not_found)?.config.storage;
         self.check_usage(storage)?;
         let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
-        let (ack, events) = s.publish(subject, headers, data, now)?;
+        let before = s.state().bytes;
+        let result = s.publish(subject, headers, data, now);
+        let after = s.state().bytes;
+        self.note_usage(storage, before, after);
+        let (ack, events) = result?;
         self.deliver(name, &events);
         Ok(ack.seq)
     }
@@ -777,6 +817,7 @@ impl Engine {
     /// Deletes one message through the JetStream API (see `Stream::delete_msg`).
     pub fn delete_stream_msg(&mut self, name: &str, seq: u64) -> Result<(), ApiError> {
         let now = self.now;
+        self.used = None;
         let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
         s.delete_msg(seq, now)
     }
@@ -790,6 +831,7 @@ impl Engine {
         upto: Option<u64>,
     ) -> Option<u64> {
         let now = self.now;
+        self.used = None;
         self.streams.get_mut(name).map(|s| s.purge(filter, keep, upto, now))
     }
 
@@ -856,9 +898,14 @@ impl Engine {
         }
         let now = self.now;
         let name = stream_name(bucket);
-        self.check_usage(self.stream(bucket)?.config.storage).map_err(KvError::publish)?;
+        let storage = self.stream(bucket)?.config.storage;
+        self.check_usage(storage).map_err(KvError::publish)?;
         let s = self.stream_mut(bucket)?;
-        let (ack, events) = s.publish(&subject(bucket, key), headers, value, now).map_err(KvError::publish)?;
+        let before = s.state().bytes;
+        let result = s.publish(&subject(bucket, key), headers, value, now);
+        let after = s.state().bytes;
+        self.note_usage(storage, before, after);
+        let (ack, events) = result.map_err(KvError::publish)?;
         self.deliver(&name, &events);
         Ok(ack.seq)
     }
@@ -1123,6 +1170,7 @@ impl Engine {
             .collect();
         let now = self.now;
         let limit = now - PURGE_DELETES_MARKER_THRESHOLD;
+        self.used = None;
         let s = self.stream_mut(bucket)?;
         for m in markers {
             let keep = if m.created > limit { 1 } else { 0 };

@@ -475,3 +475,27 @@ fn server_wide_limits_refuse_creates_and_publishes_as_measured() {
     // The account's own limits stay none, as on nats-server.
     assert_eq!(e.account_info().memory, e.bucket_stream("c").unwrap().state().bytes);
 }
+
+#[test]
+fn the_usage_a_publish_checks_follows_every_change_to_the_streams() {
+    // Over the limit, a put is refused; a purge frees the room and the next put is taken (the engine keeps
+    // its usage as it goes instead of adding up every stream for each publish).
+    let mut e = Engine::new(1_000 * S);
+    e.set_limits(JsLimits { max_memory: 250_000, max_storage: -1 });
+    let mut c = Config::new("m");
+    c.storage = StorageType::Memory;
+    e.create_bucket(&c).unwrap();
+    let value = vec![b'z'; 100_000];
+    for k in ["a", "b", "c"] {
+        e.put("m", k, &value).unwrap();
+    }
+    assert_eq!(e.put("m", "d", &value).unwrap_err().api.map(|a| a.err_code), Some(10023));
+    e.purge_stream("KV_m", None, None, None);
+    assert!(e.put("m", "d", &value).is_ok(), "the purge freed the room");
+    e.put("m", "e", &value).unwrap();
+    e.put("m", "f", &value).unwrap();
+    assert!(e.put("m", "g", &value).is_err(), "and the puts since count again");
+    e.delete_bucket("m").unwrap();
+    e.create_bucket(&c).unwrap();
+    assert!(e.put("m", "a", &value).is_ok(), "a deleted bucket's bytes are free");
+}
