@@ -24,7 +24,8 @@ pub struct SubjectTransform {
 /// A destination token's mapping function, if it is one: `Ok(Some(n))` for a wildcard reference, `Err(true)`
 /// for another mapping function (which the playground does not implement), `Err(false)` for a malformed one.
 fn placeholder(token: &str) -> Result<Option<usize>, bool> {
-    if let Some(n) = token.strip_prefix('$') {
+    // `$1` names a wildcard; a token such as `$KV` is a literal (async-nats republishes to `$KV.<bucket>.>`).
+    if let Some(n) = token.strip_prefix('$').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
         return n.parse::<usize>().map(Some).map_err(|_| false);
     }
     let Some(inner) = token.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) else { return Ok(None) };
@@ -117,6 +118,7 @@ mod tests {
     #[test]
     fn valid_transforms_as_the_server_measures_them() {
         assert_eq!(ok("r.>", "rp.>").apply("r.a.b").as_deref(), Some("rp.a.b"));
+        assert_eq!(ok("A.>", "$KV.test.>").apply("A.k").as_deref(), Some("$KV.test.k"));
         assert_eq!(ok("r2.*", "rp2.{{wildcard(1)}}").apply("r2.a").as_deref(), Some("rp2.a"));
         assert_eq!(ok("r2.*", "rp2.{{wildcard(1)}}").apply("r2.a.b"), None);
         assert_eq!(ok("r7.*.*", "r7x.$2.$1").apply("r7.a.b").as_deref(), Some("r7x.b.a"));
