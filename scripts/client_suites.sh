@@ -16,7 +16,7 @@
 #
 # Environment: ASYNC_NATS_VERSION (0.51.0), NATS_PY_VERSION (2.16.0), CLIENT_SUITE_JOBS
 # (parallel tests, 4), CLIENT_SUITE_TIMEOUT (seconds a test may take, 150),
-# KVPLAY_NATS_SERVER (the real nats-server; default the venv's), KVPLAY_BIN (kvplay; default:
+# ASYNC_NATS_TESTS (a filter file; default async-nats.tests), KVPLAY_NATS_SERVER (the real nats-server; default the venv's), KVPLAY_BIN (kvplay; default:
 # built here with cargo).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -78,7 +78,7 @@ run_async_nats() {
   echo "async-nats $ASYNC_NATS_VERSION tests built in $(( $(secs) - t0 )) s"
   bins=$(sed -n 's/.*Executable tests\/\(kv_tests\|jetstream_tests\)\.rs (\(.*\))$/\2/p' "$tools/async-nats-build.log")
   python3 "$here/run_suite.py" libtest --name async-nats --cwd "$dir" --out "$results" --netns \
-    --filter-file "$here/async-nats.tests" ${filters[@]+"${filters[@]}"} -- $(realpath $bins)
+    --filter-file "${ASYNC_NATS_TESTS:-$here/async-nats.tests}" ${filters[@]+"${filters[@]}"} -- $(realpath $bins)
 }
 
 # nats-py's own tests. Its sdist on the registry has no tests/, so they come from a checkout of

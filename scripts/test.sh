@@ -12,6 +12,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "native tests: engine, command language, golden transcripts, model"
 cargo test --locked
 
+step "the official clients' own KV tests (async-nats, nats-key-value), side by side on nats-server and kvplay serve"
+ASYNC_NATS_TESTS=scripts/client_suites/async-nats.ci.tests bash scripts/client_suites.sh async-nats
+bash scripts/client_suites.sh nats-key-value
+
 step "browser component tests (wasm-bindgen-test, headless Chromium)"
 cargo test --locked --target wasm32-unknown-unknown --test browser
 
