@@ -13,6 +13,8 @@ use crate::engine::{ApiError, Nanos};
 
 /// The server version the playground's server reports: new enough for every feature KV clients use.
 pub const SERVER_VERSION: &str = "2.15.1";
+/// The Go release that version was built with, as its INFO and `/varz` say (measured).
+pub const GO_VERSION: &str = "go1.27.2";
 /// The JetStream API level of that version.
 pub const API_LEVEL: &str = "5";
 

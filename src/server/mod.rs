@@ -310,7 +310,7 @@ impl Server {
             version: api::SERVER_VERSION,
             proto: 1,
             git_commit: "b2fd3ef",
-            go: "go1.25.4",
+            go: api::GO_VERSION,
             host: &self.opts.host,
             port: self.opts.port,
             headers: true,

@@ -686,7 +686,7 @@ fn monitor_json(
             server_name: o.server_name.clone(),
             version: super::api::SERVER_VERSION,
             proto: 1,
-            go: "go1.25.4",
+            go: super::api::GO_VERSION,
             host: o.host.clone(),
             port: o.port,
             auth_required: o.auth != super::Auth::None,
