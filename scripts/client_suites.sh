@@ -90,7 +90,8 @@ run_nats_py() {
     return 0
   fi
   local venv="$tools/nats-py-$NATS_PY_VERSION-venv"
-  if [ ! -x "$venv/bin/pytest" ]; then
+  if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c '' 2> /dev/null; then
+    rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet "nats-py==$NATS_PY_VERSION" pytest
   fi
@@ -120,7 +121,8 @@ python313() {
   if [ -n "$py" ]; then echo "$py"; return; fi
   local base="$tools/python3.13"
   py="$base/root/usr/bin/python3.13"
-  if [ ! -x "$base/.ready" ]; then
+  # Made again when it is missing or no longer runs (its loader path is fixed when it is made).
+  if [ ! -e "$base/.ready" ] || ! "$py" -c '' 2> /dev/null; then
     local uri
     uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1)
     [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
@@ -156,11 +158,17 @@ run_nats_next() {
   py=$(python313)
   venv="$tools/nats-next-venv"
   dir="$tools/nats_key_value-$NATS_KV_NEXT_VERSION"
-  if [ ! -x "$venv/bin/pytest" ]; then
+  # A venv whose interpreter went away (moved or deleted) is made again.
+  if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c '' 2> /dev/null; then
     rm -rf "$venv"
-    "$py" -m venv --without-pip "$venv"
-    "$venv/bin/python" "$(ls "$(dirname "$py")"/../share/python-wheels/pip-*.whl 2> /dev/null | head -1)/pip" install --quiet pip 2> /dev/null \
-      || "$venv/bin/python" -m ensurepip --quiet
+    # A Python with ensurepip makes a venv with pip; Debian's unpacked python3.13 has none, and installs pip
+    # from the wheel its packages ship.
+    if ! "$py" -m venv "$venv" 2> /dev/null; then
+      rm -rf "$venv"
+      "$py" -m venv --without-pip "$venv"
+      "$venv/bin/python" "$(ls "$(dirname "$py")"/../share/python-wheels/pip-*.whl 2> /dev/null | head -1)/pip" \
+        install --quiet pip
+    fi
     "$venv/bin/pip" install --quiet "nats-core==$NATS_CORE_NEXT_VERSION" "nats-jetstream==$NATS_JETSTREAM_NEXT_VERSION" \
       "nats-key-value==$NATS_KV_NEXT_VERSION" nkeys pytest pytest-asyncio setuptools
   fi
