@@ -45,6 +45,10 @@ impl ApiError {
     pub fn invalid_config(msg: impl Into<String>) -> ApiError {
         ApiError::new(500, 10052, msg)
     }
+    /// What the playground's server does not implement, said plainly (nats-server has no such answer).
+    pub fn not_supported(what: &str) -> ApiError {
+        ApiError::new(501, 10999, format!("not supported by the playground server: {what}"))
+    }
 }
 
 impl fmt::Display for ApiError {

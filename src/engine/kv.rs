@@ -117,6 +117,10 @@ impl Config {
             sealed: false,
             placement: None,
             republish: None,
+            mirror: None,
+            mirror_direct: false,
+            sources: Vec::new(),
+            subject_transform: None,
         })
     }
 
@@ -329,6 +333,10 @@ pub struct Engine {
     /// anything else that changes a stream, so a publish checks the limits without a walk over every stream.
     #[serde(skip)]
     used: Option<[u64; 2]>,
+    /// The streams that mirror or source each stream, by the origin's name (which need not exist yet); kept
+    /// with the subject index.
+    #[serde(skip)]
+    followers: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The server-wide JetStream limits, nats-server's `max_memory_store` and `max_file_store` (its `/jsz` and
@@ -471,6 +479,7 @@ impl Engine {
             expiry_hints: BTreeSet::new(),
             limits: JsLimits::default(),
             used: None,
+            followers: BTreeMap::new(),
         }
     }
 
@@ -598,6 +607,7 @@ impl Engine {
             return;
         }
         self.captures = PrefixIndex::default();
+        self.followers.clear();
         self.expiry_hints.clear();
         let names: Vec<String> = self.streams.keys().cloned().collect();
         for n in names {
@@ -613,6 +623,7 @@ impl Engine {
                 self.captures.insert(subject, name.to_string());
             }
         }
+        self.index_followers(name, true);
     }
 
     fn unindex_stream(&mut self, name: &str) {
@@ -621,6 +632,7 @@ impl Engine {
                 self.captures.remove(subject, &name.to_string());
             }
         }
+        self.index_followers(name, false);
     }
 
     /// Puts a stream in place (new, or replacing one of that name), keeping the indexes true.
@@ -663,6 +675,8 @@ impl Engine {
             w.queue.push_back(WatchEvent::Closed);
         }
         self.place_stream(name, stream);
+        self.catch_up(name);
+        self.catch_up_followers(name);
     }
 
     /// The raw stream behind a bucket, for the visualizations.
@@ -699,6 +713,7 @@ impl Engine {
             let name = sc.name.clone();
             let now = self.now;
             self.place_stream(&name, Stream::new(sc, now));
+            self.catch_up(&name);
         }
         self.status(&cfg.bucket)
     }
@@ -786,6 +801,7 @@ impl Engine {
         if self.streams.remove(name).is_none() {
             return false;
         }
+        self.forget_origin(name);
         for w in self.watchers.values_mut().filter(|w| w.stream == name) {
             w.closed = true;
             w.queue.push_back(WatchEvent::Closed);
@@ -802,11 +818,18 @@ impl Engine {
         data: Vec<u8>,
     ) -> Result<u64, ApiError> {
         let now = self.now;
-        let storage = self.streams.get(name).ok_or_else(ApiError::stream_not_found)?.config.storage;
+        let config = &self.streams.get(name).ok_or_else(ApiError::stream_not_found)?.config;
+        let storage = config.storage;
+        // A stream's own subject transform renames what is published to it before it is stored.
+        let subject = config
+            .subject_transform
+            .as_ref()
+            .and_then(|t| crate::engine::stream::StreamSource::transformed(t, subject))
+            .unwrap_or_else(|| subject.to_string());
         self.check_usage(storage)?;
         let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
         let before = s.state().bytes;
-        let result = s.publish(subject, headers, data, now);
+        let result = s.publish(&subject, headers, data, now);
         let after = s.state().bytes;
         self.note_usage(storage, before, after);
         let (ack, events) = result?;
@@ -1136,6 +1159,20 @@ impl Engine {
     }
 
     fn deliver(&mut self, stream: &str, events: &[StreamEvent]) {
+        self.deliver_chained(stream, events, 0);
+    }
+
+    /// Tells the watchers of `stream` what it stored, then copies it to the streams that mirror or source it
+    /// (`depth`: how many copies led here).
+    fn deliver_chained(&mut self, stream: &str, events: &[StreamEvent], depth: u32) {
+        self.deliver_to_watchers(stream, events);
+        for ev in events {
+            let StreamEvent::Stored(seq) = ev;
+            self.copy_to_followers(stream, *seq, depth);
+        }
+    }
+
+    fn deliver_to_watchers(&mut self, stream: &str, events: &[StreamEvent]) {
         if self.indexed && !events.is_empty() {
             self.hint_expiry(stream);
         }
@@ -1184,6 +1221,8 @@ impl Engine {
         self.bucket_stream(bucket)?.journal_entry(revision)?.removed.map(|r| r.reason)
     }
 }
+
+mod sourcing;
 
 #[cfg(test)]
 mod tests;

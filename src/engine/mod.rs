@@ -9,6 +9,7 @@ pub mod index;
 pub mod kv;
 pub mod stream;
 pub mod time;
+pub mod transform;
 
 pub use error::{ApiError, ErrorKind, KvError};
 pub use kv::{

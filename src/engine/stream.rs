@@ -75,6 +75,82 @@ pub struct StreamConfig {
     /// Messages stored on subjects matching `src` are sent on again to `dest` (transformed).
     #[serde(default)]
     pub republish: Option<RePublish>,
+    /// The stream this one copies, message for message and sequence for sequence (it then has no subjects).
+    #[serde(default)]
+    pub mirror: Option<StreamSource>,
+    /// When mirroring, also answers direct gets addressed to the origin (set from the origin's `allow_direct`).
+    #[serde(default)]
+    pub mirror_direct: bool,
+    /// The streams whose messages this one also stores, each under a sequence of its own.
+    #[serde(default)]
+    pub sources: Vec<StreamSource>,
+    /// Published subjects are stored under this transform's destination.
+    #[serde(default)]
+    pub subject_transform: Option<Transform>,
+}
+
+/// Where a mirror or a source reads from: a stream by name, from a sequence or a time, every message or those a
+/// filter or the transforms' sources match (a transform also renames the subject).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StreamSource {
+    pub name: String,
+    #[serde(default)]
+    pub opt_start_seq: u64,
+    #[serde(default)]
+    pub opt_start_time: Option<Nanos>,
+    #[serde(default)]
+    pub filter_subject: String,
+    #[serde(default)]
+    pub subject_transforms: Vec<Transform>,
+}
+
+/// A subject transform as a configuration names it (an empty `src` or `dest` means `>`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Transform {
+    pub src: String,
+    pub dest: String,
+}
+
+impl StreamSource {
+    /// The filter and destination parts of nats-server's index name for a source, as its `Nats-Stream-Source`
+    /// header carries them: `> >` for everything, the filter and `>`, or the transforms' sources and
+    /// destinations (joined by a form feed).
+    pub fn filter_and_dest(&self) -> (String, String) {
+        let or_all = |s: &str| if s.is_empty() { ">".to_string() } else { s.to_string() };
+        if self.subject_transforms.is_empty() {
+            return (or_all(&self.filter_subject), ">".to_string());
+        }
+        let srcs: Vec<String> = self.subject_transforms.iter().map(|t| or_all(&t.src)).collect();
+        let dests: Vec<String> = self.subject_transforms.iter().map(|t| or_all(&t.dest)).collect();
+        (srcs.join("\x0c"), dests.join("\x0c"))
+    }
+
+    /// The subject a message of the origin is stored under here, or `None` when this source does not take it.
+    pub fn map_subject(&self, subject: &str) -> Option<String> {
+        if self.subject_transforms.is_empty() {
+            let f = &self.filter_subject;
+            return (f.is_empty() || crate::engine::kv::subject_matches(f, subject)).then(|| subject.to_string());
+        }
+        self.subject_transforms.iter().find_map(|t| StreamSource::transformed(t, subject))
+    }
+
+    /// A subject through one transform, or `None` when the transform's source does not match it.
+    pub fn transformed(t: &Transform, subject: &str) -> Option<String> {
+        let or_all = |s: &str| if s.is_empty() { ">".to_string() } else { s.to_string() };
+        let src = or_all(&t.src);
+        if !crate::engine::kv::subject_matches(&src, subject) {
+            return None;
+        }
+        match crate::engine::transform::SubjectTransform::new(&src, &or_all(&t.dest)) {
+            Ok(tr) => tr.apply(subject),
+            Err(_) => Some(subject.to_string()),
+        }
+    }
+
+    /// Whether this source starts at or before the origin's message `seq` written at `time`.
+    pub fn starts_by(&self, seq: u64, time: Nanos) -> bool {
+        seq >= self.opt_start_seq && self.opt_start_time.is_none_or(|t| time >= t)
+    }
 }
 
 /// A stream's placement request (cluster and tags), kept as given.
@@ -219,6 +295,16 @@ pub struct Stream {
     journal_bytes: u64,
     /// Refused writes, for the timeline; bounded by `REJECTION_LIMIT`.
     rejections: VecDeque<Rejection>,
+    /// How far this stream has copied each stream it mirrors or sources, by the origin's name.
+    #[serde(default)]
+    pub sourcing: BTreeMap<String, SourceProgress>,
+}
+
+/// How far a mirror or a source has come: the origin's last sequence it took, and when it last took one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceProgress {
+    pub last_seq: u64,
+    pub active_at: Option<Nanos>,
 }
 
 /// What the stream did in answer to a publish: the new sequence, and the messages it removed on the way.
@@ -260,6 +346,7 @@ impl Stream {
             journal: VecDeque::new(),
             journal_bytes: 0,
             rejections: VecDeque::new(),
+            sourcing: BTreeMap::new(),
         }
     }
 
@@ -459,9 +546,50 @@ impl Stream {
     fn try_publish(
         &mut self,
         subject: &str,
+        headers: Headers,
+        data: Vec<u8>,
+        now: Nanos,
+    ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
+        self.try_store(subject, headers, data, now, true)
+    }
+
+    /// Stores a copy of another stream's message, as a mirror (`at`: the origin's sequence, kept, with gaps
+    /// where the origin has none) or a source (the next sequence) does. The origin made the client's checks
+    /// (expected sequences, TTL permission); this stream's own limits apply, and rollups when it allows them.
+    /// `None` when a mirror has that sequence already.
+    pub fn store_copy(
+        &mut self,
+        at: Option<u64>,
+        subject: &str,
+        mut headers: Headers,
+        data: Vec<u8>,
+        time: Nanos,
+    ) -> Option<Result<(PubAck, Vec<StreamEvent>), ApiError>> {
+        headers.retain(|(k, _)| !k.starts_with("Nats-Expected-"));
+        if !self.config.allow_msg_ttl {
+            headers::remove(&mut headers, headers::MSG_TTL);
+        }
+        let rollups = self.config.allow_rollup_hdrs && !self.config.deny_purge;
+        let Some(seq) = at else { return Some(self.try_store(subject, headers, data, time, rollups)) };
+        if seq <= self.last_seq {
+            return None;
+        }
+        let previous = self.last_seq;
+        self.last_seq = seq - 1;
+        let r = self.try_store(subject, headers, data, time, rollups);
+        if r.is_err() {
+            self.last_seq = previous;
+        }
+        Some(r)
+    }
+
+    fn try_store(
+        &mut self,
+        subject: &str,
         mut headers: Headers,
         data: Vec<u8>,
         now: Nanos,
+        rollups: bool,
     ) -> Result<(PubAck, Vec<StreamEvent>), ApiError> {
         if self.config.sealed {
             return Err(ApiError::stream_sealed());
@@ -495,8 +623,8 @@ impl Stream {
             }
         }
         let rollup = match headers::get(&headers, headers::ROLLUP) {
-            Some("sub") => Rollup::Subject,
-            Some("all") => Rollup::All,
+            Some("sub") if rollups => Rollup::Subject,
+            Some("all") if rollups => Rollup::All,
             _ => Rollup::None,
         };
         if self.config.discard_new_per_subject && rollup == Rollup::None && self.subject_full(subject) {
@@ -780,6 +908,10 @@ mod tests {
             sealed: false,
             placement: None,
             republish: None,
+            mirror: None,
+            mirror_direct: false,
+            sources: Vec::new(),
+            subject_transform: None,
         }
     }
 

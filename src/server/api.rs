@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::stream::{Placement, RePublish, StorageType, Stream, StreamConfig};
+use crate::engine::stream::{Placement, RePublish, StorageType, Stream, StreamConfig, StreamSource, Transform};
 use crate::engine::time::{parse_rfc3339_utc, rfc3339_nanos, NANOS_PER_SEC};
 use crate::engine::{ApiError, Nanos};
 
@@ -108,7 +108,7 @@ pub struct StreamConfigJson {
     pub name: String,
     #[serde(default, skip_serializing_if = "is_empty_str")]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
     #[serde(default = "limits")]
     pub retention: String,
@@ -132,14 +132,20 @@ pub struct StreamConfigJson {
     pub num_replicas: i64,
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_ack: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub duplicate_window: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementJson>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<StreamSourceJson>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<StreamSourceJson>,
     #[serde(default = "none")]
     pub compression: String,
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub first_seq: u64,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    pub subject_transform: Option<TransformJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub republish: Option<RePublishJson>,
     #[serde(default)]
@@ -181,6 +187,86 @@ pub struct PlacementJson {
     pub preferred: String,
 }
 
+/// Where a mirror or a source reads from, as the API carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamSourceJson {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub opt_start_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub filter_subject: String,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub subject_transforms: Vec<TransformJson>,
+    /// Another JetStream domain or account's API (the playground has one account and no domains).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<serde_json::Value>,
+    /// A durable consumer on the origin to read through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<serde_json::Value>,
+}
+
+/// A subject transform, as the API carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformJson {
+    #[serde(default)]
+    pub src: String,
+    #[serde(default)]
+    pub dest: String,
+}
+
+impl TransformJson {
+    fn to_engine(&self) -> Transform {
+        Transform { src: self.src.clone(), dest: self.dest.clone() }
+    }
+
+    fn from_engine(t: &Transform) -> TransformJson {
+        TransformJson { src: t.src.clone(), dest: t.dest.clone() }
+    }
+}
+
+impl StreamSourceJson {
+    fn to_engine(&self) -> StreamSource {
+        StreamSource {
+            name: self.name.clone(),
+            opt_start_seq: self.opt_start_seq,
+            opt_start_time: self.opt_start_time.as_deref().and_then(time_from_json),
+            filter_subject: self.filter_subject.clone(),
+            subject_transforms: self.subject_transforms.iter().map(TransformJson::to_engine).collect(),
+        }
+    }
+
+    fn from_engine(s: &StreamSource) -> StreamSourceJson {
+        StreamSourceJson {
+            name: s.name.clone(),
+            opt_start_seq: s.opt_start_seq,
+            opt_start_time: s.opt_start_time.map(rfc3339_nanos),
+            filter_subject: s.filter_subject.clone(),
+            subject_transforms: s.subject_transforms.iter().map(TransformJson::from_engine).collect(),
+            external: None,
+            consumer: None,
+        }
+    }
+}
+
+/// How far a mirror or a source has come, as stream info reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamSourceInfoJson {
+    pub name: String,
+    pub lag: u64,
+    /// The origin's last sequence a source took (nats-server 2.15 reports it for sources, not for a mirror).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub seq: u64,
+    /// Nanoseconds since the origin was last heard from; -1 for never.
+    pub active: i64,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub filter_subject: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_transforms: Vec<TransformJson>,
+}
+
 /// A republish directive, as the API carries it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RePublishJson {
@@ -194,10 +280,7 @@ pub struct RePublishJson {
 
 /// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
 /// which a create request may carry).
-const OTHER_SERVER_FIELDS: [&str; 10] = [
-    "mirror",
-    "sources",
-    "subject_transform",
+const OTHER_SERVER_FIELDS: [&str; 7] = [
     "allow_msg_counter",
     "allow_atomic",
     "allow_msg_schedules",
@@ -258,6 +341,23 @@ impl StreamConfigJson {
         if self.discard == "old" && self.max_bytes > 0 {
             return unsupported("discard old and a byte limit");
         }
+        let origins = self.mirror.iter().chain(self.sources.iter());
+        if origins.clone().any(|o| o.external.as_ref().is_some_and(|e| !is_unset(e))) {
+            return unsupported("a mirror or source in another domain or account (`external`)");
+        }
+        if origins.clone().any(|o| o.consumer.as_ref().is_some_and(|c| !is_unset(c))) {
+            return unsupported("a mirror or source read through a durable consumer (`consumer`)");
+        }
+        let transforms = origins
+            .flat_map(|o| o.subject_transforms.iter())
+            .chain(self.subject_transform.iter())
+            .filter(|t| !t.dest.is_empty());
+        for t in transforms {
+            let src = if t.src.is_empty() { ">" } else { t.src.as_str() };
+            if let Err(Some(e)) = crate::engine::transform::SubjectTransform::new(src, &t.dest) {
+                return Err(e);
+            }
+        }
         match self.other.iter().find(|(k, v)| *k != "pedantic" && !is_unset(v)) {
             Some((k, _)) => unsupported(&format!("`{k}`")),
             None => Ok(()),
@@ -267,12 +367,15 @@ impl StreamConfigJson {
     /// The same configuration in the engine's terms, without the checks (for reading what a server reports).
     pub fn engine_config(&self) -> StreamConfig {
         let two_minutes = 120 * NANOS_PER_SEC;
+        // A mirror or a stream with sources gets no default duplicate window, nor its name as its subject.
+        let copies = self.mirror.is_some() || !self.sources.is_empty();
         let duplicate_window = match self.duplicate_window {
+            0 if copies => 0,
             0 if self.max_age > 0 && self.max_age < two_minutes => self.max_age,
             0 => two_minutes,
             d => d,
         };
-        let subjects = if self.subjects.is_empty() { vec![self.name.clone()] } else { self.subjects.clone() };
+        let subjects = if self.subjects.is_empty() && !copies { vec![self.name.clone()] } else { self.subjects.clone() };
         // The server writes -1 for "no limit" however a client says it (0 or anything below -1).
         let limit = |n: i64| if n == 0 || n < -1 { -1 } else { n };
         let with_markers = self.subject_delete_marker_ttl > 0;
@@ -317,6 +420,10 @@ impl StreamConfigJson {
                 dest: r.dest.clone(),
                 headers_only: r.headers_only,
             }),
+            mirror: self.mirror.as_ref().map(StreamSourceJson::to_engine),
+            mirror_direct: self.mirror_direct && self.mirror.is_some(),
+            sources: self.sources.iter().map(StreamSourceJson::to_engine).collect(),
+            subject_transform: self.subject_transform.as_ref().map(TransformJson::to_engine),
         }
     }
 
@@ -353,15 +460,18 @@ impl StreamConfigJson {
                 tags: p.tags.clone(),
                 preferred: String::new(),
             }),
+            mirror: c.mirror.as_ref().map(StreamSourceJson::from_engine),
+            sources: c.sources.iter().map(StreamSourceJson::from_engine).collect(),
             compression: if c.compression { "s2".into() } else { "none".into() },
             first_seq: c.first_seq,
+            subject_transform: c.subject_transform.as_ref().map(TransformJson::from_engine),
             republish: c.republish.as_ref().map(|r| RePublishJson {
                 src: r.src.clone(),
                 dest: r.dest.clone(),
                 headers_only: r.headers_only,
             }),
             allow_direct: c.allow_direct,
-            mirror_direct: false,
+            mirror_direct: c.mirror_direct,
             discard_new_per_subject: c.discard_new_per_subject,
             sealed: c.sealed,
             deny_delete: c.deny_delete,
@@ -469,6 +579,10 @@ pub struct StreamInfoJson {
     pub state: StreamStateJson,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<StreamSourceInfoJson>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<StreamSourceInfoJson>,
     pub ts: String,
     #[serde(default, skip_serializing_if = "is_false")]
     pub did_create: bool,
@@ -753,7 +867,7 @@ pub struct ListRequest {
 
 /// The error for a JetStream request the playground's server does not implement: said plainly, never silence.
 pub fn not_supported(what: &str) -> ApiError {
-    ApiError::new(501, 10999, format!("not supported by the playground server: {what}"))
+    ApiError::not_supported(what)
 }
 
 /// The time a stream was created, as the JSON writes it.
@@ -780,8 +894,9 @@ mod tests {
 
     #[test]
     fn what_is_not_implemented_is_refused_by_name() {
-        let c: StreamConfigJson = serde_json::from_str(r#"{"name":"S","mirror":{"name":"X"}}"#).unwrap();
-        assert!(c.to_engine().unwrap_err().description.contains("mirror"));
+        let c: StreamConfigJson =
+            serde_json::from_str(r#"{"name":"S","mirror":{"name":"X","external":{"api":"$JS.hub.API"}}}"#).unwrap();
+        assert!(c.to_engine().unwrap_err().description.contains("external"));
         let c: StreamConfigJson = serde_json::from_str(r#"{"name":"S","retention":"workqueue"}"#).unwrap();
         assert!(c.to_engine().unwrap_err().description.contains("workqueue"));
     }

@@ -13,12 +13,12 @@ use super::consumer::{
     AckKind, AckPolicy, AckTarget, Consumer, Start, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING,
 };
 use super::stream_checks;
-use super::transform::SubjectTransform;
+use crate::engine::transform::SubjectTransform;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
-use crate::engine::stream::{StoredMsg, Stream, StreamConfig};
-use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
+use crate::engine::stream::{StoredMsg, Stream, StreamConfig, StreamSource};
+use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI, NANOS_PER_SEC};
 use crate::engine::{ApiError, Engine, Nanos};
 
 /// A message for the server to route.
@@ -53,7 +53,12 @@ pub struct JetStream {
     api_errors: u64,
     rng: u64,
     server_name: String,
+    /// How many republished copies deep the publish being handled is.
+    republish_depth: u32,
 }
+
+/// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
+const MAX_REPUBLISH_CHAIN: u32 = 8;
 
 fn kind(name: &str) -> String {
     format!("io.nats.jetstream.api.v1.{name}")
@@ -210,6 +215,7 @@ impl JetStream {
             api_errors: 0,
             rng: seed | 1,
             server_name: server_name.to_string(),
+            republish_depth: 0,
         }
     }
 
@@ -251,6 +257,8 @@ impl JetStream {
             state: StreamStateJson::of(s, self.stream_consumers(engine, &s.config.name)),
             cluster: (kind_name == Some("stream_info_response"))
                 .then(|| ClusterJson { name: None, leader: self.server_name.clone() }),
+            mirror: s.config.mirror.as_ref().map(|m| source_info(engine, s, m, false)),
+            sources: s.config.sources.iter().map(|src| source_info(engine, s, src, true)).collect(),
             ts: rfc3339_nanos(engine.now()),
             did_create: false,
         }
@@ -290,9 +298,10 @@ impl JetStream {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
         stream_checks::check_create_request(cfg, name)?;
-        stream_checks::check_config(cfg)?;
+        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()))?;
         stream_checks::check_single_server(cfg)?;
-        let sc = cfg.engine_config();
+        let mut sc = cfg.engine_config();
+        inherit_mirror_direct(engine, &mut sc);
         let existing = engine.stream_named(name).map(|s| s.config.clone());
         match existing {
             Some(ref old) if *old != sc => return Err(ApiError::stream_name_in_use()),
@@ -314,6 +323,7 @@ impl JetStream {
         let mut info = self.stream_info(engine, s, Some("stream_create_response"), false);
         // Measured on nats-server 2.15: it says it created the stream when an identical one existed too.
         info.did_create = true;
+        engine.catch_up(name);
         Ok(info)
     }
 
@@ -326,13 +336,14 @@ impl JetStream {
     ) -> Result<StreamInfoJson, ApiError> {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
-        stream_checks::check_config(cfg)?;
+        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()))?;
         if cfg.name != name {
             return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
         }
         let old = engine.stream_named(name).map(|s| s.config.clone()).ok_or_else(ApiError::stream_not_found)?;
         stream_checks::check_single_server(cfg)?;
         let mut sc = cfg.engine_config();
+        inherit_mirror_direct(engine, &mut sc);
         stream_checks::check_update(&old, &sc, cfg)?;
         stream_checks::seal(&mut sc);
         let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
@@ -342,7 +353,9 @@ impl JetStream {
         cfg.check_supported()?;
         engine.update_stream(sc);
         let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
-        Ok(self.stream_info(engine, s, Some("stream_update_response"), false))
+        let info = self.stream_info(engine, s, Some("stream_update_response"), false);
+        engine.catch_up(name);
+        Ok(info)
     }
 
     /// `$JS.API.STREAM.MSG.DELETE`, with and without erasing (the playground keeps no bytes to overwrite).
@@ -746,10 +759,11 @@ impl JetStream {
         payload: &[u8],
     ) -> Option<Vec<Out>> {
         let ["DIRECT", "GET", stream, rest @ ..] = tokens else { return None };
-        let s = engine.stream_named(stream)?;
-        if !s.config.allow_direct {
-            return None;
-        }
+        // The stream answers, or else a mirror of it that serves its direct gets (`mirror_direct`).
+        let s = engine
+            .stream_named(stream)
+            .filter(|s| s.config.allow_direct)
+            .or_else(|| engine.mirror_serving(stream))?;
         let req = if rest.is_empty() {
             match serde_json::from_slice::<MsgGetRequest>(payload) {
                 Ok(r) => r,
@@ -900,7 +914,20 @@ impl JetStream {
         let result = self.try_publish(engine, stream, subject, h, payload);
         let mut outs = Vec::new();
         if let Ok((seq, false)) = result {
-            outs.extend(republished(engine, stream, seq, last_on_subject));
+            if let Some(copy) = republished(engine, stream, seq, last_on_subject) {
+                // The copy is an ordinary publish: a stream whose subjects capture it stores it too (without an
+                // acknowledgement), as on nats-server. Chains of republishes stop after a few hops.
+                let captured = engine.stream_for_subject(&copy.subject).map(str::to_string);
+                if let Some(other) = captured.filter(|o| o != stream && self.republish_depth < MAX_REPUBLISH_CHAIN) {
+                    self.republish_depth += 1;
+                    let more = self.publish(engine, &other, &copy.subject, None, copy.headers.as_deref(), &copy.payload);
+                    self.republish_depth -= 1;
+                    outs.push(copy);
+                    outs.extend(more);
+                } else {
+                    outs.push(copy);
+                }
+            }
         }
         let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
         let ack = match result {
@@ -954,6 +981,9 @@ impl JetStream {
             if exp != last {
                 return Err(ApiError::new(400, 10070, format!("wrong last msg ID: {last}")));
             }
+        }
+        if headers::get(&h, "Nats-Stream-Source").is_some() {
+            return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
         }
         if let Some(r) = headers::get(&h, headers::ROLLUP) {
             if !s.config.allow_rollup_hdrs {
@@ -1215,6 +1245,39 @@ fn republished(engine: &Engine, stream: &str, seq: u64, last_on_subject: u64) ->
         m.data.clone()
     };
     Some(Out { deliver: None, subject: dest, reply: None, headers: encode_headers(&h), payload })
+}
+
+/// A mirror inherits direct gets from its origin when the origin exists (nats-server sets `mirror_direct` from
+/// the origin's `allow_direct`, whatever was asked).
+fn inherit_mirror_direct(engine: &Engine, sc: &mut StreamConfig) {
+    if let Some(origin) = sc.mirror.as_ref().and_then(|m| engine.stream_named(&m.name)) {
+        sc.mirror_direct = origin.config.allow_direct;
+    }
+}
+
+/// How far a mirror or a source has come, as stream info reports it. `active` is the time since the origin was
+/// last heard from: nats-server hears from an origin that exists at least every second (its idle heartbeats),
+/// so the time since a copy counts modulo a second while the origin is there; -1 before anything was heard.
+fn source_info(engine: &Engine, s: &Stream, src: &StreamSource, with_seq: bool) -> StreamSourceInfoJson {
+    let progress = s.sourcing.get(&src.name).copied().unwrap_or_default();
+    let since = progress.active_at.map(|at| engine.now().saturating_sub(at).max(1));
+    let active = match (since, engine.stream_named(&src.name).is_some()) {
+        (None, _) => -1,
+        (Some(d), true) => (d % NANOS_PER_SEC).max(1),
+        (Some(d), false) => d,
+    };
+    StreamSourceInfoJson {
+        name: src.name.clone(),
+        lag: 0,
+        seq: if with_seq { progress.last_seq } else { 0 },
+        active,
+        filter_subject: src.filter_subject.clone(),
+        subject_transforms: src
+            .subject_transforms
+            .iter()
+            .map(|t| TransformJson { src: t.src.clone(), dest: t.dest.clone() })
+            .collect(),
+    }
 }
 
 /// The message a get request names.

@@ -14,8 +14,8 @@ pub mod consumer;
 pub mod jetstream;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
+pub mod source_checks;
 pub mod stream_checks;
-pub mod transform;
 pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -6,8 +6,9 @@
 //! server's storage (`check_resources`). The republish directive's subject transform lives in `transform.rs`.
 
 use super::api::StreamConfigJson;
+use super::source_checks::{check_origins, check_stream_transform, Lookup};
 use super::jetstream::subjects_overlap;
-use super::transform::SubjectTransform;
+use crate::engine::transform::SubjectTransform;
 use super::wire::valid_filter;
 use crate::engine::stream::{StorageType, StreamConfig};
 use crate::engine::time::NANOS_PER_SEC;
@@ -63,7 +64,7 @@ pub fn check_create_request(cfg: &StreamConfigJson, subject_name: &str) -> Resul
     if cfg.sealed {
         return Err(ApiError::invalid_config("stream configuration for create can not be sealed"));
     }
-    if cfg.mirror_direct && cfg.other.get("mirror").is_none_or(|m| m.is_null()) {
+    if cfg.mirror_direct && cfg.mirror.is_none() {
         return Err(ApiError::invalid_config("stream has no mirror but does have mirror direct"));
     }
     Ok(())
@@ -71,11 +72,18 @@ pub fn check_create_request(cfg: &StreamConfigJson, subject_name: &str) -> Resul
 
 /// The server's checks of a configuration (`checkStreamCfg`), in its order.
 pub fn check_config(cfg: &StreamConfigJson) -> Result<(), ApiError> {
+    check_config_among(cfg, &|_| None)
+}
+
+/// The server's checks of a configuration among the other streams (`others` finds one by name).
+pub fn check_config_among(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
     check_name_and_sizes(cfg)?;
     check_replicas(cfg.num_replicas)?;
     check_windows(cfg)?;
     check_policies(cfg)?;
+    check_origins(cfg, others)?;
     check_subjects(cfg)?;
+    check_stream_transform(cfg)?;
     check_republish(cfg)?;
     if cfg.placement.as_ref().is_some_and(|p| !p.preferred.is_empty()) {
         return Err(ApiError::invalid_config("preferred server not permitted in placement"));
@@ -136,7 +144,9 @@ fn check_windows(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     if age != 0 && age < MIN_WINDOW {
         return Err(ApiError::invalid_config("max age needs to be >= 100ms"));
     }
-    let window = duplicate_window(age, cfg.duplicate_window);
+    // A mirror or a stream with sources keeps the window it was given (none by default).
+    let copies = cfg.mirror.is_some() || !cfg.sources.is_empty();
+    let window = if copies { cfg.duplicate_window } else { duplicate_window(age, cfg.duplicate_window) };
     if window < 0 {
         return Err(ApiError::invalid_config("duplicates window can not be negative"));
     }
@@ -297,6 +307,10 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig, asked: &StreamConfig
     }
     if old.deny_purge && !new.deny_purge {
         return refuse("cancel deny purge");
+    }
+    // A mirror may be removed (the stream is promoted to a plain one), not changed.
+    if new.mirror.is_some() && new.mirror != old.mirror {
+        return Err(ApiError::new(400, 10055, "stream mirror configuration can not be updated"));
     }
     if old.allow_msg_ttl && !new.allow_msg_ttl {
         return Err(ApiError::invalid_config("message TTL status can not be disabled"));

@@ -241,15 +241,8 @@ pub fn encode_err(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(format!("-ERR '{text}'\r\n").as_bytes());
 }
 
-/// Whether a subject is valid to subscribe to: no white space, no empty token, `>` only as the last token
-/// (`*` and `>` are wildcards only as whole tokens; inside a token they are literal, as in nats-server).
-pub fn valid_filter(subject: &str) -> bool {
-    if subject.is_empty() || subject.contains([' ', '\t', '\r', '\n']) {
-        return false;
-    }
-    let tokens: Vec<&str> = subject.split('.').collect();
-    tokens.iter().enumerate().all(|(i, t)| !t.is_empty() && (*t != ">" || i == tokens.len() - 1))
-}
+/// Whether a subject is valid as a filter (subscriptions, stream subjects).
+pub use crate::engine::transform::valid_filter;
 
 /// Whether a published subject can reach anything: nats-server matches no subscription, API or stream to a subject
 /// with an empty token (`.a`, `a.`, `a..b`), so a request on one meets "no responders".

@@ -1,8 +1,17 @@
-//! Subject transforms as nats-server validates and applies them for a stream's republish directive: a source
-//! filter and a destination made of literal tokens, `>`, and references to the source's `*` tokens (`$1` or
-//! `{{wildcard(1)}}`).
+//! Subject transforms as nats-server validates and applies them (a stream's republish directive and subject
+//! transform, a mirror's or a source's transforms): a source filter and a destination made of literal tokens,
+//! `>`, and references to the source's `*` tokens (`$1` or `{{wildcard(1)}}`).
 
 use crate::engine::ApiError;
+
+/// Whether a subject is valid as a filter: no empty token, no white space, `>` only last.
+pub fn valid_filter(subject: &str) -> bool {
+    if subject.is_empty() || subject.contains([' ', '\t', '\r', '\n']) {
+        return false;
+    }
+    let tokens: Vec<&str> = subject.split('.').collect();
+    tokens.iter().enumerate().all(|(i, t)| !t.is_empty() && (*t != ">" || i == tokens.len() - 1))
+}
 
 /// One token of a destination.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +56,7 @@ impl SubjectTransform {
             let t: Vec<&str> = s.split('.').collect();
             t.iter().enumerate().all(|(i, x)| !x.is_empty() && (*x != ">" || i == t.len() - 1))
         };
-        if !super::wire::valid_filter(src) || !tokens_valid(dest) {
+        if !valid_filter(src) || !tokens_valid(dest) {
             return Err(None);
         }
         let stokens: Vec<String> = src.split('.').map(str::to_string).collect();
@@ -68,7 +77,7 @@ impl SubjectTransform {
                     DestToken::Token(n.checked_sub(1).and_then(|i| positions.get(i).copied()).unwrap_or(0))
                 }
                 (_, Err(true)) => {
-                    return Err(Some(super::api::not_supported("subject mapping functions other than wildcard")))
+                    return Err(Some(ApiError::not_supported("subject mapping functions other than wildcard")))
                 }
                 _ => return Err(None),
             });
@@ -107,6 +116,62 @@ impl SubjectTransform {
     }
 }
 
+/// The mapping functions nats-server knows by name (it checks their form; the playground runs `wildcard` only).
+const MAPPING_FUNCTIONS: [&str; 8] =
+    ["partition", "wildcard", "splitfromleft", "splitfromright", "slicefromleft", "slicefromright", "split", "random"];
+
+/// nats-server's `ValidateMapping` for the transforms of mirrors, sources and streams: `None` when `src` may be
+/// mapped to `dest`, or the server's reason (which its API errors quote after "mirror transform: " and the like).
+pub fn mapping_error(src: &str, dest: &str) -> Option<String> {
+    const INVALID: &str = "invalid mapping destination";
+    if dest.is_empty() {
+        return None;
+    }
+    let mut after_fwc = false;
+    for t in dest.split('.') {
+        if t.is_empty() {
+            return Some(format!("{INVALID}: invalid transform"));
+        }
+        if after_fwc {
+            return Some(format!("{INVALID}: invalid transform in {t}"));
+        }
+        if t.len() > 4 && t.starts_with("{{") && t.ends_with("}}") {
+            let inner = t[2..t.len() - 2].trim();
+            let known = inner.split_once('(').is_some_and(|(name, rest)| {
+                MAPPING_FUNCTIONS.contains(&name.trim().to_ascii_lowercase().as_str()) && rest.trim_end().ends_with(')')
+            });
+            if !known {
+                return Some(format!("{INVALID}: unknown function in {t}"));
+            }
+            continue;
+        }
+        if t == ">" {
+            after_fwc = true;
+        } else if t.contains([' ', '\t', '\n', '\x0c', '\r']) {
+            return Some(format!("{INVALID}: invalid transform"));
+        }
+    }
+    let src = if src.is_empty() { ">" } else { src };
+    let dtokens: Vec<&str> = dest.split('.').collect();
+    let fwc = |toks: &[&str]| toks.last() == Some(&">");
+    let stokens: Vec<&str> = src.split('.').collect();
+    if !valid_filter(src) || !valid_filter(dest) || dtokens.contains(&"*") || fwc(&stokens) != fwc(&dtokens) {
+        return Some("invalid subject".to_string());
+    }
+    let pwcs = stokens.iter().filter(|t| **t == "*").count();
+    for t in dtokens {
+        if let Ok(Some(n)) = placeholder(t) {
+            if n > pwcs {
+                return Some(format!("{INVALID}: wildcard index out of range in {t}: [{n}]"));
+            }
+        }
+    }
+    match SubjectTransform::new(src, dest) {
+        Err(None) => Some("invalid subject".to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +200,19 @@ mod tests {
             assert_eq!(SubjectTransform::new(src, dest), Err(None), "{src} -> {dest}");
         }
         assert!(matches!(SubjectTransform::new("r.*", "x.{{partition(3,1)}}"), Err(Some(_))));
+    }
+
+    #[test]
+    fn mapping_errors_read_as_the_server_words_them() {
+        // Each as nats-server 2.15.1 answered a mirror's transform (after "mirror transform: ").
+        assert_eq!(mapping_error("a.*", "x.*").as_deref(), Some("invalid subject"));
+        assert_eq!(mapping_error("a.>", "x").as_deref(), Some("invalid subject"));
+        let out_of_range = "invalid mapping destination: wildcard index out of range in $2: [2]";
+        assert_eq!(mapping_error("a.*", "x.$2").as_deref(), Some(out_of_range));
+        let unknown = "invalid mapping destination: unknown function in {{foo(1)}}";
+        assert_eq!(mapping_error("a.*", "x.{{foo(1)}}").as_deref(), Some(unknown));
+        assert_eq!(mapping_error("a.*", "x.{{partition(3,1)}}"), None);
+        assert_eq!(mapping_error("o.>", "t.>"), None);
+        assert_eq!(mapping_error("", ""), None);
     }
 }

@@ -1,0 +1,175 @@
+//! Mirrors and sources on one server: a stream that names another as its mirror or one of its sources gets a copy
+//! of each message the other stores, as nats-server's `processInboundMirrorMsg` and `processInboundSourceMsg`
+//! store them (a mirror keeps the origin's sequences and times; a source takes sequences of its own and marks
+//! each copy with a `Nats-Stream-Source` header). nats-server copies through consumers, a moment later; here a
+//! copy is made when the origin stores the message, so what a client reads next already has it.
+
+use super::*;
+use crate::engine::stream::{SourceProgress, StreamSource};
+use crate::engine::time::rfc3339_nanos;
+use sha2::{Digest, Sha256};
+
+/// How deep copies chain (a source of a source ...): the configuration checks refuse cycles, this bounds the rest.
+const MAX_CHAIN: u32 = 16;
+
+/// nats-server's 8-character hash of a name (`getHash`): SHA-256, each of the first 8 bytes as a base-62 digit.
+pub fn short_hash(name: &str) -> String {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let sum = Sha256::digest(name.as_bytes());
+    sum.iter().take(8).map(|b| DIGITS[(*b % 62) as usize] as char).collect()
+}
+
+/// The sources of a stream that read from `origin` (its mirror, or the sources of that name).
+fn sources_from<'a>(c: &'a StreamConfig, origin: &str) -> Vec<&'a StreamSource> {
+    match &c.mirror {
+        Some(m) => (m.name == origin).then_some(m).into_iter().collect(),
+        None => c.sources.iter().filter(|s| s.name == origin).collect(),
+    }
+}
+
+impl Engine {
+    /// Notes which streams copy from which (kept with the subject index).
+    pub(super) fn index_followers(&mut self, name: &str, add: bool) {
+        let Some(s) = self.streams.get(name) else { return };
+        let origins: BTreeSet<String> =
+            s.config.mirror.iter().chain(s.config.sources.iter()).map(|o| o.name.clone()).collect();
+        for o in origins {
+            let set = self.followers.entry(o.clone()).or_default();
+            if add {
+                set.insert(name.to_string());
+            } else {
+                set.remove(name);
+                if set.is_empty() {
+                    self.followers.remove(&o);
+                }
+            }
+        }
+    }
+
+    /// A mirror of `origin` that answers its direct gets (`mirror_direct`), for when the origin does not.
+    pub fn mirror_serving(&self, origin: &str) -> Option<&Stream> {
+        let serves = |s: &&Stream| s.config.mirror_direct && s.config.mirror.as_ref().is_some_and(|m| m.name == origin);
+        if !self.indexed {
+            return self.streams.values().find(serves);
+        }
+        self.followers.get(origin)?.iter().filter_map(|f| self.streams.get(f)).find(serves)
+    }
+
+    /// Copies a message `origin` just stored to every stream that mirrors or sources it.
+    pub(super) fn copy_to_followers(&mut self, origin: &str, seq: u64, depth: u32) {
+        if depth >= MAX_CHAIN {
+            return;
+        }
+        self.ensure_indexed();
+        let Some(followers) = self.followers.get(origin).filter(|f| !f.is_empty()).cloned() else { return };
+        let Some((msg, ident)) = self.streams.get(origin).and_then(|s| Some((s.get(seq)?.clone(), identity(s))))
+        else {
+            return;
+        };
+        for f in followers {
+            self.copy_one(&f, origin, &msg, &ident, depth);
+        }
+    }
+
+    /// Copies everything `follower` has not yet taken from the streams it mirrors or sources: after it is created
+    /// or changed (the JetStream API answers first, as nats-server answers before its source consumers deliver),
+    /// or after one of its origins is put in place.
+    pub fn catch_up(&mut self, follower: &str) {
+        let Some(c) = self.streams.get(follower).map(|s| s.config.clone()) else { return };
+        let origins: BTreeSet<String> = c.mirror.iter().chain(c.sources.iter()).map(|o| o.name.clone()).collect();
+        for origin in origins {
+            let from = self.streams.get(follower).and_then(|s| s.sourcing.get(&origin)).map_or(0, |p| p.last_seq);
+            let Some(o) = self.streams.get(&origin) else { continue };
+            let ident = identity(o);
+            let msgs: Vec<StoredMsg> = o.messages_from(from + 1).cloned().collect();
+            for m in msgs {
+                self.copy_one(follower, &origin, &m, &ident, 0);
+            }
+        }
+    }
+
+    /// The followers of a stream about to be created or replaced take what it holds.
+    pub(super) fn catch_up_followers(&mut self, origin: &str) {
+        self.ensure_indexed();
+        let followers: Vec<String> = self.followers.get(origin).into_iter().flatten().cloned().collect();
+        for f in followers {
+            self.catch_up(&f);
+        }
+    }
+
+    /// A removed origin's followers start again from its first message if it is made again (nats-server sees the
+    /// new stream's identity); a mirror keeps its sequences and takes only newer ones.
+    pub(super) fn forget_origin(&mut self, origin: &str) {
+        self.ensure_indexed();
+        let followers: Vec<String> = self.followers.get(origin).into_iter().flatten().cloned().collect();
+        for f in followers {
+            if let Some(s) = self.streams.get_mut(&f) {
+                if s.config.mirror.is_none() {
+                    s.sourcing.remove(origin);
+                }
+            }
+        }
+    }
+
+    fn copy_one(&mut self, follower: &str, origin: &str, msg: &StoredMsg, ident: &str, depth: u32) {
+        let now = self.now;
+        let Some(fs) = self.streams.get(follower) else { return };
+        let mirror = fs.config.mirror.is_some();
+        let copies: Vec<(String, Headers)> = sources_from(&fs.config, origin)
+            .into_iter()
+            .filter(|src| src.starts_by(msg.seq, msg.time))
+            .filter_map(|src| {
+                let subject = src.map_subject(&msg.subject)?;
+                if mirror {
+                    return Some((subject, msg.headers.clone()));
+                }
+                let mut h = msg.headers.clone();
+                h.retain(|(k, _)| k != "Nats-Stream-Source" && !k.starts_with("Nats-Batch-"));
+                let (filter, dest) = src.filter_and_dest();
+                let value = format!("{origin} {} {filter} {dest} {} {ident}", msg.seq, msg.subject);
+                h.push(("Nats-Stream-Source".to_string(), value));
+                Some((subject, h))
+            })
+            .collect();
+        let storage = fs.config.storage;
+        // What a source's filter passes over never reaches it (its consumer delivers only what matches).
+        if copies.is_empty() {
+            return;
+        }
+        if let Some(s) = self.streams.get_mut(follower) {
+            let p = s.sourcing.entry(origin.to_string()).or_insert_with(SourceProgress::default);
+            p.last_seq = p.last_seq.max(msg.seq);
+            p.active_at = Some(now);
+        }
+        for (subject, headers) in copies {
+            if self.check_usage(storage).is_err() {
+                return;
+            }
+            let Some(s) = self.streams.get_mut(follower) else { return };
+            let before = s.state().bytes;
+            let (at, time) = if mirror { (Some(msg.seq), msg.time) } else { (None, now) };
+            let result = s.store_copy(at, &subject, headers, msg.data.clone(), time);
+            let after = s.state().bytes;
+            self.note_usage(storage, before, after);
+            if let Some(Ok((_, events))) = result {
+                self.deliver_chained(follower, &events, depth + 1);
+            }
+        }
+    }
+}
+
+/// A stream's identity as its sources see it: the hash of its creation time.
+fn identity(s: &Stream) -> String {
+    short_hash(&rfc3339_nanos(s.created))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_short_hash_is_nats_servers() {
+        // nats-server 2.15.1 marked copies from a stream created at this time with this identity.
+        assert_eq!(short_hash("2026-12-03T11:08:33.079425451Z"), "FBgOh3e2");
+    }
+}

@@ -1,0 +1,184 @@
+//! nats-server's checks of a stream's mirror, sources and subject transform (in `checkStreamCfg`), in its order,
+//! with its codes and texts (measured on nats-server 2.15.1 with `tests/conformance/api_probes.json`). Some
+//! need the other streams: whether an origin exists and how large a message it takes, and whether sourcing
+//! would form a cycle.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::api::{StreamConfigJson, StreamSourceJson, TransformJson};
+use super::jetstream::subjects_overlap;
+use super::stream_checks::{subject_is_subset, valid_stream_name};
+use super::wire::valid_filter;
+use crate::engine::stream::StreamConfig;
+use crate::engine::transform::mapping_error;
+use crate::engine::ApiError;
+
+/// The configuration of another stream by its name, if there is one.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<StreamConfig>;
+
+/// Whether a configuration field nats-server knows but the playground does not keep is set to true.
+fn other_flag(cfg: &StreamConfigJson, key: &str) -> bool {
+    cfg.other.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// A transform's source and destination, as the server checks them for a mirror (`what` "mirror") or a source.
+fn check_transform(t: &TransformJson, what: &str, codes: (u16, u16)) -> Result<(), ApiError> {
+    if !t.src.is_empty() && !valid_filter(&t.src) {
+        return Err(ApiError::new(400, codes.0, format!("{what} transform source: invalid subject {}", t.src)));
+    }
+    match mapping_error(&t.src, &t.dest) {
+        Some(e) => Err(ApiError::new(400, codes.1, format!("{what} transform: {e}"))),
+        None => Ok(()),
+    }
+}
+
+/// The mirror's checks, before the sources'.
+fn check_mirror(cfg: &StreamConfigJson, m: &StreamSourceJson, others: Lookup) -> Result<(), ApiError> {
+    if cfg.first_seq > 0 {
+        return Err(ApiError::new(400, 10143, "stream mirrors can not have first sequence configured"));
+    }
+    if !cfg.subjects.is_empty() {
+        return Err(ApiError::new(400, 10034, "stream mirrors can not contain subjects"));
+    }
+    if !cfg.sources.is_empty() {
+        return Err(ApiError::new(400, 10031, "stream mirrors can not also contain other sources"));
+    }
+    let refusals = [
+        ("allow_msg_counter", 10173, "stream mirrors can not also calculate counters"),
+        ("allow_atomic", 10198, "stream mirrors can not also use atomic publishing"),
+        ("allow_batched", 10209, "stream mirrors can not also use batch publishing"),
+        ("allow_msg_schedules", 10186, "stream mirrors can not also schedule messages"),
+    ];
+    if let Some((_, code, text)) = refusals.iter().find(|(k, _, _)| other_flag(cfg, k)) {
+        return Err(ApiError::new(400, *code, *text));
+    }
+    if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
+        return Err(ApiError::new(
+            400,
+            10150,
+            "mirror with multiple subject transforms cannot also have a single subject filter",
+        ));
+    }
+    if cfg.subject_delete_marker_ttl > 0 {
+        return Err(ApiError::invalid_config("subject delete markers forbidden on mirrors"));
+    }
+    for (i, t) in m.subject_transforms.iter().enumerate() {
+        check_transform(t, "mirror", (10151, 10154))?;
+        let collides = m.subject_transforms.iter().enumerate().any(|(j, u)| j != i && subjects_overlap(&t.src, &u.src));
+        if collides {
+            return Err(ApiError::new(400, 10152, "mirror subject filters can not overlap"));
+        }
+    }
+    if m.external.is_none() {
+        if !valid_stream_name(&m.name) {
+            return Err(ApiError::new(400, 10142, "mirrored stream name is invalid"));
+        }
+        if let Some(origin) = others(&m.name) {
+            if cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size {
+                return Err(ApiError::new(400, 10030, "stream mirror must have max message size >= source"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each source's checks, in the order the configuration lists them.
+fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+    if !cfg.sources.is_empty() && other_flag(cfg, "allow_msg_schedules") {
+        return Err(ApiError::new(400, 10187, "stream source can not also schedule messages"));
+    }
+    let mut seen = BTreeSet::new();
+    for src in &cfg.sources {
+        if !valid_stream_name(&src.name) {
+            return Err(ApiError::new(400, 10141, "sourced stream name is invalid"));
+        }
+        if !seen.insert(index_name(src)) {
+            return Err(ApiError::new(400, 10140, "duplicate source configuration detected"));
+        }
+        if !src.filter_subject.is_empty() && !src.subject_transforms.is_empty() {
+            return Err(ApiError::new(
+                400,
+                10144,
+                "source with multiple subject transforms cannot also have a single subject filter",
+            ));
+        }
+        for t in &src.subject_transforms {
+            check_transform(t, "source", (10145, 10146))?;
+        }
+        for (i, t) in src.subject_transforms.iter().enumerate() {
+            let overlaps = src.subject_transforms.iter().enumerate().any(|(j, u)| j != i && subject_is_subset(&t.src, &u.src));
+            if overlaps {
+                return Err(ApiError::new(400, 10147, "source filters can not overlap"));
+            }
+        }
+        if src.external.is_none() {
+            if let Some(origin) = others(&src.name) {
+                if cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size {
+                    return Err(ApiError::new(400, 10046, "stream source must have max message size >= target"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// nats-server's index name of a source: its stream, filter and destination (two sources of one stream differ
+/// by their filters or transforms).
+fn index_name(src: &StreamSourceJson) -> String {
+    let or_all = |s: &str| if s.is_empty() { ">".to_string() } else { s.to_string() };
+    if src.subject_transforms.is_empty() {
+        return format!("{} {} >", src.name, or_all(&src.filter_subject));
+    }
+    let srcs: Vec<String> = src.subject_transforms.iter().map(|t| or_all(&t.src)).collect();
+    let dests: Vec<String> = src.subject_transforms.iter().map(|t| or_all(&t.dest)).collect();
+    format!("{} {} {}", src.name, srcs.join("\x0c"), dests.join("\x0c"))
+}
+
+/// The server's cycle check: from this configuration, through the streams it sources and mirrors, back to one
+/// already seen (for a source, only when its filter could take what that stream stores).
+fn check_cycles(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+    let cycle = || ApiError::invalid_config("detected cycle");
+    let this = cfg.engine_config();
+    let mut to_visit = VecDeque::from([this]);
+    let mut visited = BTreeSet::new();
+    while let Some(c) = to_visit.pop_front() {
+        visited.insert(c.name.clone());
+        for src in &c.sources {
+            if visited.contains(&src.name) {
+                let f = &src.filter_subject;
+                if f.is_empty() || c.subjects.iter().any(|s| subjects_overlap(s, f)) {
+                    return Err(cycle());
+                }
+            } else if let Some(next) = others(&src.name) {
+                to_visit.push_back(next);
+            }
+        }
+        if let Some(m) = &c.mirror {
+            if visited.contains(&m.name) {
+                return Err(cycle());
+            }
+            if let Some(next) = others(&m.name) {
+                to_visit.push_back(next);
+            }
+        }
+        if visited.len() > 10_000 {
+            return Err(cycle());
+        }
+    }
+    Ok(())
+}
+
+/// The mirror's, the sources' and the cycle checks, which come between the policies' and the subjects'.
+pub fn check_origins(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+    if let Some(m) = &cfg.mirror {
+        check_mirror(cfg, m, others)?;
+    }
+    check_sources(cfg, others)?;
+    check_cycles(cfg, others)
+}
+
+/// The stream's own subject transform, checked after its subjects.
+pub fn check_stream_transform(cfg: &StreamConfigJson) -> Result<(), ApiError> {
+    let Some(t) = &cfg.subject_transform else { return Ok(()) };
+    check_transform(t, "stream", (10155, 10156))
+}
