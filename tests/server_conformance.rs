@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use nats_kv_playground::engine::stream::StreamSource;
 use nats_kv_playground::engine::{Config, Engine, ErrorKind, KvError, Operation, StorageType};
 use serde_json::{json, Value};
 
@@ -33,6 +34,9 @@ fn config(c: &Value) -> Config {
     if c["storage"] == "memory" {
         cfg.storage = StorageType::Memory;
     }
+    let source = |v: &Value| StreamSource { name: v.as_str().unwrap_or_default().to_string(), ..Default::default() };
+    cfg.mirror = c.get("mirror").map(source);
+    cfg.sources = c["sources"].as_array().map(|a| a.iter().map(source).collect()).unwrap_or_default();
     cfg
 }
 
@@ -89,6 +93,8 @@ fn run_engine(ops: &[Value]) -> Vec<Value> {
                     .map(|st| json!({"values": st.values, "bytes": st.bytes, "last": st.last_revision}))
                     .unwrap_or_else(|x| err(&x)),
                 "compact" => ok(e.purge_deletes(&s(&a[1]))),
+                // The engine copies into mirrors and sources as the origin stores; nats-server a moment later.
+                "settle" => json!({"ok": true}),
                 "sleep" => {
                     let t = e.now() + a[1].as_i64().unwrap_or(0) * S;
                     e.set_now(t);

@@ -6,7 +6,8 @@ use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, t
 use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
 use super::trace::Tracer;
 use crate::backend::KvBackend;
-use crate::engine::{Config, Entry, Operation, Status, StorageType, WatchId, WatchOptions};
+use crate::engine::stream::{RePublish, StreamSource};
+use crate::engine::{Config, Entry, Operation, SourceInfo, Status, StorageType, WatchId, WatchOptions};
 
 /// One piece of terminal output: what the CLI writes to stdout, or to stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -352,12 +353,31 @@ pub fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, St
         }
         cfg.metadata = m;
     }
-    for unsupported in ["tags", "cluster", "republish-source", "republish-destination", "mirror", "source"] {
+    // natscli sets a republish directive when a destination is given (the server reads an empty source as `>`).
+    if p.is_set("republish-destination") || (!editing && p.flag("republish-destination").is_some()) {
+        cfg.republish = p.flag("republish-destination").filter(|d| !d.is_empty()).map(|dest| RePublish {
+            src: p.flag("republish-source").filter(|s| !s.is_empty()).unwrap_or(">").to_string(),
+            dest: dest.to_string(),
+            headers_only: p.bool("republish-headers"),
+        });
+    }
+    if let Some(m) = p.flag("mirror").filter(|m| !editing && !m.is_empty()) {
+        cfg.mirror = Some(StreamSource { name: m.to_string(), ..Default::default() });
+    }
+    // `kv edit --source` adds to the bucket's sources, `kv add --source` names them all.
+    for s in p.flag_all("source") {
+        cfg.sources.push(StreamSource { name: s.to_string(), ..Default::default() });
+    }
+    if editing && p.bool("no-mirror") {
+        cfg.mirror = None;
+    }
+    for unsupported in ["tags", "cluster"] {
         if p.is_set(unsupported) {
-            return Err(format!(
-                "--{unsupported} needs a cluster or other buckets to replicate from, which the embedded server does not emulate"
-            ));
+            return Err(format!("--{unsupported} places a bucket in a cluster, which the embedded server is not part of"));
         }
+    }
+    if p.is_set("mirror-domain") {
+        return Err("--mirror-domain mirrors a bucket of another JetStream domain, which the embedded server does not have".into());
     }
     Ok(cfg)
 }
@@ -388,6 +408,28 @@ pub fn status_report(st: &Status, tz: i64) -> String {
     cols.row("Maximum Age", if c.max_age <= 0 { "unlimited".into() } else { humanize_duration(c.max_age) });
     cols.row("JetStream Stream", &c.name);
     cols.row("Storage", c.storage.label());
+    if let Some(r) = &c.republish {
+        let label = if r.headers_only { "Republishing Headers" } else { "Republishing" };
+        cols.row(label, format!("{} to {}", r.src, r.dest));
+    }
+    // natscli shows a duration for a source last heard from, "never" otherwise.
+    let last_seen = |i: &SourceInfo| if i.active > 0 { humanize_duration(i.active) } else { "never".to_string() };
+    if let (Some(m), Some(info)) = (&c.mirror, &st.mirror) {
+        cols.title("Mirror Information");
+        cols.row("Origin Bucket", m.name.strip_prefix("KV_").unwrap_or(&m.name));
+        cols.row("Last Seen", last_seen(info));
+        cols.row("Lag", comma(info.lag as i64));
+    }
+    if !st.sources.is_empty() {
+        cols.title("Sources Information");
+        for info in &st.sources {
+            if c.sources.iter().any(|s| s.name == info.name) {
+                cols.row("Source Bucket", info.name.strip_prefix("KV_").unwrap_or(&info.name));
+            }
+            cols.row("Last Seen", last_seen(info));
+            cols.row("Lag", comma(info.lag as i64));
+        }
+    }
     let meta: Vec<(&String, &String)> = c.metadata.iter().filter(|(k, _)| !k.starts_with("_nats.")).collect();
     if !meta.is_empty() {
         cols.title("Metadata");

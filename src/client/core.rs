@@ -12,7 +12,7 @@ use super::proto::{encode, encode_headers, read_headers, ClientOp, Decoder, Serv
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, MARKER_REASON};
-use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo, KvWrite};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo, KvWrite, SourceInfo};
 use crate::engine::stream::StreamConfig;
 use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
@@ -20,7 +20,7 @@ use crate::engine::{
 };
 use crate::server::api::{
     time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerInfoJson, PubAckJson, StreamConfigJson,
-    StreamInfoJson,
+    StreamInfoJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::transfer::{BucketExport, Export, RevisionExport};
@@ -290,7 +290,13 @@ fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
         last_update: time_from_json(&info.state.last_ts),
         keys: info.state.num_subjects,
         cluster: info.cluster.map(|c| ClusterInfo { name: c.name.unwrap_or_default(), leader: c.leader }),
+        mirror: info.mirror.map(|m| source_info_from(&m)),
+        sources: info.sources.iter().map(source_info_from).collect(),
     })
+}
+
+fn source_info_from(i: &StreamSourceInfoJson) -> SourceInfo {
+    SourceInfo { name: i.name.clone(), lag: i.lag, seq: i.seq, active: i.active }
 }
 
 /// The ordered push consumer a watch uses, as the Go client configures it.

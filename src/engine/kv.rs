@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::error::{ApiError, ErrorKind, KvError};
 use super::headers::{self, Headers};
 use super::index::PrefixIndex;
-use super::stream::{RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent};
+use super::stream::{
+    RePublish, RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent, StreamSource, Transform,
+};
 use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
 
 /// The server's default max payload, which the embedded server uses too.
@@ -41,6 +43,14 @@ pub struct Config {
     /// Which client's stream configuration the bucket is made with (the nats CLI's unless said otherwise).
     #[serde(default, skip_serializing_if = "Mapping::is_go")]
     pub mapping: Mapping,
+    /// The bucket (or `KV_` stream) this one mirrors: its writes go there, and it keeps a copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<StreamSource>,
+    /// The buckets (or streams, with their own transforms) whose values this one also takes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<StreamSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub republish: Option<RePublish>,
 }
 
 /// How a client turns a bucket's configuration into its stream's. nats.go (and so the nats CLI) and nats-py
@@ -77,6 +87,9 @@ impl Config {
             limit_marker_ttl: 0,
             metadata: BTreeMap::new(),
             mapping: Mapping::Go,
+            mirror: None,
+            sources: Vec::new(),
+            republish: None,
         }
     }
 
@@ -91,9 +104,10 @@ impl Config {
         }
         let two_minutes = 120 * NANOS_PER_SEC;
         let duplicate_window = if self.max_age > 0 && self.max_age < two_minutes { self.max_age } else { two_minutes };
+        let (subjects, mirror, sources) = self.origins();
         Ok(StreamConfig {
             name: stream_name(&self.bucket),
-            subjects: vec![format!("$KV.{}.>", self.bucket)],
+            subjects,
             description: self.description.clone(),
             max_msgs_per_subject: self.history.max(1),
             max_bytes: if self.max_bytes == 0 { -1 } else { self.max_bytes },
@@ -116,12 +130,36 @@ impl Config {
             first_seq: 0,
             sealed: false,
             placement: None,
-            republish: None,
-            mirror: None,
-            mirror_direct: false,
-            sources: Vec::new(),
+            republish: self.republish.clone(),
+            mirror_direct: mirror.is_some(),
+            mirror,
+            sources,
             subject_transform: None,
         })
+    }
+
+    /// The stream's subjects, mirror and sources, as nats.go's `CreateKeyValue` derives them: a mirror has no
+    /// subjects and reads `KV_<origin>`; a source of a bucket reads `KV_<origin>` through a transform from
+    /// `$KV.<origin>.>` to this bucket's subjects (a source given with its own transforms is kept as it is).
+    fn origins(&self) -> (Vec<String>, Option<StreamSource>, Vec<StreamSource>) {
+        let stream_of = |n: &str| if n.starts_with("KV_") { n.to_string() } else { stream_name(n) };
+        let own = format!("$KV.{}.>", self.bucket);
+        if let Some(m) = &self.mirror {
+            return (Vec::new(), Some(StreamSource { name: stream_of(&m.name), ..m.clone() }), Vec::new());
+        }
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| {
+                if !s.subject_transforms.is_empty() {
+                    return s.clone();
+                }
+                let origin = s.name.strip_prefix("KV_").unwrap_or(&s.name);
+                let t = Transform { src: format!("$KV.{origin}.>"), dest: own.clone() };
+                StreamSource { name: stream_of(&s.name), subject_transforms: vec![t], ..s.clone() }
+            })
+            .collect();
+        (vec![own], None, sources)
     }
 
     /// The bucket configuration a stream configuration describes (what `nats kv edit` starts from).
@@ -141,6 +179,9 @@ impl Config {
             // A stream nats-py made (no direct gets, per-message TTLs allowed) is made the
             // same way again (an import, the kept session); `nats kv edit` sends the CLI's configuration.
             mapping: if !c.allow_direct && c.allow_msg_ttl { Mapping::Python } else { Mapping::Go },
+            mirror: c.mirror.clone(),
+            sources: c.sources.clone(),
+            republish: c.republish.clone(),
         }
     }
 }
@@ -224,6 +265,22 @@ pub struct Status {
     pub keys: u64,
     /// The stream's cluster information; a single server fills it in too (no cluster name, itself as leader).
     pub cluster: Option<ClusterInfo>,
+    /// How far the bucket's mirror, or each of its sources, has come.
+    #[serde(default)]
+    pub mirror: Option<SourceInfo>,
+    #[serde(default)]
+    pub sources: Vec<SourceInfo>,
+}
+
+/// How far a mirror or a source has come, as stream info reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceInfo {
+    pub name: String,
+    pub lag: u64,
+    /// The origin's last sequence a source took (0 for a mirror, which nats-server 2.15 does not report).
+    pub seq: u64,
+    /// Nanoseconds since the origin was last heard from; -1 for never.
+    pub active: i64,
 }
 
 /// Where a stream lives, as STREAM.INFO's `cluster` reports it.
@@ -697,13 +754,17 @@ impl Engine {
         if c.max_age < 0 {
             return Err(KvError::api(ApiError::invalid_config("max age needs to be >= 0")));
         }
+        if c.mirror.is_some() && c.subject_delete_marker_ttl > 0 {
+            return Err(KvError::api(ApiError::invalid_config("subject delete markers forbidden on mirrors")));
+        }
         Ok(())
     }
 
     /// Creates a bucket. The same configuration again is accepted; a different one fails with 10058.
     pub fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let sc = cfg.to_stream_config()?;
+        let mut sc = cfg.to_stream_config()?;
         Self::validate_stream_config(&sc)?;
+        self.check_origins(&mut sc).map_err(KvError::api)?;
         if let Some(existing) = self.streams.get(&sc.name) {
             if existing.config != sc {
                 return Err(KvError::bucket_exists(&cfg.bucket, ApiError::stream_name_in_use()));
@@ -720,7 +781,7 @@ impl Engine {
 
     /// Changes a bucket's configuration (`nats kv edit`).
     pub fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let sc = cfg.to_stream_config()?;
+        let mut sc = cfg.to_stream_config()?;
         let Some(existing) = self.streams.get(&sc.name) else {
             return Err(KvError {
                 kind: ErrorKind::BucketNotFound,
@@ -729,6 +790,12 @@ impl Engine {
             });
         };
         Self::validate_stream_config(&sc)?;
+        let was_mirror = existing.config.mirror.clone();
+        self.check_origins(&mut sc).map_err(KvError::api)?;
+        if sc.mirror.is_some() && sc.mirror != was_mirror {
+            return Err(KvError::api(ApiError::new(400, 10055, "stream mirror configuration can not be updated")));
+        }
+        let Some(existing) = self.streams.get(&sc.name) else { return Err(KvError::bucket_not_found()) };
         if existing.config.storage != sc.storage {
             return Err(KvError::api(ApiError::invalid_config(
                 "stream configuration update can not change storage type",
@@ -738,7 +805,9 @@ impl Engine {
             return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
         }
         self.check_reservation(&sc).map_err(KvError::api)?;
+        let name = sc.name.clone();
         self.update_stream(sc);
+        self.catch_up(&name);
         self.status(&cfg.bucket)
     }
 
@@ -878,6 +947,8 @@ impl Engine {
             last_update: st.last_time,
             keys: st.num_subjects,
             cluster: Some(ClusterInfo { name: String::new(), leader: SERVER_ID.to_string() }),
+            mirror: s.config.mirror.as_ref().map(|m| self.source_info(s, m, false)),
+            sources: s.config.sources.iter().map(|src| self.source_info(s, src, true)).collect(),
         })
     }
 
@@ -918,6 +989,15 @@ impl Engine {
                 message: "nats: maximum payload exceeded".into(),
                 api: None,
             });
+        }
+        // A mirror's client writes to the origin's subjects (nats.go's `putPre`); the mirror then takes a copy.
+        let origin = self.stream(bucket)?.config.mirror.as_ref().map(|m| m.name.clone());
+        if let Some(origin) = origin {
+            let subject = subject(origin.strip_prefix("KV_").unwrap_or(&origin), key);
+            let Some(target) = self.stream_for_subject(&subject).map(str::to_string) else {
+                return Err(KvError { kind: ErrorKind::Other, message: "nats: no response from stream".into(), api: None });
+            };
+            return self.publish_stream(&target, &subject, headers, value).map_err(KvError::publish);
         }
         let now = self.now;
         let name = stream_name(bucket);
@@ -1222,7 +1302,7 @@ impl Engine {
     }
 }
 
-mod sourcing;
+pub mod sourcing;
 
 #[cfg(test)]
 mod tests;

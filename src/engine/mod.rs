@@ -13,8 +13,8 @@ pub mod transform;
 
 pub use error::{ApiError, ErrorKind, KvError};
 pub use kv::{
-    AccountInfo, ClusterInfo, Config, Engine, Entry, JsLimits, Mapping, Operation, Status, WatchEvent, WatchId,
-    WatchOptions,
+    AccountInfo, ClusterInfo, Config, Engine, Entry, JsLimits, Mapping, Operation, SourceInfo, Status, WatchEvent,
+    WatchId, WatchOptions,
 };
 pub use stream::{JournalEntry, Rejection, Removal, RemovalReason, StorageType};
 pub use time::Nanos;

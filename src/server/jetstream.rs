@@ -18,7 +18,7 @@ use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
 use crate::engine::stream::{StoredMsg, Stream, StreamConfig, StreamSource};
-use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI, NANOS_PER_SEC};
+use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::{ApiError, Engine, Nanos};
 
 /// A message for the server to route.
@@ -193,18 +193,7 @@ fn overlaps(a: &[String], b: &[String]) -> bool {
 }
 
 /// Whether two subjects (with wildcards) can match a common subject.
-pub fn subjects_overlap(a: &str, b: &str) -> bool {
-    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
-    let mut i = 0;
-    loop {
-        match (ta.get(i), tb.get(i)) {
-            (Some(&">"), Some(_)) | (Some(_), Some(&">")) => return true,
-            (Some(x), Some(y)) if x == y || *x == "*" || *y == "*" => i += 1,
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
-}
+pub use crate::engine::kv::sourcing::subjects_collide as subjects_overlap;
 
 impl JetStream {
     pub fn new(server_name: &str, seed: u64) -> JetStream {
@@ -1255,22 +1244,14 @@ fn inherit_mirror_direct(engine: &Engine, sc: &mut StreamConfig) {
     }
 }
 
-/// How far a mirror or a source has come, as stream info reports it. `active` is the time since the origin was
-/// last heard from: nats-server hears from an origin that exists at least every second (its idle heartbeats),
-/// so the time since a copy counts modulo a second while the origin is there; -1 before anything was heard.
+/// How far a mirror or a source has come, as stream info reports it (see `Engine::source_info`).
 fn source_info(engine: &Engine, s: &Stream, src: &StreamSource, with_seq: bool) -> StreamSourceInfoJson {
-    let progress = s.sourcing.get(&src.name).copied().unwrap_or_default();
-    let since = progress.active_at.map(|at| engine.now().saturating_sub(at).max(1));
-    let active = match (since, engine.stream_named(&src.name).is_some()) {
-        (None, _) => -1,
-        (Some(d), true) => (d % NANOS_PER_SEC).max(1),
-        (Some(d), false) => d,
-    };
+    let i = engine.source_info(s, src, with_seq);
     StreamSourceInfoJson {
-        name: src.name.clone(),
-        lag: 0,
-        seq: if with_seq { progress.last_seq } else { 0 },
-        active,
+        name: i.name,
+        lag: i.lag,
+        seq: i.seq,
+        active: i.active,
         filter_subject: src.filter_subject.clone(),
         subject_transforms: src
             .subject_transforms

@@ -3,12 +3,13 @@
 //! need the other streams: whether an origin exists and how large a message it takes, and whether sourcing
 //! would form a cycle.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use super::api::{StreamConfigJson, StreamSourceJson, TransformJson};
 use super::jetstream::subjects_overlap;
 use super::stream_checks::{subject_is_subset, valid_stream_name};
 use super::wire::valid_filter;
+use crate::engine::kv::sourcing::forms_cycle;
 use crate::engine::stream::StreamConfig;
 use crate::engine::transform::mapping_error;
 use crate::engine::ApiError;
@@ -134,38 +135,12 @@ fn index_name(src: &StreamSourceJson) -> String {
     format!("{} {} {}", src.name, srcs.join("\x0c"), dests.join("\x0c"))
 }
 
-/// The server's cycle check: from this configuration, through the streams it sources and mirrors, back to one
-/// already seen (for a source, only when its filter could take what that stream stores).
+/// The server's cycle check (the engine's, which a bucket's mirror and sources meet too).
 fn check_cycles(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
-    let cycle = || ApiError::invalid_config("detected cycle");
-    let this = cfg.engine_config();
-    let mut to_visit = VecDeque::from([this]);
-    let mut visited = BTreeSet::new();
-    while let Some(c) = to_visit.pop_front() {
-        visited.insert(c.name.clone());
-        for src in &c.sources {
-            if visited.contains(&src.name) {
-                let f = &src.filter_subject;
-                if f.is_empty() || c.subjects.iter().any(|s| subjects_overlap(s, f)) {
-                    return Err(cycle());
-                }
-            } else if let Some(next) = others(&src.name) {
-                to_visit.push_back(next);
-            }
-        }
-        if let Some(m) = &c.mirror {
-            if visited.contains(&m.name) {
-                return Err(cycle());
-            }
-            if let Some(next) = others(&m.name) {
-                to_visit.push_back(next);
-            }
-        }
-        if visited.len() > 10_000 {
-            return Err(cycle());
-        }
+    match forms_cycle(&cfg.engine_config(), others) {
+        true => Err(ApiError::invalid_config("detected cycle")),
+        false => Ok(()),
     }
-    Ok(())
 }
 
 /// The mirror's, the sources' and the cycle checks, which come between the policies' and the subjects'.

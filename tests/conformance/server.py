@@ -45,6 +45,15 @@ def stream_config(c):
     if c.get("limit_marker_ttl"):
         cfg["allow_msg_ttl"] = True
         cfg["subject_delete_marker_ttl"] = c["limit_marker_ttl"] * NS
+    # As nats.go's CreateKeyValue: a mirror has no subjects and takes direct gets; a source of a bucket reads it
+    # through a transform into this bucket's subjects.
+    if c.get("mirror"):
+        del cfg["subjects"]
+        cfg["mirror"] = {"name": f"KV_{c['mirror']}"}
+        cfg["mirror_direct"] = True
+    if c.get("sources"):
+        cfg["sources"] = [{"name": f"KV_{s}", "subject_transforms": [{"src": f"$KV.{s}.>", "dest": f"$KV.{b}.>"}]}
+                          for s in c["sources"]]
     return cfg
 
 
@@ -70,12 +79,15 @@ def op_of(headers):
 class Runner:
     def __init__(self, nc):
         self.nc = nc
+        self.mirrors = {}
 
     async def req(self, subj, body=None, headers=None):
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         return await self.nc.request(subj, data, timeout=5, headers=headers)
 
     async def publish(self, bucket, key, value, headers=None):
+        # A mirror's client writes to its origin's subjects (nats.go's putPre).
+        bucket = self.mirrors.get(bucket, bucket)
         m = await self.req(f"$KV.{bucket}.{key}", value.encode(), headers)
         ack = json.loads(m.data)
         if "error" in ack:
@@ -128,6 +140,8 @@ class Runner:
             verb = "CREATE" if kind == "add" else "UPDATE"
             m = await self.req(f"$JS.API.STREAM.{verb}.KV_{args[0]['bucket']}", stream_config(args[0]))
             r = json.loads(m.data)
+            if args[0].get("mirror") and "error" not in r:
+                self.mirrors[args[0]["bucket"]] = args[0]["mirror"]
             return {"err": api_err(r["error"])} if "error" in r else {"ok": True}
         if kind == "delete_bucket":
             r = json.loads((await self.req(f"$JS.API.STREAM.DELETE.KV_{args[0]}")).data)
@@ -181,6 +195,22 @@ class Runner:
             for k, o in latest.items():
                 if o != "PUT":
                     await self.req(f"$JS.API.STREAM.PURGE.KV_{args[0]}", {"filter": f"$KV.{args[0]}.{k}", "keep": 1})
+            return {"ok": True}
+        if kind == "settle":
+            # nats-server copies into mirrors and sources a moment later (the playground at once): wait, within
+            # a bound, until the bucket's stream stops changing.
+            seen, still = None, 0
+            for _ in range(200):
+                info = await self.stream_info(args[0])
+                st = info.get("state", {})
+                origins = ([info["mirror"]] if info.get("mirror") else []) + info.get("sources", [])
+                heard = all(o.get("active", -1) >= 0 and o.get("lag", 0) == 0 for o in origins)
+                now = (st.get("messages"), st.get("last_seq"))
+                still = still + 1 if now == seen and heard else 0
+                if still >= 3:
+                    break
+                seen = now
+                await asyncio.sleep(0.05)
             return {"ok": True}
         if kind == "sleep":
             await asyncio.sleep(args[0] + 0.6)  # the server checks expiries on a timer; give it time

@@ -5,6 +5,7 @@
 //! copy is made when the origin stores the message, so what a client reads next already has it.
 
 use super::*;
+use std::collections::VecDeque;
 use crate::engine::stream::{SourceProgress, StreamSource};
 use crate::engine::time::rfc3339_nanos;
 use sha2::{Digest, Sha256};
@@ -29,6 +30,18 @@ fn sources_from<'a>(c: &'a StreamConfig, origin: &str) -> Vec<&'a StreamSource> 
 
 impl Engine {
     /// Notes which streams copy from which (kept with the subject index).
+    /// A bucket's or stream's mirror and sources checked against the other streams: a cycle is refused as
+    /// nats-server refuses it, and a mirror takes direct gets from its origin's `allow_direct`.
+    pub fn check_origins(&self, cfg: &mut StreamConfig) -> Result<(), ApiError> {
+        if forms_cycle(cfg, &|n| self.streams.get(n).map(|s| s.config.clone())) {
+            return Err(ApiError::invalid_config("detected cycle"));
+        }
+        if let Some(origin) = cfg.mirror.as_ref().and_then(|m| self.streams.get(&m.name)) {
+            cfg.mirror_direct = origin.config.allow_direct;
+        }
+        Ok(())
+    }
+
     pub(super) fn index_followers(&mut self, name: &str, add: bool) {
         let Some(s) = self.streams.get(name) else { return };
         let origins: BTreeSet<String> =
@@ -44,6 +57,20 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// How far `s` has come with one of its origins. `active` is the time since the origin was last heard from:
+    /// nats-server hears from an origin that exists at least every second (its idle heartbeats), so the time
+    /// since a copy counts modulo a second while the origin is there; -1 before anything was heard.
+    pub fn source_info(&self, s: &Stream, src: &StreamSource, with_seq: bool) -> SourceInfo {
+        let progress = s.sourcing.get(&src.name).copied().unwrap_or_default();
+        let since = progress.active_at.map(|at| self.now.saturating_sub(at).max(1));
+        let active = match (since, self.streams.contains_key(&src.name)) {
+            (None, _) => -1,
+            (Some(d), true) => (d % NANOS_PER_SEC).max(1),
+            (Some(d), false) => d,
+        };
+        SourceInfo { name: src.name.clone(), lag: 0, seq: if with_seq { progress.last_seq } else { 0 }, active }
     }
 
     /// A mirror of `origin` that answers its direct gets (`mirror_direct`), for when the origin does not.
@@ -154,6 +181,53 @@ impl Engine {
             if let Some(Ok((_, events))) = result {
                 self.deliver_chained(follower, &events, depth + 1);
             }
+        }
+    }
+}
+
+/// nats-server's cycle check for a stream's configuration: from it, through the streams it sources and mirrors
+/// (`others` finds one by name), back to one already seen (for a source, only when its filter could take what
+/// that stream stores).
+pub fn forms_cycle(cfg: &StreamConfig, others: &dyn Fn(&str) -> Option<StreamConfig>) -> bool {
+    let mut to_visit = VecDeque::from([cfg.clone()]);
+    let mut visited = BTreeSet::new();
+    while let Some(c) = to_visit.pop_front() {
+        visited.insert(c.name.clone());
+        for src in &c.sources {
+            if visited.contains(&src.name) {
+                let f = &src.filter_subject;
+                if f.is_empty() || c.subjects.iter().any(|s| subjects_collide(s, f)) {
+                    return true;
+                }
+            } else if let Some(next) = others(&src.name) {
+                to_visit.push_back(next);
+            }
+        }
+        if let Some(m) = &c.mirror {
+            if visited.contains(&m.name) {
+                return true;
+            }
+            if let Some(next) = others(&m.name) {
+                to_visit.push_back(next);
+            }
+        }
+        if visited.len() > 100_000 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether two subjects (wildcards allowed) can match a common subject.
+pub fn subjects_collide(a: &str, b: &str) -> bool {
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    let mut i = 0;
+    loop {
+        match (ta.get(i), tb.get(i)) {
+            (Some(&">"), Some(_)) | (Some(_), Some(&">")) => return true,
+            (Some(x), Some(y)) if x == y || *x == "*" || *y == "*" => i += 1,
+            (None, None) => return true,
+            _ => return false,
         }
     }
 }
