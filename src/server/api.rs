@@ -809,7 +809,9 @@ mod tests {
         let e = c.to_engine().unwrap();
         assert_eq!((e.retention, e.max_msgs, e.consumer_limits.max_ack_pending), (Retention::WorkQueue, -1, 10));
         let back = serde_json::to_string(&StreamConfigJson::from_engine(&e, false)).unwrap();
-        assert!(back.contains(r#""retention":"workqueue""#) && back.contains(r#""consumer_limits":{"max_ack_pending":10}"#));
+        assert!(
+            back.contains(r#""retention":"workqueue""#) && back.contains(r#""consumer_limits":{"max_ack_pending":10}"#)
+        );
         let bogus: StreamConfigJson = serde_json::from_str(r#"{"name":"S","consumer_limits":{"bogus":1}}"#).unwrap();
         assert_eq!(bogus.check_known_fields().unwrap_err().description, r#"invalid JSON: json: unknown field "bogus""#);
     }
