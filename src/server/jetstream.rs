@@ -1194,7 +1194,7 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
         }
         if cfg.max_ack_pending.is_none_or(|m| m == 0) {
             let limit = if limits.max_ack_pending > 0 { limits.max_ack_pending } else { DEFAULT_MAX_ACK_PENDING };
-            cfg.max_ack_pending = Some(limit.min(DEFAULT_MAX_ACK_PENDING));
+            cfg.max_ack_pending = Some(limit);
         }
     } else if cfg.max_ack_pending.is_none_or(|m| m == 0) && limits.max_ack_pending > 0 {
         cfg.max_ack_pending = Some(limits.max_ack_pending);
@@ -1294,13 +1294,13 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
 /// A consumer's inactive threshold and max ack pending against its stream's consumer limits.
 fn check_consumer_limits(cfg: &ConsumerConfigJson, s: &Stream) -> Result<(), ApiError> {
     let limits = s.config.consumer_limits;
-    if limits.inactive_threshold > 0 && cfg.inactive_threshold.is_some_and(|t| t > limits.inactive_threshold) {
-        let limit = crate::engine::time::go_duration_string(limits.inactive_threshold);
-        return Err(ApiError::new(400, 10153, format!("consumer inactive threshold exceeds system limit of {limit}")));
-    }
     if limits.max_ack_pending > 0 && cfg.max_ack_pending.is_some_and(|m| m > limits.max_ack_pending) {
         let limit = limits.max_ack_pending;
         return Err(ApiError::new(400, 10121, format!("consumer max ack pending exceeds system limit of {limit}")));
+    }
+    if limits.inactive_threshold > 0 && cfg.inactive_threshold.is_some_and(|t| t > limits.inactive_threshold) {
+        let limit = crate::engine::time::go_duration_string(limits.inactive_threshold);
+        return Err(ApiError::new(400, 10153, format!("consumer inactive threshold exceeds system limit of {limit}")));
     }
     Ok(())
 }
