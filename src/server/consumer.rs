@@ -219,6 +219,15 @@ fn status(subject: &str, code: u16, desc: &str, headers: Headers) -> Out {
     Out { deliver: None, subject: subject.to_string(), reply: None, headers: Some(h.encode()), payload: Vec::new() }
 }
 
+/// A status that ends a pull request, with what the request still wanted (`Nats-Pending-Messages`, `-Bytes`).
+fn pending_status(r: &PullRequest, code: u16, desc: &str) -> Out {
+    let pending = vec![
+        ("Nats-Pending-Messages".into(), r.batch.to_string()),
+        ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
+    ];
+    status(&r.reply, code, desc, pending)
+}
+
 fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
     (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
 }
@@ -579,15 +588,7 @@ impl Consumer {
                 continue;
             }
             if r.expires.is_some_and(|e| mono >= e) {
-                out.push(status(
-                    &r.reply,
-                    408,
-                    "Request Timeout",
-                    vec![
-                        ("Nats-Pending-Messages".into(), r.batch.to_string()),
-                        ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
-                    ],
-                ));
+                out.push(pending_status(&r, 408, "Request Timeout"));
                 continue;
             }
             keep.push_back(r);
@@ -739,15 +740,7 @@ impl Consumer {
             if let Some(r) = self.waiting.front() {
                 if r.bytes_limited && size as i64 > r.max_bytes {
                     let r = self.waiting.pop_front().expect("a waiting request");
-                    out.push(status(
-                        &r.reply,
-                        409,
-                        "Message Size Exceeds MaxBytes",
-                        vec![
-                            ("Nats-Pending-Messages".into(), r.batch.to_string()),
-                            ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
-                        ],
-                    ));
+                    out.push(pending_status(&r, 409, "Message Size Exceeds MaxBytes"));
                     continue;
                 }
             }
