@@ -95,6 +95,10 @@ pub fn gone_reason(reason: RemovalReason, after_seq: u64, history: i64) -> Strin
         RemovalReason::MessageTtl => "expired: its own TTL ran out".to_string(),
         RemovalReason::Purged => "removed by compact, which clears deleted keys".to_string(),
         RemovalReason::Deleted => "removed by a message delete request".to_string(),
+        RemovalReason::MsgLimit => format!("pushed out by revision {after_seq}: the stream's message limit"),
+        RemovalReason::ByteLimit => format!("pushed out by revision {after_seq}: the stream's byte limit"),
+        RemovalReason::Acknowledged => "removed once its consumers acknowledged it".to_string(),
+        RemovalReason::NoInterest => "not kept: no consumer wanted it".to_string(),
     }
 }
 

@@ -34,7 +34,8 @@ const USAGE: &str = "usage: kvplay [--clock RFC3339] [--yes] [run FILE | lesson 
                          the nats CLI): client port 4222 and WebSocket 8080 on 127.0.0.1 by default;
                          -js and -sd DIR are accepted as nats-server takes them (state stays in memory);
                          --max-mem BYTES and --max-file BYTES are JetStream's server-wide limits
-                         (nats-server's max_memory_store and max_file_store; by default 3/4 of memory)
+                         (nats-server's max_memory_store and max_file_store; by default 3/4 of memory);
+                         --max-payload BYTES is the largest message a client may publish (1 MB)
 
 Script lines: nats commands, '# comments', 'sleep 5s', 'confirm yes|no',
 'interrupt' (stops watches), and '! nats ...' for a command expected to fail.
@@ -453,6 +454,19 @@ fn serve(args: Vec<String>) -> ExitCode {
                     let v = value("--max-file")?;
                     let n = v.parse::<i64>().map_err(|_| format!("{v:?} is not a number of bytes"))?;
                     opts.js_limits.get_or_insert_with(net::system_limits).max_storage = n;
+                }
+                // nats-server's `max_payload`: the largest message a client may publish, which INFO announces.
+                "--max-payload" | "--max_payload" => {
+                    let v = value("--max-payload")?;
+                    let n = v.parse::<usize>().ok().filter(|n| *n > 0);
+                    let n = n.ok_or_else(|| format!("{v:?} is not a number of bytes"))?;
+                    if n > opts.server.max_pending {
+                        return Err(format!(
+                            "max_payload ({n}) can not be higher than max_pending ({})",
+                            opts.server.max_pending
+                        ));
+                    }
+                    opts.server.max_payload = n;
                 }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown flag {other}")),

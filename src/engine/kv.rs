@@ -110,6 +110,9 @@ impl Config {
             subjects,
             description: self.description.clone(),
             max_msgs_per_subject: self.history.max(1),
+            max_msgs: -1,
+            retention: super::stream::Retention::Limits,
+            consumer_limits: super::stream::ConsumerLimits::default(),
             max_bytes: if self.max_bytes == 0 { -1 } else { self.max_bytes },
             max_age: self.max_age,
             max_msg_size: if self.max_value_size == 0 { -1 } else { self.max_value_size },
@@ -912,6 +915,14 @@ impl Engine {
         self.used = None;
         let s = self.streams.get_mut(name).ok_or_else(ApiError::stream_not_found)?;
         s.delete_msg(seq, now)
+    }
+
+    /// Removes a message a work-queue or interest stream's consumers are done with (see
+    /// `Stream::remove_retained`); false when it was not there.
+    pub fn remove_retained(&mut self, name: &str, seq: u64, reason: RemovalReason) -> bool {
+        let now = self.now;
+        self.used = None;
+        self.streams.get_mut(name).is_some_and(|s| s.remove_retained(seq, reason, now))
     }
 
     /// Purges a stream through the JetStream API (see `Stream::purge`); `None` when there is no such stream.

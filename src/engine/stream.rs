@@ -34,6 +34,17 @@ pub struct StreamConfig {
     pub subjects: Vec<String>,
     pub description: String,
     pub max_msgs_per_subject: i64,
+    /// The stream's message limit (-1: none): with discard old the oldest message makes room, with discard new
+    /// a message past it is refused.
+    #[serde(default = "no_limit")]
+    pub max_msgs: i64,
+    /// When messages leave besides the limits: never, once every interested consumer acknowledged them, or once
+    /// the one consumer that takes them did.
+    #[serde(default)]
+    pub retention: Retention,
+    /// The most a consumer of this stream may ask for (and what it gets when it asks for nothing).
+    #[serde(default)]
+    pub consumer_limits: ConsumerLimits,
     pub max_bytes: i64,
     pub max_age: Nanos,
     pub max_msg_size: i32,
@@ -153,6 +164,41 @@ impl StreamSource {
     }
 }
 
+/// A stream's retention policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Retention {
+    /// Messages stay until a limit, an expiry, a purge or a delete removes them.
+    #[default]
+    Limits,
+    /// A message goes once every consumer whose filter matches it has acknowledged it; with no such consumer it
+    /// is not kept at all.
+    Interest,
+    /// A message goes once its consumer acknowledged it; the consumers' filters may not overlap.
+    WorkQueue,
+}
+
+impl Retention {
+    /// The name the JetStream API gives it.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Retention::Limits => "limits",
+            Retention::Interest => "interest",
+            Retention::WorkQueue => "workqueue",
+        }
+    }
+}
+
+/// A stream's limits for its consumers (0: none): the longest inactive threshold and the most pending acks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConsumerLimits {
+    pub inactive_threshold: Nanos,
+    pub max_ack_pending: i64,
+}
+
+fn no_limit() -> i64 {
+    -1
+}
+
 /// A stream's placement request (cluster and tags), kept as given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Placement {
@@ -199,6 +245,14 @@ pub enum RemovalReason {
     Purged,
     /// Removed by a message delete request (`$JS.API.STREAM.MSG.DELETE`).
     Deleted,
+    /// Pushed out by the stream's message limit (`max_msgs`, discard old).
+    MsgLimit,
+    /// Pushed out by the stream's byte limit (`max_bytes`, discard old).
+    ByteLimit,
+    /// Acknowledged by the consumers that wanted it (work-queue or interest retention).
+    Acknowledged,
+    /// Wanted by no consumer (interest retention).
+    NoInterest,
 }
 
 /// How a revision left the stream, for the timeline: why, and when in the revision order.
@@ -631,15 +685,17 @@ impl Stream {
             return Err(ApiError::new(503, 10077, "maximum messages per subject exceeded"));
         }
         let size = self.msg_size(subject, &headers, &data);
-        if self.config.max_bytes > 0 && self.bytes + size > self.config.max_bytes as u64 {
-            // Discard-new, as the store checks it: a message that would push the stream over its byte limit is
-            // refused, unless the per-subject limit is about to drop an older message at least as large.
-            let at_subject_limit = self.config.max_msgs_per_subject > 0
-                && self
-                    .by_subject
-                    .get(subject)
-                    .map(|q| q.len() as i64 + 1 > self.config.max_msgs_per_subject)
-                    .unwrap_or(false);
+        // Discard new, as the store checks it: the per-subject limit about to drop an older message on the
+        // subject makes room for this one.
+        let at_subject_limit = self.config.max_msgs_per_subject > 0
+            && self.by_subject.get(subject).is_some_and(|q| q.len() as i64 + 1 > self.config.max_msgs_per_subject);
+        let msg_limit = self.config.max_msgs;
+        if self.config.discard_new && msg_limit > 0 && self.msgs.len() as u64 >= msg_limit as u64 && !at_subject_limit {
+            return Err(ApiError::new(503, 10077, "maximum messages exceeded"));
+        }
+        if self.config.discard_new && self.config.max_bytes > 0 && self.bytes + size > self.config.max_bytes as u64 {
+            // A message that would push the stream over its byte limit is refused, unless the per-subject limit is
+            // about to drop an older message at least as large.
             let oldest =
                 self.by_subject.get(subject).and_then(|q| q.front().copied()).map(|s| self.size_of(s)).unwrap_or(0);
             if !at_subject_limit || oldest < size {
@@ -702,6 +758,7 @@ impl Stream {
         self.last_time = Some(time);
         self.roll_up(rollup, subject, seq, time);
         self.enforce_subject_limit(subject, true, time);
+        self.enforce_stream_limits(true, time);
         (PubAck { seq }, vec![StreamEvent::Stored(seq)])
     }
 
@@ -740,6 +797,32 @@ impl Stream {
             let oldest = q[0];
             self.remove(oldest, RemovalReason::HistoryLimit, by_write, now);
         }
+    }
+
+    /// With discard old, removes the oldest messages while the stream holds more than `max_msgs` messages, then
+    /// while it holds more than `max_bytes` bytes (a message larger than the whole limit goes too, as on
+    /// nats-server). Discard new never trims: its limits refuse publishes instead, and an update that lowers them
+    /// leaves what is there.
+    fn enforce_stream_limits(&mut self, by_write: bool, now: Nanos) {
+        if self.config.discard_new {
+            return;
+        }
+        let max_msgs = self.config.max_msgs;
+        while max_msgs > 0 && self.msgs.len() as u64 > max_msgs as u64 {
+            let Some(&oldest) = self.msgs.keys().next() else { break };
+            self.remove(oldest, RemovalReason::MsgLimit, by_write, now);
+        }
+        let max_bytes = self.config.max_bytes;
+        while max_bytes > 0 && self.bytes > max_bytes as u64 {
+            let Some(&oldest) = self.msgs.keys().next() else { break };
+            self.remove(oldest, RemovalReason::ByteLimit, by_write, now);
+        }
+    }
+
+    /// Removes a message its consumers are done with (work-queue or interest retention); false when it was not
+    /// there.
+    pub fn remove_retained(&mut self, seq: u64, reason: RemovalReason, now: Nanos) -> bool {
+        self.remove(seq, reason, false, now).is_some()
     }
 
     /// When the message leaves by age or TTL, if ever.
@@ -851,6 +934,7 @@ impl Stream {
         for s in subjects {
             self.enforce_subject_limit(&s, false, now);
         }
+        self.enforce_stream_limits(false, now);
         let rebuilt: BTreeSet<(Nanos, u64)> =
             self.msgs.values().filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq))).collect();
         self.expiries = rebuilt;
@@ -887,6 +971,9 @@ mod tests {
             subjects: vec!["$KV.t.>".into()],
             description: String::new(),
             max_msgs_per_subject: 1,
+            max_msgs: -1,
+            retention: Retention::Limits,
+            consumer_limits: ConsumerLimits::default(),
             max_bytes: -1,
             max_age: 0,
             max_msg_size: -1,
@@ -913,6 +1000,95 @@ mod tests {
             sources: Vec::new(),
             subject_transform: None,
         }
+    }
+
+    /// A stream on `ss.>` with no per-subject limit, discard old, no limits.
+    fn plain(storage: StorageType) -> StreamConfig {
+        StreamConfig {
+            subjects: vec!["ss.>".into()],
+            max_msgs_per_subject: -1,
+            allow_rollup_hdrs: false,
+            deny_delete: false,
+            discard_new: false,
+            ..cfg(storage)
+        }
+    }
+
+    fn put(s: &mut Stream, subject: &str, data: &str) -> Result<u64, String> {
+        s.publish(subject, Vec::new(), data.as_bytes().to_vec(), 0).map(|(a, _)| a.seq).map_err(|e| e.description)
+    }
+
+    fn counts(s: &Stream) -> (u64, u64, u64, u64, u64) {
+        let st = s.state();
+        (st.first_seq, st.last_seq, st.msgs, st.bytes, st.num_deleted)
+    }
+
+    // The expected states below were measured on nats-server 2.15.1.
+    #[test]
+    fn a_message_limit_drops_the_oldest_or_refuses_the_newest() {
+        let mut s = Stream::new(StreamConfig { max_msgs: 3, ..plain(StorageType::Memory) }, 0);
+        for (subject, v) in [("ss.a", "1"), ("ss.b", "2"), ("ss.a", "3"), ("ss.c", "4"), ("ss.a", "5")] {
+            put(&mut s, subject, v).unwrap();
+        }
+        assert_eq!(counts(&s), (3, 5, 3, 63, 0));
+        assert_eq!(s.journal_entry(1).and_then(|j| j.removed).map(|r| r.reason), Some(RemovalReason::MsgLimit));
+
+        let mut s = Stream::new(StreamConfig { max_msgs: 2, discard_new: true, ..plain(StorageType::File) }, 0);
+        put(&mut s, "ss.a", "1").unwrap();
+        put(&mut s, "ss.b", "2").unwrap();
+        assert_eq!(put(&mut s, "ss.a", "3").unwrap_err(), "maximum messages exceeded");
+        assert_eq!(counts(&s), (1, 2, 2, 70, 0));
+
+        // At the per-subject limit the subject's oldest message makes room, so discard new lets it in.
+        let c = StreamConfig { max_msgs: 2, max_msgs_per_subject: 1, discard_new: true, ..plain(StorageType::File) };
+        let mut s = Stream::new(c, 0);
+        put(&mut s, "ss.a", "1").unwrap();
+        put(&mut s, "ss.b", "2").unwrap();
+        assert_eq!(put(&mut s, "ss.a", "3"), Ok(3));
+        assert_eq!(put(&mut s, "ss.c", "4").unwrap_err(), "maximum messages exceeded");
+        assert_eq!(counts(&s), (2, 3, 2, 70, 0));
+    }
+
+    #[test]
+    fn a_byte_limit_with_discard_old_keeps_what_fits_and_nothing_larger() {
+        // 44 bytes each in a file store: two fit in 100.
+        let mut s = Stream::new(StreamConfig { max_bytes: 100, ..plain(StorageType::File) }, 0);
+        for _ in 0..3 {
+            put(&mut s, "ss.a", "0123456789").unwrap();
+        }
+        assert_eq!(counts(&s), (2, 3, 2, 88, 0));
+        // A message larger than the whole limit is stored, then goes with everything else.
+        assert_eq!(put(&mut s, "ss.a", &"x".repeat(80)), Ok(4));
+        assert_eq!(counts(&s), (5, 4, 0, 0, 0));
+        // Exactly at the limit is within it: 30 bytes each in memory, three in 90.
+        let mut s = Stream::new(StreamConfig { max_bytes: 90, ..plain(StorageType::Memory) }, 0);
+        for _ in 0..4 {
+            put(&mut s, "ss.a", "0123456789").unwrap();
+        }
+        assert_eq!(counts(&s), (2, 4, 3, 90, 0));
+        assert_eq!(s.journal_entry(1).and_then(|j| j.removed).map(|r| r.reason), Some(RemovalReason::ByteLimit));
+    }
+
+    #[test]
+    fn lowering_limits_trims_with_discard_old_only() {
+        let mut s = Stream::new(plain(StorageType::File), 0);
+        for (subject, v) in [("ss.a", "1"), ("ss.b", "2"), ("ss.a", "3"), ("ss.c", "4"), ("ss.a", "5")] {
+            put(&mut s, subject, v).unwrap();
+        }
+        s.delete_msg(2, 0).unwrap();
+        s.update_config(StreamConfig { max_msgs: 3, ..plain(StorageType::File) }, 0);
+        assert_eq!(counts(&s), (3, 5, 3, 105, 0));
+        s.update_config(StreamConfig { max_msgs: 2, max_bytes: 40, ..plain(StorageType::File) }, 0);
+        assert_eq!(counts(&s), (5, 5, 1, 35, 0));
+
+        let new = StreamConfig { discard_new: true, ..plain(StorageType::File) };
+        let mut s = Stream::new(new.clone(), 0);
+        for v in ["1", "2", "3"] {
+            put(&mut s, "ss.a", v).unwrap();
+        }
+        s.update_config(StreamConfig { max_msgs: 1, max_bytes: 10, ..new }, 0);
+        assert_eq!(counts(&s), (1, 3, 3, 105, 0));
+        assert_eq!(put(&mut s, "ss.a", "4").unwrap_err(), "maximum messages exceeded");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::stream::{Placement, RePublish, StorageType, Stream, StreamConfig, StreamSource, Transform};
+use crate::engine::stream::{
+    ConsumerLimits, Placement, RePublish, Retention, StorageType, Stream, StreamConfig, StreamSource, Transform,
+};
 use crate::engine::time::{parse_rfc3339_utc, rfc3339_nanos, NANOS_PER_SEC};
 use crate::engine::{ApiError, Nanos};
 
@@ -164,7 +166,7 @@ pub struct StreamConfigJson {
     pub allow_rollup_hdrs: bool,
     /// Go reads `null` as absent; async-nats sends `"consumer_limits": null`.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub consumer_limits: serde_json::Map<String, serde_json::Value>,
+    pub consumer_limits: ConsumerLimitsJson,
     #[serde(default)]
     pub allow_msg_ttl: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -267,6 +269,18 @@ pub struct StreamSourceInfoJson {
     pub subject_transforms: Vec<TransformJson>,
 }
 
+/// A stream's limits for its consumers, as the API carries them (0 is unset and left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerLimitsJson {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inactive_threshold: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_ack_pending: i64,
+    /// Fields nats-server does not know, refused by `StreamConfigJson::check_known_fields`.
+    #[serde(flatten, skip_serializing)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
 /// A republish directive, as the API carries it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RePublishJson {
@@ -323,7 +337,8 @@ impl StreamConfigJson {
 
     /// Refuses a field nats-server does not know, as its strict decoder does.
     pub fn check_known_fields(&self) -> Result<(), ApiError> {
-        match self.other.keys().find(|k| !OTHER_SERVER_FIELDS.contains(&k.as_str())) {
+        let unknown = self.other.keys().find(|k| !OTHER_SERVER_FIELDS.contains(&k.as_str()));
+        match unknown.or_else(|| self.consumer_limits.other.keys().next()) {
             Some(k) => Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}"))),
             None => Ok(()),
         }
@@ -332,15 +347,6 @@ impl StreamConfigJson {
     /// Refuses, by name, what the playground does not implement; nats-server's own checks come first.
     pub fn check_supported(&self) -> Result<(), ApiError> {
         let unsupported = |what: &str| Err(not_supported(&format!("streams with {what}")));
-        if self.retention != "limits" {
-            return unsupported(&format!("{} retention", self.retention));
-        }
-        if self.max_msgs > 0 {
-            return unsupported("a message limit (max_msgs)");
-        }
-        if self.discard == "old" && self.max_bytes > 0 {
-            return unsupported("discard old and a byte limit");
-        }
         let origins = self.mirror.iter().chain(self.sources.iter());
         if origins.clone().any(|o| o.external.as_ref().is_some_and(|e| !is_unset(e))) {
             return unsupported("a mirror or source in another domain or account (`external`)");
@@ -390,6 +396,16 @@ impl StreamConfigJson {
             subjects,
             description: self.description.clone(),
             max_msgs_per_subject: limit(self.max_msgs_per_subject),
+            max_msgs: limit(self.max_msgs),
+            retention: match self.retention.as_str() {
+                "interest" => Retention::Interest,
+                "workqueue" => Retention::WorkQueue,
+                _ => Retention::Limits,
+            },
+            consumer_limits: ConsumerLimits {
+                inactive_threshold: self.consumer_limits.inactive_threshold,
+                max_ack_pending: self.consumer_limits.max_ack_pending,
+            },
             max_bytes: limit(self.max_bytes),
             max_age: self.max_age,
             max_msg_size: if self.max_msg_size == 0 || self.max_msg_size < -1 { -1 } else { self.max_msg_size },
@@ -440,9 +456,9 @@ impl StreamConfigJson {
             name: c.name.clone(),
             description: c.description.clone(),
             subjects: c.subjects.clone(),
-            retention: limits(),
+            retention: c.retention.api_name().into(),
             max_consumers: -1,
-            max_msgs: -1,
+            max_msgs: c.max_msgs,
             max_bytes: c.max_bytes,
             max_age: c.max_age,
             max_msgs_per_subject: c.max_msgs_per_subject,
@@ -477,7 +493,11 @@ impl StreamConfigJson {
             deny_delete: c.deny_delete,
             deny_purge: c.deny_purge,
             allow_rollup_hdrs: c.allow_rollup_hdrs,
-            consumer_limits: serde_json::Map::new(),
+            consumer_limits: ConsumerLimitsJson {
+                inactive_threshold: c.consumer_limits.inactive_threshold,
+                max_ack_pending: c.consumer_limits.max_ack_pending,
+                other: BTreeMap::new(),
+            },
             allow_msg_ttl: c.allow_msg_ttl,
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
             metadata,
@@ -897,8 +917,20 @@ mod tests {
         let c: StreamConfigJson =
             serde_json::from_str(r#"{"name":"S","mirror":{"name":"X","external":{"api":"$JS.hub.API"}}}"#).unwrap();
         assert!(c.to_engine().unwrap_err().description.contains("external"));
-        let c: StreamConfigJson = serde_json::from_str(r#"{"name":"S","retention":"workqueue"}"#).unwrap();
-        assert!(c.to_engine().unwrap_err().description.contains("workqueue"));
+    }
+
+    #[test]
+    fn retention_message_limits_and_consumer_limits_round_trip() {
+        let body = r#"{"name":"S","retention":"workqueue","max_msgs":0,"consumer_limits":{"max_ack_pending":10}}"#;
+        let c: StreamConfigJson = serde_json::from_str(body).unwrap();
+        let e = c.to_engine().unwrap();
+        assert_eq!((e.retention, e.max_msgs, e.consumer_limits.max_ack_pending), (Retention::WorkQueue, -1, 10));
+        let back = serde_json::to_string(&StreamConfigJson::from_engine(&e, false)).unwrap();
+        assert!(
+            back.contains(r#""retention":"workqueue""#) && back.contains(r#""consumer_limits":{"max_ack_pending":10}"#)
+        );
+        let bogus: StreamConfigJson = serde_json::from_str(r#"{"name":"S","consumer_limits":{"bogus":1}}"#).unwrap();
+        assert_eq!(bogus.check_known_fields().unwrap_err().description, r#"invalid JSON: json: unknown field "bogus""#);
     }
 
     #[test]

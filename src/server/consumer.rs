@@ -16,7 +16,7 @@ use super::jetstream::Out;
 use super::wire::HeaderBlock;
 use crate::engine::headers::Headers;
 use crate::engine::kv::subject_matches;
-use crate::engine::stream::{StoredMsg, Stream};
+use crate::engine::stream::{Retention, StoredMsg, Stream};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::Nanos;
 
@@ -203,6 +203,9 @@ pub struct Consumer {
     fc_bytes: usize,
     fc_waiting: Option<String>,
     fc_counter: u64,
+    /// Messages this consumer is done with since the server last looked (acknowledged, terminated, or delivered
+    /// without acks), for a stream whose retention removes them (`JetStream::settle`).
+    pub done: Vec<u64>,
 }
 
 /// Where a consumer starts and what it sends first, decided at creation.
@@ -214,6 +217,15 @@ pub struct Start {
 fn status(subject: &str, code: u16, desc: &str, headers: Headers) -> Out {
     let h = HeaderBlock { status: Some((code, desc.to_string())), headers };
     Out { deliver: None, subject: subject.to_string(), reply: None, headers: Some(h.encode()), payload: Vec::new() }
+}
+
+/// A status that ends a pull request, with what the request still wanted (`Nats-Pending-Messages`, `-Bytes`).
+fn pending_status(r: &PullRequest, code: u16, desc: &str) -> Out {
+    let pending = vec![
+        ("Nats-Pending-Messages".into(), r.batch.to_string()),
+        ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
+    ];
+    status(&r.reply, code, desc, pending)
 }
 
 fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
@@ -277,8 +289,11 @@ impl Consumer {
             fc_bytes: 0,
             fc_waiting: None,
             fc_counter: 0,
+            done: Vec::new(),
         };
         c.last_sseq = c.first_due_hint();
+        // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
+        c.ack_floor.1 = c.last_sseq;
         c
     }
 
@@ -376,12 +391,18 @@ impl Consumer {
         t.into_iter().min()
     }
 
-    /// A client acknowledged (or refused, or asked for more time for) a message; `false` when the subject named
-    /// nothing this consumer has out.
-    pub fn acknowledge(&mut self, target: &AckTarget, kind: &AckKind, now: Nanos, mono: u64) -> bool {
+    /// Whether this consumer still wants a stream message (nats-server's `needAck`): its filter matches and it
+    /// has not yet been delivered, or has been delivered and not acknowledged.
+    pub fn needs_ack(&self, seq: u64, subject: &str) -> bool {
+        self.matches(subject) && (seq >= self.cursor || self.pending.contains_key(&seq) || self.initial.contains(&seq))
+    }
+
+    /// A client acknowledged (or refused, or asked for more time for) a message. What it acknowledged or
+    /// terminated goes to `done`.
+    pub fn acknowledge(&mut self, target: &AckTarget, kind: &AckKind, now: Nanos, mono: u64) {
         self.last_activity_ms = mono;
         if self.ack == AckPolicy::None {
-            return true;
+            return;
         }
         match kind {
             AckKind::Ack | AckKind::Next { .. } => self.ack_up_to(target.sseq, now),
@@ -389,6 +410,7 @@ impl Consumer {
                 if self.pending.remove(&target.sseq).is_some() {
                     self.redelivered.remove(&target.sseq);
                     self.redeliver.remove(&target.sseq);
+                    self.done.push(target.sseq);
                     self.update_floor(now);
                 }
             }
@@ -404,7 +426,6 @@ impl Consumer {
                 }
             }
         }
-        true
     }
 
     fn ack_up_to(&mut self, sseq: u64, now: Nanos) {
@@ -419,6 +440,7 @@ impl Consumer {
             self.pending.remove(&q);
             self.redelivered.remove(&q);
             self.redeliver.remove(&q);
+            self.done.push(q);
         }
         self.update_floor(now);
     }
@@ -566,15 +588,7 @@ impl Consumer {
                 continue;
             }
             if r.expires.is_some_and(|e| mono >= e) {
-                out.push(status(
-                    &r.reply,
-                    408,
-                    "Request Timeout",
-                    vec![
-                        ("Nats-Pending-Messages".into(), r.batch.to_string()),
-                        ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
-                    ],
-                ));
+                out.push(pending_status(&r, 408, "Request Timeout"));
                 continue;
             }
             keep.push_back(r);
@@ -726,15 +740,7 @@ impl Consumer {
             if let Some(r) = self.waiting.front() {
                 if r.bytes_limited && size as i64 > r.max_bytes {
                     let r = self.waiting.pop_front().expect("a waiting request");
-                    out.push(status(
-                        &r.reply,
-                        409,
-                        "Message Size Exceeds MaxBytes",
-                        vec![
-                            ("Nats-Pending-Messages".into(), r.batch.to_string()),
-                            ("Nats-Pending-Bytes".into(), r.max_bytes.to_string()),
-                        ],
-                    ));
+                    out.push(pending_status(&r, 409, "Message Size Exceeds MaxBytes"));
                     continue;
                 }
             }
@@ -755,6 +761,9 @@ impl Consumer {
             self.last_active = Some(now);
             self.last_activity_ms = mono;
             let delivered = self.redelivered.get(&sseq).copied().unwrap_or(1);
+            if self.ack == AckPolicy::None && s.config.retention != Retention::Limits {
+                self.done.push(sseq);
+            }
             if self.ack != AckPolicy::None {
                 let wait = self.wait_for(sseq);
                 let deadline = mono.saturating_add(wait);

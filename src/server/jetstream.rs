@@ -4,7 +4,7 @@
 //! idle heartbeats, pending counts and the ack subjects clients read). It returns the messages to send; the
 //! server routes them.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -17,7 +17,7 @@ use crate::engine::transform::SubjectTransform;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
-use crate::engine::stream::{StoredMsg, Stream, StreamConfig, StreamSource};
+use crate::engine::stream::{RemovalReason, Retention, StoredMsg, Stream, StreamConfig, StreamSource};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::{ApiError, Engine, Nanos};
 
@@ -55,6 +55,9 @@ pub struct JetStream {
     server_name: String,
     /// How many republished copies deep the publish being handled is.
     republish_depth: u32,
+    /// Interest streams that lost a consumer where the engine could not be changed (`pump`): `settle` removes
+    /// what no consumer left wants.
+    unwanted: BTreeSet<String>,
 }
 
 /// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
@@ -205,6 +208,48 @@ impl JetStream {
             rng: seed | 1,
             server_name: server_name.to_string(),
             republish_depth: 0,
+            unwanted: BTreeSet::new(),
+        }
+    }
+
+    /// Applies work-queue and interest retention to what consumers are done with: a message goes once no
+    /// consumer of its stream still wants it (nats-server's `ackMsg` and `noInterest`), and an interest stream
+    /// that lost a consumer drops what only that one wanted.
+    pub fn settle(&mut self, engine: &mut Engine) {
+        let mut done: Vec<(String, u64)> = Vec::new();
+        for c in self.consumers.values_mut() {
+            done.extend(c.done.drain(..).map(|q| (c.stream.clone(), q)));
+        }
+        for (stream, seq) in done {
+            let Some(s) = engine.stream_named(&stream) else { continue };
+            if s.config.retention == Retention::Limits {
+                continue;
+            }
+            let Some(m) = s.get(seq) else { continue };
+            if !self.wanted(&stream, seq, &m.subject) {
+                engine.remove_retained(&stream, seq, RemovalReason::Acknowledged);
+            }
+        }
+        for stream in std::mem::take(&mut self.unwanted) {
+            self.drop_unwanted(engine, &stream);
+        }
+    }
+
+    /// Whether any consumer of a stream still wants one of its messages.
+    fn wanted(&self, stream: &str, seq: u64, subject: &str) -> bool {
+        self.consumers.values().any(|c| c.stream == stream && c.needs_ack(seq, subject))
+    }
+
+    /// Removes the messages of an interest stream that no consumer wants (after a consumer went).
+    fn drop_unwanted(&mut self, engine: &mut Engine, stream: &str) {
+        let Some(s) = engine.stream_named(stream) else { return };
+        if s.config.retention != Retention::Interest {
+            return;
+        }
+        let unwanted: Vec<u64> =
+            s.messages().filter(|m| !self.wanted(stream, m.seq, &m.subject)).map(|m| m.seq).collect();
+        for seq in unwanted {
+            engine.remove_retained(stream, seq, RemovalReason::NoInterest);
         }
     }
 
@@ -334,6 +379,10 @@ impl JetStream {
         let mut sc = cfg.engine_config();
         inherit_mirror_direct(engine, &mut sc);
         stream_checks::check_update(&old, &sc, cfg)?;
+        let over = consumers_over_limits(&old, &sc, self.consumers.values().filter(|c| c.stream == name));
+        if !over.is_empty() {
+            return Err(ApiError::new(500, 10069, format!("change to limits violates consumers: {}", over.join(", "))));
+        }
         stream_checks::seal(&mut sc);
         let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
         if others.iter().filter_map(|n| engine.stream_named(n)).any(|o| overlaps(&o.config.subjects, &sc.subjects)) {
@@ -656,6 +705,7 @@ impl JetStream {
                 let Some(mut gone) = self.consumers.remove(&(stream.to_string(), name.to_string())) else {
                     return Some(self.error(reply, resp, &ApiError::new(404, 10014, "consumer not found"), false));
                 };
+                self.drop_unwanted(engine, stream);
                 #[derive(Serialize)]
                 struct Del {
                     #[serde(rename = "type")]
@@ -850,6 +900,10 @@ impl JetStream {
             filters.push(f.clone());
         }
         filters.retain(|f| !f.is_empty() && f != ">");
+        let key = (stream.to_string(), name.clone());
+        if s.config.retention == Retention::WorkQueue && !self.consumers.contains_key(&key) {
+            self.check_work_queue_consumer(&cfg, stream, &filters)?;
+        }
         let st = s.state();
         let matches = |subject: &str| filters.is_empty() || filters.iter().any(|f| subject_matches(f, subject));
         let mut initial = VecDeque::new();
@@ -883,6 +937,37 @@ impl JetStream {
             }
         }
         Ok(info)
+    }
+
+    /// nats-server's rules for a new consumer of a work-queue stream, in its order: explicit acks, then at most
+    /// one consumer without a filter and filters that do not overlap another consumer's, then deliver all.
+    fn check_work_queue_consumer(
+        &self,
+        cfg: &ConsumerConfigJson,
+        stream: &str,
+        filters: &[String],
+    ) -> Result<(), ApiError> {
+        if cfg.ack_policy != "explicit" {
+            return Err(ApiError::new(400, 10098, "workqueue stream requires explicit ack"));
+        }
+        let mut others = self.consumers.values().filter(|c| c.stream == stream).peekable();
+        if others.peek().is_some() {
+            if filters.is_empty() {
+                return Err(ApiError::new(
+                    400,
+                    10099,
+                    "multiple non-filtered consumers not allowed on workqueue stream",
+                ));
+            }
+            let collides = |c: &Consumer| c.filters.is_empty() || overlaps(&c.filters, filters);
+            if others.any(collides) {
+                return Err(ApiError::new(400, 10100, "filtered consumer not unique on workqueue stream"));
+            }
+        }
+        if cfg.deliver_policy != "all" {
+            return Err(ApiError::new(400, 10101, "consumer must be deliver all on workqueue stream"));
+        }
+        Ok(())
     }
 
     /// Publishes into a stream, as a client's PUB on one of its subjects does: the republished copy, if the
@@ -983,7 +1068,12 @@ impl JetStream {
                 other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
             }
         }
+        let interest = s.config.retention == Retention::Interest;
         let seq = engine.publish_stream(stream, subject, h, payload.to_vec())?;
+        // An interest stream keeps nothing no consumer wants: the sequence is used and the message is not kept.
+        if interest && !self.wanted(stream, seq, subject) {
+            engine.remove_retained(stream, seq, RemovalReason::NoInterest);
+        }
         if let Some(id) = msg_id {
             self.msg_ids.entry(stream.to_string()).or_default().push_back((id, seq, now));
         }
@@ -1001,7 +1091,7 @@ impl JetStream {
     /// meets no responders as on nats-server; otherwise the empty reply an acknowledgement with a reply gets.
     pub fn acknowledge(
         &mut self,
-        engine: &Engine,
+        engine: &mut Engine,
         subject: &str,
         reply: Option<&str>,
         payload: &[u8],
@@ -1023,6 +1113,7 @@ impl JetStream {
         if let Some(r) = reply {
             out.push(Out { deliver: None, subject: r.to_string(), reply: None, headers: None, payload: Vec::new() });
         }
+        self.settle(engine);
         Some(out)
     }
 
@@ -1044,6 +1135,7 @@ impl JetStream {
         for k in gone {
             if let Some(mut c) = self.consumers.remove(&k) {
                 out.extend(c.close_requests());
+                self.unwanted.insert(c.stream.clone());
             }
         }
         out
@@ -1107,6 +1199,11 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
     if cfg.inactive_threshold.is_some_and(|t| t <= 0) {
         cfg.inactive_threshold = None;
     }
+    // The stream's consumer limits are the defaults of what a consumer leaves unset.
+    let limits = s.config.consumer_limits;
+    if cfg.inactive_threshold.is_none() && limits.inactive_threshold > 0 {
+        cfg.inactive_threshold = Some(limits.inactive_threshold);
+    }
     if cfg.durable_name.is_none() && cfg.inactive_threshold.is_none() {
         cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
     }
@@ -1115,8 +1212,11 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
             cfg.ack_wait = Some(DEFAULT_ACK_WAIT_NS);
         }
         if cfg.max_ack_pending.is_none_or(|m| m == 0) {
-            cfg.max_ack_pending = Some(DEFAULT_MAX_ACK_PENDING);
+            let limit = if limits.max_ack_pending > 0 { limits.max_ack_pending } else { DEFAULT_MAX_ACK_PENDING };
+            cfg.max_ack_pending = Some(limit);
         }
+    } else if cfg.max_ack_pending.is_none_or(|m| m == 0) && limits.max_ack_pending > 0 {
+        cfg.max_ack_pending = Some(limits.max_ack_pending);
     }
     if !push && cfg.max_waiting.is_none_or(|m| m == 0) {
         cfg.max_waiting = Some(DEFAULT_MAX_WAITING);
@@ -1139,6 +1239,13 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
         }
     }
     if !push {
+        if ack == AckPolicy::None && s.config.retention == Retention::WorkQueue {
+            return Err(ApiError::new(
+                400,
+                10084,
+                "consumer in pull mode requires explicit ack policy on workqueue stream",
+            ));
+        }
         if cfg.idle_heartbeat.is_some_and(|h| h > 0) {
             return Err(ApiError::new(400, 10088, "consumer idle heartbeat requires a push based consumer"));
         }
@@ -1171,6 +1278,14 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
                     ),
                 ));
             }
+            let unfiltered = cfg.filter_subject.is_none() && cfg.filter_subjects.is_none();
+            if cfg.deliver_policy == "last_per_subject" && unfiltered {
+                return Err(ApiError::new(
+                    400,
+                    10094,
+                    "consumer delivery policy is deliver last per subject, but optional filter subject is not set",
+                ));
+            }
         }
         "by_start_sequence" => {
             if cfg.opt_start_seq.is_none_or(|q| q == 0) {
@@ -1192,7 +1307,45 @@ fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(),
         }
         other => return Err(unmarshal_error(other)),
     }
+    check_consumer_limits(cfg, s)
+}
+
+/// A consumer's inactive threshold and max ack pending against its stream's consumer limits.
+fn check_consumer_limits(cfg: &ConsumerConfigJson, s: &Stream) -> Result<(), ApiError> {
+    let limits = s.config.consumer_limits;
+    if limits.max_ack_pending > 0 && cfg.max_ack_pending.is_some_and(|m| m > limits.max_ack_pending) {
+        let limit = limits.max_ack_pending;
+        return Err(ApiError::new(400, 10121, format!("consumer max ack pending exceeds system limit of {limit}")));
+    }
+    if limits.inactive_threshold > 0 && cfg.inactive_threshold.is_some_and(|t| t > limits.inactive_threshold) {
+        let limit = crate::engine::time::go_duration_string(limits.inactive_threshold);
+        return Err(ApiError::new(400, 10153, format!("consumer inactive threshold exceeds system limit of {limit}")));
+    }
     Ok(())
+}
+
+/// The consumers a stream update's new consumer limits would leave over them (nats-server checks only when a
+/// limit is set and changed).
+fn consumers_over_limits<'a>(
+    old: &StreamConfig,
+    new: &StreamConfig,
+    consumers: impl Iterator<Item = &'a Consumer>,
+) -> Vec<String> {
+    let (o, n) = (old.consumer_limits, new.consumer_limits);
+    let changed = (n.inactive_threshold > 0 && n.inactive_threshold != o.inactive_threshold)
+        || (n.max_ack_pending > 0 && n.max_ack_pending != o.max_ack_pending);
+    if !changed {
+        return Vec::new();
+    }
+    consumers
+        .filter(|c| {
+            let it = c.config.inactive_threshold.unwrap_or(0);
+            let mack = c.config.max_ack_pending.unwrap_or(0);
+            (n.inactive_threshold > 0 && it > n.inactive_threshold)
+                || (n.max_ack_pending > 0 && mack > n.max_ack_pending)
+        })
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// The error Go's JSON decoding gives for an enumeration value it does not know.

@@ -396,6 +396,7 @@ impl Server {
             }
         }
         self.pump(engine);
+        self.js.settle(engine);
     }
 
     /// Sends `-ERR` and closes the connection once that is written.
@@ -576,6 +577,8 @@ impl Server {
             return;
         }
         if self.opts.jetstream && from.is_some() {
+            // What consumers delivered without acks since is settled before anyone looks.
+            self.js.settle(engine);
             if subject.starts_with("$JS.API.") {
                 let mono = self.mono_ms;
                 let (index, conns) = (&self.index, &self.conns);
@@ -783,6 +786,7 @@ impl Server {
     pub fn set_time(&mut self, engine: &mut Engine, now: Nanos) {
         engine.set_now(now);
         self.pump(engine);
+        self.js.settle(engine);
     }
 
     /// The protocol's own clock moved (milliseconds, monotonic): heartbeats and inactive consumers.

@@ -10,7 +10,7 @@ use super::source_checks::{check_origins, check_stream_transform, Lookup};
 use super::jetstream::subjects_overlap;
 use crate::engine::transform::SubjectTransform;
 use super::wire::valid_filter;
-use crate::engine::stream::{StorageType, StreamConfig};
+use crate::engine::stream::{Retention, StorageType, StreamConfig};
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::ApiError;
 
@@ -290,13 +290,13 @@ pub fn check_single_server(cfg: &StreamConfigJson) -> Result<(), ApiError> {
 }
 
 /// What an update may not change (`configUpdateCheck`), after `check_config`.
-pub fn check_update(old: &StreamConfig, new: &StreamConfig, asked: &StreamConfigJson) -> Result<(), ApiError> {
+pub fn check_update(old: &StreamConfig, new: &StreamConfig, _asked: &StreamConfigJson) -> Result<(), ApiError> {
     let refuse = |what: &str| Err(ApiError::invalid_config(format!("stream configuration update can not {what}")));
     if old.storage != new.storage {
         return refuse("change storage type");
     }
-    // The playground's streams all keep limits retention.
-    if asked.retention == "workqueue" {
+    let workqueue = |c: &StreamConfig| c.retention == Retention::WorkQueue;
+    if old.retention != new.retention && (workqueue(old) || workqueue(new)) {
         return refuse("change retention policy to/from workqueue");
     }
     if old.sealed && !new.sealed {

@@ -155,6 +155,22 @@ fn authentication_refuses_and_closes() {
 }
 
 #[test]
+fn a_smaller_max_payload_is_announced_and_enforced_headers_included() {
+    let opts = ServerOptions { max_payload: 1024, ..ServerOptions::default() };
+    let mut s = Standalone::new(opts, Engine::new(T0));
+    let c = s.accept("127.0.0.1");
+    assert!(out(&mut s, c).contains(r#""max_payload":1024,"#));
+    send(&mut s, c, "CONNECT {\"verbose\":false,\"headers\":true}\r\nPUB x 1024\r\n");
+    send(&mut s, c, &format!("{}\r\nPING\r\n", "y".repeat(1024)));
+    assert!(out(&mut s, c).starts_with("PONG\r\n"));
+    assert!(!s.is_closing(c));
+    // 12 bytes of headers and 1013 of payload: 1025 in all.
+    send(&mut s, c, "HPUB x 12 1025\r\n");
+    assert_eq!(out(&mut s, c), "-ERR 'Maximum Payload Violation'\r\n");
+    assert!(s.is_closing(c));
+}
+
+#[test]
 fn protocol_violations_close_only_that_connection() {
     let mut s = server();
     let (good, bad) = (client(&mut s, ""), client(&mut s, ""));
