@@ -434,6 +434,7 @@ async def main():
          ms(lk[n]["idle"][0]), ratio(lk[k]["idle"][0], lk[n]["idle"][0])),
         (f"put latency, {FILL_KEYS:,} keys and an idle watcher: p99", ms(lk[k]["idle"][1]), ms(lk[n]["idle"][1]),
          ratio(lk[k]["idle"][1], lk[n]["idle"][1])),
+        ("the same: RSS", mb(lk[k]["rss"]), mb(lk[n]["rss"]), ratio(lk[k]["rss"], lk[n]["rss"])),
         ("the same: PING round trip (mean)", ms(lk[k]["ping"]), ms(lk[n]["ping"]),
          ratio(lk[k]["ping"], lk[n]["ping"])),
         (f"{CLIENTS:,} clients connecting at once: all PONGed (median of {CONNECT_ROUNDS})", ms(cs[k]["median"]),
