@@ -373,11 +373,16 @@ pub fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, St
     }
     for unsupported in ["tags", "cluster"] {
         if p.is_set(unsupported) {
-            return Err(format!("--{unsupported} places a bucket in a cluster, which the embedded server is not part of"));
+            return Err(format!(
+                "--{unsupported} places a bucket in a cluster, which the embedded server is not part of"
+            ));
         }
     }
     if p.is_set("mirror-domain") {
-        return Err("--mirror-domain mirrors a bucket of another JetStream domain, which the embedded server does not have".into());
+        return Err(
+            "--mirror-domain mirrors a bucket of another JetStream domain, which the embedded server does not have"
+                .into(),
+        );
     }
     Ok(cfg)
 }

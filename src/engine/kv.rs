@@ -397,6 +397,10 @@ pub struct Engine {
     /// with the subject index.
     #[serde(skip)]
     followers: BTreeMap<String, BTreeSet<String>>,
+    /// What the streams of each storage type (file, memory) reserve (their `max_bytes`); kept with the subject
+    /// index, so a create checks the limits without a walk over every stream.
+    #[serde(skip)]
+    reserved: [u64; 2],
 }
 
 /// The server-wide JetStream limits, nats-server's `max_memory_store` and `max_file_store` (its `/jsz` and
@@ -416,6 +420,15 @@ pub struct JsLimits {
 impl Default for JsLimits {
     fn default() -> JsLimits {
         JsLimits { max_memory: -1, max_storage: -1 }
+    }
+}
+
+/// What a stream reserves of its storage type: its byte limit times its replicas.
+fn reservation(c: &StreamConfig) -> u64 {
+    if c.max_bytes > 0 {
+        (c.max_bytes as u64).saturating_mul(c.replicas.max(1) as u64)
+    } else {
+        0
     }
 }
 
@@ -540,6 +553,7 @@ impl Engine {
             limits: JsLimits::default(),
             used: None,
             followers: BTreeMap::new(),
+            reserved: [0, 0],
         }
     }
 
@@ -552,15 +566,33 @@ impl Engine {
         self.limits
     }
 
-    fn usage(&self, storage: StorageType, except: Option<&str>) -> (u64, u64) {
-        let (mut used, mut reserved) = (0, 0);
-        for (name, s) in self.streams.iter().filter(|(_, s)| s.config.storage == storage) {
-            used += s.state().bytes;
-            if Some(name.as_str()) != except && s.config.max_bytes > 0 {
-                reserved += (s.config.max_bytes * s.config.replicas.max(1)) as u64;
-            }
+    /// The bytes the streams of a storage type hold (a walk: `used_bytes` keeps the answer).
+    fn stored(&self, storage: StorageType) -> u64 {
+        self.streams.values().filter(|s| s.config.storage == storage).map(|s| s.state().bytes).sum()
+    }
+
+    /// What the streams of a storage type other than `except` reserve.
+    pub fn reserved_by_others(&self, storage: StorageType, except: &str) -> u64 {
+        let own =
+            self.streams.get(except).filter(|s| s.config.storage == storage).map_or(0, |s| reservation(&s.config));
+        let all = if self.indexed {
+            self.reserved[Self::storage_slot(storage)]
+        } else {
+            self.streams.values().filter(|s| s.config.storage == storage).map(|s| reservation(&s.config)).sum()
+        };
+        all.saturating_sub(own)
+    }
+
+    /// A stream other than `except` whose subjects collide with one of `subjects` (a new configuration's overlap
+    /// check), found through the subject index.
+    pub fn overlapping_stream(&self, subjects: &[String], except: &str) -> Option<&str> {
+        if !self.indexed {
+            let collides = |s: &Stream| {
+                s.config.subjects.iter().any(|a| subjects.iter().any(|b| sourcing::subjects_collide(a, b)))
+            };
+            return self.streams.iter().find(|(n, s)| *n != except && collides(s)).map(|(n, _)| n.as_str());
         }
-        (used, reserved)
+        subjects.iter().find_map(|p| self.captures.first_colliding(p, |n| n == except)).map(String::as_str)
     }
 
     /// Whether a stream with this configuration (replacing the stream of that name, if any) fits in the
@@ -574,7 +606,7 @@ impl Engine {
             return Ok(());
         }
         let add = if config.max_bytes > 0 { (config.max_bytes * config.replicas.max(1)) as u64 } else { 0 };
-        let (_, reserved) = self.usage(config.storage, Some(&config.name));
+        let reserved = self.reserved_by_others(config.storage, &config.name);
         if reserved + add <= max as u64 {
             return Ok(());
         }
@@ -608,7 +640,7 @@ impl Engine {
         let used = match self.used {
             Some(u) => u,
             None => {
-                let u = [self.usage(StorageType::File, None).0, self.usage(StorageType::Memory, None).0];
+                let u = [self.stored(StorageType::File), self.stored(StorageType::Memory)];
                 self.used = Some(u);
                 u
             }
@@ -668,6 +700,7 @@ impl Engine {
         }
         self.captures = PrefixIndex::default();
         self.followers.clear();
+        self.reserved = [0, 0];
         self.expiry_hints.clear();
         let names: Vec<String> = self.streams.keys().cloned().collect();
         for n in names {
@@ -682,6 +715,7 @@ impl Engine {
             for subject in &s.config.subjects {
                 self.captures.insert(subject, name.to_string());
             }
+            self.reserved[Self::storage_slot(s.config.storage)] += reservation(&s.config);
         }
         self.index_followers(name, true);
     }
@@ -691,6 +725,8 @@ impl Engine {
             for subject in &s.config.subjects {
                 self.captures.remove(subject, &name.to_string());
             }
+            let slot = &mut self.reserved[Self::storage_slot(s.config.storage)];
+            *slot = slot.saturating_sub(reservation(&s.config));
         }
         self.index_followers(name, false);
     }
@@ -1006,7 +1042,11 @@ impl Engine {
         if let Some(origin) = origin {
             let subject = subject(origin.strip_prefix("KV_").unwrap_or(&origin), key);
             let Some(target) = self.stream_for_subject(&subject).map(str::to_string) else {
-                return Err(KvError { kind: ErrorKind::Other, message: "nats: no response from stream".into(), api: None });
+                return Err(KvError {
+                    kind: ErrorKind::Other,
+                    message: "nats: no response from stream".into(),
+                    api: None,
+                });
             };
             return self.publish_stream(&target, &subject, headers, value).map_err(KvError::publish);
         }

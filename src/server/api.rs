@@ -381,7 +381,8 @@ impl StreamConfigJson {
             0 => two_minutes,
             d => d,
         };
-        let subjects = if self.subjects.is_empty() && !copies { vec![self.name.clone()] } else { self.subjects.clone() };
+        let subjects =
+            if self.subjects.is_empty() && !copies { vec![self.name.clone()] } else { self.subjects.clone() };
         // The server writes -1 for "no limit" however a client says it (0 or anything below -1).
         let limit = |n: i64| if n == 0 || n < -1 { -1 } else { n };
         let with_markers = self.subject_delete_marker_ttl > 0;

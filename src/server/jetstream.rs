@@ -13,12 +13,12 @@ use super::consumer::{
     AckKind, AckPolicy, AckTarget, Consumer, Start, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING,
 };
 use super::stream_checks;
-use crate::engine::transform::SubjectTransform;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
 use crate::engine::kv::subject_matches;
 use crate::engine::stream::{RemovalReason, Retention, StoredMsg, Stream, StreamConfig, StreamSource};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
+use crate::engine::transform::SubjectTransform;
 use crate::engine::{ApiError, Engine, Nanos};
 
 /// A message for the server to route.
@@ -341,12 +341,9 @@ impl JetStream {
             Some(ref old) if *old != sc => return Err(ApiError::stream_name_in_use()),
             Some(_) => {}
             None => {
-                let names = engine.stream_names();
-                let others: Vec<&StreamConfig> =
-                    names.iter().filter_map(|n| engine.stream_named(n)).map(|s| &s.config).collect();
-                stream_checks::check_resources(&sc, &others)?;
+                stream_checks::check_resources(&sc, engine.reserved_by_others(sc.storage, name))?;
                 engine.check_reservation(&sc)?;
-                if others.iter().any(|o| overlaps(&o.subjects, &sc.subjects)) {
+                if engine.overlapping_stream(&sc.subjects, name).is_some() {
                     return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
                 }
                 cfg.check_supported()?;
@@ -384,8 +381,7 @@ impl JetStream {
             return Err(ApiError::new(500, 10069, format!("change to limits violates consumers: {}", over.join(", "))));
         }
         stream_checks::seal(&mut sc);
-        let others: Vec<String> = engine.stream_names().into_iter().filter(|n| n != name).collect();
-        if others.iter().filter_map(|n| engine.stream_named(n)).any(|o| overlaps(&o.config.subjects, &sc.subjects)) {
+        if engine.overlapping_stream(&sc.subjects, name).is_some() {
             return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
         }
         cfg.check_supported()?;
@@ -799,10 +795,8 @@ impl JetStream {
     ) -> Option<Vec<Out>> {
         let ["DIRECT", "GET", stream, rest @ ..] = tokens else { return None };
         // The stream answers, or else a mirror of it that serves its direct gets (`mirror_direct`).
-        let s = engine
-            .stream_named(stream)
-            .filter(|s| s.config.allow_direct)
-            .or_else(|| engine.mirror_serving(stream))?;
+        let s =
+            engine.stream_named(stream).filter(|s| s.config.allow_direct).or_else(|| engine.mirror_serving(stream))?;
         let req = if rest.is_empty() {
             match serde_json::from_slice::<MsgGetRequest>(payload) {
                 Ok(r) => r,
@@ -994,7 +988,8 @@ impl JetStream {
                 let captured = engine.stream_for_subject(&copy.subject).map(str::to_string);
                 if let Some(other) = captured.filter(|o| o != stream && self.republish_depth < MAX_REPUBLISH_CHAIN) {
                     self.republish_depth += 1;
-                    let more = self.publish(engine, &other, &copy.subject, None, copy.headers.as_deref(), &copy.payload);
+                    let more =
+                        self.publish(engine, &other, &copy.subject, None, copy.headers.as_deref(), &copy.payload);
                     self.republish_depth -= 1;
                     outs.push(copy);
                     outs.extend(more);

@@ -107,7 +107,8 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
             check_transform(t, "source", (10145, 10146))?;
         }
         for (i, t) in src.subject_transforms.iter().enumerate() {
-            let overlaps = src.subject_transforms.iter().enumerate().any(|(j, u)| j != i && subject_is_subset(&t.src, &u.src));
+            let overlaps =
+                src.subject_transforms.iter().enumerate().any(|(j, u)| j != i && subject_is_subset(&t.src, &u.src));
             if overlaps {
                 return Err(ApiError::new(400, 10147, "source filters can not overlap"));
             }

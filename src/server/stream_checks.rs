@@ -6,12 +6,12 @@
 //! server's storage (`check_resources`). The republish directive's subject transform lives in `transform.rs`.
 
 use super::api::StreamConfigJson;
-use super::source_checks::{check_origins, check_stream_transform, Lookup};
 use super::jetstream::subjects_overlap;
-use crate::engine::transform::SubjectTransform;
+use super::source_checks::{check_origins, check_stream_transform, Lookup};
 use super::wire::valid_filter;
 use crate::engine::stream::{Retention, StorageType, StreamConfig};
 use crate::engine::time::NANOS_PER_SEC;
+use crate::engine::transform::SubjectTransform;
 use crate::engine::ApiError;
 
 /// The longest stream name, description and metadata (keys and values together) the server takes.
@@ -251,12 +251,8 @@ fn check_republish(cfg: &StreamConfigJson) -> Result<(), ApiError> {
 
 /// The server's storage check for a new stream with a byte limit: what the other streams of the same storage
 /// have reserved plus this one's limit must fit.
-pub fn check_resources(cfg: &StreamConfig, others: &[&StreamConfig]) -> Result<(), ApiError> {
-    let reserved: i64 = others
-        .iter()
-        .filter(|o| o.storage == cfg.storage && o.max_bytes > 0)
-        .map(|o| o.max_bytes)
-        .fold(0i64, i64::saturating_add);
+pub fn check_resources(cfg: &StreamConfig, reserved_by_others: u64) -> Result<(), ApiError> {
+    let reserved = i64::try_from(reserved_by_others).unwrap_or(i64::MAX);
     let wanted = cfg.max_bytes.max(1);
     match cfg.storage {
         StorageType::Memory if reserved.saturating_add(wanted) > MAX_MEMORY => {
@@ -390,9 +386,9 @@ mod tests {
     #[test]
     fn byte_limits_must_fit_the_servers_storage() {
         let c = cfg(r#"{"name":"S","max_bytes":1125899906842624}"#).engine_config();
-        assert_eq!(check_resources(&c, &[]).unwrap_err().err_code, 10047);
+        assert_eq!(check_resources(&c, 0).unwrap_err().err_code, 10047);
         let m = cfg(r#"{"name":"S","max_bytes":1125899906842624,"storage":"memory"}"#).engine_config();
-        assert_eq!(check_resources(&m, &[]).unwrap_err().err_code, 10028);
+        assert_eq!(check_resources(&m, 0).unwrap_err().err_code, 10028);
     }
 
     #[test]

@@ -432,6 +432,24 @@ fn random_input_breaks_nothing() {
         b"{\"deliver_subject\":\"d\"}",
         b"10 12\r\n",
         b"hello\r\n",
+        b"$JS.API.STREAM.CREATE.M ",
+        b"$JS.API.STREAM.UPDATE.M ",
+        b"{\"name\":\"M\",\"mirror\":{\"name\":\"KV_safe\"}}",
+        b"{\"name\":\"M\",\"mirror\":{\"name\":\"M\"}}",
+        b"{\"name\":\"M\",\"subjects\":[\"m.>\"],\"sources\":[{\"name\":\"KV_safe\",\"subject_transforms\":[{\"src\":\"$KV.>\",\"dest\":\"m.>\"}]}]}",
+        b"{\"name\":\"M\",\"subjects\":[\"w\"],\"retention\":\"workqueue\",\"max_msgs\":2,\"discard\":\"old\"}",
+        b"$JS.API.CONSUMER.CREATE.M ",
+        b"{\"stream_name\":\"M\",\"config\":{\"ack_policy\":\"explicit\",\"durable_name\":\"d\"}}",
+        b"$JS.API.CONSUMER.MSG.NEXT.M.d ",
+        b"$JS.API.CONSUMER.MSG.NEXT.KV_safe.d ",
+        b"{\"batch\":3,\"expires\":1000000,\"no_wait\":true}",
+        b"$JS.ACK.M.d.1.1.1.0.0 ",
+        b"+NAK {\"delay\":1}",
+        b"+TERM",
+        b"$JS.API.DIRECT.GET.KV_safe ",
+        b"{\"last_by_subj\":\"$KV.safe.k\"}",
+        b"w ",
+        b"m.x ",
     ];
     let mut rng: u64 = 0x1234_5678;
     let mut next = |n: usize| {
@@ -440,7 +458,7 @@ fn random_input_breaks_nothing() {
         rng ^= rng << 17;
         (rng % n as u64) as usize
     };
-    for round in 0..400 {
+    for round in 0..3000 {
         let c = if round % 3 == 0 { client(&mut s, "") } else { s.accept("127.0.0.1") };
         for _ in 0..next(12) + 1 {
             let mut bytes = Vec::new();
@@ -457,8 +475,110 @@ fn random_input_breaks_nothing() {
             s.close(c);
         }
         s.handle_timeout(round * 50);
+        // The well-behaved client answers the server's pings, as a client library does.
+        if out(&mut s, good).contains("PING\r\n") {
+            send(&mut s, good, "PONG\r\n");
+        }
     }
     assert_eq!(s.engine().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
+    send(&mut s, good, "PING\r\n");
+    assert_eq!(out(&mut s, good), "PONG\r\n");
+}
+
+/// Well-framed requests with random subjects, headers and bodies (pieces of the API's JSON, cut anywhere) on
+/// every API and stream subject: the server answers or stays silent, never panics, and keeps what was stored.
+#[test]
+fn random_api_requests_break_nothing() {
+    let mut s = server();
+    let good = client(&mut s, "");
+    kv_stream(&mut s, good, "safe", "");
+    publish(&mut s, good, "$KV.safe.k", "_INBOX.api.x", "kept");
+    out(&mut s, good);
+    let subjects = [
+        "$JS.API.INFO",
+        "$JS.API.STREAM.CREATE.M",
+        "$JS.API.STREAM.UPDATE.M",
+        "$JS.API.STREAM.INFO.M",
+        "$JS.API.STREAM.DELETE.M",
+        "$JS.API.STREAM.PURGE.M",
+        "$JS.API.STREAM.MSG.GET.M",
+        "$JS.API.STREAM.MSG.DELETE.M",
+        "$JS.API.STREAM.CREATE.S",
+        "$JS.API.STREAM.INFO.KV_safe",
+        "$JS.API.DIRECT.GET.M",
+        "$JS.API.DIRECT.GET.KV_safe",
+        "$JS.API.CONSUMER.CREATE.M",
+        "$JS.API.CONSUMER.CREATE.M.d",
+        "$JS.API.CONSUMER.DURABLE.CREATE.M.d",
+        "$JS.API.CONSUMER.INFO.M.d",
+        "$JS.API.CONSUMER.DELETE.M.d",
+        "$JS.API.CONSUMER.MSG.NEXT.M.d",
+        "$JS.API.CONSUMER.LIST.M",
+        "$JS.ACK.M.d.1.1.1.0.0",
+        "m.x",
+        "w",
+        "o.a",
+    ];
+    let bodies = [
+        "{\"name\":\"M\",\"mirror\":{\"name\":\"O\",\"filter_subject\":\"o.>\"}}",
+        "{\"name\":\"M\",\"subjects\":[\"m.>\"],\"sources\":[{\"name\":\"O\",\"subject_transforms\":[{\"src\":\"o.*\",\"dest\":\"m.$1\"}]}]}",
+        "{\"name\":\"S\",\"subjects\":[\"o.>\"],\"republish\":{\"src\":\">\",\"dest\":\"m.>\"}}",
+        "{\"name\":\"S\",\"mirror\":{\"name\":\"M\"}}",
+        "{\"name\":\"M\",\"subjects\":[\"w\"],\"retention\":\"workqueue\",\"max_msgs\":2,\"max_bytes\":300,\"discard\":\"old\"}",
+        "{\"name\":\"M\",\"subjects\":[\"w\"],\"retention\":\"interest\",\"subject_transform\":{\"src\":\"w\",\"dest\":\"x\"}}",
+        "{\"stream_name\":\"M\",\"config\":{\"ack_policy\":\"explicit\",\"durable_name\":\"d\",\"max_deliver\":2,\"ack_wait\":1000000}}",
+        "{\"stream_name\":\"M\",\"config\":{\"deliver_subject\":\"dl\",\"flow_control\":true,\"idle_heartbeat\":100000000}}",
+        "{\"batch\":3,\"expires\":1000000,\"no_wait\":true,\"max_bytes\":10}",
+        "{\"seq\":1}",
+        "{\"last_by_subj\":\"m.x\"}",
+        "{\"filter\":\"m.>\",\"keep\":1}",
+        "+NAK {\"delay\":1}",
+        "+ACK",
+        "+TERM",
+        "+WPI",
+        "-NAK",
+        "",
+        "null",
+        "[1,2]",
+        "{\"name\":18446744073709551616}",
+    ];
+    let headers = ["", "Nats-Rollup: all", "Nats-TTL: 1s", "Nats-Msg-Id: a", "Nats-Expected-Last-Sequence: 3"];
+    let mut rng: u64 = 0x9e37_79b9;
+    let mut next = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.> 1\r\nSUB m.> 2\r\nSUB dl 3\r\n");
+    for round in 0..4000u64 {
+        let subject = subjects[next(subjects.len())];
+        let mut body = bodies[next(bodies.len())].to_string();
+        if next(5) == 0 {
+            body.truncate(next(body.len() + 1));
+            while !body.is_char_boundary(body.len()) {
+                body.pop();
+            }
+        }
+        let header = headers[next(headers.len())];
+        if header.is_empty() {
+            publish(&mut s, c, subject, "_INBOX.r", &body);
+        } else {
+            hpub(&mut s, c, subject, "_INBOX.r", &[header.split_once(": ").unwrap_or(("X", "y"))], &body);
+        }
+        while s.poll_transmit(c).is_some() {}
+        if round % 10 == 0 {
+            s.handle_timeout(round * 20);
+            if out(&mut s, good).contains("PING\r\n") {
+                send(&mut s, good, "PONG\r\n");
+            }
+        }
+    }
+    // The run reached the API (streams were made), and what was stored before is intact.
+    assert!(s.engine().stream_names().len() > 1, "{:?}", s.engine().stream_names());
+    assert_eq!(s.engine().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
+    out(&mut s, good);
     send(&mut s, good, "PING\r\n");
     assert_eq!(out(&mut s, good), "PONG\r\n");
 }

@@ -5,10 +5,10 @@
 //! copy is made when the origin stores the message, so what a client reads next already has it.
 
 use super::*;
-use std::collections::VecDeque;
 use crate::engine::stream::{SourceProgress, StreamSource};
 use crate::engine::time::rfc3339_nanos;
 use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
 
 /// How deep copies chain (a source of a source ...): the configuration checks refuse cycles, this bounds the rest.
 const MAX_CHAIN: u32 = 16;
@@ -89,8 +89,7 @@ impl Engine {
         }
         self.ensure_indexed();
         let Some(followers) = self.followers.get(origin).filter(|f| !f.is_empty()).cloned() else { return };
-        let Some((msg, ident)) = self.streams.get(origin).and_then(|s| Some((s.get(seq)?.clone(), identity(s))))
-        else {
+        let Some((msg, ident)) = self.streams.get(origin).and_then(|s| Some((s.get(seq)?.clone(), identity(s)))) else {
             return;
         };
         for f in followers {
