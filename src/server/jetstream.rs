@@ -813,7 +813,7 @@ impl JetStream {
         match find_msg(s, &req) {
             Ok(m) => {
                 let mut h = m.headers.clone();
-                h.push(("Nats-Stream".into(), stream.to_string()));
+                h.push(("Nats-Stream".into(), s.config.name.clone()));
                 h.push(("Nats-Subject".into(), m.subject.clone()));
                 h.push(("Nats-Sequence".into(), m.seq.to_string()));
                 h.push(("Nats-Time-Stamp".into(), rfc3339_nanos(m.time)));

@@ -8,10 +8,13 @@ Each probe is a JSON object, run in order on one connection (so later probes see
                                 sends protocol lines on a new connection (after CONNECT, then PING); prints what
                                 came back up to the PONG, and waits for N messages in all when "expect" says so
   {"note": TEXT}                                               prints the text (a heading in the transcript)
+  {"settle": STREAM}            waits (bounded) until the stream has heard from its mirror or sources and stopped
+                                changing: nats-server copies a moment later, the playground at once; prints "settled"
 What changes from run to run (times, server names and ids, nanosecond stamps) is replaced by placeholders.
 Usage: python api_probes.py PROBES.json nats://127.0.0.1:PORT
 """
 import asyncio
+import base64
 import json
 import re
 import sys
@@ -24,8 +27,17 @@ SERVER = re.compile(r'"(leader|server_id|server_name|name)":"N[A-Z0-9]{55}"')
 STAMP = re.compile(r"(Nats-Time-Stamp: )[^\\'\"; ]+")
 
 
+HDRS = re.compile(r'"hdrs":"([A-Za-z0-9+/=]*)"')
+SOURCE = re.compile(r"(Nats-Stream-Source: [^;\]'\"]* )[0-9A-Za-z]{8}")
+
+
 def normalise(text):
     text = TIME.sub('"<time>"', text)
+    # How long ago a mirror or source heard from its origin, and the origin's identity (a hash of its creation time).
+    text = re.sub(r'"active":\d+', '"active":"<active>"', text)
+    text = SOURCE.sub(r"\1<ident>", text)
+    # The same in a message get's base64 headers.
+    text = HDRS.sub(lambda m: '"hdrs":"' + SOURCE.sub(r"\1<ident>", base64.b64decode(m.group(1)).decode(errors="replace")).encode("unicode_escape").decode() + '"', text)
     text = re.sub(r'"leader":"[^"]*"', '"leader":"<server>"', text)
     text = SERVER.sub(r'"\1":"<server>"', text)
     return STAMP.sub(r"\1<time>", text)
@@ -130,9 +142,28 @@ async def raw(url, probe):
     return "raw " + json.dumps(got)
 
 
+async def settle(nc, stream):
+    seen, still = None, 0
+    for _ in range(200):
+        msg = await nc.request(f"$JS.API.STREAM.INFO.{stream}", b"", timeout=2)
+        info = json.loads(msg.data)
+        st = info.get("state", {})
+        origins = ([info["mirror"]] if info.get("mirror") else []) + info.get("sources", [])
+        heard = all(o.get("active", -1) >= 0 and o.get("lag", 0) == 0 for o in origins)
+        now = (st.get("messages"), st.get("last_seq"))
+        still = still + 1 if now == seen and heard else 0
+        if still >= 3:
+            return "settled"
+        seen = now
+        await asyncio.sleep(0.05)
+    return "never settled"
+
+
 async def run(nc, probe, url):
     if "note" in probe:
         return "# " + probe["note"]
+    if "settle" in probe:
+        return await settle(nc, probe["settle"])
     if "req" in probe:
         return await request(nc, probe)
     if "raw" in probe:

@@ -107,6 +107,13 @@ impl Engine {
             let from = self.streams.get(follower).and_then(|s| s.sourcing.get(&origin)).map_or(0, |p| p.last_seq);
             let Some(o) = self.streams.get(&origin) else { continue };
             let ident = identity(o);
+            // Reading from an origin that is there is hearing from it (nats-server's source consumer answers,
+            // then sends heartbeats), whether or not it has anything to copy.
+            let now = self.now;
+            if let Some(f) = self.streams.get_mut(follower) {
+                f.sourcing.entry(origin.clone()).or_default().active_at = Some(now);
+            }
+            let Some(o) = self.streams.get(&origin) else { continue };
             let msgs: Vec<StoredMsg> = o.messages_from(from + 1).cloned().collect();
             for m in msgs {
                 self.copy_one(follower, &origin, &m, &ident, 0);
