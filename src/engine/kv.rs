@@ -393,10 +393,10 @@ pub struct Engine {
     /// anything else that changes a stream, so a publish checks the limits without a walk over every stream.
     #[serde(skip)]
     used: Option<[u64; 2]>,
-    /// The streams that mirror or source each stream, by the origin's name (which need not exist yet); kept
-    /// with the subject index.
+    /// Which stream mirrors or sources which (origin, follower; the origin need not exist yet), kept with the
+    /// subject index. A publish looks through these relations only, however many streams there are.
     #[serde(skip)]
-    followers: BTreeMap<String, BTreeSet<String>>,
+    followers: Vec<(String, String)>,
     /// What the streams of each storage type (file, memory) reserve (their `max_bytes`); kept with the subject
     /// index, so a create checks the limits without a walk over every stream.
     #[serde(skip)]
@@ -552,7 +552,7 @@ impl Engine {
             expiry_hints: BTreeSet::new(),
             limits: JsLimits::default(),
             used: None,
-            followers: BTreeMap::new(),
+            followers: Vec::new(),
             reserved: [0, 0],
         }
     }

@@ -351,7 +351,7 @@ pub struct Stream {
     rejections: VecDeque<Rejection>,
     /// How far this stream has copied each stream it mirrors or sources, by the origin's name.
     #[serde(default)]
-    pub sourcing: BTreeMap<String, SourceProgress>,
+    pub sourcing: Vec<(String, SourceProgress)>,
 }
 
 /// How far a mirror or a source has come: the origin's last sequence it took, and when it last took one.
@@ -400,7 +400,7 @@ impl Stream {
             journal: VecDeque::new(),
             journal_bytes: 0,
             rejections: VecDeque::new(),
-            sourcing: BTreeMap::new(),
+            sourcing: Vec::new(),
         }
     }
 
@@ -415,6 +415,23 @@ impl Stream {
         }
         s.last_seq = s.last_seq.max(last_seq);
         s
+    }
+
+    /// How far this stream has copied `origin`.
+    pub fn progress(&self, origin: &str) -> SourceProgress {
+        self.sourcing.iter().find(|(o, _)| o == origin).map(|(_, p)| *p).unwrap_or_default()
+    }
+
+    /// How far this stream has copied `origin`, to move on.
+    pub fn progress_mut(&mut self, origin: &str) -> &mut SourceProgress {
+        let i = match self.sourcing.iter().position(|(o, _)| o == origin) {
+            Some(i) => i,
+            None => {
+                self.sourcing.push((origin.to_string(), SourceProgress::default()));
+                self.sourcing.len() - 1
+            }
+        };
+        &mut self.sourcing[i].1
     }
 
     /// The number of bytes the server counts for a message in this stream's storage.

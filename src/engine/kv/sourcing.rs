@@ -5,10 +5,9 @@
 //! copy is made when the origin stores the message, so what a client reads next already has it.
 
 use super::*;
-use crate::engine::stream::{SourceProgress, StreamSource};
+use crate::engine::stream::StreamSource;
 use crate::engine::time::rfc3339_nanos;
 use sha2::{Digest, Sha256};
-use std::collections::VecDeque;
 
 /// How deep copies chain (a source of a source ...): the configuration checks refuse cycles, this bounds the rest.
 const MAX_CHAIN: u32 = 16;
@@ -43,27 +42,28 @@ impl Engine {
     }
 
     pub(super) fn index_followers(&mut self, name: &str, add: bool) {
+        if !add {
+            self.followers.retain(|(_, f)| f != name);
+            return;
+        }
         let Some(s) = self.streams.get(name) else { return };
-        let origins: BTreeSet<String> =
-            s.config.mirror.iter().chain(s.config.sources.iter()).map(|o| o.name.clone()).collect();
-        for o in origins {
-            let set = self.followers.entry(o.clone()).or_default();
-            if add {
-                set.insert(name.to_string());
-            } else {
-                set.remove(name);
-                if set.is_empty() {
-                    self.followers.remove(&o);
-                }
+        for o in s.config.mirror.iter().chain(s.config.sources.iter()) {
+            if !self.followers.iter().any(|(x, f)| *x == o.name && f == name) {
+                self.followers.push((o.name.clone(), name.to_string()));
             }
         }
+    }
+
+    /// The streams that mirror or source `origin`.
+    fn followers_of(&self, origin: &str) -> Vec<String> {
+        self.followers.iter().filter(|(o, _)| o == origin).map(|(_, f)| f.clone()).collect()
     }
 
     /// How far `s` has come with one of its origins. `active` is the time since the origin was last heard from:
     /// nats-server hears from an origin that exists at least every second (its idle heartbeats), so the time
     /// since a copy counts modulo a second while the origin is there; -1 before anything was heard.
     pub fn source_info(&self, s: &Stream, src: &StreamSource, with_seq: bool) -> SourceInfo {
-        let progress = s.sourcing.get(&src.name).copied().unwrap_or_default();
+        let progress = s.progress(&src.name);
         let since = progress.active_at.map(|at| self.now.saturating_sub(at).max(1));
         let active = match (since, self.streams.contains_key(&src.name)) {
             (None, _) => -1,
@@ -79,7 +79,7 @@ impl Engine {
         if !self.indexed {
             return self.streams.values().find(serves);
         }
-        self.followers.get(origin)?.iter().filter_map(|f| self.streams.get(f)).find(serves)
+        self.followers.iter().filter(|(o, _)| o == origin).filter_map(|(_, f)| self.streams.get(f)).find(serves)
     }
 
     /// Copies a message `origin` just stored to every stream that mirrors or sources it.
@@ -88,7 +88,10 @@ impl Engine {
             return;
         }
         self.ensure_indexed();
-        let Some(followers) = self.followers.get(origin).filter(|f| !f.is_empty()).cloned() else { return };
+        let followers = self.followers_of(origin);
+        if followers.is_empty() {
+            return;
+        }
         let Some((msg, ident)) = self.streams.get(origin).and_then(|s| Some((s.get(seq)?.clone(), identity(s)))) else {
             return;
         };
@@ -104,14 +107,14 @@ impl Engine {
         let Some(c) = self.streams.get(follower).map(|s| s.config.clone()) else { return };
         let origins: BTreeSet<String> = c.mirror.iter().chain(c.sources.iter()).map(|o| o.name.clone()).collect();
         for origin in origins {
-            let from = self.streams.get(follower).and_then(|s| s.sourcing.get(&origin)).map_or(0, |p| p.last_seq);
+            let from = self.streams.get(follower).map_or(0, |s| s.progress(&origin).last_seq);
             let Some(o) = self.streams.get(&origin) else { continue };
             let ident = identity(o);
             // Reading from an origin that is there is hearing from it (nats-server's source consumer answers,
             // then sends heartbeats), whether or not it has anything to copy.
             let now = self.now;
             if let Some(f) = self.streams.get_mut(follower) {
-                f.sourcing.entry(origin.clone()).or_default().active_at = Some(now);
+                f.progress_mut(&origin).active_at = Some(now);
             }
             let Some(o) = self.streams.get(&origin) else { continue };
             let msgs: Vec<StoredMsg> = o.messages_from(from + 1).cloned().collect();
@@ -124,8 +127,7 @@ impl Engine {
     /// The followers of a stream about to be created or replaced take what it holds.
     pub(super) fn catch_up_followers(&mut self, origin: &str) {
         self.ensure_indexed();
-        let followers: Vec<String> = self.followers.get(origin).into_iter().flatten().cloned().collect();
-        for f in followers {
+        for f in self.followers_of(origin) {
             self.catch_up(&f);
         }
     }
@@ -134,11 +136,10 @@ impl Engine {
     /// new stream's identity); a mirror keeps its sequences and takes only newer ones.
     pub(super) fn forget_origin(&mut self, origin: &str) {
         self.ensure_indexed();
-        let followers: Vec<String> = self.followers.get(origin).into_iter().flatten().cloned().collect();
-        for f in followers {
+        for f in self.followers_of(origin) {
             if let Some(s) = self.streams.get_mut(&f) {
                 if s.config.mirror.is_none() {
-                    s.sourcing.remove(origin);
+                    s.sourcing.retain(|(o, _)| o != origin);
                 }
             }
         }
@@ -170,7 +171,7 @@ impl Engine {
             return;
         }
         if let Some(s) = self.streams.get_mut(follower) {
-            let p = s.sourcing.entry(origin.to_string()).or_insert_with(SourceProgress::default);
+            let p = s.progress_mut(origin);
             p.last_seq = p.last_seq.max(msg.seq);
             p.active_at = Some(now);
         }
@@ -195,10 +196,13 @@ impl Engine {
 /// (`others` finds one by name), back to one already seen (for a source, only when its filter could take what
 /// that stream stores).
 pub fn forms_cycle(cfg: &StreamConfig, others: &dyn Fn(&str) -> Option<StreamConfig>) -> bool {
-    let mut to_visit = VecDeque::from([cfg.clone()]);
-    let mut visited = BTreeSet::new();
-    while let Some(c) = to_visit.pop_front() {
-        visited.insert(c.name.clone());
+    // A queue (visited in the order nats-server visits) as a list and a cursor.
+    let mut to_visit = vec![cfg.clone()];
+    let mut visited: Vec<String> = Vec::new();
+    let mut next = 0;
+    while let Some(c) = to_visit.get(next).cloned() {
+        next += 1;
+        visited.push(c.name.clone());
         for src in &c.sources {
             if visited.contains(&src.name) {
                 let f = &src.filter_subject;
@@ -206,7 +210,7 @@ pub fn forms_cycle(cfg: &StreamConfig, others: &dyn Fn(&str) -> Option<StreamCon
                     return true;
                 }
             } else if let Some(next) = others(&src.name) {
-                to_visit.push_back(next);
+                to_visit.push(next);
             }
         }
         if let Some(m) = &c.mirror {
@@ -214,10 +218,10 @@ pub fn forms_cycle(cfg: &StreamConfig, others: &dyn Fn(&str) -> Option<StreamCon
                 return true;
             }
             if let Some(next) = others(&m.name) {
-                to_visit.push_back(next);
+                to_visit.push(next);
             }
         }
-        if visited.len() > 100_000 {
+        if next > 10_000 {
             return true;
         }
     }
