@@ -259,8 +259,7 @@ pub fn cli_script(commands: &[String]) -> String {
     let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n# A command that fails (a refused write) does not stop the script, as in the playground.\n\n");
     for c in commands {
         if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
-            let secs = d as f64 / 1e9;
-            s.push_str(&format!("sleep {}  # the playground's clock moved forward\n", trim_float(secs)));
+            s.push_str(&format!("sleep {}  # the playground's clock moved forward\n", seconds(d)));
             continue;
         }
         if !c.starts_with("nats ") {
@@ -272,13 +271,13 @@ pub fn cli_script(commands: &[String]) -> String {
     s
 }
 
-/// Seconds without a needless fraction: 10, 0.5.
-fn trim_float(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
+/// Nanoseconds as seconds without a needless fraction: 10, 0.5.
+fn seconds(d: i64) -> String {
+    let (whole, frac) = (d / 1_000_000_000, d % 1_000_000_000);
+    if frac == 0 {
+        return whole.to_string();
     }
+    format!("{whole}.{:09}", frac).trim_end_matches('0').to_string()
 }
 
 /// A command the CLI confirms first (`del`, `rm`, `purge`, `compact`, `revert`) with `-f`, so a script does

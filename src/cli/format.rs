@@ -28,12 +28,50 @@ pub fn ibytes(v: u64) -> String {
     }
     let e = ((v as f64).ln() / 1024f64.ln()).floor() as usize;
     let e = e.min(SIZES.len() - 1);
-    let val = ((v as f64) / 1024f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
-    if val < 10.0 {
-        format!("{val:.1} {}", SIZES[e])
+    // go-humanize keeps one decimal (`%.1f`) below 10 and none (`%.0f`) above, of the value rounded to tenths.
+    let tenths = ((v as f64) / 1024f64.powi(e as i32) * 10.0 + 0.5).floor() as u64;
+    if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, SIZES[e])
     } else {
-        format!("{val:.0} {}", SIZES[e])
+        // `%.0f` of a value with one decimal: an exact half goes to the even neighbour.
+        let (whole, frac) = (tenths / 10, tenths % 10);
+        let up = frac > 5 || (frac == 5 && whole % 2 == 1);
+        format!("{} {}", whole + up as u64, SIZES[e])
     }
+}
+
+/// `x` (a finite, non-negative double) printed with `places` decimals as `format!("{x:.places$}")` prints it
+/// (the exact value rounded, an exact half to the even neighbour), in integers: the page's first module then
+/// needs no float formatting code.
+pub fn fixed_decimals(x: f64, places: u32) -> String {
+    let scale = 10u128.pow(places);
+    // x = mant * 2^exp exactly.
+    let bits = x.to_bits();
+    let exp_bits = ((bits >> 52) & 0x7ff) as i32;
+    let mant = if exp_bits == 0 { (bits & ((1 << 52) - 1)) << 1 } else { (bits & ((1 << 52) - 1)) | (1 << 52) } as u128;
+    let exp = exp_bits - 1075;
+    // n = x * scale, as a whole part and the remainder over a power-of-two denominator.
+    let (whole, rem, den) = if exp >= 0 {
+        (mant.checked_shl(exp as u32).unwrap_or(u128::MAX / scale).saturating_mul(scale), 0u128, 1u128)
+    } else {
+        let shift = (-exp) as u32;
+        if shift >= 120 {
+            (0, 0, 1)
+        } else {
+            let num = mant * scale;
+            let den = 1u128 << shift;
+            (num / den, num % den, den)
+        }
+    };
+    let n = match (rem * 2).cmp(&den) {
+        std::cmp::Ordering::Greater => whole + 1,
+        std::cmp::Ordering::Equal if whole % 2 == 1 => whole + 1,
+        _ => whole,
+    };
+    if places == 0 {
+        return n.to_string();
+    }
+    format!("{}.{:0width$}", n / scale, n % scale, width = places as usize)
 }
 
 /// Formats a duration as the CLI's `HumanizeDuration` ("1.50s", "2m30s", "1d2h3m4s", "never").
@@ -67,7 +105,7 @@ pub fn humanize_duration(d: Nanos) -> String {
     if tmins > 0 {
         return format!("{}m{}s", tmins, tsecs % 60);
     }
-    format!("{:.2}s", d as f64 / NANOS_PER_SEC as f64)
+    format!("{}s", fixed_decimals(d as f64 / NANOS_PER_SEC as f64, 2))
 }
 
 /// Formats a timestamp as the CLI does ("2006-01-02 15:04:05"), in the zone `offset_secs` east of UTC.
@@ -308,6 +346,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fixed_decimals_print_as_the_float_formatter_does() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Durations between 1 and 60 s (every ns), halves and exact binary fractions among them.
+            let d = match i % 4 {
+                0 => 1_000_000_000 + (x % 59_000_000_000),
+                1 => 1_000_000_000 + (x % 5_900) * 10_000_000 + 5_000_000,
+                2 => (1 + x % 59) * 1_000_000_000 + [125, 375, 625, 875][(x % 4) as usize] * 1_000_000,
+                _ => x % 100_000_000_000,
+            };
+            let f = d as f64 / 1e9;
+            for places in [0, 1, 2] {
+                assert_eq!(fixed_decimals(f, places), format!("{f:.*}", places as usize), "{d} ns, {places} places");
+            }
+        }
+        for v in [0.0, 0.5, 1.5, 2.5, 12.5, 13.5, 99.95, 1e6 + 0.5] {
+            assert_eq!(fixed_decimals(v, 0), format!("{v:.0}"));
+            assert_eq!(fixed_decimals(v, 1), format!("{v:.1}"));
+        }
+    }
+
+    #[test]
     fn numbers_sizes_and_durations_print_as_the_cli_prints_them() {
         assert_eq!(comma(1234567), "1,234,567");
         assert_eq!(comma(12), "12");
@@ -317,6 +380,8 @@ mod tests {
         assert_eq!(ibytes(1536), "1.5 KiB");
         assert_eq!(ibytes(10 * 1024), "10 KiB");
         assert_eq!(ibytes(1 << 20), "1.0 MiB");
+        assert_eq!(ibytes(12 * 1024 + 512), "12 KiB");
+        assert_eq!(ibytes(13 * 1024 + 512), "14 KiB");
         assert_eq!(humanize_duration(10 * NANOS_PER_SEC), "10.00s");
         assert_eq!(humanize_duration(90 * NANOS_PER_SEC), "1m30s");
         assert_eq!(humanize_duration(3600 * NANOS_PER_SEC), "1h0m0s");
