@@ -108,6 +108,7 @@ fn status_mark(s: Option<StepStatus>, done_before: bool) -> (&'static str, &'sta
         Some(StepStatus::Pending) => ("…", "pending", "exercise not done yet"),
         Some(StepStatus::Solved) => ("◐", "solved", "solved for you"),
         Some(StepStatus::Shown) => ("•", "shown", "nothing to run"),
+        Some(StepStatus::Waiting) => ("…", "waiting", "its program has not run yet"),
         None if done_before => ("✓", "pass", "done earlier"),
         None => ("○", "todo", "not run"),
     }
