@@ -222,7 +222,7 @@ pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot 
         match crate::transfer::decode_share(share) {
             Ok(cmds) => {
                 let n = cmds.iter().filter(|c| c.starts_with("nats ")).count();
-                let moves = cmds.len() - n;
+                let moves = cmds.iter().filter(|c| c.starts_with("sleep ")).count();
                 let mut note =
                     format!("(opened a shared session: {n} command{} replayed", if n == 1 { "" } else { "s" });
                 if moves > 0 {
@@ -363,6 +363,24 @@ fn use_page(shared: &Shared, term: &UseReducerHandle<TermState>, version: &UseRe
                 version.dispatch(());
             });
             move || drop(tick)
+        });
+    }
+    // The session is kept before the page goes away too (a reload right after a command), not only on the next
+    // tick.
+    {
+        let shared = shared.clone();
+        let lines = (*lines).clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "pagehide", move |_| {
+                    let Ok(pg) = shared.0.try_borrow() else { return };
+                    if pg.persist {
+                        let kept = crate::app::term_state::kept(&lines.borrow(), crate::transfer::KEPT_LINES);
+                        let _ = crate::app::save_state(&pg, &kept);
+                    }
+                })
+            });
+            move || drop(listener)
         });
     }
     use_host_messages(shared, term, version);

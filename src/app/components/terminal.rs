@@ -233,7 +233,12 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let stopped = {
                         let mut pg = shared.0.borrow_mut();
                         let had_question = pg.session.question().is_some();
-                        (pg.session.interrupt(), had_question)
+                        let stopped = pg.session.interrupt();
+                        // Ctrl-C goes into the history when it stopped something, so a share link stops it too.
+                        if stopped > 0 || had_question {
+                            pg.history.push("interrupt".to_string());
+                        }
+                        (stopped, had_question)
                     };
                     term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
                     match stopped {
