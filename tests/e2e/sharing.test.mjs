@@ -121,3 +121,37 @@ test('workshop mode: a lesson opens from its address, and a missing one is expla
   const missing = (await open(browser, server.url + '?lesson=' + encodeURIComponent(server.url + 'fixtures/none.md'))).page;
   await missing.locator('.line.note', { hasText: 'could not load the lesson' }).waitFor();
 });
+
+// Issue 24, learners 4: a share link keeps what the transcript shows (Ctrl-C, answers, clock moves), and the
+// recipient's own work survives a reload made right after a command.
+test('a share link keeps Ctrl-C and the answers; after opening it, a reload right after a command keeps it', async () => {
+  const { page } = await open(browser, server.url);
+  await type(page, 'nats kv add talk');
+  await type(page, 'nats kv put talk k v1');
+  await type(page, 'nats kv watch talk');
+  await page.locator('#term-input').press('Control+c');
+  await page.locator('.line.note', { hasText: 'stopped 1 watch' }).waitFor();
+  await type(page, 'nats kv del talk k');
+  await type(page, 'n');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.locator('.share-link').inputValue();
+  const ctx = await browser.newContext();
+  const other = await ctx.newPage();
+  await other.goto(link);
+  await other.locator('.line.note', { hasText: 'opened a shared session: 4 commands replayed' }).waitFor();
+  const replayed = await terminalText(other);
+  assert.match(replayed, /\$ \^C/);
+  assert.match(replayed, /Delete key talk > k\? No/);
+  // The watch the sender stopped stays stopped: a write prints nothing but its own line.
+  await type(other, 'nats kv put talk k2 v2');
+  await type(other, 'nats kv get talk k --raw');
+  assert.match(await terminalText(other), /\$ nats kv get talk k --raw\nv1\n/);
+  assert.doesNotMatch(await terminalText(other), /PUT talk > k2/);
+  // The recipient's own command, then a reload at once: it is kept.
+  await type(other, 'nats kv put talk mine kept-on-reload');
+  await other.reload();
+  await other.locator('.line.note', { hasText: 'restored your session' }).waitFor();
+  await type(other, 'nats kv get talk mine --raw');
+  assert.match(await terminalText(other), /\$ nats kv get talk mine --raw\nkept-on-reload\n/);
+  await ctx.close();
+});
