@@ -122,3 +122,58 @@ test('Run all keeps an exercise the learner solved; a step taken after a later o
   assert.match(await page.locator('.step-body').innerText(), /Step \d+ "Every write is a new revision" ran before this one and changed the buckets it uses/);
   assert.deepEqual(errors, []);
 });
+
+// Issue 24, learners 5: the tabs follow the WAI-ARIA tabs pattern, and Enter on a lesson button leaves the focus
+// on the lesson it opened.
+test('the tabs move with arrow keys, Home and End; Enter on a lesson keeps the focus in the lesson', async () => {
+  const { page, errors } = await open(browser, server.url + '?lesson=cli&step=2', { viewport: { width: 1280, height: 900 } });
+  const lessonTab = page.getByRole('tab', { name: 'Lesson' });
+  assert.equal(await lessonTab.getAttribute('aria-selected'), 'true');
+  assert.equal(await lessonTab.getAttribute('tabindex'), '0');
+  assert.equal(await page.getByRole('tab', { name: 'Buckets' }).getAttribute('tabindex'), '-1');
+  assert.equal(await page.locator('#' + await lessonTab.getAttribute('aria-controls')).getAttribute('role'), 'tabpanel');
+  await lessonTab.focus();
+  await page.keyboard.press('ArrowRight');
+  const focused = () => page.evaluate(() => document.activeElement?.textContent);
+  assert.equal(await focused(), 'Buckets');
+  assert.equal(await page.getByRole('tab', { name: 'Buckets' }).getAttribute('aria-selected'), 'true');
+  assert.ok(await page.getByRole('tabpanel', { name: 'Buckets' }).isVisible());
+  await page.keyboard.press('End');
+  assert.equal(await focused(), 'Python console');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'Lesson');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), 'Python console');
+  await page.keyboard.press('Home');
+  assert.equal(await focused(), 'Lesson');
+  // Back to the list with the keyboard, then into a lesson: the focus lands on its heading, not on the page.
+  await page.getByRole('button', { name: 'Lessons', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent), 'H2:Lessons');
+  await page.getByRole('button', { name: 'Key-Value from Python' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent), 'H2:Key-Value from Python');
+  assert.deepEqual(errors, []);
+});
+
+test('at 800 px the running watch is in view; at phone width the tool rows show there is more, and Start over is reachable', async () => {
+  const { page, errors } = await open(browser, server.url, { viewport: { width: 1280, height: 800 } });
+  await type(page, 'nats kv add seen');
+  await type(page, 'nats kv watch seen');
+  const bar = page.locator('.term-status', { hasText: '1 watch running: Ctrl-C stops' });
+  await bar.waitFor();
+  const box = await bar.boundingBox();
+  assert.ok(box && box.y + box.height <= 800, `the bar ends at ${box && box.y + box.height} px`);
+  await page.screenshot({ path: path.join(shots, 'learners-watch-800.png') });
+  const phone = (await open(browser, server.url, { viewport: { width: 375, height: 740 } })).page;
+  const row = phone.locator('.session-bar');
+  const overflows = await row.evaluate((el) => el.scrollWidth > el.clientWidth);
+  assert.ok(overflows, 'the session bar is wider than the phone');
+  assert.match(await row.evaluate((el) => getComputedStyle(el).maskImage), /linear-gradient/);
+  await phone.screenshot({ path: path.join(shots, 'learners-phone-toolbar.png') });
+  const start = phone.getByRole('button', { name: 'Start over' });
+  await start.scrollIntoViewIfNeeded();
+  await start.click();
+  await phone.getByText(/Start over\?|clears/).first().waitFor();
+  assert.deepEqual(errors, []);
+});

@@ -278,7 +278,7 @@ impl StepRunner {
 pub fn lesson_list(open: impl Fn(&'static str) -> Callback<MouseEvent>) -> Html {
     html! {
         <section class="lesson" aria-label="Lessons">
-            <h2>{ "Lessons" }</h2>
+            <h2 tabindex="-1">{ "Lessons" }</h2>
             <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
             <ul class="lesson-list">
                 <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
@@ -368,6 +368,24 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             }
         });
     }
+    // A lesson opened or closed from the keyboard: the button pressed is gone, so the focus goes to the new
+    // heading rather than to the page (never taken from anywhere else, such as the terminal).
+    use_effect_with(lesson_name.clone(), |_| {
+        let doc = web_sys::window().and_then(|w| w.document());
+        if let Some(doc) = doc {
+            let lost = doc.active_element().is_none_or(|a| doc.body().is_some_and(|b| *b == a));
+            if lost {
+                let heading = doc
+                    .query_selector(".side section.lesson h2")
+                    .ok()
+                    .flatten()
+                    .and_then(|h| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(h).ok());
+                if let Some(h) = heading {
+                    let _ = h.focus();
+                }
+            }
+        }
+    });
     // Keep the address bar on the current lesson and step.
     {
         let name = lesson_name.clone();
@@ -683,7 +701,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     html! {
         <section class="lesson" aria-label="Lesson">
             <div class="lesson-head">
-                <h2>{ lesson.title.clone() }</h2>
+                <h2 tabindex="-1">{ lesson.title.clone() }</h2>
                 <div class="lesson-actions">
                     <button type="button" onclick={run_all}>{ "Run all" }</button>
                     <button type="button" onclick={reset}>{ "Reset" }</button>

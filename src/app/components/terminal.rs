@@ -305,15 +305,16 @@ pub fn terminal(p: &TerminalProps) -> Html {
             if !completions.is_empty() {
                 <div class="completions" aria-live="polite">{ completions.join("  ") }</div>
             }
+            // Above the command line, so it is in view whenever the command line is (a short window too).
+            if watching > 0 {
+                <div class="term-status" role="status">{ format!("{watching} watch{} running: Ctrl-C stops", if watching == 1 { "" } else { "es" }) }</div>
+            }
             <div class="term-in">
                 <label for="term-input" class="prompt">{ prompt }</label>
                 <input id="term-input" ref={input_ref} type="text" value={(*input).clone()} {oninput} {onkeydown}
                     onpaste={onpaste} autocomplete="off" autocapitalize="off" spellcheck="false" autofocus=true
                     aria-label="Command line" placeholder="nats kv add my-kv" />
             </div>
-            if watching > 0 {
-                <div class="term-status" role="status">{ format!("{watching} watch{} running: Ctrl-C stops", if watching == 1 { "" } else { "es" }) }</div>
-            }
         </section>
     }
 }
