@@ -100,7 +100,15 @@ test('a reload keeps the session; damaged storage is reported and set aside', as
   assert.match(await terminalText(page), /survives/);
   await page.locator('#term-input').press('ArrowUp');
   assert.equal(await page.locator('#term-input').inputValue(), 'nats kv get keep k --raw');
-  await page.evaluate(() => localStorage.setItem('kvplay.state', '{"format":"nats-kv-playground-state/v1","export":'));
+  // Storage damaged while the page is away (the page keeps its session as it goes, so the damage is done
+  // before the next one starts).
+  await page.evaluate(() => sessionStorage.setItem('damage', '1'));
+  await ctx.addInitScript(() => {
+    if (sessionStorage.getItem('damage') === '1') {
+      sessionStorage.removeItem('damage');
+      localStorage.setItem('kvplay.state', '{"format":"nats-kv-playground-state/v1","export":');
+    }
+  });
   await page.reload();
   await page.locator('.line.note', { hasText: 'could not be restored' }).waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem('kvplay.state.unreadable')), '{"format":"nats-kv-playground-state/v1","export":');
