@@ -240,7 +240,9 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     if lines.len() > 2_000 {
         return Err("this share link holds more than 2,000 commands".to_string());
     }
-    if let Some(bad) = lines.iter().find(|l| !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep "))) {
+    if let Some(bad) = lines.iter().find(|l| {
+        !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep ") || is_session_event(l))
+    }) {
         return Err(format!("this share link holds something that is not a nats command: {bad:?}"));
     }
     if let Some(bad) = lines.iter().find(|l| {
@@ -252,12 +254,31 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
+/// A line of a session's history that is not a command: Ctrl-C (`interrupt`) or the answer to the question the
+/// command before it asked (`confirm yes`, `confirm no`), as `kvplay run` scripts write them.
+pub fn is_session_event(line: &str) -> bool {
+    matches!(line.trim(), "interrupt" | "confirm yes" | "confirm no")
+}
+
+/// The commands of a session's history that did something: a command whose question was answered no is left
+/// out, and so are the interrupts and answers themselves (exports run without asking, as with `-f`).
+pub fn commands_done(history: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in history.iter().enumerate() {
+        if is_session_event(c) || history.get(i + 1).is_some_and(|n| n.trim() == "confirm no") {
+            continue;
+        }
+        out.push(c.clone());
+    }
+    out
+}
+
 /// The commands of a session as a shell script for the real `nats` CLI. Clock moves become `sleep`s; commands
 /// the CLI asks about get `-f` (the playground's session answered yes); a refused write does not stop the
 /// script, as it did not stop the session.
 pub fn cli_script(commands: &[String]) -> String {
     let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n# A command that fails (a refused write) does not stop the script, as in the playground.\n\n");
-    for c in commands {
+    for c in &commands_done(commands) {
         if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
             s.push_str(&format!("sleep {}  # the playground's clock moved forward\n", seconds(d)));
             continue;

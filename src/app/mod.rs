@@ -72,14 +72,30 @@ pub struct Parts {
     pub remote_job: fn(&Shared, remote::Job),
     /// Draws a lesson's code cell: one that runs (the whole app), or one that asks for the whole app to run.
     pub code_cell: fn(&components::cell_preview::CellSpec) -> yew::Html,
-    /// Runs the Python cells of a lesson step (by id prefix), then `then` once they have ended.
-    pub run_cells: fn(&str, AfterCells),
+    /// Runs Python cells one after another (a lesson step's programs), then `then` once the last has ended.
+    pub run_cells: fn(Vec<CellRun>, AfterCells),
+    /// Tells `f` of every Python cell whose program ended (not stopped): the lesson counts what ran.
+    pub watch_programs: fn(Option<ProgramEnded>),
     /// The open lesson for a hand-over (see `handoff::lesson_json`); the first load never has one.
     pub lesson_json: fn(&Playground) -> Option<String>,
 }
 
 /// What runs once a step's cells have ended.
 pub type AfterCells = Option<Box<dyn FnOnce()>>;
+
+/// A Python cell to run: its namespace (the lesson), id, name in tracebacks, and the document's code (the cell's
+/// edited code is run instead when the cell has been shown and edited).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellRun {
+    pub ns: String,
+    pub id: String,
+    pub filename: String,
+    pub code: String,
+}
+
+/// Told of a Python cell's program that ended: the cell's id, what it printed, the traceback it raised, the code
+/// that ran.
+pub type ProgramEnded = std::rc::Rc<dyn Fn(&str, &str, Option<&str>, &str)>;
 
 /// Every part: the whole app.
 pub static FULL: Parts = Parts {
@@ -97,6 +113,7 @@ pub static FULL: Parts = Parts {
     remote_job: remote::enqueue,
     code_cell: components::cell_preview::running_cell,
     run_cells: python::run_step_cells,
+    watch_programs: python::watch_programs,
     lesson_json: handoff::lesson_json,
 };
 
@@ -127,6 +144,7 @@ const SMALL: Parts = Parts {
             f()
         }
     },
+    watch_programs: |_| {},
     lesson_json: |_| None,
 };
 
@@ -275,12 +293,25 @@ impl Playground {
         self.explain = None;
     }
 
-    /// Runs commands on a fresh engine as if typed (answering questions yes), returning the transcript.
+    /// Runs commands on a fresh engine as if typed, returning the transcript: a question is answered as the
+    /// `confirm` line after its command says (yes when there is none, as older links were made), and
+    /// `interrupt` is Ctrl-C.
     pub fn replay(&mut self, commands: &[String], real: Nanos) -> String {
         let now = self.clock.now(real);
         self.load_engine(Engine::new(now));
         let mut t = String::new();
-        for c in commands {
+        let mut lines = commands.iter().peekable();
+        while let Some(c) = lines.next() {
+            if c.trim() == "interrupt" {
+                t.push_str("$ ^C\n");
+                self.session.interrupt();
+                self.history.push(c.clone());
+                continue;
+            }
+            if crate::transfer::is_session_event(c) {
+                // An answer with no question before it changes nothing.
+                continue;
+            }
             if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
                 self.clock.fast_forward(real, d);
                 t.push_str(&format!("$ {c}\n"));
@@ -292,8 +323,14 @@ impl Playground {
             let mut r = self.run(c, real);
             t.push_str(&format!("$ {c}\n"));
             t.push_str(&r.text());
-            if r.question.is_some() {
-                r = self.session.answer(true);
+            // Ctrl-C at the question: the next line stops it, unanswered.
+            if r.question.is_some() && lines.peek().map(|n| n.trim()) != Some("interrupt") {
+                let yes = lines.peek().map(|n| n.trim()) != Some("confirm no");
+                if lines.peek().is_some_and(|n| crate::transfer::is_session_event(n)) {
+                    lines.next();
+                }
+                self.history.push(if yes { "confirm yes" } else { "confirm no" }.to_string());
+                r = self.session.answer(yes);
                 t.push_str(&r.text());
             }
         }
@@ -459,6 +496,11 @@ impl Playground {
         let t = line.trim();
         if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
             self.history.push(t.to_string());
+        }
+        // The answer goes into the history after its command, so a share link replays it as given.
+        if is_answer && self.session.question().is_none() {
+            let yes = matches!(t.to_ascii_lowercase().as_str(), "y" | "yes");
+            self.history.push(if yes { "confirm yes" } else { "confirm no" }.to_string());
         }
         self.lesson_news =
             (self.parts.lesson_typed)(self, t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
@@ -639,5 +681,37 @@ mod tests {
         let mut other = Playground::new(T0);
         other.replay(&pg.history.clone(), T0);
         assert_eq!(other.session.backend.get("inventory", "apples").map(|e| e.value).ok(), Some(b"12".to_vec()));
+    }
+
+    #[test]
+    fn a_share_link_replays_ctrl_c_and_the_answers_as_given() {
+        let mut pg = Playground::new(T0);
+        pg.run("nats kv add b", T0);
+        pg.run("nats kv put b k v1", T0);
+        pg.run("nats kv watch b", T0);
+        // Ctrl-C, as the terminal records it.
+        assert_eq!(pg.session.interrupt(), 1);
+        pg.history.push("interrupt".into());
+        assert!(pg.run("nats kv del b k", T0).question.is_some());
+        pg.run("n", T0);
+        assert!(pg.run("nats kv purge b k", T0).question.is_some());
+        pg.run("yes", T0);
+        assert_eq!(
+            pg.history,
+            ["nats kv add b", "nats kv put b k v1", "nats kv watch b", "interrupt", "nats kv del b k", "confirm no", "nats kv purge b k", "confirm yes"]
+        );
+        let link = crate::transfer::encode_share(&pg.history).expect("a link");
+        let cmds = crate::transfer::decode_share(&link).expect("it opens");
+        let mut other = Playground::new(T0);
+        let t = other.replay(&cmds, T0);
+        assert_eq!(other.session.interrupt(), 0, "the watch was stopped: {t}");
+        assert!(t.contains("Delete key b > k? No"), "{t}");
+        // The delete answered no did nothing; the purge answered yes left one marker.
+        let h = other.session.backend.history("b", "k").expect("the key's history");
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(other.history, pg.history);
+        // The exports leave the answered-no delete out and purge without asking.
+        let script = crate::transfer::cli_script(&pg.history);
+        assert!(!script.contains("kv del") && script.contains("nats kv purge -f b k") && !script.contains("confirm"), "{script}");
     }
 }

@@ -159,6 +159,8 @@ thread_local! {
     static AFTER: RefCell<Vec<Waiting>> = const { RefCell::new(Vec::new()) };
     /// The code in each shown cell that Run step runs: id to (namespace, filename, code).
     static CODE: RefCell<BTreeMap<String, (String, String, String)>> = const { RefCell::new(BTreeMap::new()) };
+    /// What is told of programs that ended (the open lesson counts them).
+    static ENDED: RefCell<Option<super::ProgramEnded>> = const { RefCell::new(None) };
 }
 
 /// Keeps the code a cell shows, for Run step.
@@ -166,20 +168,28 @@ pub fn set_code(ns: &str, cell_id: &str, filename: &str, code: &str) {
     CODE.with(|c| c.borrow_mut().insert(cell_id.to_string(), (ns.to_string(), filename.to_string(), code.to_string())));
 }
 
-/// Runs every cell whose id starts with `prefix` (a lesson step's cells), in order, as they stand; `then` is
-/// called once they have all ended (at once if there are none).
-pub fn run_step_cells(prefix: &str, then: Option<Box<dyn FnOnce()>>) {
-    let cells: Vec<(String, (String, String, String))> = CODE.with(|c| {
-        c.borrow().iter().filter(|(id, _)| id.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
-    });
-    let ids: Vec<String> = cells.iter().map(|(id, _)| id.clone()).collect();
-    for (id, (ns, filename, code)) in cells {
-        run(&ns, &id, &code, &filename);
-    }
-    if let Some(f) = then {
-        AFTER.with(|a| a.borrow_mut().push((ids, f)));
-        run_due();
-    }
+/// Runs cells one after another (a lesson step's programs, in document order), each with the code its box
+/// shows if it has been shown; `then` is called once the last has ended (at once if there are none).
+pub fn run_step_cells(cells: Vec<super::CellRun>, then: Option<Box<dyn FnOnce()>>) {
+    run_in_order(cells.into(), then)
+}
+
+fn run_in_order(mut cells: std::collections::VecDeque<super::CellRun>, then: Option<Box<dyn FnOnce()>>) {
+    let Some(c) = cells.pop_front() else {
+        if let Some(f) = then {
+            f()
+        }
+        return;
+    };
+    let code = CODE.with(|m| m.borrow().get(&c.id).map(|(_, _, code)| code.clone())).unwrap_or(c.code);
+    run(&c.ns, &c.id, &code, &c.filename);
+    AFTER.with(|a| a.borrow_mut().push((vec![c.id], Box::new(move || run_in_order(cells, then)))));
+    run_due();
+}
+
+/// Sets (or clears) what is told of every program that ended without being stopped.
+pub fn watch_programs(f: Option<super::ProgramEnded>) {
+    ENDED.with(|e| *e.borrow_mut() = f);
 }
 
 /// Calls what waits for cells that have all ended.
@@ -291,10 +301,20 @@ fn on_message(ev: web_sys::MessageEvent) {
         }
         _ => return,
     };
-    let ended = matches!(msg, FromWorker::Done { .. });
+    let ended = match &msg {
+        FromWorker::Done { cell, .. } => Some(cell.clone()),
+        _ => None,
+    };
     STATE.with(|s| s.borrow_mut().apply(msg));
+    if let Some(id) = &ended {
+        let view = cell(id);
+        let f = ENDED.with(|e| e.borrow().clone());
+        if let (Some(f), false) = (f, view.stopped) {
+            f(id, &view.text(), view.error.as_deref(), &view.code);
+        }
+    }
     notify();
-    if ended {
+    if ended.is_some() {
         run_due();
     }
 }

@@ -297,7 +297,7 @@ pub fn snippet(lang: Lang, line: &str) -> Result<String, String> {
 /// program goes on; watches are left to their own programs.
 pub fn program(lang: Lang, commands: &[String]) -> String {
     let mut steps = Vec::new();
-    for c in commands {
+    for c in &crate::transfer::commands_done(commands) {
         let c = c.trim();
         if let Some(d) = c.strip_prefix("sleep ").and_then(|d| parse_cli_duration(d.trim())) {
             steps.push(Step::Sleep(d));

@@ -33,6 +33,10 @@ pub struct PythonReport {
     pub expected: Option<String>,
     pub actual: String,
     pub verdict: Verdict,
+    /// Real Python ran the program (in the page, or CPython headless); `false` when its `kv-ops` stood in,
+    /// which never makes the step done.
+    #[serde(default)]
+    pub ran: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +52,8 @@ pub enum StepStatus {
     Pending,
     /// An exercise that Run all solved by typing its hint: checked, but not the learner's own work.
     Solved,
+    /// The step's commands ran; its programs have not all run yet (they run in the page, and report back).
+    Waiting,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -160,6 +166,13 @@ pub struct LessonRun {
     typed: Vec<CommandReport>,
     /// A typed command whose question the learner has yet to answer, with its output so far.
     awaiting: Option<(usize, String)>,
+    /// The page runs the programs with real Python and reports each with `program_ran`: a step's `kv-ops` are
+    /// then never performed, and its report waits for its programs.
+    #[serde(default)]
+    pub real_programs: bool,
+    /// What each program printed the last time real Python ran it, by step and by program.
+    #[serde(skip)]
+    ran: BTreeMap<usize, BTreeMap<usize, PythonReport>>,
 }
 
 /// A step's output as text, without the colour escapes a colour terminal's `watch` has.
@@ -184,6 +197,8 @@ impl LessonRun {
             done: BTreeSet::new(),
             typed: Vec::new(),
             awaiting: None,
+            real_programs: false,
+            ran: BTreeMap::new(),
         }
     }
 
@@ -333,7 +348,12 @@ impl LessonRun {
         if let Some(ex) = &step.exercise {
             report.unmet = ex.checks.iter().filter(|c| !check(b, c)).cloned().collect();
         }
+        let ran = self.ran.get(&i).cloned().unwrap_or_default();
+        report.python = ran.values().cloned().collect();
         report.status = status_of(&step, &report);
+        if ran.len() < step.python.len() && matches!(report.status, StepStatus::Pass | StepStatus::Drift) {
+            report.status = StepStatus::Waiting;
+        }
         self.finish(i, report.clone());
         Some(Typed::StepDone { step: i, report })
     }
@@ -350,11 +370,11 @@ impl LessonRun {
         Some(Typed::StepDone { step: i, report })
     }
 
+    /// Records step `i`'s report. Progress is only ever added: a step done earlier stays done whatever a later
+    /// run shows.
     fn finish(&mut self, i: usize, report: StepReport) {
         if counts_as_done(&report) {
             self.done.insert(i);
-        } else {
-            self.done.remove(&i);
         }
         if let Some(r) = self.reports.get_mut(i) {
             *r = Some(report);
@@ -438,7 +458,13 @@ impl LessonRun {
         let mut report = StepReport::empty(StepStatus::Pass);
         // Real Python runs in document order with the commands (a program that creates a bucket before the
         // document's `nats kv add` of it does so first); otherwise the commands run first.
-        let python_first = python.is_some() && Self::python_before_commands(&step);
+        let real_programs = python.is_none() && self.real_programs;
+        let python_first = (python.is_some() || real_programs) && Self::python_before_commands(&step);
+        if real_programs && !python_first {
+            // The programs run after the commands: what they printed before is not this run's.
+            self.ran.remove(&i);
+        }
+        let mut waiting = false;
         if !python_first {
             for c in &step.commands {
                 report.commands.push(self.run_command(c, s, clock));
@@ -448,22 +474,14 @@ impl LessonRun {
             if let Some(py) = python.as_deref_mut() {
                 let filename = if k == 0 { format!("<step {}>", i + 1) } else { format!("<step {}.{}>", i + 1, k + 1) };
                 let ran = py.run(&p.code, &filename, clock);
-                let verdict = match super::pycheck::judge(
+                let verdict = python_verdict(
                     p.expected.as_deref(),
                     &ran.printed,
                     ran.traceback.as_deref(),
                     &p.code,
                     &filename,
-                ) {
-                    super::pycheck::PyVerdict::Pass => Verdict::Pass,
-                    super::pycheck::PyVerdict::Differs { missing } => Verdict::Fail { missing },
-                    super::pycheck::PyVerdict::Raised { error, fix } => {
-                        if let Some(f) = fix {
-                            report.notes.push(format!("{} Line {} works as: {}", f.why, f.line, f.to.trim()));
-                        }
-                        Verdict::Fail { missing: vec![format!("(the program raised {error})")] }
-                    }
-                };
+                    &mut report.notes,
+                );
                 if ran.still_running {
                     report.notes.push(format!(
                         "The program {filename} was still running when the time limit ended it (it waits for changes, as a watcher does)."
@@ -471,7 +489,15 @@ impl LessonRun {
                 }
                 report.program.push_str("$ python  # this step's program, run by CPython with nats-py\n");
                 report.program.push_str(&ran.printed);
-                report.python.push(PythonReport { expected: p.expected.clone(), actual: ran.printed, verdict });
+                report.python.push(PythonReport { expected: p.expected.clone(), actual: ran.printed, verdict, ran: true });
+                continue;
+            }
+            if real_programs {
+                // The page runs the program in its cell and reports it (`program_ran`); its `kv-ops` stay unused.
+                match self.ran.get(&i).and_then(|r| r.get(&k)) {
+                    Some(r) => report.python.push(r.clone()),
+                    None => waiting = true,
+                }
                 continue;
             }
             if p.ops.trim().is_empty() {
@@ -510,7 +536,7 @@ impl LessonRun {
             };
             report.program.push_str("$ python  # this step's program: the playground performs its KV operations\n");
             report.program.push_str(&actual);
-            report.python.push(PythonReport { expected: p.expected.clone(), actual, verdict });
+            report.python.push(PythonReport { expected: p.expected.clone(), actual, verdict, ran: false });
         }
         if python_first {
             for c in &step.commands {
@@ -526,14 +552,24 @@ impl LessonRun {
                     Self::run_line(s, clock, line.trim(), &mut t);
                 }
                 report.solution = t;
-                report.notes.push(format!("Solved for you: the runner typed the hint, {}", ex.hint));
-                solved_for_you = true;
+                if self.done.contains(&i) {
+                    report.notes.push(format!(
+                        "You solved this step yourself earlier; Run all typed its hint again ({}) so the steps after it find what it made.",
+                        ex.hint
+                    ));
+                } else {
+                    report.notes.push(format!("Solved for you: the runner typed the hint, {}", ex.hint));
+                    solved_for_you = true;
+                }
             }
             report.unmet = ex.checks.iter().filter(|c| !check(&s.backend, c)).cloned().collect();
         }
         report.status = status_of(&step, &report);
         if solved_for_you && report.status == StepStatus::Pass {
             report.status = StepStatus::Solved;
+        }
+        if waiting && matches!(report.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) {
+            report.status = StepStatus::Waiting;
         }
         if !skipped.is_empty() && matches!(report.status, StepStatus::Fail | StepStatus::Drift | StepStatus::Pending) {
             let names: Vec<String> =
@@ -542,6 +578,9 @@ impl LessonRun {
                 "This step builds on steps that have not run yet ({}): that is why its output differs from the document's.",
                 names.join(", ")
             ));
+        }
+        if let Some(note) = self.ran_after(i, report.status) {
+            report.notes.push(note);
         }
         if i == self.current {
             self.typed.clear();
@@ -635,6 +674,69 @@ impl LessonRun {
         CommandReport { line: c.line.clone(), transcript, expected: c.expected.clone(), actual: out, verdict, notes }
     }
 
+    /// Why step `i` differs when later steps that use its buckets ran before it (step 7 before step 3): they
+    /// changed what it reads, so its revisions and values are not the document's.
+    fn ran_after(&self, i: usize, status: StepStatus) -> Option<String> {
+        if !matches!(status, StepStatus::Fail | StepStatus::Drift | StepStatus::Pending) {
+            return None;
+        }
+        let later: Vec<String> = (i + 1..self.lesson.steps.len())
+            .filter(|j| self.reports.get(*j).is_some_and(Option::is_some) && self.prerequisites(*j).contains(&i))
+            .map(|j| format!("{} \"{}\"", j + 1, self.lesson.steps[j].title))
+            .collect();
+        if later.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{} {} ran before this one and changed the buckets it uses: that is why its output differs from the document's, which takes the steps in order. Reset and take them in order to see the document's output.",
+            if later.len() == 1 { "Step" } else { "Steps" },
+            later.join(", ")
+        ))
+    }
+
+    /// Program `k` of step `i` ran with real Python (its cell's own Run, or Run step): judges what it printed
+    /// against the document. Once every program of the step has run (and its commands, if it has any), the step
+    /// gets its report, which is returned.
+    pub fn program_ran(
+        &mut self,
+        i: usize,
+        k: usize,
+        printed: &str,
+        traceback: Option<&str>,
+        code: &str,
+    ) -> Option<StepReport> {
+        let step = self.lesson.steps.get(i)?.clone();
+        let p = step.python.get(k)?;
+        let mut notes = Vec::new();
+        let verdict =
+            python_verdict(p.expected.as_deref(), printed, traceback, code, &program_filename(i, k), &mut notes);
+        let results = self.ran.entry(i).or_default();
+        results.insert(k, PythonReport { expected: p.expected.clone(), actual: printed.to_string(), verdict, ran: true });
+        if results.len() < step.python.len() {
+            return None;
+        }
+        let python: Vec<PythonReport> = results.values().cloned().collect();
+        let mut report = match self.reports.get(i).cloned().flatten() {
+            Some(r) if step.commands.is_empty() || !r.commands.is_empty() => r,
+            // The step's commands have not run: it is done once they have (typed, or Run step).
+            _ if !step.commands.is_empty() => return None,
+            _ => StepReport::empty(StepStatus::Pass),
+        };
+        report.python = python;
+        report.notes.retain(|n| !n.starts_with("This step is a Python program") && !n.contains(" works as: "));
+        report.notes.extend(notes);
+        report.status = status_of(&step, &report);
+        self.finish(i, report.clone());
+        Some(report)
+    }
+
+    /// Forgets the reports and learned mappings of a fresh run (Run all), keeping the progress earned.
+    pub fn clear_results(&mut self) {
+        let done = std::mem::take(&mut self.done);
+        self.reset();
+        self.done = done;
+    }
+
     /// Forgets every report, learned mapping and the progress (the lesson's Reset).
     pub fn reset(&mut self) {
         self.reports = vec![None; self.lesson.steps.len()];
@@ -644,12 +746,45 @@ impl LessonRun {
         self.done.clear();
         self.typed.clear();
         self.awaiting = None;
+        self.ran.clear();
+    }
+}
+
+/// The name Python gives program `k` of step `i` in tracebacks, as the page's cells do: `<step 3>`, `<step 3.2>`.
+pub fn program_filename(i: usize, k: usize) -> String {
+    if k == 0 {
+        format!("<step {}>", i + 1)
+    } else {
+        format!("<step {}.{}>", i + 1, k + 1)
+    }
+}
+
+/// A real run of a program judged against the document (`pycheck`), as a verdict; a known failure's corrected
+/// line goes to `notes`.
+fn python_verdict(
+    expected: Option<&str>,
+    printed: &str,
+    traceback: Option<&str>,
+    code: &str,
+    filename: &str,
+    notes: &mut Vec<String>,
+) -> Verdict {
+    match super::pycheck::judge(expected, printed, traceback, code, filename) {
+        super::pycheck::PyVerdict::Pass => Verdict::Pass,
+        super::pycheck::PyVerdict::Differs { missing } => Verdict::Fail { missing },
+        super::pycheck::PyVerdict::Raised { error, fix } => {
+            if let Some(f) = fix {
+                notes.push(format!("{} Line {} works as: {}", f.why, f.line, f.to.trim()));
+            }
+            Verdict::Fail { missing: vec![format!("(the program raised {error})")] }
+        }
     }
 }
 
 /// Whether a step's report marks it done in the learner's progress (an exercise solved for you does not).
+/// Nor does a step whose programs did not run: operations standing in for a program are not running it.
 pub fn counts_as_done(r: &StepReport) -> bool {
-    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown)
+    matches!(r.status, StepStatus::Pass | StepStatus::Drift | StepStatus::Shown) && r.python.iter().all(|p| p.ran)
 }
 
 /// A command as the CLI's parser reads it, if it is a `nats` command it accepts.
@@ -820,6 +955,7 @@ pub fn render_report(title: &str, r: &StepReport) -> String {
         StepStatus::Shown => "SHOWN",
         StepStatus::Pending => "TODO",
         StepStatus::Solved => "SOLVED",
+        StepStatus::Waiting => "WAITING",
     };
     let mut out = format!("{label} {title}\n");
     for c in &r.commands {
@@ -1015,11 +1151,75 @@ mod tests {
             matches!(type_line(&mut run, &mut s, "nats kv put inventory apples 12"), Some(Typed::StepDone { step, .. }) if step == i)
         );
         assert!(run.done.contains(&i));
+        // Run all (a fresh server, the exercise solved by typing its hint) keeps what the learner earned.
+        s = Session::new(Engine::new(T0));
+        run.clear_results();
+        let r = run.run_step(i, &mut s, &mut c, true);
+        assert_eq!(r.status, StepStatus::Pass, "{r:?}");
+        assert!(r.notes.iter().any(|n| n.contains("You solved this step yourself earlier")), "{:?}", r.notes);
+        assert!(run.done.contains(&i));
         let (mut run, mut s, _) = cli();
         let r = run.run_step(i, &mut s, &mut c, true);
         assert_eq!(r.status, StepStatus::Solved);
         assert!(!counts_as_done(&r));
         assert!(r.transcript().contains("$ nats kv add inventory --history 3\n"), "{}", r.transcript());
         assert!(r.transcript().contains("$ nats kv put inventory apples 12\n"));
+    }
+
+    fn python() -> (LessonRun, Session<Engine>, VirtualClock) {
+        let lesson = crate::lesson::built_in("python").expect("the python lesson");
+        (LessonRun::new(lesson), Session::new(Engine::new(T0)), VirtualClock(T0))
+    }
+
+    #[test]
+    fn a_python_step_is_done_only_when_its_program_ran() {
+        // Operations standing in for the program are not running it.
+        let (mut run, mut s, mut c) = python();
+        let first = step(&run, "Connect and create a bucket");
+        let r = run.run_step(first, &mut s, &mut c, false);
+        assert_eq!(r.status, StepStatus::Pass);
+        assert!(!counts_as_done(&r) && !run.done.contains(&first));
+        // In the page, Run step runs no operations and waits for the program.
+        let (mut run, mut s, mut c) = python();
+        let (first, second) = (step(&run, "Connect and create a bucket"), step(&run, "Put and get"));
+        run.real_programs = true;
+        let r = run.run_step(first, &mut s, &mut c, false);
+        assert_eq!(r.status, StepStatus::Waiting);
+        assert!(s.backend.status("CONFIG").is_err(), "no kv-ops ran");
+        assert!(!run.done.contains(&first));
+        let code = run.lesson.steps[first].python[0].code.clone();
+        let r = run.program_ran(first, 0, "bucket=CONFIG values=0 history=10\n", None, &code).expect("the step's report");
+        assert_eq!(r.status, StepStatus::Pass, "{r:?}");
+        assert!(run.done.contains(&first));
+        // A cell's own Run counts without Run step; a program that raised does not.
+        let code = run.lesson.steps[second].python[0].code.clone();
+        let tb = "Traceback (most recent call last):\n  File \"<step 3>\", line 1, in <module>\nNameError: name 'kv' is not defined\n";
+        let r = run.program_ran(second, 0, "", Some(tb), &code).expect("a report");
+        assert_eq!(r.status, StepStatus::Fail);
+        assert!(!run.done.contains(&second));
+        let printed = "app.timeout = 30 at revision 1\napp.max_connections = 100 at revision 2\nread app.timeout = 30 (revision 1)\n";
+        assert_eq!(run.program_ran(second, 0, printed, None, &code).map(|r| r.status), Some(StepStatus::Pass));
+        assert!(run.done.contains(&second));
+        // A program run again that now fails takes nothing back.
+        run.program_ran(second, 0, "", Some(tb), &code);
+        assert!(run.done.contains(&second));
+    }
+
+    #[test]
+    fn a_step_taken_after_a_later_one_says_why_it_differs() {
+        let (mut run, mut s, mut c) = cli();
+        let early = step(&run, "Store and read a value");
+        let later = step(&run, "Every write is a new revision");
+        for j in 0..early {
+            run.run_step(j, &mut s, &mut c, false);
+        }
+        run.run_step(later, &mut s, &mut c, false);
+        let r = run.run_step(early, &mut s, &mut c, false);
+        assert_ne!(r.status, StepStatus::Pass, "{r:?}");
+        assert!(
+            r.notes.iter().any(|n| n.contains(&format!("Step {} \"Every write is a new revision\" ran before this one", later + 1))),
+            "{:?}",
+            r.notes
+        );
     }
 }

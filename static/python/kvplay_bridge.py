@@ -148,11 +148,23 @@ def _internal(filename):
     return filename == __file__ or "/pyodide/" in filename or "/_pyodide/" in filename
 
 
+def _own(te):
+    """Whether a traceback has a frame of the cell's own code (`<step 3>`, `<console>`), not only libraries'."""
+    return any(f.filename.startswith("<") for f in te.stack)
+
+
 def _clean(te, seen):
     if te is None or id(te) in seen:
         return
     seen.add(id(te))
     te.stack = traceback.StackSummary.from_list([f for f in te.stack if not _internal(f.filename)])
+    # An exception the library met inside itself and turned into the one the cell sees (nats-py's NotFoundError
+    # behind KeyNotFoundError) would open the traceback with the library's frames: the cell's own come first.
+    if _own(te):
+        if te.__cause__ is not None and not _own(te.__cause__):
+            te.__cause__ = None
+        if te.__context__ is not None and not _own(te.__context__):
+            te.__context__ = None
     _clean(te.__cause__, seen)
     _clean(te.__context__, seen)
 

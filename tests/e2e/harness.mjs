@@ -14,7 +14,7 @@ const { chromium } = require('playwright-core');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.py': 'text/plain', '.zip': 'application/zip', '.wasm': 'application/wasm', '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /** Serves a directory on 127.0.0.1 on a free port; resolves to { url, close }. */
-export function serve(dir = path.join(root, 'dist')) {
+export function serve(dir = process.env.KVPLAY_DIST || path.join(root, 'dist')) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     // Test fixtures (a workshop's lesson file) are served beside the app.

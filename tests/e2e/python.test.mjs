@@ -88,6 +88,14 @@ test('the Python lesson runs real Python: output, the terminal and explorer see 
   assert.match(tb, /Traceback \(most recent call last\):\n {2}File "<step 3>", line 5, in <module>/);
   assert.match(tb, /AttributeError: 'KeyValue' object has no attribute 'gett'/);
   assert.doesNotMatch(tb, /_pyodide|kvplay_bridge/);
+  // A key that is not there: nats-py's KeyNotFoundError, whose traceback opens with the cell's own line, not
+  // with the error nats-py met inside itself on the way (issue 24, learners 5).
+  await box.fill(doc.replace('kv.get("app.timeout")', 'kv.get("no.such.key")'));
+  await second.locator('.py-run').click();
+  const missing = await finished(second);
+  assert.match(missing, /^Traceback \(most recent call last\):\n {2}File "<step 3>", line 5, in <module>/m);
+  assert.match(missing, /KeyNotFoundError/);
+  assert.doesNotMatch(missing, /During handling of the above exception|The above exception was the direct cause/);
   await second.locator('.py-reset').click();
   assert.equal(await box.inputValue(), doc);
   await page.screenshot({ path: path.join(shots, 'python-cell.png') });

@@ -100,7 +100,15 @@ test('a reload keeps the session; damaged storage is reported and set aside', as
   assert.match(await terminalText(page), /survives/);
   await page.locator('#term-input').press('ArrowUp');
   assert.equal(await page.locator('#term-input').inputValue(), 'nats kv get keep k --raw');
-  await page.evaluate(() => localStorage.setItem('kvplay.state', '{"format":"nats-kv-playground-state/v1","export":'));
+  // Storage damaged while the page is away (the page keeps its session as it goes, so the damage is done
+  // before the next one starts).
+  await page.evaluate(() => sessionStorage.setItem('damage', '1'));
+  await ctx.addInitScript(() => {
+    if (sessionStorage.getItem('damage') === '1') {
+      sessionStorage.removeItem('damage');
+      localStorage.setItem('kvplay.state', '{"format":"nats-kv-playground-state/v1","export":');
+    }
+  });
   await page.reload();
   await page.locator('.line.note', { hasText: 'could not be restored' }).waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem('kvplay.state.unreadable')), '{"format":"nats-kv-playground-state/v1","export":');
@@ -120,4 +128,38 @@ test('workshop mode: a lesson opens from its address, and a missing one is expla
   await page.locator('.verdict.pass', { hasText: 'every check passes' }).waitFor();
   const missing = (await open(browser, server.url + '?lesson=' + encodeURIComponent(server.url + 'fixtures/none.md'))).page;
   await missing.locator('.line.note', { hasText: 'could not load the lesson' }).waitFor();
+});
+
+// Issue 24, learners 4: a share link keeps what the transcript shows (Ctrl-C, answers, clock moves), and the
+// recipient's own work survives a reload made right after a command.
+test('a share link keeps Ctrl-C and the answers; after opening it, a reload right after a command keeps it', async () => {
+  const { page } = await open(browser, server.url);
+  await type(page, 'nats kv add talk');
+  await type(page, 'nats kv put talk k v1');
+  await type(page, 'nats kv watch talk');
+  await page.locator('#term-input').press('Control+c');
+  await page.locator('.line.note', { hasText: 'stopped 1 watch' }).waitFor();
+  await type(page, 'nats kv del talk k');
+  await type(page, 'n');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.locator('.share-link').inputValue();
+  const ctx = await browser.newContext();
+  const other = await ctx.newPage();
+  await other.goto(link);
+  await other.locator('.line.note', { hasText: 'opened a shared session: 4 commands replayed' }).waitFor();
+  const replayed = await terminalText(other);
+  assert.match(replayed, /\$ \^C/);
+  assert.match(replayed, /Delete key talk > k\? No/);
+  // The watch the sender stopped stays stopped: a write prints nothing but its own line.
+  await type(other, 'nats kv put talk k2 v2');
+  await type(other, 'nats kv get talk k --raw');
+  assert.match(await terminalText(other), /\$ nats kv get talk k --raw\nv1\n/);
+  assert.doesNotMatch(await terminalText(other), /PUT talk > k2/);
+  // The recipient's own command, then a reload at once: it is kept.
+  await type(other, 'nats kv put talk mine kept-on-reload');
+  await other.reload();
+  await other.locator('.line.note', { hasText: 'restored your session' }).waitFor();
+  await type(other, 'nats kv get talk mine --raw');
+  assert.match(await terminalText(other), /\$ nats kv get talk mine --raw\nkept-on-reload\n/);
+  await ctx.close();
 });

@@ -63,7 +63,7 @@ test('timeline marks, reasons, refused writes, watchers and time travel match th
   assert.deepEqual(errors, []);
 });
 
-test('a lesson step is explained on the timeline; screenshots after the walkthrough and the TTL step', async () => {
+test('a lesson step is explained on the timeline; screenshots after the walkthrough and the TTL step', { timeout: 150_000 }, async () => {
   const { page } = await open(browser, server.url, { viewport: { width: 1280, height: 900 } });
   await page.getByRole('button', { name: 'Key-Value with the nats CLI' }).click();
   // Step by step up to compare-and-swap, which writes one revision and has one write refused.
@@ -81,6 +81,8 @@ test('a lesson step is explained on the timeline; screenshots after the walkthro
 
   const p2 = (await open(browser, server.url + '?lesson=python&step=8', { viewport: { width: 1280, height: 900 } })).page;
   await p2.getByRole('button', { name: 'Run all' }).click();
+  // The lesson's programs run one after another in Python: the TTL step's has run once every step is done.
+  await p2.locator('.progress', { hasText: /^(\d+) of \1 steps done$/ }).waitFor({ timeout: 100_000 });
   await p2.getByRole('tab', { name: 'Timeline' }).click();
   await p2.locator('select[aria-label=Bucket]').first().selectOption('SESSIONS');
   const gone = p2.locator('svg.strip g.mark.gone');

@@ -50,6 +50,23 @@ enum Side {
     Python,
 }
 
+impl Side {
+    /// The tabs in the order they are drawn.
+    const ALL: [Side; 6] = [Side::Lesson, Side::Buckets, Side::Timeline, Side::Watchers, Side::Code, Side::Python];
+
+    /// The tab's and its panel's id: `tab-lesson`, `panel-lesson`.
+    fn id(self) -> &'static str {
+        match self {
+            Side::Lesson => "lesson",
+            Side::Buckets => "buckets",
+            Side::Timeline => "timeline",
+            Side::Watchers => "watchers",
+            Side::Code => "code",
+            Side::Python => "python",
+        }
+    }
+}
+
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
 pub fn deep_link(search: &str) -> Option<(String, usize)> {
     let p = UrlParams::parse(search, "");
@@ -222,7 +239,7 @@ pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot 
         match crate::transfer::decode_share(share) {
             Ok(cmds) => {
                 let n = cmds.iter().filter(|c| c.starts_with("nats ")).count();
-                let moves = cmds.len() - n;
+                let moves = cmds.iter().filter(|c| c.starts_with("sleep ")).count();
                 let mut note =
                     format!("(opened a shared session: {n} command{} replayed", if n == 1 { "" } else { "s" });
                 if moves > 0 {
@@ -365,6 +382,24 @@ fn use_page(shared: &Shared, term: &UseReducerHandle<TermState>, version: &UseRe
             move || drop(tick)
         });
     }
+    // The session is kept before the page goes away too (a reload right after a command), not only on the next
+    // tick.
+    {
+        let shared = shared.clone();
+        let lines = (*lines).clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "pagehide", move |_| {
+                    let Ok(pg) = shared.0.try_borrow() else { return };
+                    if pg.persist {
+                        let kept = crate::app::term_state::kept(&lines.borrow(), crate::transfer::KEPT_LINES);
+                        let _ = crate::app::save_state(&pg, &kept);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     use_host_messages(shared, term, version);
     use_effect_with(version.0, |_| crate::app::host::post_height());
     let version = version.dispatcher();
@@ -460,13 +495,42 @@ pub fn app() -> Html {
         };
     }
 
+    // The WAI-ARIA tabs pattern: the chosen tab is the one in the Tab order; arrow keys, Home and End choose
+    // another and move the focus to it.
     let tab = |which: Side, label: &str| {
         let side = side.clone();
         let selected = *side == which;
+        let name = which.id();
         html! {
-            <button type="button" role="tab" aria-selected={selected.to_string()} class={if selected { "tab current" } else { "tab" }}
+            <button type="button" role="tab" id={format!("tab-{name}")} aria-controls={format!("panel-{name}")}
+                aria-selected={selected.to_string()} tabindex={if selected { "0" } else { "-1" }}
+                class={if selected { "tab current" } else { "tab" }}
                 onclick={Callback::from(move |_| side.set(which))}>{ label }</button>
         }
+    };
+    let tab_keys = {
+        let side = side.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let at = Side::ALL.iter().position(|s| *s == *side).unwrap_or(0);
+            let n = Side::ALL.len();
+            let to = match e.key().as_str() {
+                "ArrowRight" => (at + 1) % n,
+                "ArrowLeft" => (at + n - 1) % n,
+                "Home" => 0,
+                "End" => n - 1,
+                _ => return,
+            };
+            e.prevent_default();
+            let next = Side::ALL[to];
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", next.id())))
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+            side.set(next);
+        })
     };
     let embedded_lesson = params.embed.as_deref() == Some("lesson");
     let session_intent = match &intent {
@@ -491,7 +555,7 @@ pub fn app() -> Html {
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
                 <div class="side">
                     if !embedded_lesson {
-                        <div class="tabs" role="tablist" aria-label="Beside the terminal">
+                        <div class="tabs" role="tablist" aria-label="Beside the terminal" onkeydown={tab_keys}>
                             { tab(Side::Lesson, "Lesson") }
                             { tab(Side::Buckets, "Buckets") }
                             { tab(Side::Timeline, "Timeline") }
@@ -502,17 +566,17 @@ pub fn app() -> Html {
                     }
                     // Every pane stays mounted (hidden when not chosen), so watch panes keep running and the
                     // lesson keeps its place while you look elsewhere.
-                    <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*side != Side::Lesson}>
+                    <div class="pane-slot" role="tabpanel" id="panel-lesson" aria-labelledby="tab-lesson" hidden={*side != Side::Lesson}>
                         <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} {initial_step} />
                     </div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
-                    <div class="pane-slot" role="tabpanel" aria-label="As code" hidden={*side != Side::Code}>
+                    <div class="pane-slot" role="tabpanel" id="panel-buckets" aria-labelledby="tab-buckets" hidden={*side != Side::Buckets}><Explorer shared={shared.clone()} version={version.0} active={*side == Side::Buckets} /></div>
+                    <div class="pane-slot" role="tabpanel" id="panel-timeline" aria-labelledby="tab-timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version.0} active={*side == Side::Timeline} /></div>
+                    <div class="pane-slot" role="tabpanel" id="panel-watchers" aria-labelledby="tab-watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} version={version.0} /></div>
+                    <div class="pane-slot" role="tabpanel" id="panel-code" aria-labelledby="tab-code" hidden={*side != Side::Code}>
                         if *side == Side::Code { <CodeView shared={shared.clone()} version={version.0} /> }
                     </div>
                     // Mounted and kept (its transcript stays); Python loads on its first line only.
-                    <div class="pane-slot" role="tabpanel" aria-label="Python console" hidden={*side != Side::Python}>
+                    <div class="pane-slot" role="tabpanel" id="panel-python" aria-labelledby="tab-python" hidden={*side != Side::Python}>
                         <super::python_console::PythonConsole shared={shared.clone()} />
                     </div>
                 </div>

@@ -3,6 +3,7 @@
 //! the browser's storage, and the address bar names the lesson and step so a link opens the same place.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use yew::prelude::*;
 
@@ -10,10 +11,10 @@ use crate::app::components::cell_preview::CellSpec;
 use crate::app::handoff::{self, Intent};
 use crate::app::remote;
 use crate::app::term_state::{TermAction, TermState};
-use crate::app::{real_now, Shared};
+use crate::app::{real_now, CellRun, Shared};
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::Block;
-use crate::lesson::runner::{CommandReport, LessonRun, StepReport, StepStatus};
+use crate::lesson::runner::{program_filename, CommandReport, LessonRun, StepReport, StepStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonPanelProps {
@@ -108,6 +109,7 @@ fn status_mark(s: Option<StepStatus>, done_before: bool) -> (&'static str, &'sta
         Some(StepStatus::Pending) => ("…", "pending", "exercise not done yet"),
         Some(StepStatus::Solved) => ("◐", "solved", "solved for you"),
         Some(StepStatus::Shown) => ("•", "shown", "nothing to run"),
+        Some(StepStatus::Waiting) => ("…", "waiting", "its program has not run yet"),
         None if done_before => ("✓", "pass", "done earlier"),
         None => ("○", "todo", "not run"),
     }
@@ -181,12 +183,102 @@ fn step_names(lesson: &crate::lesson::markdown::Lesson, steps: &[usize]) -> Stri
     }
 }
 
+/// Step `i`'s Python programs as cells to run, and whether the document shows one before the step's commands.
+fn step_cells(shared: &Shared, i: usize) -> (Vec<CellRun>, bool) {
+    let pg = shared.0.borrow();
+    let Some((ns, run)) = pg.lesson.as_ref() else { return (Vec::new(), false) };
+    let Some(step) = run.lesson.steps.get(i) else { return (Vec::new(), false) };
+    let cells = step
+        .python
+        .iter()
+        .enumerate()
+        .map(|(k, p)| CellRun {
+            ns: ns.clone(),
+            id: format!("{ns}/{i}/{k}"),
+            filename: program_filename(i, k),
+            code: p.code.clone(),
+        })
+        .collect();
+    (cells, LessonRun::python_before_commands(step))
+}
+
+/// What a lesson step needs to run from the panel: the page, its terminal and the panel's redraw.
+#[derive(Clone)]
+struct StepRunner {
+    shared: Shared,
+    term: UseReducerDispatcher<TermState>,
+    on_change: Callback<()>,
+}
+
+impl StepRunner {
+    /// Runs step `i` in document order: its commands through the terminal, its Python programs in their cells
+    /// (real Python, one after another); `then` once everything has ended. `solve` types an exercise's hint
+    /// (Run all). The step's report comes when its commands have run, and is completed as its programs end
+    /// (`LessonRun::program_ran`, through `Parts::watch_programs`).
+    fn run(&self, i: usize, solve: bool, then: Box<dyn FnOnce()>) {
+        let (cells, python_first) = step_cells(&self.shared, i);
+        // The step's commands, here or on the connected server (as a job, whose report comes when the server
+        // has answered); `k` goes on once they have run.
+        let commands = {
+            let me = self.clone();
+            move |k: Box<dyn FnOnce()>| {
+                if me.shared.0.borrow().server.is_some() {
+                    let remote_job = me.shared.0.borrow().parts.remote_job;
+                    let shared = me.shared.clone();
+                    let done = Box::new(move |r: Option<StepReport>| {
+                        if let Some(r) = r {
+                            me.term.dispatch(TermAction::Batch(transcripts(&r)));
+                        }
+                        me.on_change.emit(());
+                        k();
+                    });
+                    remote_job(&shared, remote::Job::Step { i, solve, done });
+                    return;
+                }
+                let r = me.shared.0.borrow_mut().run_step(i, real_now(), solve);
+                if let Some(r) = r {
+                    me.term.dispatch(TermAction::Batch(transcripts(&r)));
+                }
+                me.on_change.emit(());
+                k();
+            }
+        };
+        let run_cells = self.shared.0.borrow().parts.run_cells;
+        if cells.is_empty() {
+            commands(then);
+        } else if python_first {
+            run_cells(cells, Some(Box::new(move || commands(then))));
+        } else {
+            commands(Box::new(move || run_cells(cells, Some(then))));
+        }
+    }
+
+    /// Runs `steps` one after another, each once the one before has ended, showing each as it runs; then shows
+    /// step `end`.
+    fn run_in_order(&self, mut steps: std::collections::VecDeque<usize>, solve: Rc<dyn Fn(usize) -> bool>, end: usize) {
+        let Some(i) = steps.pop_front() else {
+            if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
+                run.select(end);
+            }
+            self.on_change.emit(());
+            return;
+        };
+        if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
+            run.select(i);
+        }
+        self.on_change.emit(());
+        let me = self.clone();
+        let solve_i = solve(i);
+        self.run(i, solve_i, Box::new(move || me.run_in_order(steps, solve, end)));
+    }
+}
+
 /// The built-in lessons to choose from, each button calling `open` with the lesson's name (the first load draws
 /// the same list).
 pub fn lesson_list(open: impl Fn(&'static str) -> Callback<MouseEvent>) -> Html {
     html! {
         <section class="lesson" aria-label="Lessons">
-            <h2>{ "Lessons" }</h2>
+            <h2 tabindex="-1">{ "Lessons" }</h2>
             <p>{ "Work through a walkthrough step by step: each step's commands run in the terminal, and the document's output is shown above the playground's. Take the steps in order or jump around: a step says what it builds on." }</p>
             <ul class="lesson-list">
                 <li><button type="button" onclick={open("cli")}>{ "Key-Value with the nats CLI" }</button></li>
@@ -226,6 +318,45 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             }
         });
     }
+    // The whole app runs the lesson's programs with real Python and counts each that ends, whichever Run ran it.
+    {
+        let (shared, on_change, term, small) = (p.shared.clone(), p.on_change.clone(), p.term.clone(), p.want.is_some());
+        use_effect_with(lesson_name.clone(), move |name| {
+            let watch = shared.0.borrow().parts.watch_programs;
+            if let (Some(name), false) = (name.clone(), small) {
+                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+                    run.real_programs = true;
+                }
+                let f: crate::app::ProgramEnded = Rc::new(move |id: &str, printed: &str, tb: Option<&str>, code: &str| {
+                    let Some((i, k)) = id
+                        .strip_prefix(&format!("{name}/"))
+                        .and_then(|r| r.split_once('/'))
+                        .and_then(|(i, k)| Some((i.parse::<usize>().ok()?, k.parse::<usize>().ok()?)))
+                    else {
+                        return;
+                    };
+                    let mut note = None;
+                    if let Ok(mut pg) = shared.0.try_borrow_mut() {
+                        if let Some((n, run)) = pg.lesson.as_mut().filter(|(n, _)| *n == name) {
+                            let was = run.done.contains(&i);
+                            let r = run.program_ran(i, k, printed, tb, code);
+                            if !was && run.done.contains(&i) {
+                                let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
+                                note = Some(format!("(lesson {n}: step {} \"{title}\" done: its program ran)", i + 1));
+                            }
+                            drop(r);
+                        }
+                    }
+                    if let Some(n) = note {
+                        term.dispatch(TermAction::Note(n));
+                    }
+                    on_change.emit(());
+                });
+                watch(Some(f));
+            }
+            move || watch(None)
+        });
+    }
     // Keep the progress (read when the effect runs, so a load just before is not undone).
     {
         let shared = p.shared.clone();
@@ -237,6 +368,24 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             }
         });
     }
+    // A lesson opened or closed from the keyboard: the button pressed is gone, so the focus goes to the new
+    // heading rather than to the page (never taken from anywhere else, such as the terminal).
+    use_effect_with(lesson_name.clone(), |_| {
+        let doc = web_sys::window().and_then(|w| w.document());
+        if let Some(doc) = doc {
+            let lost = doc.active_element().is_none_or(|a| doc.body().is_some_and(|b| *b == a));
+            if lost {
+                let heading = doc
+                    .query_selector(".side section.lesson h2")
+                    .ok()
+                    .flatten()
+                    .and_then(|h| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(h).ok());
+                if let Some(h) = heading {
+                    let _ = h.focus();
+                }
+            }
+        }
+    });
     // Keep the address bar on the current lesson and step.
     {
         let name = lesson_name.clone();
@@ -283,53 +432,15 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let on_change = p.on_change.clone();
         let want = p.want.clone();
         Callback::from(move |_: ()| {
-            if shared.0.borrow().server.is_some() {
-                // Against a real server the step runs as a job; its report arrives when the server has answered.
-                let (term, on_change) = (term.clone(), on_change.clone());
-                let done = Box::new(move |r: Option<StepReport>| {
-                    if let Some(r) = r {
-                        term.dispatch(TermAction::Batch(transcripts(&r)));
-                    }
-                    on_change.emit(());
-                });
-                (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i: cur, solve: false, done });
-                return;
-            }
-            // The step's programs without operations to stand in for them run as real Python, in their cells; when
-            // the document shows a program before the step's commands, the commands run once it has ended.
-            let (ns, python_first, programs) = match shared.0.borrow().lesson.as_ref() {
-                Some((n, run)) => {
-                    let step = run.lesson.steps.get(cur);
-                    (
-                        n.clone(),
-                        step.is_some_and(LessonRun::python_before_commands),
-                        step.is_some_and(|s| s.python.iter().any(|p| p.ops.trim().is_empty())),
-                    )
-                }
-                None => (String::new(), false, false),
-            };
-            // A small module has no Python: the whole app takes over and runs the step.
+            // A small module has no Python: the whole app takes over and runs the step's programs.
+            let programs = shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| {
+                run.lesson.steps.get(cur).is_some_and(|s| !s.python.is_empty())
+            });
             if let (Some(want), true) = (&want, programs) {
                 want.emit(Intent::Step(cur));
                 return;
             }
-            let run_cells = shared.0.borrow().parts.run_cells;
-            let commands = {
-                let (shared, term, on_change) = (shared.clone(), term.clone(), on_change.clone());
-                move || {
-                    let r = shared.0.borrow_mut().run_step(cur, real_now(), false);
-                    if let Some(r) = r {
-                        term.dispatch(TermAction::Batch(transcripts(&r)));
-                    }
-                    on_change.emit(());
-                }
-            };
-            if python_first {
-                run_cells(&format!("{ns}/{cur}/"), Some(Box::new(commands)));
-            } else {
-                run_cells(&format!("{ns}/{cur}/"), None);
-                commands();
-            }
+            StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run(cur, false, Box::new(|| {}));
         })
     };
     // The whole app, taking over from a lesson embed whose visitor pressed Run step: run it now.
@@ -352,37 +463,19 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let steps = missing.clone();
         let lesson = lesson.clone();
         Callback::from(move |_: MouseEvent| {
-            let solve = |i: usize| lesson.steps.get(i).is_some_and(|s| s.exercise.is_some());
-            if shared.0.borrow().server.is_some() {
-                for &i in &steps {
-                    let (term, on_change) = (term.clone(), on_change.clone());
-                    let done = Box::new(move |r: Option<StepReport>| {
-                        if let Some(r) = r {
-                            term.dispatch(TermAction::Batch(transcripts(&r)));
-                        }
-                        on_change.emit(());
-                    });
-                    (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i, solve: solve(i), done });
-                }
-                return;
-            }
-            let mut actions = vec![TermAction::Note(format!(
+            let exercises: BTreeSet<usize> =
+                lesson.steps.iter().enumerate().filter(|(_, s)| s.exercise.is_some()).map(|(i, _)| i).collect();
+            let solve = move |i: usize| exercises.contains(&i);
+            term.dispatch(TermAction::Note(format!(
                 "(running the steps this one builds on: {})",
                 step_names(&lesson, &steps)
-            ))];
-            {
-                let mut pg = shared.0.borrow_mut();
-                for &i in &steps {
-                    if let Some(r) = pg.run_step(i, real_now(), solve(i)) {
-                        actions.extend(transcripts(&r));
-                    }
-                }
-                if let Some((_, run)) = pg.lesson.as_mut() {
-                    run.select(cur);
-                }
-            }
-            term.dispatch(TermAction::Batch(actions));
-            on_change.emit(());
+            )));
+            let solve: Rc<dyn Fn(usize) -> bool> = Rc::new(solve);
+            StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run_in_order(
+                steps.iter().copied().collect(),
+                solve,
+                cur,
+            );
         })
     };
 
@@ -393,42 +486,29 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             if shared.0.borrow().server.is_some() {
                 term.dispatch(TermAction::Note(
-                    "(Run all on the server: each step runs in turn; buckets already on the server stay as they are)"
+                    "(Run all on the server: each step runs in turn, its programs in their cells; buckets already on the server stay as they are)"
                         .into(),
                 ));
                 if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
-                    run.reset();
+                    run.clear_results();
                 }
-                for i in 0..count {
-                    let (term, on_change, shared2) = (term.clone(), on_change.clone(), shared.clone());
-                    let finish = Box::new(move |r: Option<StepReport>| {
-                        if let Some(r) = r {
-                            term.dispatch(TermAction::Batch(transcripts(&r)));
-                        }
-                        if let Some((_, run)) = shared2.0.borrow_mut().lesson.as_mut() {
-                            run.select(i);
-                        }
-                        on_change.emit(());
-                    });
-                    (shared.0.borrow().parts.remote_job)(&shared, remote::Job::Step { i, solve: true, done: finish });
-                }
-                return;
-            }
-            let mut actions = vec![TermAction::Note("(Run all: the embedded server starts empty)".into())];
-            {
+            } else {
+                term.dispatch(TermAction::Note(
+                    "(Run all: the embedded server starts empty; each step runs in turn, its programs in their cells)".into(),
+                ));
                 let mut pg = shared.0.borrow_mut();
+                // What the learner earned stays earned: only the results start over.
+                let done = pg.lesson.as_ref().map(|(_, run)| run.done.clone()).unwrap_or_default();
                 pg.reset_server(real_now());
-                for i in 0..count {
-                    if let Some(r) = pg.run_step(i, real_now(), true) {
-                        actions.extend(transcripts(&r));
-                    }
-                }
                 if let Some((_, run)) = pg.lesson.as_mut() {
-                    run.select(count.saturating_sub(1));
+                    run.done = done;
                 }
             }
-            term.dispatch(TermAction::Batch(actions));
-            on_change.emit(());
+            StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run_in_order(
+                (0..count).collect(),
+                Rc::new(|_| true),
+                count.saturating_sub(1),
+            );
         })
     };
 
@@ -511,8 +591,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 let id = format!("{ns}/{cur}/{k}");
                 let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
                 let expected = s.python.get(k).and_then(|p| p.expected.clone()).map(AttrValue::from);
-                // Run step runs a program that has no operations standing in for it.
-                let step_runs = s.python.get(k).is_some_and(|p| p.ops.trim().is_empty());
+                // Run step runs every program of the step, as its box shows it.
+                let step_runs = true;
                 code_cell(&CellSpec { shared: p.shared.clone(), lang: "python", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected, step_runs, want: p.want.clone() })
             }
             Block::Code { lang, code } if lang == "javascript" || lang == "js" => {
@@ -578,7 +658,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                     </div>
                 }
                 { for blocks }
-                { for python.iter().map(|py| html! {
+                { for python.iter().filter(|py| !py.ran).map(|py| html! {
                     <div class="result">
                         <p class={if matches!(py.verdict, Verdict::Pass) { "verdict pass" } else { "verdict fail" }} role="status">
                             { if matches!(py.verdict, Verdict::Pass) { "The program's output, from the same operations run here" } else { "The operations printed something else" } }
@@ -596,6 +676,9 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
                 if status == Some(StepStatus::Pass) && s.exercise.is_some() {
                     <p class="verdict pass" role="status">{ "Well done: every check passes." }</p>
+                }
+                if status == Some(StepStatus::Waiting) {
+                    <p class="verdict pending" role="status">{ "Waiting for this step's programs: the step is done once each has run (its cell's Run, or Run step)." }</p>
                 }
                 if status == Some(StepStatus::Solved) {
                     <p class="verdict solved" role="status">{ "Solved for you: Run all typed the hint, so this step does not count as done. Try it yourself in the terminal; Check says when it passes." }</p>
@@ -618,7 +701,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     html! {
         <section class="lesson" aria-label="Lesson">
             <div class="lesson-head">
-                <h2>{ lesson.title.clone() }</h2>
+                <h2 tabindex="-1">{ lesson.title.clone() }</h2>
                 <div class="lesson-actions">
                     <button type="button" onclick={run_all}>{ "Run all" }</button>
                     <button type="button" onclick={reset}>{ "Reset" }</button>

@@ -233,7 +233,12 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let stopped = {
                         let mut pg = shared.0.borrow_mut();
                         let had_question = pg.session.question().is_some();
-                        (pg.session.interrupt(), had_question)
+                        let stopped = pg.session.interrupt();
+                        // Ctrl-C goes into the history when it stopped something, so a share link stops it too.
+                        if stopped > 0 || had_question {
+                            pg.history.push("interrupt".to_string());
+                        }
+                        (stopped, had_question)
                     };
                     term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
                     match stopped {
@@ -300,15 +305,16 @@ pub fn terminal(p: &TerminalProps) -> Html {
             if !completions.is_empty() {
                 <div class="completions" aria-live="polite">{ completions.join("  ") }</div>
             }
+            // Above the command line, so it is in view whenever the command line is (a short window too).
+            if watching > 0 {
+                <div class="term-status" role="status">{ format!("{watching} watch{} running: Ctrl-C stops", if watching == 1 { "" } else { "es" }) }</div>
+            }
             <div class="term-in">
                 <label for="term-input" class="prompt">{ prompt }</label>
                 <input id="term-input" ref={input_ref} type="text" value={(*input).clone()} {oninput} {onkeydown}
                     onpaste={onpaste} autocomplete="off" autocapitalize="off" spellcheck="false" autofocus=true
                     aria-label="Command line" placeholder="nats kv add my-kv" />
             </div>
-            if watching > 0 {
-                <div class="term-status" role="status">{ format!("{watching} watch{} running: Ctrl-C stops", if watching == 1 { "" } else { "es" }) }</div>
-            }
         </section>
     }
 }

@@ -64,7 +64,7 @@ fn lane_html(l: &Lane) -> Html {
             <span class="lane-meta">
                 <span class="depth" title="revisions kept against the bucket's history limit">{ format!("{}/{}", l.kept, l.limit) }</span>
                 <span title="the revision an update must name">{ format!("latest {}", l.latest) }</span>
-                if let Some(t) = &l.expires_in { <span class="ttl" title="time left before it expires">{ format!("⏳ {t}") }</span> }
+                if let Some(t) = &l.expires_in { <span class="ttl" title="time left before it expires">{ format!("expires in {t}") }</span> }
             </span>
         </li>
     }
@@ -240,7 +240,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
             <div class="strip-wrap">{ strip }</div>
             <p class="focused" aria-live="polite">{ if focused.is_empty() { "Focus or hover a revision to read it.".to_string() } else { (*focused).clone() } }</p>
             <h4>{ "Keys" }</h4>
-            <p class="lane-key-help">{ "Each row is a key: its revisions (dashed: gone), then kept/limit (1/3: one revision kept of the three the bucket's history keeps), latest N (the revision an update must name) and ⏳ the time left before the value expires." }</p>
+            <p class="lane-key-help">{ "Each row is a key: its revisions (dashed: gone), then kept/limit (1/3: one revision kept of the three the bucket's history keeps), latest N (the revision an update must name) and \"expires in\", the time left before the value expires." }</p>
             <ul class="lanes">{ for lanes.iter().map(lane_html) }</ul>
             <h4>{ "Time travel" }</h4>
             <div class="travel">
