@@ -8,7 +8,6 @@ pub mod clock;
 pub mod codegen;
 pub mod engine;
 pub mod lesson;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod mdbook;
 pub mod script;
 pub mod server;
