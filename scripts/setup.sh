@@ -47,6 +47,14 @@ if ! "$tools/npm/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "ve
     "@nats-io/nats-core@$NATS_JS_VERSION" "@nats-io/transport-node@$NATS_JS_VERSION" "esbuild@$ESBUILD_VERSION" >/dev/null
 fi
 
+# mdBook, for the example book the preprocessor (mdbook-kvplay) is tested with: only when none is on PATH, and
+# without its default features (the live server and search), which it does not need to build a book.
+MDBOOK_VERSION=0.5.4
+if ! command -v mdbook >/dev/null && ! [ -x "$tools/mdbook/bin/mdbook" ]; then
+  log "installing mdbook $MDBOOK_VERSION (a minute or two)"
+  cargo install --quiet mdbook --version "$MDBOOK_VERSION" --locked --no-default-features --root "$tools/mdbook"
+fi
+
 # Headless Chromium and its driver, for browser tests.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   log "installing chromium and chromium-driver"

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod codegen;
 pub mod engine;
 pub mod lesson;
+pub mod mdbook;
 pub mod script;
 pub mod server;
 pub mod session;

@@ -120,6 +120,30 @@ window.kvplayParts = {
   },
 };
 
+/** The page's height as the host should size its frame: the content's own height. (`scrollHeight` is never less
+ * than the frame, so sizing a frame from it only ever grows it.) `app::host::post_height` measures the same. */
+function contentHeight() {
+  return Math.ceil(document.documentElement.getBoundingClientRect().height);
+}
+
+/** An embed lays itself out from its content, not from the frame's height (the `data-embed` rules in style.css),
+ * and tells the host page its height whenever that changes, whichever module is running. */
+function guestOfHost(location) {
+  const embed = new URLSearchParams(location.search).get('embed');
+  if (!embed) return;
+  document.documentElement.setAttribute('data-embed', embed);
+  if (window.parent === window || typeof ResizeObserver !== 'function') return;
+  let last = -1;
+  new ResizeObserver(() => {
+    const height = contentHeight();
+    if (height !== last) {
+      last = height;
+      window.parent.postMessage({ type: 'kvplay:height', height }, '*');
+    }
+  }).observe(document.documentElement);
+}
+
+guestOfHost(window.location);
 const first = partFor(window.location);
 try {
   if (first === 'full') {

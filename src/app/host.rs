@@ -23,6 +23,13 @@ pub fn field(v: &JsValue, k: &str) -> JsValue {
     js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Whether this page is a guest in another page's frame. A guest takes no focus (and so scrolls nothing of its
+/// host) until the reader interacts with it: no `autofocus`.
+pub fn in_frame() -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    matches!(w.parent(), Ok(Some(parent)) if parent != w)
+}
+
 /// Posts a message to the page that embeds this one; nothing when the page is not embedded.
 pub fn post(fields: &[(&str, JsValue)]) {
     let Some(w) = web_sys::window() else { return };
@@ -33,10 +40,20 @@ pub fn post(fields: &[(&str, JsValue)]) {
     let _ = parent.post_message(&object(fields), "*");
 }
 
-/// Tells the host page how tall this page is (`embed-host.js` sizes the frame to it).
+/// Tells the host page how tall this page's content is (`embed-host.js` sizes the frame to it). The content's own
+/// height, not `scrollHeight`, which is never less than the frame: a frame sized from that only ever grows. An
+/// embed's layout does not follow the frame's height (the `data-embed` rules in `style.css`), so sizing the
+/// frame to it settles. The page's loader reports the same measure whenever it changes.
 pub fn post_height() {
     if let Some(h) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-        post(&[("type", "kvplay:height".into()), ("height", (h.scroll_height() as f64).into())]);
+        let rect = js_sys::Reflect::get(&h, &"getBoundingClientRect".into())
+            .ok()
+            .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok())
+            .and_then(|f| f.call0(&h).ok());
+        let Some(height) = rect.and_then(|r| field(&r, "height").as_f64()) else { return };
+        let height = height.ceil();
+        // `listening`: the page now answers the host's messages (the loader's reports come before it does).
+        post(&[("type", "kvplay:height".into()), ("height", height.into()), ("listening", true.into())]);
     }
 }
 

@@ -173,6 +173,8 @@ pub struct UrlParams {
     pub code: Option<String>,
     /// Which of the step's cells of `lang` a code embed shows (zero-based; `cell=1` is the first).
     pub cell: usize,
+    /// A lesson embed of one step alone (`compact=1`): the step, its Run and its output.
+    pub compact: bool,
 }
 
 fn unescape(v: &str) -> String {
@@ -200,6 +202,7 @@ impl UrlParams {
                 "persist" => p.persist = Some(v == "1" || v == "true"),
                 "cmds" if !v.is_empty() => p.cmds = Some(v),
                 "timeline" => p.timeline = v == "1" || v == "true",
+                "compact" => p.compact = v == "1" || v == "true",
                 _ => {}
             }
         }

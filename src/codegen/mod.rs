@@ -1,10 +1,13 @@
 //! Every command as client code: a parsed `nats kv ...` or `nats account info` command as the same operation
 //! written with nats-py, nats.js, async-nats and nats.go, as a runnable program (one command, or a whole session).
 
+mod cell;
 mod go;
 mod javascript;
 mod python;
 mod rust;
+
+pub use cell::cell;
 
 use std::collections::BTreeMap;
 

@@ -222,14 +222,14 @@ test('with the page connected to a real server, a cell\'s program reaches that s
   }
 });
 
-test('Embed offers the session as a nats.js program, and the embed it writes runs it', async () => {
+test('Embed offers the session as a nats.js cell for the page, and the embed it writes runs it', async () => {
   const { page, errors } = await open(browser, server.url);
   await type(page, 'nats kv add demo');
   await type(page, 'nats kv put demo colour red');
   await type(page, 'nats kv get demo colour');
   await page.locator('.term-out', { hasText: 'demo > colour revision: 1' }).waitFor();
   await page.getByRole('button', { name: 'Embed' }).click();
-  await page.getByLabel(/as a JavaScript program/).check();
+  await page.getByLabel(/as a JavaScript cell/).check();
   const snippet = await page.locator('textarea.embed-code').inputValue();
   const src = /<iframe src="([^"]+)"/.exec(snippet)[1].replaceAll('&amp;', '&');
   assert.match(src, /\?embed=code&lang=javascript&code=[A-Za-z0-9_-]+$/);

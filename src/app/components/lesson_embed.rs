@@ -10,6 +10,7 @@ use super::cell_preview::{cell_preview, CellSpec};
 use super::embed_code::{sample, CELL, FILENAME};
 use super::first_load::use_whole_app;
 use super::lesson_panel::LessonPanel;
+use super::step_embed::StepEmbed;
 use super::terminal::Terminal;
 use crate::app::{handoff, real_now, Playground, Shared};
 
@@ -41,6 +42,18 @@ pub fn lesson_embed() -> Html {
     let (want, status) = use_whole_app();
     if boot.params.embed.as_deref() == Some("code") {
         return html! { <CodeEmbed shared={shared.clone()} {want} {status} /> };
+    }
+    // One step alone, when it has only commands to run (a step's programs need the whole app and its cells).
+    let compact_step = boot.params.compact
+        && shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| {
+            run.lesson.steps.get(boot.params.step).is_some_and(|s| s.python.is_empty() && s.exercise.is_none())
+        });
+    if compact_step {
+        return html! {
+            <div class="embed">
+                <StepEmbed shared={shared.clone()} step={boot.params.step} {on_change} />
+            </div>
+        };
     }
     html! {
         <div class="page embed">

@@ -16,6 +16,7 @@ pub mod python_cell;
 pub mod python_console;
 pub mod server_bar;
 pub mod session_bar;
+pub mod step_embed;
 pub mod terminal;
 pub mod timeline;
 pub mod watch_panes;

@@ -73,8 +73,9 @@ enum EmbedWhat {
     Commands,
     /// The open lesson's current step.
     Step,
-    /// The commands of this session as a nats.js program, with a Run button.
-    Program,
+    /// The commands of this session as a cell of the page in a language (Python with nats-py, JavaScript with
+    /// nats.js), with a Run button.
+    Cell(crate::codegen::Lang),
 }
 
 /// The choices of the Embed panel.
@@ -82,6 +83,8 @@ enum EmbedWhat {
 struct EmbedOptions {
     what: EmbedWhat,
     timeline: bool,
+    /// A lesson step alone: its commands, Run and output (`compact=1`).
+    compact: bool,
     theme: String,
     height: u32,
     sizing: bool,
@@ -273,6 +276,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 "embed" => embed.set(Some(EmbedOptions {
                     what: EmbedWhat::Commands,
                     timeline: false,
+                    compact: true,
                     theme: "auto".into(),
                     height: 320,
                     sizing: true,
@@ -301,10 +305,12 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         let pg = p.shared.0.borrow();
         let program = embed
             .as_ref()
-            .filter(|o| o.what == EmbedWhat::Program && pg.history.iter().any(|c| c.starts_with("nats ")))
-            .map(|_| {
-                transfer::base64url(crate::codegen::program(crate::codegen::Lang::JavaScript, &pg.history).as_bytes())
-            });
+            .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
+            .and_then(|o| match o.what {
+                EmbedWhat::Cell(lang) => crate::codegen::cell(lang, &pg.history),
+                _ => None,
+            })
+            .map(|code| transfer::base64url(code.as_bytes()));
         (
             pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
                 (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
@@ -327,6 +333,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 None => Some(EmbedOptions {
                     what: if has_step { EmbedWhat::Step } else { EmbedWhat::Commands },
                     timeline: false,
+                    compact: true,
                     theme: "auto".into(),
                     height: 320,
                     sizing: true,
@@ -361,15 +368,19 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             (EmbedWhat::Step, Some((name, step, title)), _) => (
                 Some(embed_snippet(
                     &base,
-                    &format!("embed=lesson&lesson={name}&step={}", step + 1),
+                    &format!("embed=lesson&lesson={name}&step={}{}", step + 1, if o.compact { "&compact=1" } else { "" }),
                     &o,
                     &format!("NATS KV lesson: {title}"),
                 )),
                 None,
             ),
-            (EmbedWhat::Program, _, _) if program.is_some() => (
+            (EmbedWhat::Cell(lang), _, _) if program.is_some() => (
                 program.as_ref().map(|code| {
-                    embed_snippet(&base, &format!("embed=code&lang=javascript&code={code}"), &o, "NATS KV example in JavaScript")
+                    let (lang, name) = match lang {
+                        crate::codegen::Lang::Python => ("python", "Python"),
+                        _ => ("javascript", "JavaScript"),
+                    };
+                    embed_snippet(&base, &format!("embed=code&lang={lang}&code={code}"), &o, &format!("NATS KV example in {name}"))
                 }),
                 None,
             ),
@@ -389,9 +400,15 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Step} disabled={lesson_step.is_none()}
                         onchange={set(|o, _| o.what = EmbedWhat::Step)} />
                         { match &lesson_step { Some((_, i, t)) => format!(" this lesson step ({}: {t})", i + 1), None => " a lesson step (open a lesson first)".to_string() } }</label>
-                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Program}
-                        onchange={set(|o, _| o.what = EmbedWhat::Program)} />{ " the commands you ran as a JavaScript program (nats.js), with a Run button" }</label>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Cell(crate::codegen::Lang::Python)}
+                        onchange={set(|o, _| o.what = EmbedWhat::Cell(crate::codegen::Lang::Python))} />{ " the commands you ran as a Python cell (nats-py), with a Run button" }</label>
+                    <label><input type="radio" name="embed-what" checked={o.what == EmbedWhat::Cell(crate::codegen::Lang::JavaScript)}
+                        onchange={set(|o, _| o.what = EmbedWhat::Cell(crate::codegen::Lang::JavaScript))} />{ " the commands you ran as a JavaScript cell (nats.js), with a Run button" }</label>
                 </fieldset>
+                if o.what == EmbedWhat::Step {
+                    <label><input type="checkbox" checked={o.compact} onchange={set(|o, e| o.compact = checked(e))} />
+                        { " only this step: its commands, Run and output (earlier steps run quietly first)" }</label>
+                }
                 <label><input type="checkbox" checked={o.timeline} disabled={o.what == EmbedWhat::Step}
                     onchange={set(|o, e| o.timeline = checked(e))} />{ " show the timeline under the output" }</label>
                 <label>{ "Theme " }

@@ -312,7 +312,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
             <div class="term-in">
                 <label for="term-input" class="prompt">{ prompt }</label>
                 <input id="term-input" ref={input_ref} type="text" value={(*input).clone()} {oninput} {onkeydown}
-                    onpaste={onpaste} autocomplete="off" autocapitalize="off" spellcheck="false" autofocus=true
+                    onpaste={onpaste} autocomplete="off" autocapitalize="off" spellcheck="false" autofocus={!crate::app::host::in_frame()}
                     aria-label="Command line" placeholder="nats kv add my-kv" />
             </div>
         </section>
