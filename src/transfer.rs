@@ -240,9 +240,10 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     if lines.len() > 2_000 {
         return Err("this share link holds more than 2,000 commands".to_string());
     }
-    if let Some(bad) = lines.iter().find(|l| {
-        !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep ") || is_session_event(l))
-    }) {
+    if let Some(bad) = lines
+        .iter()
+        .find(|l| !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep ") || is_session_event(l)))
+    {
         return Err(format!("this share link holds something that is not a nats command: {bad:?}"));
     }
     if let Some(bad) = lines.iter().find(|l| {

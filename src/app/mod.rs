@@ -701,7 +701,16 @@ mod tests {
         pg.run("yes", T0);
         assert_eq!(
             pg.history,
-            ["nats kv add b", "nats kv put b k v1", "nats kv watch b", "interrupt", "nats kv del b k", "confirm no", "nats kv purge b k", "confirm yes"]
+            [
+                "nats kv add b",
+                "nats kv put b k v1",
+                "nats kv watch b",
+                "interrupt",
+                "nats kv del b k",
+                "confirm no",
+                "nats kv purge b k",
+                "confirm yes"
+            ]
         );
         let link = crate::transfer::encode_share(&pg.history).expect("a link");
         let cmds = crate::transfer::decode_share(&link).expect("it opens");
@@ -715,6 +724,9 @@ mod tests {
         assert_eq!(other.history, pg.history);
         // The exports leave the answered-no delete out and purge without asking.
         let script = crate::transfer::cli_script(&pg.history);
-        assert!(!script.contains("kv del") && script.contains("nats kv purge -f b k") && !script.contains("confirm"), "{script}");
+        assert!(
+            !script.contains("kv del") && script.contains("nats kv purge -f b k") && !script.contains("confirm"),
+            "{script}"
+        );
     }
 }

@@ -489,7 +489,12 @@ impl LessonRun {
                 }
                 report.program.push_str("$ python  # this step's program, run by CPython with nats-py\n");
                 report.program.push_str(&ran.printed);
-                report.python.push(PythonReport { expected: p.expected.clone(), actual: ran.printed, verdict, ran: true });
+                report.python.push(PythonReport {
+                    expected: p.expected.clone(),
+                    actual: ran.printed,
+                    verdict,
+                    ran: true,
+                });
                 continue;
             }
             if real_programs {
@@ -711,7 +716,8 @@ impl LessonRun {
         let verdict =
             python_verdict(p.expected.as_deref(), printed, traceback, code, &program_filename(i, k), &mut notes);
         let results = self.ran.entry(i).or_default();
-        results.insert(k, PythonReport { expected: p.expected.clone(), actual: printed.to_string(), verdict, ran: true });
+        results
+            .insert(k, PythonReport { expected: p.expected.clone(), actual: printed.to_string(), verdict, ran: true });
         if results.len() < step.python.len() {
             return None;
         }
@@ -1188,7 +1194,8 @@ mod tests {
         assert!(s.backend.status("CONFIG").is_err(), "no kv-ops ran");
         assert!(!run.done.contains(&first));
         let code = run.lesson.steps[first].python[0].code.clone();
-        let r = run.program_ran(first, 0, "bucket=CONFIG values=0 history=10\n", None, &code).expect("the step's report");
+        let r =
+            run.program_ran(first, 0, "bucket=CONFIG values=0 history=10\n", None, &code).expect("the step's report");
         assert_eq!(r.status, StepStatus::Pass, "{r:?}");
         assert!(run.done.contains(&first));
         // A cell's own Run counts without Run step; a program that raised does not.
@@ -1217,7 +1224,10 @@ mod tests {
         let r = run.run_step(early, &mut s, &mut c, false);
         assert_ne!(r.status, StepStatus::Pass, "{r:?}");
         assert!(
-            r.notes.iter().any(|n| n.contains(&format!("Step {} \"Every write is a new revision\" ran before this one", later + 1))),
+            r.notes
+                .iter()
+                .any(|n| n
+                    .contains(&format!("Step {} \"Every write is a new revision\" ran before this one", later + 1))),
             "{:?}",
             r.notes
         );

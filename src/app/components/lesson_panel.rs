@@ -320,38 +320,41 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     }
     // The whole app runs the lesson's programs with real Python and counts each that ends, whichever Run ran it.
     {
-        let (shared, on_change, term, small) = (p.shared.clone(), p.on_change.clone(), p.term.clone(), p.want.is_some());
+        let (shared, on_change, term, small) =
+            (p.shared.clone(), p.on_change.clone(), p.term.clone(), p.want.is_some());
         use_effect_with(lesson_name.clone(), move |name| {
             let watch = shared.0.borrow().parts.watch_programs;
             if let (Some(name), false) = (name.clone(), small) {
                 if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
                     run.real_programs = true;
                 }
-                let f: crate::app::ProgramEnded = Rc::new(move |id: &str, printed: &str, tb: Option<&str>, code: &str| {
-                    let Some((i, k)) = id
-                        .strip_prefix(&format!("{name}/"))
-                        .and_then(|r| r.split_once('/'))
-                        .and_then(|(i, k)| Some((i.parse::<usize>().ok()?, k.parse::<usize>().ok()?)))
-                    else {
-                        return;
-                    };
-                    let mut note = None;
-                    if let Ok(mut pg) = shared.0.try_borrow_mut() {
-                        if let Some((n, run)) = pg.lesson.as_mut().filter(|(n, _)| *n == name) {
-                            let was = run.done.contains(&i);
-                            let r = run.program_ran(i, k, printed, tb, code);
-                            if !was && run.done.contains(&i) {
-                                let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
-                                note = Some(format!("(lesson {n}: step {} \"{title}\" done: its program ran)", i + 1));
+                let f: crate::app::ProgramEnded =
+                    Rc::new(move |id: &str, printed: &str, tb: Option<&str>, code: &str| {
+                        let Some((i, k)) = id
+                            .strip_prefix(&format!("{name}/"))
+                            .and_then(|r| r.split_once('/'))
+                            .and_then(|(i, k)| Some((i.parse::<usize>().ok()?, k.parse::<usize>().ok()?)))
+                        else {
+                            return;
+                        };
+                        let mut note = None;
+                        if let Ok(mut pg) = shared.0.try_borrow_mut() {
+                            if let Some((n, run)) = pg.lesson.as_mut().filter(|(n, _)| *n == name) {
+                                let was = run.done.contains(&i);
+                                let r = run.program_ran(i, k, printed, tb, code);
+                                if !was && run.done.contains(&i) {
+                                    let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
+                                    note =
+                                        Some(format!("(lesson {n}: step {} \"{title}\" done: its program ran)", i + 1));
+                                }
+                                drop(r);
                             }
-                            drop(r);
                         }
-                    }
-                    if let Some(n) = note {
-                        term.dispatch(TermAction::Note(n));
-                    }
-                    on_change.emit(());
-                });
+                        if let Some(n) = note {
+                            term.dispatch(TermAction::Note(n));
+                        }
+                        on_change.emit(());
+                    });
                 watch(Some(f));
             }
             move || watch(None)
@@ -433,14 +436,21 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let want = p.want.clone();
         Callback::from(move |_: ()| {
             // A small module has no Python: the whole app takes over and runs the step's programs.
-            let programs = shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| {
-                run.lesson.steps.get(cur).is_some_and(|s| !s.python.is_empty())
-            });
+            let programs = shared
+                .0
+                .borrow()
+                .lesson
+                .as_ref()
+                .is_some_and(|(_, run)| run.lesson.steps.get(cur).is_some_and(|s| !s.python.is_empty()));
             if let (Some(want), true) = (&want, programs) {
                 want.emit(Intent::Step(cur));
                 return;
             }
-            StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run(cur, false, Box::new(|| {}));
+            StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run(
+                cur,
+                false,
+                Box::new(|| {}),
+            );
         })
     };
     // The whole app, taking over from a lesson embed whose visitor pressed Run step: run it now.
@@ -494,7 +504,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 }
             } else {
                 term.dispatch(TermAction::Note(
-                    "(Run all: the embedded server starts empty; each step runs in turn, its programs in their cells)".into(),
+                    "(Run all: the embedded server starts empty; each step runs in turn, its programs in their cells)"
+                        .into(),
                 ));
                 let mut pg = shared.0.borrow_mut();
                 // What the learner earned stays earned: only the results start over.
