@@ -373,7 +373,11 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     }
     // A lesson opened or closed from the keyboard: the button pressed is gone, so the focus goes to the new
     // heading rather than to the page (never taken from anywhere else, such as the terminal).
+    // Never in a frame: focusing there would scroll the host page to the embed (embeds are guests).
     use_effect_with(lesson_name.clone(), |_| {
+        if crate::app::host::in_frame() {
+            return;
+        }
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(doc) = doc {
             let lost = doc.active_element().is_none_or(|a| doc.body().is_some_and(|b| *b == a));
