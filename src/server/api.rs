@@ -230,7 +230,7 @@ impl TransformJson {
 }
 
 impl StreamSourceJson {
-    fn to_engine(&self) -> StreamSource {
+    pub(crate) fn to_engine(&self) -> StreamSource {
         StreamSource {
             name: self.name.clone(),
             opt_start_seq: self.opt_start_seq,

@@ -127,13 +127,8 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
 /// nats-server's index name of a source: its stream, filter and destination (two sources of one stream differ
 /// by their filters or transforms).
 fn index_name(src: &StreamSourceJson) -> String {
-    let or_all = |s: &str| if s.is_empty() { ">".to_string() } else { s.to_string() };
-    if src.subject_transforms.is_empty() {
-        return format!("{} {} >", src.name, or_all(&src.filter_subject));
-    }
-    let srcs: Vec<String> = src.subject_transforms.iter().map(|t| or_all(&t.src)).collect();
-    let dests: Vec<String> = src.subject_transforms.iter().map(|t| or_all(&t.dest)).collect();
-    format!("{} {} {}", src.name, srcs.join("\x0c"), dests.join("\x0c"))
+    let (filter, dest) = src.to_engine().filter_and_dest();
+    format!("{} {filter} {dest}", src.name)
 }
 
 /// The server's cycle check (the engine's, which a bucket's mirror and sources meet too).

@@ -17,6 +17,8 @@ import time
 
 import nats
 
+from api_probes import settle
+
 NS = 1_000_000_000
 
 
@@ -199,18 +201,7 @@ class Runner:
         if kind == "settle":
             # nats-server copies into mirrors and sources a moment later (the playground at once): wait, within
             # a bound, until the bucket's stream stops changing.
-            seen, still = None, 0
-            for _ in range(200):
-                info = await self.stream_info(args[0])
-                st = info.get("state", {})
-                origins = ([info["mirror"]] if info.get("mirror") else []) + info.get("sources", [])
-                heard = all(o.get("active", -1) >= 0 and o.get("lag", 0) == 0 for o in origins)
-                now = (st.get("messages"), st.get("last_seq"))
-                still = still + 1 if now == seen and heard else 0
-                if still >= 3:
-                    break
-                seen = now
-                await asyncio.sleep(0.05)
+            await settle(self.nc, f"KV_{args[0]}")
             return {"ok": True}
         if kind == "sleep":
             await asyncio.sleep(args[0] + 0.6)  # the server checks expiries on a timer; give it time
