@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod markdown;
 pub mod pycheck;
+pub mod progress;
 pub mod pyops;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pyprocess;
