@@ -12,8 +12,11 @@
 //! ````
 //!
 //! A `nats` block's lines that are not commands are the output the document expects of the command above them
-//! (as in a lesson); the embed shows the commands only. Python and JavaScript blocks are embedded as written;
-//! they are not run at build time (that needs their interpreters and clients).
+//! (as in a lesson); the embed shows the commands only. Python and JavaScript blocks are embedded as written and,
+//! when the book names their interpreters ([`Runners`]: book.toml's `python`, `node` and `node-modules`, or
+//! `KVPLAY_PYTHON`, `KVPLAY_NODE` and `KVPLAY_NODE_MODULES`), each runs at build time against a fresh
+//! `kvplay serve` in the preprocessor's process, as a reader's Run starts on a fresh server: a program that
+//! raises or exits with an error fails the build with its chapter, line and output.
 
 use serde_json::Value;
 
@@ -114,11 +117,51 @@ fn element(lang: &str, body: &str, flags: &[String]) -> String {
     format!("<nats-kv-playground{attrs}></nats-kv-playground>\n")
 }
 
-/// Checks a `nats` block with the lesson runner on a fresh engine: its commands run, each matching the output
-/// the block shows under it. The runner's report when it fails.
-pub fn check(block: &Block) -> Result<(), String> {
-    if block.lang != "nats" {
-        return Ok(());
+/// What runs a book's programs at build time: Python (with nats-py) and Node.js (with the `@nats-io/*` packages
+/// in `node_modules`). A language without one is embedded without running.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Runners {
+    pub python: Option<String>,
+    pub node: Option<(String, std::path::PathBuf)>,
+}
+
+impl Runners {
+    /// From the preprocessor's table in book.toml, the environment winning (a CI sets its own interpreters).
+    /// Relative paths are the book's (mdBook's `root`).
+    pub fn from_config(context: &Value, env: impl Fn(&str) -> Option<String>) -> Runners {
+        let conf = |k: &str| context.pointer(&format!("/config/preprocessor/kvplay/{k}")).and_then(Value::as_str);
+        let root = std::path::PathBuf::from(context.get("root").and_then(Value::as_str).unwrap_or("."));
+        let python = env("KVPLAY_PYTHON").or_else(|| conf("python").map(str::to_string));
+        let node = env("KVPLAY_NODE").or_else(|| conf("node").map(str::to_string));
+        let modules = env("KVPLAY_NODE_MODULES").or_else(|| conf("node-modules").map(str::to_string));
+        Runners {
+            python: python.filter(|p| !p.is_empty()),
+            node: node.filter(|n| !n.is_empty()).zip(modules.map(|m| root.join(m))),
+        }
+    }
+
+    /// What the build does not run, in a sentence for the author (None when everything runs).
+    pub fn unchecked(&self, blocks: &[Block]) -> Option<String> {
+        let py = self.python.is_none() && blocks.iter().any(|b| b.lang == "python");
+        let js = self.node.is_none() && blocks.iter().any(|b| b.lang == "javascript");
+        let what = match (py, js) {
+            (true, true) => "Python and JavaScript blocks were embedded without running (set python, node and node-modules",
+            (true, false) => "Python blocks were embedded without running (set python",
+            (false, true) => "JavaScript blocks were embedded without running (set node and node-modules",
+            (false, false) => return None,
+        };
+        Some(format!("mdbook-kvplay: {what} under [preprocessor.kvplay] to run them while the book builds)"))
+    }
+}
+
+/// Checks a block: a `nats` block with the lesson runner on a fresh engine (its commands run, each matching the
+/// output the block shows under it); a program with its runner, when there is one, against a fresh server. The
+/// report when it fails.
+pub fn check(block: &Block, runners: &Runners) -> Result<(), String> {
+    match block.lang.as_str() {
+        "python" => return runners.python.as_deref().map_or(Ok(()), |py| run_python(block, py)),
+        "javascript" => return runners.node.as_ref().map_or(Ok(()), |(node, m)| run_javascript(block, node, m)),
+        _ => {}
     }
     let doc = format!("# Block\n\n## Block\n\n```shell\n{}```\n", block.body);
     let mut session = Session::new(Engine::new(T0));
@@ -140,8 +183,13 @@ pub fn preprocess(input: &Value) -> Result<Value, String> {
         .and_then(Value::as_str)
         .ok_or("book.toml needs [preprocessor.kvplay] playground = \"https://WHERE-THE-PLAYGROUND-IS/\"")?
         .to_string();
+    let runners = Runners::from_config(context, |k| std::env::var(k).ok());
     let mut failures = Vec::new();
-    walk(&mut book, &playground, &mut failures);
+    let mut blocks = Vec::new();
+    walk(&mut book, &playground, &runners, &mut failures, &mut blocks);
+    if let Some(note) = runners.unchecked(&blocks) {
+        eprintln!("{note}");
+    }
     if failures.is_empty() {
         Ok(book)
     } else {
@@ -150,7 +198,7 @@ pub fn preprocess(input: &Value) -> Result<Value, String> {
 }
 
 /// Rewrites every chapter found under `v` (mdBook's items and sub-items, whatever they are called).
-fn walk(v: &mut Value, playground: &str, failures: &mut Vec<String>) {
+fn walk(v: &mut Value, playground: &str, runners: &Runners, failures: &mut Vec<String>, seen: &mut Vec<Block>) {
     match v {
         Value::Object(map) => {
             if let Some(Value::Object(ch)) = map.get_mut("Chapter") {
@@ -158,20 +206,118 @@ fn walk(v: &mut Value, playground: &str, failures: &mut Vec<String>) {
                 if let Some(Value::String(content)) = ch.get_mut("content") {
                     let (rewritten, blocks) = rewrite(content, playground);
                     for b in &blocks {
-                        if let Err(report) = check(b) {
+                        if let Err(report) = check(b, runners) {
                             failures.push(format!("chapter {name:?}, the block at line {}:\n{report}", b.line));
                         }
                     }
+                    seen.extend(blocks);
                     *content = rewritten;
                 }
             }
             for (_, child) in map.iter_mut() {
-                walk(child, playground, failures);
+                walk(child, playground, runners, failures, seen);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|i| walk(i, playground, failures)),
+        Value::Array(items) => items.iter_mut().for_each(|i| walk(i, playground, runners, failures, seen)),
         _ => {}
     }
+}
+
+/// A fresh server for one program, in this process: its client and WebSocket ports.
+#[cfg(not(target_arch = "wasm32"))]
+fn fresh_server() -> Result<crate::server::net::Running, String> {
+    use crate::server::{net, ServerOptions};
+    net::start(net::ServeOptions {
+        addr: "127.0.0.1".into(),
+        port: 0,
+        websocket_port: Some(0),
+        http_port: None,
+        server: ServerOptions::default(),
+        js_limits: None,
+    })
+    .map_err(|e| format!("could not start a server to run the block on: {e}"))
+}
+
+/// Runs a Python block with the lesson runner and CPython (its `nats.connect("nats://127.0.0.1:4222")` reaches
+/// a fresh server here, its sleeps move that server's clock).
+#[cfg(not(target_arch = "wasm32"))]
+fn run_python(block: &Block, python: &str) -> Result<(), String> {
+    use crate::client::native::RemoteKv;
+    use crate::lesson::pyprocess::{PythonProcess, ServedClock};
+    use crate::lesson::runner::run_all_with;
+    let served = fresh_server()?;
+    let url = format!("nats://127.0.0.1:{}", served.port);
+    let result = (|| {
+        let remote = RemoteKv::connect(&url).map_err(|e| e.message)?;
+        let mut py = PythonProcess::start(python, &url, false)
+            .map_err(|e| format!("could not start {python} (with nats-py) to run the block: {e}"))?;
+        py.timeout_secs = 30.0;
+        let doc = format!("# Block\n\n## Block\n\n```python\n{}```\n", block.body);
+        let mut session = Session::new(remote);
+        let mut clock = ServedClock { running: Some(&served), now: T0 };
+        let (report, failed) = run_all_with(crate::lesson::parse(&doc), &mut session, &mut clock, Some(&mut py));
+        if failed {
+            Err(report)
+        } else {
+            Ok(())
+        }
+    })();
+    served.stop();
+    result
+}
+
+/// Runs a JavaScript block with Node.js: the program is written beside `node_modules` (so its `@nats-io/*`
+/// imports resolve) with its `ws://127.0.0.1:8080` pointed at a fresh server's WebSocket port.
+#[cfg(not(target_arch = "wasm32"))]
+fn run_javascript(block: &Block, node: &str, modules: &std::path::Path) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let dir = modules.parent().filter(|_| modules.is_dir()).ok_or_else(|| {
+        format!("node-modules is {}, which is not a directory (it should hold @nats-io/kv)", modules.display())
+    })?;
+    let served = fresh_server()?;
+    let ws = format!("ws://127.0.0.1:{}", served.websocket_port);
+    let code = ["ws://127.0.0.1:8080", "ws://localhost:8080"].iter().fold(block.body.clone(), |c, a| c.replace(a, &ws));
+    let file = dir.join(format!(".kvplay-block-{}-{}.mjs", std::process::id(), block.line));
+    let result = std::fs::write(&file, code)
+        .map_err(|e| format!("could not write the block to {}: {e}", file.display()))
+        .and_then(|_| {
+            let mut child = Command::new(node)
+                .arg(&file)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("could not start {node} to run the block: {e}"))?;
+            // A program that never ends (a watch) is stopped after a while and reported.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let out = child.wait_with_output().map_err(|e| e.to_string())?;
+            let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!("the program ended with {} after printing:\n{printed}", out.status))
+            }
+        });
+    let _ = std::fs::remove_file(&file);
+    served.stop();
+    result
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_python(_: &Block, _: &str) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_javascript(_: &Block, _: &str, _: &std::path::Path) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -200,13 +346,59 @@ mod tests {
     #[test]
     fn a_block_is_checked_against_the_output_it_shows() {
         let (_, blocks) = rewrite(CHAPTER, "/");
-        assert_eq!(check(&blocks[0]), Ok(()));
+        assert_eq!(check(&blocks[0], &Runners::default()), Ok(()));
         let wrong = Block {
             body: "nats kv add demo\nnats kv put demo k v1\nnats kv get demo k --raw\nv2\n".into(),
             ..blocks[0].clone()
         };
-        let err = check(&wrong).unwrap_err();
+        let err = check(&wrong, &Runners::default()).unwrap_err();
         assert!(err.contains("FAIL"), "{err}");
+    }
+
+    /// The project's own Python (with nats-py) and the JavaScript client, as setup installs them.
+    fn tools() -> Runners {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        Runners {
+            python: Some(root.join(".tools/venv/bin/python").display().to_string()),
+            node: Some(("node".into(), root.join(".tools/npm/node_modules"))),
+        }
+    }
+
+    fn block(lang: &str, body: &str) -> Block {
+        Block { lang: lang.into(), body: body.into(), flags: vec![], line: 7 }
+    }
+
+    #[test]
+    fn programs_run_at_build_time_on_a_fresh_server_and_a_failing_one_fails() {
+        let py = "import asyncio, nats\n\nasync def main():\n    nc = await nats.connect(\"nats://127.0.0.1:4222\")\n    kv = await nc.jetstream().create_key_value(bucket=\"demo\")\n    print(await kv.put(\"k\", b\"v\"))\n    await nc.close()\n\nasyncio.run(main())\n";
+        assert_eq!(check(&block("python", py), &tools()), Ok(()));
+        // The same program again: a fresh server each time, so the bucket is new again.
+        assert_eq!(check(&block("python", py), &tools()), Ok(()));
+        let bad = py.replace("create_key_value(bucket=\"demo\")", "key_value(\"missing\")");
+        let err = check(&block("python", &bad), &tools()).unwrap_err();
+        assert!(err.contains("BucketNotFound") || err.contains("NotFound"), "{err}");
+
+        let js = "import { wsconnect } from \"@nats-io/nats-core\";\nimport { Kvm } from \"@nats-io/kv\";\nconst nc = await wsconnect({ servers: \"ws://127.0.0.1:8080\" });\nconst kv = await new Kvm(nc).create(\"demo\");\nconsole.log(await kv.put(\"k\", \"v\"));\nawait nc.close();\n";
+        assert_eq!(check(&block("javascript", js), &tools()), Ok(()));
+        let bad = js.replace("new Kvm(nc).create(\"demo\")", "new Kvm(nc).open(\"missing\").then(async (kv) => { await kv.status(); return kv; })");
+        let err = check(&block("javascript", &bad), &tools()).unwrap_err();
+        assert!(err.contains("ended with"), "{err}");
+    }
+
+    #[test]
+    fn runners_come_from_book_toml_or_the_environment_and_say_what_did_not_run() {
+        let ctx = serde_json::json!({ "root": "/book", "config": { "preprocessor": { "kvplay": {
+            "python": "python3", "node": "node", "node-modules": "tools/node_modules" } } } });
+        let r = Runners::from_config(&ctx, |_| None);
+        assert_eq!(r.python.as_deref(), Some("python3"));
+        assert_eq!(r.node, Some(("node".into(), std::path::PathBuf::from("/book/tools/node_modules"))));
+        let r = Runners::from_config(&ctx, |k| (k == "KVPLAY_PYTHON").then(|| "/venv/python".to_string()));
+        assert_eq!(r.python.as_deref(), Some("/venv/python"));
+        let none = Runners::from_config(&serde_json::json!({}), |_| None);
+        assert_eq!(none, Runners::default());
+        let note = none.unchecked(&[block("python", "print(1)\n")]).unwrap();
+        assert!(note.contains("Python blocks were embedded without running"), "{note}");
+        assert_eq!(none.unchecked(&[block("nats", "nats kv ls\n")]), None);
     }
 
     #[test]

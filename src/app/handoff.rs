@@ -79,6 +79,10 @@ pub enum Intent {
     Client,
     /// Run step N (zero-based) of the open lesson: its Python programs need the whole app.
     Step(usize),
+    /// Run the steps step N (zero-based) builds on ("Run those steps first"), when programs are among them.
+    RunBefore(usize),
+    /// Run all of the open lesson, when it has programs.
+    RunAll,
     /// Run the code cell with this id (`cli/2/0`, `js:python/3/0`).
     Cell(String),
 }
@@ -96,6 +100,8 @@ impl Intent {
             "connect" => Some(Intent::Connect),
             "client" => Some(Intent::Client),
             "step" => arg.parse().ok().map(Intent::Step),
+            "run-before" => arg.parse().ok().map(Intent::RunBefore),
+            "run-all" => Some(Intent::RunAll),
             "cell" if !arg.is_empty() && arg.len() < 200 => Some(Intent::Cell(arg)),
             _ => None,
         }
@@ -109,6 +115,8 @@ impl Intent {
             Intent::Connect => "connect".into(),
             Intent::Client => "client".into(),
             Intent::Step(n) => format!("step:{n}"),
+            Intent::RunBefore(n) => format!("run-before:{n}"),
+            Intent::RunAll => "run-all".into(),
             Intent::Cell(id) => format!("cell:{id}"),
         }
     }
@@ -132,7 +140,7 @@ impl Intent {
             Intent::Connect => "the server connection",
             Intent::Client => "the page's NATS server",
             Intent::Step(_) | Intent::Cell(_) if self.is_javascript() => "the JavaScript client",
-            Intent::Step(_) | Intent::Cell(_) => "Python",
+            Intent::Step(_) | Intent::Cell(_) | Intent::RunBefore(_) | Intent::RunAll => "Python",
         };
         format!("Loading {what}…")
     }

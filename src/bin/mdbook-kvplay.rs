@@ -1,6 +1,6 @@
 //! `mdbook-kvplay`: an mdBook preprocessor that turns fenced `nats`, `python` and `javascript` blocks marked
-//! `playground` into live `<nats-kv-playground>` embeds, and checks each `nats` block with the lesson runner while
-//! the book is built (see `nats_kv_playground::mdbook`). In `book.toml`:
+//! `playground` into live `<nats-kv-playground>` embeds, and checks each block (its programs too, when the book
+//! names their interpreters) while the book is built (see `nats_kv_playground::mdbook`). In `book.toml`:
 //!
 //! ```toml
 //! [preprocessor.kvplay]

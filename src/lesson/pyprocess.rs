@@ -96,3 +96,27 @@ impl Drop for PythonProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A lesson's clock when its programs run against a kvplay serve in this process (the served clock moves at
+/// once), or against a real server (`running` is `None`: a program's sleep is a real wait).
+pub struct ServedClock<'a> {
+    pub running: Option<&'a crate::server::net::Running>,
+    pub now: Nanos,
+}
+
+impl LessonClock for ServedClock<'_> {
+    fn now(&self) -> Nanos {
+        self.now
+    }
+    fn advance(&mut self, by: Nanos) {
+        match self.running {
+            // The served clock moves; the lesson's own connection must not wait for it (a remote backend
+            // waits out any time it is told has passed).
+            Some(r) => r.fast_forward(by),
+            None => {
+                self.now += by.max(0);
+                std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64))
+            }
+        }
+    }
+}

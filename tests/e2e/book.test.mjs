@@ -3,29 +3,35 @@
 // own origin, and opened in Chromium, where its blocks are live embeds that run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, root } from './harness.mjs';
 
-let server, browser, book, out;
+let server, browser, book, out, buildLog;
 before(async () => {
   server = await serve();
   browser = await launch();
   const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
   execFileSync('cargo', ['build', '--quiet', '--locked', '--bin', 'mdbook-kvplay'], { cwd: root, stdio: 'inherit' });
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'kvplay-book-'));
-  execFileSync('mdbook', ['build', path.join(root, 'examples/book'), '--dest-dir', out], {
+  // The build runs every block: nats blocks with the lesson runner, Python with nats-py, JavaScript with nats.js.
+  const built = spawnSync('mdbook', ['build', path.join(root, 'examples/book'), '--dest-dir', out], {
     cwd: root,
-    stdio: 'inherit',
+    encoding: 'utf8',
     env: {
       ...process.env,
       PATH: `${path.join(target, 'debug')}:${process.env.PATH}`,
       // The embeds point at the playground this test serves.
       MDBOOK_PREPROCESSOR__KVPLAY__PLAYGROUND: server.url,
+      KVPLAY_PYTHON: path.join(root, '.tools/venv/bin/python'),
+      KVPLAY_NODE: process.execPath,
+      KVPLAY_NODE_MODULES: path.join(root, '.tools/npm/node_modules'),
     },
   });
+  buildLog = `${built.stdout}${built.stderr}`;
+  assert.equal(built.status, 0, buildLog);
   book = await serve(out);
 });
 after(async () => {
@@ -33,6 +39,11 @@ after(async () => {
   await server?.close();
   await book?.close();
   if (out) fs.rmSync(out, { recursive: true, force: true });
+});
+
+test('the book build ran its Python and JavaScript blocks (nothing was embedded without running)', () => {
+  assert.doesNotMatch(buildLog, /embedded without running/);
+  assert.doesNotMatch(buildLog, /does not do what the book shows/);
 });
 
 test('a book built with mdbook-kvplay has live embeds for its playground blocks, which run', { timeout: 90_000 }, async () => {

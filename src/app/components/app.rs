@@ -533,6 +533,18 @@ pub fn app() -> Html {
         })
     };
     let embedded_lesson = params.embed.as_deref() == Some("lesson");
+    // One step alone: the whole app goes on in the compact view a small module's Run handed over from.
+    match super::lesson_embed::compact_step(&shared, &params).filter(|_| embedded_lesson) {
+        Some(true) => {
+            return html! {
+                <div class="embed">
+                    <super::step_embed::StepEmbed shared={shared.clone()} step={params.step} on_change={on_change.clone()} />
+                </div>
+            }
+        }
+        None if embedded_lesson => return super::lesson_embed::lesson_loading(&term),
+        _ => {}
+    }
     let session_intent = match &intent {
         Some(Intent::Session(what)) => Some((what.clone(), boot.handoff.as_ref().and_then(|h| h.file.clone()))),
         _ => None,

@@ -41,6 +41,9 @@ pub fn use_whole_app() -> (Callback<Intent>, Html) {
     (want, status)
 }
 
+/// The tabs beside the terminal, in order: the first two are this module's, the rest the whole app's.
+const TABS: [&str; 6] = ["lesson", "buckets", "timeline", "watchers", "code", "python"];
+
 #[function_component(FirstLoad)]
 pub fn first_load() -> Html {
     let Page { shared, version, term, on_change, .. } =
@@ -74,12 +77,42 @@ pub fn first_load() -> Html {
     // The pointer over a control of the whole app, or the keyboard on it, starts fetching it.
     let onpointerenter = Callback::from(|_: PointerEvent| handoff::prefetch());
     let onfocus = Callback::from(|_: FocusEvent| handoff::prefetch());
-    let tab = |label: &str, current: bool, onclick: Callback<MouseEvent>, whole: bool| {
+    // The WAI-ARIA tabs pattern, as in the whole app: the chosen tab is the one in the Tab order; arrow keys,
+    // Home and End move the focus along the tabs. Lesson and Buckets are chosen as the focus reaches them; a
+    // tab of the whole app starts fetching it then, and opens it with Enter or Space (it is a button).
+    let tab = |id: &str, label: &str, current: bool, onclick: Callback<MouseEvent>, whole: bool| {
         let (onpointerenter, onfocus) =
             if whole { (Some(onpointerenter.clone()), Some(onfocus.clone())) } else { (None, None) };
         html! {
-            <button type="button" role="tab" aria-selected={current.to_string()} class={if current { "tab current" } else { "tab" }} {onclick} {onpointerenter} {onfocus}>{ label }</button>
+            <button type="button" role="tab" id={format!("tab-{id}")} aria-controls={(!whole).then(|| format!("panel-{id}"))}
+                aria-selected={current.to_string()} tabindex={if current { "0" } else { "-1" }}
+                class={if current { "tab current" } else { "tab" }} {onclick} {onpointerenter} {onfocus}>{ label }</button>
         }
+    };
+    let tab_keys = {
+        let b = buckets.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+            let at = doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| format!("tab-{t}") == id));
+            let (at, n) = (at.unwrap_or(usize::from(*b)), TABS.len());
+            let to = match e.key().as_str() {
+                "ArrowRight" => (at + 1) % n,
+                "ArrowLeft" => (at + n - 1) % n,
+                "Home" => 0,
+                "End" => n - 1,
+                _ => return,
+            };
+            e.prevent_default();
+            if let Some(el) = doc
+                .get_element_by_id(&format!("tab-{}", TABS[to]))
+                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+            {
+                let _ = el.focus();
+            }
+            if to < 2 {
+                b.set(to == 1);
+            }
+        })
     };
     let show_lessons = {
         let b = buckets.clone();
@@ -129,19 +162,19 @@ pub fn first_load() -> Html {
             <main class="panes">
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
                 <div class="side">
-                    <div class="tabs" role="tablist" aria-label="Beside the terminal">
-                        { tab("Lesson", !*buckets, show_lessons, false) }
-                        { tab("Buckets", *buckets, show_buckets, false) }
-                        { tab("Timeline", false, on(Intent::Tab("timeline".into())), true) }
-                        { tab("Watchers", false, on(Intent::Tab("watchers".into())), true) }
-                        { tab("As code", false, on(Intent::Tab("code".into())), true) }
-                        { tab("Python console", false, on(Intent::Tab("python".into())), true) }
+                    <div class="tabs" role="tablist" aria-label="Beside the terminal" onkeydown={tab_keys}>
+                        { tab(TABS[0], "Lesson", !*buckets, show_lessons, false) }
+                        { tab(TABS[1], "Buckets", *buckets, show_buckets, false) }
+                        { tab(TABS[2], "Timeline", false, on(Intent::Tab("timeline".into())), true) }
+                        { tab(TABS[3], "Watchers", false, on(Intent::Tab("watchers".into())), true) }
+                        { tab(TABS[4], "As code", false, on(Intent::Tab("code".into())), true) }
+                        { tab(TABS[5], "Python console", false, on(Intent::Tab("python".into())), true) }
                     </div>
                     { status }
-                    <div class="pane-slot" role="tabpanel" aria-label="Lesson" hidden={*buckets}>
+                    <div class="pane-slot" role="tabpanel" id="panel-lesson" aria-labelledby="tab-lesson" hidden={*buckets}>
                         { super::lesson_panel::lesson_list(|name| on(Intent::Lesson(name.into()))) }
                     </div>
-                    <div class="pane-slot" role="tabpanel" aria-label="Buckets" hidden={!*buckets}>
+                    <div class="pane-slot" role="tabpanel" id="panel-buckets" aria-labelledby="tab-buckets" hidden={!*buckets}>
                         <Explorer shared={shared.clone()} version={version.0} active={*buckets} />
                     </div>
                 </div>

@@ -43,17 +43,19 @@ pub fn lesson_embed() -> Html {
     if boot.params.embed.as_deref() == Some("code") {
         return html! { <CodeEmbed shared={shared.clone()} {want} {status} /> };
     }
-    // One step alone, when it has only commands to run (a step's programs need the whole app and its cells).
-    let compact_step = boot.params.compact
-        && shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| {
-            run.lesson.steps.get(boot.params.step).is_some_and(|s| s.python.is_empty() && s.exercise.is_none())
-        });
-    if compact_step {
-        return html! {
-            <div class="embed">
-                <StepEmbed shared={shared.clone()} step={boot.params.step} {on_change} />
-            </div>
-        };
+    // One step alone (an exercise, which the reader works at in the terminal, keeps the lesson's view).
+    match compact_step(&shared, &boot.params) {
+        Some(true) => {
+            return html! {
+                <div class="embed">
+                    { status }
+                    <StepEmbed shared={shared.clone()} step={boot.params.step} {on_change} want={Some(want)} />
+                </div>
+            }
+        }
+        // A lesson from an address, still on its way (or why it could not come).
+        None => return lesson_loading(&term),
+        Some(false) => {}
     }
     html! {
         <div class="page embed">
@@ -68,6 +70,28 @@ pub fn lesson_embed() -> Html {
                 </div>
             </main>
         </div>
+    }
+}
+
+/// Whether the address asks for one step alone and it can be shown so: `None` while the lesson is still
+/// loading from its address.
+pub fn compact_step(shared: &Shared, params: &crate::app::UrlParams) -> Option<bool> {
+    if !params.compact {
+        return Some(false);
+    }
+    match shared.0.borrow().lesson.as_ref() {
+        Some((_, run)) => Some(run.lesson.steps.get(params.step).is_some_and(|s| s.exercise.is_none())),
+        None if params.lesson.is_some() => None,
+        None => Some(false),
+    }
+}
+
+/// A compact embed's lesson on its way from its address, or why it could not come (the terminal says).
+pub fn lesson_loading(term: &crate::app::term_state::TermState) -> Html {
+    let failed = term.lines.iter().rev().find(|l| l.text.starts_with("(could not load the lesson"));
+    match failed {
+        Some(e) => html! { <div class="embed"><p class="verdict fail" role="alert">{ e.text.clone() }</p></div> },
+        None => html! { <div class="embed"><p class="pane-loading" role="status">{ "Loading the lesson…" }</p></div> },
     }
 }
 

@@ -173,6 +173,11 @@ fn transcripts(r: &StepReport) -> Vec<TermAction> {
 }
 
 /// Steps named for the learner: `3 "Create a bucket"`.
+/// Step `i` has programs to run (Python: the whole app runs them).
+fn has_programs(lesson: &crate::lesson::markdown::Lesson, i: usize) -> bool {
+    lesson.steps.get(i).is_some_and(|s| !s.python.is_empty())
+}
+
 fn step_names(lesson: &crate::lesson::markdown::Lesson, steps: &[usize]) -> String {
     let names: Vec<String> =
         steps.iter().filter_map(|i| lesson.steps.get(*i).map(|s| format!("{} \"{}\"", i + 1, s.title))).collect();
@@ -202,12 +207,13 @@ fn step_cells(shared: &Shared, i: usize) -> (Vec<CellRun>, bool) {
     (cells, LessonRun::python_before_commands(step))
 }
 
-/// What a lesson step needs to run from the panel: the page, its terminal and the panel's redraw.
+/// What a lesson step needs to run from the panel (or the compact step embed): the page, its terminal and the
+/// redraw.
 #[derive(Clone)]
-struct StepRunner {
-    shared: Shared,
-    term: UseReducerDispatcher<TermState>,
-    on_change: Callback<()>,
+pub(crate) struct StepRunner {
+    pub shared: Shared,
+    pub term: UseReducerDispatcher<TermState>,
+    pub on_change: Callback<()>,
 }
 
 impl StepRunner {
@@ -255,12 +261,24 @@ impl StepRunner {
 
     /// Runs `steps` one after another, each once the one before has ended, showing each as it runs; then shows
     /// step `end`.
-    fn run_in_order(&self, mut steps: std::collections::VecDeque<usize>, solve: Rc<dyn Fn(usize) -> bool>, end: usize) {
+    fn run_in_order(&self, steps: std::collections::VecDeque<usize>, solve: Rc<dyn Fn(usize) -> bool>, end: usize) {
+        self.run_in_order_then(steps, solve, end, Box::new(|| {}))
+    }
+
+    /// As `run_in_order`, then `then`.
+    pub(crate) fn run_in_order_then(
+        &self,
+        mut steps: std::collections::VecDeque<usize>,
+        solve: Rc<dyn Fn(usize) -> bool>,
+        end: usize,
+        then: Box<dyn FnOnce()>,
+    ) {
         let Some(i) = steps.pop_front() else {
             if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
                 run.select(end);
             }
             self.on_change.emit(());
+            then();
             return;
         };
         if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
@@ -269,7 +287,7 @@ impl StepRunner {
         self.on_change.emit(());
         let me = self.clone();
         let solve_i = solve(i);
-        self.run(i, solve_i, Box::new(move || me.run_in_order(steps, solve, end)));
+        self.run(i, solve_i, Box::new(move || me.run_in_order_then(steps, solve, end, then)));
     }
 }
 
@@ -440,12 +458,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let want = p.want.clone();
         Callback::from(move |_: ()| {
             // A small module has no Python: the whole app takes over and runs the step's programs.
-            let programs = shared
-                .0
-                .borrow()
-                .lesson
-                .as_ref()
-                .is_some_and(|(_, run)| run.lesson.steps.get(cur).is_some_and(|s| !s.python.is_empty()));
+            let programs =
+                shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| has_programs(&run.lesson, cur));
             if let (Some(want), true) = (&want, programs) {
                 want.emit(Intent::Step(cur));
                 return;
@@ -457,17 +471,6 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             );
         })
     };
-    // The whole app, taking over from a lesson embed whose visitor pressed Run step: run it now.
-    {
-        let run_step = run_step.clone();
-        use_effect_with((), move |_| {
-            if let Some(Intent::Step(i)) = handoff::take_pending(|i| matches!(i, Intent::Step(_))) {
-                if i == cur {
-                    run_step.emit(());
-                }
-            }
-        });
-    }
 
     // Runs the steps this one builds on, in order (an exercise among them is solved for the learner).
     let run_before = {
@@ -476,7 +479,13 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let on_change = p.on_change.clone();
         let steps = missing.clone();
         let lesson = lesson.clone();
-        Callback::from(move |_: MouseEvent| {
+        let want = p.want.clone();
+        Callback::from(move |_: ()| {
+            // A small module has no Python: the whole app takes over and runs them.
+            if let (Some(want), true) = (&want, steps.iter().any(|&i| has_programs(&lesson, i))) {
+                want.emit(Intent::RunBefore(cur));
+                return;
+            }
             let exercises: BTreeSet<usize> =
                 lesson.steps.iter().enumerate().filter(|(_, s)| s.exercise.is_some()).map(|(i, _)| i).collect();
             let solve = move |i: usize| exercises.contains(&i);
@@ -497,7 +506,13 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let shared = p.shared.clone();
         let term = p.term.clone();
         let on_change = p.on_change.clone();
-        Callback::from(move |_: MouseEvent| {
+        let want = p.want.clone();
+        let programs = (0..count).any(|i| has_programs(&lesson, i));
+        Callback::from(move |_: ()| {
+            if let (Some(want), true) = (&want, programs) {
+                want.emit(Intent::RunAll);
+                return;
+            }
             if shared.0.borrow().server.is_some() {
                 term.dispatch(TermAction::Note(
                     "(Run all on the server: each step runs in turn, its programs in their cells; buckets already on the server stay as they are)"
@@ -526,6 +541,22 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             );
         })
     };
+
+    // The whole app, taking over from a lesson embed whose visitor pressed Run step, Run all or "Run those
+    // steps first" in a lesson with programs: do it now.
+    {
+        let (run_step, run_before, run_all) = (run_step.clone(), run_before.clone(), run_all.clone());
+        use_effect_with((), move |_| {
+            let pending = handoff::take_pending(|i| matches!(i, Intent::Step(_) | Intent::RunBefore(_) | Intent::RunAll));
+            match pending {
+                Some(Intent::Step(i)) | Some(Intent::RunBefore(i)) if i != cur => {}
+                Some(Intent::Step(_)) => run_step.emit(()),
+                Some(Intent::RunBefore(_)) => run_before.emit(()),
+                Some(Intent::RunAll) => run_all.emit(()),
+                _ => {}
+            }
+        });
+    }
 
     let reset = {
         let shared = p.shared.clone();
@@ -669,7 +700,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                         <p>{ format!("This step builds on {} {}, which {} not run yet. Without {}, its output will differ from the document's.",
                             if missing.len() == 1 { "step" } else { "steps" }, step_names(&lesson, &missing),
                             if missing.len() == 1 { "has" } else { "have" }, if missing.len() == 1 { "it" } else { "them" }) }</p>
-                        <button type="button" onclick={run_before.clone()}>{ if missing.len() == 1 { "Run that step first".to_string() } else { format!("Run those {} steps first", missing.len()) } }</button>
+                        <button type="button" onclick={run_before.reform(|_: MouseEvent| ())}>{ if missing.len() == 1 { "Run that step first".to_string() } else { format!("Run those {} steps first", missing.len()) } }</button>
                     </div>
                 }
                 { for blocks }
@@ -718,7 +749,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             <div class="lesson-head">
                 <h2 tabindex="-1">{ lesson.title.clone() }</h2>
                 <div class="lesson-actions">
-                    <button type="button" onclick={run_all}>{ "Run all" }</button>
+                    <button type="button" onclick={run_all.reform(|_: MouseEvent| ())}>{ "Run all" }</button>
                     <button type="button" onclick={reset}>{ "Reset" }</button>
                     <button type="button" onclick={close}>{ "Lessons" }</button>
                 </div>

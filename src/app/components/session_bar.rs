@@ -88,6 +88,45 @@ struct EmbedOptions {
     theme: String,
     height: u32,
     sizing: bool,
+    /// Paste as the `<nats-kv-playground>` element (one script) rather than as a frame.
+    element: bool,
+}
+
+/// What a `<nats-kv-playground>` element shows: its attributes (name, value; an empty value is written bare)
+/// and its text.
+struct ElementBody {
+    attrs: Vec<(&'static str, String)>,
+    text: String,
+}
+
+/// Escapes text for an element's content.
+fn text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The snippet to paste into a page as the custom element: its one script and the element.
+fn element_snippet(base: &str, o: &EmbedOptions, body: ElementBody) -> String {
+    let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or(base);
+    let mut tag = String::from("<nats-kv-playground");
+    let mut attrs = body.attrs;
+    if o.timeline && o.what != EmbedWhat::Step {
+        attrs.push(("timeline", String::new()));
+    }
+    if o.theme != "auto" {
+        attrs.push(("theme", o.theme.clone()));
+    }
+    if !o.sizing {
+        attrs.push(("height", o.height.to_string()));
+    }
+    for (name, value) in attrs {
+        if value.is_empty() {
+            tag.push_str(&format!(" {name}"));
+        } else {
+            tag.push_str(&format!(" {name}=\"{}\"", attr(&value)));
+        }
+    }
+    let body = if body.text.is_empty() { String::new() } else { format!("\n{}\n", text(&body.text)) };
+    format!("<script src=\"{}/nats-kv-playground.js\" defer></script>\n{tag}>{body}</nats-kv-playground>", attr(dir))
 }
 
 /// Escapes text for an HTML attribute value.
@@ -116,6 +155,36 @@ fn embed_snippet(base: &str, query: &str, o: &EmbedOptions, title: &str) -> Stri
         s.push_str(&format!("\n<script src=\"{}/embed-host.js\"></script>", attr(dir)));
     }
     s
+}
+
+const NO_COMMANDS: &str = "Type some nats commands first: the embed shows the commands of this session.";
+
+/// The Embed panel's code for the custom element, or why there is none.
+fn element_code(
+    base: &str,
+    o: &EmbedOptions,
+    step: &Option<(String, usize, String)>,
+    history: &[String],
+    program: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let body = match (o.what, step, program) {
+        (EmbedWhat::Step, Some((name, i, _)), _) => {
+            let mut attrs = vec![("lesson", name.clone()), ("step", (i + 1).to_string())];
+            if o.compact {
+                attrs.push(("compact", String::new()));
+            }
+            ElementBody { attrs, text: String::new() }
+        }
+        (EmbedWhat::Cell(lang), _, Some(code)) => ElementBody {
+            attrs: vec![("language", if lang == crate::codegen::Lang::Python { "python" } else { "javascript" }.into())],
+            text: code.trim_end().to_string(),
+        },
+        _ if history.iter().any(|c| c.starts_with("nats ")) => {
+            ElementBody { attrs: vec![], text: history.join("\n") }
+        }
+        _ => return (None, Some(NO_COMMANDS.to_string())),
+    };
+    (Some(element_snippet(base, o, body)), None)
 }
 
 #[function_component(SessionBar)]
@@ -280,6 +349,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     theme: "auto".into(),
                     height: 320,
                     sizing: true,
+                    element: false,
                 })),
                 "start-over" => confirm_wipe.set(true),
                 "import" => {
@@ -301,16 +371,16 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         Callback::from(move |_: MouseEvent| state.set(!*state))
     };
 
-    let (lesson_step, packed, program) = {
+    let (lesson_step, packed, program, program_text, history) = {
         let pg = p.shared.0.borrow();
-        let program = embed
+        let program_text = embed
             .as_ref()
             .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
             .and_then(|o| match o.what {
                 EmbedWhat::Cell(lang) => crate::codegen::cell(lang, &pg.history),
                 _ => None,
-            })
-            .map(|code| transfer::base64url(code.as_bytes()));
+            });
+        let program = program_text.as_ref().map(|code| transfer::base64url(code.as_bytes()));
         (
             pg.lesson.as_ref().filter(|(n, _)| crate::lesson::built_in(n).is_some()).map(|(n, r)| {
                 (n.clone(), r.current, r.lesson.steps.get(r.current).map(|s| s.title.clone()).unwrap_or_default())
@@ -320,6 +390,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
                 .map(|_| transfer::encode_share(&pg.history)),
             program,
+            program_text,
+            pg.history.clone(),
         )
     };
     let open_embed = {
@@ -337,6 +409,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     theme: "auto".into(),
                     height: 320,
                     sizing: true,
+                    element: false,
                 }),
             })
         })
@@ -364,7 +437,10 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 .unwrap_or_default()
         }
         let base = base_address();
-        let (snippet, problem) = match (o.what, &lesson_step, &packed) {
+        let (snippet, problem) = if o.element {
+            element_code(&base, &o, &lesson_step, &history, program_text.as_deref())
+        } else {
+            match (o.what, &lesson_step, &packed) {
             (EmbedWhat::Step, Some((name, step, title)), _) => (
                 Some(embed_snippet(
                     &base,
@@ -389,7 +465,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 None,
             ),
             (_, _, Some(Err(e))) => (None, Some(e.clone())),
-            _ => (None, Some("Type some nats commands first: the embed shows the commands of this session.".to_string())),
+            _ => (None, Some(NO_COMMANDS.to_string())),
+            }
         };
         html! {
             <div class="embed-panel" role="group" aria-label="Embed in a page">
@@ -422,6 +499,13 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     <input type="number" class="num-in" min="120" max="2000" value={o.height.to_string()}
                         onchange={set(|o, e| o.height = value(e).parse::<u32>().unwrap_or(320).clamp(120, 2000))} />
                 </label>
+                <fieldset>
+                    <legend>{ "Paste as" }</legend>
+                    <label><input type="radio" name="embed-as" checked={!o.element} onchange={set(|o, _| o.element = false)} />
+                        { " a frame (iframe): works in any page" }</label>
+                    <label><input type="radio" name="embed-as" checked={o.element} onchange={set(|o, _| o.element = true)} />
+                        { " the <nats-kv-playground> element: one script, sizes itself, loads when scrolled near" }</label>
+                </fieldset>
                 <label><input type="checkbox" checked={o.sizing} onchange={set(|o, e| o.sizing = checked(e))} />
                     { " add the script that sizes the frame to its content (without it, the frame keeps its height and scrolls)" }</label>
                 { match (snippet, problem) {
