@@ -145,7 +145,9 @@ impl Runners {
         let py = self.python.is_none() && blocks.iter().any(|b| b.lang == "python");
         let js = self.node.is_none() && blocks.iter().any(|b| b.lang == "javascript");
         let what = match (py, js) {
-            (true, true) => "Python and JavaScript blocks were embedded without running (set python, node and node-modules",
+            (true, true) => {
+                "Python and JavaScript blocks were embedded without running (set python, node and node-modules"
+            }
             (true, false) => "Python blocks were embedded without running (set python",
             (false, true) => "JavaScript blocks were embedded without running (set node and node-modules",
             (false, false) => return None,
@@ -281,7 +283,15 @@ fn run_javascript(block: &Block, node: &str, modules: &std::path::Path) -> Resul
     let result = std::fs::write(&file, code)
         .map_err(|e| format!("could not write the block to {}: {e}", file.display()))
         .and_then(|_| {
-            let mut child = Command::new(node)
+            // Node.js 20 has a WebSocket (which nats.js's wsconnect needs) behind a flag; 22 and later by default.
+            let major = Command::new(node).arg("--version").output().ok().and_then(|o| {
+                String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').split('.').next()?.parse::<u32>().ok()
+            });
+            let mut cmd = Command::new(node);
+            if major.is_some_and(|m| m < 22) {
+                cmd.arg("--experimental-websocket");
+            }
+            let mut child = cmd
                 .arg(&file)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -380,7 +390,10 @@ mod tests {
 
         let js = "import { wsconnect } from \"@nats-io/nats-core\";\nimport { Kvm } from \"@nats-io/kv\";\nconst nc = await wsconnect({ servers: \"ws://127.0.0.1:8080\" });\nconst kv = await new Kvm(nc).create(\"demo\");\nconsole.log(await kv.put(\"k\", \"v\"));\nawait nc.close();\n";
         assert_eq!(check(&block("javascript", js), &tools()), Ok(()));
-        let bad = js.replace("new Kvm(nc).create(\"demo\")", "new Kvm(nc).open(\"missing\").then(async (kv) => { await kv.status(); return kv; })");
+        let bad = js.replace(
+            "new Kvm(nc).create(\"demo\")",
+            "new Kvm(nc).open(\"missing\").then(async (kv) => { await kv.status(); return kv; })",
+        );
         let err = check(&block("javascript", &bad), &tools()).unwrap_err();
         assert!(err.contains("ended with"), "{err}");
     }

@@ -4,8 +4,8 @@
 
 pub mod compare;
 pub mod markdown;
-pub mod pycheck;
 pub mod progress;
+pub mod pycheck;
 pub mod pyops;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pyprocess;

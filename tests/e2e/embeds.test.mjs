@@ -176,3 +176,58 @@ test('<nats-kv-playground> on a page of another origin: lazy until scrolled to, 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a compact step of the Python lesson shows its program; Run runs it, after the step it builds on, with real Python', { timeout: 150_000 }, async () => {
+  const p = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  const pageErrors = [];
+  p.on('pageerror', (e) => pageErrors.push(String(e)));
+  await p.goto(server.url + '?embed=lesson&lesson=python&step=3&compact=1');
+  const step = p.getByRole('region', { name: 'Lesson step: Put and get' });
+  await step.waitFor();
+  assert.match(await step.innerText(), /rev = await kv\.put\("app\.timeout", b"30"\)/, 'the program is shown');
+  assert.equal(await p.getByRole('button', { name: 'Run all' }).count(), 0);
+  assert.equal(await p.locator('.terminal').count(), 0);
+  await step.getByRole('button', { name: 'Run', exact: true }).click();
+  // The whole app takes over in the same compact view, runs the bucket's step quietly, then this program.
+  const out = p.getByRole('region', { name: 'Lesson step: Put and get' }).locator('.pyout', { hasText: 'read app.timeout = 30 (revision 1)' });
+  await out.waitFor({ timeout: 120_000 });
+  assert.match(await out.innerText(), /^app\.timeout = 30 at revision 1\napp\.max_connections = 100 at revision 2\nread app\.timeout = 30 \(revision 1\)/);
+  assert.match(await p.getByRole('region', { name: 'Lesson step: Put and get' }).innerText(), /first ran the 1 earlier step this one builds on/);
+  assert.doesNotMatch(await p.locator('body').innerText(), /NameError|BucketNotFound/);
+  assert.equal(await p.getByRole('button', { name: 'Run all' }).count(), 0, 'still one step alone');
+  assert.deepEqual(pageErrors, []);
+  await p.close();
+});
+
+test('a lesson embed of the Python lesson: Run all hands over to the whole app, which runs the programs', { timeout: 150_000 }, async () => {
+  const p = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+  const pageErrors = [];
+  p.on('pageerror', (e) => pageErrors.push(String(e)));
+  await p.goto(server.url + '?embed=lesson&lesson=python&step=2');
+  await p.getByRole('button', { name: 'Run all' }).click();
+  // The first program ran for real: its cell shows what it printed.
+  await p.locator('.pyout', { hasText: 'bucket=CONFIG values=0 history=10' }).first().waitFor({ timeout: 120_000 });
+  await p.locator('.pyout', { hasText: 'read app.timeout = 30 (revision 1)' }).first().waitFor({ timeout: 60_000 });
+  assert.doesNotMatch(await p.locator('body').innerText(), /NameError/);
+  assert.deepEqual(pageErrors, []);
+  await p.close();
+});
+
+test('the Embed panel pastes the custom element too, and what it pastes runs on a page of another origin', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await type(page, 'nats kv add demo');
+  await type(page, 'nats kv put demo colour "red & <blue>"');
+  await page.getByRole('button', { name: 'Embed' }).click();
+  await page.getByLabel(/the <nats-kv-playground> element/).check();
+  const snippet = await page.locator('textarea.embed-code').inputValue();
+  assert.match(snippet, /^<script src="[^"]+\/nats-kv-playground\.js" defer><\/script>\n<nats-kv-playground>\nnats kv add demo\nnats kv put demo colour "red &amp; &lt;blue&gt;"\n<\/nats-kv-playground>$/);
+  pages.set('/from-panel.html', `<!DOCTYPE html><title>docs</title><h1>Example</h1>\n${snippet}`);
+  const host = await browser.newPage({ viewport: { width: 900, height: 700 } });
+  await host.goto(other.url + 'from-panel.html');
+  const frame = host.frameLocator('nats-kv-playground iframe');
+  await frame.getByRole('button', { name: 'Run' }).click();
+  await frame.locator('.snippet-out', { hasText: 'red & <blue>' }).waitFor();
+  assert.deepEqual(errors, []);
+  await host.close();
+  await page.close();
+});

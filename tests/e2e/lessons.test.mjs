@@ -177,3 +177,32 @@ test('at 800 px the running watch is in view; at phone width the tool rows show 
   await phone.getByText(/Start over\?|clears/).first().waitFor();
   assert.deepEqual(errors, []);
 });
+
+test('the first load\'s tabs follow the WAI-ARIA tabs pattern too: arrows move along them, a whole-app tab opens with Enter', async () => {
+  const { page, errors } = await open(browser, server.url);
+  const lessonTab = page.getByRole('tab', { name: 'Lesson' });
+  assert.equal(await lessonTab.getAttribute('tabindex'), '0');
+  assert.equal(await page.getByRole('tab', { name: 'Timeline' }).getAttribute('tabindex'), '-1');
+  await lessonTab.focus();
+  const focused = () => page.evaluate(() => document.activeElement?.textContent);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'Buckets');
+  assert.equal(await page.getByRole('tab', { name: 'Buckets' }).getAttribute('aria-selected'), 'true');
+  assert.ok(await page.getByRole('tabpanel', { name: 'Buckets' }).isVisible());
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'Timeline');
+  await page.keyboard.press('End');
+  assert.equal(await focused(), 'Python console');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'Lesson');
+  assert.ok(await page.getByRole('tabpanel', { name: 'Lesson' }).isVisible());
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), 'Timeline');
+  await page.keyboard.press('Enter');
+  // The whole app takes over with the timeline chosen.
+  await page.getByRole('tab', { name: 'Timeline', selected: true }).waitFor();
+  assert.deepEqual(errors, []);
+});

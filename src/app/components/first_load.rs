@@ -93,7 +93,8 @@ pub fn first_load() -> Html {
         let b = buckets.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-            let at = doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| format!("tab-{t}") == id));
+            let at =
+                doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| format!("tab-{t}") == id));
             let (at, n) = (at.unwrap_or(usize::from(*b)), TABS.len());
             let to = match e.key().as_str() {
                 "ArrowRight" => (at + 1) % n,

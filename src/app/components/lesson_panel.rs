@@ -458,8 +458,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let want = p.want.clone();
         Callback::from(move |_: ()| {
             // A small module has no Python: the whole app takes over and runs the step's programs.
-            let programs =
-                shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| has_programs(&run.lesson, cur));
+            let programs = shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| has_programs(&run.lesson, cur));
             if let (Some(want), true) = (&want, programs) {
                 want.emit(Intent::Step(cur));
                 return;
@@ -547,7 +546,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     {
         let (run_step, run_before, run_all) = (run_step.clone(), run_before.clone(), run_all.clone());
         use_effect_with((), move |_| {
-            let pending = handoff::take_pending(|i| matches!(i, Intent::Step(_) | Intent::RunBefore(_) | Intent::RunAll));
+            let pending =
+                handoff::take_pending(|i| matches!(i, Intent::Step(_) | Intent::RunBefore(_) | Intent::RunAll));
             match pending {
                 Some(Intent::Step(i)) | Some(Intent::RunBefore(i)) if i != cur => {}
                 Some(Intent::Step(_)) => run_step.emit(()),

@@ -176,12 +176,13 @@ fn element_code(
             ElementBody { attrs, text: String::new() }
         }
         (EmbedWhat::Cell(lang), _, Some(code)) => ElementBody {
-            attrs: vec![("language", if lang == crate::codegen::Lang::Python { "python" } else { "javascript" }.into())],
+            attrs: vec![(
+                "language",
+                if lang == crate::codegen::Lang::Python { "python" } else { "javascript" }.into(),
+            )],
             text: code.trim_end().to_string(),
         },
-        _ if history.iter().any(|c| c.starts_with("nats ")) => {
-            ElementBody { attrs: vec![], text: history.join("\n") }
-        }
+        _ if history.iter().any(|c| c.starts_with("nats ")) => ElementBody { attrs: vec![], text: history.join("\n") },
         _ => return (None, Some(NO_COMMANDS.to_string())),
     };
     (Some(element_snippet(base, o, body)), None)
@@ -373,10 +374,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
 
     let (lesson_step, packed, program, program_text, history) = {
         let pg = p.shared.0.borrow();
-        let program_text = embed
-            .as_ref()
-            .filter(|_| pg.history.iter().any(|c| c.starts_with("nats ")))
-            .and_then(|o| match o.what {
+        let program_text =
+            embed.as_ref().filter(|_| pg.history.iter().any(|c| c.starts_with("nats "))).and_then(|o| match o.what {
                 EmbedWhat::Cell(lang) => crate::codegen::cell(lang, &pg.history),
                 _ => None,
             });

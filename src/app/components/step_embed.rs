@@ -111,8 +111,12 @@ pub fn step_embed(p: &StepEmbedProps) -> Html {
             let done = {
                 let (shared, ran, on_change, n) = (shared.clone(), ran.clone(), on_change.clone(), quiet.len());
                 std::rc::Rc::new(move || {
-                    let report = shared.0.borrow().lesson.as_ref().and_then(|(_, run)| run.reports.get(i).cloned().flatten());
-                    let output = report.as_ref().map(|r| r.commands.iter().map(|c| c.transcript.as_str()).collect()).unwrap_or_default();
+                    let report =
+                        shared.0.borrow().lesson.as_ref().and_then(|(_, run)| run.reports.get(i).cloned().flatten());
+                    let output = report
+                        .as_ref()
+                        .map(|r| r.commands.iter().map(|c| c.transcript.as_str()).collect())
+                        .unwrap_or_default();
                     ran.set(Some(Ran { output, status: Some(StepStatus::Shown), quiet: n }));
                     on_change.emit(());
                 })
