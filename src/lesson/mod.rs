@@ -2,10 +2,11 @@
 //! output, differences from older CLIs explained, exercises checked, and Python steps tied to the operations they
 //! perform.
 
+pub mod checks;
 pub mod compare;
 pub mod markdown;
-pub mod pycheck;
 pub mod progress;
+pub mod pycheck;
 pub mod pyops;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pyprocess;

@@ -25,10 +25,8 @@ pub const NEWS_SUBJECTS: &str = "kvplay.news.>";
 /// A name made fit for one token of a KV key: letters, digits, `-` and `_` stay; anything else becomes `-`;
 /// never empty.
 pub fn token(name: &str) -> String {
-    let t: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
-        .collect();
+    let t: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
     if t.is_empty() {
         "-".to_string()
     } else {
