@@ -90,7 +90,12 @@ pub fn workshop(a: WorkshopArgs) -> ExitCode {
             "Serve the page, the lessons (as lessons/FILE) and workshop.json from one origin at {}.",
             links::site(&plan)
         );
-        println!("The instructor's buckets are made as the instructor (user instructor) by `kvplay workshop` when it starts the server.");
+        println!("Then create the instructor's buckets once, as the instructor (with --replicas 3 on a cluster):");
+        let url = format!("nats://instructor:{}@{}:{}", plan.instructor_password, plan.host, plan.port);
+        println!("  nats -s {url} kv add kvplay_progress --max-value-size 4096");
+        println!(
+            "  nats -s {url} kv add kvplay_news --max-value-size 4096 --republish-source '$KV.kvplay_news.>' --republish-destination 'kvplay.news.>'"
+        );
         println!("\nBoard: {}", links::board_link(&plan));
         return ExitCode::SUCCESS;
     }
