@@ -241,6 +241,12 @@ fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board
     }
     let instructor = w.connect("instructor");
     assert!(instructor.get(progress::PROGRESS_BUCKET, &progress::presence_key("bo")).is_err(), "nothing reached it");
+    // ana's JetStream has the workshop's limits.
+    let (_, info) = ana.request("$JS.API.INFO", b"").expect("account info");
+    let info: serde_json::Value = serde_json::from_slice(&info).expect("json");
+    assert_eq!(info["limits"]["max_storage"], 256 << 20, "{info}");
+    assert_eq!(info["limits"]["max_memory"], 64 << 20, "{info}");
+    assert_eq!(info["limits"]["max_streams"], 50, "{info}");
     // The progress bucket is not ana's to read, by the KV API or by a direct get.
     assert!(ana.status(progress::PROGRESS_BUCKET).is_err());
     let get = format!("$JS.API.DIRECT.GET.KV_{0}.$KV.{0}.ana.presence", progress::PROGRESS_BUCKET);
