@@ -236,7 +236,7 @@ fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board
     assert!(seq >= 1);
     // Another learner's key, and a key outside any learner's name: nobody answers in ana's account.
     for key in [progress::presence_key("bo"), "board.1".to_string()] {
-        let err = ana.request(&progress::subject(&key), b"{}").err().expect("refused");
+        let err = ana.request(&progress::subject(&key), b"{}").expect_err("refused");
         assert_eq!(err.kind, ErrorKind::NoResponders, "{key}: {}", err.message);
     }
     let instructor = w.connect("instructor");

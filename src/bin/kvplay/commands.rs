@@ -110,7 +110,12 @@ pub fn check_lessons(files: &[String]) -> ExitCode {
             eprintln!("{f}:{}: {}", p.line, p.message);
         }
         if found.is_empty() {
-            println!("{f}: every exercise check is sound");
+            let n = nats_kv_playground::lesson::parse(&src).steps.iter().filter(|s| s.exercise.is_some()).count();
+            match n {
+                0 => println!("{f}: no exercises to check"),
+                1 => println!("{f}: every exercise check is sound (1 exercise)"),
+                n => println!("{f}: every exercise check is sound ({n} exercises)"),
+            }
         }
         problems += found.len();
     }
