@@ -49,6 +49,7 @@ struct Workshop {
     child: Child,
     dir: PathBuf,
     port: u16,
+    ws_port: u16,
     http_port: u16,
     out: Vec<String>,
 }
@@ -122,7 +123,7 @@ fn start_workshop(name: &str, seats: &[&str]) -> Workshop {
     }
     // Keep reading what it prints, so it never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    Workshop { child, dir: dir.join("w"), port, http_port, out }
+    Workshop { child, dir: dir.join("w"), port, ws_port, http_port, out }
 }
 
 /// One raw NATS connection that subscribes to a subject and returns the first message's payload.
@@ -251,6 +252,11 @@ fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board
     assert!(ana.status(progress::PROGRESS_BUCKET).is_err());
     let get = format!("$JS.API.DIRECT.GET.KV_{0}.$KV.{0}.ana.presence", progress::PROGRESS_BUCKET);
     assert_eq!(ana.request(&get, b"").err().map(|e| e.kind), Some(ErrorKind::NoResponders));
+
+    // The page's way in: WebSocket, with the credentials of its join link.
+    let ws = RemoteKv::connect(&format!("ws://bo:{}@127.0.0.1:{}", w.password("bo"), w.ws_port)).expect("bo over ws");
+    nats_kv_playground::workshop::learner::put(&ws, &progress::presence_key("bo"), b"{}").expect("bo's own key");
+    assert!(RemoteKv::connect(&format!("ws://bo:wrong@127.0.0.1:{}", w.ws_port)).is_err());
 
     // The instructor's message reaches both learners: live through the republished subjects, and as the last
     // value through the imported direct get.
