@@ -10,6 +10,20 @@ use nats_kv_playground::workshop::{self, http::Site, links, start, LessonFile, L
 use super::args::WorkshopArgs;
 use super::serve::{catch_ctrl_c, STOP};
 
+/// `println!` that ignores a closed standard output (the instructor piped it to `head`): the workshop runs on.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!`, likewise.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("kvplay workshop: {msg}");
     ExitCode::from(2)
@@ -72,31 +86,32 @@ pub fn workshop(a: WorkshopArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let kept = plan.learners.iter().filter(|l| earlier.iter().any(|(u, p)| *u == l.name && *p == l.password)).count();
-    println!(
-        "kvplay workshop: {} learners, {} lesson(s); files in {}:",
-        plan.learners.len(),
-        lessons.len(),
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    say!(
+        "kvplay workshop: {}, {}; files in {}:",
+        plural(plan.learners.len(), "learner", "learners"),
+        plural(lessons.len(), "lesson", "lessons"),
         a.out.display()
     );
     for w in &written {
-        println!("  {}", w.display());
+        say!("  {}", w.display());
     }
     if kept > 0 {
-        println!("  ({kept} learners keep the passwords of the earlier files: their links stay valid)");
+        say!("  ({kept} learners keep the passwords of the earlier files: their links stay valid)");
     }
     if a.no_start {
-        println!("\nStart the server with: nats-server -c {}", a.out.join("nats-server.conf").display());
-        println!(
+        say!("\nStart the server with: nats-server -c {}", a.out.join("nats-server.conf").display());
+        say!(
             "Serve the page, the lessons (as lessons/FILE) and workshop.json from one origin at {}.",
             links::site(&plan)
         );
-        println!("Then create the instructor's buckets once, as the instructor (with --replicas 3 on a cluster):");
+        say!("Then create the instructor's buckets once, as the instructor (with --replicas 3 on a cluster):");
         let url = format!("nats://instructor:{}@{}:{}", plan.instructor_password, plan.host, plan.port);
-        println!("  nats -s {url} kv add kvplay_progress --max-value-size 4096");
-        println!(
+        say!("  nats -s {url} kv add kvplay_progress --max-value-size 4096");
+        say!(
             "  nats -s {url} kv add kvplay_news --max-value-size 4096 --republish-source '$KV.kvplay_news.>' --republish-destination 'kvplay.news.>'"
         );
-        println!("\nBoard: {}", links::board_link(&plan));
+        say!("\nBoard: {}", links::board_link(&plan));
         return ExitCode::SUCCESS;
     }
     let nats_server = match start::find_nats_server(a.nats_server.as_deref()) {
@@ -113,13 +128,13 @@ pub fn workshop(a: WorkshopArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    println!("\nnats-server is running (log: {}), with the instructor's buckets.", running.log.display());
-    println!("  clients:   nats://{}:{}", plan.host, plan.port);
-    println!("  websocket: {}", links::ws_server(&plan));
-    println!("  page:      {}", links::site(&plan));
-    println!("\nJoin links (also in links.txt and links.html):");
-    print!("{}", links::links_txt(&plan, &lessons));
-    println!("\nWorkshop is running (Ctrl-C stops the server and the page)");
+    say!("\nnats-server is running (log: {}), with the instructor's buckets.", running.log.display());
+    say!("  clients:   nats://{}:{}", plan.host, plan.port);
+    say!("  websocket: {}", links::ws_server(&plan));
+    say!("  page:      {}", links::site(&plan));
+    say!("\nJoin links (also in links.txt and links.html):");
+    say_raw!("{}", links::links_txt(&plan, &lessons));
+    say!("\nWorkshop is running (Ctrl-C stops the server and the page)");
     let _ = std::io::stdout().flush();
     let code = loop {
         if STOP.load(Ordering::SeqCst) {
