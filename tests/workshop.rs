@@ -253,6 +253,16 @@ fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board
     let get = format!("$JS.API.DIRECT.GET.KV_{0}.$KV.{0}.ana.presence", progress::PROGRESS_BUCKET);
     assert_eq!(ana.request(&get, b"").err().map(|e| e.kind), Some(ErrorKind::NoResponders));
 
+    // A broken check is recorded as the author's error, not the learner's.
+    let url = format!("nats://ana:{}@127.0.0.1:{}", w.password("ana"), w.port);
+    let (code, report, err) =
+        run_kvplay(&["lesson", "tests/data/workshop/broken-check.md", "--server", &url, "--learner", "ana"]);
+    assert_eq!(code, 1, "the exercise cannot be done:\n{report}{err}");
+    let e = instructor.get(progress::PROGRESS_BUCKET, &progress::step_key("ana", "broken-check", 5)).expect("record");
+    let r: StepRecord = serde_json::from_slice(&e.value).expect("a StepRecord");
+    assert_eq!(r.verdict, "check-error");
+    assert!(r.detail.as_deref().is_some_and(|d| d.contains("never writes the key colour")), "{r:?}");
+
     // The page's way in: WebSocket, with the credentials of its join link.
     let ws = RemoteKv::connect(&format!("ws://bo:{}@127.0.0.1:{}", w.password("bo"), w.ws_port)).expect("bo over ws");
     nats_kv_playground::workshop::learner::put(&ws, &progress::presence_key("bo"), b"{}").expect("bo's own key");
