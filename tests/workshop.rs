@@ -381,6 +381,22 @@ fn workshop_files_keep_their_passwords_and_bad_input_is_explained() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(&format!("port {port} (NATS clients) is in use")) && err.contains("--port"), "{err}");
+    // A page that is not built is named, with how to build it.
+    let nothing = dir.join("no-site").to_string_lossy().into_owned();
+    let (code, _, err) = run_kvplay(&[
+        "workshop",
+        LESSON,
+        "--seats",
+        "2",
+        "--out",
+        &out,
+        "--site",
+        &nothing,
+        "--nats-server",
+        &server.to_string_lossy(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the page is not built in") && err.contains("trunk build"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

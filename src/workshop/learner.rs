@@ -17,7 +17,8 @@ pub struct ProgressWriter {
     attempts: BTreeMap<usize, u32>,
 }
 
-/// Why a progress write failed, in words a learner can act on.
+/// Puts one progress key through the account's import: the instructor's stream sequence, or why not in words a
+/// learner can act on.
 pub fn put(remote: &RemoteKv, key: &str, value: &[u8]) -> Result<u64, String> {
     let (_, reply) = remote.request(&progress::subject(key), value).map_err(|e| {
         if e.kind == crate::engine::ErrorKind::NoResponders {
