@@ -316,6 +316,43 @@ fn run_kvplay(args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+fn the_written_files_run_on_a_nats_server_started_from_them_and_the_buckets_are_made_separately() {
+    let dir = temp_dir("nostart");
+    let out = dir.join("w");
+    let port = free_port().to_string();
+    let ws_port = free_port().to_string();
+    let args = ["workshop", LESSON, "--names", "ana", "--out", &out.to_string_lossy(), "--no-start"];
+    let (code, stdout, err) = run_kvplay(&[&args[..], &["--port", &port, "--ws-port", &ws_port]].concat());
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(stdout.contains("--create-buckets"), "{stdout}");
+    let mut server = Command::new(nats_server())
+        .arg("-c")
+        .arg(out.join("nats-server.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nats-server starts");
+    let mut log = BufReader::new(server.stderr.take().expect("stderr")).lines().map_while(Result::ok);
+    let ready = log.find(|l| l.contains("Server is ready") || l.contains("[FTL]"));
+    std::thread::spawn(move || log.for_each(drop));
+    assert!(ready.as_deref().is_some_and(|l| l.contains("Server is ready")), "{ready:?}");
+    let (code, stdout, err) =
+        run_kvplay(&[&args[..], &["--port", &port, "--ws-port", &ws_port, "--create-buckets"]].concat());
+    assert_eq!(code, 0, "{stdout}{err}");
+    let pass = read_passwords(&std::fs::read_to_string(out.join("accounts.conf")).expect("accounts.conf"));
+    let pw = |u: &str| pass.iter().find(|(n, _)| n == u).map(|(_, p)| p.clone()).expect("password");
+    let instructor =
+        RemoteKv::connect(&format!("nats://instructor:{}@127.0.0.1:{port}", pw("instructor"))).expect("in");
+    let news = instructor.status(progress::NEWS_BUCKET).expect("the news bucket");
+    assert_eq!(news.config.republish.as_ref().map(|r| r.dest.as_str()), Some(progress::NEWS_SUBJECTS));
+    let ana = RemoteKv::connect(&format!("nats://ana:{}@127.0.0.1:{port}", pw("ana"))).expect("ana");
+    nats_kv_playground::workshop::learner::put(&ana, &progress::presence_key("ana"), b"{}").expect("ana's progress");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn workshop_files_keep_their_passwords_and_bad_input_is_explained() {
     let dir = temp_dir("files");
     let out = dir.join("w").to_string_lossy().into_owned();

@@ -82,11 +82,13 @@ pub fn news_bucket() -> Config {
     c
 }
 
-/// Creates the instructor's buckets (a bucket there already, from an earlier run, is kept as it is).
-pub fn create_buckets(url: &str) -> Result<(), String> {
+/// Creates the instructor's buckets with `replicas` (a bucket there already, from an earlier run, is kept as it
+/// is).
+pub fn create_buckets(url: &str, replicas: i64) -> Result<(), String> {
     use crate::backend::KvBackend;
     let mut kv = RemoteKv::connect(url).map_err(|e| format!("cannot connect as the instructor: {}", e.message))?;
-    for cfg in [progress_bucket(), news_bucket()] {
+    for mut cfg in [progress_bucket(), news_bucket()] {
+        cfg.replicas = replicas;
         match kv.create_bucket(&cfg) {
             Ok(_) => {}
             Err(e) if e.kind == ErrorKind::BucketExists => {}
@@ -172,7 +174,7 @@ pub fn start(nats_server: &Path, dir: &Path, plan: &Plan, site: Site) -> Result<
     // The log goes on being written by the reader thread; nothing waits on the channel any more.
     drop(rx);
     let running = Running { child, http: http::serve(web, site)?, log };
-    if let Err(e) = create_buckets(&instructor_url(plan)) {
+    if let Err(e) = create_buckets(&instructor_url(plan), 1) {
         running.stop();
         return Err(e);
     }

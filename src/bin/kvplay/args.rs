@@ -186,6 +186,13 @@ pub struct WorkshopArgs {
     /// Only write the files (for a server you run yourself, or a cluster)
     #[arg(long = "no-start")]
     pub no_start: bool,
+    /// With --no-start: create the instructor's buckets on the running server the files configure (--host,
+    /// --port), as the instructor, then exit
+    #[arg(long = "create-buckets", requires = "no_start")]
+    pub create_buckets: bool,
+    /// Replicas of the instructor's buckets (3 on a cluster of three)
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(i64).range(1..=5))]
+    pub replicas: i64,
     /// Give everyone new passwords (the old links stop working)
     #[arg(long = "new-passwords")]
     pub new_passwords: bool,

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
+use nats_kv_playground::workshop::config::INSTRUCTOR_USER;
 use nats_kv_playground::workshop::{self, http::Site, links, start, LessonFile, Limits, Plan, Seats};
 
 use super::args::WorkshopArgs;
@@ -99,18 +100,29 @@ pub fn workshop(a: WorkshopArgs) -> ExitCode {
     if kept > 0 {
         say!("  ({kept} learners keep the passwords of the earlier files: their links stay valid)");
     }
+    if a.create_buckets {
+        // The server the links name, wherever it runs.
+        let url = format!("nats://{}:{}@{}:{}", INSTRUCTOR_USER, plan.instructor_password, plan.host, plan.port);
+        return match start::create_buckets(&url, a.replicas) {
+            Ok(()) => {
+                say!("\nThe instructor's buckets are ready on nats://{}:{}.", plan.host, plan.port);
+                say!("\nBoard: {}", links::board_link(&plan));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kvplay workshop: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if a.no_start {
         say!("\nStart the server with: nats-server -c {}", a.out.join("nats-server.conf").display());
         say!(
             "Serve the page, the lessons (as lessons/FILE) and workshop.json from one origin at {}.",
             links::site(&plan)
         );
-        say!("Then create the instructor's buckets once, as the instructor (with --replicas 3 on a cluster):");
-        let url = format!("nats://instructor:{}@{}:{}", plan.instructor_password, plan.host, plan.port);
-        say!("  nats -s {url} kv add kvplay_progress --max-value-size 4096");
-        say!(
-            "  nats -s {url} kv add kvplay_news --max-value-size 4096 --republish-source '$KV.kvplay_news.>' --republish-destination 'kvplay.news.>'"
-        );
+        say!("Then create the instructor's buckets once (with --replicas 3 on a cluster of three):");
+        say!("  the same command with --create-buckets added");
         say!("\nBoard: {}", links::board_link(&plan));
         return ExitCode::SUCCESS;
     }
