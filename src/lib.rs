@@ -14,3 +14,5 @@ pub mod server;
 pub mod session;
 pub mod transfer;
 pub mod viz;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod workshop;

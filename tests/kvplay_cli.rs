@@ -111,3 +111,22 @@ fn code_prints_a_command_or_a_script_as_a_client_program() {
     assert_eq!(code, 1);
     assert!(err.starts_with("kvplay: "), "{err}");
 }
+
+#[test]
+fn help_names_every_command_and_unknown_ones_are_refused() {
+    let (out, _, code) = kvplay(&["--help"], "");
+    assert_eq!(code, 0);
+    for cmd in ["run", "lesson", "code", "embed", "serve", "workshop"] {
+        assert!(out.lines().any(|l| l.trim_start().starts_with(cmd)), "{cmd} is listed:\n{out}");
+    }
+    let (out, _, code) = kvplay(&["workshop", "--help"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("--seats <N>") && out.contains("--no-start"), "{out}");
+    assert!(!out.contains("--clock"), "the shell's flags stay out of the workshop's help:\n{out}");
+    let (_, err, code) = kvplay(&["frobnicate"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("unrecognized subcommand 'frobnicate'"), "{err}");
+    let (_, err, code) = kvplay(&["lesson", "cli", "--learner", "ana"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--learner needs --server"), "{err}");
+}

@@ -206,6 +206,16 @@ impl RemoteKv {
         self.run(async |c| c.export(limit, previous).await)
     }
 
+    /// A request on any subject (a workshop's progress put goes through an account import, not a bucket of
+    /// this account): the reply's status, headers and data.
+    pub fn request(
+        &self,
+        subject: &str,
+        payload: &[u8],
+    ) -> Result<(crate::server::wire::HeaderBlock, Vec<u8>), KvError> {
+        self.run(async |c| c.request(subject, &[], payload).await)
+    }
+
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Client<NativeDial>) -> T) -> T {
         block_on(f(&mut self.c.borrow_mut()))
     }

@@ -222,7 +222,7 @@ pub fn parse(src: &str) -> Lesson {
     Lesson { title, steps }
 }
 
-fn fence_start(line: &str) -> Option<String> {
+pub(crate) fn fence_start(line: &str) -> Option<String> {
     let t = line.trim_start();
     for f in ["```", "~~~"] {
         if t.starts_with(f) {

@@ -2,6 +2,7 @@
 //! output, differences from older CLIs explained, exercises checked, and Python steps tied to the operations they
 //! perform.
 
+pub mod checks;
 pub mod compare;
 pub mod markdown;
 pub mod progress;

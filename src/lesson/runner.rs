@@ -1019,7 +1019,19 @@ pub fn run_all_with<B: KvBackend>(
     lesson: Lesson,
     s: &mut Session<B>,
     clock: &mut dyn LessonClock,
+    python: Option<&mut dyn PythonRunner>,
+) -> (String, bool) {
+    run_all_each(lesson, s, clock, python, &mut |_, _, _| {})
+}
+
+/// `run_all_with`, telling `after_step` each step's report as it ends (a workshop's learner writes it into the
+/// instructor's bucket) with the session, whose connection it may use.
+pub fn run_all_each<B: KvBackend>(
+    lesson: Lesson,
+    s: &mut Session<B>,
+    clock: &mut dyn LessonClock,
     mut python: Option<&mut dyn PythonRunner>,
+    after_step: &mut dyn FnMut(usize, &StepReport, &mut Session<B>),
 ) -> (String, bool) {
     let mut run = LessonRun::new(lesson);
     let mut text = format!("# {}\n", run.lesson.title);
@@ -1031,6 +1043,7 @@ pub fn run_all_with<B: KvBackend>(
             None => None,
         };
         let r = run.run_step_with(i, s, clock, true, py);
+        after_step(i, &r, s);
         failed |= r.status == StepStatus::Fail || r.status == StepStatus::Pending;
         text.push_str(&render_report(&title, &r));
     }
