@@ -208,34 +208,10 @@ pub fn learner_lesson(url: &str, what: &str, learner: &str) -> ExitCode {
     }
 }
 
-/// The served clock as a lesson sees it: a program's sleep moves the in-process server's time.
-struct ServedClock<'a> {
-    running: Option<&'a nats_kv_playground::server::net::Running>,
-    now: Nanos,
-}
-
-impl nats_kv_playground::lesson::runner::LessonClock for ServedClock<'_> {
-    fn now(&self) -> Nanos {
-        self.now
-    }
-    fn advance(&mut self, by: Nanos) {
-        match self.running {
-            // The served clock moves; the lesson's own connection must not wait for it (a remote backend
-            // waits out any time it is told has passed).
-            Some(r) => r.fast_forward(by),
-            // A real server keeps real time: the wait is real.
-            None => {
-                self.now += by.max(0);
-                std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64))
-            }
-        }
-    }
-}
-
 /// `kvplay lesson FILE --python PY`: the lesson's commands and its Python programs (CPython with nats-py)
 /// against one server: a kvplay serve in this process, or the real server `--server` names.
 pub fn python_lesson(python: &str, what: &str, server: Option<&str>, learner: Option<&str>) -> ExitCode {
-    use nats_kv_playground::lesson::pyprocess::PythonProcess;
+    use nats_kv_playground::lesson::pyprocess::{PythonProcess, ServedClock};
     use nats_kv_playground::server::{net, ServerOptions};
     let (lesson, src) = match read_lesson(what) {
         Ok(l) => l,
