@@ -109,6 +109,8 @@ pub struct Client<D: Dial> {
     server_err: Option<String>,
     watches: BTreeMap<WatchId, Watch>,
     next_watch: u64,
+    /// Plain subscriptions by sid (made again after a reconnection).
+    subs: BTreeMap<u64, Sub>,
     /// Buckets this connection has seen exist, so a put or get costs one round trip, not two (a bucket deleted
     /// elsewhere is noticed when the server has no responder for it).
     known: std::collections::BTreeSet<String>,
@@ -241,6 +243,23 @@ fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, his
 /// A reply: its header block (the status line apart from the headers) and its payload.
 type Message = (HeaderBlock, Vec<u8>);
 
+/// A message received on a plain subscription (`Client::subscribe`): its subject, headers and data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubMessage {
+    pub subject: String,
+    pub headers: HeaderBlock,
+    pub payload: Vec<u8>,
+}
+
+/// A plain subscription: its subject, and what arrived and was not taken yet (at most `SUB_QUEUE`).
+struct Sub {
+    subject: String,
+    queue: VecDeque<SubMessage>,
+}
+
+/// The messages a plain subscription keeps until taken; older ones go first.
+const SUB_QUEUE: usize = 64;
+
 /// An entry from a direct get's headers and data.
 fn entry_of(bucket: &str, h: &HeaderBlock, p: Vec<u8>) -> Entry {
     let get = |n: &str| hdr::get(&h.headers, n).map(str::to_string);
@@ -347,6 +366,7 @@ impl<D: Dial> Client<D> {
             server_err: None,
             watches: BTreeMap::new(),
             next_watch: 1,
+            subs: BTreeMap::new(),
             known: Default::default(),
             timeout_ms,
             rtt,
@@ -426,6 +446,13 @@ impl<D: Dial> Client<D> {
 
     /// Routes a message to its watch, if it is a watch delivery.
     fn route(&mut self, sid: u64, reply: Option<String>, headers: Option<Vec<u8>>, subject: String, payload: Vec<u8>) {
+        if let Some(sub) = self.subs.get_mut(&sid) {
+            if sub.queue.len() >= SUB_QUEUE {
+                sub.queue.pop_front();
+            }
+            sub.queue.push_back(SubMessage { subject, headers: read_headers(headers.as_deref()), payload });
+            return;
+        }
         let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
         // Heartbeats and flow control have no ack subject.
         let Some(reply) = reply else { return };
@@ -1102,6 +1129,9 @@ impl<D: Dial> Client<D> {
         self.inbox = format!("_INBOX.kvplay{:x}", self.dialer.nonce());
         let sub = format!("{}.*", self.inbox);
         self.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
+        for (sid, sub) in &self.subs {
+            self.link.send(&encode(&ClientOp::Sub { subject: &sub.subject, sid: *sid }))?;
+        }
         let ids: Vec<WatchId> = self.watches.keys().copied().collect();
         for id in ids {
             let last = self.watches.get(&id).map(|w| w.last_seq).unwrap_or(0);
@@ -1111,6 +1141,21 @@ impl<D: Dial> Client<D> {
             f(&LinkState::Connected);
         }
         Ok(())
+    }
+
+    /// Subscribes to `subject` (no queue group); what arrives waits for `take_messages`. The subscription is
+    /// made again after a reconnection.
+    pub fn subscribe(&mut self, subject: &str) -> Result<u64, KvError> {
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        self.link.send(&encode(&ClientOp::Sub { subject, sid }))?;
+        self.subs.insert(sid, Sub { subject: subject.to_string(), queue: VecDeque::new() });
+        Ok(sid)
+    }
+
+    /// What a plain subscription received since it was last asked, oldest first.
+    pub fn take_messages(&mut self, sid: u64) -> Vec<SubMessage> {
+        self.subs.get_mut(&sid).map(|s| s.queue.drain(..).collect()).unwrap_or_default()
     }
 
     /// Closes the connection.
