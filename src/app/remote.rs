@@ -19,6 +19,8 @@ use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
 use crate::lesson::runner::{LessonClock, StepReport};
 use crate::session::Session;
 
+use super::workshop::{self, Learner};
+
 /// The revisions per bucket the explorer and the timeline copy from a server.
 pub const MIRROR_LIMIT: usize = 500;
 
@@ -61,6 +63,10 @@ pub struct ServerSide {
     pub pane_events: BTreeMap<WatchId, Vec<WatchEvent>>,
     pub new_panes: Vec<(WatchId, String)>,
     pub pane_error: Option<String>,
+    /// The address with its credentials, to connect again (after the network comes back).
+    pub target: ServerUrl,
+    /// Connected from a workshop's join link: the learner, their progress writes and the instructor's message.
+    pub learner: Option<Learner>,
 }
 
 /// What the page must show after a job.
@@ -90,6 +96,9 @@ pub enum Job {
         title: String,
     },
     PaneStop(WatchId),
+    /// A workshop's progress record, written into the instructor's bucket (a request answered by JetStream's
+    /// publish acknowledgement); a failure is noted on the learner, never shown as the lesson's.
+    Progress(workshop::Write),
 }
 
 /// The connection and its queue of jobs.
@@ -125,7 +134,23 @@ fn wall() -> Nanos {
 }
 
 /// Connects the page to a server. Nothing changes in the embedded engine; the views switch to the server.
-pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
+/// `learner` names the workshop learner the join link connected (their progress is written, the instructor's
+/// message shown).
+pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<dyn Fn(UiMsg)>) {
+    // The same learner connecting again keeps what was counted (attempts, the message they dismissed).
+    let previous = shared.0.borrow().server.as_ref().and_then(|s| s.learner.clone());
+    // Trying again after a lost connection says so once, not on every attempt.
+    let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+    let learner_state = learner.as_deref().map(|name| match previous {
+        Some(l) if l.name == name => l.again(),
+        _ => {
+            let mut l = Learner::new(name);
+            if let Some(kept) = super::storage_get(&workshop::attempts_key(name)) {
+                l.restore(&kept);
+            }
+            l
+        }
+    });
     disconnect(shared);
     let conn = Rc::new(Conn {
         client: RefCell::new(None),
@@ -135,6 +160,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
         ui: ui.clone(),
     });
     let shown = url.display();
+    let target = url.clone();
     {
         let mut pg = shared.0.borrow_mut();
         let kv = ReplayKv::new(Engine::new(0).connection_info(), Rc::new(wall));
@@ -155,6 +181,8 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
             pane_events: BTreeMap::new(),
             new_panes: Vec::new(),
             pane_error: None,
+            target,
+            learner: learner_state,
         });
     }
     ui(UiMsg::Changed);
@@ -164,17 +192,24 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
             let mut c = Client::connect(WebDial, url).await?;
             c.strict = false;
             c.account_info().await?;
-            Ok::<_, crate::engine::KvError>(c)
+            // A workshop learner follows the instructor's message: its last value, then every change.
+            let mut news = None;
+            if learner.is_some() {
+                let sid = c.subscribe(crate::lesson::progress::NEWS_SUBJECTS).ok();
+                let last = c.request(&crate::lesson::progress::news_direct_get_subject(), &[], b"").await.ok();
+                news = Some((sid, last));
+            }
+            Ok::<_, crate::engine::KvError>((c, news))
         }
         .await;
         if conn.closed.get() {
-            if let Ok(mut c) = result {
+            if let Ok((mut c, _)) = result {
                 c.close();
             }
             return;
         }
         match result {
-            Ok(mut c) => {
+            Ok((mut c, news)) => {
                 let info = c.connection_info();
                 let server = format!("nats-server {} ({})", info.server_version, info.server_name);
                 {
@@ -196,12 +231,32 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
                 if let Some(s) = shared.0.borrow_mut().server.as_mut() {
                     s.kv.set_info(info);
                     s.state = ConnState::Connected { server: server.clone() };
+                    if let (Some(l), Some((sid, last))) = (s.learner.as_mut(), news) {
+                        l.news_sid = sid;
+                        if let Some((h, p)) = last {
+                            l.news_read(&h, &p);
+                        }
+                    }
                 }
                 *conn.client.borrow_mut() = Some(c);
+                let who = learner.as_ref().map(|l| format!(" as {l}, the workshop's server")).unwrap_or_default();
                 ui(UiMsg::Term(vec![TermAction::Note(format!(
-                    "(connected to {server} at {shown}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
+                    "(connected to {server} at {shown}{who}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
                 ))]));
                 enqueue(&shared, Job::Refresh);
+            }
+            Err(e) if learner.is_some() => {
+                // A workshop learner's page stays with the workshop's server, saying it is disconnected, and tries
+                // again (the server bar does, every ten seconds and when the network is back).
+                if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                    s.state = ConnState::Lost { error: e.message.clone() };
+                }
+                if !retry {
+                    ui(UiMsg::Term(vec![TermAction::Note(format!(
+                        "(could not connect to the workshop server {shown}: {}. Trying again.)",
+                        e.message.trim_start_matches("nats: error: ")
+                    ))]));
+                }
             }
             Err(e) => {
                 {
@@ -349,6 +404,8 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                         let report = run.run_step(i, &mut s.session, &mut ServerClock(&mut s.now), solve);
                         if s.kv.missing().is_some() {
                             (s.session, *run, s.now) = saved;
+                        } else {
+                            pg.verdicts.push(i);
                         }
                         Some(report)
                     })
@@ -406,7 +463,11 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                     *conn.client.borrow_mut() = Some(c);
                 }
             }
+            let news = collect_news(shared, conn);
             if !show_deliveries(shared, conn, &kv).await {
+                if news {
+                    ui(UiMsg::Changed);
+                }
                 return; // nothing arrived: nothing to redraw
             }
             refresh(shared, conn).await;
@@ -428,6 +489,25 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 }
             }
             collect_pane_events(shared, conn);
+        }
+        Job::Progress(w) => {
+            let taken = conn.client.borrow_mut().take();
+            let r = match taken {
+                Some(mut c) => {
+                    let r = c.request(&w.subject, &[], &w.payload).await;
+                    if conn.closed.get() {
+                        c.close();
+                    } else {
+                        *conn.client.borrow_mut() = Some(c);
+                    }
+                    r.map_err(|e| e.message.trim_start_matches("nats: error: ").to_string())
+                        .and_then(|(_, p)| workshop::ack_error(&p).map_or(Ok(()), Err))
+                }
+                None => Err("not connected".to_string()),
+            };
+            if let Some(l) = shared.0.borrow_mut().server.as_mut().and_then(|s| s.learner.as_mut()) {
+                l.write_error = r.err();
+            }
         }
         Job::PaneStop(id) => {
             let taken = conn.client.borrow_mut().take();
@@ -453,6 +533,20 @@ async fn finish(conn: &Conn, kv: &ReplayKv) {
             *conn.client.borrow_mut() = Some(c);
         }
     }
+}
+
+/// Takes the instructor's messages that arrived. True when there was one.
+fn collect_news(shared: &Shared, conn: &Conn) -> bool {
+    let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
+    let Some(c) = c.as_mut() else { return false };
+    let mut pg = shared.0.borrow_mut();
+    let Some(l) = pg.server.as_mut().and_then(|s| s.learner.as_mut()) else { return false };
+    let Some(sid) = l.news_sid else { return false };
+    let msgs = c.take_messages(sid);
+    for m in &msgs {
+        l.news_arrived(m);
+    }
+    !msgs.is_empty()
 }
 
 /// Moves what the Watchers panes' watches received to where the panes read it. True when there was something.
