@@ -1,0 +1,134 @@
+// A workshop on a real nats-server, configured as `kvplay workshop` configures one (tests/e2e/workshop-server.mjs):
+// two learners open their join links (credentials in the fragment, which leaves the address bar), the instructor
+// opens the board; a learner's Run step appears on the board, the instructor's message appears on both learners'
+// pages and goes when cleared, and a reload keeps the connection as the same learner.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serve, launch, open, shots, here } from './harness.mjs';
+import { startWorkshop } from './workshop-server.mjs';
+
+const learners = ['alice', 'bob'];
+let web, browser, ws;
+before(async () => {
+  ws = await startWorkshop(learners);
+  const workshop = {
+    lessons: [{
+      name: 'intro', title: 'Workshop: first steps', file: 'lessons/intro.md',
+      steps: [
+        { n: 1, title: 'Make a bucket', runnable: true, exercise: false },
+        { n: 2, title: 'Put a value', runnable: true, exercise: false },
+        { n: 3, title: 'Your turn', runnable: true, exercise: true },
+      ],
+    }],
+    learners,
+    server: ws.wsUrl,
+  };
+  web = await serve(undefined, {
+    '/lessons/intro.md': path.join(here, 'fixtures/workshop/intro.md'),
+    '/workshop.json': () => JSON.stringify(workshop),
+  });
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await web?.close(); await ws?.stop(); });
+
+const fragment = (user, pass) => `#server=${encodeURIComponent(ws.wsUrl)}&user=${user}&pass=${encodeURIComponent(pass)}`;
+const joinLink = (name) => `${web.url}?lesson=lessons/intro.md${fragment(name, ws.pass(name))}`;
+
+async function joined(page, name) {
+  await page.locator('.conn-state', { hasText: `Connected to the workshop server as ${name}` }).waitFor({ timeout: 15_000 });
+}
+
+test('two learners and the board: Run step reaches the board, the message reaches both pages, a reload keeps the connection', async () => {
+  const pages = {};
+  for (const name of learners) {
+    const { page, errors } = await open(browser, joinLink(name), { viewport: { width: 1280, height: 900 } });
+    pages[name] = { page, errors };
+    await joined(page, name);
+    // The credentials left the address bar; the lesson's address stayed.
+    assert.doesNotMatch(page.url(), /pass=|user=|server=/, 'the join link\'s credentials are not in the address');
+    assert.match(page.url(), /lesson=lessons(%2F|\/)intro\.md/);
+    await page.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor();
+  }
+
+  const { page: board, errors: boardErrors } = await (async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${web.url}board.html${fragment('instructor', ws.instructorPass)}`);
+    return { page, errors };
+  })();
+  await board.locator('#board-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+  assert.doesNotMatch(board.url(), /pass=/, 'the board\'s credentials are not in the address');
+  // Both learners are on the board from the moment they joined (their presence), with no step run yet.
+  await board.locator('tr[data-learner="alice"]').waitFor();
+  await board.locator('tr[data-learner="bob"]').waitFor();
+
+  // Alice runs the first step; the board shows it in her row, with the step's verdict in words too.
+  const alice = pages.alice.page;
+  await alice.getByRole('button', { name: 'Run step' }).click();
+  const aliceStep1 = board.locator('tr[data-learner="alice"] td.cell').nth(0);
+  await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pass"]').first().waitFor({ timeout: 15_000 });
+  assert.match(await aliceStep1.innerText(), /passed/);
+  assert.equal(await board.locator('tr[data-learner="bob"] td.cell[data-verdict]').count(), 0, 'bob ran nothing');
+  // The same failing exercise checked three times makes Alice stuck, in words.
+  await alice.getByRole('button', { name: /Your turn/ }).click();
+  for (let i = 1; i <= 3; i++) {
+    await alice.getByRole('button', { name: 'Check' }).click();
+    await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pending"]', { hasText: i > 1 ? `${i} tries` : 'not solved' }).waitFor({ timeout: 15_000 });
+  }
+  await board.locator('tr[data-learner="alice"] td.where', { hasText: 'Stuck: step 3 tried 3 times' }).waitFor();
+  await board.locator('#stuck', { hasText: 'alice' }).waitFor();
+  await alice.locator('#term-input').fill('nats kv add stock --history 2');
+  await alice.locator('#term-input').press('Enter');
+  await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pass"]', { hasText: '4 tries' }).waitFor({ timeout: 15_000 });
+  await board.locator('tfoot td.solved-count[data-step="3"]', { hasText: '1 of 2' }).waitFor();
+  await board.screenshot({ path: path.join(shots, 'workshop-board.png'), fullPage: true });
+
+  // The instructor's message appears on both learners' pages.
+  await board.locator('#message').fill('Break until 11:00');
+  await board.getByRole('button', { name: 'Send' }).click();
+  for (const name of learners) {
+    await pages[name].page.locator('.workshop-news[role="status"] .workshop-message', { hasText: 'Break until 11:00' }).waitFor({ timeout: 15_000 });
+  }
+  await pages.bob.page.screenshot({ path: path.join(shots, 'workshop-learner.png') });
+
+  // A reload keeps the connection (as the same learner), the lesson and the message.
+  await alice.reload();
+  await alice.locator('#term-input').waitFor();
+  await joined(alice, 'alice');
+  assert.doesNotMatch(alice.url(), /pass=/);
+  await alice.locator('.workshop-message', { hasText: 'Break until 11:00' }).waitFor({ timeout: 15_000 });
+  await alice.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor();
+  // After the reload her steps still reach the board.
+  await alice.getByRole('button', { name: /Put a value/ }).click();
+  await alice.getByRole('button', { name: 'Run step' }).click();
+  await board.locator('tr[data-learner="alice"] td.cell:nth-of-type(2)[data-verdict="pass"]').waitFor({ timeout: 15_000 });
+
+  // Cleared from the board, the message leaves both pages; a learner can dismiss one too.
+  await board.getByRole('button', { name: 'Clear the message' }).click();
+  for (const name of learners) {
+    await pages[name].page.locator('.workshop-message').waitFor({ state: 'detached', timeout: 15_000 });
+  }
+  await board.locator('#message').fill('Look at step 2');
+  await board.getByRole('button', { name: 'Send' }).click();
+  await pages.bob.page.locator('.workshop-message', { hasText: 'Look at step 2' }).waitFor({ timeout: 15_000 });
+  await pages.bob.page.getByRole('button', { name: "Dismiss the instructor's message" }).click();
+  await pages.bob.page.locator('.workshop-message').waitFor({ state: 'detached' });
+
+  for (const name of learners) assert.deepEqual(pages[name].errors, [], `${name}'s page logged no errors`);
+  assert.deepEqual(boardErrors, [], 'the board logged no errors');
+});
+
+test('the board reads well at phone width: a real table with headers, verdicts in words', async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+  await page.goto(`${web.url}board.html${fragment('instructor', ws.instructorPass)}`);
+  await page.locator('#board-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+  await page.locator('table.grid thead th[scope="col"]').first().waitFor();
+  assert.ok(await page.locator('table.grid tbody th[scope="row"]').count() >= 2);
+  // The page itself does not scroll sideways: only the table's own region does.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
+  await page.screenshot({ path: path.join(shots, 'workshop-board-phone.png'), fullPage: true });
+});
