@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import http from 'node:http';
+import fs from 'node:fs';
 import { serve, launch, open, shots, here } from './harness.mjs';
 import { startWorkshop } from './workshop-server.mjs';
 
@@ -73,7 +75,7 @@ test('two learners and the board: Run step reaches the board, the message reache
   assert.match(await aliceStep1.innerText(), /passed/);
   assert.equal(await board.locator('tr[data-learner="bob"] td.cell[data-verdict]').count(), 0, 'bob ran nothing');
   // The same failing exercise checked three times makes Alice stuck, in words.
-  await alice.getByRole('button', { name: /Your turn/ }).click();
+  await alice.locator('.step button', { hasText: 'Your turn' }).click();
   for (let i = 1; i <= 3; i++) {
     await alice.getByRole('button', { name: 'Check' }).click();
     await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pending"]', { hasText: i > 1 ? `${i} tries` : 'not solved' }).waitFor({ timeout: 15_000 });
@@ -102,7 +104,7 @@ test('two learners and the board: Run step reaches the board, the message reache
   await alice.locator('.workshop-message', { hasText: 'Break until 11:00' }).waitFor({ timeout: 15_000 });
   await alice.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor();
   // After the reload her steps still reach the board.
-  await alice.getByRole('button', { name: /Put a value/ }).click();
+  await alice.locator('.step button', { hasText: 'Put a value' }).click();
   await alice.getByRole('button', { name: 'Run step' }).click();
   await board.locator('tr[data-learner="alice"] td.cell:nth-of-type(2)[data-verdict="pass"]').waitFor({ timeout: 15_000 });
 
@@ -131,4 +133,43 @@ test('the board reads well at phone width: a real table with headers, verdicts i
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
   await page.screenshot({ path: path.join(shots, 'workshop-board-phone.png'), fullPage: true });
+});
+
+/** A lesson server on another origin (another port), over plain http://, with or without CORS. */
+function lessonServer({ cors }) {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url);
+    const headers = { 'content-type': 'text/markdown' };
+    if (cors) headers['access-control-allow-origin'] = '*';
+    res.writeHead(200, headers);
+    res.end(fs.readFileSync(path.join(here, 'fixtures/workshop/intro.md')));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}/`, seen, close: () => new Promise((r) => server.close(r)),
+  })));
+}
+
+test('a lesson from another http:// address opens, keeps its own query string across a reload, and a refusal says why', async () => {
+  const open_ = await lessonServer({ cors: true });
+  const closed = await lessonServer({ cors: false });
+  try {
+    const lesson = `${open_.url}lessons/intro.md?v=2&lang=en`;
+    const { page } = await open(browser, `${web.url}?lesson=${encodeURIComponent(lesson)}`);
+    await page.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor({ timeout: 15_000 });
+    await page.locator('.step button', { hasText: 'Put a value' }).click();
+    await page.waitForFunction(() => /step=2/.test(location.search));
+    await page.reload();
+    await page.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor({ timeout: 15_000 });
+    assert.equal(new URL(page.url()).searchParams.get('lesson'), lesson, 'the lesson address kept its query string');
+    assert.deepEqual(open_.seen, ['/lessons/intro.md?v=2&lang=en', '/lessons/intro.md?v=2&lang=en']);
+
+    const { page: refused } = await open(browser, `${web.url}?lesson=${encodeURIComponent(closed.url + 'intro.md')}`);
+    const note = refused.locator('.term-out', { hasText: 'could not load the lesson' });
+    await note.waitFor({ timeout: 15_000 });
+    assert.match(await note.innerText(), /answered, but does not allow this page to read the file: it must send Access-Control-Allow-Origin/);
+  } finally {
+    await open_.close();
+    await closed.close();
+  }
 });
