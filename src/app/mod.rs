@@ -52,9 +52,6 @@ pub struct Playground {
     pub lesson_news: Option<String>,
     /// The parts of the page this build has (see `Parts`).
     pub parts: &'static Parts,
-    /// Steps of the open lesson (zero-based) that have a new verdict, for a workshop's progress (`workshop`):
-    /// taken by the whole app's tick, and dropped unless the page is a workshop learner's.
-    pub verdicts: Vec<usize>,
 }
 
 /// The seams between the first load and the parts of the page loaded on first use. The whole app
@@ -273,7 +270,6 @@ impl Playground {
             page: crate::server::Server::new(crate::server::ServerOptions::default()),
             lesson_news: None,
             parts: &FIRST_LOAD,
-            verdicts: Vec::new(),
         }
     }
 
@@ -365,7 +361,7 @@ impl Playground {
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
-        self.verdicts.push(i);
+        workshop::verdict(i);
         // Everything the step typed, as the terminal shows it (a bucket the runner created, a revision it
         // adapted, an exercise's solution): Share and the exports then do what the step did.
         history.extend(
@@ -481,7 +477,7 @@ impl Playground {
         let (_, run) = self.lesson.as_mut()?;
         let typed = if is_answer { run.answered(out, engine) } else { run.typed(line, out, asked, engine) };
         let Some(Typed::StepDone { step, report }) = typed else { return None };
-        self.verdicts.push(step);
+        workshop::verdict(step);
         let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
         let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
         Some(match report.status {

@@ -63,10 +63,18 @@ pub struct ServerSide {
     pub pane_events: BTreeMap<WatchId, Vec<WatchEvent>>,
     pub new_panes: Vec<(WatchId, String)>,
     pub pane_error: Option<String>,
-    /// The address with its credentials, to connect again (after the network comes back).
-    pub target: ServerUrl,
-    /// Connected from a workshop's join link: the learner, their progress writes and the instructor's message.
-    pub learner: Option<Learner>,
+}
+
+// The address with its credentials, to connect again (after the network comes back). Kept beside the page's
+// state rather than in it, as the workshop learner is (`workshop::with_learner`), so the first load, which never
+// connects, carries no code for them.
+thread_local! {
+    static TARGET: RefCell<Option<ServerUrl>> = const { RefCell::new(None) };
+}
+
+/// The address (with its credentials) of the connection being made or made, to make it again.
+pub fn target() -> Option<ServerUrl> {
+    TARGET.with(|t| t.borrow().clone())
 }
 
 /// What the page must show after a job.
@@ -96,9 +104,6 @@ pub enum Job {
         title: String,
     },
     PaneStop(WatchId),
-    /// A workshop's progress record, written into the instructor's bucket (a request answered by JetStream's
-    /// publish acknowledgement); a failure is noted on the learner, never shown as the lesson's.
-    Progress(workshop::Write),
 }
 
 /// The connection and its queue of jobs.
@@ -138,7 +143,7 @@ fn wall() -> Nanos {
 /// message shown).
 pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<dyn Fn(UiMsg)>) {
     // The same learner connecting again keeps what was counted (attempts, the message they dismissed).
-    let previous = shared.0.borrow().server.as_ref().and_then(|s| s.learner.clone());
+    let previous = workshop::take_learner();
     // Trying again after a lost connection says so once, not on every attempt.
     let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
     let learner_state = learner.as_deref().map(|name| match previous {
@@ -152,6 +157,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
         }
     });
     disconnect(shared);
+    workshop::set_learner(learner_state);
     let conn = Rc::new(Conn {
         client: RefCell::new(None),
         queue: RefCell::new(VecDeque::new()),
@@ -160,7 +166,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
         ui: ui.clone(),
     });
     let shown = url.display();
-    let target = url.clone();
+    TARGET.with(|t| *t.borrow_mut() = Some(url.clone()));
     {
         let mut pg = shared.0.borrow_mut();
         let kv = ReplayKv::new(Engine::new(0).connection_info(), Rc::new(wall));
@@ -181,8 +187,6 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
             pane_events: BTreeMap::new(),
             new_panes: Vec::new(),
             pane_error: None,
-            target,
-            learner: learner_state,
         });
     }
     ui(UiMsg::Changed);
@@ -231,12 +235,14 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
                 if let Some(s) = shared.0.borrow_mut().server.as_mut() {
                     s.kv.set_info(info);
                     s.state = ConnState::Connected { server: server.clone() };
-                    if let (Some(l), Some((sid, last))) = (s.learner.as_mut(), news) {
+                }
+                if let Some((sid, last)) = news {
+                    workshop::with_learner(|l| {
                         l.news_sid = sid;
                         if let Some((h, p)) = last {
                             l.news_read(&h, &p);
                         }
-                    }
+                    });
                 }
                 *conn.client.borrow_mut() = Some(c);
                 let who = learner.as_ref().map(|l| format!(" as {l}, the workshop's server")).unwrap_or_default();
@@ -276,6 +282,8 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
 
 /// Goes back to the embedded engine (its state is as it was).
 pub fn disconnect(shared: &Shared) {
+    workshop::set_learner(None);
+    TARGET.with(|t| *t.borrow_mut() = None);
     let conn = { shared.0.borrow_mut().server.take().map(|s| s.conn) };
     if let Some(conn) = conn {
         conn.closed.set(true);
@@ -405,7 +413,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                         if s.kv.missing().is_some() {
                             (s.session, *run, s.now) = saved;
                         } else {
-                            pg.verdicts.push(i);
+                            crate::app::workshop::verdict(i);
                         }
                         Some(report)
                     })
@@ -463,7 +471,8 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                     *conn.client.borrow_mut() = Some(c);
                 }
             }
-            let news = collect_news(shared, conn);
+            write_progress(conn).await;
+            let news = collect_news(conn);
             if !show_deliveries(shared, conn, &kv).await {
                 if news {
                     ui(UiMsg::Changed);
@@ -489,25 +498,6 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 }
             }
             collect_pane_events(shared, conn);
-        }
-        Job::Progress(w) => {
-            let taken = conn.client.borrow_mut().take();
-            let r = match taken {
-                Some(mut c) => {
-                    let r = c.request(&w.subject, &[], &w.payload).await;
-                    if conn.closed.get() {
-                        c.close();
-                    } else {
-                        *conn.client.borrow_mut() = Some(c);
-                    }
-                    r.map_err(|e| e.message.trim_start_matches("nats: error: ").to_string())
-                        .and_then(|(_, p)| workshop::ack_error(&p).map_or(Ok(()), Err))
-                }
-                None => Err("not connected".to_string()),
-            };
-            if let Some(l) = shared.0.borrow_mut().server.as_mut().and_then(|s| s.learner.as_mut()) {
-                l.write_error = r.err();
-            }
         }
         Job::PaneStop(id) => {
             let taken = conn.client.borrow_mut().take();
@@ -535,16 +525,34 @@ async fn finish(conn: &Conn, kv: &ReplayKv) {
     }
 }
 
+/// Writes the workshop learner's progress records waiting (`workshop::sync`) into the instructor's bucket, each a
+/// request answered by JetStream's publish acknowledgement; a failure is noted on the learner, never shown as the
+/// lesson's.
+async fn write_progress(conn: &Conn) {
+    while let Some(w) = workshop::with_learner(|l| l.outbox.pop_front()).flatten() {
+        let taken = conn.client.borrow_mut().take();
+        let Some(mut c) = taken else { return };
+        let r = c.request(&w.subject, &[], &w.payload).await;
+        if conn.closed.get() {
+            c.close();
+            return;
+        }
+        *conn.client.borrow_mut() = Some(c);
+        let r = r
+            .map_err(|e| e.message.trim_start_matches("nats: error: ").to_string())
+            .and_then(|(_, p)| workshop::ack_error(&p).map_or(Ok(()), Err));
+        workshop::with_learner(|l| l.write_error = r.err());
+    }
+}
+
 /// Takes the instructor's messages that arrived. True when there was one.
-fn collect_news(shared: &Shared, conn: &Conn) -> bool {
+fn collect_news(conn: &Conn) -> bool {
     let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
     let Some(c) = c.as_mut() else { return false };
-    let mut pg = shared.0.borrow_mut();
-    let Some(l) = pg.server.as_mut().and_then(|s| s.learner.as_mut()) else { return false };
-    let Some(sid) = l.news_sid else { return false };
+    let Some(sid) = workshop::with_learner(|l| l.news_sid).flatten() else { return false };
     let msgs = c.take_messages(sid);
     for m in &msgs {
-        l.news_arrived(m);
+        workshop::with_learner(|l| l.news_arrived(m));
     }
     !msgs.is_empty()
 }

@@ -96,42 +96,75 @@ pub fn take_join_link() -> Option<JoinLink> {
     JOIN.with(|j| j.borrow_mut().take())
 }
 
-/// Takes the open lesson's new verdicts and the step the learner is on, and queues their records on the
-/// connection, in the background (a workshop learner's page only; otherwise the verdicts are dropped).
+/// Takes the open lesson's new verdicts and the step the learner is on, and queues their records for the
+/// connection to write in the background (a workshop learner's page only; otherwise the verdicts are dropped).
 pub fn sync(shared: &super::Shared) {
-    let writes = {
-        let mut pg = shared.0.borrow_mut();
-        let super::Playground { server, lesson, verdicts, .. } = &mut *pg;
-        let Some(s) = server.as_mut().filter(|s| s.learner.is_some()) else {
-            verdicts.clear();
-            return;
-        };
-        // Verdicts wait while the connection is being made again.
-        if !matches!(s.state, super::remote::ConnState::Connected { .. }) {
-            return;
+    let pg = shared.0.borrow();
+    let connected = matches!(pg.server.as_ref().map(|s| &s.state), Some(super::remote::ConnState::Connected { .. }));
+    // Verdicts wait while the connection is being made again; elsewhere than a learner's page they are not kept.
+    if !connected {
+        if LEARNER.with(|l| l.borrow().is_none()) {
+            VERDICTS.with(|v| v.borrow_mut().clear());
         }
-        let verdicts = std::mem::take(verdicts);
-        let Some(l) = s.learner.as_mut() else { return };
-        let Some((source, run)) = lesson.as_ref() else { return };
-        let now = super::real_now();
-        let mut w: Vec<Write> = verdicts.into_iter().filter_map(|i| l.step_written(source, run, i, now)).collect();
-        w.extend(l.presence_written(source, run.current, now));
-        w
-    };
-    if writes.is_empty() {
         return;
     }
-    if let Some(l) = shared.0.borrow().server.as_ref().and_then(|s| s.learner.as_ref()) {
-        super::storage_set(&attempts_key(&l.name), &l.kept());
-    }
-    for w in writes {
-        super::remote::enqueue(shared, super::remote::Job::Progress(w));
-    }
+    let verdicts = VERDICTS.with(|v| std::mem::take(&mut *v.borrow_mut()));
+    let Some((source, run)) = pg.lesson.as_ref() else { return };
+    let now = super::real_now();
+    with_learner(|l| {
+        let before = l.outbox.len();
+        for i in verdicts {
+            if let Some(w) = l.step_written(source, run, i, now) {
+                l.outbox.push_back(w);
+            }
+        }
+        if let Some(w) = l.presence_written(source, run.current, now) {
+            l.outbox.push_back(w);
+        }
+        if l.outbox.len() > before {
+            super::storage_set(&attempts_key(&l.name), &l.kept());
+        }
+    });
+    // The connection's next poll, within a quarter of a second, writes them (`remote`'s `Job::Pump`).
 }
 
 /// Where a learner's attempts are kept in the browser.
 pub fn attempts_key(learner: &str) -> String {
     format!("kvplay.workshop.attempts.{}", progress::token(learner))
+}
+
+// The learner and the verdicts live beside the page's state (`Playground`), not in it: the first load, which never
+// connects, then carries no code for them.
+thread_local! {
+    static LEARNER: RefCell<Option<Learner>> = const { RefCell::new(None) };
+    static VERDICTS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Step `i` (zero-based) of the open lesson has a new verdict: `sync` writes its record if the page is a workshop
+/// learner's (the lesson runner's callers say so: Run step, the server's step jobs, a step completed by typing, a
+/// program that completes its step).
+pub fn verdict(i: usize) {
+    VERDICTS.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.len() < 1000 {
+            v.push(i);
+        }
+    });
+}
+
+/// Runs `f` on the workshop learner the page is connected as, if it is.
+pub fn with_learner<T>(f: impl FnOnce(&mut Learner) -> T) -> Option<T> {
+    LEARNER.with(|l| l.borrow_mut().as_mut().map(f))
+}
+
+/// The learner the page is connected as, taken (the connection is being made again, or closed).
+pub fn take_learner() -> Option<Learner> {
+    LEARNER.with(|l| l.borrow_mut().take())
+}
+
+/// Sets the learner of the connection being made (`None`: not a workshop learner's connection).
+pub fn set_learner(learner: Option<Learner>) {
+    LEARNER.with(|l| *l.borrow_mut() = learner);
 }
 
 /// A learner's side of a workshop on one connection: who they are, what they wrote, the instructor's message.
@@ -151,6 +184,8 @@ pub struct Learner {
     pub write_error: Option<String>,
     /// The subscription to the instructor's messages.
     pub news_sid: Option<u64>,
+    /// Records waiting to be written (`remote::Job::Progress` writes them in order).
+    pub outbox: std::collections::VecDeque<Write>,
 }
 
 /// A write into the instructor's progress bucket: the subject to request on, and the record.
@@ -167,7 +202,7 @@ impl Learner {
 
     /// The same learner on a new connection: what was counted stays; the subscription and the last error go.
     pub fn again(self) -> Learner {
-        Learner { news_sid: None, write_error: None, ..self }
+        Learner { news_sid: None, write_error: None, outbox: Default::default(), ..self }
     }
 
     /// The attempts counted so far, to keep in the browser (a reload goes on counting).

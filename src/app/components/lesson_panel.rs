@@ -355,7 +355,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                                 drop(r);
                             }
                             if counted {
-                                pg.verdicts.push(i);
+                                crate::app::workshop::verdict(i);
                             }
                         }
                         if let Some(n) = note {

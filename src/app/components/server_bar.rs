@@ -145,13 +145,13 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
 
     let (state, shown_url, last_error, learner, write_error) = {
         let pg = p.shared.0.borrow();
-        let l = pg.server.as_ref().and_then(|s| s.learner.as_ref());
+        let l = crate::app::workshop::with_learner(|l| (l.name.clone(), l.write_error.clone()));
         (
             pg.server.as_ref().map(|s| s.state.clone()),
             pg.server.as_ref().map(|s| s.url.clone()),
             pg.server_error.clone(),
-            l.map(|l| l.name.clone()),
-            l.and_then(|l| l.write_error.clone()),
+            l.as_ref().map(|l| l.0.clone()),
+            l.and_then(|l| l.1),
         )
     };
 
@@ -203,14 +203,9 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
         let (term, on_change) = (p.term.clone(), p.on_change.clone());
         use_effect_with((), move |_| {
             let again = Rc::new(move || {
-                let lost = {
-                    let pg = shared.0.borrow();
-                    pg.server
-                        .as_ref()
-                        .filter(|s| matches!(s.state, ConnState::Lost { .. }))
-                        .map(|s| (s.target.clone(), s.learner.as_ref().map(|l| l.name.clone())))
-                };
-                if let Some((target, learner)) = lost {
+                let lost = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+                if let (true, Some(target)) = (lost, remote::target()) {
+                    let learner = crate::app::workshop::with_learner(|l| l.name.clone());
                     start(&shared, &term, &on_change, target, learner);
                 }
             });

@@ -14,16 +14,11 @@ pub struct WorkshopBannerProps {
 
 #[function_component(WorkshopBanner)]
 pub fn workshop_banner(p: &WorkshopBannerProps) -> Html {
-    let message = {
-        let pg = p.shared.0.borrow();
-        pg.server.as_ref().and_then(|s| s.learner.as_ref()).and_then(|l| l.banner().map(str::to_string))
-    };
+    let message = crate::app::workshop::with_learner(|l| l.banner().map(str::to_string)).flatten();
     let dismiss = {
-        let (shared, on_change) = (p.shared.clone(), p.on_change.clone());
+        let on_change = p.on_change.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(l) = shared.0.borrow_mut().server.as_mut().and_then(|s| s.learner.as_mut()) {
-                l.dismissed = l.news.clone();
-            }
+            crate::app::workshop::with_learner(|l| l.dismissed = l.news.clone());
             on_change.emit(());
         })
     };
