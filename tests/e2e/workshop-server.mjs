@@ -79,7 +79,7 @@ export async function startWorkshop(learners) {
   const nc = await connect({ servers: `127.0.0.1:${port}`, user: 'instructor', pass: instructorPass });
   const kvm = new Kvm(nc);
   await kvm.create('kvplay_progress', { history: 5 });
-  await kvm.create('kvplay_news', { republish: { src: '$KV.kvplay_news.>', dest: 'kvplay.news.>' } });
+  await kvm.create('kvplay_news', { allow_direct: true, republish: { src: '$KV.kvplay_news.>', dest: 'kvplay.news.>' } });
   await nc.close();
   return {
     wsUrl: `ws://127.0.0.1:${wsPort}`,

@@ -18,9 +18,10 @@ before(async () => {
     lessons: [{
       name: 'intro', title: 'Workshop: first steps', file: 'lessons/intro.md',
       steps: [
-        { n: 1, title: 'Make a bucket', runnable: true, exercise: false },
-        { n: 2, title: 'Put a value', runnable: true, exercise: false },
-        { n: 3, title: 'Your turn', runnable: true, exercise: true },
+        { n: 1, title: 'Workshop: first steps', runnable: false, exercise: false },
+        { n: 2, title: 'Make a bucket', runnable: true, exercise: false },
+        { n: 3, title: 'Put a value', runnable: true, exercise: false },
+        { n: 4, title: 'Your turn', runnable: true, exercise: true },
       ],
     }],
     learners,
@@ -67,12 +68,13 @@ test('two learners and the board: Run step reaches the board, the message reache
   await board.locator('tr[data-learner="alice"]').waitFor();
   await board.locator('tr[data-learner="bob"]').waitFor();
 
-  // Alice runs the first step; the board shows it in her row, with the step's verdict in words too.
+  // Alice runs the step that makes a bucket; the board shows it in her row, with the verdict in words too.
   const alice = pages.alice.page;
+  await alice.locator('.step button', { hasText: 'Make a bucket' }).click();
   await alice.getByRole('button', { name: 'Run step' }).click();
-  const aliceStep1 = board.locator('tr[data-learner="alice"] td.cell').nth(0);
-  await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pass"]').first().waitFor({ timeout: 15_000 });
-  assert.match(await aliceStep1.innerText(), /passed/);
+  const aliceStep2 = board.locator('tr[data-learner="alice"] td.cell:nth-of-type(2)');
+  await board.locator('tr[data-learner="alice"] td.cell:nth-of-type(2)[data-verdict="pass"]').waitFor({ timeout: 15_000 });
+  assert.match(await aliceStep2.innerText(), /passed/);
   assert.equal(await board.locator('tr[data-learner="bob"] td.cell[data-verdict]').count(), 0, 'bob ran nothing');
   // The same failing exercise checked three times makes Alice stuck, in words.
   await alice.locator('.step button', { hasText: 'Your turn' }).click();
@@ -80,12 +82,12 @@ test('two learners and the board: Run step reaches the board, the message reache
     await alice.getByRole('button', { name: 'Check' }).click();
     await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pending"]', { hasText: i > 1 ? `${i} tries` : 'not solved' }).waitFor({ timeout: 15_000 });
   }
-  await board.locator('tr[data-learner="alice"] td.where', { hasText: 'Stuck: step 3 tried 3 times' }).waitFor();
+  await board.locator('tr[data-learner="alice"] td.where', { hasText: 'Stuck: step 4 tried 3 times' }).waitFor();
   await board.locator('#stuck', { hasText: 'alice' }).waitFor();
   await alice.locator('#term-input').fill('nats kv add stock --history 2');
   await alice.locator('#term-input').press('Enter');
   await board.locator('tr[data-learner="alice"] td.cell[data-verdict="pass"]', { hasText: '4 tries' }).waitFor({ timeout: 15_000 });
-  await board.locator('tfoot td.solved-count[data-step="3"]', { hasText: '1 of 2' }).waitFor();
+  await board.locator('tfoot td.solved-count[data-step="4"]', { hasText: '1 of 2' }).waitFor();
   await board.screenshot({ path: path.join(shots, 'workshop-board.png'), fullPage: true });
 
   // The instructor's message appears on both learners' pages.
@@ -106,7 +108,7 @@ test('two learners and the board: Run step reaches the board, the message reache
   // After the reload her steps still reach the board.
   await alice.locator('.step button', { hasText: 'Put a value' }).click();
   await alice.getByRole('button', { name: 'Run step' }).click();
-  await board.locator('tr[data-learner="alice"] td.cell:nth-of-type(2)[data-verdict="pass"]').waitFor({ timeout: 15_000 });
+  await board.locator('tr[data-learner="alice"] td.cell:nth-of-type(3)[data-verdict="pass"]').waitFor({ timeout: 15_000 });
 
   // Cleared from the board, the message leaves both pages; a learner can dismiss one too.
   await board.getByRole('button', { name: 'Clear the message' }).click();
@@ -158,7 +160,7 @@ test('a lesson from another http:// address opens, keeps its own query string ac
     const { page } = await open(browser, `${web.url}?lesson=${encodeURIComponent(lesson)}`);
     await page.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor({ timeout: 15_000 });
     await page.locator('.step button', { hasText: 'Put a value' }).click();
-    await page.waitForFunction(() => /step=2/.test(location.search));
+    await page.waitForFunction(() => /step=3/.test(location.search));
     await page.reload();
     await page.locator('.lesson h2', { hasText: 'Workshop: first steps' }).waitFor({ timeout: 15_000 });
     assert.equal(new URL(page.url()).searchParams.get('lesson'), lesson, 'the lesson address kept its query string');
