@@ -550,11 +550,13 @@ fn collect_news(conn: &Conn) -> bool {
     let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
     let Some(c) = c.as_mut() else { return false };
     let Some(sid) = workshop::with_learner(|l| l.news_sid).flatten() else { return false };
-    let msgs = c.take_messages(sid);
-    for m in &msgs {
-        workshop::with_learner(|l| l.news_arrived(m));
+    let events = c.take_events(sid);
+    for e in &events {
+        if let WatchEvent::Entry(m) = e {
+            workshop::with_learner(|l| l.news_arrived(m));
+        }
     }
-    !msgs.is_empty()
+    !events.is_empty()
 }
 
 /// Moves what the Watchers panes' watches received to where the panes read it. True when there was something.

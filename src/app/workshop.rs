@@ -6,7 +6,6 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use crate::client::core::SubMessage;
 use crate::engine::Nanos;
 use crate::lesson::progress::{self, Presence, StepRecord};
 use crate::lesson::runner::{LessonRun, StepStatus};
@@ -183,7 +182,7 @@ pub struct Learner {
     /// Why the last progress write failed (cleared by the next that succeeds).
     pub write_error: Option<String>,
     /// The subscription to the instructor's messages.
-    pub news_sid: Option<u64>,
+    pub news_sid: Option<crate::engine::WatchId>,
     /// Records waiting to be written (`remote::Job::Progress` writes them in order).
     pub outbox: std::collections::VecDeque<Write>,
 }
@@ -273,8 +272,11 @@ impl Learner {
     }
 
     /// Takes a message on the news subjects (a republished put, or a delete or purge marker that clears it).
-    pub fn news_arrived(&mut self, m: &SubMessage) {
-        self.news = news_text(&m.headers, &m.payload);
+    pub fn news_arrived(&mut self, m: &crate::engine::Entry) {
+        self.news = match m.operation {
+            crate::engine::Operation::Put => news_text(&HeaderBlock::default(), &m.value),
+            _ => None,
+        };
     }
 
     /// Takes the direct get's answer (a status, such as 404, means there is no message).
@@ -388,13 +390,19 @@ mod tests {
     #[test]
     fn the_message_follows_puts_deletes_and_purges_and_a_dismissal() {
         let mut l = Learner::new("a");
-        let put = |p: &str, op: Option<&str>| SubMessage {
-            subject: "kvplay.news.message".into(),
-            headers: HeaderBlock {
-                status: None,
-                headers: op.map(|o| vec![("KV-Operation".to_string(), o.to_string())]).unwrap_or_default(),
+        let put = |p: &str, op: Option<&str>| crate::engine::Entry {
+            bucket: String::new(),
+            key: "kvplay.news.message".into(),
+            value: p.as_bytes().to_vec(),
+            revision: 0,
+            delta: 0,
+            created: 0,
+            operation: match op {
+                Some("DEL") => crate::engine::Operation::Delete,
+                Some("PURGE") => crate::engine::Operation::Purge,
+                _ => crate::engine::Operation::Put,
             },
-            payload: p.as_bytes().to_vec(),
+            marker_reason: None,
         };
         l.news_arrived(&put("Break until 11:00", None));
         assert_eq!(l.banner(), Some("Break until 11:00"));

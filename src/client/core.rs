@@ -109,8 +109,6 @@ pub struct Client<D: Dial> {
     server_err: Option<String>,
     watches: BTreeMap<WatchId, Watch>,
     next_watch: u64,
-    /// Plain subscriptions by sid (made again after a reconnection).
-    subs: BTreeMap<u64, Sub>,
     /// Buckets this connection has seen exist, so a put or get costs one round trip, not two (a bucket deleted
     /// elsewhere is noticed when the server has no responder for it).
     known: std::collections::BTreeSet<String>,
@@ -243,23 +241,6 @@ fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, his
 /// A reply: its header block (the status line apart from the headers) and its payload.
 type Message = (HeaderBlock, Vec<u8>);
 
-/// A message received on a plain subscription (`Client::subscribe`): its subject, headers and data.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubMessage {
-    pub subject: String,
-    pub headers: HeaderBlock,
-    pub payload: Vec<u8>,
-}
-
-/// A plain subscription: its subject, and what arrived and was not taken yet (at most `SUB_QUEUE`).
-struct Sub {
-    subject: String,
-    queue: VecDeque<SubMessage>,
-}
-
-/// The messages a plain subscription keeps until taken; older ones go first.
-const SUB_QUEUE: usize = 64;
-
 /// An entry from a direct get's headers and data.
 fn entry_of(bucket: &str, h: &HeaderBlock, p: Vec<u8>) -> Entry {
     let get = |n: &str| hdr::get(&h.headers, n).map(str::to_string);
@@ -366,7 +347,6 @@ impl<D: Dial> Client<D> {
             server_err: None,
             watches: BTreeMap::new(),
             next_watch: 1,
-            subs: BTreeMap::new(),
             known: Default::default(),
             timeout_ms,
             rtt,
@@ -446,14 +426,25 @@ impl<D: Dial> Client<D> {
 
     /// Routes a message to its watch, if it is a watch delivery.
     fn route(&mut self, sid: u64, reply: Option<String>, headers: Option<Vec<u8>>, subject: String, payload: Vec<u8>) {
-        if let Some(sub) = self.subs.get_mut(&sid) {
-            if sub.queue.len() >= SUB_QUEUE {
-                sub.queue.pop_front();
+        let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
+        // A plain subscription (`subscribe`): each message as an entry whose key is its subject.
+        if w.bucket.is_empty() {
+            if w.queue.len() >= 64 {
+                w.queue.pop_front();
             }
-            sub.queue.push_back(SubMessage { subject, headers: read_headers(headers.as_deref()), payload });
+            let hdrs = read_headers(headers.as_deref()).headers;
+            w.queue.push_back(WatchEvent::Entry(Entry {
+                bucket: String::new(),
+                key: subject,
+                value: payload,
+                revision: 0,
+                delta: 0,
+                created: 0,
+                operation: Operation::from_headers(&hdrs),
+                marker_reason: None,
+            }));
             return;
         }
-        let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
         // Heartbeats and flow control have no ack subject.
         let Some(reply) = reply else { return };
         // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
@@ -974,6 +965,10 @@ impl<D: Dial> Client<D> {
         let (sid, deliver, filter, bucket, options) =
             (w.sid, w.deliver.clone(), w.filter.clone(), w.bucket.clone(), w.options);
         self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
+        // A plain subscription has no consumer.
+        if bucket.is_empty() {
+            return Ok(());
+        }
         let cfg = consumer_config(&deliver, &filter, &options, resume_after);
         let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
@@ -1067,6 +1062,9 @@ impl<D: Dial> Client<D> {
     pub async fn stop_watch(&mut self, id: WatchId) {
         if let Some(w) = self.watches.remove(&id) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            if w.bucket.is_empty() {
+                return;
+            }
             let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.KV_{}.{}", w.bucket, w.consumer), &json!({})).await;
         }
     }
@@ -1129,9 +1127,6 @@ impl<D: Dial> Client<D> {
         self.inbox = format!("_INBOX.kvplay{:x}", self.dialer.nonce());
         let sub = format!("{}.*", self.inbox);
         self.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
-        for (sid, sub) in &self.subs {
-            self.link.send(&encode(&ClientOp::Sub { subject: &sub.subject, sid: *sid }))?;
-        }
         let ids: Vec<WatchId> = self.watches.keys().copied().collect();
         for id in ids {
             let last = self.watches.get(&id).map(|w| w.last_seq).unwrap_or(0);
@@ -1143,19 +1138,32 @@ impl<D: Dial> Client<D> {
         Ok(())
     }
 
-    /// Subscribes to `subject` (no queue group); what arrives waits for `take_messages`. The subscription is
-    /// made again after a reconnection.
-    pub fn subscribe(&mut self, subject: &str) -> Result<u64, KvError> {
+    /// Subscribes to `subject` (a plain subscription, no consumer): each message arrives as a watch event whose
+    /// entry has the subject as its key, the data as its value and the operation its `KV-Operation` header names
+    /// (`take_events`; at most 64 wait, older ones go first). It is made again after a reconnection, as watches
+    /// are, and kept as one of them so a client that never subscribes carries no more code for it.
+    pub fn subscribe(&mut self, subject: &str) -> Result<WatchId, KvError> {
         let sid = self.next_sid;
         self.next_sid += 1;
         self.link.send(&encode(&ClientOp::Sub { subject, sid }))?;
-        self.subs.insert(sid, Sub { subject: subject.to_string(), queue: VecDeque::new() });
-        Ok(sid)
-    }
-
-    /// What a plain subscription received since it was last asked, oldest first.
-    pub fn take_messages(&mut self, sid: u64) -> Vec<SubMessage> {
-        self.subs.get_mut(&sid).map(|s| s.queue.drain(..).collect()).unwrap_or_default()
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        let w = Watch {
+            sid,
+            consumer: String::new(),
+            bucket: String::new(),
+            options: WatchOptions::default(),
+            initial_pending: 0,
+            received: 0,
+            last_seq: 0,
+            init_done: true,
+            queue: VecDeque::new(),
+            filter: subject.to_string(),
+            deliver: subject.to_string(),
+            expect: 0,
+        };
+        self.watches.insert(id, w);
+        Ok(id)
     }
 
     /// Closes the connection.
