@@ -62,7 +62,8 @@ ${learners.map(learner).join('\n')}
 `;
 }
 
-/** Starts the server and creates the instructor's buckets; resolves to { wsUrl, pass(name), instructorPass, stop }. */
+/** Starts the server and creates the instructor's buckets; resolves to { wsUrl, pass(name), instructorPass, restart,
+ * stop } (a restart keeps JetStream's store: the buckets stay). */
 export async function startWorkshop(learners) {
   if (!fs.existsSync(bin)) throw new Error('the real nats-server is not installed: run bash scripts/setup.sh');
   const port = await freePort();
@@ -71,9 +72,18 @@ export async function startWorkshop(learners) {
   const instructorPass = 'teach-pw';
   const conf = path.join(dir, 'workshop.conf');
   fs.writeFileSync(conf, workshopConfig({ port, wsPort, storeDir: path.join(dir, 'js'), learners, instructorPass }));
-  const child = spawn(bin, ['-c', conf], { stdio: 'ignore' });
-  await waitForPort(port);
-  await waitForPort(wsPort);
+  let child;
+  const start = async () => {
+    child = spawn(bin, ['-c', conf], { stdio: 'ignore' });
+    await waitForPort(port);
+    await waitForPort(wsPort);
+  };
+  const kill = () => new Promise((resolve) => {
+    if (!child || child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+  await start();
   const { connect } = require('@nats-io/transport-node');
   const { Kvm } = require('@nats-io/kv');
   const nc = await connect({ servers: `127.0.0.1:${port}`, user: 'instructor', pass: instructorPass });
@@ -86,11 +96,7 @@ export async function startWorkshop(learners) {
     tcpUrl: `127.0.0.1:${port}`,
     pass: (name) => `${name}-pw`,
     instructorPass,
-    stop: () => new Promise((resolve) => {
-      const done = () => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); };
-      if (child.exitCode !== null) return done();
-      child.once('exit', done);
-      child.kill('SIGKILL');
-    }),
+    restart: async () => { await kill(); await start(); },
+    stop: async () => { await kill(); fs.rmSync(dir, { recursive: true, force: true }); },
   };
 }
