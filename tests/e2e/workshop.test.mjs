@@ -2,6 +2,7 @@
 // two learners open their join links (credentials in the fragment, which leaves the address bar), the instructor
 // opens the board; a learner's Run step appears on the board, the instructor's message appears on both learners'
 // pages and goes when cleared, a reload keeps the connection as the same learner, and so does a server restart.
+// Beside it: a lesson from another http:// origin, and any remembered connection made again on reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -198,4 +199,29 @@ test('a lesson from another http:// address opens, keeps its own query string ac
     await open_.close();
     await closed.close();
   }
+});
+
+test('a connection whose credentials the learner asked to remember is made again on reload; Disconnect forgets it', async () => {
+  const { page, errors } = await open(browser, web.url, { viewport: { width: 1280, height: 900 } });
+  await page.locator('.server-bar summary').click();
+  await page.locator('.server-url').waitFor();
+  await page.locator('.server-url').fill(ws.wsUrl);
+  await page.locator('.server-url').dispatchEvent('change');
+  await page.locator('.server-form select').selectOption('user');
+  await page.getByLabel('User', { exact: true }).fill('bob');
+  await page.getByLabel('User', { exact: true }).dispatchEvent('change');
+  await page.getByLabel('Password', { exact: true }).fill(ws.pass('bob'));
+  await page.getByLabel('Password', { exact: true }).dispatchEvent('change');
+  await page.getByLabel('Remember credentials in this browser').check();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.locator('.conn-state', { hasText: 'Connected: nats-server' }).waitFor({ timeout: 15_000 });
+  await page.reload();
+  await page.locator('#term-input').waitFor();
+  await page.locator('.conn-state', { hasText: 'Connected: nats-server' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: /^Disconnect/ }).click();
+  await page.locator('.conn-state', { hasText: 'Embedded engine' }).waitFor();
+  await page.reload();
+  await page.locator('#term-input').waitFor();
+  assert.match(await page.locator('.conn-state').innerText(), /Embedded engine/);
+  assert.deepEqual(errors, []);
 });
