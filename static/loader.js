@@ -16,7 +16,18 @@ function partFor(location) {
   // A code embed shows its program in the lesson module until it first runs.
   if (embed === 'code') return 'lesson';
   if (q.has('lesson')) return 'full';
+  // A workshop's join link, or a real-server connection kept from the last visit: the whole app connects at once.
+  if (/(^#|&)server=/.test(location.hash) || keptConnection()) return 'full';
   return 'lite';
+}
+
+/** Whether the page is to connect to a real server again (app::components::server_bar keeps this). */
+function keptConnection() {
+  try {
+    return localStorage.getItem('kvplay.server.auto') !== null;
+  } catch {
+    return false; // no storage for this page
+  }
 }
 
 async function start(part, module) {

@@ -105,3 +105,28 @@ async fn ctrl_c_stops_a_watch_and_confirmations_wait_for_an_answer() {
     assert!(text(&root, ".term-out").contains("Skipping delete"));
     assert_eq!(text(&root, ".prompt"), "$ ");
 }
+
+/// A workshop's join link: its credentials are read once and leave the address bar; the rest of the fragment and
+/// the query stay.
+#[wasm_bindgen_test]
+fn a_join_links_credentials_leave_the_address_bar() {
+    use nats_kv_playground::app::workshop;
+    let w = web_sys::window().unwrap();
+    let before = w.location().href().unwrap();
+    let h = w.history().unwrap();
+    h.replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some("?lesson=lessons%2Fintro.md#server=ws%3A%2F%2F127.0.0.1%3A9&user=ana&pass=p%40ss&x=1"),
+    )
+    .unwrap();
+    workshop::read_join_link();
+    let hash = w.location().hash().unwrap();
+    let search = w.location().search().unwrap();
+    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before)).unwrap();
+    assert_eq!(hash, "#x=1");
+    assert_eq!(search, "?lesson=lessons%2Fintro.md");
+    let j = workshop::take_join_link().expect("the link was read");
+    assert_eq!((j.server.as_str(), j.user.as_str(), j.pass.as_str()), ("ws://127.0.0.1:9", "ana", "p@ss"));
+    assert_eq!(workshop::take_join_link(), None, "read once");
+}

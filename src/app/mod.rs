@@ -11,6 +11,7 @@ pub mod page_link;
 pub mod python;
 pub mod remote;
 pub mod term_state;
+pub mod workshop;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -360,6 +361,7 @@ impl Playground {
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
         let mut c = PlayLessonClock { clock, real };
         let report = run.run_step(i, session, &mut c, solve);
+        workshop::verdict(i);
         // Everything the step typed, as the terminal shows it (a bucket the runner created, a revision it
         // adapted, an exercise's solution): Share and the exports then do what the step did.
         history.extend(
@@ -475,6 +477,7 @@ impl Playground {
         let (_, run) = self.lesson.as_mut()?;
         let typed = if is_answer { run.answered(out, engine) } else { run.typed(line, out, asked, engine) };
         let Some(Typed::StepDone { step, report }) = typed else { return None };
+        workshop::verdict(step);
         let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
         let next = run.lesson.steps.get(step + 1).map(|s| format!("; Next goes on to \"{}\"", s.title));
         Some(match report.status {
@@ -646,13 +649,39 @@ pub fn forget_saved_state() {
     }
 }
 
+/// Says why a request for a lesson failed, which the browser does not tell: a page served over `https://` may not
+/// read `http://` addresses (mixed content); otherwise a second request that does not ask to read the answer
+/// (`no-cors`) tells a server that answers but does not allow this page to read it (cross-origin, CORS) from one
+/// that cannot be reached.
+async fn why_fetch_failed(w: &web_sys::Window, url: &str) -> String {
+    let page = w.location().protocol().unwrap_or_default();
+    let absolute = web_sys::Url::new_with_base(url, &w.location().href().unwrap_or_default()).ok();
+    let scheme = absolute.as_ref().map(|u| u.protocol()).unwrap_or_default();
+    let host = absolute.as_ref().map(|u| u.host()).unwrap_or_default();
+    if page == "https:" && scheme == "http:" {
+        return "this page is served over https://, and the browser does not let it read a plain http:// address (mixed content): serve the lesson over https://, or open the playground from an http:// address".to_string();
+    }
+    if scheme != "http:" && scheme != "https:" {
+        return format!("the address is neither http:// nor https:// ({scheme})");
+    }
+    let opts = web_sys::RequestInit::new();
+    opts.set_mode(web_sys::RequestMode::NoCors);
+    let reached = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str_and_init(url, &opts)).await.is_ok();
+    if reached {
+        format!("the server at {host} answered, but does not allow this page to read the file: it must send Access-Control-Allow-Origin (cross-origin access, CORS), or serve the playground itself")
+    } else {
+        format!("the server at {host} could not be reached (it is not running, or the address is wrong)")
+    }
+}
+
 /// Fetches a text file (a workshop's lesson) from an address.
 pub async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     let w = web_sys::window().ok_or("no window")?;
-    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
-        .await
-        .map_err(|_| "the request failed".to_string())?;
+    let resp = match wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url)).await {
+        Ok(r) => r,
+        Err(_) => return Err(why_fetch_failed(&w, url).await),
+    };
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "no response".to_string())?;
     if !resp.ok() {
         return Err(format!("the server answered {}", resp.status()));

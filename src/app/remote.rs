@@ -19,6 +19,8 @@ use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
 use crate::lesson::runner::{LessonClock, StepReport};
 use crate::session::Session;
 
+use super::workshop::{self, Learner};
+
 /// The revisions per bucket the explorer and the timeline copy from a server.
 pub const MIRROR_LIMIT: usize = 500;
 
@@ -61,6 +63,18 @@ pub struct ServerSide {
     pub pane_events: BTreeMap<WatchId, Vec<WatchEvent>>,
     pub new_panes: Vec<(WatchId, String)>,
     pub pane_error: Option<String>,
+}
+
+// The address with its credentials, to connect again (after the network comes back). Kept beside the page's
+// state rather than in it, as the workshop learner is (`workshop::with_learner`), so the first load, which never
+// connects, carries no code for them.
+thread_local! {
+    static TARGET: RefCell<Option<ServerUrl>> = const { RefCell::new(None) };
+}
+
+/// The address (with its credentials) of the connection being made or made, to make it again.
+pub fn target() -> Option<ServerUrl> {
+    TARGET.with(|t| t.borrow().clone())
 }
 
 /// What the page must show after a job.
@@ -125,8 +139,25 @@ fn wall() -> Nanos {
 }
 
 /// Connects the page to a server. Nothing changes in the embedded engine; the views switch to the server.
-pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
+/// `learner` names the workshop learner the join link connected (their progress is written, the instructor's
+/// message shown).
+pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<dyn Fn(UiMsg)>) {
+    // The same learner connecting again keeps what was counted (attempts, the message they dismissed).
+    let previous = workshop::take_learner();
+    // Trying again after a lost connection says so once, not on every attempt.
+    let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+    let learner_state = learner.as_deref().map(|name| match previous {
+        Some(l) if l.name == name => l.again(),
+        _ => {
+            let mut l = Learner::new(name);
+            if let Some(kept) = super::storage_get(&workshop::attempts_key(name)) {
+                l.restore(&kept);
+            }
+            l
+        }
+    });
     disconnect(shared);
+    workshop::set_learner(learner_state);
     let conn = Rc::new(Conn {
         client: RefCell::new(None),
         queue: RefCell::new(VecDeque::new()),
@@ -135,6 +166,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
         ui: ui.clone(),
     });
     let shown = url.display();
+    TARGET.with(|t| *t.borrow_mut() = Some(url.clone()));
     {
         let mut pg = shared.0.borrow_mut();
         let kv = ReplayKv::new(Engine::new(0).connection_info(), Rc::new(wall));
@@ -164,17 +196,24 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
             let mut c = Client::connect(WebDial, url).await?;
             c.strict = false;
             c.account_info().await?;
-            Ok::<_, crate::engine::KvError>(c)
+            // A workshop learner follows the instructor's message: its last value, then every change.
+            let mut news = None;
+            if learner.is_some() {
+                let sid = c.subscribe(crate::lesson::progress::NEWS_SUBJECTS).ok();
+                let last = c.request(&crate::lesson::progress::news_direct_get_subject(), &[], b"").await.ok();
+                news = Some((sid, last));
+            }
+            Ok::<_, crate::engine::KvError>((c, news))
         }
         .await;
         if conn.closed.get() {
-            if let Ok(mut c) = result {
+            if let Ok((mut c, _)) = result {
                 c.close();
             }
             return;
         }
         match result {
-            Ok(mut c) => {
+            Ok((mut c, news)) => {
                 let info = c.connection_info();
                 let server = format!("nats-server {} ({})", info.server_version, info.server_name);
                 {
@@ -197,11 +236,33 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
                     s.kv.set_info(info);
                     s.state = ConnState::Connected { server: server.clone() };
                 }
+                if let Some((sid, last)) = news {
+                    workshop::with_learner(|l| {
+                        l.news_sid = sid;
+                        if let Some((h, p)) = last {
+                            l.news_read(&h, &p);
+                        }
+                    });
+                }
                 *conn.client.borrow_mut() = Some(c);
+                let who = learner.as_ref().map(|l| format!(" as {l}, the workshop's server")).unwrap_or_default();
                 ui(UiMsg::Term(vec![TermAction::Note(format!(
-                    "(connected to {server} at {shown}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
+                    "(connected to {server} at {shown}{who}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
                 ))]));
                 enqueue(&shared, Job::Refresh);
+            }
+            Err(e) if learner.is_some() => {
+                // A workshop learner's page stays with the workshop's server, saying it is disconnected, and tries
+                // again (the server bar does, every ten seconds and when the network is back).
+                if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+                    s.state = ConnState::Lost { error: e.message.clone() };
+                }
+                if !retry {
+                    ui(UiMsg::Term(vec![TermAction::Note(format!(
+                        "(could not connect to the workshop server {shown}: {}. Trying again.)",
+                        e.message.trim_start_matches("nats: error: ")
+                    ))]));
+                }
             }
             Err(e) => {
                 {
@@ -221,6 +282,8 @@ pub fn connect(shared: &Shared, url: ServerUrl, ui: Rc<dyn Fn(UiMsg)>) {
 
 /// Goes back to the embedded engine (its state is as it was).
 pub fn disconnect(shared: &Shared) {
+    workshop::set_learner(None);
+    TARGET.with(|t| *t.borrow_mut() = None);
     let conn = { shared.0.borrow_mut().server.take().map(|s| s.conn) };
     if let Some(conn) = conn {
         conn.closed.set(true);
@@ -349,6 +412,8 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                         let report = run.run_step(i, &mut s.session, &mut ServerClock(&mut s.now), solve);
                         if s.kv.missing().is_some() {
                             (s.session, *run, s.now) = saved;
+                        } else {
+                            crate::app::workshop::verdict(i);
                         }
                         Some(report)
                     })
@@ -406,7 +471,12 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                     *conn.client.borrow_mut() = Some(c);
                 }
             }
+            write_progress(conn).await;
+            let news = collect_news(conn);
             if !show_deliveries(shared, conn, &kv).await {
+                if news {
+                    ui(UiMsg::Changed);
+                }
                 return; // nothing arrived: nothing to redraw
             }
             refresh(shared, conn).await;
@@ -453,6 +523,40 @@ async fn finish(conn: &Conn, kv: &ReplayKv) {
             *conn.client.borrow_mut() = Some(c);
         }
     }
+}
+
+/// Writes the workshop learner's progress records waiting (`workshop::sync`) into the instructor's bucket, each a
+/// request answered by JetStream's publish acknowledgement; a failure is noted on the learner, never shown as the
+/// lesson's.
+async fn write_progress(conn: &Conn) {
+    while let Some(w) = workshop::with_learner(|l| l.outbox.pop_front()).flatten() {
+        let taken = conn.client.borrow_mut().take();
+        let Some(mut c) = taken else { return };
+        let r = c.request(&w.subject, &[], &w.payload).await;
+        if conn.closed.get() {
+            c.close();
+            return;
+        }
+        *conn.client.borrow_mut() = Some(c);
+        let r = r
+            .map_err(|e| e.message.trim_start_matches("nats: error: ").to_string())
+            .and_then(|(_, p)| workshop::ack_error(&p).map_or(Ok(()), Err));
+        workshop::with_learner(|l| l.write_error = r.err());
+    }
+}
+
+/// Takes the instructor's messages that arrived. True when there was one.
+fn collect_news(conn: &Conn) -> bool {
+    let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
+    let Some(c) = c.as_mut() else { return false };
+    let Some(sid) = workshop::with_learner(|l| l.news_sid).flatten() else { return false };
+    let events = c.take_events(sid);
+    for e in &events {
+        if let WatchEvent::Entry(m) = e {
+            workshop::with_learner(|l| l.news_arrived(m));
+        }
+    }
+    !events.is_empty()
 }
 
 /// Moves what the Watchers panes' watches received to where the panes read it. True when there was something.

@@ -427,6 +427,24 @@ impl<D: Dial> Client<D> {
     /// Routes a message to its watch, if it is a watch delivery.
     fn route(&mut self, sid: u64, reply: Option<String>, headers: Option<Vec<u8>>, subject: String, payload: Vec<u8>) {
         let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
+        // A plain subscription (`subscribe`): each message as an entry whose key is its subject.
+        if w.bucket.is_empty() {
+            if w.queue.len() >= 64 {
+                w.queue.pop_front();
+            }
+            let hdrs = read_headers(headers.as_deref()).headers;
+            w.queue.push_back(WatchEvent::Entry(Entry {
+                bucket: String::new(),
+                key: subject,
+                value: payload,
+                revision: 0,
+                delta: 0,
+                created: 0,
+                operation: Operation::from_headers(&hdrs),
+                marker_reason: None,
+            }));
+            return;
+        }
         // Heartbeats and flow control have no ack subject.
         let Some(reply) = reply else { return };
         // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
@@ -947,6 +965,10 @@ impl<D: Dial> Client<D> {
         let (sid, deliver, filter, bucket, options) =
             (w.sid, w.deliver.clone(), w.filter.clone(), w.bucket.clone(), w.options);
         self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
+        // A plain subscription has no consumer.
+        if bucket.is_empty() {
+            return Ok(());
+        }
         let cfg = consumer_config(&deliver, &filter, &options, resume_after);
         let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
@@ -1040,6 +1062,9 @@ impl<D: Dial> Client<D> {
     pub async fn stop_watch(&mut self, id: WatchId) {
         if let Some(w) = self.watches.remove(&id) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            if w.bucket.is_empty() {
+                return;
+            }
             let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.KV_{}.{}", w.bucket, w.consumer), &json!({})).await;
         }
     }
@@ -1111,6 +1136,34 @@ impl<D: Dial> Client<D> {
             f(&LinkState::Connected);
         }
         Ok(())
+    }
+
+    /// Subscribes to `subject` (a plain subscription, no consumer): each message arrives as a watch event whose
+    /// entry has the subject as its key, the data as its value and the operation its `KV-Operation` header names
+    /// (`take_events`; at most 64 wait, older ones go first). It is made again after a reconnection, as watches
+    /// are, and kept as one of them so a client that never subscribes carries no more code for it.
+    pub fn subscribe(&mut self, subject: &str) -> Result<WatchId, KvError> {
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        self.link.send(&encode(&ClientOp::Sub { subject, sid }))?;
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        let w = Watch {
+            sid,
+            consumer: String::new(),
+            bucket: String::new(),
+            options: WatchOptions::default(),
+            initial_pending: 0,
+            received: 0,
+            last_seq: 0,
+            init_done: true,
+            queue: VecDeque::new(),
+            filter: subject.to_string(),
+            deliver: subject.to_string(),
+            expect: 0,
+        };
+        self.watches.insert(id, w);
+        Ok(id)
     }
 
     /// Closes the connection.

@@ -6,17 +6,23 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '../..');
 const require = createRequire(path.join(root, '.tools/npm/node_modules/'));
 const { chromium } = require('playwright-core');
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.py': 'text/plain', '.zip': 'application/zip', '.wasm': 'application/wasm', '.css': 'text/css', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
-/** Serves a directory on 127.0.0.1 on a free port; resolves to { url, close }. */
-export function serve(dir = process.env.KVPLAY_DIST || path.join(root, 'dist')) {
+/** Serves a directory on 127.0.0.1 on a free port; resolves to { url, close }. `extra` maps paths to files or
+ * to functions that return a body (a workshop's lesson files and workshop.json, served beside the app). */
+export function serve(dir = process.env.KVPLAY_DIST || path.join(root, 'dist'), extra = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
+    const more = extra[url.pathname];
+    if (more) {
+      res.writeHead(200, { 'content-type': types[path.extname(url.pathname)] || 'application/octet-stream' });
+      return res.end(typeof more === 'function' ? more() : fs.readFileSync(more));
+    }
     // Test fixtures (a workshop's lesson file) are served beside the app.
     const base = url.pathname.startsWith('/fixtures/') ? path.join(here) : dir;
     let file = path.join(base, decodeURIComponent(url.pathname));

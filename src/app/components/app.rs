@@ -88,6 +88,16 @@ mod tests {
     }
 
     #[test]
+    fn lesson_files_are_named_by_address_absolute_or_relative() {
+        use super::is_address;
+        assert!(is_address("lessons/intro.md"));
+        assert!(is_address("intro.md?v=2"));
+        assert!(is_address("http://10.0.0.5:8000/x"));
+        assert!(!is_address("cli"));
+        assert!(!is_address("python"));
+    }
+
+    #[test]
     fn embed_and_share_parameters() {
         let p = UrlParams::parse("?embed=snippet&cmds=abc&theme=dark&timeline=1", "#share=xyz");
         assert_eq!(p.embed.as_deref(), Some("snippet"));
@@ -134,6 +144,8 @@ pub(crate) fn url_params() -> UrlParams {
 
 /// The whole app's start: from the first load's hand-over when there is one, else as any page starts.
 fn boot() -> Boot {
+    // A workshop's join link: its credentials leave the address before anything else reads it.
+    crate::app::workshop::read_join_link();
     let real = real_now();
     let mut pg = Playground::new(real);
     let mut b = match crate::app::handoff::take_stashed() {
@@ -181,8 +193,11 @@ pub(crate) fn open_linked_lesson(pg: &mut Playground, params: &UrlParams, notes:
     }
 }
 
-fn is_address(lesson: &str) -> bool {
-    lesson.starts_with("http://") || lesson.starts_with("https://")
+/// Whether `?lesson=` names a lesson file (an address, absolute or relative to the page, as a workshop's join link
+/// gives it) rather than a built-in lesson.
+pub(crate) fn is_address(lesson: &str) -> bool {
+    let path = lesson.split(['?', '#']).next().unwrap_or(lesson);
+    lesson.starts_with("http://") || lesson.starts_with("https://") || path.ends_with(".md") || path.contains('/')
 }
 
 /// Workshop mode: the lesson file at the address `?lesson=` names is fetched and opened, unless a lesson is
@@ -206,9 +221,7 @@ pub(crate) fn use_lesson_address(
                         shared.0.borrow_mut().open_lesson_text(&url, &text);
                         term.dispatch(TermAction::Note(format!("(opened the lesson at {url})")));
                     }
-                    Err(e) => term.dispatch(TermAction::Note(format!(
-                        "(could not load the lesson at {url}: {e}. The address must serve the Markdown file and allow requests from this page: cross-origin (CORS) access.)"
-                    ))),
+                    Err(e) => term.dispatch(TermAction::Note(format!("(could not load the lesson at {url}: {e})"))),
                 }
                 version.dispatch(());
             });
@@ -464,6 +477,7 @@ pub fn app() -> Html {
                 if idle && connected {
                     crate::app::remote::enqueue(&shared, crate::app::remote::Job::Pump);
                 }
+                crate::app::workshop::sync(&shared);
             });
             move || drop(tick)
         });
@@ -561,6 +575,7 @@ pub fn app() -> Html {
                         <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
                     }
                     <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} intent={session_intent} />
+                    <super::workshop_banner::WorkshopBanner shared={shared.clone()} version={version.0} on_change={on_change.clone()} />
                 </header>
             }
             <main class="panes">

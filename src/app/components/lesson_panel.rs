@@ -50,7 +50,9 @@ fn save_progress(lesson: &str, done: &BTreeSet<usize>) {
 fn set_link(lesson: &str, step: usize) {
     if let Some(w) = web_sys::window() {
         if let Ok(h) = w.history() {
-            let url = format!("?lesson={lesson}&step={}", step + 1);
+            // The lesson's address keeps its own query string: it is written escaped.
+            let name = js_sys::encode_uri_component(lesson).as_string().unwrap_or_default();
+            let url = format!("?lesson={name}&step={}", step + 1);
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
@@ -357,15 +359,21 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                         };
                         let mut note = None;
                         if let Ok(mut pg) = shared.0.try_borrow_mut() {
+                            let mut counted = false;
                             if let Some((n, run)) = pg.lesson.as_mut().filter(|(n, _)| *n == name) {
                                 let was = run.done.contains(&i);
                                 let r = run.program_ran(i, k, printed, tb, code);
+                                // A program that completes its step's report is a verdict.
+                                counted = r.is_some();
                                 if !was && run.done.contains(&i) {
                                     let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
                                     note =
                                         Some(format!("(lesson {n}: step {} \"{title}\" done: its program ran)", i + 1));
                                 }
                                 drop(r);
+                            }
+                            if counted {
+                                crate::app::workshop::verdict(i);
                             }
                         }
                         if let Some(n) = note {

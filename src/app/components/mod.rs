@@ -20,3 +20,4 @@ pub mod step_embed;
 pub mod terminal;
 pub mod timeline;
 pub mod watch_panes;
+pub mod workshop_banner;

@@ -1,5 +1,7 @@
 //! The connect control: where the terminal's commands go (the embedded engine, or a real nats-server over
 //! WebSocket), the connection's state at all times, credentials kept only when the learner asks, and the way back.
+//! A connection the learner chose to keep (credentials remembered, or none needed) and a workshop's join link are
+//! made again on the next visit, and after the network comes back.
 
 use std::rc::Rc;
 
@@ -15,6 +17,15 @@ use crate::client::url::{parse_creds, Auth, ServerUrl};
 pub const DEFAULT_URL: &str = "ws://127.0.0.1:8080";
 const URL_KEY: &str = "kvplay.server.url";
 const CREDS_KEY: &str = "kvplay.server.credentials";
+/// Set while a kept connection is open (the page's loader reads it too, to start the whole app at once): connect
+/// again on the next visit, as the workshop learner it names, if any.
+const AUTO_KEY: &str = "kvplay.server.auto";
+
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+struct Auto {
+    #[serde(default)]
+    learner: Option<String>,
+}
 
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 struct Remembered {
@@ -55,6 +66,68 @@ fn server_url(url: &str, kind: &str, user: &str, secret: &str) -> Result<ServerU
     Ok(u)
 }
 
+/// Connects the page, telling the terminal and the views what happens.
+fn start(
+    shared: &Shared,
+    term: &UseReducerDispatcher<TermState>,
+    on_change: &Callback<()>,
+    target: ServerUrl,
+    learner: Option<String>,
+) {
+    let who = learner.as_ref().map(|l| format!(" as {l}")).unwrap_or_default();
+    let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+    if !retry {
+        term.dispatch(TermAction::Note(format!("(connecting to {}{who} ...)", target.display())));
+    }
+    let ui: Rc<dyn Fn(UiMsg)> = {
+        let (term, on_change) = (term.clone(), on_change.clone());
+        Rc::new(move |m: UiMsg| match m {
+            UiMsg::Term(actions) => {
+                term.dispatch(TermAction::Batch(actions));
+                on_change.emit(());
+            }
+            UiMsg::Changed => on_change.emit(()),
+        })
+    };
+    remote::connect(shared, target, learner, ui);
+}
+
+/// What the bar says about where commands go.
+fn status_text(state: &Option<ConnState>, url: &Option<String>, learner: Option<&str>) -> (&'static str, String) {
+    let at = |u: &str| match learner {
+        Some(l) => format!("the workshop server {u} as {l}"),
+        None => u.to_string(),
+    };
+    match (state, url) {
+        (None, _) => (
+            "embedded",
+            match crate::app::page_link::connections() {
+                0 => "Embedded engine (in this page)".to_string(),
+                1 => "Embedded engine (in this page) · 1 client connected".to_string(),
+                n => format!("Embedded engine (in this page) · {n} clients connected"),
+            },
+        ),
+        (Some(ConnState::Connecting), Some(u)) => ("connecting", format!("Connecting to {}…", at(u))),
+        (Some(ConnState::Connected { server }), Some(u)) => match learner {
+            Some(l) => ("connected", format!("Connected to the workshop server as {l}: {server} at {u}")),
+            None => ("connected", format!("Connected: {server} at {u}")),
+        },
+        (Some(ConnState::Reconnecting { attempt, error }), Some(u)) => (
+            "reconnecting",
+            format!("Reconnecting to {} (attempt {attempt}): {}", at(u), error.trim_start_matches("nats: error: ")),
+        ),
+        (Some(ConnState::Lost { error }), Some(u)) => (
+            "lost",
+            format!(
+                "Disconnected from {}: {} (trying again when the network is back)",
+                at(u),
+                error.trim_start_matches("nats: error: ")
+            ),
+        ),
+        _ => ("embedded", String::new()),
+    }
+}
+
 #[function_component(ServerBar)]
 pub fn server_bar(p: &ServerBarProps) -> Html {
     let remembered =
@@ -70,14 +143,83 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     let remember = use_state(|| remembered.is_some());
     let form_error = use_state(String::new);
 
-    let (state, shown_url, last_error) = {
+    let (state, shown_url, last_error, learner, write_error) = {
         let pg = p.shared.0.borrow();
+        let l = crate::app::workshop::with_learner(|l| (l.name.clone(), l.write_error.clone()));
         (
             pg.server.as_ref().map(|s| s.state.clone()),
             pg.server.as_ref().map(|s| s.url.clone()),
             pg.server_error.clone(),
+            l.as_ref().map(|l| l.0.clone()),
+            l.and_then(|l| l.1),
         )
     };
+
+    // On the page's start: a workshop's join link connects as its learner (and is kept, so a reload connects
+    // again); otherwise a connection kept from the last visit is made again.
+    {
+        let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
+        let (url, kind, user, secret, remember) =
+            (url.clone(), kind.clone(), user.clone(), secret.clone(), remember.clone());
+        let remembered = remembered.clone();
+        use_effect_with((), move |_| {
+            if let Some(j) = crate::app::workshop::take_join_link() {
+                match server_url(&j.server, "user", &j.user, &j.pass) {
+                    Ok(target) => {
+                        url.set(j.server.clone());
+                        kind.set("user".into());
+                        user.set(j.user.clone());
+                        secret.set(j.pass.clone());
+                        remember.set(true);
+                        keep(
+                            &j.server,
+                            Some(&Remembered { kind: "user".into(), user: j.user.clone(), secret: j.pass }),
+                        );
+                        keep_auto(Some(&Auto { learner: Some(j.user.clone()) }));
+                        start(&shared, &term, &on_change, target, Some(j.user));
+                    }
+                    Err(e) => {
+                        term.dispatch(TermAction::Note(format!("(this workshop link's server cannot be used: {e})")))
+                    }
+                }
+                return;
+            }
+            let auto = crate::app::storage_get(AUTO_KEY).and_then(|s| serde_json::from_str::<Auto>(&s).ok());
+            let Some(auto) = auto else { return };
+            let r = remembered.as_ref().clone().unwrap_or_default();
+            let kind = if r.kind.is_empty() { "none" } else { r.kind.as_str() };
+            match server_url(&url, kind, &r.user, &r.secret) {
+                Ok(target) => {
+                    let learner = auto.learner.filter(|l| kind == "user" && *l == r.user);
+                    start(&shared, &term, &on_change, target, learner);
+                }
+                Err(_) => keep_auto(None),
+            }
+        });
+    }
+    // A connection that was lost is made again when the browser says the network is back, and every ten seconds.
+    {
+        let shared = p.shared.clone();
+        let (term, on_change) = (p.term.clone(), p.on_change.clone());
+        use_effect_with((), move |_| {
+            let again = Rc::new(move || {
+                let lost = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+                if let (true, Some(target)) = (lost, remote::target()) {
+                    let learner = crate::app::workshop::with_learner(|l| l.name.clone());
+                    start(&shared, &term, &on_change, target, learner);
+                }
+            });
+            let online = web_sys::window().map(|w| {
+                let again = again.clone();
+                gloo::events::EventListener::new(&w, "online", move |_| again())
+            });
+            let tick = gloo::timers::callback::Interval::new(10_000, move || again());
+            move || {
+                drop(online);
+                drop(tick);
+            }
+        });
+    }
 
     let connect = {
         let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
@@ -93,34 +235,21 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
                 }
             };
             form_error.set(String::new());
-            if let Ok(v) = serde_json::to_string(&*url) {
-                crate::app::storage_set(URL_KEY, &v);
-            }
             let creds = Remembered { kind: (*kind).clone(), user: (*user).clone(), secret: (*secret).clone() };
-            match serde_json::to_string(&creds) {
-                Ok(v) if *remember && *kind != "none" => {
-                    crate::app::storage_set(CREDS_KEY, &v);
-                }
-                _ => crate::app::storage_remove(CREDS_KEY),
-            }
-            term.dispatch(TermAction::Note(format!("(connecting to {} ...)", target.display())));
-            let ui: Rc<dyn Fn(UiMsg)> = {
-                let (term, on_change) = (term.clone(), on_change.clone());
-                Rc::new(move |m: UiMsg| match m {
-                    UiMsg::Term(actions) => {
-                        term.dispatch(TermAction::Batch(actions));
-                        on_change.emit(());
-                    }
-                    UiMsg::Changed => on_change.emit(()),
-                })
-            };
-            remote::connect(&shared, target, ui);
+            let kept = *remember && *kind != "none";
+            keep(&url, kept.then_some(&creds));
+            // The learner who joined from a workshop's link stays that learner when connecting again as them.
+            let previous = crate::app::storage_get(AUTO_KEY).and_then(|s| serde_json::from_str::<Auto>(&s).ok());
+            let learner = previous.and_then(|a| a.learner).filter(|l| *kind == "user" && *l == *user);
+            keep_auto((kept || *kind == "none").then(|| Auto { learner: learner.clone() }).as_ref());
+            start(&shared, &term, &on_change, target, learner);
         })
     };
     let disconnect = {
         let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
         Callback::from(move |_: MouseEvent| {
             remote::disconnect(&shared);
+            keep_auto(None);
             term.dispatch(TermAction::Note(
                 "(disconnected: the terminal uses the embedded engine again, as you left it)".into(),
             ));
@@ -128,26 +257,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
         })
     };
 
-    let (dot, status) = match (&state, &shown_url) {
-        (None, _) => (
-            "embedded",
-            match crate::app::page_link::connections() {
-                0 => "Embedded engine (in this page)".to_string(),
-                1 => "Embedded engine (in this page) · 1 client connected".to_string(),
-                n => format!("Embedded engine (in this page) · {n} clients connected"),
-            },
-        ),
-        (Some(ConnState::Connecting), Some(u)) => ("connecting", format!("Connecting to {u}…")),
-        (Some(ConnState::Connected { server }), Some(u)) => ("connected", format!("Connected: {server} at {u}")),
-        (Some(ConnState::Reconnecting { attempt, error }), Some(u)) => (
-            "reconnecting",
-            format!("Reconnecting to {u} (attempt {attempt}): {}", error.trim_start_matches("nats: error: ")),
-        ),
-        (Some(ConnState::Lost { error }), Some(u)) => {
-            ("lost", format!("Lost {u}: {}", error.trim_start_matches("nats: error: ")))
-        }
-        _ => ("embedded", String::new()),
-    };
+    let (dot, status) = status_text(&state, &shown_url, learner.as_deref());
     let secret_field = match kind.as_str() {
         "user" => Some(("Password", "password")),
         "token" => Some(("Token", "password")),
@@ -224,11 +334,37 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
                 if !form_error.is_empty() {
                     <p class="verdict fail" role="alert">{ (*form_error).clone() }</p>
                 }
+                if let Some(e) = &write_error {
+                    <p class="hint workshop-write" role="status">{ format!("Your progress could not be sent to the instructor: {e}. The lesson goes on; the next step's result is sent again.") }</p>
+                }
                 if let (None, Some(e), true) = (&state, &last_error, form_error.is_empty()) {
                     <p class="verdict fail" role="alert">{ format!("Could not connect: {}", e.trim_start_matches("nats: error: ")) }</p>
                 }
             </form>
         </details>
+    }
+}
+
+/// Keeps the address, and the credentials when given (forgets them otherwise).
+fn keep(url: &str, creds: Option<&Remembered>) {
+    if let Ok(v) = serde_json::to_string(url) {
+        crate::app::storage_set(URL_KEY, &v);
+    }
+    match creds.and_then(|c| serde_json::to_string(c).ok()) {
+        Some(v) => {
+            crate::app::storage_set(CREDS_KEY, &v);
+        }
+        None => crate::app::storage_remove(CREDS_KEY),
+    }
+}
+
+/// Keeps (or forgets) that the connection is to be made again on the next visit.
+fn keep_auto(auto: Option<&Auto>) {
+    match auto.and_then(|a| serde_json::to_string(a).ok()) {
+        Some(v) => {
+            crate::app::storage_set(AUTO_KEY, &v);
+        }
+        None => crate::app::storage_remove(AUTO_KEY),
     }
 }
 
@@ -246,5 +382,23 @@ mod tests {
         assert!(server_url("ws://h:1", "nkey", "", "UABC").unwrap_err().contains("SU"));
         assert!(server_url("ws://h:1", "creds", "", "junk").is_err());
         assert!(server_url("http://h:1", "none", "", "").unwrap_err().contains("ws://"));
+    }
+
+    #[test]
+    fn the_bar_says_where_commands_go_for_a_workshop_learner() {
+        let u = Some("ws://10.0.0.5:8080".to_string());
+        let connected = Some(ConnState::Connected { server: "nats-server 2.15.1 (n1)".into() });
+        assert_eq!(
+            status_text(&connected, &u, Some("alice")).1,
+            "Connected to the workshop server as alice: nats-server 2.15.1 (n1) at ws://10.0.0.5:8080"
+        );
+        let lost = Some(ConnState::Lost { error: "nats: error: connection refused".into() });
+        let (dot, text) = status_text(&lost, &u, Some("alice"));
+        assert_eq!(dot, "lost");
+        assert!(
+            text.starts_with("Disconnected from the workshop server ws://10.0.0.5:8080 as alice: connection refused")
+        );
+        let again = Some(ConnState::Reconnecting { attempt: 2, error: "timeout".into() });
+        assert!(status_text(&again, &u, None).1.starts_with("Reconnecting to ws://10.0.0.5:8080 (attempt 2)"));
     }
 }
