@@ -4,11 +4,10 @@
 //! write and when is decided here, without I/O, and `remote` performs it on the connection.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use crate::engine::Nanos;
-use crate::lesson::progress::{self, Presence, StepRecord};
-use crate::lesson::runner::{LessonRun, StepStatus};
+use crate::lesson::progress::{self, Attempts};
+use crate::lesson::runner::LessonRun;
 use crate::server::wire::HeaderBlock;
 
 /// What a join link carries in its fragment: `#server=ws%3A%2F%2FHOST%3APORT&user=NAME&pass=SECRET`.
@@ -172,7 +171,7 @@ pub struct Learner {
     pub name: String,
     /// How many times each step (lesson, step from 1) was run in this page, and whether the last run is waiting
     /// for its programs.
-    attempts: BTreeMap<(String, usize), (u32, bool)>,
+    attempts: Attempts,
     /// The last presence written (lesson, step from 1).
     presence: Option<(String, usize)>,
     /// The instructor's message, as last read.
@@ -206,50 +205,24 @@ impl Learner {
 
     /// The attempts counted so far, to keep in the browser (a reload goes on counting).
     pub fn kept(&self) -> String {
-        let v: Vec<(&String, usize, u32)> = self.attempts.iter().map(|((l, n), (a, _))| (l, *n, *a)).collect();
-        serde_json::to_string(&v).unwrap_or_default()
+        self.attempts.kept()
     }
 
     /// Takes back attempts kept by `kept` (anything unreadable counts as none).
     pub fn restore(&mut self, kept: &str) {
-        let v: Vec<(String, usize, u32)> = serde_json::from_str(kept).unwrap_or_default();
-        self.attempts = v.into_iter().map(|(l, n, a)| ((l, n), (a, false))).collect();
+        self.attempts = Attempts::restore(kept);
     }
 
-    /// The record of step `i` (zero-based) of `run` after a run of it, with its attempts counted; `None` when the
-    /// step has no report.
+    /// The record of step `i` (zero-based) of `run` after a run of it, with its attempts counted (a broken
+    /// exercise check is the author's error: `check-error`); `None` when the step has no report.
     pub fn step_written(&mut self, source: &str, run: &LessonRun, i: usize, now: Nanos) -> Option<Write> {
         let report = run.reports.get(i)?.as_ref()?;
         let lesson = progress::lesson_name(source);
-        let (n, waiting) = self.attempts.entry((lesson.clone(), i + 1)).or_insert((0, false));
-        // A step waiting for its programs is the same attempt as the verdict that follows when they end.
-        if !*waiting {
-            *n += 1;
-        }
-        *waiting = report.status == StepStatus::Waiting;
-        let detail = report
-            .unmet
-            .first()
-            .cloned()
-            .or_else(|| {
-                report.commands.iter().find_map(|c| match &c.verdict {
-                    crate::lesson::compare::Verdict::Fail { missing } => missing.first().cloned(),
-                    _ => None,
-                })
-            })
-            .map(|d| d.chars().take(120).collect::<String>());
-        let record = StepRecord {
-            learner: self.name.clone(),
-            lesson: lesson.clone(),
-            step: i + 1,
-            steps: run.lesson.steps.len(),
-            title: run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default(),
-            verdict: progress::verdict(report.status).to_string(),
-            attempts: *n,
-            detail: detail.filter(|_| report.status != StepStatus::Pass),
-            at: crate::engine::time::rfc3339_nanos(now),
-        };
-        let key = progress::step_key(&self.name, &lesson, i + 1);
+        let attempts = self.attempts.count(&lesson, i + 1, report.status);
+        let broken = run.lesson.steps.get(i).and_then(|s| {
+            crate::lesson::checks::broken_check(s, &crate::lesson::checks::Created::of_lesson(&run.lesson))
+        });
+        let (key, record) = progress::step_record(&self.name, &lesson, &run.lesson, i, report, attempts, broken, now);
         Some(Write { subject: progress::subject(&key), payload: serde_json::to_vec(&record).ok()? })
     }
 
@@ -261,13 +234,7 @@ impl Learner {
             return None;
         }
         self.presence = Some(at);
-        let record = Presence {
-            learner: self.name.clone(),
-            lesson,
-            step: current + 1,
-            at: crate::engine::time::rfc3339_nanos(now),
-        };
-        let key = progress::presence_key(&self.name);
+        let (key, record) = progress::presence_record(&self.name, &lesson, current + 1, now);
         Some(Write { subject: progress::subject(&key), payload: serde_json::to_vec(&record).ok()? })
     }
 
@@ -317,6 +284,7 @@ pub fn ack_error(payload: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lesson::progress::{Presence, StepRecord};
 
     #[test]
     fn a_join_link_gives_its_server_and_credentials_and_keeps_the_rest() {
@@ -367,13 +335,30 @@ mod tests {
 
     #[test]
     fn attempts_are_kept_and_taken_back() {
+        let mut r = run();
         let mut l = Learner::new("a");
-        l.attempts.insert(("intro".into(), 3), (2, true));
+        let mut s = crate::session::Session::new(crate::engine::Engine::new(0));
+        r.run_step(0, &mut s, &mut crate::lesson::runner::VirtualClock(0), false);
+        l.step_written("intro", &r, 0, 0).unwrap();
+        l.step_written("intro", &r, 0, 0).unwrap();
         let mut again = Learner::new("a");
         again.restore(&l.kept());
-        assert_eq!(again.attempts.get(&("intro".to_string(), 3)), Some(&(2, false)));
+        let rec: StepRecord = serde_json::from_slice(&again.step_written("intro", &r, 0, 0).unwrap().payload).unwrap();
+        assert_eq!(rec.attempts, 3, "a reload goes on counting");
         again.restore("{not json");
-        assert!(again.attempts.is_empty());
+        assert!(again.kept() == "[]");
+    }
+
+    #[test]
+    fn a_broken_check_is_written_as_the_authors_error() {
+        let md = "# L\n\n## Try\n\n```exercise\ncheck: bucket nowhere exists\nhint: nats kv add shop\n```\n";
+        let mut r = LessonRun::new(crate::lesson::parse(md));
+        let mut s = crate::session::Session::new(crate::engine::Engine::new(0));
+        r.run_step(0, &mut s, &mut crate::lesson::runner::VirtualClock(0), false);
+        let mut l = Learner::new("a");
+        let rec: StepRecord = serde_json::from_slice(&l.step_written("t", &r, 0, 0).unwrap().payload).unwrap();
+        assert_eq!(rec.verdict, "check-error");
+        assert!(rec.detail.unwrap().contains("nowhere"));
     }
 
     #[test]

@@ -30,8 +30,13 @@ pub struct Created {
 impl Created {
     /// What a lesson's commands, Python operations and exercise hints create.
     pub fn of(src: &str) -> Created {
+        Created::of_lesson(&parse(src))
+    }
+
+    /// The same, from a lesson already read.
+    pub fn of_lesson(lesson: &super::Lesson) -> Created {
         let mut c = Created::default();
-        for step in parse(src).steps {
+        for step in &lesson.steps {
             for cmd in &step.commands {
                 c.command(&cmd.line);
             }
@@ -71,6 +76,12 @@ impl Created {
             _ => {}
         }
     }
+}
+
+/// The first broken check of a step's exercise, in words for the author (`None`: sound, or no exercise).
+pub fn broken_check(step: &super::Step, created: &Created) -> Option<String> {
+    let ex = step.exercise.as_ref()?;
+    ex.checks.iter().find_map(|c| check_problem(c, created).map(|p| format!("check `{c}`: {p}")))
 }
 
 /// What is wrong with one check (`check:`'s text), given what the lesson creates; `None` when it is sound.

@@ -9,9 +9,13 @@
 //! as a service ([`news_direct_get_subject`]). A learner writes progress as a KV put is written: a request on the
 //! key's subject, answered by JetStream's publish acknowledgement.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::StepStatus;
+use super::compare::Verdict;
+use super::{Lesson, StepReport, StepStatus};
+use crate::engine::{time::rfc3339_nanos, Nanos};
 
 /// The instructor's bucket of every learner's progress: keys `LEARNER.LESSON.STEP` and `LEARNER.presence`.
 pub const PROGRESS_BUCKET: &str = "kvplay_progress";
@@ -111,6 +115,93 @@ pub fn verdict(status: StepStatus) -> &'static str {
     }
 }
 
+/// A record's time: RFC 3339 UTC, to the second.
+pub fn at(now: Nanos) -> String {
+    rfc3339_nanos(now - now.rem_euclid(1_000_000_000))
+}
+
+/// How many times a learner ran each step (lesson, step from 1). A step waiting for its programs and the verdict
+/// that follows when they end are one attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attempts(BTreeMap<(String, usize), (u32, bool)>);
+
+impl Attempts {
+    /// Counts a run of `step` (from 1) of `lesson` that ended with `status`; the attempts so far.
+    pub fn count(&mut self, lesson: &str, step: usize, status: StepStatus) -> u32 {
+        let (n, waiting) = self.0.entry((lesson.to_string(), step)).or_insert((0, false));
+        if !*waiting {
+            *n += 1;
+        }
+        *waiting = status == StepStatus::Waiting;
+        *n
+    }
+
+    /// The counts, to keep (a reload goes on counting).
+    pub fn kept(&self) -> String {
+        let v: Vec<(&String, usize, u32)> = self.0.iter().map(|((l, n), (a, _))| (l, *n, *a)).collect();
+        serde_json::to_string(&v).unwrap_or_default()
+    }
+
+    /// Counts kept by `kept` (anything unreadable counts as none).
+    pub fn restore(kept: &str) -> Attempts {
+        let v: Vec<(String, usize, u32)> = serde_json::from_str(kept).unwrap_or_default();
+        Attempts(v.into_iter().map(|(l, n, a)| ((l, n), (a, false))).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// In a few words, why a step is not done: its first unmet check, or the first line of output not seen.
+pub fn detail(r: &StepReport) -> Option<String> {
+    if let Some(c) = r.unmet.first() {
+        return Some(format!("check not met: {c}"));
+    }
+    let missing =
+        r.commands.iter().map(|c| &c.verdict).chain(r.python.iter().map(|p| &p.verdict)).find_map(|v| match v {
+            Verdict::Fail { missing } => missing.first().cloned(),
+            _ => None,
+        })?;
+    Some(format!("expected: {}", missing.chars().take(120).collect::<String>()))
+}
+
+/// Step `i`'s (from 0) record after a run that ended with `r`, its key beside it; `check_error` when one of the
+/// step's checks is broken (the author's error, which the board shows as such).
+pub fn step_record(
+    learner: &str,
+    lesson_name: &str,
+    lesson: &Lesson,
+    i: usize,
+    r: &StepReport,
+    attempts: u32,
+    check_error: Option<String>,
+    now: Nanos,
+) -> (String, StepRecord) {
+    let (verdict, detail) = match check_error {
+        Some(e) => ("check-error".to_string(), Some(e)),
+        None => (verdict(r.status).to_string(), detail(r).filter(|_| r.status != StepStatus::Pass)),
+    };
+    let rec = StepRecord {
+        learner: token(learner),
+        lesson: token(lesson_name),
+        step: i + 1,
+        steps: lesson.steps.len(),
+        title: lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default(),
+        verdict,
+        attempts,
+        detail,
+        at: at(now),
+    };
+    (step_key(learner, lesson_name, i + 1), rec)
+}
+
+/// Where a learner is (step from 1; 0 before any), its key beside it.
+pub fn presence_record(learner: &str, lesson_name: &str, step: usize, now: Nanos) -> (String, Presence) {
+    let p = Presence { learner: token(learner), lesson: token(lesson_name), step, at: at(now) };
+    (presence_key(learner), p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +222,20 @@ mod tests {
         assert_eq!(lesson_name("cli"), "cli");
         assert_eq!(lesson_name("http://host:8000/lessons/intro.md?v=2#x"), "intro");
         assert_eq!(lesson_name("/lessons/my lesson.md"), "my-lesson");
+    }
+
+    #[test]
+    fn a_waiting_step_and_its_verdict_are_one_attempt_and_counts_are_kept() {
+        let mut a = Attempts::default();
+        assert_eq!(a.count("intro", 2, StepStatus::Fail), 1);
+        assert_eq!(a.count("intro", 2, StepStatus::Waiting), 2);
+        assert_eq!(a.count("intro", 2, StepStatus::Pass), 2);
+        assert_eq!(a.count("intro", 2, StepStatus::Pass), 3);
+        assert_eq!(a.count("other", 2, StepStatus::Pass), 1, "counted per lesson");
+        let mut back = Attempts::restore(&a.kept());
+        assert_eq!(back.count("intro", 2, StepStatus::Pass), 4);
+        assert!(Attempts::restore("not json").is_empty());
+        assert_eq!(at(1_767_225_600_123_456_789), "2026-01-01T00:00:00Z");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// A workshop on a real nats-server, configured as `kvplay workshop` configures one (tests/e2e/workshop-server.mjs):
+// A workshop on a real nats-server, run by `kvplay workshop` as an instructor runs it (tests/e2e/workshop-server.mjs):
 // two learners open their join links (credentials in the fragment, which leaves the address bar), the instructor
 // opens the board; a learner's Run step appears on the board, the instructor's message appears on both learners'
 // pages and goes when cleared, a reload keeps the connection as the same learner, and so does a server restart.
@@ -8,36 +8,20 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import http from 'node:http';
 import fs from 'node:fs';
-import { serve, launch, open, shots, here } from './harness.mjs';
+import { launch, open, shots, here } from './harness.mjs';
 import { startWorkshop } from './workshop-server.mjs';
 
 const learners = ['alice', 'bob'];
 let web, browser, ws;
 before(async () => {
-  ws = await startWorkshop(learners);
-  const workshop = {
-    lessons: [{
-      name: 'intro', title: 'Workshop: first steps', file: 'lessons/intro.md',
-      steps: [
-        { n: 1, title: 'Workshop: first steps', runnable: false, exercise: false },
-        { n: 2, title: 'Make a bucket', runnable: true, exercise: false },
-        { n: 3, title: 'Put a value', runnable: true, exercise: false },
-        { n: 4, title: 'Your turn', runnable: true, exercise: true },
-      ],
-    }],
-    learners,
-    server: ws.wsUrl,
-  };
-  web = await serve(undefined, {
-    '/lessons/intro.md': path.join(here, 'fixtures/workshop/intro.md'),
-    '/workshop.json': () => JSON.stringify(workshop),
-  });
+  ws = await startWorkshop(learners, path.join(here, 'fixtures/workshop/intro.md'));
+  // The page, the lesson and workshop.json come from the workshop's own web server.
+  web = { url: ws.site };
   browser = await launch();
 });
-after(async () => { await browser?.close(); await web?.close(); await ws?.stop(); });
+after(async () => { await browser?.close(); await ws?.stop(); });
 
-const fragment = (user, pass) => `#server=${encodeURIComponent(ws.wsUrl)}&user=${user}&pass=${encodeURIComponent(pass)}`;
-const joinLink = (name) => `${web.url}?lesson=lessons/intro.md${fragment(name, ws.pass(name))}`;
+const joinLink = (name) => ws.join(name);
 
 async function joined(page, name) {
   await page.locator('.conn-state', { hasText: `Connected to the workshop server as ${name}` }).waitFor({ timeout: 15_000 });
@@ -60,7 +44,7 @@ test('two learners and the board: Run step reaches the board, the message reache
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${web.url}board.html${fragment('instructor', ws.instructorPass)}`);
+    await page.goto(ws.board);
     return { page, errors };
   })();
   await board.locator('#board-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
@@ -152,7 +136,7 @@ test('two learners and the board: Run step reaches the board, the message reache
 
 test('the board reads well at phone width: a real table with headers, verdicts in words', async () => {
   const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
-  await page.goto(`${web.url}board.html${fragment('instructor', ws.instructorPass)}`);
+  await page.goto(ws.board);
   await page.locator('#board-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
   await page.locator('table.grid thead th[scope="col"]').first().waitFor();
   assert.ok(await page.locator('table.grid tbody th[scope="row"]').count() >= 2);

@@ -162,11 +162,8 @@ impl LearnerProgress {
 
     /// Step `i` ended with `r`: its record, then the learner's presence on it.
     pub fn after_step(&mut self, i: usize, r: &nats_kv_playground::lesson::StepReport, remote: &RemoteKv) {
-        let broken = self.lesson.steps.get(i).and_then(|s| s.exercise.as_ref()).and_then(|ex| {
-            ex.checks.iter().find_map(|c| {
-                nats_kv_playground::lesson::checks::check_problem(c, &self.created).map(|p| format!("check `{c}`: {p}"))
-            })
-        });
+        let broken =
+            self.lesson.steps.get(i).and_then(|s| nats_kv_playground::lesson::checks::broken_check(s, &self.created));
         let w = self.writer.write_step(remote, &self.lesson, i, r, broken, wall_clock());
         self.keep(w);
         let p = self.writer.write_presence(remote, i + 1, wall_clock());
