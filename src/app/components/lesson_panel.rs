@@ -46,13 +46,20 @@ fn save_progress(lesson: &str, done: &BTreeSet<usize>) {
     crate::app::storage_set(&progress_key(lesson), &s.join(","));
 }
 
-/// Writes `?lesson=NAME&step=N` into the address bar without reloading.
+/// Writes `?lesson=NAME&step=N` into the address bar without reloading; the address's other parameters (an
+/// embed's `embed`, `compact`, `theme`) stay, so the whole app taking over from an embed is an embed too.
 fn set_link(lesson: &str, step: usize) {
     if let Some(w) = web_sys::window() {
         if let Ok(h) = w.history() {
             // The lesson's address keeps its own query string: it is written escaped.
             let name = js_sys::encode_uri_component(lesson).as_string().unwrap_or_default();
-            let url = format!("?lesson={name}&step={}", step + 1);
+            let search = w.location().search().unwrap_or_default();
+            let others = search
+                .trim_start_matches('?')
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("lesson=") && !p.starts_with("step="))
+                .fold(String::new(), |acc, p| acc + "&" + p);
+            let url = format!("?lesson={name}&step={}{others}", step + 1);
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }

@@ -165,7 +165,7 @@ pub fn step_embed(p: &StepEmbedProps) -> Html {
                 want: p.want.clone(),
             })) }
             <div class="snippet-actions">
-                <button type="button" class="primary" disabled={running} onclick={run.reform(|_: MouseEvent| ())}>{ "Run" }</button>
+                <button type="button" class="primary" disabled={running} onclick={run.reform(|_: MouseEvent| ())}>{ if programs { "Run step" } else { "Run" } }</button>
                 <span class="snippet-note">{ if programs {
                     "runs in this page: Python (nats-py) against an embedded NATS server"
                 } else {
