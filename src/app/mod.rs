@@ -79,6 +79,13 @@ pub struct Parts {
     pub watch_programs: fn(Option<ProgramEnded>),
     /// The open lesson for a hand-over (see `handoff::lesson_json`); the first load never has one.
     pub lesson_json: fn(&Playground) -> Option<String>,
+    /// Why a step's exercise cannot be checked (the author's error, see `lesson::checks`): the whole app's, where
+    /// lessons from addresses and workshops open; the lesson embed's built-in lessons have none.
+    pub broken_check: fn(&crate::lesson::Step, &crate::lesson::Lesson) -> Option<String>,
+}
+
+fn broken_check(step: &crate::lesson::Step, lesson: &crate::lesson::Lesson) -> Option<String> {
+    crate::lesson::checks::broken_check(step, &crate::lesson::checks::Created::of_lesson(lesson))
 }
 
 /// What runs once a step's cells have ended.
@@ -116,6 +123,7 @@ pub static FULL: Parts = Parts {
     run_cells: python::run_step_cells,
     watch_programs: python::watch_programs,
     lesson_json: handoff::lesson_json,
+    broken_check,
 };
 
 /// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
@@ -147,6 +155,7 @@ const SMALL: Parts = Parts {
     },
     watch_programs: |_| {},
     lesson_json: |_| None,
+    broken_check: |_, _| None,
 };
 
 /// What the page's address asks for.

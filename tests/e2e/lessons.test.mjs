@@ -3,10 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, open, type, terminalText, shots } from './harness.mjs';
+import { serve, launch, open, type, terminalText, shots, root } from './harness.mjs';
 
 let server, browser;
-before(async () => { server = await serve(); browser = await launch(); });
+before(async () => {
+  // A lesson whose exercise checks a key it never makes (`colour` where the hint writes `color`): the author's error.
+  server = await serve(undefined, { '/lessons/broken.md': path.join(root, 'tests/data/workshop/broken-check.md') });
+  browser = await launch();
+});
 after(async () => { await browser?.close(); await server?.close(); });
 
 for (const [name, title] of [['cli', 'Key-Value with the nats CLI'], ['python', 'Key-Value from Python']]) {
@@ -204,5 +208,18 @@ test('the first load\'s tabs follow the WAI-ARIA tabs pattern too: arrows move a
   await page.keyboard.press('Enter');
   // The whole app takes over with the timeline chosen.
   await page.getByRole('tab', { name: 'Timeline', selected: true }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('an exercise whose check is broken says it is the lesson author\'s error, not the learner\'s', async () => {
+  const { page, errors } = await open(browser, server.url + '?lesson=lessons/broken.md&step=5', { viewport: { width: 1280, height: 900 } });
+  const alert = page.locator('.step-body [role=alert]', { hasText: 'its author\'s, not yours' });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /check `key my-kv colour = blue`: .*colour/);
+  // The learner does what the exercise asks; the broken check is not held against them as "Not done yet".
+  await type(page, 'nats kv add my-kv');
+  await type(page, 'nats kv put my-kv color blue');
+  await page.getByRole('button', { name: 'Check' }).click();
+  assert.equal(await page.locator('.step-body', { hasText: 'Not done yet' }).count(), 0);
   assert.deepEqual(errors, []);
 });

@@ -41,8 +41,9 @@ pub fn use_whole_app() -> (Callback<Intent>, Html) {
     (want, status)
 }
 
-/// The tabs beside the terminal, in order: the first two are this module's, the rest the whole app's.
-const TABS: [&str; 6] = ["lesson", "buckets", "timeline", "watchers", "code", "python"];
+/// The tabs beside the terminal (their ids, as the whole app's), in order: the first two are this module's, the
+/// rest the whole app's.
+const TABS: [&str; 6] = ["tab-lesson", "tab-buckets", "tab-timeline", "tab-watchers", "tab-code", "tab-python"];
 
 #[function_component(FirstLoad)]
 pub fn first_load() -> Html {
@@ -80,11 +81,16 @@ pub fn first_load() -> Html {
     // The WAI-ARIA tabs pattern, as in the whole app: the chosen tab is the one in the Tab order; arrow keys,
     // Home and End move the focus along the tabs. Lesson and Buckets are chosen as the focus reaches them; a
     // tab of the whole app starts fetching it then, and opens it with Enter or Space (it is a button).
-    let tab = |id: &str, label: &str, current: bool, onclick: Callback<MouseEvent>, whole: bool| {
+    let tab = |id: &'static str,
+               label: &str,
+               current: bool,
+               onclick: Callback<MouseEvent>,
+               panel: Option<&'static str>| {
+        let whole = panel.is_none();
         let (onpointerenter, onfocus) =
             if whole { (Some(onpointerenter.clone()), Some(onfocus.clone())) } else { (None, None) };
         html! {
-            <button type="button" role="tab" id={format!("tab-{id}")} aria-controls={(!whole).then(|| format!("panel-{id}"))}
+            <button type="button" role="tab" {id} aria-controls={panel}
                 aria-selected={current.to_string()} tabindex={if current { "0" } else { "-1" }}
                 class={if current { "tab current" } else { "tab" }} {onclick} {onpointerenter} {onfocus}>{ label }</button>
         }
@@ -93,8 +99,7 @@ pub fn first_load() -> Html {
         let b = buckets.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-            let at =
-                doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| format!("tab-{t}") == id));
+            let at = doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| *t == id));
             let (at, n) = (at.unwrap_or(usize::from(*b)), TABS.len());
             let to = match e.key().as_str() {
                 "ArrowRight" => (at + 1) % n,
@@ -105,7 +110,7 @@ pub fn first_load() -> Html {
             };
             e.prevent_default();
             if let Some(el) = doc
-                .get_element_by_id(&format!("tab-{}", TABS[to]))
+                .get_element_by_id(TABS[to])
                 .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
             {
                 let _ = el.focus();
@@ -164,12 +169,12 @@ pub fn first_load() -> Html {
                 <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
                 <div class="side">
                     <div class="tabs" role="tablist" aria-label="Beside the terminal" onkeydown={tab_keys}>
-                        { tab(TABS[0], "Lesson", !*buckets, show_lessons, false) }
-                        { tab(TABS[1], "Buckets", *buckets, show_buckets, false) }
-                        { tab(TABS[2], "Timeline", false, on(Intent::Tab("timeline".into())), true) }
-                        { tab(TABS[3], "Watchers", false, on(Intent::Tab("watchers".into())), true) }
-                        { tab(TABS[4], "As code", false, on(Intent::Tab("code".into())), true) }
-                        { tab(TABS[5], "Python console", false, on(Intent::Tab("python".into())), true) }
+                        { tab(TABS[0], "Lesson", !*buckets, show_lessons, Some("panel-lesson")) }
+                        { tab(TABS[1], "Buckets", *buckets, show_buckets, Some("panel-buckets")) }
+                        { tab(TABS[2], "Timeline", false, on(Intent::Tab("timeline".into())), None) }
+                        { tab(TABS[3], "Watchers", false, on(Intent::Tab("watchers".into())), None) }
+                        { tab(TABS[4], "As code", false, on(Intent::Tab("code".into())), None) }
+                        { tab(TABS[5], "Python console", false, on(Intent::Tab("python".into())), None) }
                     </div>
                     { status }
                     <div class="pane-slot" role="tabpanel" id="panel-lesson" aria-labelledby="tab-lesson" hidden={*buckets}>

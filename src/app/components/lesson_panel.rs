@@ -707,6 +707,8 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let unmet = report.as_ref().map(|r| r.unmet.clone()).unwrap_or_default();
         let notes = report.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
         let status = report.as_ref().map(|r| r.status);
+        // A check the runner cannot read, or about a bucket or key the lesson never makes: the author's error.
+        let broken = (p.shared.0.borrow().parts.broken_check)(&s, &lesson);
         html! {
             <article class="step-body" aria-label={s.title.clone()}>
                 <h3>{ s.title.clone() }</h3>
@@ -730,7 +732,14 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 if !notes.is_empty() {
                     <ul class="notes">{ for notes.iter().map(|n| html!{ <li>{ inline(n) }</li> }) }</ul>
                 }
-                if status == Some(StepStatus::Pending) {
+                if let Some(b) = &broken {
+                    <div class="verdict fail" role="alert">
+                        { "This exercise cannot be checked: the lesson has a mistake (its author's, not yours). " }
+                        <code>{ b.clone() }</code>
+                        { " Do the exercise as it asks; the lesson's author can find the mistake with kvplay lesson --check." }
+                    </div>
+                }
+                if status == Some(StepStatus::Pending) && broken.is_none() {
                     <div class="verdict pending" role="status">{ "Not done yet:" }
                         <ul>{ for unmet.iter().map(|u| html!{ <li><code>{ u.clone() }</code></li> }) }</ul>
                     </div>
