@@ -188,7 +188,8 @@ test('a compact step of the Python lesson shows its program; Run runs it, after 
   assert.match(shown, /rev = await kv\.put\("app\.timeout", b"30"\)/, 'the program is shown');
   assert.equal(await p.getByRole('button', { name: 'Run all' }).count(), 0);
   assert.equal(await p.locator('.terminal').count(), 0);
-  // One Run for the step (the step it builds on first), beside the cell's own controls.
+  // One Run for the step (the step it builds on first); the cell's own controls are not offered.
+  assert.equal(await step.getByRole('button', { name: 'Run', exact: true }).count(), 0);
   await step.getByRole('button', { name: 'Run step' }).click();
   // The whole app takes over in the same compact view, runs the bucket's step quietly, then this program.
   const out = p.getByRole('region', { name: 'Lesson step: Put and get' }).locator('.pyout', { hasText: 'read app.timeout = 30 (revision 1)' });

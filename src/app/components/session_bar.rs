@@ -506,7 +506,11 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                         { " the <nats-kv-playground> element: one script, sizes itself, loads when scrolled near" }</label>
                 </fieldset>
                 <label><input type="checkbox" checked={o.sizing} onchange={set(|o, e| o.sizing = checked(e))} />
-                    { " add the script that sizes the frame to its content (without it, the frame keeps its height and scrolls)" }</label>
+                    { if o.element {
+                        " size it to its content (without it, the element keeps the height above and scrolls)"
+                    } else {
+                        " add the script that sizes the frame to its content (without it, the frame keeps its height and scrolls)"
+                    } }</label>
                 { match (snippet, problem) {
                     (Some(s), _) => html! {
                         <>
