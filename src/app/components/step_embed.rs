@@ -160,7 +160,7 @@ pub fn step_embed(p: &StepEmbedProps) -> Html {
                 id: format!("{ns}/{}/{k}", p.step).into(),
                 filename: program_filename(p.step, k).into(),
                 code: part.code.clone().into(),
-                expected: None,
+                expected: part.expected.clone().map(Into::into),
                 step_runs: true,
                 want: p.want.clone(),
             })) }
