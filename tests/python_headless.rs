@@ -7,32 +7,9 @@
 mod support;
 
 use nats_kv_playground::client::native::RemoteKv;
-use nats_kv_playground::engine::Nanos;
-use nats_kv_playground::lesson::pyprocess::PythonProcess;
-use nats_kv_playground::lesson::runner::{LessonClock, LessonRun, PythonRunner};
+use nats_kv_playground::lesson::pyprocess::{PythonProcess, ServedClock};
+use nats_kv_playground::lesson::runner::{LessonRun, PythonRunner};
 use nats_kv_playground::session::Session;
-
-/// The lesson's clock: a program's sleep moves the served clock, or (a real server) waits for real.
-struct Clock<'a> {
-    served: Option<&'a nats_kv_playground::server::net::Running>,
-    now: Nanos,
-}
-
-impl LessonClock for Clock<'_> {
-    fn now(&self) -> Nanos {
-        self.now
-    }
-    fn advance(&mut self, by: Nanos) {
-        match self.served {
-            // The lesson's own connection is not told: it would wait out the time for real.
-            Some(r) => r.fast_forward(by),
-            None => {
-                self.now += by;
-                std::thread::sleep(std::time::Duration::from_nanos(by.max(0) as u64))
-            }
-        }
-    }
-}
 
 /// Every step's printed output, as `STEP title` headers followed by what its programs printed.
 fn printed(url: &str, served: Option<&nats_kv_playground::server::net::Running>) -> String {
@@ -40,7 +17,7 @@ fn printed(url: &str, served: Option<&nats_kv_playground::server::net::Running>)
     let python = support::python();
     let mut py = PythonProcess::start(python.to_str().expect("a path"), url, served.is_none()).expect("python starts");
     let mut session = Session::new(RemoteKv::connect(url).expect("connects"));
-    let mut clock = Clock { served, now: 0 };
+    let mut clock = ServedClock { running: served, now: 0 };
     let mut run = LessonRun::new(lesson);
     let mut out = String::new();
     for i in 0..run.lesson.steps.len() {

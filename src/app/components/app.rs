@@ -67,6 +67,32 @@ impl Side {
     }
 }
 
+/// The tabs beside the terminal by id, in `Side::ALL`'s order (the first load draws the same tabs).
+pub(crate) const TAB_IDS: [&str; 6] =
+    ["tab-lesson", "tab-buckets", "tab-timeline", "tab-watchers", "tab-code", "tab-python"];
+
+/// The WAI-ARIA tabs pattern's keys: from the tab at `at`, the one an arrow key, Home or End chooses, with the
+/// focus moved to it; `None` for any other key.
+pub(crate) fn tab_key(e: &KeyboardEvent, at: usize) -> Option<usize> {
+    let n = TAB_IDS.len();
+    let to = match e.key().as_str() {
+        "ArrowRight" => (at + 1) % n,
+        "ArrowLeft" => (at + n - 1) % n,
+        "Home" => 0,
+        "End" => n - 1,
+        _ => return None,
+    };
+    e.prevent_default();
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(TAB_IDS[to]))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+    Some(to)
+}
+
 /// Reads `?lesson=NAME&step=N` (steps count from 1) from the page's address.
 pub fn deep_link(search: &str) -> Option<(String, usize)> {
     let p = UrlParams::parse(search, "");
@@ -526,24 +552,9 @@ pub fn app() -> Html {
         let side = side.clone();
         Callback::from(move |e: KeyboardEvent| {
             let at = Side::ALL.iter().position(|s| *s == *side).unwrap_or(0);
-            let n = Side::ALL.len();
-            let to = match e.key().as_str() {
-                "ArrowRight" => (at + 1) % n,
-                "ArrowLeft" => (at + n - 1) % n,
-                "Home" => 0,
-                "End" => n - 1,
-                _ => return,
-            };
-            e.prevent_default();
-            let next = Side::ALL[to];
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&format!("tab-{}", next.id())))
-                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
+            if let Some(to) = tab_key(&e, at) {
+                side.set(Side::ALL[to]);
             }
-            side.set(next);
         })
     };
     let embedded_lesson = params.embed.as_deref() == Some("lesson");

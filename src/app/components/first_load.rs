@@ -6,7 +6,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::app::{boot_with, use_started_page, Page};
+use super::app::{boot_with, tab_key, use_started_page, Page, TAB_IDS as TABS};
 use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
 use super::terminal::Terminal;
@@ -40,10 +40,6 @@ pub fn use_whole_app() -> (Callback<Intent>, Html) {
     };
     (want, status)
 }
-
-/// The tabs beside the terminal (their ids, as the whole app's), in order: the first two are this module's, the
-/// rest the whole app's.
-const TABS: [&str; 6] = ["tab-lesson", "tab-buckets", "tab-timeline", "tab-watchers", "tab-code", "tab-python"];
 
 #[function_component(FirstLoad)]
 pub fn first_load() -> Html {
@@ -98,24 +94,9 @@ pub fn first_load() -> Html {
     let tab_keys = {
         let b = buckets.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-            let at = doc.active_element().map(|a| a.id()).and_then(|id| TABS.iter().position(|t| *t == id));
-            let (at, n) = (at.unwrap_or(usize::from(*b)), TABS.len());
-            let to = match e.key().as_str() {
-                "ArrowRight" => (at + 1) % n,
-                "ArrowLeft" => (at + n - 1) % n,
-                "Home" => 0,
-                "End" => n - 1,
-                _ => return,
-            };
-            e.prevent_default();
-            if let Some(el) = doc
-                .get_element_by_id(TABS[to])
-                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
-            {
-                let _ = el.focus();
-            }
-            if to < 2 {
+            let focused = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()).map(|a| a.id());
+            let at = focused.and_then(|id| TABS.iter().position(|t| *t == id)).unwrap_or(usize::from(*b));
+            if let Some(to) = tab_key(&e, at).filter(|to| *to < 2) {
                 b.set(to == 1);
             }
         })
