@@ -61,13 +61,19 @@ pub fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str
         .stderr(Stdio::null())
         .spawn()
         .expect("start nats-server");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
-        {
-            break;
+    // A busy machine can take seconds to start it: wait up to 30 s, and say so if it never listens.
+    let mut child = child;
+    let ready = (0..600).any(|_| {
+        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok();
+        if !up {
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        up
+    });
+    if !ready {
+        let _ = child.kill();
+        panic!("nats-server did not listen on ports {port} and {ws_port} within 30 s");
     }
     Server { child, dir, port, ws_port }
 }
