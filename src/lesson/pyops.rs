@@ -82,6 +82,21 @@ fn field(v: &Val, f: &str) -> Result<String, String> {
     })
 }
 
+/// Performs a block's `add ARGS...` statement: creates the bucket as the program's `create_key_value` does, so its
+/// stream is configured as nats-py's (the lesson runner also uses it alone, to create a bucket as a skipped step's
+/// program would have).
+pub fn add<B: KvBackend>(line: &str, b: &mut B) -> Result<(), String> {
+    let words = split_words(line)?;
+    let mut args = vec!["kv".to_string(), "add".to_string()];
+    args.extend(words.iter().skip(1).cloned());
+    let mut cfg = match parse(&args) {
+        ParseOutcome::Command(p) => crate::cli::exec::bucket_config(&p, None)?,
+        _ => return Err("bad add arguments".into()),
+    };
+    cfg.mapping = Mapping::Python;
+    b.create_bucket(&cfg).map(|_| ()).map_err(|e| format!("add failed: {}", py_error(&e)))
+}
+
 /// Runs a `kv-ops` block and returns what the Python program prints, or the first error in the block itself.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PyOps {
@@ -167,19 +182,11 @@ impl PyOps {
                 advance(b, (s * 1e9) as i64);
                 continue;
             }
-            let words = split_words(line).map_err(at)?;
-            if words.first().map(String::as_str) == Some("add") {
-                let mut args = vec!["kv".to_string(), "add".to_string()];
-                args.extend(words[1..].iter().cloned());
-                // The program's `create_key_value` makes the bucket, so its stream is configured as nats-py's.
-                let mut cfg = match parse(&args) {
-                    ParseOutcome::Command(p) => crate::cli::exec::bucket_config(&p, None).map_err(at)?,
-                    _ => return Err(at("bad add arguments".into())),
-                };
-                cfg.mapping = Mapping::Python;
-                b.create_bucket(&cfg).map_err(|e| at(format!("add failed: {}", py_error(&e))))?;
+            if line.starts_with("add ") {
+                add(line, b).map_err(at)?;
                 continue;
             }
+            let words = split_words(line).map_err(at)?;
             let (name, op, args) = match words.as_slice() {
                 [l, name, eq, op, args @ ..] if l == "let" && eq == "=" => (name.clone(), op.as_str(), args),
                 _ => return Err(at(format!("cannot read {line:?}"))),

@@ -282,7 +282,7 @@ impl LessonRun {
             }
             Setup::Program(ops) => {
                 s.backend.set_now(clock.now());
-                if let Err(e) = super::pyops::PyOps::default().run(ops, &mut s.backend, &mut |_, _| {}) {
+                if let Err(e) = super::pyops::add(ops, &mut s.backend) {
                     transcript.push_str(&format!("{e}\n"));
                 }
                 let flags = ops.trim_start_matches("add ");
@@ -530,7 +530,7 @@ impl LessonRun {
                 clock.advance(by);
                 b.set_now(clock.now());
             };
-            let actual = match self.py.run(&p.ops, &mut s.backend, &mut advance) {
+            let actual = match replay(&mut self.py, &p.ops, &mut s.backend, &mut advance) {
                 Ok(o) => o,
                 Err(e) => format!("error in the step's operations: {e}\n"),
             };
@@ -754,6 +754,28 @@ impl LessonRun {
         self.awaiting = None;
         self.ran.clear();
     }
+}
+
+/// Replays a step's `kv-ops` for a run with no Python (`kvplay run` without `--python`, tests). The page never
+/// replays: it runs every program with real Python (`real_programs`), so its modules leave the replay out.
+#[cfg(not(target_arch = "wasm32"))]
+fn replay<B: KvBackend>(
+    py: &mut PyOps,
+    ops: &str,
+    b: &mut B,
+    advance: &mut dyn FnMut(&mut B, Nanos),
+) -> Result<String, String> {
+    py.run(ops, b, advance)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn replay<B: KvBackend>(
+    _: &mut PyOps,
+    _: &str,
+    _: &mut B,
+    _: &mut dyn FnMut(&mut B, Nanos),
+) -> Result<String, String> {
+    Err("the page runs a step's programs with real Python; it does not replay their kv-ops".into())
 }
 
 /// The name Python gives program `k` of step `i` in tracebacks, as the page's cells do: `<step 3>`, `<step 3.2>`.
