@@ -90,29 +90,25 @@ pub fn export(e: &Engine) -> Export {
     Export { format: FORMAT.to_string(), now: e.now(), buckets }
 }
 
-/// Decodes standard or URL-safe base64, with or without padding.
+/// Decodes standard or URL-safe base64, with or without padding (whitespace, as in a pasted export, is ignored).
 pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => return Err(format!("invalid base64 character {:?}", c as char)),
-        };
-        acc = acc << 6 | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Ok(out)
+    use ::base64::Engine as _;
+    const LENIENT: ::base64::engine::GeneralPurpose = ::base64::engine::GeneralPurpose::new(
+        &::base64::alphabet::STANDARD,
+        ::base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(::base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let text: String = s
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    LENIENT.decode(text).map_err(|e| format!("invalid base64: {e}"))
 }
 
 /// Reads an export and builds the engine it describes at time `now`, or says exactly what is wrong.
@@ -197,7 +193,8 @@ pub const MAX_SHARE: usize = 8_000;
 
 /// URL-safe base64 without padding.
 pub fn base64url(v: &[u8]) -> String {
-    base64(v).trim_end_matches('=').replace('+', "-").replace('/', "_")
+    use ::base64::Engine as _;
+    ::base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v)
 }
 
 /// What starts a share link's packed part that carries a checksum (zlib: deflate with Adler-32). Links made

@@ -769,12 +769,7 @@ fn replay<B: KvBackend>(
 }
 
 #[cfg(target_arch = "wasm32")]
-fn replay<B: KvBackend>(
-    _: &mut PyOps,
-    _: &str,
-    _: &mut B,
-    _: &mut dyn FnMut(&mut B, Nanos),
-) -> Result<String, String> {
+fn replay<B: KvBackend>(_: &mut PyOps, _: &str, _: &mut B, _: &mut dyn FnMut(&mut B, Nanos)) -> Result<String, String> {
     Err("the page runs a step's programs with real Python; it does not replay their kv-ops".into())
 }
 

@@ -68,7 +68,8 @@ fn kind(name: &str) -> String {
 }
 
 fn b64(b: &[u8]) -> String {
-    crate::cli::format::base64(b)
+    use ::base64::Engine as _;
+    ::base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 /// A client's header block, as headers the engine stores (the status line is not a header).
