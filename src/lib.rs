@@ -9,6 +9,8 @@ pub mod codegen;
 pub mod engine;
 pub mod lesson;
 pub mod mdbook;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod net;
 pub mod script;
 pub mod server;
 pub mod session;

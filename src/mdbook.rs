@@ -227,8 +227,9 @@ fn walk(v: &mut Value, playground: &str, runners: &Runners, failures: &mut Vec<S
 
 /// A fresh server for one program, in this process: its client and WebSocket ports.
 #[cfg(not(target_arch = "wasm32"))]
-fn fresh_server() -> Result<crate::server::net::Running, String> {
-    use crate::server::{net, ServerOptions};
+fn fresh_server() -> Result<crate::net::Running, String> {
+    use crate::net;
+    use crate::server::ServerOptions;
     net::start(net::ServeOptions {
         addr: "127.0.0.1".into(),
         port: 0,

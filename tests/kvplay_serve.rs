@@ -176,7 +176,7 @@ fn handshake(s: &mut TcpStream, connect: &str) -> Result<(), String> {
 #[test]
 fn a_thousand_clients_connecting_at_once_are_all_served() {
     // The test itself holds a thousand sockets: raise its own limit as the server does.
-    nats_kv_playground::server::net::raise_open_files_limit();
+    nats_kv_playground::net::raise_open_files_limit();
     let port = free_port();
     let (mut child, _) = start(&["-p", &port.to_string(), "--websocket-port", "0"]);
     let clients: Vec<Vec<TcpStream>> = std::thread::scope(|scope| {

@@ -12,7 +12,7 @@ use nats_kv_playground::lesson::runner::{LessonRun, PythonRunner};
 use nats_kv_playground::session::Session;
 
 /// Every step's printed output, as `STEP title` headers followed by what its programs printed.
-fn printed(url: &str, served: Option<&nats_kv_playground::server::net::Running>) -> String {
+fn printed(url: &str, served: Option<&nats_kv_playground::net::Running>) -> String {
     let lesson = nats_kv_playground::lesson::built_in("python").expect("the python lesson");
     let python = support::python();
     let mut py = PythonProcess::start(python.to_str().expect("a path"), url, served.is_none()).expect("python starts");

@@ -100,7 +100,7 @@ impl Drop for PythonProcess {
 /// A lesson's clock when its programs run against a kvplay serve in this process (the served clock moves at
 /// once), or against a real server (`running` is `None`: a program's sleep is a real wait).
 pub struct ServedClock<'a> {
-    pub running: Option<&'a crate::server::net::Running>,
+    pub running: Option<&'a crate::net::Running>,
     pub now: Nanos,
 }
 

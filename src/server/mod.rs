@@ -12,8 +12,6 @@
 pub mod api;
 pub mod consumer;
 pub mod jetstream;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod net;
 pub mod source_checks;
 pub mod stream_checks;
 pub mod wire;

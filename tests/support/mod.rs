@@ -79,8 +79,9 @@ pub fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str
 }
 
 /// `kvplay serve`'s server in this process, on free loopback ports.
-pub fn start_kvplay_serve() -> nats_kv_playground::server::net::Running {
-    use nats_kv_playground::server::{net, ServerOptions};
+pub fn start_kvplay_serve() -> nats_kv_playground::net::Running {
+    use nats_kv_playground::net;
+    use nats_kv_playground::server::ServerOptions;
     net::start(net::ServeOptions {
         addr: "127.0.0.1".into(),
         port: 0,

@@ -209,7 +209,8 @@ pub fn learner_lesson(url: &str, what: &str, learner: &str) -> ExitCode {
 /// against one server: a kvplay serve in this process, or the real server `--server` names.
 pub fn python_lesson(python: &str, what: &str, server: Option<&str>, learner: Option<&str>) -> ExitCode {
     use nats_kv_playground::lesson::pyprocess::{PythonProcess, ServedClock};
-    use nats_kv_playground::server::{net, ServerOptions};
+    use nats_kv_playground::net;
+    use nats_kv_playground::server::ServerOptions;
     let (lesson, src) = match read_lesson(what) {
         Ok(l) => l,
         Err(code) => return code,

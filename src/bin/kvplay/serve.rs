@@ -5,7 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use nats_kv_playground::server::{net, Auth, ServerOptions};
+use nats_kv_playground::net;
+use nats_kv_playground::server::{Auth, ServerOptions};
 
 use super::args::ServeArgs;
 use super::commands::wall_clock;

@@ -27,8 +27,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc as amsc, oneshot};
 
-use super::{ConnId, ServerOptions, Standalone};
 use crate::engine::{Engine, JsLimits, Nanos};
+use crate::server::{ConnId, ServerOptions, Standalone};
 
 /// How long one write may take before the connection is closed as a slow consumer (nats-server's
 /// `write_deadline`, 10 s).
@@ -658,7 +658,7 @@ fn go_uptime(ms: u64) -> String {
 }
 
 fn monitor_json(
-    server: &super::Server,
+    server: &crate::server::Server,
     engine: &Engine,
     info: &Info,
     links: &HashMap<ConnId, Link>,
@@ -684,12 +684,12 @@ fn monitor_json(
         Endpoint::Varz => serde_json::to_string_pretty(&VarzJson {
             server_id: o.server_id.clone(),
             server_name: o.server_name.clone(),
-            version: super::api::SERVER_VERSION,
+            version: crate::server::api::SERVER_VERSION,
             proto: 1,
-            go: super::api::GO_VERSION,
+            go: crate::server::api::GO_VERSION,
             host: o.host.clone(),
             port: o.port,
-            auth_required: o.auth != super::Auth::None,
+            auth_required: o.auth != crate::server::Auth::None,
             max_connections: 65536,
             ping_interval: o.ping_interval_ms * 1_000_000,
             ping_max: o.max_pings_out,

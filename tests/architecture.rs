@@ -1,0 +1,205 @@
+//! ARCHITECTURE.md's invariants that a test can check by reading the source: the engine, the server core and the
+//! code generators do no I/O and read no clock (time reaches them as an argument), and every source file opens
+//! with a `//!` line.
+
+use std::path::{Path, PathBuf};
+
+/// What a module without I/O or a clock must not name: sockets, files, processes, the environment, threads,
+/// clocks, and the browser's APIs.
+const FORBIDDEN: &[&str] = &[
+    "std::net",
+    "std::fs",
+    "std::io",
+    "std::env",
+    "std::process",
+    "std::thread",
+    "std::time::Instant",
+    "std::time::SystemTime",
+    "SystemTime",
+    "Instant::now",
+    "UNIX_EPOCH",
+    "tokio",
+    "hyper",
+    "tungstenite",
+    "libc",
+    "web_sys",
+    "js_sys",
+    "gloo",
+    "wasm_bindgen",
+    "Date::now",
+    "println!",
+    "eprintln!",
+    "print!",
+    "dbg!",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("source directory").flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The code of a Rust source file without its comments and the contents of its string and character literals
+/// (a code generator's output is text, not a use of what it names).
+fn code_only(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == b'r' && matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && !ident_before(b, i) {
+            // A raw string: r"...", r#"..."#, with as many hashes as it opened with.
+            let mut j = i + 1;
+            let mut hashes = 0;
+            while b.get(j) == Some(&b'#') {
+                hashes += 1;
+                j += 1;
+            }
+            if b.get(j) != Some(&b'"') {
+                out.push(c as char);
+                i += 1;
+                continue;
+            }
+            j += 1;
+            let close: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+            while j < b.len() && !b[j..].starts_with(&close) {
+                j += 1;
+            }
+            i = j + close.len();
+            out.push_str("\"\"");
+        } else if c == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if c == b'\'' && is_char_literal(b, i) {
+            i += 1;
+            while i < b.len() && b[i] != b'\'' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("' '");
+        } else {
+            // Copy one whole UTF-8 character.
+            let len = match c {
+                0x00..=0x7f => 1,
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            out.push_str(&src[i..(i + len).min(src.len())]);
+            i += len;
+        }
+    }
+    out
+}
+
+fn ident_before(b: &[u8], i: usize) -> bool {
+    i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')
+}
+
+/// `'x'` or `'\n'` rather than a lifetime (`'a`).
+fn is_char_literal(b: &[u8], i: usize) -> bool {
+    match b.get(i + 1) {
+        Some(b'\\') => true,
+        Some(_) => {
+            // One character (up to four bytes) then a closing quote.
+            (2..=5).any(|k| b.get(i + k) == Some(&b'\''))
+                && !b[i + 1..].iter().take(4).take_while(|&&x| x != b'\'').any(|x| x.is_ascii_whitespace())
+        }
+        None => false,
+    }
+}
+
+fn violations(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    assert!(!files.is_empty(), "no sources under {}", root.display());
+    let mut found = Vec::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).expect("readable source");
+        for (n, line) in code_only(&src).lines().enumerate() {
+            for word in FORBIDDEN {
+                if line.contains(word) {
+                    found.push(format!("{}:{}: {word}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_stripper_keeps_code_and_drops_text() {
+    let src = "use std::fs; // std::net\nlet s = \"std::env\"; let r = r#\"tokio \"x\"\"#; let c = '\"'; fn f<'a>() {}\n/* SystemTime */ x";
+    let code = code_only(src);
+    assert!(code.contains("use std::fs;"));
+    for gone in ["std::net", "std::env", "tokio", "SystemTime"] {
+        assert!(!code.contains(gone), "{gone} is in a comment or a string: {code}");
+    }
+    assert!(code.contains("fn f<'a>() {}"), "a lifetime is code: {code}");
+    assert!(code.ends_with(" x"), "{code}");
+}
+
+#[test]
+fn the_engine_does_no_io_and_reads_no_clock() {
+    let v = violations("engine");
+    assert!(v.is_empty(), "the engine must get time and bytes as arguments:\n{}", v.join("\n"));
+}
+
+#[test]
+fn the_server_core_does_no_io_and_reads_no_clock() {
+    let v = violations("server");
+    assert!(
+        v.is_empty(),
+        "the server core must get time and bytes as arguments (sockets live in `net`):\n{}",
+        v.join("\n")
+    );
+}
+
+#[test]
+fn the_code_generators_are_pure() {
+    let v = violations("codegen");
+    assert!(v.is_empty(), "code generation is text from operations:\n{}", v.join("\n"));
+}
+
+#[test]
+fn every_source_file_opens_with_a_doc_line() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap_or_default().starts_with("//!"))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "files without a //! first line:\n{}", missing.join("\n"));
+}
