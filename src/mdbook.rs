@@ -101,7 +101,7 @@ fn element(lang: &str, body: &str, flags: &[String]) -> String {
         let commands: Vec<&str> = body
             .lines()
             .map(|l| l.trim().strip_prefix("$ ").unwrap_or(l.trim()))
-            .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+            .filter(|l| crate::session::Line::recorded(l))
             .collect();
         attrs.push_str(&format!(" commands=\"{}\"", attr(&commands.join("\n"))));
     } else {

@@ -3,8 +3,8 @@
 //! `interrupt` stops running watches (Ctrl-C), and a leading `! ` marks a command that is expected to fail.
 
 use crate::backend::KvBackend;
-use crate::cli::parse::parse_cli_duration;
 use crate::engine::Nanos;
+use crate::session::Line;
 use crate::session::{LineResult, Session};
 
 /// How a script runs.
@@ -41,19 +41,19 @@ pub fn run_script<B: KvBackend>(session: &mut Session<B>, src: &str, opts: Scrip
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(d) = line.strip_prefix("sleep ") {
-            report.transcript.push_str(&format!("$ {line}\n"));
-            match parse_cli_duration(d.trim()) {
-                Some(n) if n >= 0 => {
-                    clock += n;
-                    push(&mut report.transcript, &session.advance(clock));
-                }
-                _ => {
-                    report.transcript.push_str(&format!("sleep: invalid time interval '{}'\n", d.trim()));
-                    report.unexpected.push(Unexpected { line_no: i + 1, line: line.into(), expected_failure: false });
-                }
+        match Line::parse(line) {
+            Line::Sleep(n) => {
+                report.transcript.push_str(&format!("$ {line}\n"));
+                clock += n;
+                push(&mut report.transcript, &session.advance(clock));
+                continue;
             }
-            continue;
+            Line::BadSleep(d) => {
+                report.transcript.push_str(&format!("$ {line}\nsleep: invalid time interval '{d}'\n"));
+                report.unexpected.push(Unexpected { line_no: i + 1, line: line.into(), expected_failure: false });
+                continue;
+            }
+            _ => {}
         }
         if let Some(ans) = line.strip_prefix("confirm ") {
             queued = Some(matches!(ans.trim(), "y" | "yes"));

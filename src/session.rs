@@ -6,6 +6,74 @@ use crate::cli::exec::{self, render_watch_entry, Chunk, Display, Outcome};
 use crate::cli::parse::{self, ParseOutcome, Parsed};
 use crate::engine::{Nanos, WatchEvent, WatchId};
 
+/// A terminal line, read once: what it is decides who handles it. The session runs commands, help and clear;
+/// the clock's owner (the page, a lesson, a script) moves its clock for a `sleep` and then lets the session
+/// collect what watches saw meanwhile (`Session::advance`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// Nothing to run.
+    Empty,
+    /// A `nats` command: its words after `nats`.
+    Nats(Vec<String>),
+    /// `sleep DURATION`: the clock moves forward by this many nanoseconds.
+    Sleep(Nanos),
+    /// `sleep` with a duration it cannot read: the shell's error.
+    BadSleep(String),
+    Help,
+    Clear,
+    /// Another program: the shell's "command not found".
+    Unknown(String),
+    /// Words the shell cannot split (an unclosed quote): its error.
+    Unreadable(String),
+}
+
+impl Line {
+    pub fn parse(text: &str) -> Line {
+        let words = match parse::split_words(text) {
+            Ok(w) => w,
+            Err(e) => return Line::Unreadable(e),
+        };
+        let Some(first) = words.first() else { return Line::Empty };
+        match first.as_str() {
+            "nats" => Line::Nats(words[1..].to_vec()),
+            "help" => Line::Help,
+            "clear" => Line::Clear,
+            "sleep" => {
+                let d = words[1..].join(" ");
+                // The shell's `sleep` takes seconds as a plain number too (`sleep 2`, `sleep 0.5`).
+                let secs = || {
+                    let plain = !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                    plain.then(|| parse::parse_cli_duration(&format!("{d}s"))).flatten()
+                };
+                match parse::parse_cli_duration(d.trim()).or_else(secs) {
+                    Some(n) if n >= 0 && words.len() == 2 => Line::Sleep(n),
+                    _ => Line::BadSleep(d),
+                }
+            }
+            other => Line::Unknown(other.to_string()),
+        }
+    }
+
+    /// Whether a session's history keeps the line (what a share link, an export and a reload replay): the
+    /// commands and the clock moves.
+    pub fn is_recorded(&self) -> bool {
+        matches!(self, Line::Nats(_) | Line::Sleep(_))
+    }
+
+    /// Whether `text` is a line a history keeps (`is_recorded`).
+    pub fn recorded(text: &str) -> bool {
+        Line::parse(text).is_recorded()
+    }
+
+    /// The clock move a `sleep` line asks for.
+    pub fn sleep(text: &str) -> Option<Nanos> {
+        match Line::parse(text) {
+            Line::Sleep(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 /// A watch that is running in the session.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActiveWatch {
@@ -35,7 +103,7 @@ pub struct LineResult {
 }
 
 impl LineResult {
-    fn done(chunks: Vec<Chunk>, ok: bool) -> LineResult {
+    pub fn done(chunks: Vec<Chunk>, ok: bool) -> LineResult {
         LineResult { chunks, ok, question: None, clear: false }
     }
 
@@ -121,18 +189,18 @@ impl<B: KvBackend> Session<B> {
                 },
             };
         }
-        let words = match parse::split_words(line) {
-            Ok(w) => w,
-            Err(e) => return LineResult::done(vec![Chunk::Err(format!("sh: {e}\n"))], false),
-        };
-        let Some(first) = words.first() else {
-            return LineResult::done(Vec::new(), true);
-        };
-        match first.as_str() {
-            "nats" => {}
-            "help" => return LineResult::done(vec![Chunk::Out(HELP.to_string())], true),
-            "clear" => return LineResult { clear: true, ..LineResult::done(Vec::new(), true) },
-            other => {
+        let words = match Line::parse(line) {
+            Line::Empty => return LineResult::done(Vec::new(), true),
+            Line::Nats(words) => words,
+            Line::Help => return LineResult::done(vec![Chunk::Out(HELP.to_string())], true),
+            Line::Clear => return LineResult { clear: true, ..LineResult::done(Vec::new(), true) },
+            // The clock's owner moves its clock before it asks the session (`advance`); alone, a sleep is done.
+            Line::Sleep(_) => return LineResult::done(Vec::new(), true),
+            Line::BadSleep(d) => {
+                return LineResult::done(vec![Chunk::Err(format!("sleep: invalid time interval '{d}'\n"))], false)
+            }
+            Line::Unreadable(e) => return LineResult::done(vec![Chunk::Err(format!("sh: {e}\n"))], false),
+            Line::Unknown(other) => {
                 return LineResult::done(
                     vec![Chunk::Err(format!(
                         "sh: {other}: command not found (this terminal runs nats commands; type help)\n"
@@ -140,8 +208,8 @@ impl<B: KvBackend> Session<B> {
                     false,
                 )
             }
-        }
-        match parse::parse(&words[1..]) {
+        };
+        match parse::parse(&words) {
             ParseOutcome::Command(p) => self.execute(p, line, None),
             ParseOutcome::Help(u) => LineResult::done(vec![Chunk::Out(u)], true),
             ParseOutcome::UsageError { message, hint, usage } => {
@@ -235,6 +303,34 @@ impl<B: KvBackend> Session<B> {
 mod tests {
     use super::*;
     use crate::engine::Engine;
+
+    #[test]
+    fn a_line_is_read_once_into_what_it_is() {
+        assert_eq!(Line::parse("  "), Line::Empty);
+        assert_eq!(Line::parse("nats kv ls"), Line::Nats(vec!["kv".into(), "ls".into()]));
+        assert_eq!(Line::parse("sleep 1m30s"), Line::Sleep(90_000_000_000));
+        assert_eq!(Line::parse("sleep 2"), Line::Sleep(2_000_000_000), "the shell's sleep takes plain seconds");
+        assert_eq!(Line::parse("sleep 0.5"), Line::Sleep(500_000_000));
+        assert_eq!(Line::parse("sleep 1e3"), Line::BadSleep("1e3".into()));
+        assert_eq!(Line::parse("sleep"), Line::BadSleep(String::new()));
+        assert_eq!(Line::parse("sleep -5s"), Line::BadSleep("-5s".into()));
+        assert_eq!(Line::parse("help"), Line::Help);
+        assert_eq!(Line::parse("clear"), Line::Clear);
+        assert_eq!(Line::parse("ls -la"), Line::Unknown("ls".into()));
+        assert!(matches!(Line::parse("nats kv put b k 'open"), Line::Unreadable(_)));
+        assert!(Line::recorded("nats kv ls") && Line::recorded("sleep 5s"));
+        assert!(!Line::recorded("sleep later") && !Line::recorded("help") && !Line::recorded("interrupt"));
+    }
+
+    #[test]
+    fn a_sleep_alone_is_done_and_a_bad_one_is_the_shells_error() {
+        let mut s = Session::new(Engine::new(0));
+        let r = s.run_line("sleep 5s", 0);
+        assert!(r.ok && r.chunks.is_empty());
+        let r = s.run_line("sleep 5x", 0);
+        assert!(!r.ok);
+        assert_eq!(r.text(), "sleep: invalid time interval '5x'\n");
+    }
 
     #[test]
     fn an_invalid_answer_gets_surveys_words_and_the_question_again() {

@@ -2,6 +2,7 @@
 //! `scripts/export_bucket.py`), share links (the commands typed, deflated into the URL), and the session as a
 //! `nats` CLI script or a nats-py program. Every input is validated completely before anything is replaced.
 
+use crate::session::Line;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -239,14 +240,11 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     }
     if let Some(bad) = lines
         .iter()
-        .find(|l| !(l.starts_with("nats ") || l.is_empty() || l.starts_with("sleep ") || is_session_event(l)))
+        .find(|l| !is_session_event(l) && matches!(Line::parse(l), Line::Unknown(_) | Line::Help | Line::Clear))
     {
         return Err(format!("this share link holds something that is not a nats command: {bad:?}"));
     }
-    if let Some(bad) = lines.iter().find(|l| {
-        split_words(l).is_err()
-            || l.strip_prefix("sleep ").is_some_and(|d| crate::cli::parse::parse_cli_duration(d.trim()).is_none())
-    }) {
+    if let Some(bad) = lines.iter().find(|l| matches!(Line::parse(l), Line::Unreadable(_) | Line::BadSleep(_))) {
         return Err(format!("this share link is damaged: {bad:?} is not a whole command"));
     }
     Ok(lines)
@@ -277,7 +275,7 @@ pub fn commands_done(history: &[String]) -> Vec<String> {
 pub fn cli_script(commands: &[String]) -> String {
     let mut s = String::from("#!/bin/sh\n# Exported from the NATS KV Playground: the same commands against a real server.\n# Point the nats CLI at it first, for example: export NATS_URL=nats://127.0.0.1:4222\n# A command that fails (a refused write) does not stop the script, as in the playground.\n\n");
     for c in &commands_done(commands) {
-        if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
+        if let Some(d) = Line::sleep(c) {
             s.push_str(&format!("sleep {}  # the playground's clock moved forward\n", seconds(d)));
             continue;
         }

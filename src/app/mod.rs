@@ -13,6 +13,7 @@ pub mod remote;
 pub mod term_state;
 pub mod workshop;
 
+use crate::session::Line;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -325,7 +326,7 @@ impl Playground {
                 // An answer with no question before it changes nothing.
                 continue;
             }
-            if let Some(d) = c.strip_prefix("sleep ").and_then(|d| crate::cli::parse::parse_cli_duration(d.trim())) {
+            if let Some(d) = Line::sleep(c) {
                 self.clock.fast_forward(real, d);
                 t.push_str(&format!("$ {c}\n"));
                 let out = self.session.advance(self.clock.now(real));
@@ -378,7 +379,7 @@ impl Playground {
                 .transcript()
                 .lines()
                 .filter_map(|l| l.strip_prefix("$ "))
-                .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+                .filter(|l| Line::recorded(l))
                 .map(str::to_string),
         );
         let after = marks(&session.backend);
@@ -505,11 +506,17 @@ impl Playground {
     /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
     /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
-        let now = self.clock.now(real);
         let is_answer = self.session.question().is_some();
-        let r = self.session.run_line(line, now);
+        let r = match Line::parse(line) {
+            // A typed `sleep` moves the page's clock, as the clock bar's fast-forward does.
+            Line::Sleep(d) if !is_answer => {
+                self.clock.fast_forward(real, d);
+                LineResult::done(self.session.advance(self.clock.now(real)), true)
+            }
+            _ => self.session.run_line(line, self.clock.now(real)),
+        };
         let t = line.trim();
-        if !is_answer && (t.starts_with("nats ") || t.starts_with("sleep ")) {
+        if !is_answer && Line::recorded(t) {
             self.history.push(t.to_string());
         }
         // The answer goes into the history after its command, so a share link replays it as given.
@@ -710,6 +717,22 @@ mod tests {
     use super::*;
 
     const T0: Nanos = 1_767_225_600_000_000_000;
+
+    #[test]
+    fn a_typed_sleep_moves_the_clock_and_a_reload_moves_it_again() {
+        let mut pg = Playground::new(T0);
+        pg.run("nats kv add ttl --ttl 5s", T0);
+        pg.run("nats kv put ttl k v", T0);
+        let r = pg.run("sleep 6s", T0);
+        assert!(r.ok && r.text().is_empty(), "{:?}", r.text());
+        assert_eq!(pg.clock.now(T0), T0 + 6_000_000_000, "the page's clock moved by the sleep");
+        assert!(pg.run("nats kv get ttl k", T0).text().contains("key not found"), "the value's TTL ran out");
+        assert_eq!(pg.history.iter().filter(|l| l.starts_with("sleep")).count(), 1, "{:?}", pg.history);
+        let bad = pg.run("sleep soon", T0);
+        assert!(!bad.ok && bad.text().contains("sleep: invalid time interval 'soon'"), "{:?}", bad.text());
+        assert_eq!(pg.clock.now(T0), T0 + 6_000_000_000, "a sleep it cannot read moves nothing");
+        assert!(!pg.history.iter().any(|l| l.contains("soon")), "a bad sleep is not replayed: {:?}", pg.history);
+    }
 
     #[test]
     fn a_lesson_step_goes_into_the_history_as_it_ran_so_a_share_link_replays_it() {

@@ -4,6 +4,7 @@
 //! on the server, and runs again from the saved state until nothing is missing (see `client::call`). The embedded
 //! engine's session is left untouched, so switching back loses nothing.
 
+use crate::session::Line;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -361,9 +362,18 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                         attempt(shared, |pg| {
                             let s = pg.server.as_mut().expect("checked");
                             let saved = s.session.clone();
-                            let r = s.session.run_line(&line, s.now);
+                            // A typed `sleep` waits for real: the session's clock moves, and the server's with it.
+                            let (r, now) = match Line::parse(&line) {
+                                Line::Sleep(d) if !is_answer => {
+                                    let now = s.now + d;
+                                    (crate::session::LineResult::done(s.session.advance(now), true), now)
+                                }
+                                _ => (s.session.run_line(&line, s.now), s.now),
+                            };
                             if s.kv.missing().is_some() {
                                 s.session = saved;
+                            } else {
+                                s.now = now;
                             }
                             r
                         })
@@ -373,7 +383,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 .await;
                 let Some(r) = r else { return };
                 let t = line.trim();
-                if r.question.is_none() && (t.starts_with("nats ") || t.starts_with("sleep ")) {
+                if r.question.is_none() && Line::recorded(t) {
                     shared.0.borrow_mut().history.push(t.to_string());
                 }
                 typed.push((t.to_string(), r.text(), r.question.is_some(), is_answer));

@@ -71,7 +71,7 @@ pub struct Exercise {
 
 fn is_command(line: &str) -> bool {
     let l = line.trim_start();
-    l.starts_with("nats ") || l == "nats" || l.starts_with("sleep ")
+    (l.starts_with("nats") || l.starts_with("sleep ")) && crate::session::Line::recorded(l)
 }
 
 /// A line that runs some other program (`python app.py`, `pip install ...`): not the output of a nats command.

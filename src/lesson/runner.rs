@@ -389,8 +389,7 @@ impl LessonRun {
         transcript: &mut String,
     ) -> (String, bool) {
         transcript.push_str(&format!("$ {line}\n"));
-        if let Some(d) = line.strip_prefix("sleep ") {
-            let by = parse_cli_duration(d.trim()).unwrap_or(0);
+        if let Some(by) = crate::session::Line::sleep(line) {
             clock.advance(by);
             let out: String = s
                 .advance(clock.now())

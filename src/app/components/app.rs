@@ -1,5 +1,6 @@
 //! The page: header with the clock, the terminal, and the bucket explorer, sharing one playground.
 
+use crate::session::Line;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -277,8 +278,9 @@ pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot 
     if let Some(share) = &params.share {
         match crate::transfer::decode_share(share) {
             Ok(cmds) => {
-                let n = cmds.iter().filter(|c| c.starts_with("nats ")).count();
-                let moves = cmds.iter().filter(|c| c.starts_with("sleep ")).count();
+                let lines: Vec<Line> = cmds.iter().map(|c| Line::parse(c)).collect();
+                let n = lines.iter().filter(|l| matches!(l, Line::Nats(_))).count();
+                let moves = lines.iter().filter(|l| matches!(l, Line::Sleep(_))).count();
                 let mut note =
                     format!("(opened a shared session: {n} command{} replayed", if n == 1 { "" } else { "s" });
                 if moves > 0 {

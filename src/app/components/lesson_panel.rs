@@ -2,6 +2,7 @@
 //! document's output beside the playground's, with differences highlighted and explained. Progress is kept in
 //! the browser's storage, and the address bar names the lesson and step so a link opens the same place.
 
+use crate::session::Line;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -686,7 +687,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                     <div class={classes!("cmd", typed_it.then_some("typed"))}>
                         <div class="cmdrow">
                             <pre class="cmdline"><code>{ format!("$ {}", c.line) }</code></pre>
-                            if !c.line.starts_with("sleep ") {
+                            if Line::sleep(&c.line).is_none() {
                                 <button type="button" class="to-term" onclick={suggest(c.line.clone())}
                                     title="Put this command on the terminal's command line; press Enter there to run it"
                                     aria-label={format!("Type {} in the terminal", c.line)}>{ if typed_it { "✓ typed" } else { "Type it ↵" } }</button>

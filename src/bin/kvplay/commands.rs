@@ -8,7 +8,7 @@ use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::engine::Nanos;
 use nats_kv_playground::script::{run_script, ScriptOptions};
-use nats_kv_playground::session::Session;
+use nats_kv_playground::session::{Line, LineResult, Session};
 
 /// `kvplay code LANG COMMAND|FILE`: a command, or a script's commands, as a program in a client's language.
 pub fn code(lang: &str, what: &str) -> ExitCode {
@@ -300,6 +300,8 @@ pub fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> Exi
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
     let mut lines = stdin.lock().lines();
+    // How far `sleep`s moved the shell's clock ahead of the wall clock (no real wait, as in the page).
+    let mut moved: Nanos = 0;
     loop {
         let prompt = match session.question() {
             Some(q) => format!("? {q} (y/N) "),
@@ -309,7 +311,13 @@ pub fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> Exi
         let _ = out.flush();
         let Some(Ok(line)) = lines.next() else { break };
         let now = fixed.unwrap_or_else(wall_clock).max(start);
-        let r = session.run_line(&line, now);
+        let r = match Line::parse(&line) {
+            Line::Sleep(d) if session.question().is_none() => {
+                moved += d;
+                LineResult::done(session.advance(now + moved), true)
+            }
+            _ => session.run_line(&line, now + moved),
+        };
         let _ = write!(out, "{}", r.text());
     }
     let _ = writeln!(out);
@@ -328,7 +336,7 @@ pub fn embed(file: &str) -> ExitCode {
     let cmds: Vec<String> = src
         .lines()
         .map(str::trim)
-        .filter(|l| l.starts_with("nats ") || l.starts_with("sleep "))
+        .filter(|l| nats_kv_playground::session::Line::recorded(l))
         .map(str::to_string)
         .collect();
     match nats_kv_playground::transfer::encode_share(&cmds) {
