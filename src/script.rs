@@ -91,6 +91,6 @@ pub fn run_script<B: KvBackend>(session: &mut Session<B>, src: &str, opts: Scrip
 }
 
 fn push(out: &mut String, chunks: &[crate::cli::exec::Chunk]) {
-    let r = LineResult { chunks: chunks.to_vec(), ok: true, question: None, clear: false };
+    let r = LineResult::done(chunks.to_vec(), true);
     out.push_str(&r.text());
 }

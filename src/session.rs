@@ -4,7 +4,7 @@
 use crate::backend::KvBackend;
 use crate::cli::exec::{self, render_watch_entry, Chunk, Display, Outcome};
 use crate::cli::parse::{self, ParseOutcome, Parsed};
-use crate::engine::{Nanos, WatchEvent, WatchId};
+use crate::engine::{ErrorKind, Nanos, WatchEvent, WatchId};
 
 /// A terminal line, read once: what it is decides who handles it. The session runs commands, help and clear;
 /// the clock's owner (the page, a lesson, a script) moves its clock for a `sleep` and then lets the session
@@ -100,11 +100,14 @@ pub struct LineResult {
     pub question: Option<String>,
     /// The user asked to clear the screen.
     pub clear: bool,
+    /// What the KV store's failure was, when the command failed on one (a bucket not found, a wrong last
+    /// sequence, a timeout); deciders read this, not the rendered text.
+    pub error: Option<ErrorKind>,
 }
 
 impl LineResult {
     pub fn done(chunks: Vec<Chunk>, ok: bool) -> LineResult {
-        LineResult { chunks, ok, question: None, clear: false }
+        LineResult { chunks, ok, question: None, clear: false, error: None }
     }
 
     /// All output as one string, stdout and stderr interleaved as a terminal shows them.
@@ -186,6 +189,7 @@ impl<B: KvBackend> Session<B> {
                     ok: true,
                     question: self.question().map(str::to_string),
                     clear: false,
+                    error: None,
                 },
             };
         }
@@ -226,11 +230,11 @@ impl<B: KvBackend> Session<B> {
     fn execute(&mut self, p: Parsed, line: &str, confirmed: Option<bool>) -> LineResult {
         let (outcome, trace) = exec::execute_traced(&mut self.backend, &p, self.display, confirmed);
         let mut r = match outcome {
-            Outcome::Done { chunks, ok } => LineResult::done(chunks, ok),
+            Outcome::Done { chunks, ok, error } => LineResult { error, ..LineResult::done(chunks, ok) },
             Outcome::Confirm { preface, prompt } => {
                 self.pending = Some(PendingConfirm { parsed: p, prompt: prompt.clone() });
                 let chunks = if preface.is_empty() { Vec::new() } else { vec![Chunk::Out(preface)] };
-                LineResult { chunks, ok: true, question: Some(prompt), clear: false }
+                LineResult { question: Some(prompt), ..LineResult::done(chunks, true) }
             }
             Outcome::Watching { id, bucket } => {
                 self.watches.push(ActiveWatch { id, bucket, line: line.to_string() });

@@ -61,7 +61,7 @@ pub struct Playground {
 /// function, so code that only the whole app reaches stays out of the smaller module.
 pub struct Parts {
     /// Tells the open lesson about a typed line (see `Playground::lesson_typed`).
-    pub lesson_typed: fn(&mut Playground, &str, &str, bool, bool) -> Option<String>,
+    pub lesson_typed: fn(&mut Playground, &str, &LineResult, bool) -> Option<String>,
     /// Lets the page's NATS server deliver what the engine did (see `Playground::serve_clients`).
     pub serve_clients: fn(&mut Playground),
     /// Moves the page's server on its protocol clock.
@@ -142,7 +142,7 @@ pub static LESSON: Parts = Parts {
 
 /// What the small modules lack: no page server, no real server, no cells that run.
 const SMALL: Parts = Parts {
-    lesson_typed: |_, _, _, _, _| None,
+    lesson_typed: |_, _, _, _| None,
     serve_clients: |_| {},
     serve_timeout: |_, _| {},
     remote_lines: |_, _| {},
@@ -330,7 +330,7 @@ impl Playground {
                 self.clock.fast_forward(real, d);
                 t.push_str(&format!("$ {c}\n"));
                 let out = self.session.advance(self.clock.now(real));
-                t.push_str(&LineResult { chunks: out, ok: true, question: None, clear: false }.text());
+                t.push_str(&LineResult::done(out, true).text());
                 self.history.push(c.clone());
                 continue;
             }
@@ -476,16 +476,16 @@ impl Playground {
         }
     }
 
-    /// Tells the open lesson about a line the learner typed and what it printed (`asked`: the CLI asks a
-    /// question; `is_answer`: the line answered one). Returns what to say in the terminal when a step is done.
-    /// The lesson's checks read the buckets the views show (the embedded engine, or the server's copy).
-    pub fn lesson_typed(&mut self, line: &str, out: &str, asked: bool, is_answer: bool) -> Option<String> {
+    /// Tells the open lesson about a line the learner typed and what it did (`is_answer`: the line answered a
+    /// question). Returns what to say in the terminal when a step is done. The lesson's checks read the buckets
+    /// the views show (the embedded engine, or the server's copy).
+    pub fn lesson_typed(&mut self, line: &str, r: &LineResult, is_answer: bool) -> Option<String> {
         let engine = match &self.server {
             Some(s) => &s.mirror,
             None => &self.session.backend,
         };
         let (_, run) = self.lesson.as_mut()?;
-        let typed = if is_answer { run.answered(out, engine) } else { run.typed(line, out, asked, engine) };
+        let typed = if is_answer { run.answered(r, engine) } else { run.typed(line, r, engine) };
         let Some(Typed::StepDone { step, report }) = typed else { return None };
         workshop::verdict(step);
         let title = run.lesson.steps.get(step).map(|s| s.title.clone()).unwrap_or_default();
@@ -524,8 +524,7 @@ impl Playground {
             let yes = matches!(t.to_ascii_lowercase().as_str(), "y" | "yes");
             self.history.push(if yes { "confirm yes" } else { "confirm no" }.to_string());
         }
-        self.lesson_news =
-            (self.parts.lesson_typed)(self, t, &r.text(), r.question.is_some(), is_answer).or(self.lesson_news.take());
+        self.lesson_news = (self.parts.lesson_typed)(self, t, &r, is_answer).or(self.lesson_news.take());
         self.serve_clients();
         r
     }

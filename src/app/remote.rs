@@ -386,7 +386,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 if r.question.is_none() && Line::recorded(t) {
                     shared.0.borrow_mut().history.push(t.to_string());
                 }
-                typed.push((t.to_string(), r.text(), r.question.is_some(), is_answer));
+                typed.push((t.to_string(), r.clone(), is_answer));
                 // The echo goes with the output, so the terminal redraws once the session's state (a question
                 // asked, a watch started) is what it shows.
                 let mut actions = vec![TermAction::Echo { prompt, line: line.clone() }];
@@ -400,9 +400,7 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
             refresh(shared, conn).await;
             let news: Vec<TermAction> = typed
                 .into_iter()
-                .filter_map(|(line, out, asked, is_answer)| {
-                    shared.0.borrow_mut().lesson_typed(&line, &out, asked, is_answer)
-                })
+                .filter_map(|(line, r, is_answer)| shared.0.borrow_mut().lesson_typed(&line, &r, is_answer))
                 .map(TermAction::Note)
                 .collect();
             if !news.is_empty() {

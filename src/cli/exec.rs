@@ -7,7 +7,9 @@ use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
 use super::trace::Tracer;
 use crate::backend::KvBackend;
 use crate::engine::stream::{RePublish, StreamSource};
-use crate::engine::{Config, Entry, Operation, SourceInfo, Status, StorageType, WatchId, WatchOptions};
+use crate::engine::{
+    Config, Entry, ErrorKind, KvError, Operation, SourceInfo, Status, StorageType, WatchId, WatchOptions,
+};
 
 /// One piece of terminal output: what the CLI writes to stdout, or to stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +21,9 @@ pub enum Chunk {
 /// How a command ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// It ran; `ok` is false when the CLI would exit non-zero.
-    Done { chunks: Vec<Chunk>, ok: bool },
+    /// It ran; `ok` is false when the CLI would exit non-zero, and `error` is then the failure's kind when the
+    /// KV store gave one (a usage error has none).
+    Done { chunks: Vec<Chunk>, ok: bool, error: Option<ErrorKind> },
     /// The CLI asks a yes/no question first; run again with the answer.
     Confirm { preface: String, prompt: String },
     /// A watch started; its events follow until it is stopped.
@@ -39,16 +42,32 @@ pub struct Display {
 
 /// The CLI's one error line. Errors of the real-server client already carry the `nats: error: ` prefix; it is
 /// printed once.
-fn fail(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Done { chunks: vec![Chunk::Err(format!("{}\n", error_text(&e.to_string())))], ok: false }
+fn fail(e: impl Failure) -> Outcome {
+    let error = e.kind();
+    Outcome::Done { chunks: vec![Chunk::Err(format!("{}\n", error_text(&e.to_string())))], ok: false, error }
 }
 
+/// What a command can fail with: the store's errors carry their kind; the CLI's own (flags, confirmation) do not.
+trait Failure: std::fmt::Display {
+    fn kind(&self) -> Option<ErrorKind> {
+        None
+    }
+}
+
+impl Failure for KvError {
+    fn kind(&self) -> Option<ErrorKind> {
+        Some(self.kind)
+    }
+}
+impl Failure for String {}
+impl Failure for &str {}
+
 fn out(s: String) -> Outcome {
-    Outcome::Done { chunks: vec![Chunk::Out(s)], ok: true }
+    Outcome::Done { chunks: vec![Chunk::Out(s)], ok: true, error: None }
 }
 
 fn ok_empty() -> Outcome {
-    Outcome::Done { chunks: Vec::new(), ok: true }
+    Outcome::Done { chunks: Vec::new(), ok: true, error: None }
 }
 
 /// Parses a byte size as the CLI does ("1024", "1K", "10MB"); -1 for empty or negative.
@@ -98,9 +117,9 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
 pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
     let (outcome, trace) = execute_traced(b, p, display, confirmed);
     match outcome {
-        Outcome::Done { mut chunks, ok } if !trace.is_empty() => {
+        Outcome::Done { mut chunks, ok, error } if !trace.is_empty() => {
             chunks.insert(0, Chunk::Err(trace));
-            Outcome::Done { chunks, ok }
+            Outcome::Done { chunks, ok, error }
         }
         other => other,
     }
@@ -567,7 +586,7 @@ fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64,
         Ok(h) => chunks.push(Chunk::Out(history_table(bucket, key, &h, tz))),
         Err(e) => return fail(e),
     }
-    Outcome::Done { chunks, ok: true }
+    Outcome::Done { chunks, ok: true, error: None }
 }
 
 fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz: i64) -> Outcome {
@@ -700,7 +719,7 @@ fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
             cols.line("");
             cols.line("   JetStream is not supported in this account");
         }
-        Err(e) if e.message.contains("context deadline exceeded") || e.message.contains("timeout") => {
+        Err(e) if e.kind == crate::engine::ErrorKind::Timeout => {
             cols.line("");
             cols.line("   No response from JetStream server");
         }

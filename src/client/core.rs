@@ -55,9 +55,39 @@ pub trait Dial {
     fn nonce(&self) -> u64;
 }
 
-/// Why something failed on the connection, in words a learner can act on.
+/// The connection is gone (closed, lost, never made): in words a learner can act on.
 pub fn conn_err(msg: impl Into<String>) -> KvError {
-    KvError { kind: ErrorKind::Other, message: msg.into(), api: None }
+    KvError { kind: ErrorKind::ConnectionClosed, message: msg.into(), api: None }
+}
+
+/// No answer came in time.
+pub fn timeout_err(msg: impl Into<String>) -> KvError {
+    KvError { kind: ErrorKind::Timeout, message: msg.into(), api: None }
+}
+
+/// The server could not be reached at all.
+pub fn unreachable_err(msg: impl Into<String>) -> KvError {
+    KvError { kind: ErrorKind::Unreachable, message: msg.into(), api: None }
+}
+
+/// The credentials cannot be used (a seed that does not read, a signature that fails).
+pub fn refused_err(msg: impl Into<String>) -> KvError {
+    KvError { kind: ErrorKind::Refused, message: msg.into(), api: None }
+}
+
+/// The server sent what the client cannot read.
+pub fn protocol_err(msg: impl Into<String>) -> KvError {
+    KvError { kind: ErrorKind::Protocol, message: msg.into(), api: None }
+}
+
+/// The server's `-ERR`: a refusal of credentials or permissions, or another protocol error.
+pub fn server_err(text: &str) -> KvError {
+    let e = text.trim_matches('\'').to_lowercase();
+    if e.contains("authorization") || e.contains("authentication") || e.contains("permissions violation") {
+        KvError { kind: ErrorKind::Refused, message: format!("nats: error: {e}"), api: None }
+    } else {
+        protocol_err(format!("nats: error: {e}"))
+    }
 }
 
 /// An error of a given kind about the connection.
@@ -134,18 +164,20 @@ async fn handshake<D: Dial>(
     let mut dec = Decoder::new();
     let start = dialer.now_ms();
     let deadline = start + timeout_ms as f64;
-    let next = |dec: &mut Decoder| dec.next_op().map_err(|e| conn_err(format!("nats: error: protocol: {}", e.0)));
+    let next = |dec: &mut Decoder| dec.next_op().map_err(|e| protocol_err(format!("nats: error: protocol: {}", e.0)));
     let info: Value = loop {
         match next(&mut dec)? {
             Some(ServerOp::Info(j)) => break serde_json::from_str(&j).unwrap_or(Value::Null),
-            Some(ServerOp::Err(e)) => return Err(conn_err(format!("nats: error: {}", e.to_lowercase()))),
-            Some(other) => return Err(conn_err(format!("nats: error: expected INFO from the server, got {other:?}"))),
+            Some(ServerOp::Err(e)) => return Err(server_err(&e)),
+            Some(other) => {
+                return Err(protocol_err(format!("nats: error: expected INFO from the server, got {other:?}")))
+            }
             None => {}
         }
         let left = deadline - dialer.now_ms();
         if left <= 0.0 {
             link.close();
-            return Err(conn_err(format!(
+            return Err(protocol_err(format!(
                 "nats: error: {} answered but sent no NATS greeting: is this a NATS server's {} port?",
                 url.display(),
                 if url.scheme == super::url::Scheme::Nats { "client" } else { "websocket" }
@@ -189,13 +221,11 @@ async fn handshake<D: Dial>(
                 }
                 ServerOp::Err(e) => {
                     link.close();
-                    let e = e.trim_matches('\'').to_lowercase();
-                    let hint = if e.contains("authorization") || e.contains("authentication") {
-                        ": the server refused these credentials"
-                    } else {
-                        ""
-                    };
-                    return Err(conn_err(format!("nats: error: {e}{hint}")));
+                    let mut err = server_err(&e);
+                    if err.kind == ErrorKind::Refused {
+                        err.message.push_str(": the server refused these credentials");
+                    }
+                    return Err(err);
                 }
                 ServerOp::Ping => link.send(&encode(&ClientOp::Pong))?,
                 _ => {}
@@ -204,7 +234,7 @@ async fn handshake<D: Dial>(
         let left = deadline - dialer.now_ms();
         if left <= 0.0 {
             link.close();
-            return Err(conn_err("nats: error: timeout waiting for the server to accept the connection"));
+            return Err(timeout_err("nats: error: timeout waiting for the server to accept the connection"));
         }
         match link.recv(left as u64).await {
             Ok(b) => dec.push(&b),
@@ -277,7 +307,7 @@ fn stream_json(c: &StreamConfig) -> Value {
 /// A bucket's status from a STREAM.INFO response, read with the typed API structs.
 fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
     let info: StreamInfoJson = serde_json::from_value(v.clone())
-        .map_err(|e| conn_err(format!("nats: error: unreadable stream info from the server: {e}")))?;
+        .map_err(|e| protocol_err(format!("nats: error: unreadable stream info from the server: {e}")))?;
     let config = info.config.engine_config();
     Ok(Status {
         bucket: bucket.to_string(),
@@ -387,7 +417,7 @@ impl<D: Dial> Client<D> {
     /// Takes in bytes from the server: answers PINGs, keeps the awaited reply, routes watch deliveries.
     fn feed(&mut self, bytes: &[u8]) -> Result<(), KvError> {
         self.dec.push(bytes);
-        while let Some(op) = self.dec.next_op().map_err(|e| conn_err(format!("nats: error: protocol: {}", e.0)))? {
+        while let Some(op) = self.dec.next_op().map_err(|e| protocol_err(format!("nats: error: protocol: {}", e.0)))? {
             match op {
                 ServerOp::Ping => self.link.send(&encode(&ClientOp::Pong))?,
                 ServerOp::Msg { subject, sid, reply, headers, payload } => {
@@ -542,12 +572,12 @@ impl<D: Dial> Client<D> {
             }
             if let Some(e) = self.server_err.take() {
                 self.awaiting = None;
-                return Err(conn_err(format!("nats: error: {}", e.trim_matches('\'').to_lowercase())));
+                return Err(server_err(&e));
             }
             let left = deadline - self.dialer.now_ms();
             if left <= 0.0 {
                 self.awaiting = None;
-                return Err(conn_err("nats: error: context deadline exceeded"));
+                return Err(timeout_err("nats: error: context deadline exceeded"));
             }
             let b = self.link.recv(left as u64).await?;
             self.feed(&b)?;
@@ -556,7 +586,7 @@ impl<D: Dial> Client<D> {
 
     async fn api(&mut self, subject: &str, body: &Value) -> Result<Value, KvError> {
         let (_, p) = self.request(subject, &[], body.to_string().as_bytes()).await?;
-        serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream api response"))
+        serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))
     }
 
     async fn publish(
@@ -579,12 +609,13 @@ impl<D: Dial> Client<D> {
             Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
             r => r?,
         };
-        let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
+        let v: Value =
+            serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
         if let Some(e) = api_error(&v) {
             return Err(KvError::publish(e));
         }
         let ack: PubAckJson =
-            serde_json::from_value(v).map_err(|_| conn_err("nats: invalid jetstream publish response"))?;
+            serde_json::from_value(v).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
         let seq = ack.seq;
         for w in self.watches.values_mut() {
             if w.bucket == bucket && subject_matches(&w.filter, &subject) {
@@ -624,7 +655,7 @@ impl<D: Dial> Client<D> {
         if let Some(e) = api_error(&v) {
             return if e.err_code == 10037 { Ok(None) } else { Err(KvError::api(e)) };
         }
-        let bad = || conn_err("nats: invalid jetstream api response");
+        let bad = || protocol_err("nats: invalid jetstream api response");
         let m = v.get("message").ok_or_else(bad)?;
         let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
         let decode = |k: &str| crate::transfer::base64_decode(text(k)).map_err(|_| bad());
@@ -749,7 +780,7 @@ impl<D: Dial> Client<D> {
                     break;
                 }
                 let info: ConsumerInfoJson = serde_json::from_value(v)
-                    .map_err(|e| conn_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+                    .map_err(|e| protocol_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
                 let (delivered, pending) = (info.delivered.stream_seq, info.num_pending);
                 if pending == 0 && have >= delivered {
                     break;
@@ -790,7 +821,7 @@ impl<D: Dial> Client<D> {
             return Err(KvError::api(e));
         }
         let a: AccountInfoJson = serde_json::from_value(v)
-            .map_err(|e| conn_err(format!("nats: error: unreadable account info from the server: {e}")))?;
+            .map_err(|e| protocol_err(format!("nats: error: unreadable account info from the server: {e}")))?;
         Ok(AccountInfo {
             memory: a.memory,
             storage: a.storage,
@@ -972,13 +1003,13 @@ impl<D: Dial> Client<D> {
         let cfg = consumer_config(&deliver, &filter, &options, resume_after);
         let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
-        let v: Value = serde_json::from_slice(&p).map_err(|_| conn_err("nats: invalid jetstream api response"))?;
+        let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
         if let Some(e) = api_error(&v) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
             return Err(KvError::api(e));
         }
         let info: ConsumerInfoJson = serde_json::from_value(v)
-            .map_err(|e| conn_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+            .map_err(|e| protocol_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
         let pending = info.num_pending;
         if let Some(w) = self.watches.get_mut(&id) {
             w.consumer = info.name.clone();

@@ -10,7 +10,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::core::{conn_err, Client, Dial, Link};
+use super::core::{conn_err, unreachable_err, Client, Dial, Link};
 use super::url::{Scheme, ServerUrl};
 use crate::backend::{ConnectionInfo, KvBackend};
 use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
@@ -129,16 +129,16 @@ impl Dial for NativeDial {
     async fn dial(&self, url: &ServerUrl) -> Result<NativeLink, KvError> {
         let hostport = url.host_port();
         if url.scheme == Scheme::Wss {
-            return Err(conn_err(
+            return Err(unreachable_err(
                 "nats: error: wss:// needs TLS, which the native client does not make; use ws:// or nats://",
             ));
         }
         let addr = std::net::ToSocketAddrs::to_socket_addrs(&hostport)
-            .map_err(|e| conn_err(format!("nats: error: cannot resolve {hostport}: {e}")))?
+            .map_err(|e| unreachable_err(format!("nats: error: cannot resolve {hostport}: {e}")))?
             .next()
-            .ok_or_else(|| conn_err(format!("nats: error: no address for {hostport}")))?;
+            .ok_or_else(|| unreachable_err(format!("nats: error: no address for {hostport}")))?;
         let sock = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-            .map_err(|e| conn_err(format!("nats: error: dial tcp {hostport}: {e}")))?;
+            .map_err(|e| unreachable_err(format!("nats: error: dial tcp {hostport}: {e}")))?;
         let _ = sock.set_nodelay(true);
         match url.scheme {
             Scheme::Nats => Ok(NativeLink::Tcp(sock)),
@@ -146,7 +146,7 @@ impl Dial for NativeDial {
                 let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
                 let target = format!("ws://{hostport}{}", url.path);
                 let (ws, _) = tungstenite::client::client(target.as_str(), sock).map_err(|e| {
-                    conn_err(format!(
+                    unreachable_err(format!(
                         "nats: error: websocket handshake with {} failed: {e} (is it the server's websocket port?)",
                         url.display()
                     ))
@@ -183,7 +183,7 @@ pub struct RemoteKv {
 impl RemoteKv {
     /// Connects to `nats://[user:pass@]host:port`, `[token@]host:port` or `ws://host:port`.
     pub fn connect(url: &str) -> Result<RemoteKv, KvError> {
-        let u = ServerUrl::parse(url).map_err(|e| conn_err(format!("nats: error: {e}")))?;
+        let u = ServerUrl::parse(url).map_err(|e| unreachable_err(format!("nats: error: {e}")))?;
         Self::connect_url(u)
     }
 
@@ -290,5 +290,62 @@ impl KvBackend for RemoteKv {
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
         self.run(async |c| c.purge_deletes(bucket).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ErrorKind;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// A one-connection server on loopback that writes `greeting`, then answers each line it reads with what
+    /// `answer` gives.
+    fn fake_server(greeting: &'static str, answer: fn(&str) -> Option<&'static str>) -> String {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = l.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let Ok((mut sock, _)) = l.accept() else { return };
+            let _ = sock.write_all(greeting.as_bytes());
+            let mut r = BufReader::new(sock.try_clone().expect("clone"));
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                if let Some(a) = answer(line.trim_end()) {
+                    let _ = sock.write_all(a.as_bytes());
+                }
+                line.clear();
+            }
+        });
+        format!("nats://{addr}")
+    }
+
+    fn kind_of(url: &str) -> (ErrorKind, String) {
+        match RemoteKv::connect(url) {
+            Ok(_) => panic!("{url} connected"),
+            Err(e) => (e.kind, e.message),
+        }
+    }
+
+    #[test]
+    fn connection_failures_carry_kinds_the_callers_decide_on() {
+        // Nothing listens: unreachable.
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let (k, m) = kind_of(&format!("nats://127.0.0.1:{port}"));
+        assert_eq!(k, ErrorKind::Unreachable, "{m}");
+        assert!(m.starts_with("nats: error: dial tcp"), "{m}");
+        // A bad address: unreachable, said at once.
+        assert_eq!(kind_of("nats://[nope").0, ErrorKind::Unreachable);
+        // Not a NATS server (a web server's answer): a protocol error.
+        let url = fake_server("HTTP/1.1 400 Bad Request\r\n\r\n", |_| None);
+        assert_eq!(kind_of(&url).0, ErrorKind::Protocol);
+        // Credentials refused, as nats-server refuses them.
+        let url = fake_server(
+            "INFO {\"server_id\":\"x\",\"version\":\"2.15.1\",\"max_payload\":1048576,\"auth_required\":true,\"proto\":1,\"headers\":true}\r\n",
+            |l| l.starts_with("CONNECT").then_some("-ERR 'Authorization Violation'\r\n"),
+        );
+        let (k, m) = kind_of(&url);
+        assert_eq!(k, ErrorKind::Refused, "{m}");
+        assert!(m.contains("authorization violation") && m.ends_with("the server refused these credentials"), "{m}");
     }
 }

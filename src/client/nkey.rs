@@ -6,13 +6,13 @@ use crate::engine::KvError;
 /// Signs the server's nonce with a user seed: the public key and the URL-safe base64 signature.
 pub fn sign_nonce(seed: &str, nonce: &str) -> Result<(String, String), KvError> {
     let kp = nkeys::KeyPair::from_seed(seed.trim())
-        .map_err(|e| super::core::conn_err(format!("nats: error: the nkey seed cannot be read: {e}")))?;
+        .map_err(|e| super::core::refused_err(format!("nats: error: the nkey seed cannot be read: {e}")))?;
     if nonce.is_empty() {
-        return Err(super::core::conn_err(
+        return Err(super::core::refused_err(
             "nats: error: the server sent no nonce to sign, so it does not take nkey authentication",
         ));
     }
-    let sig = kp.sign(nonce.as_bytes()).map_err(|e| super::core::conn_err(format!("nats: error: signing: {e}")))?;
+    let sig = kp.sign(nonce.as_bytes()).map_err(|e| super::core::refused_err(format!("nats: error: signing: {e}")))?;
     Ok((kp.public_key(), crate::transfer::base64url(&sig)))
 }
 

@@ -14,7 +14,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::core::{conn_err, Dial, Link};
+use super::core::{conn_err, timeout_err, unreachable_err, Dial, Link};
 use super::url::{Scheme, ServerUrl};
 use crate::engine::{KvError, Nanos};
 
@@ -157,7 +157,7 @@ impl Dial for WebDial {
             Scheme::Ws => "ws",
             Scheme::Wss => "wss",
             Scheme::Nats => {
-                return Err(conn_err(
+                return Err(unreachable_err(
                     "nats: error: a browser can reach NATS only over WebSocket: use ws://host:port, the port of the server's websocket listener",
                 ))
             }
@@ -165,7 +165,7 @@ impl Dial for WebDial {
         let target = format!("{scheme}://{}{}", url.host_port(), url.path);
         let ws = WebSocket::new(&target).map_err(|e| {
             let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
-            conn_err(format!("nats: error: {target} is not an address the browser can open: {why}"))
+            unreachable_err(format!("nats: error: {target} is not an address the browser can open: {why}"))
         })?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let inbound = Rc::new(RefCell::new(Inbound::default()));
@@ -217,11 +217,11 @@ impl Dial for WebDial {
             Some(Ok(())) => Ok(link),
             Some(Err(why)) => {
                 link.close();
-                Err(conn_err(format!("nats: error: could not connect to {}: {why}", url.display())))
+                Err(unreachable_err(format!("nats: error: could not connect to {}: {why}", url.display())))
             }
             None => {
                 link.close();
-                Err(conn_err(format!(
+                Err(timeout_err(format!(
                     "nats: error: could not connect to {}: no answer within 5 seconds",
                     url.display()
                 )))

@@ -82,6 +82,14 @@ pub enum ErrorKind {
     ConnectionClosed,
     /// The server runs without JetStream.
     JetStreamNotEnabled,
+    /// No answer came in time (a request's deadline, a handshake that never finished).
+    Timeout,
+    /// The server cannot be reached: a bad address, a refused or failed dial, a closed WebSocket.
+    Unreachable,
+    /// The server refused the connection's credentials or a permission.
+    Refused,
+    /// The server sent something the client cannot read (a protocol error, an unreadable answer).
+    Protocol,
     Other,
 }
 

@@ -9,6 +9,7 @@ use super::markdown::{Block, Lesson, Step};
 use super::pyops::PyOps;
 use crate::backend::KvBackend;
 use crate::cli::parse::{parse, parse_cli_duration, split_words, ParseOutcome};
+use crate::engine::ErrorKind;
 use crate::engine::{Nanos, Operation};
 use crate::session::Session;
 
@@ -175,6 +176,15 @@ pub struct LessonRun {
     ran: BTreeMap<usize, BTreeMap<usize, PythonReport>>,
 }
 
+/// What one line the runner ran did: its output as text, whether the CLI asked first, and how it ended (the
+/// runner decides on `ok` and `error`, never on the text).
+struct LineRan {
+    out: String,
+    asked: bool,
+    ok: bool,
+    error: Option<crate::engine::ErrorKind>,
+}
+
 /// A step's output as text, without the colour escapes a colour terminal's `watch` has.
 fn chunks_text(r: &crate::session::LineResult) -> String {
     crate::lesson::compare::strip_ansi(&r.text())
@@ -293,9 +303,10 @@ impl LessonRun {
         }
     }
 
-    /// Records a line the learner typed in the terminal, with what it printed: when it is the current step's
-    /// next command it counts, as if the step had run it. `asked` says the CLI is waiting for an answer.
-    pub fn typed<B: KvBackend>(&mut self, line: &str, out: &str, asked: bool, b: &B) -> Option<Typed> {
+    /// Records a line the learner typed in the terminal, with what it did: when it is the current step's next
+    /// command it counts, as if the step had run it (a question in `r` means the CLI waits for an answer).
+    pub fn typed<B: KvBackend>(&mut self, line: &str, r: &crate::session::LineResult, b: &B) -> Option<Typed> {
+        let (out, asked) = (chunks_text(r), r.question.is_some());
         let step = self.lesson.steps.get(self.current)?.clone();
         if self.awaiting.is_some() {
             // A new command while a question was pending: the question was dropped.
@@ -305,10 +316,10 @@ impl LessonRun {
         let matched = next.is_some_and(|c| same_command(&c.line, line));
         if matched {
             if asked {
-                self.awaiting = Some((self.typed.len(), out.to_string()));
+                self.awaiting = Some((self.typed.len(), out));
                 return Some(Typed::Progress { done: self.typed.len(), of: step.commands.len() });
             }
-            return self.record_typed(out, b);
+            return self.record_typed(LineRan { out, asked, ok: r.ok, error: r.error }, b);
         }
         // An exercise counts as soon as its checks are met, whatever was typed to get there.
         if step.commands.is_empty() {
@@ -317,25 +328,25 @@ impl LessonRun {
         None
     }
 
-    /// The learner answered the question a typed command asked; `out` is what the answer printed.
-    pub fn answered<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
+    /// The learner answered the question a typed command asked; `r` is what the answer did.
+    pub fn answered<B: KvBackend>(&mut self, r: &crate::session::LineResult, b: &B) -> Option<Typed> {
         let (_, mut so_far) = self.awaiting.take()?;
-        so_far.push_str(out);
-        self.record_typed(&so_far, b)
+        so_far.push_str(&chunks_text(r));
+        self.record_typed(LineRan { out: so_far, asked: true, ok: r.ok, error: r.error }, b)
     }
 
-    fn record_typed<B: KvBackend>(&mut self, out: &str, b: &B) -> Option<Typed> {
+    fn record_typed<B: KvBackend>(&mut self, ran: LineRan, b: &B) -> Option<Typed> {
         let i = self.current;
         let step = self.lesson.steps.get(i)?.clone();
         let k = self.typed.len();
         let c = step.commands.get(k)?;
         let mut notes = Vec::new();
-        let verdict = verdict_for(c, out, &mut notes);
+        let verdict = verdict_for(c, &ran, &mut notes);
         self.typed.push(CommandReport {
             line: c.line.clone(),
             transcript: String::new(),
             expected: c.expected.clone(),
-            actual: out.to_string(),
+            actual: ran.out,
             verdict,
             notes,
         });
@@ -387,31 +398,24 @@ impl LessonRun {
         clock: &mut dyn LessonClock,
         line: &str,
         transcript: &mut String,
-    ) -> (String, bool) {
+    ) -> LineRan {
         transcript.push_str(&format!("$ {line}\n"));
-        if let Some(by) = crate::session::Line::sleep(line) {
+        let r = if let Some(by) = crate::session::Line::sleep(line) {
             clock.advance(by);
-            let out: String = s
-                .advance(clock.now())
-                .iter()
-                .map(|c| match c {
-                    crate::cli::exec::Chunk::Out(t) | crate::cli::exec::Chunk::Err(t) => t.clone(),
-                })
-                .collect();
-            transcript.push_str(&out);
-            return (out, false);
-        }
-        let mut r = s.run_line(line, clock.now());
-        let mut out = chunks_text(&r);
-        let mut asked = false;
+            crate::session::LineResult::done(s.advance(clock.now()), true)
+        } else {
+            s.run_line(line, clock.now())
+        };
+        let mut ran = LineRan { out: chunks_text(&r), asked: false, ok: r.ok, error: r.error };
         if r.question.is_some() {
-            asked = true;
-            r = s.answer(true);
+            ran.asked = true;
+            let mut r = s.answer(true);
             r.chunks.extend(s.poll_watches());
-            out.push_str(&chunks_text(&r));
+            ran.out.push_str(&chunks_text(&r));
+            (ran.ok, ran.error) = (r.ok, r.error);
         }
-        transcript.push_str(&out);
-        (out, asked)
+        transcript.push_str(&ran.out);
+        ran
     }
 
     /// Runs step `i` and records its report. `solve` runs an exercise's solution first (Run all does).
@@ -623,14 +627,14 @@ impl LessonRun {
         if p.as_ref().is_some_and(|p| p.spec.group == "kv" && p.spec.name == "add") {
             self.buckets.push(bucket_arg.clone());
         }
-        let (mut out, asked) = Self::run_line(s, clock, &line, &mut transcript);
-        if asked {
+        let mut ran = Self::run_line(s, clock, &line, &mut transcript);
+        if ran.asked {
             notes.push("The nats CLI asks before it deletes; the runner answered yes.".to_string());
         }
         let expects_error = c.expected.as_deref().is_some_and(is_error);
         // A bucket the document uses but never created.
         let mut gone_already = None;
-        if !expects_error && out.contains("nats: error: nats: bucket not found") && w(1) == "kv" {
+        if !expects_error && ran.error == Some(ErrorKind::BucketNotFound) && w(1) == "kv" {
             let bucket = bucket_arg.clone();
             if removes_bucket {
                 // Nothing to remove: creating the bucket only to delete it would teach nothing.
@@ -652,30 +656,35 @@ impl LessonRun {
                         "The document uses the bucket {bucket} without creating it. The runner created it {how} and ran the command again."
                     )
                 });
-                let (o, _) = Self::run_line(s, clock, &line, &mut transcript);
-                out = o;
+                ran = Self::run_line(s, clock, &line, &mut transcript);
             }
         }
         // An update that names a revision from the author's bucket.
-        if !expects_error && w(1) == "kv" && w(2) == "update" && out.contains("wrong last sequence: ") {
-            if let (Ok(doc_rev), Some(latest)) = (w(6).parse::<u64>(), latest_revision(&out)) {
+        if !expects_error && w(1) == "kv" && w(2) == "update" && ran.error == Some(ErrorKind::WrongLastSequence) {
+            if let (Ok(doc_rev), Some(latest)) = (w(6).parse::<u64>(), latest_revision(&ran.out)) {
                 self.rev_map.insert(doc_rev, latest);
                 self.rev_map.insert(doc_rev + 1, latest + 1);
                 line = replace_last_word(&line, &latest.to_string());
                 notes.push(format!(
                     "The document's revision {doc_rev} came from its author's bucket. Here the key's latest revision is {latest}, so the runner updated with {latest}: `update` must name the latest revision."
                 ));
-                let (o, _) = Self::run_line(s, clock, &line, &mut transcript);
-                out = o;
+                ran = Self::run_line(s, clock, &line, &mut transcript);
             }
         }
         let verdict = match gone_already {
             Some(b) => Verdict::Drift(vec![format!(
                 "The bucket {b} does not exist here (the steps that create it have not run), so there was nothing to remove."
             )]),
-            None => verdict_for(c, &out, &mut notes),
+            None => verdict_for(c, &ran, &mut notes),
         };
-        CommandReport { line: c.line.clone(), transcript, expected: c.expected.clone(), actual: out, verdict, notes }
+        CommandReport {
+            line: c.line.clone(),
+            transcript,
+            expected: c.expected.clone(),
+            actual: ran.out,
+            verdict,
+            notes,
+        }
     }
 
     /// Why step `i` differs when later steps that use its buckets ran before it (step 7 before step 3): they
@@ -878,11 +887,11 @@ fn ops_buckets(ops: &str) -> Vec<String> {
 }
 
 /// The verdict on a command's output against the document's.
-fn verdict_for(c: &super::markdown::Command, out: &str, notes: &mut Vec<String>) -> Verdict {
+fn verdict_for(c: &super::markdown::Command, ran: &LineRan, notes: &mut Vec<String>) -> Verdict {
     match &c.expected {
-        None if is_error(out) => Verdict::Fail { missing: vec!["(the document shows this command succeeding)".into()] },
+        None if !ran.ok => Verdict::Fail { missing: vec!["(the document shows this command succeeding)".into()] },
         None => Verdict::Pass,
-        Some(e) => match compare(e, out) {
+        Some(e) => match compare(e, &ran.out) {
             Verdict::Fail { missing } if c.tentative => {
                 notes.push("The document shows this output as one possible answer.".into());
                 Verdict::Drift(vec![format!("Expected lines not seen: {}", missing.join(" / "))])
@@ -1085,11 +1094,10 @@ mod tests {
     /// Types a line as the terminal does and tells the run, answering a question with `y`.
     fn type_line(run: &mut LessonRun, s: &mut Session<Engine>, line: &str) -> Option<Typed> {
         let r = s.run_line(line, T0);
-        let asked = r.question.is_some();
-        let t = run.typed(line, &r.text(), asked, &s.backend);
-        if asked {
+        let t = run.typed(line, &r, &s.backend);
+        if r.question.is_some() {
             let a = s.answer(true);
-            return run.answered(&a.text(), &s.backend);
+            return run.answered(&a, &s.backend);
         }
         t
     }
