@@ -140,6 +140,7 @@ fn connection_faults_give_clear_errors() {
         l.local_addr().expect("addr").port()
     };
     let err = RemoteKv::connect(&format!("nats://127.0.0.1:{port}")).err().expect("refused");
+    assert_eq!(err.kind, nats_kv_playground::engine::ErrorKind::Unreachable);
     assert!(
         err.message.contains("connection refused") || err.message.contains("Connection refused"),
         "{}",
@@ -150,6 +151,7 @@ fn connection_faults_give_clear_errors() {
     let p2 = server.port;
     let err = RemoteKv::connect(&format!("nats://learner:wrong@127.0.0.1:{p2}")).err().expect("auth fails");
     assert!(err.message.contains("authorization violation"), "{}", err.message);
+    assert_eq!(err.kind, nats_kv_playground::engine::ErrorKind::Refused);
     let mut ok = RemoteKv::connect(&format!("nats://learner:s3cret@127.0.0.1:{p2}")).expect("the right password works");
     use nats_kv_playground::backend::KvBackend;
     ok.create_bucket(&nats_kv_playground::engine::Config::new("big")).expect("bucket");
@@ -337,4 +339,47 @@ fn reading_only_what_changed_gives_the_same_copy_as_reading_everything() {
     let inc = previous.buckets.iter().find(|b| b.config.bucket == "inc").expect("inc");
     let kept: Vec<(u64, &str)> = inc.revisions.iter().map(|r| (r.revision, r.operation.as_str())).collect();
     assert_eq!(kept, vec![(4, "PUT"), (5, "DEL"), (6, "PURGE"), (7, "PUT")]);
+}
+
+#[test]
+fn keys_and_watches_of_several_patterns_agree_with_the_engine() {
+    use nats_kv_playground::backend::KvBackend;
+    use nats_kv_playground::engine::{Config, WatchEvent, WatchOptions};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = start_server(root, 9_002);
+    let mut remote = RemoteKv::connect(&format!("nats://127.0.0.1:{}", server.port)).expect("connect");
+    let mut engine = Engine::new(remote_start());
+    fn fill(b: &mut dyn KvBackend) {
+        b.create_bucket(&Config::new("pats")).expect("bucket");
+        for (k, v) in [("a.1", "x"), ("b.1", "y"), ("c.1", "z"), ("a.2", "w"), ("b.2", "v")] {
+            b.put("pats", k, v.as_bytes()).expect("put");
+        }
+        b.delete("pats", "b.2").expect("delete");
+        b.put("pats", "a.1", b"again").expect("put");
+    }
+    fill(&mut remote);
+    fill(&mut engine);
+    let two = vec!["a.*".to_string(), "b.*".to_string()];
+    let theirs = remote.keys("pats", &two).expect("keys on the server");
+    assert_eq!(theirs, engine.keys("pats", &two).expect("keys on the engine"));
+    assert_eq!(theirs.len(), 3, "a.1, a.2 and b.1 (b.2 is deleted): {theirs:?}");
+    let bad = vec!["a.*".to_string(), "".to_string()];
+    assert_eq!(remote.keys("pats", &bad).err().map(|e| e.kind), engine.keys("pats", &bad).err().map(|e| e.kind));
+    let seen = |b: &mut dyn KvBackend| -> Vec<(String, u64)> {
+        let pats = vec!["a.2".to_string(), "c.*".to_string()];
+        let w = b.watch("pats", &pats, WatchOptions::default()).expect("watch");
+        let got = b
+            .poll_watch(w)
+            .into_iter()
+            .filter_map(|e| match e {
+                WatchEvent::Entry(e) => Some((e.key, e.revision)),
+                _ => None,
+            })
+            .collect();
+        b.stop_watch(w);
+        got
+    };
+    let theirs = seen(&mut remote);
+    assert_eq!(theirs, seen(&mut engine));
+    assert_eq!(theirs.len(), 2, "a watch of two patterns sees both: {theirs:?}");
 }

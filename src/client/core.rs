@@ -107,7 +107,8 @@ struct Watch {
     last_seq: u64,
     init_done: bool,
     queue: VecDeque<WatchEvent>,
-    filter: String,
+    /// The subjects it follows (a watch of several keys or patterns has several).
+    filters: Vec<String>,
     deliver: String,
     /// The newest of our own writes this watch must receive before a command is over.
     expect: u64,
@@ -330,7 +331,20 @@ fn source_info_from(i: &StreamSourceInfoJson) -> SourceInfo {
 }
 
 /// The ordered push consumer a watch uses, as the Go client configures it.
-fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_after: u64) -> ConsumerConfigJson {
+/// The key patterns a watch or a key listing follows (all keys when none are given), each checked as the
+/// engine checks them.
+fn search_patterns(patterns: &[String]) -> Result<Vec<String>, KvError> {
+    let patterns = if patterns.is_empty() { vec![">".to_string()] } else { patterns.to_vec() };
+    if patterns.iter().any(|p| !search_key_valid(p)) {
+        return Err(KvError::client(
+            ErrorKind::InvalidKey,
+            "invalid key: key cannot be empty and must be a valid NATS subject",
+        ));
+    }
+    Ok(patterns)
+}
+
+fn consumer_config(deliver: &str, filters: &[String], options: &WatchOptions, resume_after: u64) -> ConsumerConfigJson {
     let (deliver_policy, opt_start_seq) = if resume_after > 0 {
         ("by_start_sequence", Some(resume_after + 1))
     } else if options.resume_from_revision > 0 {
@@ -347,7 +361,9 @@ fn consumer_config(deliver: &str, filter: &str, options: &WatchOptions, resume_a
         opt_start_seq,
         ack_policy: "none".into(),
         max_deliver: 1,
-        filter_subject: Some(filter.to_string()),
+        // One subject as `filter_subject`, several as `filter_subjects` (as the clients send them).
+        filter_subject: (filters.len() == 1).then(|| filters[0].clone()),
+        filter_subjects: (filters.len() > 1).then(|| filters.to_vec()),
         replay_policy: "instant".into(),
         deliver_subject: Some(deliver.to_string()),
         inactive_threshold: Some(300_000_000_000),
@@ -618,7 +634,7 @@ impl<D: Dial> Client<D> {
             serde_json::from_value(v).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
         let seq = ack.seq;
         for w in self.watches.values_mut() {
-            if w.bucket == bucket && subject_matches(&w.filter, &subject) {
+            if w.bucket == bucket && w.filters.iter().any(|f| subject_matches(f, &subject)) {
                 w.expect = w.expect.max(seq);
             }
         }
@@ -979,10 +995,11 @@ impl<D: Dial> Client<D> {
     }
 
     pub async fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        let filter = filters.first().cloned().unwrap_or_else(|| ">".to_string());
         let mut latest: BTreeMap<String, (u64, Operation)> = BTreeMap::new();
-        for e in self.scan(bucket, &filter).await? {
-            latest.insert(e.key.clone(), (e.revision, e.operation));
+        for filter in search_patterns(filters)? {
+            for e in self.scan(bucket, &filter).await? {
+                latest.insert(e.key.clone(), (e.revision, e.operation));
+            }
         }
         let mut v: Vec<(u64, String)> =
             latest.into_iter().filter(|(_, (_, op))| *op == Operation::Put).map(|(k, (r, _))| (r, k)).collect();
@@ -993,14 +1010,14 @@ impl<D: Dial> Client<D> {
     /// Creates the ordered push consumer behind a watch and subscribes to its deliveries.
     async fn start_consumer(&mut self, id: WatchId, resume_after: u64) -> Result<(), KvError> {
         let Some(w) = self.watches.get(&id) else { return Ok(()) };
-        let (sid, deliver, filter, bucket, options) =
-            (w.sid, w.deliver.clone(), w.filter.clone(), w.bucket.clone(), w.options);
+        let (sid, deliver, filters, bucket, options) =
+            (w.sid, w.deliver.clone(), w.filters.clone(), w.bucket.clone(), w.options);
         self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
         // A plain subscription has no consumer.
         if bucket.is_empty() {
             return Ok(());
         }
-        let cfg = consumer_config(&deliver, &filter, &options, resume_after);
+        let cfg = consumer_config(&deliver, &filters, &options, resume_after);
         let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
         let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
@@ -1032,13 +1049,7 @@ impl<D: Dial> Client<D> {
         options: WatchOptions,
     ) -> Result<WatchId, KvError> {
         self.status_checked(bucket).await?;
-        let pattern = patterns.first().cloned().unwrap_or_else(|| ">".to_string());
-        if !search_key_valid(&pattern) {
-            return Err(KvError::client(
-                ErrorKind::InvalidKey,
-                "invalid key: key cannot be empty and must be a valid NATS subject",
-            ));
-        }
+        let patterns = search_patterns(patterns)?;
         let sid = self.next_sid;
         self.next_sid += 1;
         let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
@@ -1057,7 +1068,7 @@ impl<D: Dial> Client<D> {
                 last_seq: 0,
                 init_done: options.updates_only,
                 queue: VecDeque::new(),
-                filter: format!("$KV.{bucket}.{pattern}"),
+                filters: patterns.iter().map(|p| format!("$KV.{bucket}.{p}")).collect(),
                 expect: 0,
                 deliver,
             },
@@ -1189,7 +1200,7 @@ impl<D: Dial> Client<D> {
             last_seq: 0,
             init_done: true,
             queue: VecDeque::new(),
-            filter: subject.to_string(),
+            filters: vec![subject.to_string()],
             deliver: subject.to_string(),
             expect: 0,
         };
