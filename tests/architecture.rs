@@ -193,6 +193,23 @@ fn the_code_generators_are_pure() {
 }
 
 #[test]
+fn components_reach_the_store_only_through_the_playground_and_its_services() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app/components");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut found = Vec::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).expect("readable source");
+        for (n, line) in code_only(&src).lines().enumerate() {
+            if line.contains(".backend") {
+                found.push(format!("{}:{}", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "components that use the session's backend directly:\n{}", found.join("\n"));
+}
+
+#[test]
 fn every_source_file_opens_with_a_doc_line() {
     let mut files = Vec::new();
     rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);

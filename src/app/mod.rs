@@ -11,6 +11,7 @@ pub mod page_link;
 pub mod python;
 pub mod remote;
 pub mod term_state;
+pub mod watchers;
 pub mod workshop;
 
 use crate::session::Line;
@@ -51,6 +52,8 @@ pub struct Playground {
     pub page: crate::server::Server,
     /// What the open lesson made of the last typed line (a step done), for the terminal to say.
     pub lesson_news: Option<String>,
+    /// Watch panes opened on the embedded engine, for the Watchers panel's next look (`watchers::news`).
+    pub pane_news: Vec<(watchers::PaneWatch, String)>,
     /// The parts of the page this build has (see `Parts`).
     pub parts: &'static Parts,
 }
@@ -279,6 +282,7 @@ impl Playground {
             server_error: None,
             page: crate::server::Server::new(crate::server::ServerOptions::default()),
             lesson_news: None,
+            pane_news: Vec::new(),
             parts: &FIRST_LOAD,
         }
     }
@@ -421,6 +425,18 @@ impl Playground {
     }
 
     /// The buckets the views show: the embedded engine's, or a copy of the connected server's.
+    /// Reads an export the learner gave, with the buckets it would replace (`transfer::read_import`).
+    pub fn read_import(&self, text: &str) -> Result<(crate::transfer::Export, Vec<String>), String> {
+        crate::transfer::read_import(text, &self.session.backend)
+    }
+
+    /// Puts an import's buckets beside the session's (a bucket of the same name is replaced).
+    pub fn merge_import(&mut self, x: &crate::transfer::Export, real: Nanos) -> Result<(), String> {
+        let engine = crate::transfer::merge_import(&self.session.backend, x, self.clock.now(real))?;
+        self.load_engine(engine);
+        Ok(())
+    }
+
     pub fn view(&self) -> &Engine {
         match &self.server {
             Some(s) => &s.mirror,

@@ -70,7 +70,7 @@ pub fn python_console(props: &PythonConsoleProps) -> Html {
             if s.running.is_some() || !s.ready {
                 s.queued.push(line);
                 if s.running.is_none() {
-                    let bucket = shared.0.borrow().session.backend.bucket_names().into_iter().next();
+                    let bucket = shared.0.borrow().view().bucket_names().into_iter().next();
                     s.running = Some(String::new());
                     drop(s);
                     python::run_echo(NS, CELL, &prelude(bucket.as_deref()), "<console>");

@@ -263,11 +263,8 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         let on_change = p.on_change.clone();
         move |name: &str, x: &transfer::Export| {
             let msg = {
-                let mut pg = shared.0.borrow_mut();
-                let now = pg.clock.now(real_now());
-                match transfer::merge_import(&pg.session.backend, x, now) {
-                    Ok(engine) => {
-                        pg.load_engine(engine);
+                match shared.0.borrow_mut().merge_import(x, real_now()) {
+                    Ok(()) => {
                         let n = x.buckets.len();
                         format!("(imported {n} bucket{} from {name})", if n == 1 { "" } else { "s" })
                     }
@@ -286,7 +283,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
         let pending_import = pending_import.clone();
         let apply_import = apply_import.clone();
         let import_text = Rc::new(move |name: String, text: String| {
-            let read = transfer::read_import(&text, &shared.0.borrow().session.backend);
+            let read = shared.0.borrow().read_import(&text);
             match read {
                 Err(e) => term.dispatch(TermAction::Note(format!("(import of {name} refused, nothing changed: {e})"))),
                 Ok((x, clashes)) if clashes.is_empty() => apply_import(&name, &x),

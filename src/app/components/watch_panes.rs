@@ -3,8 +3,9 @@
 
 use yew::prelude::*;
 
-use crate::app::{remote, Shared};
-use crate::engine::{Operation, WatchEvent, WatchId, WatchOptions};
+use crate::app::watchers::{self, PaneWatch};
+use crate::app::Shared;
+use crate::engine::{Operation, WatchEvent, WatchOptions};
 
 #[derive(Properties, PartialEq)]
 pub struct WatchPanesProps {
@@ -21,11 +22,9 @@ enum Item {
 
 #[derive(Clone, PartialEq)]
 struct Pane {
-    id: WatchId,
+    watch: PaneWatch,
     title: String,
     items: Vec<Item>,
-    /// A watch on the connected server (else on the embedded engine).
-    server: bool,
 }
 
 fn item_of(ev: WatchEvent, tz: i64) -> Item {
@@ -50,48 +49,34 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
     let bucket_sel = use_state(String::new);
     let opts = use_state(WatchOptions::default);
     let error = use_state(String::new);
+    // Asks for another look at the watchers (after one was opened here), besides every change of the page.
+    let look = use_state(|| 0u64);
 
-    // After every change: take what each pane's watcher received.
+    // After every change: take the new watchers and what each pane's watcher received.
     {
         let panes = panes.clone();
         let shared = p.shared.clone();
-        use_effect_with(p.version, move |_| {
-            let mut changed = false;
+        use_effect_with((p.version, *look), move |_| {
+            let watches: Vec<PaneWatch> = panes.iter().map(|p| p.watch).collect();
+            let news = watchers::news(&shared, &watches);
+            if news.opened.is_empty() && news.events.is_empty() {
+                return;
+            }
+            let tz = shared.0.borrow().session.display.tz_offset_secs;
             let mut next = (*panes).clone();
-            {
-                let mut pg = shared.0.borrow_mut();
-                let tz = pg.session.display.tz_offset_secs;
-                let on_server = pg.server.is_some();
-                if let Some(s) = pg.server.as_mut() {
-                    for (id, title) in s.new_panes.drain(..) {
-                        changed = true;
-                        next.push(Pane { id, title, items: Vec::new(), server: true });
-                    }
-                }
-                for pane in next.iter_mut() {
-                    let evs = match (pane.server, pg.server.as_mut()) {
-                        (true, Some(s)) => s.pane_events.remove(&pane.id).unwrap_or_default(),
-                        (false, _) if !on_server => pg.session.backend.poll_watch(pane.id),
-                        _ => Vec::new(),
-                    };
-                    for ev in evs {
-                        changed = true;
-                        pane.items.push(item_of(ev, tz));
-                    }
-                    if pane.items.len() > PANE_LINES {
-                        let extra = pane.items.len() - PANE_LINES;
-                        pane.items.drain(..extra);
-                    }
+            next.extend(news.opened.into_iter().map(|(watch, title)| Pane { watch, title, items: Vec::new() }));
+            for (watch, evs) in news.events {
+                if let Some(pane) = next.iter_mut().find(|p| p.watch == watch) {
+                    pane.items.extend(evs.into_iter().map(|ev| item_of(ev, tz)));
+                    let extra = pane.items.len().saturating_sub(PANE_LINES);
+                    pane.items.drain(..extra);
                 }
             }
-            if changed {
-                panes.set(next);
-            }
+            panes.set(next);
         });
     }
 
-    let on_server = p.shared.0.borrow().server.is_some();
-    let server_error = p.shared.0.borrow().server.as_ref().and_then(|s| s.pane_error.clone());
+    let server_error = watchers::server_error(&p.shared);
     let buckets = p.shared.0.borrow().view().bucket_names();
     let bucket = if buckets.contains(&*bucket_sel) {
         (*bucket_sel).clone()
@@ -101,10 +86,10 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
 
     let add = {
         let shared = p.shared.clone();
-        let panes = panes.clone();
         let pattern = pattern.clone();
         let opts = opts.clone();
         let error = error.clone();
+        let look = look.clone();
         let bucket = bucket.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -130,23 +115,13 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
                 if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) },
                 from
             );
-            if shared.0.borrow().server.is_some() {
-                // On a server the watch is made by the connection's job queue; the pane opens when it exists.
-                let job =
-                    remote::Job::PaneWatch { bucket: bucket.clone(), pattern: (*pattern).clone(), options: o, title };
-                remote::enqueue(&shared, job);
-                error.set(String::new());
-                return;
-            }
-            let r = shared.0.borrow_mut().session.backend.watch(&bucket, &[(*pattern).clone()], o);
-            match r {
-                Ok(id) => {
-                    let mut next = (*panes).clone();
-                    next.push(Pane { id, title: format!("w{} · {title}", id.0), items: Vec::new(), server: false });
-                    panes.set(next);
+            match watchers::open(&shared, &bucket, &pattern, o, title) {
+                Ok(()) => {
                     error.set(String::new());
+                    // The new pane shows on the next look (at once for the embedded engine).
+                    look.set(*look + 1);
                 }
-                Err(e) => error.set(e.to_string()),
+                Err(e) => error.set(e),
             }
         })
     };
@@ -161,16 +136,12 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
         html! { <label class="opt"><input type="checkbox" checked={on} {onchange} />{ label }</label> }
     };
 
-    let stop = |id: WatchId, server: bool| {
+    let stop = |watch: PaneWatch| {
         let shared = p.shared.clone();
         let panes = panes.clone();
         Callback::from(move |_: MouseEvent| {
-            if server {
-                remote::enqueue(&shared, remote::Job::PaneStop(id));
-            } else {
-                shared.0.borrow_mut().session.backend.stop_watch(id);
-            }
-            panes.set(panes.iter().filter(|p| p.id != id).cloned().collect());
+            watchers::stop(&shared, watch);
+            panes.set(panes.iter().filter(|p| p.watch != watch).cloned().collect());
         })
     };
 
@@ -205,9 +176,9 @@ pub fn watch_panes(p: &WatchPanesProps) -> Html {
                 if !error.is_empty() { <p class="verdict fail" role="alert">{ crate::cli::exec::error_text(&error) }</p> }
             }
             if let Some(e) = server_error { <p class="verdict fail" role="alert">{ crate::cli::exec::error_text(&e.to_string()) }</p> }
-            { for panes.iter().filter(|pane| pane.server == on_server).map(|pane| html! {
+            { for panes.iter().filter(|pane| watchers::is_current(&p.shared, &pane.watch)).map(|pane| html! {
                 <div class="pane" aria-label={pane.title.clone()}>
-                    <div class="pane-head"><strong>{ pane.title.clone() }</strong><button type="button" onclick={stop(pane.id, pane.server)}>{ "Stop" }</button></div>
+                    <div class="pane-head"><strong>{ pane.title.clone() }</strong><button type="button" onclick={stop(pane.watch)}>{ "Stop" }</button></div>
                     <ol class="feed" role="log" aria-live="polite">
                         { for pane.items.iter().map(|it| match it {
                             Item::Entry { text, op, revision } => html! {
