@@ -94,12 +94,6 @@ pub fn export(e: &Engine) -> Export {
 /// Decodes standard or URL-safe base64, with or without padding (whitespace, as in a pasted export, is ignored).
 pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
     use ::base64::Engine as _;
-    const LENIENT: ::base64::engine::GeneralPurpose = ::base64::engine::GeneralPurpose::new(
-        &::base64::alphabet::STANDARD,
-        ::base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(::base64::engine::DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
-    );
     let text: String = s
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
@@ -109,7 +103,7 @@ pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
             c => c,
         })
         .collect();
-    LENIENT.decode(text).map_err(|e| format!("invalid base64: {e}"))
+    crate::cli::format::B64.decode(text).map_err(|e| format!("invalid base64: {e}"))
 }
 
 /// Reads an export and builds the engine it describes at time `now`, or says exactly what is wrong.
@@ -194,8 +188,7 @@ pub const MAX_SHARE: usize = 8_000;
 
 /// URL-safe base64 without padding.
 pub fn base64url(v: &[u8]) -> String {
-    use ::base64::Engine as _;
-    ::base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v)
+    base64(v).trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 
 /// What starts a share link's packed part that carries a checksum (zlib: deflate with Adler-32). Links made

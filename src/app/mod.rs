@@ -7,6 +7,7 @@ pub mod components;
 pub mod handoff;
 pub mod host;
 pub mod javascript;
+pub mod lines;
 pub mod page_link;
 pub mod python;
 pub mod remote;

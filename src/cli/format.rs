@@ -122,10 +122,19 @@ pub fn base64_if_not_printable(v: &[u8]) -> String {
     }
 }
 
+/// The playground's one base64 engine: the standard alphabet, padded when it writes, and reading with or
+/// without padding. One engine keeps one alphabet's tables in the page (URL-safe text is made from it).
+pub const B64: ::base64::engine::GeneralPurpose = ::base64::engine::GeneralPurpose::new(
+    &::base64::alphabet::STANDARD,
+    ::base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(::base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// Standard base64 with padding.
 pub fn base64(v: &[u8]) -> String {
     use ::base64::Engine as _;
-    ::base64::engine::general_purpose::STANDARD.encode(v)
+    B64.encode(v)
 }
 
 /// The CLI's two-column report ("columns" writer): a heading, section titles, and right-aligned labels.

@@ -68,8 +68,7 @@ fn kind(name: &str) -> String {
 }
 
 fn b64(b: &[u8]) -> String {
-    use ::base64::Engine as _;
-    ::base64::engine::general_purpose::STANDARD.encode(b)
+    crate::cli::format::base64(b)
 }
 
 /// A client's header block, as headers the engine stores (the status line is not a header).

@@ -8,7 +8,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::term_state::{ansi_segments, is_table_line, LineKind, TermAction, TermLine, TermState};
-use crate::app::{real_now, Shared};
+use crate::app::{lines, Shared};
 use crate::cli::complete::complete;
 
 /// How many of the newest scrollback lines are drawn; older ones stay in memory until dropped.
@@ -91,39 +91,6 @@ fn output(p: &OutputProps) -> Html {
     }
 }
 
-/// Runs lines through the playground, echoing each with its prompt and printing what it produced, in one update.
-fn run_lines(shared: &Shared, term: &UseReducerHandle<TermState>, lines: &[String]) {
-    if shared.0.borrow().server.is_some() {
-        // Against a real server the lines run as a job; their echo and output appear as each finishes.
-        let remote_lines = shared.0.borrow().parts.remote_lines;
-        remote_lines(shared, lines.to_vec());
-        return;
-    }
-    let mut actions = Vec::with_capacity(lines.len() * 2);
-    for line in lines {
-        let (prompt, r) = {
-            let mut pg = shared.0.borrow_mut();
-            let prompt = pg.prompt();
-            let r = pg.run(line, real_now());
-            (prompt, r)
-        };
-        actions.push(TermAction::Echo { prompt, line: line.clone() });
-        if r.clear {
-            actions.push(TermAction::Clear);
-        }
-        actions.push(TermAction::Output(r.chunks));
-    }
-    term.dispatch(TermAction::Batch(actions));
-}
-
-/// What the open lesson made of the lines just typed (a step completed), as a note in the terminal.
-fn lesson_news(shared: &Shared, term: &UseReducerHandle<TermState>) {
-    let news = shared.0.borrow_mut().lesson_news.take();
-    if let Some(n) = news {
-        term.dispatch(TermAction::Note(n));
-    }
-}
-
 #[function_component(Terminal)]
 pub fn terminal(p: &TerminalProps) -> Html {
     let input = use_state(String::new);
@@ -186,8 +153,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let line = (*input).clone();
                     input.set(String::new());
                     completions.set(Vec::new());
-                    run_lines(&shared, &term, &[line]);
-                    lesson_news(&shared, &term);
+                    lines::run(&shared, &[line], |a| term.dispatch(a));
                     on_change.emit(());
                 }
                 "ArrowUp" => {
@@ -222,35 +188,11 @@ pub fn terminal(p: &TerminalProps) -> Html {
                 }
                 "c" if ctrl && e.ctrl_key() => {
                     e.prevent_default();
-                    let line = (*input).clone();
-                    if shared.0.borrow().server.is_some() {
-                        term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
-                        let interrupt = shared.0.borrow().parts.remote_interrupt;
-                        interrupt(&shared);
-                        input.set(String::new());
-                        return;
-                    }
-                    let stopped = {
-                        let mut pg = shared.0.borrow_mut();
-                        let had_question = pg.session.question().is_some();
-                        let stopped = pg.session.interrupt();
-                        // Ctrl-C goes into the history when it stopped something, so a share link stops it too.
-                        if stopped > 0 || had_question {
-                            pg.history.push("interrupt".to_string());
-                        }
-                        (stopped, had_question)
-                    };
-                    term.dispatch(TermAction::Echo { prompt: "$ ".into(), line: format!("{line}^C") });
-                    match stopped {
-                        (0, false) => {}
-                        (n, _) if n > 0 => term.dispatch(TermAction::Note(format!(
-                            "(stopped {n} watch{})",
-                            if n == 1 { "" } else { "es" }
-                        ))),
-                        _ => {}
-                    }
+                    let changed = lines::interrupt(&shared, &input, |a| term.dispatch(a));
                     input.set(String::new());
-                    on_change.emit(());
+                    if changed {
+                        on_change.emit(());
+                    }
                 }
                 "l" if ctrl && e.ctrl_key() => {
                     e.prevent_default();
@@ -277,8 +219,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
             let mut lines: Vec<String> = joined.split('\n').map(str::to_string).collect();
             // A trailing partial line stays in the editor, as in a shell.
             let rest = lines.pop().unwrap_or_default();
-            run_lines(&shared, &term, &lines);
-            lesson_news(&shared, &term);
+            lines::run(&shared, &lines, |a| term.dispatch(a));
             input.set(rest);
             on_change.emit(());
         })
