@@ -11,6 +11,7 @@ pub mod lines;
 pub mod page_link;
 pub mod python;
 pub mod remote;
+pub mod steps;
 pub mod term_state;
 pub mod watchers;
 pub mod workshop;
@@ -426,6 +427,11 @@ impl Playground {
     }
 
     /// The buckets the views show: the embedded engine's, or a copy of the connected server's.
+    /// Whether the learner can move the clock (the embedded server's; a real server keeps its own time).
+    pub fn clock_moves(&self) -> bool {
+        self.server.is_none()
+    }
+
     /// Reads an export the learner gave, with the buckets it would replace (`transfer::read_import`).
     pub fn read_import(&self, text: &str) -> Result<(crate::transfer::Export, Vec<String>), String> {
         crate::transfer::read_import(text, &self.session.backend)

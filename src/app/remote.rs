@@ -299,6 +299,20 @@ pub fn disconnect(shared: &Shared) {
 }
 
 /// Queues a job and starts the worker if it is not running.
+/// Takes what the server's watches received, when connected and no job is running (the page calls it a few
+/// times a second; with no server it does nothing).
+pub fn pump(shared: &Shared) {
+    let ready = shared
+        .0
+        .borrow()
+        .server
+        .as_ref()
+        .is_some_and(|s| s.conn.idle() && matches!(s.state, ConnState::Connected { .. }));
+    if ready {
+        enqueue(shared, Job::Pump);
+    }
+}
+
 pub fn enqueue(shared: &Shared, job: Job) {
     let Some(conn) = shared.0.borrow().server.as_ref().map(|s| s.conn.clone()) else { return };
     conn.queue.borrow_mut().push_back(job);

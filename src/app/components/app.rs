@@ -497,14 +497,7 @@ pub fn app() -> Html {
         let shared = shared.clone();
         use_effect_with((), move |_| {
             let tick = Interval::new(250, move || {
-                let idle = shared.0.borrow().server.as_ref().is_some_and(|s| s.conn.idle());
-                let connected = matches!(
-                    shared.0.borrow().server.as_ref().map(|s| &s.state),
-                    Some(crate::app::remote::ConnState::Connected { .. })
-                );
-                if idle && connected {
-                    crate::app::remote::enqueue(&shared, crate::app::remote::Job::Pump);
-                }
+                crate::app::remote::pump(&shared);
                 crate::app::workshop::sync(&shared);
             });
             move || drop(tick)
@@ -584,7 +577,7 @@ pub fn app() -> Html {
                     <h1>{ "NATS KV Playground" }</h1>
                     <p class="tagline">{ "A JetStream Key-Value store running in this page. Type nats commands below." }</p>
                     <ServerBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} open={intent == Some(Intent::Connect)} />
-                    if shared.0.borrow().server.is_none() {
+                    if shared.0.borrow().clock_moves() {
                         <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
                     }
                     <SessionBar shared={shared.clone()} term={term.dispatcher()} on_change={on_change.clone()} intent={session_intent} />

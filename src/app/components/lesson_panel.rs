@@ -10,9 +10,9 @@ use yew::prelude::*;
 
 use crate::app::components::cell_preview::CellSpec;
 use crate::app::handoff::{self, Intent};
-use crate::app::remote;
+use crate::app::steps;
 use crate::app::term_state::{TermAction, TermState};
-use crate::app::{real_now, CellRun, Shared};
+use crate::app::{CellRun, Shared};
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::Block;
 use crate::lesson::runner::{program_filename, CommandReport, LessonRun, StepReport, StepStatus};
@@ -238,25 +238,15 @@ impl StepRunner {
         let commands = {
             let me = self.clone();
             move |k: Box<dyn FnOnce()>| {
-                if me.shared.0.borrow().server.is_some() {
-                    let remote_job = me.shared.0.borrow().parts.remote_job;
-                    let shared = me.shared.clone();
-                    let done = Box::new(move |r: Option<StepReport>| {
-                        if let Some(r) = r {
-                            me.term.dispatch(TermAction::Batch(transcripts(&r)));
-                        }
-                        me.on_change.emit(());
-                        k();
-                    });
-                    remote_job(&shared, remote::Job::Step { i, solve, done });
-                    return;
-                }
-                let r = me.shared.0.borrow_mut().run_step(i, real_now(), solve);
-                if let Some(r) = r {
-                    me.term.dispatch(TermAction::Batch(transcripts(&r)));
-                }
-                me.on_change.emit(());
-                k();
+                let shared = me.shared.clone();
+                let done = Box::new(move |r: Option<StepReport>| {
+                    if let Some(r) = r {
+                        me.term.dispatch(TermAction::Batch(transcripts(&r)));
+                    }
+                    me.on_change.emit(());
+                    k();
+                });
+                steps::run_commands(&shared, i, solve, done);
             }
         };
         let run_cells = self.shared.0.borrow().parts.run_cells;
@@ -528,27 +518,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
                 want.emit(Intent::RunAll);
                 return;
             }
-            if shared.0.borrow().server.is_some() {
-                term.dispatch(TermAction::Note(
-                    "(Run all on the server: each step runs in turn, its programs in their cells; buckets already on the server stay as they are)"
-                        .into(),
-                ));
-                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
-                    run.clear_results();
-                }
-            } else {
-                term.dispatch(TermAction::Note(
-                    "(Run all: the embedded server starts empty; each step runs in turn, its programs in their cells)"
-                        .into(),
-                ));
-                let mut pg = shared.0.borrow_mut();
-                // What the learner earned stays earned: only the results start over.
-                let done = pg.lesson.as_ref().map(|(_, run)| run.done.clone()).unwrap_or_default();
-                pg.reset_server(real_now());
-                if let Some((_, run)) = pg.lesson.as_mut() {
-                    run.done = done;
-                }
-            }
+            term.dispatch(TermAction::Note(steps::start_run_all(&shared).into()));
             StepRunner { shared: shared.clone(), term: term.clone(), on_change: on_change.clone() }.run_in_order(
                 (0..count).collect(),
                 Rc::new(|_| true),
@@ -579,20 +549,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
         let term = p.term.clone();
         let on_change = p.on_change.clone();
         Callback::from(move |_: MouseEvent| {
-            if shared.0.borrow().server.is_some() {
-                if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
-                    run.reset();
-                }
-                term.dispatch(TermAction::Note(
-                    "(lesson reset: its results are cleared; the buckets on the server stay as they are)".into(),
-                ));
-            } else {
-                shared.0.borrow_mut().reset_server(real_now());
-                term.dispatch(TermAction::Note("(lesson reset: the embedded server starts empty)".into()));
-            }
-            if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
-                run.select(0);
-            }
+            term.dispatch(TermAction::Note(steps::reset(&shared).into()));
             on_change.emit(());
         })
     };
