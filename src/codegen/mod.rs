@@ -302,7 +302,7 @@ pub fn program(lang: Lang, commands: &[String]) -> String {
     let mut steps = Vec::new();
     for c in &crate::transfer::commands_done(commands) {
         let c = c.trim();
-        if let Some(d) = c.strip_prefix("sleep ").and_then(|d| parse_cli_duration(d.trim())) {
+        if let Some(d) = crate::session::Line::sleep(c) {
             steps.push(Step::Sleep(d));
             continue;
         }

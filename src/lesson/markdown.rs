@@ -71,7 +71,13 @@ pub struct Exercise {
 
 fn is_command(line: &str) -> bool {
     let l = line.trim_start();
-    (l.starts_with("nats") || l.starts_with("sleep ")) && crate::session::Line::recorded(l)
+    use crate::session::Line;
+    match Line::parse(l) {
+        Line::Nats(_) | Line::Sleep(_) | Line::BadSleep(_) => true,
+        // A command whose quotes do not close is still the author's command (run, it says what is wrong).
+        Line::Unreadable(_) => l.starts_with("nats "),
+        _ => false,
+    }
 }
 
 /// A line that runs some other program (`python app.py`, `pip install ...`): not the output of a nats command.
