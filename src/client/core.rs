@@ -19,8 +19,8 @@ use crate::engine::{
     WatchOptions,
 };
 use crate::server::api::{
-    time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerInfoJson, PubAckJson, StreamConfigJson,
-    StreamInfoJson, StreamSourceInfoJson,
+    time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
+    ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::transfer::{BucketExport, Export, RevisionExport};
@@ -331,6 +331,16 @@ fn source_info_from(i: &StreamSourceInfoJson) -> SourceInfo {
 }
 
 /// The ordered push consumer a watch uses, as the Go client configures it.
+/// A direct get of the first message at or after `seq` on `subject` (a scan's step).
+fn next_by_subject(seq: u64, subject: &str) -> MsgGetRequest {
+    MsgGetRequest { seq: Some(seq), next_by_subj: Some(subject.to_string()), ..MsgGetRequest::default() }
+}
+
+/// A direct get of the last message on `subject`.
+fn last_by_subject(subject: &str) -> MsgGetRequest {
+    MsgGetRequest { last_by_subj: Some(subject.to_string()), ..MsgGetRequest::default() }
+}
+
 /// The key patterns a watch or a key listing follows (all keys when none are given), each checked as the
 /// engine checks them.
 fn search_patterns(patterns: &[String]) -> Result<Vec<String>, KvError> {
@@ -600,8 +610,9 @@ impl<D: Dial> Client<D> {
         }
     }
 
-    async fn api(&mut self, subject: &str, body: &Value) -> Result<Value, KvError> {
-        let (_, p) = self.request(subject, &[], body.to_string().as_bytes()).await?;
+    async fn api(&mut self, subject: &str, body: &impl serde::Serialize) -> Result<Value, KvError> {
+        let body = serde_json::to_vec(body).map_err(|e| protocol_err(format!("nats: error: {e}")))?;
+        let (_, p) = self.request(subject, &[], &body).await?;
         serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))
     }
 
@@ -644,9 +655,10 @@ impl<D: Dial> Client<D> {
 
     /// The message at `last_by_subj` or `seq` (direct get): its headers (the server's own included) and data;
     /// `None` when there is none.
-    async fn direct_get_raw(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
+    async fn direct_get_raw(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
         let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
-        let (h, p) = match self.request(&subject, &[], body.to_string().as_bytes()).await {
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let (h, p) = match self.request(&subject, &[], &bytes).await {
             Err(e) if e.kind == ErrorKind::NoResponders => {
                 let e = self.gone(bucket, e).await;
                 if e.kind != ErrorKind::NoResponders {
@@ -666,7 +678,7 @@ impl<D: Dial> Client<D> {
 
     /// A message by the same request as a direct get, through `$JS.API.STREAM.MSG.GET`: its headers as a direct
     /// get gives them (the stored ones, and `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`) and its data.
-    async fn msg_get(&mut self, bucket: &str, body: Value) -> Result<Option<Message>, KvError> {
+    async fn msg_get(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
         let v = self.api(&format!("$JS.API.STREAM.MSG.GET.KV_{bucket}"), &body).await?;
         if let Some(e) = api_error(&v) {
             return if e.err_code == 10037 { Ok(None) } else { Err(KvError::api(e)) };
@@ -686,7 +698,7 @@ impl<D: Dial> Client<D> {
     }
 
     /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.
-    async fn direct_get(&mut self, bucket: &str, body: Value) -> Result<Option<Entry>, KvError> {
+    async fn direct_get(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Entry>, KvError> {
         Ok(self.direct_get_raw(bucket, body).await?.map(|(h, p)| entry_of(bucket, &h, p)))
     }
 
@@ -741,7 +753,7 @@ impl<D: Dial> Client<D> {
         let mut seq = from;
         let subject = format!("$KV.{bucket}.>");
         while out.len() < limit {
-            let body = json!({"seq": seq, "next_by_subj": subject});
+            let body = next_by_subject(seq, &subject);
             let Some((h, p)) = self.direct_get_raw(bucket, body).await? else { break };
             let e = entry_of(bucket, &h, p);
             seq = e.revision + 1;
@@ -766,7 +778,7 @@ impl<D: Dial> Client<D> {
         let mut out = Vec::new();
         let mut seq = 1u64;
         let subject = format!("$KV.{bucket}.{filter}");
-        while let Some(e) = self.direct_get(bucket, json!({"seq": seq, "next_by_subj": subject})).await? {
+        while let Some(e) = self.direct_get(bucket, next_by_subject(seq, &subject)).await? {
             seq = e.revision + 1;
             out.push(e);
         }
@@ -906,7 +918,8 @@ impl<D: Dial> Client<D> {
     }
 
     pub async fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        let v = self.api("$JS.API.STREAM.NAMES", &json!({"subject": "$KV.*.>"})).await?;
+        let v =
+            self.api("$JS.API.STREAM.NAMES", &ListRequest { subject: Some("$KV.*.>".into()), offset: None }).await?;
         if let Some(e) = api_error(&v) {
             return Err(KvError::api(e));
         }
@@ -943,7 +956,7 @@ impl<D: Dial> Client<D> {
             Ok(r) => return Ok(r),
             Err(e) => e,
         };
-        let last = self.direct_get(bucket, json!({"last_by_subj": format!("$KV.{bucket}.{key}")})).await?;
+        let last = self.direct_get(bucket, last_by_subject(&format!("$KV.{bucket}.{key}"))).await?;
         let rev = crate::engine::kv::create_retry(err, last.map(|l| (l.operation, l.revision)))?;
         self.publish(bucket, key, hdrs(rev), value).await
     }
@@ -965,7 +978,7 @@ impl<D: Dial> Client<D> {
 
     pub async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         self.checked_key(bucket, key).await?;
-        match self.direct_get(bucket, json!({"last_by_subj": format!("$KV.{bucket}.{key}")})).await? {
+        match self.direct_get(bucket, last_by_subject(&format!("$KV.{bucket}.{key}"))).await? {
             Some(e) if e.operation == Operation::Put => Ok(e),
             _ => Err(KvError::key_not_found()),
         }
@@ -973,7 +986,7 @@ impl<D: Dial> Client<D> {
 
     pub async fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         self.checked_key(bucket, key).await?;
-        match self.direct_get(bucket, json!({"seq": revision})).await? {
+        match self.direct_get(bucket, MsgGetRequest { seq: Some(revision), ..MsgGetRequest::default() }).await? {
             Some(e) if e.key == key && e.revision == revision && e.operation == Operation::Put => Ok(e),
             _ => Err(KvError::key_not_found()),
         }
@@ -1018,7 +1031,12 @@ impl<D: Dial> Client<D> {
             return Ok(());
         }
         let cfg = consumer_config(&deliver, &filters, &options, resume_after);
-        let body = json!({"stream_name": format!("KV_{bucket}"), "config": cfg}).to_string();
+        let body = serde_json::to_string(&ConsumerCreateRequest {
+            stream_name: format!("KV_{bucket}"),
+            config: Some(cfg),
+            action: None,
+        })
+        .unwrap_or_default();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
         let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
         if let Some(e) = api_error(&v) {
@@ -1123,7 +1141,7 @@ impl<D: Dial> Client<D> {
             let v = self
                 .api(
                     &format!("$JS.API.STREAM.PURGE.KV_{bucket}"),
-                    &json!({"filter": format!("$KV.{bucket}.{k}"), "keep": keep}),
+                    &PurgeRequest { filter: Some(format!("$KV.{bucket}.{k}")), keep: Some(keep), seq: None },
                 )
                 .await?;
             if let Some(err) = api_error(&v) {
