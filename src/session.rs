@@ -144,7 +144,8 @@ This terminal runs the nats command line against the KV store in this page.
   nats kv info BUCKET               bucket configuration and size
 
 Add --help to any command for its flags, --trace to see the JetStream API
-requests it makes. Other commands: help, clear.
+requests it makes. Other commands: help, clear, and sleep DURATION (5s, 1m)
+to move the clock forward, as a TTL or an age limit needs.
 ";
 
 impl<B: KvBackend> Session<B> {
