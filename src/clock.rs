@@ -3,6 +3,18 @@
 
 use crate::engine::Nanos;
 
+/// The latest time a playground clock reaches: 2200-01-01T00:00:00Z. Time in NATS is nanoseconds in an i64,
+/// which end in April 2262; a clock that stops well before leaves room for TTLs and ages added to it.
+pub const LATEST: Nanos = 7_258_118_400_000_000_000;
+
+/// `now` moved forward by `by` (negative: not at all), or an error that says why a clock cannot go there.
+pub fn later(now: Nanos, by: Nanos) -> Result<Nanos, String> {
+    match now.checked_add(by.max(0)) {
+        Some(t) if t <= LATEST.max(now) => Ok(t),
+        _ => Err("the playground's clock stops at 2200-01-01 00:00:00 UTC; this would take it past that".into()),
+    }
+}
+
 /// A clock that follows real time at an offset, or stands still while paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlayClock {
@@ -24,7 +36,7 @@ impl PlayClock {
         if self.paused {
             self.base_virtual
         } else {
-            self.base_virtual + (real_now - self.base_real).max(0)
+            self.base_virtual.saturating_add(real_now.saturating_sub(self.base_real).max(0))
         }
     }
 
@@ -47,15 +59,15 @@ impl PlayClock {
         self.paused = false;
     }
 
-    /// Jumps the virtual time forward by `by` (negative values are ignored).
+    /// Jumps the virtual time forward by `by` (negative values are ignored), to `LATEST` at most.
     pub fn fast_forward(&mut self, real_now: Nanos, by: Nanos) {
         self.rebase(real_now);
-        self.base_virtual += by.max(0);
+        self.base_virtual = later(self.base_virtual, by).unwrap_or(LATEST.max(self.base_virtual));
     }
 
     /// How far the virtual time is ahead of real time.
     pub fn offset(&self, real_now: Nanos) -> Nanos {
-        self.now(real_now) - real_now
+        self.now(real_now).saturating_sub(real_now)
     }
 }
 

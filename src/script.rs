@@ -44,8 +44,20 @@ pub fn run_script<B: KvBackend>(session: &mut Session<B>, src: &str, opts: Scrip
         match Line::parse(line) {
             Line::Sleep(n) => {
                 report.transcript.push_str(&format!("$ {line}\n"));
-                clock += n;
-                push(&mut report.transcript, &session.advance(clock));
+                match crate::clock::later(clock, n) {
+                    Ok(t) => {
+                        clock = t;
+                        push(&mut report.transcript, &session.advance(clock));
+                    }
+                    Err(e) => {
+                        report.transcript.push_str(&format!("sleep: {e}\n"));
+                        report.unexpected.push(Unexpected {
+                            line_no: i + 1,
+                            line: line.into(),
+                            expected_failure: false,
+                        });
+                    }
+                }
                 continue;
             }
             Line::BadSleep(d) => {

@@ -532,10 +532,13 @@ impl Playground {
         let is_answer = self.session.question().is_some();
         let r = match Line::parse(line) {
             // A typed `sleep` moves the page's clock, as the clock bar's fast-forward does.
-            Line::Sleep(d) if !is_answer => {
-                self.clock.fast_forward(real, d);
-                LineResult::done(self.session.advance(self.clock.now(real)), true)
-            }
+            Line::Sleep(d) if !is_answer => match crate::clock::later(self.clock.now(real), d) {
+                Ok(_) => {
+                    self.clock.fast_forward(real, d);
+                    LineResult::done(self.session.advance(self.clock.now(real)), true)
+                }
+                Err(e) => return LineResult::done(vec![crate::cli::exec::Chunk::Err(format!("sleep: {e}\n"))], false),
+            },
             _ => self.session.run_line(line, self.clock.now(real)),
         };
         let t = line.trim();
@@ -739,6 +742,26 @@ mod tests {
     use super::*;
 
     const T0: Nanos = 1_767_225_600_000_000_000;
+
+    #[test]
+    fn sleeps_past_the_clocks_end_are_refused_and_nothing_overflows() {
+        let mut pg = Playground::new(T0);
+        assert!(pg.run("sleep 150y", T0).ok);
+        let r = pg.run("sleep 150y", T0);
+        assert!(!r.ok && r.text().contains("stops at 2200-01-01"), "{:?}", r.text());
+        assert!(!pg.run("sleep 100000000000000000000s", T0).ok);
+        assert_eq!(pg.history.iter().filter(|l| l.starts_with("sleep")).count(), 1, "{:?}", pg.history);
+        // The store still works at that time, with a TTL that would pass the end of i64 time.
+        pg.run("nats kv add late --ttl 100y", T0);
+        assert_eq!(pg.run("nats kv put late k v", T0).text(), "v\n");
+        assert_eq!(pg.run("nats kv get late k --raw", T0).text(), "v");
+        // The clock bar's fast-forward stops at the end too.
+        for _ in 0..200 {
+            pg.clock.fast_forward(T0, 365 * 24 * 3_600_000_000_000);
+        }
+        assert_eq!(pg.clock.now(T0), crate::clock::LATEST);
+        assert!(pg.run("nats kv get late k --raw", T0 + 1_000_000_000).ok);
+    }
 
     #[test]
     fn a_typed_sleep_moves_the_clock_and_a_reload_moves_it_again() {

@@ -299,6 +299,9 @@ pub fn disconnect(shared: &Shared) {
 }
 
 /// Queues a job and starts the worker if it is not running.
+/// The longest `sleep` typed against a real server: it waits for real, and the terminal waits with it.
+const MAX_TYPED_SLEEP: crate::engine::Nanos = 60_000_000_000;
+
 /// Takes what the server's watches received, when connected and no job is running (the page calls it a few
 /// times a second; with no server it does nothing).
 pub fn pump(shared: &Shared) {
@@ -378,8 +381,18 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                             let saved = s.session.clone();
                             // A typed `sleep` waits for real: the session's clock moves, and the server's with it.
                             let (r, now) = match Line::parse(&line) {
+                                Line::Sleep(d) if !is_answer && d > MAX_TYPED_SLEEP => (
+                                    crate::session::LineResult::done(
+                                        vec![crate::cli::exec::Chunk::Err(
+                                            "sleep: a real server keeps its own time, so a sleep here waits for real: at most 1m\n"
+                                                .into(),
+                                        )],
+                                        false,
+                                    ),
+                                    s.now,
+                                ),
                                 Line::Sleep(d) if !is_answer => {
-                                    let now = s.now + d;
+                                    let now = crate::clock::later(s.now, d).unwrap_or(s.now);
                                     (crate::session::LineResult::done(s.session.advance(now), true), now)
                                 }
                                 _ => (s.session.run_line(&line, s.now), s.now),

@@ -134,7 +134,7 @@ impl LessonClock for VirtualClock {
         self.0
     }
     fn advance(&mut self, by: Nanos) {
-        self.0 += by.max(0);
+        self.0 = crate::clock::later(self.0, by).unwrap_or(crate::clock::LATEST.max(self.0));
     }
 }
 

@@ -313,10 +313,18 @@ pub fn shell<B: KvBackend>(mut session: Session<B>, fixed: Option<Nanos>) -> Exi
         let now = fixed.unwrap_or_else(wall_clock).max(start);
         let r = match Line::parse(&line) {
             Line::Sleep(d) if session.question().is_none() => {
-                moved += d;
-                LineResult::done(session.advance(now + moved), true)
+                match nats_kv_playground::clock::later(now.saturating_add(moved), d) {
+                    Ok(t) => {
+                        moved = t - now;
+                        LineResult::done(session.advance(t), true)
+                    }
+                    Err(e) => LineResult::done(
+                        vec![nats_kv_playground::cli::exec::Chunk::Err(format!("sleep: {e}\n"))],
+                        false,
+                    ),
+                }
             }
-            _ => session.run_line(&line, now + moved),
+            _ => session.run_line(&line, now.saturating_add(moved)),
         };
         let _ = write!(out, "{}", r.text());
     }
