@@ -406,7 +406,7 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         let mono = start.elapsed().as_millis() as u64;
         let wait = server.poll_timeout().map(|t| t.saturating_sub(mono)).unwrap_or(200).clamp(1, 200);
         let ev = rx.recv_timeout(Duration::from_millis(wait));
-        server.set_time(engine, wall() + offset.load(Ordering::SeqCst));
+        server.set_time(engine, wall().saturating_add(offset.load(Ordering::SeqCst)));
         server.handle_timeout(engine, start.elapsed().as_millis() as u64);
         match ev {
             Ok(Event::Accept { addr, websocket, writer, id }) => {

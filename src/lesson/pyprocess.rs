@@ -109,6 +109,8 @@ impl LessonClock for ServedClock<'_> {
         self.now
     }
     fn advance(&mut self, by: Nanos) {
+        // No further than the playground's clocks go (a lesson's `sleep 300y` must not overflow the served clock).
+        let by = crate::clock::later(self.now, by).map_or(0, |t| t - self.now);
         match self.running {
             // The served clock moves; the lesson's own connection must not wait for it (a remote backend
             // waits out any time it is told has passed).
