@@ -1,6 +1,7 @@
-//! The one seam between the command language and a KV store: the embedded engine implements it today, and a
-//! connection to a real `nats-server` implements the same operations, so every command behaves alike on both.
+//! The seam between the command language and a KV store: the embedded engine (in process) and a connection to a
+//! server implement it, both through the one KV algorithm in `store`, so every command behaves alike on both.
 
+use crate::store::{self, ready};
 use crate::engine::{AccountInfo, Config, Engine, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
 
 /// What `nats account info` shows about the connection.
@@ -27,21 +28,21 @@ pub trait KvBackend {
     /// Moves the backend's clock to `now`. The embedded engine follows it; a real server keeps its own time.
     fn set_now(&mut self, now: Nanos);
     fn connection_info(&self) -> ConnectionInfo;
-    fn account_info(&self) -> Result<AccountInfo, KvError>;
+    fn account_info(&mut self) -> Result<AccountInfo, KvError>;
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError>;
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError>;
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError>;
-    fn status(&self, bucket: &str) -> Result<Status, KvError>;
-    fn bucket_names(&self) -> Result<Vec<String>, KvError>;
+    fn status(&mut self, bucket: &str) -> Result<Status, KvError>;
+    fn bucket_names(&mut self) -> Result<Vec<String>, KvError>;
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError>;
     fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError>;
     fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError>;
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError>;
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError>;
-    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError>;
-    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError>;
-    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError>;
-    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError>;
+    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError>;
+    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError>;
+    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError>;
+    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError>;
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError>;
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent>;
     fn stop_watch(&mut self, id: WatchId);
@@ -74,61 +75,61 @@ impl KvBackend for Engine {
             server_name: EMBEDDED_SERVER_ID.into(),
         }
     }
-    fn account_info(&self) -> Result<AccountInfo, KvError> {
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         Ok(Engine::account_info(self))
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        Engine::create_bucket(self, cfg)
+        ready(store::create_key_value(self, cfg))
     }
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        Engine::update_bucket(self, cfg)
+        ready(store::update_key_value(self, cfg))
     }
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        Engine::delete_bucket(self, bucket)
+        ready(store::delete_key_value(self, bucket))
     }
-    fn status(&self, bucket: &str) -> Result<Status, KvError> {
-        Engine::status(self, bucket)
+    fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
+        ready(store::status(self, bucket))
     }
-    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
-        Ok(Engine::bucket_names(self))
+    fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
+        ready(store::key_value_store_names(self))
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        Engine::put(self, bucket, key, value)
+        ready(store::put(self, bucket, key, value))
     }
     fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        Engine::create(self, bucket, key, value, ttl)
+        ready(store::create(self, bucket, key, value, ttl))
     }
     fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        Engine::update(self, bucket, key, value, revision)
+        ready(store::update(self, bucket, key, value, revision))
     }
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        Engine::delete(self, bucket, key)
+        ready(store::delete(self, bucket, key))
     }
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        Engine::purge(self, bucket, key, ttl)
+        ready(store::purge(self, bucket, key, ttl))
     }
-    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        Engine::get(self, bucket, key)
+    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        ready(store::get(self, bucket, key))
     }
-    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        Engine::get_revision(self, bucket, key, revision)
+    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        ready(store::entry(self, bucket, key, revision))
     }
-    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        Engine::history(self, bucket, key)
+    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+        ready(store::history(self, bucket, key))
     }
-    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        Engine::keys(self, bucket, filters)
+    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        ready(store::keys(self, bucket, filters))
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        Engine::watch(self, bucket, patterns, options)
+        ready(store::watch(self, bucket, patterns, options))
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        Engine::poll_watch(self, id)
+        ready(store::watch_events(self, id))
     }
     fn stop_watch(&mut self, id: WatchId) {
-        Engine::stop_watch(self, id)
+        ready(store::stop_watch(self, id))
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        Engine::purge_deletes(self, bucket)
+        ready(store::purge_deletes(self, bucket))
     }
 }

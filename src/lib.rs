@@ -14,6 +14,7 @@ pub mod net;
 pub mod script;
 pub mod server;
 pub mod session;
+pub mod store;
 pub mod transfer;
 pub mod viz;
 #[cfg(not(target_arch = "wasm32"))]

@@ -2,6 +2,7 @@
 //! `scripts/export_bucket.py`), share links (the commands typed, deflated into the URL), and the session as a
 //! `nats` CLI script or a nats-py program. Every input is validated completely before anything is replaced.
 
+use crate::backend::KvBackend;
 use crate::session::Line;
 use std::collections::BTreeMap;
 
@@ -356,14 +357,14 @@ mod tests {
 
     #[test]
     fn export_then_import_gives_the_same_state() {
-        let e = sample();
+        let mut e = sample();
         let json = serde_json::to_string(&export(&e)).unwrap();
-        let back = import(&json, e.now()).unwrap();
+        let mut back = import(&json, e.now()).unwrap();
         assert_eq!(export(&back).buckets, export(&e).buckets);
         assert_eq!(back.status("cfg").unwrap().bytes, e.status("cfg").unwrap().bytes);
         assert_eq!(back.status("cfg").unwrap().last_revision, 5);
         assert_eq!(back.get("cfg", "a").unwrap().value, vec![0, 255, 7]);
-        let mut back = back;
+
         assert_eq!(back.put("cfg", "z", b"1").unwrap(), 6, "revisions go on from the export");
     }
 
@@ -371,7 +372,7 @@ mod tests {
     fn an_import_expires_what_ran_out_meanwhile() {
         let e = sample();
         let json = serde_json::to_string(&export(&e)).unwrap();
-        let back = import(&json, e.now() + 61 * S).unwrap();
+        let mut back = import(&json, e.now() + 61 * S).unwrap();
         assert!(back.get("ttl", "s").is_err());
     }
 
@@ -502,7 +503,7 @@ pub fn save_state(
     transcript: &[(String, String)],
 ) -> Option<String> {
     // The JSON (values in base64) is larger than the buckets' stored bytes: skip serialising what cannot fit.
-    let stored: u64 = e.bucket_names().iter().filter_map(|b| e.status(b).ok()).map(|s| s.bytes).sum();
+    let stored: u64 = e.bucket_names().iter().filter_map(|b| e.view().status(b).ok()).map(|s| s.bytes).sum();
     if stored > MAX_SAVED as u64 {
         return None;
     }
@@ -582,7 +583,7 @@ mod state_tests {
         let json = serde_json::to_string(&export(&there)).unwrap();
         let (x, clashes) = read_import(&json, &here).unwrap();
         assert_eq!(clashes, vec!["both".to_string()]);
-        let merged = merge_import(&here, &x, 0).unwrap();
+        let mut merged = merge_import(&here, &x, 0).unwrap();
         assert_eq!(merged.bucket_names(), vec!["both".to_string(), "mine".to_string(), "theirs".to_string()]);
         assert_eq!(merged.get("both", "k").unwrap().value, b"there");
         assert!(read_import("{", &here).unwrap_err().starts_with("not a playground export"));
@@ -595,7 +596,7 @@ mod state_tests {
         e.put("b", "k", b"v").unwrap();
         let lines = vec![("input".to_string(), "$ nats kv add b".to_string()); KEPT_LINES + 5];
         let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()], 90 * S, &lines).unwrap();
-        let back = load_state(&raw, 0).unwrap();
+        let mut back = load_state(&raw, 0).unwrap();
         assert_eq!(back.engine.get("b", "k").unwrap().value, b"v");
         assert_eq!(back.history.len(), 2);
         assert_eq!(back.clock_offset, 90 * S, "the clock's fast-forwards survive a reload");

@@ -314,6 +314,7 @@ pub fn state_at(e: &Engine, bucket: &str, n: u64) -> Vec<KeyAt> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::KvBackend;
     use crate::engine::{Config, WatchOptions};
 
     const S: i64 = 1_000_000_000;

@@ -213,7 +213,7 @@ fn a_token_authenticates_too() {
     let server = start_server_with(root, 9_002, &["--auth", "t0ken"]);
     let port = server.port;
     assert!(RemoteKv::connect(&format!("nats://wrong@127.0.0.1:{port}")).is_err());
-    let c = RemoteKv::connect(&format!("nats://t0ken@127.0.0.1:{port}")).expect("the token works");
+    let mut c = RemoteKv::connect(&format!("nats://t0ken@127.0.0.1:{port}")).expect("the token works");
     assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
 }
 
@@ -254,7 +254,7 @@ fn an_nkey_signs_the_servers_nonce() {
         let e = RemoteKv::connect_url(url.clone()).err().expect("another key is refused");
         assert!(e.message.contains("authorization violation"), "{}", e.message);
         url.auth = Auth::NKey(user.seed().expect("seed"));
-        let c = RemoteKv::connect_url(url).expect("the right seed works");
+        let mut c = RemoteKv::connect_url(url).expect("the right seed works");
         assert_eq!(c.bucket_names().expect("names"), Vec::<String>::new());
     }
 }
@@ -294,7 +294,7 @@ fn a_server_without_jetstream_is_named_as_such() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let kv = c.expect("connect");
+    let mut kv = c.expect("connect");
     let e = kv.account_info().err().expect("no JetStream");
     // natscli's account info then ends with its JetStream-disabled form (cli/account_command.go infoAction).
     let out = Session::new(kv).run_line("nats account info", 0).text();

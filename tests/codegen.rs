@@ -79,7 +79,7 @@ fn on_engine(commands: &[String]) -> (Engine, Vec<String>) {
                 let st = e.status(bucket).expect("status");
                 printed.push(format!("{bucket}: {} values, history {}", st.values, st.history()));
             }
-            Op::Buckets => printed.extend(KvBackend::bucket_names(&e).expect("names")),
+            Op::Buckets => printed.extend(KvBackend::bucket_names(&mut e).expect("names")),
             Op::AccountInfo => printed.push("memory: N, storage: N, streams: N".into()),
             _ => {}
         }

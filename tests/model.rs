@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::engine::{Config, Engine, ErrorKind, Operation, WatchEvent, WatchOptions};
 use nats_kv_playground::session::Session;
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::engine::stream::StreamSource;
 use nats_kv_playground::engine::{Config, Engine, ErrorKind, KvError, Operation, StorageType};
 use serde_json::{json, Value};
@@ -202,7 +203,7 @@ fn a_bucket_exported_from_a_real_server_imports_with_the_same_revisions_and_byte
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let export = serde_json::to_string(&v["export"]).expect("export");
-    let e = nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
+    let mut e = nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
     let st = e.status("EXP").expect("bucket");
     assert_eq!(st.last_revision, 7);
     assert_eq!(st.bytes, v["server_bytes"].as_u64().unwrap_or(0), "byte counts agree with the server's");

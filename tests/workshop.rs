@@ -193,14 +193,14 @@ fn thirty_learners_run_the_same_lesson_at_once_apart_and_the_instructor_sees_all
 
     // Each learner's bucket holds only their own writes: create, update and the exercise's put.
     for l in ["learner01", "learner17", "learner30"] {
-        let kv = w.connect(l);
+        let mut kv = w.connect(l);
         assert_eq!(kv.bucket_names().expect("buckets"), ["my-kv"], "{l}");
         let st = kv.status("my-kv").expect("status");
         assert_eq!((st.values, st.last_revision), (2, 3), "{l}");
         assert_eq!(kv.get("my-kv", "greeting").expect("greeting").revision, 2, "{l}");
     }
     // The instructor's account has only its own buckets, and every learner's records.
-    let instructor = w.connect("instructor");
+    let mut instructor = w.connect("instructor");
     let mut names = instructor.bucket_names().expect("buckets");
     names.sort();
     assert_eq!(names, [progress::NEWS_BUCKET, progress::PROGRESS_BUCKET]);
@@ -231,7 +231,7 @@ fn thirty_learners_run_the_same_lesson_at_once_apart_and_the_instructor_sees_all
 #[test]
 fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board() {
     let w = start_workshop("rights", &["--names", "ana,bo"]);
-    let ana = w.connect("ana");
+    let mut ana = w.connect("ana");
     // Their own key: JetStream's ack from the instructor's stream.
     let seq = nats_kv_playground::workshop::learner::put(&ana, &progress::presence_key("ana"), b"{}").expect("own key");
     assert!(seq >= 1);
@@ -240,7 +240,7 @@ fn a_learner_writes_only_their_own_progress_and_reads_the_news_but_not_the_board
         let err = ana.request(&progress::subject(&key), b"{}").expect_err("refused");
         assert_eq!(err.kind, ErrorKind::NoResponders, "{key}: {}", err.message);
     }
-    let instructor = w.connect("instructor");
+    let mut instructor = w.connect("instructor");
     assert!(instructor.get(progress::PROGRESS_BUCKET, &progress::presence_key("bo")).is_err(), "nothing reached it");
     // ana's JetStream has the workshop's limits.
     let (_, info) = ana.request("$JS.API.INFO", b"").expect("account info");
@@ -341,7 +341,7 @@ fn the_written_files_run_on_a_nats_server_started_from_them_and_the_buckets_are_
     assert_eq!(code, 0, "{stdout}{err}");
     let pass = read_passwords(&std::fs::read_to_string(out.join("accounts.conf")).expect("accounts.conf"));
     let pw = |u: &str| pass.iter().find(|(n, _)| n == u).map(|(_, p)| p.clone()).expect("password");
-    let instructor =
+    let mut instructor =
         RemoteKv::connect(&format!("nats://instructor:{}@127.0.0.1:{port}", pw("instructor"))).expect("in");
     let news = instructor.status(progress::NEWS_BUCKET).expect("the news bucket");
     assert_eq!(news.config.republish.as_ref().map(|r| r.dest.as_str()), Some(progress::NEWS_SUBJECTS));

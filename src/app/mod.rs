@@ -503,9 +503,9 @@ impl Playground {
     /// question). Returns what to say in the terminal when a step is done. The lesson's checks read the buckets
     /// the views show (the embedded engine, or the server's copy).
     pub fn lesson_typed(&mut self, line: &str, r: &LineResult, is_answer: bool) -> Option<String> {
-        let engine = match &self.server {
-            Some(s) => &s.mirror,
-            None => &self.session.backend,
+        let engine = match &mut self.server {
+            Some(s) => &mut s.mirror,
+            None => &mut self.session.backend,
         };
         let (_, run) = self.lesson.as_mut()?;
         let typed = if is_answer { run.answered(r, engine) } else { run.typed(line, r, engine) };
@@ -740,6 +740,7 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::KvBackend;
 
     const T0: Nanos = 1_767_225_600_000_000_000;
 

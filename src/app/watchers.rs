@@ -2,6 +2,7 @@
 //! commands go (the embedded engine, or the connected server through its job queue), so the panel itself only
 //! renders what it is given and dispatches what the learner asks.
 
+use crate::backend::KvBackend;
 use super::{remote, Shared};
 use crate::engine::{WatchEvent, WatchId, WatchOptions};
 

@@ -214,7 +214,7 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     fn connection_info(&self) -> ConnectionInfo {
         self.inner.connection_info()
     }
-    fn account_info(&self) -> Result<AccountInfo, KvError> {
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         let r = self.inner.account_info();
         let reply = match &r {
             Ok(a) => Ok(obj(&[
@@ -277,7 +277,7 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         self.json_reply(&subject, "stream_delete_response", r.as_ref().map(|_| ok));
         r
     }
-    fn status(&self, bucket: &str) -> Result<Status, KvError> {
+    fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
         if self.listed.get() {
             return self.inner.status(bucket);
         }
@@ -295,7 +295,7 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
         self.json_reply(&subject, "stream_info_response", v);
         r
     }
-    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
+    fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
         let r = self.inner.bucket_names();
         let now = self.inner.now();
         let reply = match &r {
@@ -339,20 +339,20 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
         self.inner.purge(bucket, key, ttl)
     }
-    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         let r = self.inner.get(bucket, key);
         self.direct_get(bucket, key, "", &r);
         r
     }
-    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         let r = self.inner.get_revision(bucket, key, revision);
         self.direct_get(bucket, key, &obj(&[("seq", revision.to_string())]), &r);
         r
     }
-    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
         self.inner.history(bucket, key)
     }
-    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         self.inner.keys(bucket, filters)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {

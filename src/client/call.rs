@@ -224,7 +224,7 @@ impl KvBackend for ReplayKv {
     fn connection_info(&self) -> ConnectionInfo {
         self.info.borrow().clone()
     }
-    fn account_info(&self) -> Result<AccountInfo, KvError> {
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         replay!(self, Call::AccountInfo, Account)
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
@@ -236,10 +236,10 @@ impl KvBackend for ReplayKv {
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
         replay!(self, Call::DeleteBucket(bucket.into()), Unit)
     }
-    fn status(&self, bucket: &str) -> Result<Status, KvError> {
+    fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
         replay!(self, Call::Status(bucket.into()), Status)
     }
-    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
+    fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
         replay!(self, Call::BucketNames, Names)
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
@@ -257,16 +257,16 @@ impl KvBackend for ReplayKv {
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
         replay!(self, Call::Purge(bucket.into(), key.into(), ttl), Revision)
     }
-    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         replay!(self, Call::Get(bucket.into(), key.into()), Entry)
     }
-    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         replay!(self, Call::GetRevision(bucket.into(), key.into(), revision), Entry)
     }
-    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
         replay!(self, Call::History(bucket.into(), key.into()), Entries)
     }
-    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         replay!(self, Call::Keys(bucket.into(), filters.to_vec()), Names)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
@@ -316,10 +316,10 @@ mod tests {
     /// Performs calls on an engine, standing in for the server.
     fn on_engine(e: &mut Engine, c: &Call) -> Reply {
         match c {
-            Call::AccountInfo => Reply::Account(Ok(e.account_info())),
+            Call::AccountInfo => Reply::Account(KvBackend::account_info(e)),
             Call::CreateBucket(cfg) => Reply::Status(e.create_bucket(cfg)),
             Call::Status(b) => Reply::Status(e.status(b)),
-            Call::BucketNames => Reply::Names(Ok(e.bucket_names())),
+            Call::BucketNames => Reply::Names(KvBackend::bucket_names(e)),
             Call::Put(b, k, v) => Reply::Revision(e.put(b, k, v)),
             Call::Delete(b, k) => Reply::Revision(e.delete(b, k)),
             Call::Get(b, k) => Reply::Entry(e.get(b, k)),

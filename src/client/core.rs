@@ -8,11 +8,11 @@ use std::future::Future;
 
 use serde_json::{json, Value};
 
-use super::proto::{encode, encode_headers, read_headers, ClientOp, Decoder, ServerOp};
+use super::proto::{encode, read_headers, ClientOp, Decoder, ServerOp};
 use super::url::{Auth, ServerUrl};
 use crate::backend::ConnectionInfo;
-use crate::engine::headers::{self as hdr, MARKER_REASON};
-use crate::engine::kv::{bucket_valid, key_valid, search_key_valid, subject_matches, ClusterInfo, KvWrite, SourceInfo};
+use crate::engine::headers::{self as hdr, Headers};
+use crate::engine::kv::{subject_matches, ClusterInfo, SourceInfo};
 use crate::engine::stream::StreamConfig;
 use crate::engine::{
     AccountInfo, ApiError, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId,
@@ -23,6 +23,7 @@ use crate::server::api::{
     ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
+use crate::store::{self, Deliver, Delivery, JetStream, Msg, MsgAt, OrderedConsumer};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -95,18 +96,25 @@ pub fn conn_err_kind(kind: ErrorKind, msg: impl Into<String>) -> KvError {
     KvError { kind, message: msg.into(), api: None }
 }
 
-/// A watch: an ordered push consumer delivering to its own inbox.
+/// An ordered push consumer delivering to its own inbox (a watch, a key listing, a history read), or a plain
+/// subscription (no stream).
 #[derive(Clone, Debug)]
 struct Watch {
     sid: u64,
     consumer: String,
-    bucket: String,
+    /// The consumer's stream; empty for a plain subscription.
+    stream: String,
+    /// What the watcher asked for (the store applies it to the deliveries).
     options: WatchOptions,
+    deliver_policy: Deliver,
+    headers_only: bool,
     initial_pending: u64,
     received: u64,
     last_seq: u64,
     init_done: bool,
-    queue: VecDeque<WatchEvent>,
+    /// Its stream was deleted through this connection: it delivers nothing more.
+    gone: bool,
+    queue: VecDeque<Delivery>,
     /// The subjects it follows (a watch of several keys or patterns has several).
     filters: Vec<String>,
     deliver: String,
@@ -142,7 +150,7 @@ pub struct Client<D: Dial> {
     next_watch: u64,
     /// Buckets this connection has seen exist, so a put or get costs one round trip, not two (a bucket deleted
     /// elsewhere is noticed when the server has no responder for it).
-    known: std::collections::BTreeSet<String>,
+    known: BTreeMap<String, StreamConfig>,
     pub timeout_ms: u64,
     rtt: Nanos,
     /// After every command, wait until watches have everything the server delivered (deterministic
@@ -272,20 +280,15 @@ fn keep_like_the_server(kept: &mut Vec<RevisionExport>, new: RevisionExport, his
 /// A reply: its header block (the status line apart from the headers) and its payload.
 type Message = (HeaderBlock, Vec<u8>);
 
-/// An entry from a direct get's headers and data.
-fn entry_of(bucket: &str, h: &HeaderBlock, p: Vec<u8>) -> Entry {
+/// A message from a get's headers (the server's `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`) and data.
+fn msg_of(h: HeaderBlock, data: Vec<u8>) -> Msg {
     let get = |n: &str| hdr::get(&h.headers, n).map(str::to_string);
-    let subject = get("Nats-Subject").unwrap_or_default();
-    let prefix = format!("$KV.{bucket}.");
-    Entry {
-        bucket: bucket.to_string(),
-        key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
-        value: p,
-        revision: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
-        delta: 0,
-        created: get("Nats-Time-Stamp").and_then(|t| time_from_json(&t)).unwrap_or(0),
-        operation: Operation::from_headers(&h.headers),
-        marker_reason: get(MARKER_REASON),
+    Msg {
+        subject: get("Nats-Subject").unwrap_or_default(),
+        seq: get("Nats-Sequence").and_then(|s| s.parse().ok()).unwrap_or(0),
+        time: get("Nats-Time-Stamp").and_then(|t| time_from_json(&t)).unwrap_or(0),
+        data,
+        headers: h.headers,
     }
 }
 
@@ -305,7 +308,7 @@ fn stream_json(c: &StreamConfig) -> Value {
     serde_json::to_value(&j).unwrap_or(Value::Null)
 }
 
-/// A bucket's status from a STREAM.INFO response, read with the typed API structs.
+/// A stream's status from a STREAM.INFO response, read with the typed API structs.
 fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
     let info: StreamInfoJson = serde_json::from_value(v.clone())
         .map_err(|e| protocol_err(format!("nats: error: unreadable stream info from the server: {e}")))?;
@@ -330,41 +333,21 @@ fn source_info_from(i: &StreamSourceInfoJson) -> SourceInfo {
     SourceInfo { name: i.name.clone(), lag: i.lag, seq: i.seq, active: i.active }
 }
 
-/// The ordered push consumer a watch uses, as the Go client configures it.
-/// A direct get of the first message at or after `seq` on `subject` (a scan's step).
+/// A direct get of the first message at or after `seq` on `subject` (an export's step).
 fn next_by_subject(seq: u64, subject: &str) -> MsgGetRequest {
     MsgGetRequest { seq: Some(seq), next_by_subj: Some(subject.to_string()), ..MsgGetRequest::default() }
 }
 
-/// A direct get of the last message on `subject`.
-fn last_by_subject(subject: &str) -> MsgGetRequest {
-    MsgGetRequest { last_by_subj: Some(subject.to_string()), ..MsgGetRequest::default() }
-}
-
-/// The key patterns a watch or a key listing follows (all keys when none are given), each checked as the
-/// engine checks them.
-fn search_patterns(patterns: &[String]) -> Result<Vec<String>, KvError> {
-    let patterns = if patterns.is_empty() { vec![">".to_string()] } else { patterns.to_vec() };
-    if patterns.iter().any(|p| !search_key_valid(p)) {
-        return Err(KvError::client(
-            ErrorKind::InvalidKey,
-            "invalid key: key cannot be empty and must be a valid NATS subject",
-        ));
-    }
-    Ok(patterns)
-}
-
-fn consumer_config(deliver: &str, filters: &[String], options: &WatchOptions, resume_after: u64) -> ConsumerConfigJson {
-    let (deliver_policy, opt_start_seq) = if resume_after > 0 {
-        ("by_start_sequence", Some(resume_after + 1))
-    } else if options.resume_from_revision > 0 {
-        ("by_start_sequence", Some(options.resume_from_revision))
-    } else if options.updates_only {
-        ("new", None)
-    } else if options.include_history {
-        ("all", None)
-    } else {
-        ("last_per_subject", None)
+/// The ordered push consumer a watch uses, as the Go client configures it; after a reconnection it resumes
+/// after the last sequence it delivered.
+fn consumer_config(w: &Watch, resume_after: u64) -> ConsumerConfigJson {
+    let (deliver, filters) = (&w.deliver, &w.filters);
+    let (deliver_policy, opt_start_seq) = match (resume_after, w.deliver_policy) {
+        (1.., _) => ("by_start_sequence", Some(resume_after + 1)),
+        (_, Deliver::From(seq)) => ("by_start_sequence", Some(seq)),
+        (_, Deliver::New) => ("new", None),
+        (_, Deliver::All) => ("all", None),
+        (_, Deliver::LastPerSubject) => ("last_per_subject", None),
     };
     ConsumerConfigJson {
         deliver_policy: deliver_policy.into(),
@@ -376,6 +359,7 @@ fn consumer_config(deliver: &str, filters: &[String], options: &WatchOptions, re
         filter_subjects: (filters.len() > 1).then(|| filters.to_vec()),
         replay_policy: "instant".into(),
         deliver_subject: Some(deliver.to_string()),
+        headers_only: w.headers_only,
         inactive_threshold: Some(300_000_000_000),
         num_replicas: 1,
         mem_storage: true,
@@ -480,25 +464,17 @@ impl<D: Dial> Client<D> {
         }
     }
 
-    /// Routes a message to its watch, if it is a watch delivery.
+    /// Routes a message to its consumer or subscription, if it is a delivery.
     fn route(&mut self, sid: u64, reply: Option<String>, headers: Option<Vec<u8>>, subject: String, payload: Vec<u8>) {
-        let Some(w) = self.watches.values_mut().find(|w| w.sid == sid) else { return };
-        // A plain subscription (`subscribe`): each message as an entry whose key is its subject.
-        if w.bucket.is_empty() {
+        let Some(w) = self.watches.values_mut().find(|w| w.sid == sid && !w.gone) else { return };
+        let headers = read_headers(headers.as_deref()).headers;
+        // A plain subscription (`subscribe`): each message as it came.
+        if w.stream.is_empty() {
             if w.queue.len() >= 64 {
                 w.queue.pop_front();
             }
-            let hdrs = read_headers(headers.as_deref()).headers;
-            w.queue.push_back(WatchEvent::Entry(Entry {
-                bucket: String::new(),
-                key: subject,
-                value: payload,
-                revision: 0,
-                delta: 0,
-                created: 0,
-                operation: Operation::from_headers(&hdrs),
-                marker_reason: None,
-            }));
+            let msg = Msg { subject, seq: 0, time: 0, headers, data: payload };
+            w.queue.push_back(Delivery::Msg { msg, pending: 0 });
             return;
         }
         // Heartbeats and flow control have no ack subject.
@@ -512,30 +488,15 @@ impl<D: Dial> Client<D> {
         if seq <= w.last_seq {
             return; // already seen (a resumed consumer never repeats, but be safe)
         }
-        let ts: i64 = t[7].parse().unwrap_or(0);
+        let time: i64 = t[7].parse().unwrap_or(0);
         let pending: u64 = t[8].parse().unwrap_or(0);
-        let hdrs = read_headers(headers.as_deref()).headers;
-        let op = Operation::from_headers(&hdrs);
-        let prefix = format!("$KV.{}.", w.bucket);
-        let entry = Entry {
-            bucket: w.bucket.clone(),
-            key: subject.strip_prefix(&prefix).unwrap_or(&subject).to_string(),
-            value: payload,
-            revision: seq,
-            delta: pending,
-            created: ts,
-            operation: op,
-            marker_reason: hdr::get(&hdrs, MARKER_REASON).map(str::to_string),
-        };
         w.last_seq = seq;
-        if !(w.options.ignore_deletes && op != Operation::Put) {
-            w.queue.push_back(WatchEvent::Entry(entry));
-        }
+        w.queue.push_back(Delivery::Msg { msg: Msg { subject, seq, time, headers, data: payload }, pending });
         if !w.init_done {
             w.received += 1;
             if w.received >= w.initial_pending || pending == 0 {
                 w.init_done = true;
-                w.queue.push_back(WatchEvent::InitialValuesDone);
+                w.queue.push_back(Delivery::CaughtUp);
             }
         }
     }
@@ -616,57 +577,18 @@ impl<D: Dial> Client<D> {
         serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))
     }
 
-    async fn publish(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        headers: Vec<(String, String)>,
-        value: &[u8],
-    ) -> Result<u64, KvError> {
-        let max = self.info["max_payload"].as_u64().unwrap_or(u64::MAX);
-        if (encode_headers(&headers).len() + value.len()) as u64 > max {
-            return Err(KvError {
-                kind: ErrorKind::Other,
-                message: "nats: maximum payload exceeded".into(),
-                api: None,
-            });
-        }
-        let subject = format!("$KV.{bucket}.{key}");
-        let (_, p) = match self.request(&subject, &headers, value).await {
-            Err(e) if e.kind == ErrorKind::NoResponders => return Err(self.gone(bucket, e).await),
-            r => r?,
-        };
-        let v: Value =
-            serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::publish(e));
-        }
-        let ack: PubAckJson =
-            serde_json::from_value(v).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
-        let seq = ack.seq;
-        for w in self.watches.values_mut() {
-            if w.bucket == bucket && w.filters.iter().any(|f| subject_matches(f, &subject)) {
-                w.expect = w.expect.max(seq);
-            }
-        }
-        self.settle().await?;
-        Ok(seq)
-    }
-
     /// The message at `last_by_subj` or `seq` (direct get): its headers (the server's own included) and data;
     /// `None` when there is none.
-    async fn direct_get_raw(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
-        let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
+    async fn direct_get_raw(&mut self, stream: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
+        let subject = format!("$JS.API.DIRECT.GET.{stream}");
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         let (h, p) = match self.request(&subject, &[], &bytes).await {
             Err(e) if e.kind == ErrorKind::NoResponders => {
-                let e = self.gone(bucket, e).await;
-                if e.kind != ErrorKind::NoResponders {
-                    return Err(e);
-                }
-                // The bucket is there but its stream does not answer direct gets (`allow_direct` is off, as in
-                // buckets nats-py creates): read the message through the stream API, as the Go client does.
-                return self.msg_get(bucket, body).await;
+                // Either the stream went away, or it does not answer direct gets (`allow_direct` is off, as in
+                // buckets nats-py creates): then the message is read through the stream API, as the Go client does.
+                self.known.remove(stream);
+                self.stream_info(stream).await?;
+                return self.msg_get(stream, body).await;
             }
             r => r?,
         };
@@ -678,8 +600,8 @@ impl<D: Dial> Client<D> {
 
     /// A message by the same request as a direct get, through `$JS.API.STREAM.MSG.GET`: its headers as a direct
     /// get gives them (the stored ones, and `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`) and its data.
-    async fn msg_get(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
-        let v = self.api(&format!("$JS.API.STREAM.MSG.GET.KV_{bucket}"), &body).await?;
+    async fn msg_get(&mut self, stream: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
+        let v = self.api(&format!("$JS.API.STREAM.MSG.GET.{stream}"), &body).await?;
         if let Some(e) = api_error(&v) {
             return if e.err_code == 10037 { Ok(None) } else { Err(KvError::api(e)) };
         }
@@ -697,11 +619,6 @@ impl<D: Dial> Client<D> {
         Ok(Some((block, decode("data")?)))
     }
 
-    /// The message at `last_by_subj` or `seq` (direct get), as an entry; `None` when there is none.
-    async fn direct_get(&mut self, bucket: &str, body: MsgGetRequest) -> Result<Option<Entry>, KvError> {
-        Ok(self.direct_get_raw(bucket, body).await?.map(|(h, p)| entry_of(bucket, &h, p)))
-    }
-
     /// Every bucket with its kept revisions (up to `limit` per bucket), in the playground's export format: what
     /// the page's explorer and timeline show of a real server. With the `previous` export, a bucket whose state is
     /// unchanged is not read again, and one that only grew has just its new revisions read (checked against the
@@ -709,7 +626,7 @@ impl<D: Dial> Client<D> {
     pub async fn export(&mut self, limit: usize, previous: Option<&Export>) -> Result<Export, KvError> {
         let mut buckets = Vec::new();
         for name in self.bucket_names().await? {
-            let st = match self.status_checked(&name).await {
+            let st = match self.status(&name).await {
                 Ok(st) => st,
                 Err(e) if e.kind == ErrorKind::BucketNotFound => continue,
                 Err(e) => return Err(e),
@@ -754,33 +671,12 @@ impl<D: Dial> Client<D> {
         let subject = format!("$KV.{bucket}.>");
         while out.len() < limit {
             let body = next_by_subject(seq, &subject);
-            let Some((h, p)) = self.direct_get_raw(bucket, body).await? else { break };
-            let e = entry_of(bucket, &h, p);
+            let Some((h, p)) = self.direct_get_raw(&store::stream_of(bucket), body).await? else { break };
+            let m = msg_of(h, p);
+            let headers = m.headers.iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).cloned().collect();
+            let e = store::entry_of(m, 0);
             seq = e.revision + 1;
-            let headers = h.headers.into_iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).collect();
             out.push(RevisionExport::new(e.revision, &e.key, headers, &e.value, e.created));
-        }
-        Ok(out)
-    }
-
-    /// The error for an operation nothing answered: the bucket went away (deleted by another client), or, if
-    /// it is still there, the original error.
-    async fn gone(&mut self, bucket: &str, e: KvError) -> KvError {
-        self.known.remove(bucket);
-        match self.status_checked(bucket).await {
-            Err(not_found) => not_found,
-            Ok(_) => e,
-        }
-    }
-
-    /// Every kept message of the bucket matching a subject filter, in order.
-    pub async fn scan(&mut self, bucket: &str, filter: &str) -> Result<Vec<Entry>, KvError> {
-        let mut out = Vec::new();
-        let mut seq = 1u64;
-        let subject = format!("$KV.{bucket}.{filter}");
-        while let Some(e) = self.direct_get(bucket, next_by_subject(seq, &subject)).await? {
-            seq = e.revision + 1;
-            out.push(e);
         }
         Ok(out)
     }
@@ -792,7 +688,8 @@ impl<D: Dial> Client<D> {
             return Ok(());
         }
         let deadline = self.dialer.now_ms() + 2_000.0;
-        self.read_until(deadline, |c| c.watches.values().all(|w| w.last_seq >= w.expect && w.init_done)).await?;
+        self.read_until(deadline, |c| c.watches.values().all(|w| w.gone || (w.last_seq >= w.expect && w.init_done)))
+            .await?;
         if !self.strict {
             return Ok(());
         }
@@ -800,7 +697,8 @@ impl<D: Dial> Client<D> {
         for id in ids {
             for _ in 0..200 {
                 let (stream, consumer, have) = match self.watches.get(&id) {
-                    Some(w) => (format!("KV_{}", w.bucket), w.consumer.clone(), w.last_seq),
+                    Some(w) if !w.stream.is_empty() && !w.gone => (w.stream.clone(), w.consumer.clone(), w.last_seq),
+                    Some(_) => break,
                     None => break,
                 };
                 let v = self.api(&format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}"), &json!({})).await?;
@@ -820,20 +718,7 @@ impl<D: Dial> Client<D> {
         Ok(())
     }
 
-    async fn status_checked(&mut self, bucket: &str) -> Result<Status, KvError> {
-        if !bucket_valid(bucket) {
-            return Err(KvError::invalid_bucket());
-        }
-        let v = self.api(&format!("$JS.API.STREAM.INFO.KV_{bucket}"), &json!({})).await?;
-        if let Some(e) = api_error(&v) {
-            self.known.remove(bucket);
-            return Err(if e.err_code == 10059 { KvError::bucket_not_found() } else { KvError::api(e) });
-        }
-        self.known.insert(bucket.to_string());
-        status_from(bucket, &v)
-    }
-
-    // ---- The KV operations, as the embedded engine has them. ----
+    // ---- The KV operations: the store's, over this connection. ----
 
     pub async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         let v = match self.api("$JS.API.INFO", &json!({})).await {
@@ -861,183 +746,94 @@ impl<D: Dial> Client<D> {
     }
 
     pub async fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let sc = cfg.to_stream_config()?;
-        let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", sc.name), &stream_json(&sc)).await?;
-        if let Some(e) = api_error(&v) {
-            if e.err_code == 10058 {
-                return Err(KvError::bucket_exists(&cfg.bucket, e));
-            }
-            return Err(KvError::api(e));
-        }
-        self.status_checked(&cfg.bucket).await
+        store::create_key_value(self, cfg).await
     }
 
     pub async fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let sc = cfg.to_stream_config()?;
-        let v = self.api(&format!("$JS.API.STREAM.UPDATE.{}", sc.name), &stream_json(&sc)).await?;
-        if let Some(e) = api_error(&v) {
-            if e.err_code == 10059 {
-                return Err(KvError {
-                    kind: ErrorKind::BucketNotFound,
-                    message: format!("nats: bucket not found: {}", cfg.bucket),
-                    api: Some(e),
-                });
-            }
-            return Err(KvError::api(e));
-        }
-        self.status_checked(&cfg.bucket).await
+        store::update_key_value(self, cfg).await
     }
 
     pub async fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        if !bucket_valid(bucket) {
-            return Err(KvError::invalid_bucket());
-        }
-        self.known.remove(bucket);
-        let v = self.api(&format!("$JS.API.STREAM.DELETE.KV_{bucket}"), &json!({})).await?;
-        if let Some(e) = api_error(&v) {
-            if e.err_code == 10059 {
-                return Err(KvError {
-                    kind: ErrorKind::BucketNotFound,
-                    message: format!("nats: bucket not found: {bucket}\n{e}"),
-                    api: Some(e),
-                });
-            }
-            return Err(KvError::api(e));
-        }
-        let gone: Vec<WatchId> = self.watches.iter().filter(|(_, w)| w.bucket == bucket).map(|(id, _)| *id).collect();
-        for id in gone {
-            if let Some(w) = self.watches.remove(&id) {
-                let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
-            }
-        }
-        Ok(())
+        store::delete_key_value(self, bucket).await
     }
 
     pub async fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
-        self.status_checked(bucket).await
+        store::status(self, bucket).await
     }
 
     pub async fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        let v =
-            self.api("$JS.API.STREAM.NAMES", &ListRequest { subject: Some("$KV.*.>".into()), offset: None }).await?;
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::api(e));
-        }
-        let mut names: Vec<String> = v["streams"]
-            .as_array()
-            .map(|a| {
-                a.iter().filter_map(|s| s.as_str()).filter_map(|s| s.strip_prefix("KV_")).map(str::to_string).collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        Ok(names)
-    }
-
-    async fn checked_key(&mut self, bucket: &str, key: &str) -> Result<(), KvError> {
-        if !self.known.contains(bucket) {
-            self.status_checked(bucket).await?;
-        }
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        Ok(())
+        store::key_value_store_names(self).await
     }
 
     pub async fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        self.checked_key(bucket, key).await?;
-        self.publish(bucket, key, Vec::new(), value).await
+        store::put(self, bucket, key, value).await
     }
 
-    /// Create: a write that expects no live value, retried once over a delete or purge marker as the clients do.
     pub async fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        self.checked_key(bucket, key).await?;
-        let hdrs = |expect: u64| KvWrite::Expect { expect, ttl }.headers();
-        let err = match self.publish(bucket, key, hdrs(0), value).await {
-            Ok(r) => return Ok(r),
-            Err(e) => e,
-        };
-        let last = self.direct_get(bucket, last_by_subject(&format!("$KV.{bucket}.{key}"))).await?;
-        let rev = crate::engine::kv::create_retry(err, last.map(|l| (l.operation, l.revision)))?;
-        self.publish(bucket, key, hdrs(rev), value).await
+        store::create(self, bucket, key, value, ttl).await
     }
 
     pub async fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        self.checked_key(bucket, key).await?;
-        self.publish(bucket, key, KvWrite::Expect { expect: revision, ttl: 0 }.headers(), value).await
+        store::update(self, bucket, key, value, revision).await
     }
 
     pub async fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        self.checked_key(bucket, key).await?;
-        self.publish(bucket, key, KvWrite::Delete.headers(), b"").await
+        store::delete(self, bucket, key).await
     }
 
     pub async fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        self.checked_key(bucket, key).await?;
-        self.publish(bucket, key, KvWrite::Purge { ttl }.headers(), b"").await
+        store::purge(self, bucket, key, ttl).await
     }
 
     pub async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        self.checked_key(bucket, key).await?;
-        match self.direct_get(bucket, last_by_subject(&format!("$KV.{bucket}.{key}"))).await? {
-            Some(e) if e.operation == Operation::Put => Ok(e),
-            _ => Err(KvError::key_not_found()),
-        }
+        store::get(self, bucket, key).await
     }
 
     pub async fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        self.checked_key(bucket, key).await?;
-        match self.direct_get(bucket, MsgGetRequest { seq: Some(revision), ..MsgGetRequest::default() }).await? {
-            Some(e) if e.key == key && e.revision == revision && e.operation == Operation::Put => Ok(e),
-            _ => Err(KvError::key_not_found()),
-        }
+        store::entry(self, bucket, key, revision).await
     }
 
     pub async fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        self.status_checked(bucket).await?;
-        if !search_key_valid(key) {
-            return Err(KvError::client(
-                ErrorKind::InvalidKey,
-                "invalid key: key cannot be empty and must be a valid NATS subject",
-            ));
-        }
-        let h = self.scan(bucket, key).await?;
-        if h.is_empty() {
-            return Err(KvError::key_not_found());
-        }
-        Ok(h)
+        store::history(self, bucket, key).await
     }
 
     pub async fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        let mut latest: BTreeMap<String, (u64, Operation)> = BTreeMap::new();
-        for filter in search_patterns(filters)? {
-            for e in self.scan(bucket, &filter).await? {
-                latest.insert(e.key.clone(), (e.revision, e.operation));
-            }
+        store::keys(self, bucket, filters).await
+    }
+
+    pub async fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
+        store::watch(self, bucket, patterns, options).await
+    }
+
+    /// What a watch received, after waiting for what the server owes it (in strict mode).
+    pub async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        if !self.watches.contains_key(&id) {
+            return vec![WatchEvent::Closed];
         }
-        let mut v: Vec<(u64, String)> =
-            latest.into_iter().filter(|(_, (_, op))| *op == Operation::Put).map(|(k, (r, _))| (r, k)).collect();
-        v.sort();
-        Ok(v.into_iter().map(|(_, k)| k).collect())
+        store::watch_events(self, id).await
+    }
+
+    pub async fn stop_watch(&mut self, id: WatchId) {
+        store::stop_watch(self, id).await
+    }
+
+    pub async fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+        store::purge_deletes(self, bucket).await
     }
 
     /// Creates the ordered push consumer behind a watch and subscribes to its deliveries.
     async fn start_consumer(&mut self, id: WatchId, resume_after: u64) -> Result<(), KvError> {
         let Some(w) = self.watches.get(&id) else { return Ok(()) };
-        let (sid, deliver, filters, bucket, options) =
-            (w.sid, w.deliver.clone(), w.filters.clone(), w.bucket.clone(), w.options);
+        let (sid, deliver, stream) = (w.sid, w.deliver.clone(), w.stream.clone());
         self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
         // A plain subscription has no consumer.
-        if bucket.is_empty() {
+        if stream.is_empty() {
             return Ok(());
         }
-        let cfg = consumer_config(&deliver, &filters, &options, resume_after);
-        let body = serde_json::to_string(&ConsumerCreateRequest {
-            stream_name: format!("KV_{bucket}"),
-            config: Some(cfg),
-            action: None,
-        })
-        .unwrap_or_default();
-        let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.KV_{bucket}"), &[], body.as_bytes()).await?;
+        let cfg = consumer_config(w, resume_after);
+        let body = serde_json::to_string(&ConsumerCreateRequest { stream_name: stream.clone(), config: Some(cfg), action: None })
+            .unwrap_or_default();
+        let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.{stream}"), &[], body.as_bytes()).await?;
         let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
         if let Some(e) = api_error(&v) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
@@ -1053,102 +849,41 @@ impl<D: Dial> Client<D> {
                 w.initial_pending = pending + w.received;
                 if !w.init_done && w.received >= w.initial_pending {
                     w.init_done = true;
-                    w.queue.push_back(WatchEvent::InitialValuesDone);
+                    w.queue.push_back(Delivery::CaughtUp);
                 }
             }
         }
         Ok(())
     }
 
-    pub async fn watch(
-        &mut self,
-        bucket: &str,
-        patterns: &[String],
-        options: WatchOptions,
-    ) -> Result<WatchId, KvError> {
-        self.status_checked(bucket).await?;
-        let patterns = search_patterns(patterns)?;
-        let sid = self.next_sid;
-        self.next_sid += 1;
-        let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
-        // Register the watch before creating its consumer: deliveries can arrive before the create response.
-        let id = WatchId(self.next_watch);
-        self.next_watch += 1;
-        self.watches.insert(
-            id,
-            Watch {
-                sid,
-                consumer: String::new(),
-                bucket: bucket.to_string(),
-                options,
-                initial_pending: u64::MAX,
-                received: 0,
-                last_seq: 0,
-                init_done: options.updates_only,
-                queue: VecDeque::new(),
-                filters: patterns.iter().map(|p| format!("$KV.{bucket}.{p}")).collect(),
-                expect: 0,
-                deliver,
-            },
-        );
-        if let Err(e) = self.start_consumer(id, 0).await {
-            self.watches.remove(&id);
-            return Err(e);
-        }
-        self.settle().await?;
-        Ok(id)
-    }
-
-    /// What a watch received since it was last asked.
+    /// What a watch or a subscription received since it was last asked, without waiting: a subscription's
+    /// messages as entries named by their subjects.
     pub fn take_events(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        match self.watches.get_mut(&id) {
-            Some(w) => w.queue.drain(..).collect(),
-            None => vec![WatchEvent::Closed],
+        let Some(w) = self.watches.get_mut(&id) else { return vec![WatchEvent::Closed] };
+        let got: Vec<Delivery> = w.queue.drain(..).collect();
+        if !w.stream.is_empty() {
+            return store::events(w.options, got);
         }
+        got.into_iter()
+            .filter_map(|d| match d {
+                Delivery::Msg { msg, .. } => Some(WatchEvent::Entry(Entry {
+                    bucket: String::new(),
+                    key: msg.subject,
+                    operation: Operation::from_headers(&msg.headers),
+                    value: msg.data,
+                    revision: 0,
+                    delta: 0,
+                    created: 0,
+                    marker_reason: None,
+                })),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether a watch has received something not yet taken.
     pub fn has_events(&self) -> bool {
         self.watches.values().any(|w| !w.queue.is_empty())
-    }
-
-    pub async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        if self.settle().await.is_err() && self.reconnect().await.is_ok() {
-            let _ = self.settle().await;
-        }
-        self.take_events(id)
-    }
-
-    pub async fn stop_watch(&mut self, id: WatchId) {
-        if let Some(w) = self.watches.remove(&id) {
-            let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
-            if w.bucket.is_empty() {
-                return;
-            }
-            let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.KV_{}.{}", w.bucket, w.consumer), &json!({})).await;
-        }
-    }
-
-    pub async fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        self.status_checked(bucket).await?;
-        let mut latest: BTreeMap<String, Entry> = BTreeMap::new();
-        for e in self.scan(bucket, ">").await? {
-            latest.insert(e.key.clone(), e);
-        }
-        let limit = self.dialer.wall() - crate::engine::kv::PURGE_DELETES_MARKER_THRESHOLD;
-        for (k, e) in latest.into_iter().filter(|(_, e)| e.operation != Operation::Put) {
-            let keep = if e.created > limit { 1 } else { 0 };
-            let v = self
-                .api(
-                    &format!("$JS.API.STREAM.PURGE.KV_{bucket}"),
-                    &PurgeRequest { filter: Some(format!("$KV.{bucket}.{k}")), keep: Some(keep), seq: None },
-                )
-                .await?;
-            if let Some(err) = api_error(&v) {
-                return Err(KvError::api(err));
-            }
-        }
-        Ok(())
     }
 
     /// Connects again after the connection was lost, with growing pauses for up to about ten seconds (the page
@@ -1189,7 +924,7 @@ impl<D: Dial> Client<D> {
         self.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
         let ids: Vec<WatchId> = self.watches.keys().copied().collect();
         for id in ids {
-            let last = self.watches.get(&id).map(|w| w.last_seq).unwrap_or(0);
+            let Some(last) = self.watches.get(&id).filter(|w| !w.gone).map(|w| w.last_seq) else { continue };
             self.start_consumer(id, last).await?;
         }
         if let Some(f) = self.on_state.as_mut() {
@@ -1211,12 +946,15 @@ impl<D: Dial> Client<D> {
         let w = Watch {
             sid,
             consumer: String::new(),
-            bucket: String::new(),
+            stream: String::new(),
             options: WatchOptions::default(),
+            deliver_policy: Deliver::New,
+            headers_only: false,
             initial_pending: 0,
             received: 0,
             last_seq: 0,
             init_done: true,
+            gone: false,
             queue: VecDeque::new(),
             filters: vec![subject.to_string()],
             deliver: subject.to_string(),
@@ -1229,6 +967,171 @@ impl<D: Dial> Client<D> {
     /// Closes the connection.
     pub fn close(&mut self) {
         self.link.close();
+    }
+}
+
+/// The store's JetStream calls over the wire: `$JS.API` requests, publishes that wait for their ack, and ordered
+/// push consumers.
+impl<D: Dial> JetStream for Client<D> {
+    fn now(&self) -> Nanos {
+        self.dialer.wall()
+    }
+
+    fn max_payload(&self) -> u64 {
+        self.info["max_payload"].as_u64().unwrap_or(u64::MAX)
+    }
+
+    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        Client::account_info(self).await
+    }
+
+    async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
+        let v = self.api(&format!("$JS.API.STREAM.INFO.{stream}"), &json!({})).await?;
+        if let Some(e) = api_error(&v) {
+            self.known.remove(stream);
+            return Err(KvError::api(e));
+        }
+        let st = status_from("", &v)?;
+        self.known.insert(stream.to_string(), st.config.clone());
+        Ok(st)
+    }
+
+    /// Remembered once seen, so a put or get costs one round trip, not two (a stream deleted elsewhere is
+    /// noticed when nothing answers for it).
+    async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
+        if let Some(c) = self.known.get(stream) {
+            return Ok(Some(c.clone()));
+        }
+        match self.stream_info(stream).await {
+            Ok(st) => Ok(Some(st.config)),
+            Err(KvError { api: Some(e), .. }) if e.err_code == 10059 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", config.name), &stream_json(config)).await?;
+        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+    }
+
+    async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        self.known.remove(&config.name);
+        let v = self.api(&format!("$JS.API.STREAM.UPDATE.{}", config.name), &stream_json(config)).await?;
+        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+    }
+
+    /// The stream's consumers on this connection end with it.
+    async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
+        self.known.remove(stream);
+        let v = self.api(&format!("$JS.API.STREAM.DELETE.{stream}"), &json!({})).await?;
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::api(e));
+        }
+        for w in self.watches.values_mut().filter(|w| w.stream == stream && !w.gone) {
+            let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            w.gone = true;
+            w.queue.push_back(Delivery::Gone);
+        }
+        Ok(())
+    }
+
+    async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
+        let v = self.api("$JS.API.STREAM.NAMES", &ListRequest { subject: Some(subject.into()), offset: None }).await?;
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::api(e));
+        }
+        let names = v["streams"].as_array().map(|a| a.iter().filter_map(|s| s.as_str()).map(str::to_string).collect());
+        Ok(names.unwrap_or_default())
+    }
+
+    /// Waits for the stream's ack, then for the watches of this connection that follow the subject to receive
+    /// the write.
+    async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
+        let (_, p) = self.request(subject, &headers, data).await?;
+        let v: Value =
+            serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::publish(e));
+        }
+        let ack: PubAckJson =
+            serde_json::from_value(v).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
+        let seq = ack.seq;
+        for w in self.watches.values_mut() {
+            if w.stream == ack.stream && w.filters.iter().any(|f| subject_matches(f, subject)) {
+                w.expect = w.expect.max(seq);
+            }
+        }
+        self.settle().await?;
+        Ok(seq)
+    }
+
+    async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
+        let body = match at {
+            MsgAt::Seq(seq) => MsgGetRequest { seq: Some(seq), ..MsgGetRequest::default() },
+            MsgAt::LastBySubject(s) => MsgGetRequest { last_by_subj: Some(s), ..MsgGetRequest::default() },
+        };
+        Ok(self.direct_get_raw(stream, body).await?.map(|(h, p)| msg_of(h, p)))
+    }
+
+    async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
+        let req = PurgeRequest { filter: Some(subject.to_string()), keep: Some(keep), seq: None };
+        let v = self.api(&format!("$JS.API.STREAM.PURGE.{stream}"), &req).await?;
+        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+    }
+
+    /// Registers the consumer before creating it (deliveries can arrive before the create response), then waits
+    /// until it has delivered what was pending.
+    async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
+        let sid = self.next_sid;
+        self.next_sid += 1;
+        let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        let w = Watch {
+            sid,
+            consumer: String::new(),
+            stream: c.stream,
+            options: c.watch,
+            deliver_policy: c.deliver,
+            headers_only: c.headers_only,
+            initial_pending: u64::MAX,
+            received: 0,
+            last_seq: 0,
+            init_done: false,
+            gone: false,
+            queue: VecDeque::new(),
+            filters: c.filters,
+            expect: 0,
+            deliver,
+        };
+        self.watches.insert(id, w);
+        if let Err(e) = self.start_consumer(id, 0).await {
+            self.watches.remove(&id);
+            return Err(e);
+        }
+        self.settle().await?;
+        Ok(id)
+    }
+
+    async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
+        if self.settle().await.is_err() && self.reconnect().await.is_ok() {
+            let _ = self.settle().await;
+        }
+        let w = self.watches.get_mut(&id)?;
+        Some((w.options, w.queue.drain(..).collect()))
+    }
+
+    async fn delete_consumer(&mut self, id: WatchId) {
+        if let Some(w) = self.watches.remove(&id) {
+            if w.gone {
+                return;
+            }
+            let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
+            if w.stream.is_empty() {
+                return;
+            }
+            let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream, w.consumer), &json!({})).await;
+        }
     }
 }
 

@@ -234,7 +234,7 @@ impl KvBackend for RemoteKv {
     fn connection_info(&self) -> ConnectionInfo {
         self.c.borrow().connection_info()
     }
-    fn account_info(&self) -> Result<AccountInfo, KvError> {
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         self.run(async |c| c.account_info().await)
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
@@ -246,10 +246,10 @@ impl KvBackend for RemoteKv {
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
         self.run(async |c| c.delete_bucket(bucket).await)
     }
-    fn status(&self, bucket: &str) -> Result<Status, KvError> {
+    fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
         self.run(async |c| c.status(bucket).await)
     }
-    fn bucket_names(&self) -> Result<Vec<String>, KvError> {
+    fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
         self.run(async |c| c.bucket_names().await)
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
@@ -267,16 +267,16 @@ impl KvBackend for RemoteKv {
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
         self.run(async |c| c.purge(bucket, key, ttl).await)
     }
-    fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         self.run(async |c| c.get(bucket, key).await)
     }
-    fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         self.run(async |c| c.get_revision(bucket, key, revision).await)
     }
-    fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
         self.run(async |c| c.history(bucket, key).await)
     }
-    fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         self.run(async |c| c.keys(bucket, filters).await)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {

@@ -10,6 +10,7 @@ use super::stream::{
     RePublish, RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent, StreamSource, Transform,
 };
 use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
+use crate::store::Delivery;
 
 /// The server's default max payload, which the embedded server uses too.
 pub const MAX_PAYLOAD: u64 = 1 << 20;
@@ -19,8 +20,6 @@ pub const SERVER_ID: &str = "NPLAYGROUNDEMBEDDEDKVENGINERUNNINGINYOURBROWSERTAB0
 
 /// The largest history a bucket may keep.
 pub const MAX_HISTORY: i64 = 64;
-/// Markers younger than this survive `compact` as the key's only message (the Go client's default threshold).
-pub const PURGE_DELETES_MARKER_THRESHOLD: Nanos = 30 * 60 * NANOS_PER_SEC;
 
 /// A bucket's configuration, as `KeyValueConfig` in the clients.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -239,21 +238,6 @@ pub struct Entry {
     pub marker_reason: Option<String>,
 }
 
-impl Entry {
-    fn from_msg(bucket: &str, msg: &StoredMsg, delta: u64) -> Entry {
-        Entry {
-            bucket: bucket.to_string(),
-            key: msg.subject.splitn(3, '.').nth(2).unwrap_or_default().to_string(),
-            value: msg.data.clone(),
-            revision: msg.seq,
-            delta,
-            created: msg.time,
-            operation: Operation::from_headers(&msg.headers),
-            marker_reason: headers::get(&msg.headers, headers::MARKER_REASON).map(str::to_string),
-        }
-    }
-}
-
 /// A bucket's status: its configuration and the stream's state, as `nats kv info` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
@@ -336,16 +320,21 @@ pub enum WatchEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct WatchId(pub u64);
 
+/// An ordered push consumer in process (`engine::local`): what a watch, a key listing or a history read of the
+/// page's own terminal reads from.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Watcher {
-    stream: String,
-    bucket: String,
-    patterns: Vec<String>,
-    options: WatchOptions,
-    queue: VecDeque<WatchEvent>,
-    closed: bool,
+pub(super) struct Watcher {
+    pub(super) stream: String,
+    pub(super) bucket: String,
+    /// The subjects it follows.
+    pub(super) patterns: Vec<String>,
+    /// What its watcher asked for, to describe it.
+    pub(super) options: WatchOptions,
+    pub(super) headers_only: bool,
+    pub(super) queue: VecDeque<Delivery>,
+    pub(super) closed: bool,
     /// Revisions delivered so far (the newest `DELIVERED_LIMIT`), for the timeline.
-    delivered: VecDeque<u64>,
+    pub(super) delivered: VecDeque<u64>,
 }
 
 /// How many delivered revisions a watcher remembers for the timeline.
@@ -362,7 +351,7 @@ pub struct WatcherInfo {
     pub delivered: Vec<u64>,
 }
 
-fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
+pub(super) fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
     if delivered.len() >= DELIVERED_LIMIT {
         delivered.pop_front();
     }
@@ -375,8 +364,8 @@ fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
 pub struct Engine {
     now: Nanos,
     streams: BTreeMap<String, Stream>,
-    watchers: BTreeMap<WatchId, Watcher>,
-    next_watch: u64,
+    pub(super) watchers: BTreeMap<WatchId, Watcher>,
+    pub(super) next_watch: u64,
     /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
     /// them; built again after deserialising (`indexed` false).
     #[serde(skip)]
@@ -434,10 +423,6 @@ fn reservation(c: &StreamConfig) -> u64 {
 
 pub fn stream_name(bucket: &str) -> String {
     format!("KV_{bucket}")
-}
-
-fn subject(bucket: &str, key: &str) -> String {
-    format!("$KV.{bucket}.{key}")
 }
 
 /// Bucket names the clients accept: `[a-zA-Z0-9_-]+`.
@@ -752,23 +737,11 @@ impl Engine {
             .map(|(n, _)| n.as_str())
     }
 
-    fn stream(&self, bucket: &str) -> Result<&Stream, KvError> {
-        if !bucket_valid(bucket) {
-            return Err(KvError::invalid_bucket());
-        }
-        self.streams.get(&stream_name(bucket)).ok_or_else(KvError::bucket_not_found)
-    }
-
-    fn stream_mut(&mut self, bucket: &str) -> Result<&mut Stream, KvError> {
-        self.stream(bucket)?;
-        self.streams.get_mut(&stream_name(bucket)).ok_or_else(KvError::bucket_not_found)
-    }
-
     /// Puts a rebuilt stream in place (an import). Watchers of the old one end.
     pub fn replace_stream(&mut self, name: &str, stream: Stream) {
         for w in self.watchers.values_mut().filter(|w| w.stream == name) {
             w.closed = true;
-            w.queue.push_back(WatchEvent::Closed);
+            w.queue.push_back(Delivery::Gone);
         }
         self.place_stream(name, stream);
         self.catch_up(name);
@@ -778,92 +751,6 @@ impl Engine {
     /// The raw stream behind a bucket, for the visualizations.
     pub fn bucket_stream(&self, bucket: &str) -> Option<&Stream> {
         self.streams.get(&stream_name(bucket))
-    }
-
-    fn validate_stream_config(c: &StreamConfig) -> Result<(), KvError> {
-        if c.replicas > 1 {
-            return Err(KvError::api(ApiError::replicas_not_supported()));
-        }
-        if c.subject_delete_marker_ttl > 0 && c.subject_delete_marker_ttl < NANOS_PER_SEC {
-            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must be at least 1 second")));
-        }
-        if c.subject_delete_marker_ttl < 0 {
-            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must not be negative")));
-        }
-        if c.max_age < 0 {
-            return Err(KvError::api(ApiError::invalid_config("max age needs to be >= 0")));
-        }
-        if c.mirror.is_some() && c.subject_delete_marker_ttl > 0 {
-            return Err(KvError::api(ApiError::invalid_config("subject delete markers forbidden on mirrors")));
-        }
-        Ok(())
-    }
-
-    /// Creates a bucket. The same configuration again is accepted; a different one fails with 10058.
-    pub fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let mut sc = cfg.to_stream_config()?;
-        Self::validate_stream_config(&sc)?;
-        self.check_origins(&mut sc).map_err(KvError::api)?;
-        if let Some(existing) = self.streams.get(&sc.name) {
-            if existing.config != sc {
-                return Err(KvError::bucket_exists(&cfg.bucket, ApiError::stream_name_in_use()));
-            }
-        } else {
-            self.check_reservation(&sc).map_err(KvError::api)?;
-            let name = sc.name.clone();
-            let now = self.now;
-            self.place_stream(&name, Stream::new(sc, now));
-            self.catch_up(&name);
-        }
-        self.status(&cfg.bucket)
-    }
-
-    /// Changes a bucket's configuration (`nats kv edit`).
-    pub fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let mut sc = cfg.to_stream_config()?;
-        let Some(existing) = self.streams.get(&sc.name) else {
-            return Err(KvError {
-                kind: ErrorKind::BucketNotFound,
-                message: format!("nats: bucket not found: {}", cfg.bucket),
-                api: Some(ApiError::stream_not_found()),
-            });
-        };
-        Self::validate_stream_config(&sc)?;
-        let was_mirror = existing.config.mirror.clone();
-        self.check_origins(&mut sc).map_err(KvError::api)?;
-        if sc.mirror.is_some() && sc.mirror != was_mirror {
-            return Err(KvError::api(ApiError::new(400, 10055, "stream mirror configuration can not be updated")));
-        }
-        let Some(existing) = self.streams.get(&sc.name) else { return Err(KvError::bucket_not_found()) };
-        if existing.config.storage != sc.storage {
-            return Err(KvError::api(ApiError::invalid_config(
-                "stream configuration update can not change storage type",
-            )));
-        }
-        if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
-            return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
-        }
-        self.check_reservation(&sc).map_err(KvError::api)?;
-        let name = sc.name.clone();
-        self.update_stream(sc);
-        self.catch_up(&name);
-        self.status(&cfg.bucket)
-    }
-
-    /// Deletes a bucket and everything in it; its watchers end.
-    pub fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        if !bucket_valid(bucket) {
-            return Err(KvError::invalid_bucket());
-        }
-        if !self.remove_stream(&stream_name(bucket)) {
-            let api = ApiError::stream_not_found();
-            return Err(KvError {
-                kind: ErrorKind::BucketNotFound,
-                message: format!("nats: bucket not found: {bucket}\n{api}"),
-                api: Some(api),
-            });
-        }
-        Ok(())
     }
 
     /// The names of every stream, KV or not, sorted.
@@ -912,7 +799,7 @@ impl Engine {
         self.forget_origin(name);
         for w in self.watchers.values_mut().filter(|w| w.stream == name) {
             w.closed = true;
-            w.queue.push_back(WatchEvent::Closed);
+            w.queue.push_back(Delivery::Gone);
         }
         true
     }
@@ -979,12 +866,12 @@ impl Engine {
         self.streams.keys().filter_map(|n| n.strip_prefix("KV_")).map(str::to_string).collect()
     }
 
-    /// A bucket's status (`nats kv info`).
-    pub fn status(&self, bucket: &str) -> Result<Status, KvError> {
-        let s = self.stream(bucket)?;
+    /// A stream's info in KV's shape (`nats kv info`), its bucket named from the stream's name.
+    pub fn stream_status(&self, name: &str) -> Option<Status> {
+        let s = self.streams.get(name)?;
         let st = s.state();
-        Ok(Status {
-            bucket: bucket.to_string(),
+        Some(Status {
+            bucket: name.strip_prefix("KV_").unwrap_or(name).to_string(),
             config: s.config.clone(),
             created: s.created,
             values: st.msgs,
@@ -1028,241 +915,6 @@ impl Engine {
         info
     }
 
-    fn publish(&mut self, bucket: &str, key: &str, headers: Headers, value: Vec<u8>) -> Result<u64, KvError> {
-        // The client refuses a message over the server's max payload before sending it.
-        if (headers::encoded_len(&headers) + value.len()) as u64 > MAX_PAYLOAD {
-            return Err(KvError {
-                kind: ErrorKind::Other,
-                message: "nats: maximum payload exceeded".into(),
-                api: None,
-            });
-        }
-        // A mirror's client writes to the origin's subjects (nats.go's `putPre`); the mirror then takes a copy.
-        let origin = self.stream(bucket)?.config.mirror.as_ref().map(|m| m.name.clone());
-        if let Some(origin) = origin {
-            let subject = subject(origin.strip_prefix("KV_").unwrap_or(&origin), key);
-            let Some(target) = self.stream_for_subject(&subject).map(str::to_string) else {
-                return Err(KvError {
-                    kind: ErrorKind::Other,
-                    message: "nats: no response from stream".into(),
-                    api: None,
-                });
-            };
-            return self.publish_stream(&target, &subject, headers, value).map_err(KvError::publish);
-        }
-        let now = self.now;
-        let name = stream_name(bucket);
-        let storage = self.stream(bucket)?.config.storage;
-        self.check_usage(storage).map_err(KvError::publish)?;
-        let s = self.stream_mut(bucket)?;
-        let before = s.state().bytes;
-        let result = s.publish(&subject(bucket, key), headers, value, now);
-        let after = s.state().bytes;
-        self.note_usage(storage, before, after);
-        let (ack, events) = result.map_err(KvError::publish)?;
-        self.deliver(&name, &events);
-        Ok(ack.seq)
-    }
-
-    /// Puts a value, whatever the key held before.
-    pub fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        self.stream(bucket)?;
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        self.publish(bucket, key, Vec::new(), value.to_vec())
-    }
-
-    fn update_revision(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        value: &[u8],
-        revision: u64,
-        ttl: Nanos,
-    ) -> Result<u64, KvError> {
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        self.publish(bucket, key, KvWrite::Expect { expect: revision, ttl }.headers(), value.to_vec())
-    }
-
-    /// Puts a value only if the key has none (never written, or deleted or purged last), optionally with a TTL.
-    pub fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        self.stream(bucket)?;
-        let first = self.update_revision(bucket, key, value, 0, ttl);
-        let err = match first {
-            Ok(rev) => return Ok(rev),
-            Err(e) => e,
-        };
-        let last = self.last_msg(bucket, key).ok().map(|l| (l.operation, l.revision));
-        match create_retry(err, last) {
-            Ok(rev) => self.update_revision(bucket, key, value, rev, ttl),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Puts a value only if `revision` is the key's latest revision.
-    pub fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        self.stream(bucket)?;
-        self.update_revision(bucket, key, value, revision, 0)
-    }
-
-    /// Stores a delete marker.
-    pub fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        self.stream(bucket)?;
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        self.publish(bucket, key, KvWrite::Delete.headers(), Vec::new())
-    }
-
-    /// Stores a purge marker that rolls up (removes) every earlier revision of the key, optionally with a TTL.
-    pub fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        self.stream(bucket)?;
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        self.publish(bucket, key, KvWrite::Purge { ttl }.headers(), Vec::new())
-    }
-
-    /// The key's newest message, markers included.
-    fn last_msg(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        let s = self.stream(bucket)?;
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        s.last_for_subject(&subject(bucket, key))
-            .map(|m| Entry::from_msg(bucket, m, 0))
-            .ok_or_else(KvError::key_not_found)
-    }
-
-    /// The key's current value; a deleted or purged key is "key not found".
-    pub fn get(&self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        let e = self.last_msg(bucket, key)?;
-        if e.operation != Operation::Put {
-            return Err(KvError::key_not_found());
-        }
-        Ok(e)
-    }
-
-    /// One revision of a key; a revision of another key, a marker or a removed revision is "key not found".
-    pub fn get_revision(&self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        let s = self.stream(bucket)?;
-        if !key_valid(key) {
-            return Err(KvError::invalid_key());
-        }
-        let m = s.get(revision).ok_or_else(KvError::key_not_found)?;
-        if m.subject != subject(bucket, key) {
-            return Err(KvError::key_not_found());
-        }
-        let e = Entry::from_msg(bucket, m, 0);
-        if e.operation != Operation::Put {
-            return Err(KvError::key_not_found());
-        }
-        Ok(e)
-    }
-
-    /// Every kept revision of a key (or key pattern), oldest first, markers included.
-    pub fn history(&self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        let opts = WatchOptions { include_history: true, ..WatchOptions::default() };
-        let entries = self.initial_entries(bucket, &[key.to_string()], &opts)?;
-        if entries.is_empty() {
-            return Err(KvError::key_not_found());
-        }
-        Ok(entries)
-    }
-
-    /// The keys that hold a value, in the order of their latest revision, optionally filtered by patterns.
-    pub fn keys(&self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        let opts = WatchOptions { ignore_deletes: true, ..WatchOptions::default() };
-        let patterns = if filters.is_empty() { vec![">".to_string()] } else { filters.to_vec() };
-        Ok(self.initial_entries(bucket, &patterns, &opts)?.into_iter().map(|e| e.key).collect())
-    }
-
-    fn initial_entries(&self, bucket: &str, patterns: &[String], o: &WatchOptions) -> Result<Vec<Entry>, KvError> {
-        let s = self.stream(bucket)?;
-        for p in patterns {
-            if !search_key_valid(p) {
-                return Err(KvError::client(
-                    ErrorKind::InvalidKey,
-                    "invalid key: key cannot be empty and must be a valid NATS subject",
-                ));
-            }
-        }
-        if o.updates_only && o.resume_from_revision == 0 {
-            return Ok(Vec::new());
-        }
-        let subjects: Vec<String> = patterns.iter().map(|p| subject(bucket, p)).collect();
-        let matches = |m: &&StoredMsg| subjects.iter().any(|p| subject_matches(p, &m.subject));
-        let literal = patterns.iter().all(|p| !p.split('.').any(|t| t == "*" || t == ">"));
-        let msgs: Vec<&StoredMsg> = if literal {
-            // Exact keys: read their messages from the subject index instead of scanning the stream.
-            let mut seqs: Vec<u64> = Vec::new();
-            for subj in &subjects {
-                let kept = s.subject_seqs(subj);
-                if o.resume_from_revision > 0 {
-                    seqs.extend(kept.into_iter().filter(|q| *q >= o.resume_from_revision));
-                } else if o.include_history {
-                    seqs.extend(kept);
-                } else {
-                    seqs.extend(kept.last());
-                }
-            }
-            seqs.sort_unstable();
-            seqs.dedup();
-            seqs.into_iter().filter_map(|q| s.get(q)).collect()
-        } else if o.resume_from_revision > 0 {
-            s.messages_from(o.resume_from_revision).filter(matches).collect()
-        } else if o.include_history {
-            s.messages().filter(matches).collect()
-        } else {
-            s.last_per_subject().into_iter().filter(|m| matches(m)).collect()
-        };
-        let n = msgs.len() as u64;
-        Ok(msgs
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| Entry::from_msg(bucket, m, n - 1 - i as u64))
-            .filter(|e| !(o.ignore_deletes && e.operation != Operation::Put))
-            .collect())
-    }
-
-    /// Starts a watch. Its initial values (per the options) are queued at once, then the end-of-initial-values
-    /// signal (unless `updates_only`), then every later matching change as it happens.
-    pub fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        let patterns = if patterns.is_empty() { vec![">".to_string()] } else { patterns.to_vec() };
-        let initial = self.initial_entries(bucket, &patterns, &options)?;
-        let delivered: VecDeque<u64> = initial.iter().map(|e| e.revision).collect();
-        let mut queue: VecDeque<WatchEvent> = initial.into_iter().map(WatchEvent::Entry).collect();
-        if !options.updates_only {
-            queue.push_back(WatchEvent::InitialValuesDone);
-        }
-        let id = WatchId(self.next_watch);
-        self.next_watch += 1;
-        self.watchers.insert(
-            id,
-            Watcher {
-                stream: stream_name(bucket),
-                bucket: bucket.to_string(),
-                patterns: patterns.iter().map(|p| subject(bucket, p)).collect(),
-                options,
-                queue,
-                closed: false,
-                delivered,
-            },
-        );
-        Ok(id)
-    }
-
-    /// Takes the events a watcher has received since the last call.
-    pub fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        match self.watchers.get_mut(&id) {
-            Some(w) => w.queue.drain(..).collect(),
-            None => Vec::new(),
-        }
-    }
-
     /// The running watchers of a bucket, oldest first, with the revisions they received between `from` and `to`.
     pub fn watchers_between(&self, bucket: &str, from: u64, to: u64) -> Vec<WatcherInfo> {
         let prefix = format!("$KV.{bucket}.");
@@ -1282,11 +934,6 @@ impl Engine {
                 }
             })
             .collect()
-    }
-
-    /// Stops a watcher.
-    pub fn stop_watch(&mut self, id: WatchId) {
-        self.watchers.remove(&id);
     }
 
     fn deliver(&mut self, stream: &str, events: &[StreamEvent]) {
@@ -1313,38 +960,14 @@ impl Engine {
         for ev in events {
             let StreamEvent::Stored(seq) = ev;
             let Some(msg) = s.get(*seq) else { continue };
-            let mut entry: Option<Entry> = None;
             for w in self.watchers.values_mut().filter(|w| w.stream == stream && !w.closed) {
                 if !w.patterns.iter().any(|p| subject_matches(p, &msg.subject)) {
                     continue;
                 }
-                let e = entry.get_or_insert_with(|| Entry::from_msg(&w.bucket, msg, 0));
-                if w.options.ignore_deletes && e.operation != Operation::Put {
-                    continue;
-                }
-                remember(&mut w.delivered, e.revision);
-                w.queue.push_back(WatchEvent::Entry(e.clone()));
+                remember(&mut w.delivered, msg.seq);
+                w.queue.push_back(Delivery::Msg { msg: local::msg_of(msg, w.headers_only), pending: 0 });
             }
         }
-    }
-
-    /// Removes delete and purge markers (`nats kv compact`): markers older than 30 minutes go with their key,
-    /// younger ones stay as the key's only message.
-    pub fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        let markers: Vec<Entry> = self
-            .initial_entries(bucket, &[">".to_string()], &WatchOptions::default())?
-            .into_iter()
-            .filter(|e| e.operation != Operation::Put)
-            .collect();
-        let now = self.now;
-        let limit = now - PURGE_DELETES_MARKER_THRESHOLD;
-        self.used = None;
-        let s = self.stream_mut(bucket)?;
-        for m in markers {
-            let keep = if m.created > limit { 1 } else { 0 };
-            s.purge(Some(&subject(bucket, &m.key)), Some(keep), None, now);
-        }
-        Ok(())
     }
 
     /// Why a revision is no longer in the bucket, if the engine removed it.
@@ -1353,6 +976,7 @@ impl Engine {
     }
 }
 
+pub mod local;
 pub mod sourcing;
 
 #[cfg(test)]

@@ -305,7 +305,7 @@ impl LessonRun {
 
     /// Records a line the learner typed in the terminal, with what it did: when it is the current step's next
     /// command it counts, as if the step had run it (a question in `r` means the CLI waits for an answer).
-    pub fn typed<B: KvBackend>(&mut self, line: &str, r: &crate::session::LineResult, b: &B) -> Option<Typed> {
+    pub fn typed<B: KvBackend>(&mut self, line: &str, r: &crate::session::LineResult, b: &mut B) -> Option<Typed> {
         let (out, asked) = (chunks_text(r), r.question.is_some());
         let step = self.lesson.steps.get(self.current)?.clone();
         if self.awaiting.is_some() {
@@ -329,13 +329,13 @@ impl LessonRun {
     }
 
     /// The learner answered the question a typed command asked; `r` is what the answer did.
-    pub fn answered<B: KvBackend>(&mut self, r: &crate::session::LineResult, b: &B) -> Option<Typed> {
+    pub fn answered<B: KvBackend>(&mut self, r: &crate::session::LineResult, b: &mut B) -> Option<Typed> {
         let (_, mut so_far) = self.awaiting.take()?;
         so_far.push_str(&chunks_text(r));
         self.record_typed(LineRan { out: so_far, asked: true, ok: r.ok, error: r.error }, b)
     }
 
-    fn record_typed<B: KvBackend>(&mut self, ran: LineRan, b: &B) -> Option<Typed> {
+    fn record_typed<B: KvBackend>(&mut self, ran: LineRan, b: &mut B) -> Option<Typed> {
         let i = self.current;
         let step = self.lesson.steps.get(i)?.clone();
         let k = self.typed.len();
@@ -369,7 +369,7 @@ impl LessonRun {
         Some(Typed::StepDone { step: i, report })
     }
 
-    fn exercise_met<B: KvBackend>(&mut self, b: &B) -> Option<Typed> {
+    fn exercise_met<B: KvBackend>(&mut self, b: &mut B) -> Option<Typed> {
         let i = self.current;
         let ex = self.lesson.steps.get(i)?.exercise.clone()?;
         if self.done.contains(&i) || !ex.checks.iter().all(|c| check(b, c)) {
@@ -553,7 +553,7 @@ impl LessonRun {
         }
         let mut solved_for_you = false;
         if let Some(ex) = &step.exercise {
-            let met_before = ex.checks.iter().all(|c| check(&s.backend, c));
+            let met_before = ex.checks.iter().all(|c| check(&mut s.backend, c));
             if solve && !ex.hint.is_empty() && !met_before {
                 let mut t = String::new();
                 for line in ex.hint.split(" && ") {
@@ -570,7 +570,7 @@ impl LessonRun {
                     solved_for_you = true;
                 }
             }
-            report.unmet = ex.checks.iter().filter(|c| !check(&s.backend, c)).cloned().collect();
+            report.unmet = ex.checks.iter().filter(|c| !check(&mut s.backend, c)).cloned().collect();
         }
         report.status = status_of(&step, &report);
         if solved_for_you && report.status == StepStatus::Pass {
@@ -957,7 +957,7 @@ fn latest_revision(out: &str) -> Option<u64> {
 }
 
 /// Evaluates an exercise check against the backend's state.
-pub fn check<B: KvBackend>(b: &B, c: &str) -> bool {
+pub fn check<B: KvBackend>(b: &mut B, c: &str) -> bool {
     let w = split_words(c).unwrap_or_default();
     let s = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
     match (s(0), s(2)) {
@@ -1094,10 +1094,10 @@ mod tests {
     /// Types a line as the terminal does and tells the run, answering a question with `y`.
     fn type_line(run: &mut LessonRun, s: &mut Session<Engine>, line: &str) -> Option<Typed> {
         let r = s.run_line(line, T0);
-        let t = run.typed(line, &r, &s.backend);
+        let t = run.typed(line, &r, &mut s.backend);
         if r.question.is_some() {
             let a = s.answer(true);
-            return run.answered(&a, &s.backend);
+            return run.answered(&a, &mut s.backend);
         }
         t
     }

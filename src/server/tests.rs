@@ -248,7 +248,7 @@ fn streams_are_created_published_to_and_read_through_the_api() {
     assert_eq!(payloads(&out(&mut s, c)).pop().unwrap()["error"]["err_code"], 10025);
     // The terminal's view is the same engine.
     assert_eq!(s.engine().bucket_names(), vec!["demo".to_string()]);
-    assert_eq!(s.engine().get("demo", "d").map(|e| e.revision), Ok(2));
+    assert_eq!(s.engine().view().get("demo", "d").map(|e| e.revision), Ok(2));
 }
 
 #[test]
@@ -388,7 +388,7 @@ fn expiry_on_the_engine_clock_reaches_consumers() {
         "{\"deliver_subject\":\"_INBOX.t\",\"ack_policy\":\"none\",\"deliver_policy\":\"new\"}",
     );
     assert!(info.get("error").is_none(), "{info}");
-    assert_eq!(s.engine().get("t", "lock").map(|e| e.revision), Ok(1), "{}", out(&mut s, c));
+    assert_eq!(s.engine().view().get("t", "lock").map(|e| e.revision), Ok(1), "{}", out(&mut s, c));
     s.set_time(T0 + 5 * NANOS_PER_SEC);
     let o = out(&mut s, c);
     assert!(o.contains("Nats-Marker-Reason: MaxAge"), "the limit marker is delivered: {o}");
@@ -480,7 +480,7 @@ fn random_input_breaks_nothing() {
             send(&mut s, good, "PONG\r\n");
         }
     }
-    assert_eq!(s.engine().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
+    assert_eq!(s.engine().view().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
     send(&mut s, good, "PING\r\n");
     assert_eq!(out(&mut s, good), "PONG\r\n");
 }
@@ -577,7 +577,7 @@ fn random_api_requests_break_nothing() {
     }
     // The run reached the API (streams were made), and what was stored before is intact.
     assert!(s.engine().stream_names().len() > 1, "{:?}", s.engine().stream_names());
-    assert_eq!(s.engine().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
+    assert_eq!(s.engine().view().get("safe", "k").map(|e| e.value), Ok(b"kept".to_vec()));
     out(&mut s, good);
     send(&mut s, good, "PING\r\n");
     assert_eq!(out(&mut s, good), "PONG\r\n");

@@ -93,10 +93,10 @@ pub fn explorer(p: &ExplorerProps) -> Html {
     };
 
     let bucket_html = |b: &String| -> Html {
-        let Ok(st) = engine.status(b) else { return html! {} };
-        let keys = engine.keys(b, &[]).unwrap_or_default();
+        let Ok(st) = engine.view().status(b) else { return html! {} };
+        let keys = engine.view().keys(b, &[]).unwrap_or_default();
         let total = keys.len();
-        let rows = keys.iter().take(LISTED_KEYS).filter_map(|k| engine.get(b, k).ok()).map(|e: Entry| {
+        let rows = keys.iter().take(LISTED_KEYS).filter_map(|k| engine.view().get(b, k).ok()).map(|e: Entry| {
             let sel = selected.clone();
             let (bb, kk) = (b.clone(), e.key.clone());
             let is_sel = selected.as_ref().is_some_and(|(sb, sk)| sb == b && *sk == e.key);
@@ -157,7 +157,7 @@ pub fn explorer(p: &ExplorerProps) -> Html {
     };
 
     let detail = selected.as_ref().and_then(|(b, k)| {
-        let hist = engine.history(b, k).ok()?;
+        let hist = engine.view().history(b, k).ok()?;
         Some(html! {
             <section class="detail" aria-label={format!("History of {b} > {k}")}>
                 <h3>{ format!("{b} > {k}") }</h3>
@@ -200,6 +200,7 @@ pub fn explorer(p: &ExplorerProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::KvBackend;
     use crate::engine::Config;
 
     #[test]

@@ -172,7 +172,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
                         let pg = shared.0.borrow();
                         let engine = pg.view();
                         let buckets = engine.bucket_names();
-                        complete(&line, &buckets, &|b| engine.keys(b, &[]).unwrap_or_default())
+                        complete(&line, &buckets, &|b| engine.view().keys(b, &[]).unwrap_or_default())
                     };
                     match comp.candidates.len() {
                         0 => {}

@@ -97,11 +97,11 @@ pub fn timeline(p: &TimelineProps) -> Html {
         .unwrap_or_else(|| {
             buckets
                 .iter()
-                .max_by_key(|b| engine.status(b).ok().and_then(|s| s.last_update).unwrap_or(i64::MIN))
+                .max_by_key(|b| engine.view().status(b).ok().and_then(|s| s.last_update).unwrap_or(i64::MIN))
                 .cloned()
                 .unwrap_or_default()
         });
-    let Ok(st) = engine.status(&bucket) else { return html! {} };
+    let Ok(st) = engine.view().status(&bucket) else { return html! {} };
     let last = st.last_revision;
     let win = *window;
     let to = last;

@@ -1,6 +1,7 @@
 //! Tests of the KV rules, one or more per rule the server enforces. Figures marked "measured" were read off
 //! nats-server 2.15 on loopback.
 
+use crate::backend::KvBackend;
 use super::*;
 use crate::engine::time::NANOS_PER_SEC as S;
 

@@ -1,0 +1,314 @@
+//! The engine as the KV store's `JetStream`, in process: stream calls checked as the engine checks a bucket's
+//! stream, messages read from the streams' indexes, and ordered consumers kept beside the streams (the timeline
+//! shows what each delivered). Nothing here waits, so every call completes at its first poll (`store::ready`).
+
+use std::collections::VecDeque;
+
+use super::{remember, subject_matches, Engine, Watcher, MAX_PAYLOAD};
+use crate::engine::error::{ApiError, ErrorKind, KvError};
+use crate::engine::headers::Headers;
+use crate::engine::stream::{StoredMsg, Stream, StreamConfig};
+use crate::engine::{AccountInfo, Nanos, Status, WatchId, WatchOptions};
+use crate::store::{Deliver, Delivery, JetStream, Msg, MsgAt, OrderedConsumer};
+
+/// A stored message as a consumer or a get hands it out (without its data when only headers are asked for).
+pub(super) fn msg_of(m: &StoredMsg, headers_only: bool) -> Msg {
+    Msg {
+        subject: m.subject.clone(),
+        seq: m.seq,
+        time: m.time,
+        headers: m.headers.clone(),
+        data: if headers_only { Vec::new() } else { m.data.clone() },
+    }
+}
+
+fn not_found() -> KvError {
+    KvError::api(ApiError::stream_not_found())
+}
+
+/// The messages an ordered consumer starts with: where it starts, among the subjects it follows.
+fn initial<'a>(s: &'a Stream, filters: &[String], deliver: Deliver) -> Vec<&'a StoredMsg> {
+    let matches = |m: &&StoredMsg| filters.iter().any(|p| subject_matches(p, &m.subject));
+    let literal = filters.iter().all(|p| !p.split('.').any(|t| t == "*" || t == ">"));
+    if deliver == Deliver::New {
+        return Vec::new();
+    }
+    if literal {
+        // Exact subjects: their messages come from the subject index instead of a walk over the stream.
+        let mut seqs: Vec<u64> = Vec::new();
+        for subject in filters {
+            let kept = s.subject_seqs(subject);
+            match deliver {
+                Deliver::From(from) => seqs.extend(kept.into_iter().filter(|q| *q >= from)),
+                Deliver::All => seqs.extend(kept),
+                _ => seqs.extend(kept.last()),
+            }
+        }
+        seqs.sort_unstable();
+        seqs.dedup();
+        return seqs.into_iter().filter_map(|q| s.get(q)).collect();
+    }
+    match deliver {
+        Deliver::From(from) => s.messages_from(from).filter(matches).collect(),
+        Deliver::All => s.messages().filter(matches).collect(),
+        _ => s.last_per_subject().into_iter().filter(|m| matches(m)).collect(),
+    }
+}
+
+impl Engine {
+    fn validate_stream_config(c: &StreamConfig) -> Result<(), KvError> {
+        use crate::engine::time::NANOS_PER_SEC;
+        if c.replicas > 1 {
+            return Err(KvError::api(ApiError::replicas_not_supported()));
+        }
+        if c.subject_delete_marker_ttl > 0 && c.subject_delete_marker_ttl < NANOS_PER_SEC {
+            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must be at least 1 second")));
+        }
+        if c.subject_delete_marker_ttl < 0 {
+            return Err(KvError::api(ApiError::invalid_config("subject delete marker TTL must not be negative")));
+        }
+        if c.max_age < 0 {
+            return Err(KvError::api(ApiError::invalid_config("max age needs to be >= 0")));
+        }
+        if c.mirror.is_some() && c.subject_delete_marker_ttl > 0 {
+            return Err(KvError::api(ApiError::invalid_config("subject delete markers forbidden on mirrors")));
+        }
+        Ok(())
+    }
+}
+
+impl JetStream for Engine {
+    fn now(&self) -> Nanos {
+        Engine::now(self)
+    }
+
+    fn max_payload(&self) -> u64 {
+        MAX_PAYLOAD
+    }
+
+    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        Ok(Engine::account_info(self))
+    }
+
+    async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
+        self.stream_status(stream).ok_or_else(not_found)
+    }
+
+    async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
+        Ok(self.streams.get(stream).map(|s| s.config.clone()))
+    }
+
+    /// The same configuration again is accepted; a different one is 10058.
+    async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        let mut sc = config.clone();
+        Self::validate_stream_config(&sc)?;
+        self.check_origins(&mut sc).map_err(KvError::api)?;
+        if let Some(existing) = self.streams.get(&sc.name) {
+            if existing.config != sc {
+                return Err(KvError::api(ApiError::stream_name_in_use()));
+            }
+            return Ok(());
+        }
+        self.check_reservation(&sc).map_err(KvError::api)?;
+        let name = sc.name.clone();
+        let now = self.now;
+        self.place_stream(&name, Stream::new(sc, now));
+        self.catch_up(&name);
+        Ok(())
+    }
+
+    async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        let mut sc = config.clone();
+        let Some(was_mirror) = self.streams.get(&sc.name).map(|s| s.config.mirror.clone()) else {
+            return Err(not_found());
+        };
+        Self::validate_stream_config(&sc)?;
+        self.check_origins(&mut sc).map_err(KvError::api)?;
+        if sc.mirror.is_some() && sc.mirror != was_mirror {
+            return Err(KvError::api(ApiError::new(400, 10055, "stream mirror configuration can not be updated")));
+        }
+        let Some(existing) = self.streams.get(&sc.name) else { return Err(not_found()) };
+        if existing.config.storage != sc.storage {
+            return Err(KvError::api(ApiError::invalid_config(
+                "stream configuration update can not change storage type",
+            )));
+        }
+        if existing.config.allow_msg_ttl && !sc.allow_msg_ttl {
+            return Err(KvError::api(ApiError::invalid_config("message TTL status can not be disabled")));
+        }
+        self.check_reservation(&sc).map_err(KvError::api)?;
+        let name = sc.name.clone();
+        Engine::update_stream(self, sc);
+        self.catch_up(&name);
+        Ok(())
+    }
+
+    async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
+        if self.remove_stream(stream) {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
+    async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
+        self.view().stream_names(subject).await
+    }
+
+    async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
+        let Some(name) = self.stream_for_subject(subject).map(str::to_string) else {
+            return Err(KvError {
+                kind: ErrorKind::NoResponders,
+                message: "nats: no responders available for request".into(),
+                api: None,
+            });
+        };
+        self.publish_stream(&name, subject, headers, data.to_vec()).map_err(KvError::publish)
+    }
+
+    async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
+        self.view().get_msg(stream, at).await
+    }
+
+    async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
+        self.purge_stream(stream, Some(subject), Some(keep), None).map(|_| ()).ok_or_else(not_found)
+    }
+
+    async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
+        let queue = self.first_deliveries(&c).ok_or_else(not_found)?;
+        let mut delivered = VecDeque::new();
+        for d in &queue {
+            if let Delivery::Msg { msg, .. } = d {
+                remember(&mut delivered, msg.seq);
+            }
+        }
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        let bucket = c.stream.strip_prefix("KV_").unwrap_or(&c.stream).to_string();
+        self.watchers.insert(
+            id,
+            Watcher {
+                stream: c.stream,
+                bucket,
+                patterns: c.filters,
+                options: c.watch,
+                headers_only: c.headers_only,
+                queue,
+                closed: false,
+                delivered,
+            },
+        );
+        Ok(id)
+    }
+
+    async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
+        let w = self.watchers.get_mut(&id)?;
+        Some((w.options, w.queue.drain(..).collect()))
+    }
+
+    async fn delete_consumer(&mut self, id: WatchId) {
+        self.watchers.remove(&id);
+    }
+}
+
+/// A reader's view of the engine: the store's reads (status, keys, values, history) in process, for the
+/// visualizations, which hold the engine shared. Its consumers are its own; it writes nothing.
+pub struct View<'a> {
+    engine: &'a Engine,
+    consumers: std::collections::BTreeMap<WatchId, VecDeque<Delivery>>,
+}
+
+impl Engine {
+    pub fn view(&self) -> View<'_> {
+        View { engine: self, consumers: Default::default() }
+    }
+
+    /// The queue an ordered consumer starts with, or `None` without its stream.
+    fn first_deliveries(&self, c: &OrderedConsumer) -> Option<VecDeque<Delivery>> {
+        let s = self.streams.get(&c.stream)?;
+        let msgs = initial(s, &c.filters, c.deliver);
+        let n = msgs.len() as u64;
+        let mut queue: VecDeque<Delivery> = VecDeque::with_capacity(msgs.len() + 1);
+        for (i, m) in msgs.into_iter().enumerate() {
+            queue.push_back(Delivery::Msg { msg: msg_of(m, c.headers_only), pending: n - 1 - i as u64 });
+        }
+        queue.push_back(Delivery::CaughtUp);
+        Some(queue)
+    }
+}
+
+impl View<'_> {
+    pub fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
+        crate::store::ready(crate::store::status(self, bucket))
+    }
+    pub fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+        crate::store::ready(crate::store::keys(self, bucket, filters))
+    }
+    pub fn get(&mut self, bucket: &str, key: &str) -> Result<crate::engine::Entry, KvError> {
+        crate::store::ready(crate::store::get(self, bucket, key))
+    }
+    pub fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<crate::engine::Entry>, KvError> {
+        crate::store::ready(crate::store::history(self, bucket, key))
+    }
+}
+
+fn read_only() -> KvError {
+    KvError { kind: ErrorKind::NotSupported, message: "nats: a view of the engine writes nothing".into(), api: None }
+}
+
+impl JetStream for View<'_> {
+    fn now(&self) -> Nanos {
+        self.engine.now()
+    }
+    fn max_payload(&self) -> u64 {
+        MAX_PAYLOAD
+    }
+    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        Ok(self.engine.account_info())
+    }
+    async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
+        self.engine.stream_status(stream).ok_or_else(not_found)
+    }
+    async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
+        Ok(self.engine.streams.get(stream).map(|s| s.config.clone()))
+    }
+    async fn create_stream(&mut self, _: &StreamConfig) -> Result<(), KvError> {
+        Err(read_only())
+    }
+    async fn update_stream(&mut self, _: &StreamConfig) -> Result<(), KvError> {
+        Err(read_only())
+    }
+    async fn delete_stream(&mut self, _: &str) -> Result<(), KvError> {
+        Err(read_only())
+    }
+    async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
+        let meets = |s: &Stream| s.config.subjects.iter().any(|x| super::sourcing::subjects_collide(x, subject));
+        Ok(self.engine.streams.iter().filter(|(_, s)| meets(s)).map(|(n, _)| n.clone()).collect())
+    }
+    async fn publish(&mut self, _: &str, _: Headers, _: &[u8]) -> Result<u64, KvError> {
+        Err(read_only())
+    }
+    async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
+        let s = self.engine.streams.get(stream).ok_or_else(not_found)?;
+        let m = match at {
+            MsgAt::Seq(seq) => s.get(seq),
+            MsgAt::LastBySubject(subject) => s.last_for_subject(&subject),
+        };
+        Ok(m.map(|m| msg_of(m, false)))
+    }
+    async fn purge_subject(&mut self, _: &str, _: &str, _: u64) -> Result<(), KvError> {
+        Err(read_only())
+    }
+    async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
+        let queue = self.engine.first_deliveries(&c).ok_or_else(not_found)?;
+        let id = WatchId(self.consumers.len() as u64 + 1);
+        self.consumers.insert(id, queue);
+        Ok(id)
+    }
+    async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
+        Some((WatchOptions::default(), self.consumers.get_mut(&id)?.drain(..).collect()))
+    }
+    async fn delete_consumer(&mut self, id: WatchId) {
+        self.consumers.remove(&id);
+    }
+}
