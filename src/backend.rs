@@ -79,57 +79,58 @@ impl KvBackend for Engine {
         Ok(Engine::account_info(self))
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        ready(store::create_key_value(self, cfg))
+        ready(store::create_key_value(&mut self.local(), cfg))
     }
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        ready(store::update_key_value(self, cfg))
+        ready(store::update_key_value(&mut self.local(), cfg))
     }
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        ready(store::delete_key_value(self, bucket))
+        ready(store::delete_key_value(&mut self.local(), bucket))
     }
+    // Reads go through a view of the engine, whose consumers are its own: they change nothing.
     fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
-        ready(store::status(self, bucket))
+        self.view().status(bucket)
     }
     fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        ready(store::key_value_store_names(self))
+        self.view().bucket_names()
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        ready(store::put(self, bucket, key, value))
+        ready(store::put(&mut self.local(), bucket, key, value))
     }
     fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        ready(store::create(self, bucket, key, value, ttl))
+        ready(store::create(&mut self.local(), bucket, key, value, ttl))
     }
     fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        ready(store::update(self, bucket, key, value, revision))
+        ready(store::update(&mut self.local(), bucket, key, value, revision))
     }
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        ready(store::delete(self, bucket, key))
+        ready(store::delete(&mut self.local(), bucket, key))
     }
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        ready(store::purge(self, bucket, key, ttl))
+        ready(store::purge(&mut self.local(), bucket, key, ttl))
     }
     fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        ready(store::get(self, bucket, key))
+        self.view().get(bucket, key)
     }
     fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        ready(store::entry(self, bucket, key, revision))
+        self.view().entry(bucket, key, revision)
     }
     fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        ready(store::history(self, bucket, key))
+        self.view().history(bucket, key)
     }
     fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        ready(store::keys(self, bucket, filters))
+        self.view().keys(bucket, filters)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        ready(store::watch(self, bucket, patterns, options))
+        ready(store::watch(&mut self.local(), bucket, patterns, options))
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        ready(store::watch_events(self, id))
+        ready(store::watch_events(&mut self.local(), id))
     }
     fn stop_watch(&mut self, id: WatchId) {
-        ready(store::stop_watch(self, id))
+        ready(store::stop_watch(&mut self.local(), id))
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        ready(store::purge_deletes(self, bucket))
+        ready(store::purge_deletes(&mut self.local(), bucket))
     }
 }

@@ -8,7 +8,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::engine::headers::{self as hdr, Headers};
-use crate::engine::kv::{bucket_valid, create_retry, key_valid, search_key_valid, KvWrite};
+use crate::engine::kv::{bucket_valid, key_valid, search_key_valid};
+use crate::engine::time::go_duration_string;
 use crate::engine::stream::StreamConfig;
 use crate::engine::{
     AccountInfo, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId, WatchOptions,
@@ -96,6 +97,69 @@ pub trait JetStream {
     /// waiting for what the server owes. `None` for a consumer it does not know.
     async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)>;
     async fn delete_consumer(&mut self, id: WatchId);
+}
+
+/// What a create does after its first write (expecting no message) was refused: the clients retry once,
+/// expecting the key's last revision, when that revision is a delete or purge marker; otherwise a refusal for
+/// the wrong last sequence becomes "key exists". `Ok(rev)` asks for the retry.
+pub fn create_retry(first: KvError, last: Option<(Operation, u64)>) -> Result<u64, KvError> {
+    if let Some((op, rev)) = last {
+        if op != Operation::Put {
+            return Ok(rev);
+        }
+    }
+    if first.kind == ErrorKind::WrongLastSequence {
+        return Err(KvError {
+            kind: ErrorKind::KeyExists,
+            message: format!("{}: key exists", first.message),
+            api: first.api,
+        });
+    }
+    Err(first)
+}
+
+/// A KV write, as the clients make it: which headers it carries is decided here, once, for the embedded engine
+/// and for the client of a real server alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvWrite {
+    Put,
+    /// A write that expects the key's last revision to be `expect` (0: no message), with an optional TTL.
+    Expect {
+        expect: u64,
+        ttl: Nanos,
+    },
+    Delete,
+    Purge {
+        ttl: Nanos,
+    },
+}
+
+impl KvWrite {
+    /// The headers of the message.
+    pub fn headers(self) -> Headers {
+        let ttl = |h: &mut Headers, ttl: Nanos| {
+            if ttl > 0 {
+                h.push((hdr::MSG_TTL.to_string(), go_duration_string(ttl)));
+            }
+        };
+        match self {
+            KvWrite::Put => Vec::new(),
+            KvWrite::Expect { expect, ttl: t } => {
+                let mut h = vec![(hdr::EXPECTED_LAST_SUBJECT_SEQ.to_string(), expect.to_string())];
+                ttl(&mut h, t);
+                h
+            }
+            KvWrite::Delete => vec![(hdr::KV_OPERATION.to_string(), "DEL".to_string())],
+            KvWrite::Purge { ttl: t } => {
+                let mut h = vec![
+                    (hdr::KV_OPERATION.to_string(), "PURGE".to_string()),
+                    (hdr::ROLLUP.to_string(), "sub".to_string()),
+                ];
+                ttl(&mut h, t);
+                h
+            }
+        }
+    }
 }
 
 /// Runs a future that never waits (every call to the engine in process): its output at the first poll.

@@ -9,7 +9,7 @@ use super::index::PrefixIndex;
 use super::stream::{
     RePublish, RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent, StreamSource, Transform,
 };
-use super::time::{go_duration_string, Nanos, NANOS_PER_SEC};
+use super::time::{Nanos, NANOS_PER_SEC};
 use crate::store::Delivery;
 
 /// The server's default max payload, which the embedded server uses too.
@@ -428,69 +428,6 @@ pub fn stream_name(bucket: &str) -> String {
 /// Bucket names the clients accept: `[a-zA-Z0-9_-]+`.
 pub fn bucket_valid(b: &str) -> bool {
     !b.is_empty() && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-}
-
-/// What a create does after its first write (expecting no message) was refused: the clients retry once,
-/// expecting the key's last revision, when that revision is a delete or purge marker; otherwise a refusal for
-/// the wrong last sequence becomes "key exists". `Ok(rev)` asks for the retry.
-pub fn create_retry(first: KvError, last: Option<(Operation, u64)>) -> Result<u64, KvError> {
-    if let Some((op, rev)) = last {
-        if op != Operation::Put {
-            return Ok(rev);
-        }
-    }
-    if first.kind == ErrorKind::WrongLastSequence {
-        return Err(KvError {
-            kind: ErrorKind::KeyExists,
-            message: format!("{}: key exists", first.message),
-            api: first.api,
-        });
-    }
-    Err(first)
-}
-
-/// A KV write, as the clients make it: which headers it carries is decided here, once, for the embedded engine
-/// and for the client of a real server alike.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KvWrite {
-    Put,
-    /// A write that expects the key's last revision to be `expect` (0: no message), with an optional TTL.
-    Expect {
-        expect: u64,
-        ttl: Nanos,
-    },
-    Delete,
-    Purge {
-        ttl: Nanos,
-    },
-}
-
-impl KvWrite {
-    /// The headers of the message.
-    pub fn headers(self) -> Headers {
-        let ttl = |h: &mut Headers, ttl: Nanos| {
-            if ttl > 0 {
-                h.push((headers::MSG_TTL.to_string(), go_duration_string(ttl)));
-            }
-        };
-        match self {
-            KvWrite::Put => Vec::new(),
-            KvWrite::Expect { expect, ttl: t } => {
-                let mut h = vec![(headers::EXPECTED_LAST_SUBJECT_SEQ.to_string(), expect.to_string())];
-                ttl(&mut h, t);
-                h
-            }
-            KvWrite::Delete => vec![(headers::KV_OPERATION.to_string(), "DEL".to_string())],
-            KvWrite::Purge { ttl: t } => {
-                let mut h = vec![
-                    (headers::KV_OPERATION.to_string(), "PURGE".to_string()),
-                    (headers::ROLLUP.to_string(), "sub".to_string()),
-                ];
-                ttl(&mut h, t);
-                h
-            }
-        }
-    }
 }
 
 /// Keys the clients accept: `[-/_=.a-zA-Z0-9]+`, not starting or ending with `.`.

@@ -1,6 +1,7 @@
-//! The engine as the KV store's `JetStream`, in process: stream calls checked as the engine checks a bucket's
-//! stream, messages read from the streams' indexes, and ordered consumers kept beside the streams (the timeline
-//! shows what each delivered). Nothing here waits, so every call completes at its first poll (`store::ready`).
+//! The engine as the KV store's `JetStream`, in process (`Local`): stream calls checked as the engine checks a
+//! bucket's stream, messages read from the streams' indexes, and ordered consumers kept beside the streams (the
+//! timeline shows what each delivered). Nothing here waits, so every call completes at its first poll
+//! (`store::ready`).
 
 use std::collections::VecDeque;
 
@@ -75,31 +76,8 @@ impl Engine {
         }
         Ok(())
     }
-}
 
-impl JetStream for Engine {
-    fn now(&self) -> Nanos {
-        Engine::now(self)
-    }
-
-    fn max_payload(&self) -> u64 {
-        MAX_PAYLOAD
-    }
-
-    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        Ok(Engine::account_info(self))
-    }
-
-    async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
-        self.stream_status(stream).ok_or_else(not_found)
-    }
-
-    async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
-        Ok(self.streams.get(stream).map(|s| s.config.clone()))
-    }
-
-    /// The same configuration again is accepted; a different one is 10058.
-    async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+    fn create_stream_checked(&mut self, config: &StreamConfig) -> Result<(), KvError> {
         let mut sc = config.clone();
         Self::validate_stream_config(&sc)?;
         self.check_origins(&mut sc).map_err(KvError::api)?;
@@ -117,7 +95,7 @@ impl JetStream for Engine {
         Ok(())
     }
 
-    async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+    fn update_stream_checked(&mut self, config: &StreamConfig) -> Result<(), KvError> {
         let mut sc = config.clone();
         let Some(was_mirror) = self.streams.get(&sc.name).map(|s| s.config.mirror.clone()) else {
             return Err(not_found());
@@ -143,86 +121,6 @@ impl JetStream for Engine {
         Ok(())
     }
 
-    async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
-        if self.remove_stream(stream) {
-            Ok(())
-        } else {
-            Err(not_found())
-        }
-    }
-
-    async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
-        self.view().stream_names(subject).await
-    }
-
-    async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
-        let Some(name) = self.stream_for_subject(subject).map(str::to_string) else {
-            return Err(KvError {
-                kind: ErrorKind::NoResponders,
-                message: "nats: no responders available for request".into(),
-                api: None,
-            });
-        };
-        self.publish_stream(&name, subject, headers, data.to_vec()).map_err(KvError::publish)
-    }
-
-    async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
-        self.view().get_msg(stream, at).await
-    }
-
-    async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
-        self.purge_stream(stream, Some(subject), Some(keep), None).map(|_| ()).ok_or_else(not_found)
-    }
-
-    async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
-        let queue = self.first_deliveries(&c).ok_or_else(not_found)?;
-        let mut delivered = VecDeque::new();
-        for d in &queue {
-            if let Delivery::Msg { msg, .. } = d {
-                remember(&mut delivered, msg.seq);
-            }
-        }
-        let id = WatchId(self.next_watch);
-        self.next_watch += 1;
-        let bucket = c.stream.strip_prefix("KV_").unwrap_or(&c.stream).to_string();
-        self.watchers.insert(
-            id,
-            Watcher {
-                stream: c.stream,
-                bucket,
-                patterns: c.filters,
-                options: c.watch,
-                headers_only: c.headers_only,
-                queue,
-                closed: false,
-                delivered,
-            },
-        );
-        Ok(id)
-    }
-
-    async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
-        let w = self.watchers.get_mut(&id)?;
-        Some((w.options, w.queue.drain(..).collect()))
-    }
-
-    async fn delete_consumer(&mut self, id: WatchId) {
-        self.watchers.remove(&id);
-    }
-}
-
-/// A reader's view of the engine: the store's reads (status, keys, values, history) in process, for the
-/// visualizations, which hold the engine shared. Its consumers are its own; it writes nothing.
-pub struct View<'a> {
-    engine: &'a Engine,
-    consumers: std::collections::BTreeMap<WatchId, VecDeque<Delivery>>,
-}
-
-impl Engine {
-    pub fn view(&self) -> View<'_> {
-        View { engine: self, consumers: Default::default() }
-    }
-
     /// The queue an ordered consumer starts with, or `None` without its stream.
     fn first_deliveries(&self, c: &OrderedConsumer) -> Option<VecDeque<Delivery>> {
         let s = self.streams.get(&c.stream)?;
@@ -235,11 +133,81 @@ impl Engine {
         queue.push_back(Delivery::CaughtUp);
         Some(queue)
     }
+
+    /// Keeps an ordered consumer beside its stream: later publishes queue on it (`deliver_to_watchers`).
+    fn add_consumer(&mut self, c: OrderedConsumer, queue: VecDeque<Delivery>) -> WatchId {
+        let mut delivered = VecDeque::new();
+        for d in &queue {
+            if let Delivery::Msg { msg, .. } = d {
+                remember(&mut delivered, msg.seq);
+            }
+        }
+        let id = WatchId(self.next_watch);
+        self.next_watch += 1;
+        let bucket = c.stream.strip_prefix("KV_").unwrap_or(&c.stream).to_string();
+        let w = Watcher {
+            stream: c.stream,
+            bucket,
+            patterns: c.filters,
+            options: c.watch,
+            headers_only: c.headers_only,
+            queue,
+            closed: false,
+            delivered,
+        };
+        self.watchers.insert(id, w);
+        id
+    }
+
+    /// The engine in process, to read and write through the store (`KvBackend for Engine`).
+    pub fn local(&mut self) -> Local<'_> {
+        Local { engine: Access::Write(self), consumers: Default::default() }
+    }
+
+    /// A reader's view, for the visualizations, which hold the engine shared: the store's reads, changing
+    /// nothing.
+    pub fn view(&self) -> Local<'_> {
+        Local { engine: Access::Read(self), consumers: Default::default() }
+    }
 }
 
-impl View<'_> {
+enum Access<'a> {
+    Read(&'a Engine),
+    Write(&'a mut Engine),
+}
+
+/// The engine as the store's `JetStream`: with write access, its consumers are the engine's (a watch's, which
+/// later publishes reach); a read-only view keeps the consumers of its reads to itself and writes nothing.
+pub struct Local<'a> {
+    engine: Access<'a>,
+    /// A view's own consumers (a read makes one at a time).
+    consumers: Vec<(WatchId, VecDeque<Delivery>)>,
+}
+
+impl Local<'_> {
+    fn engine(&self) -> &Engine {
+        match &self.engine {
+            Access::Read(e) => e,
+            Access::Write(e) => e,
+        }
+    }
+
+    fn writable(&mut self) -> Result<&mut Engine, KvError> {
+        match &mut self.engine {
+            Access::Write(e) => Ok(e),
+            Access::Read(_) => Err(KvError {
+                kind: ErrorKind::NotSupported,
+                message: "nats: a view of the engine writes nothing".into(),
+                api: None,
+            }),
+        }
+    }
+
     pub fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
         crate::store::ready(crate::store::status(self, bucket))
+    }
+    pub fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
+        crate::store::ready(crate::store::key_value_store_names(self))
     }
     pub fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         crate::store::ready(crate::store::keys(self, bucket, filters))
@@ -247,68 +215,107 @@ impl View<'_> {
     pub fn get(&mut self, bucket: &str, key: &str) -> Result<crate::engine::Entry, KvError> {
         crate::store::ready(crate::store::get(self, bucket, key))
     }
+    pub fn entry(&mut self, bucket: &str, key: &str, revision: u64) -> Result<crate::engine::Entry, KvError> {
+        crate::store::ready(crate::store::entry(self, bucket, key, revision))
+    }
     pub fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<crate::engine::Entry>, KvError> {
         crate::store::ready(crate::store::history(self, bucket, key))
     }
 }
 
-fn read_only() -> KvError {
-    KvError { kind: ErrorKind::NotSupported, message: "nats: a view of the engine writes nothing".into(), api: None }
-}
-
-impl JetStream for View<'_> {
+impl JetStream for Local<'_> {
     fn now(&self) -> Nanos {
-        self.engine.now()
+        self.engine().now()
     }
+
     fn max_payload(&self) -> u64 {
         MAX_PAYLOAD
     }
+
     async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        Ok(self.engine.account_info())
+        Ok(self.engine().account_info())
     }
+
     async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
-        self.engine.stream_status(stream).ok_or_else(not_found)
+        self.engine().stream_status(stream).ok_or_else(not_found)
     }
+
     async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
-        Ok(self.engine.streams.get(stream).map(|s| s.config.clone()))
+        Ok(self.engine().streams.get(stream).map(|s| s.config.clone()))
     }
-    async fn create_stream(&mut self, _: &StreamConfig) -> Result<(), KvError> {
-        Err(read_only())
+
+    async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        self.writable()?.create_stream_checked(config)
     }
-    async fn update_stream(&mut self, _: &StreamConfig) -> Result<(), KvError> {
-        Err(read_only())
+
+    async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        self.writable()?.update_stream_checked(config)
     }
-    async fn delete_stream(&mut self, _: &str) -> Result<(), KvError> {
-        Err(read_only())
+
+    async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
+        if self.writable()?.remove_stream(stream) {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
     }
+
     async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
         let meets = |s: &Stream| s.config.subjects.iter().any(|x| super::sourcing::subjects_collide(x, subject));
-        Ok(self.engine.streams.iter().filter(|(_, s)| meets(s)).map(|(n, _)| n.clone()).collect())
+        Ok(self.engine().streams.iter().filter(|(_, s)| meets(s)).map(|(n, _)| n.clone()).collect())
     }
-    async fn publish(&mut self, _: &str, _: Headers, _: &[u8]) -> Result<u64, KvError> {
-        Err(read_only())
+
+    async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
+        let e = self.writable()?;
+        let Some(name) = e.stream_for_subject(subject).map(str::to_string) else {
+            return Err(KvError {
+                kind: ErrorKind::NoResponders,
+                message: "nats: no responders available for request".into(),
+                api: None,
+            });
+        };
+        e.publish_stream(&name, subject, headers, data.to_vec()).map_err(KvError::publish)
     }
+
     async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
-        let s = self.engine.streams.get(stream).ok_or_else(not_found)?;
+        let s = self.engine().streams.get(stream).ok_or_else(not_found)?;
         let m = match at {
             MsgAt::Seq(seq) => s.get(seq),
             MsgAt::LastBySubject(subject) => s.last_for_subject(&subject),
         };
         Ok(m.map(|m| msg_of(m, false)))
     }
-    async fn purge_subject(&mut self, _: &str, _: &str, _: u64) -> Result<(), KvError> {
-        Err(read_only())
+
+    async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
+        self.writable()?.purge_stream(stream, Some(subject), Some(keep), None).map(|_| ()).ok_or_else(not_found)
     }
+
     async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
-        let queue = self.engine.first_deliveries(&c).ok_or_else(not_found)?;
-        let id = WatchId(self.consumers.len() as u64 + 1);
-        self.consumers.insert(id, queue);
-        Ok(id)
+        let queue = self.engine().first_deliveries(&c).ok_or_else(not_found)?;
+        match &mut self.engine {
+            Access::Write(e) => Ok(e.add_consumer(c, queue)),
+            Access::Read(_) => {
+                let id = WatchId(self.consumers.iter().map(|(i, _)| i.0).max().unwrap_or(0) + 1);
+                self.consumers.push((id, queue));
+                Ok(id)
+            }
+        }
     }
+
     async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
-        Some((WatchOptions::default(), self.consumers.get_mut(&id)?.drain(..).collect()))
+        if let Some((_, q)) = self.consumers.iter_mut().find(|(i, _)| *i == id) {
+            return Some((WatchOptions::default(), q.drain(..).collect()));
+        }
+        let Access::Write(e) = &mut self.engine else { return None };
+        let w = e.watchers.get_mut(&id)?;
+        Some((w.options, w.queue.drain(..).collect()))
     }
+
     async fn delete_consumer(&mut self, id: WatchId) {
-        self.consumers.remove(&id);
+        let before = self.consumers.len();
+        self.consumers.retain(|(i, _)| *i != id);
+        if let (true, Access::Write(e)) = (self.consumers.len() == before, &mut self.engine) {
+            e.watchers.remove(&id);
+        }
     }
 }
