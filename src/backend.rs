@@ -1,8 +1,8 @@
 //! The seam between the command language and a KV store: the embedded engine (in process) and a connection to a
 //! server implement it, both through the one KV algorithm in `store`, so every command behaves alike on both.
 
-use crate::store::{self, ready};
 use crate::engine::{AccountInfo, Config, Engine, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+use crate::store;
 
 /// What `nats account info` shows about the connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,13 +79,13 @@ impl KvBackend for Engine {
         Ok(Engine::account_info(self))
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        ready(store::create_key_value(&mut self.local(), cfg))
+        store::local::create_key_value(&mut self.local(), cfg)
     }
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        ready(store::update_key_value(&mut self.local(), cfg))
+        store::local::update_key_value(&mut self.local(), cfg)
     }
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        ready(store::delete_key_value(&mut self.local(), bucket))
+        store::local::delete_key_value(&mut self.local(), bucket)
     }
     // Reads go through a view of the engine, whose consumers are its own: they change nothing.
     fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
@@ -95,19 +95,19 @@ impl KvBackend for Engine {
         self.view().bucket_names()
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        ready(store::put(&mut self.local(), bucket, key, value))
+        store::local::put(&mut self.local(), bucket, key, value)
     }
     fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        ready(store::create(&mut self.local(), bucket, key, value, ttl))
+        store::local::create(&mut self.local(), bucket, key, value, ttl)
     }
     fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        ready(store::update(&mut self.local(), bucket, key, value, revision))
+        store::local::update(&mut self.local(), bucket, key, value, revision)
     }
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        ready(store::delete(&mut self.local(), bucket, key))
+        store::local::delete(&mut self.local(), bucket, key)
     }
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        ready(store::purge(&mut self.local(), bucket, key, ttl))
+        store::local::purge(&mut self.local(), bucket, key, ttl)
     }
     fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         self.view().get(bucket, key)
@@ -122,15 +122,15 @@ impl KvBackend for Engine {
         self.view().keys(bucket, filters)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        ready(store::watch(&mut self.local(), bucket, patterns, options))
+        store::local::watch(&mut self.local(), bucket, patterns, options)
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        ready(store::watch_events(&mut self.local(), id))
+        store::local::watch_events(&mut self.local(), id)
     }
     fn stop_watch(&mut self, id: WatchId) {
-        ready(store::stop_watch(&mut self.local(), id))
+        store::local::stop_watch(&mut self.local(), id)
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        ready(store::purge_deletes(&mut self.local(), bucket))
+        store::local::purge_deletes(&mut self.local(), bucket)
     }
 }

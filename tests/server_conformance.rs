@@ -203,7 +203,8 @@ fn a_bucket_exported_from_a_real_server_imports_with_the_same_revisions_and_byte
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let export = serde_json::to_string(&v["export"]).expect("export");
-    let mut e = nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
+    let mut e =
+        nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
     let st = e.status("EXP").expect("bucket");
     assert_eq!(st.last_revision, 7);
     assert_eq!(st.bytes, v["server_bytes"].as_u64().unwrap_or(0), "byte counts agree with the server's");

@@ -2,8 +2,8 @@
 //! commands go (the embedded engine, or the connected server through its job queue), so the panel itself only
 //! renders what it is given and dispatches what the learner asks.
 
-use crate::backend::KvBackend;
 use super::{remote, Shared};
+use crate::backend::KvBackend;
 use crate::engine::{WatchEvent, WatchId, WatchOptions};
 
 /// A pane's watcher, as the panel keeps it: which watch, and on which side (opaque to the panel).

@@ -23,7 +23,8 @@ use crate::server::api::{
     ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
-use crate::store::{self, Deliver, Delivery, JetStream, Msg, MsgAt, OrderedConsumer};
+use crate::store::wire::{self as store, JetStream};
+use crate::store::{Deliver, Delivery, Msg, MsgAt, OrderedConsumer};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -671,10 +672,10 @@ impl<D: Dial> Client<D> {
         let subject = format!("$KV.{bucket}.>");
         while out.len() < limit {
             let body = next_by_subject(seq, &subject);
-            let Some((h, p)) = self.direct_get_raw(&store::stream_of(bucket), body).await? else { break };
+            let Some((h, p)) = self.direct_get_raw(&crate::store::stream_of(bucket), body).await? else { break };
             let m = msg_of(h, p);
             let headers = m.headers.iter().filter(|(k, _)| !SERVER_HEADERS.contains(&k.as_str())).cloned().collect();
-            let e = store::entry_of(m, 0);
+            let e = crate::store::entry_of(m, 0);
             seq = e.revision + 1;
             out.push(RevisionExport::new(e.revision, &e.key, headers, &e.value, e.created));
         }
@@ -801,7 +802,12 @@ impl<D: Dial> Client<D> {
         store::keys(self, bucket, filters).await
     }
 
-    pub async fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
+    pub async fn watch(
+        &mut self,
+        bucket: &str,
+        patterns: &[String],
+        options: WatchOptions,
+    ) -> Result<WatchId, KvError> {
         store::watch(self, bucket, patterns, options).await
     }
 
@@ -831,8 +837,12 @@ impl<D: Dial> Client<D> {
             return Ok(());
         }
         let cfg = consumer_config(w, resume_after);
-        let body = serde_json::to_string(&ConsumerCreateRequest { stream_name: stream.clone(), config: Some(cfg), action: None })
-            .unwrap_or_default();
+        let body = serde_json::to_string(&ConsumerCreateRequest {
+            stream_name: stream.clone(),
+            config: Some(cfg),
+            action: None,
+        })
+        .unwrap_or_default();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.{stream}"), &[], body.as_bytes()).await?;
         let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
         if let Some(e) = api_error(&v) {
@@ -862,7 +872,7 @@ impl<D: Dial> Client<D> {
         let Some(w) = self.watches.get_mut(&id) else { return vec![WatchEvent::Closed] };
         let got: Vec<Delivery> = w.queue.drain(..).collect();
         if !w.stream.is_empty() {
-            return store::events(w.options, got);
+            return crate::store::events(w.options, got);
         }
         got.into_iter()
             .filter_map(|d| match d {

@@ -1,7 +1,7 @@
 //! The engine as the KV store's `JetStream`, in process (`Local`): stream calls checked as the engine checks a
 //! bucket's stream, messages read from the streams' indexes, and ordered consumers kept beside the streams (the
 //! timeline shows what each delivered). Nothing here waits, so every call completes at its first poll
-//! (`store::ready`).
+//! (so the store's `local` functions run them).
 
 use std::collections::VecDeque;
 
@@ -10,7 +10,8 @@ use crate::engine::error::{ApiError, ErrorKind, KvError};
 use crate::engine::headers::Headers;
 use crate::engine::stream::{StoredMsg, Stream, StreamConfig};
 use crate::engine::{AccountInfo, Nanos, Status, WatchId, WatchOptions};
-use crate::store::{Deliver, Delivery, JetStream, Msg, MsgAt, OrderedConsumer};
+use crate::store::local::{self as store, JetStream};
+use crate::store::{Deliver, Delivery, Msg, MsgAt, OrderedConsumer};
 
 /// A stored message as a consumer or a get hands it out (without its data when only headers are asked for).
 pub(super) fn msg_of(m: &StoredMsg, headers_only: bool) -> Msg {
@@ -204,22 +205,22 @@ impl Local<'_> {
     }
 
     pub fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
-        crate::store::ready(crate::store::status(self, bucket))
+        store::status(self, bucket)
     }
     pub fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        crate::store::ready(crate::store::key_value_store_names(self))
+        store::key_value_store_names(self)
     }
     pub fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        crate::store::ready(crate::store::keys(self, bucket, filters))
+        store::keys(self, bucket, filters)
     }
     pub fn get(&mut self, bucket: &str, key: &str) -> Result<crate::engine::Entry, KvError> {
-        crate::store::ready(crate::store::get(self, bucket, key))
+        store::get(self, bucket, key)
     }
     pub fn entry(&mut self, bucket: &str, key: &str, revision: u64) -> Result<crate::engine::Entry, KvError> {
-        crate::store::ready(crate::store::entry(self, bucket, key, revision))
+        store::entry(self, bucket, key, revision)
     }
     pub fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<crate::engine::Entry>, KvError> {
-        crate::store::ready(crate::store::history(self, bucket, key))
+        store::history(self, bucket, key)
     }
 }
 
@@ -232,27 +233,27 @@ impl JetStream for Local<'_> {
         MAX_PAYLOAD
     }
 
-    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
         Ok(self.engine().account_info())
     }
 
-    async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
+    fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
         self.engine().stream_status(stream).ok_or_else(not_found)
     }
 
-    async fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
+    fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
         Ok(self.engine().streams.get(stream).map(|s| s.config.clone()))
     }
 
-    async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+    fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
         self.writable()?.create_stream_checked(config)
     }
 
-    async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+    fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
         self.writable()?.update_stream_checked(config)
     }
 
-    async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
+    fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
         if self.writable()?.remove_stream(stream) {
             Ok(())
         } else {
@@ -260,12 +261,12 @@ impl JetStream for Local<'_> {
         }
     }
 
-    async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
+    fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
         let meets = |s: &Stream| s.config.subjects.iter().any(|x| super::sourcing::subjects_collide(x, subject));
         Ok(self.engine().streams.iter().filter(|(_, s)| meets(s)).map(|(n, _)| n.clone()).collect())
     }
 
-    async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
+    fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
         let e = self.writable()?;
         let Some(name) = e.stream_for_subject(subject).map(str::to_string) else {
             return Err(KvError {
@@ -277,7 +278,7 @@ impl JetStream for Local<'_> {
         e.publish_stream(&name, subject, headers, data.to_vec()).map_err(KvError::publish)
     }
 
-    async fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
+    fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
         let s = self.engine().streams.get(stream).ok_or_else(not_found)?;
         let m = match at {
             MsgAt::Seq(seq) => s.get(seq),
@@ -286,11 +287,11 @@ impl JetStream for Local<'_> {
         Ok(m.map(|m| msg_of(m, false)))
     }
 
-    async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
+    fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
         self.writable()?.purge_stream(stream, Some(subject), Some(keep), None).map(|_| ()).ok_or_else(not_found)
     }
 
-    async fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
+    fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
         let queue = self.engine().first_deliveries(&c).ok_or_else(not_found)?;
         match &mut self.engine {
             Access::Write(e) => Ok(e.add_consumer(c, queue)),
@@ -302,7 +303,7 @@ impl JetStream for Local<'_> {
         }
     }
 
-    async fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
+    fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
         if let Some((_, q)) = self.consumers.iter_mut().find(|(i, _)| *i == id) {
             return Some((WatchOptions::default(), q.drain(..).collect()));
         }
@@ -311,7 +312,7 @@ impl JetStream for Local<'_> {
         Some((w.options, w.queue.drain(..).collect()))
     }
 
-    async fn delete_consumer(&mut self, id: WatchId) {
+    fn delete_consumer(&mut self, id: WatchId) {
         let before = self.consumers.len();
         self.consumers.retain(|(i, _)| *i != id);
         if let (true, Access::Write(e)) = (self.consumers.len() == before, &mut self.engine) {

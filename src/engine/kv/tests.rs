@@ -1,8 +1,8 @@
 //! Tests of the KV rules, one or more per rule the server enforces. Figures marked "measured" were read off
 //! nats-server 2.15 on loopback.
 
-use crate::backend::KvBackend;
 use super::*;
+use crate::backend::KvBackend;
 use crate::engine::time::NANOS_PER_SEC as S;
 
 fn engine_with(cfg: Config) -> Engine {
