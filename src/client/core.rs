@@ -19,7 +19,7 @@ use crate::engine::{
     WatchOptions,
 };
 use crate::server::api::{
-    time_from_json, AccountInfoJson, ApiErrorJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
+    time_from_json, AccountInfoJson, ApiErrorJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
     ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
@@ -199,28 +199,34 @@ async fn handshake<D: Dial>(
     if let Some(mp) = info["max_payload"].as_u64() {
         dec.max_payload = mp as usize + 1024;
     }
-    let mut connect = json!({"verbose": false, "pedantic": false, "headers": true, "no_responders": true,
-        "lang": "rust-kvplay", "version": env!("CARGO_PKG_VERSION"), "protocol": 1, "echo": true});
+    let mut connect = ConnectJson {
+        verbose: false,
+        pedantic: false,
+        echo: Some(true),
+        headers: true,
+        no_responders: true,
+        lang: Some("rust-kvplay".into()),
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+        protocol: Some(1),
+        ..ConnectJson::default()
+    };
+    let nonce = info["nonce"].as_str().unwrap_or_default();
     match &url.auth {
         Auth::None => {}
-        Auth::UserPass(u, p) => {
-            connect["user"] = json!(u);
-            connect["pass"] = json!(p);
-        }
-        Auth::Token(t) => connect["auth_token"] = json!(t),
+        Auth::UserPass(u, p) => (connect.user, connect.pass) = (Some(u.clone()), Some(p.clone())),
+        Auth::Token(t) => connect.auth_token = Some(t.clone()),
         Auth::NKey(seed) => {
-            let (public, sig) = super::nkey::sign_nonce(seed, info["nonce"].as_str().unwrap_or_default())?;
-            connect["nkey"] = json!(public);
-            connect["sig"] = json!(sig);
+            let (public, sig) = super::nkey::sign_nonce(seed, nonce)?;
+            (connect.nkey, connect.sig) = (Some(public), Some(sig));
         }
         Auth::Creds { jwt, seed } => {
-            let (_, sig) = super::nkey::sign_nonce(seed, info["nonce"].as_str().unwrap_or_default())?;
-            connect["jwt"] = json!(jwt);
-            connect["sig"] = json!(sig);
+            let (_, sig) = super::nkey::sign_nonce(seed, nonce)?;
+            (connect.jwt, connect.sig) = (Some(jwt.clone()), Some(sig));
         }
     }
+    let connect = serde_json::to_string(&connect).map_err(|e| protocol_err(format!("nats: error: {e}")))?;
     let sent = dialer.now_ms();
-    link.send(&encode(&ClientOp::Connect(&connect.to_string())))?;
+    link.send(&encode(&ClientOp::Connect(&connect)))?;
     link.send(&encode(&ClientOp::Ping))?;
     loop {
         while let Some(op) = next(&mut dec)? {

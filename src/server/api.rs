@@ -946,3 +946,57 @@ mod tests {
         assert_eq!(String::from_utf8(go_json(&v)).unwrap(), r#"{"d":"a\u003cb \u0026 c","subjects":["$KV.b.\u003e"]}"#);
     }
 }
+
+/// The CONNECT a client sends, read by the server and written by the client (`client::core`). Unknown fields are
+/// ignored. What it leaves out takes nats-server's defaults: verbose and pedantic (measured: `CONNECT {}` gets
+/// `+OK` after each PUB).
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectJson {
+    pub verbose: bool,
+    pub pedantic: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub echo: Option<bool>,
+    pub headers: bool,
+    pub no_responders: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<String>,
+    /// The public nkey and the signed nonce (nkey authentication), or with `jwt` (credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nkey: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u8>,
+}
+
+impl Default for ConnectJson {
+    fn default() -> Self {
+        ConnectJson {
+            verbose: true,
+            pedantic: true,
+            echo: None,
+            headers: false,
+            no_responders: false,
+            user: None,
+            pass: None,
+            auth_token: None,
+            nkey: None,
+            sig: None,
+            jwt: None,
+            lang: None,
+            version: None,
+            protocol: None,
+        }
+    }
+}

@@ -18,7 +18,7 @@ pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
@@ -112,40 +112,6 @@ struct InfoJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     remote_account: Option<&'a str>,
     api_lvl: u8,
-}
-
-/// The CONNECT a client sends; unknown fields are ignored. What it leaves out takes nats-server's defaults:
-/// verbose and pedantic (measured: `CONNECT {}` gets `+OK` after each PUB).
-#[derive(Deserialize)]
-#[serde(default)]
-struct ConnectJson {
-    verbose: bool,
-    pedantic: bool,
-    echo: Option<bool>,
-    headers: bool,
-    no_responders: bool,
-    user: Option<String>,
-    pass: Option<String>,
-    auth_token: Option<String>,
-    lang: Option<String>,
-    version: Option<String>,
-}
-
-impl Default for ConnectJson {
-    fn default() -> Self {
-        ConnectJson {
-            verbose: true,
-            pedantic: true,
-            echo: None,
-            headers: false,
-            no_responders: false,
-            user: None,
-            pass: None,
-            auth_token: None,
-            lang: None,
-            version: None,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -434,7 +400,7 @@ impl Server {
             ClientOp::Connect(json) => {
                 // Read as Go does: a repeated field's last value wins.
                 let parsed =
-                    serde_json::from_str::<serde_json::Value>(&json).and_then(serde_json::from_value::<ConnectJson>);
+                    serde_json::from_str::<serde_json::Value>(&json).and_then(serde_json::from_value::<api::ConnectJson>);
                 let Ok(cj) = parsed else {
                     self.fail(conn, "Invalid Connect");
                     return;
