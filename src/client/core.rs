@@ -19,8 +19,9 @@ use crate::engine::{
     WatchOptions,
 };
 use crate::server::api::{
-    time_from_json, AccountInfoJson, ApiErrorJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
-    ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson, StreamSourceInfoJson,
+    time_from_json, AccountInfoJson, ApiErrorJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest,
+    ConsumerInfoJson, ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson,
+    StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::store::wire::{self as store, JetStream};

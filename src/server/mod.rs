@@ -399,8 +399,8 @@ impl Server {
         match op {
             ClientOp::Connect(json) => {
                 // Read as Go does: a repeated field's last value wins.
-                let parsed =
-                    serde_json::from_str::<serde_json::Value>(&json).and_then(serde_json::from_value::<api::ConnectJson>);
+                let parsed = serde_json::from_str::<serde_json::Value>(&json)
+                    .and_then(serde_json::from_value::<api::ConnectJson>);
                 let Ok(cj) = parsed else {
                     self.fail(conn, "Invalid Connect");
                     return;
