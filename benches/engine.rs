@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
+use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::engine::{Config, Engine, WatchOptions};
 
 const N: usize = 100_000;

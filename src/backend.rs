@@ -21,33 +21,23 @@ pub struct ConnectionInfo {
     pub server_name: String,
 }
 
-/// A KV store the `nats kv` commands can run against. The method names follow the clients'.
-pub trait KvBackend {
-    /// The backend's current time.
-    fn now(&self) -> Nanos;
-    /// Moves the backend's clock to `now`. The embedded engine follows it; a real server keeps its own time.
-    fn set_now(&mut self, now: Nanos);
-    fn connection_info(&self) -> ConnectionInfo;
-    fn account_info(&mut self) -> Result<AccountInfo, KvError>;
-    fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError>;
-    fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError>;
-    fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError>;
-    fn status(&mut self, bucket: &str) -> Result<Status, KvError>;
-    fn bucket_names(&mut self) -> Result<Vec<String>, KvError>;
-    fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError>;
-    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError>;
-    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError>;
-    fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError>;
-    fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError>;
-    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError>;
-    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError>;
-    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError>;
-    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError>;
-    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError>;
-    fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent>;
-    fn stop_watch(&mut self, id: WatchId);
-    fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError>;
+/// The seam over the engine in process: plain methods.
+pub mod local {
+    use super::*;
+    #[allow(unused_imports)]
+    use crate::plain_fn as kv_fn;
+    include!("backend/seam.rs");
 }
+
+/// The seam over a connection: the same methods, `async`.
+pub mod wire {
+    use super::*;
+    #[allow(unused_imports)]
+    use crate::async_fn as kv_fn;
+    include!("backend/seam.rs");
+}
+
+pub use local::KvBackend;
 
 /// The embedded server's identity, shaped like a real server's.
 pub const EMBEDDED_SERVER_ID: &str = crate::engine::kv::SERVER_ID;

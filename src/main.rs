@@ -39,6 +39,7 @@ pub fn kvplay_connect(on_data: js_sys::Function, on_close: Option<js_sys::Functi
 /// time, and returns the round trips in milliseconds as `[puts, gets]` (`scripts/bench_ws.mjs` calls it).
 #[wasm_bindgen]
 pub async fn kvplay_latency_probe(url: String, n: u32) -> Result<JsValue, JsValue> {
+    use nats_kv_playground::backend::wire::KvBackend;
     use nats_kv_playground::client::{core::Client, url::ServerUrl, web::WebDial};
     use nats_kv_playground::engine::Config;
     let err = |m: String| JsValue::from_str(&m);

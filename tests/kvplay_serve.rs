@@ -381,3 +381,69 @@ fn at_the_open_files_limit_the_server_keeps_serving_and_accepts_again_when_files
     }
     assert!(child.wait().expect("it exits").success());
 }
+
+/// Output with what differs between two servers left out: times and the server's name.
+fn normal(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.contains("Leader:"))
+        .map(|l| match l.find(" created ") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The page's path to a server: the same session and lesson runner as the engine's, compiled `async` over the
+/// connection's client (`session::wire`, `lesson::runner::wire`), print what the engine's print.
+#[test]
+fn the_session_and_the_runner_over_a_connection_print_what_they_print_on_the_engine() {
+    use nats_kv_playground::client::core::Client;
+    use nats_kv_playground::client::native::{block_on, NativeDial};
+    use nats_kv_playground::client::url::ServerUrl;
+    use nats_kv_playground::engine::Engine;
+    use nats_kv_playground::lesson::{markdown, runner};
+    use nats_kv_playground::session;
+
+    let port = free_port();
+    let (_served, _) = start(&["--port", &port.to_string()]);
+    let url = ServerUrl::parse(&format!("nats://127.0.0.1:{port}")).expect("an address");
+    let client = block_on(Client::connect(NativeDial::default(), url)).expect("connects");
+    let mut wire = session::wire::Session::new(client);
+    let t0 = 1_700_000_000_000_000_000;
+    let mut local = session::Session::new(Engine::new(t0));
+    for line in [
+        "nats kv add demo --history 3",
+        "nats kv put demo a 1",
+        "nats kv put demo a 2",
+        "nats kv create demo a 3",
+        "nats kv update demo a 3 1",
+        "nats kv del demo a",
+        "yes",
+        "nats kv ls demo",
+        "nats kv get demo a",
+        "nats kv add demo --history 99",
+        "nats kv nope",
+    ] {
+        let want = local.run_line(line, t0);
+        let got = block_on(wire.run_line(line, t0));
+        assert_eq!(normal(&got.text()), normal(&want.text()), "{line}");
+        assert_eq!((got.ok, got.error, got.question), (want.ok, want.error, want.question), "{line}");
+    }
+
+    let lesson = "# Counting\n\n## Make a bucket\n\n```shell\nnats kv add tally\n```\n\n## Count\n\n```shell\nnats kv put tally visits 1\n```\n\n```\n1\n```\n\n```shell\nnats kv update tally visits 2 1\n```\n\n```\n2\n```\n";
+    let mut on_engine = runner::LessonRun::new(markdown::parse(lesson));
+    let mut on_server = runner::wire::Run(runner::LessonRun::new(markdown::parse(lesson)));
+    let mut clock = runner::VirtualClock(t0);
+    let mut server_clock = runner::VirtualClock(t0);
+    // The second step first: the runner creates the bucket the skipped step makes, on both.
+    for i in [1, 0, 1] {
+        let want = on_engine.run_step(i, &mut local, &mut clock, true);
+        let got = block_on(on_server.run_step(i, &mut wire, &mut server_clock, true));
+        assert_eq!(got.status, want.status, "step {i}: {got:?}");
+        let text = |r: &runner::StepReport| r.commands.iter().map(|c| normal(&c.transcript)).collect::<String>();
+        assert_eq!(text(&got), text(&want), "step {i}");
+        assert!(text(&got).contains("tally"), "step {i} ran its commands: {got:?}");
+        assert_eq!(got.notes, want.notes, "step {i}");
+    }
+}

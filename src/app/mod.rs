@@ -482,21 +482,17 @@ impl Playground {
     /// The watches running in the terminal's session (embedded or server).
     pub fn watch_count(&self) -> usize {
         match &self.server {
-            Some(s) => s.session.watches().len(),
+            Some(s) => s.watch_count,
             None => self.session.watches().len(),
         }
     }
 
     /// The prompt the terminal shows: "$ ", or the question being asked.
     pub fn prompt(&self) -> String {
-        let q = match &self.server {
-            Some(s) => s.session.question(),
+        prompt_for(match &self.server {
+            Some(s) => s.question.as_deref(),
             None => self.session.question(),
-        };
-        match q {
-            Some(q) => format!("? {q} (y/N) "),
-            None => "$ ".to_string(),
-        }
+        })
     }
 
     /// Tells the open lesson about a line the learner typed and what it did (`is_answer`: the line answered a
@@ -735,6 +731,14 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         return Err("the lesson is larger than 1 MiB".to_string());
     }
     Ok(text)
+}
+
+/// The prompt for a session asking `question` (or nothing): "$ ", or the question.
+pub fn prompt_for(question: Option<&str>) -> String {
+    match question {
+        Some(q) => format!("? {q} (y/N) "),
+        None => "$ ".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-//! The page against a real nats-server over WebSocket. The connection's client is asynchronous; the terminal's
-//! session and the lesson runner are synchronous. Jobs (typed lines, lesson steps, watch polls) run one at a time
-//! from a queue: each job runs its synchronous code over a `ReplayKv`, performs the operation the run was missing
-//! on the server, and runs again from the saved state until nothing is missing (see `client::call`). The embedded
-//! engine's session is left untouched, so switching back loses nothing.
+//! The page against a real nats-server over WebSocket. The terminal's session here is the same session as the
+//! embedded engine's, compiled `async` (`session::wire::Session`) over the connection's client, and a lesson's
+//! steps run through the same runner (`lesson::runner::wire::Run`). Jobs (typed lines, lesson steps, watch polls)
+//! run one at a time from a queue, each awaiting its operations on the server. The embedded engine's session is
+//! left untouched, so switching back loses nothing.
 
 use crate::session::Line;
 use std::cell::{Cell, RefCell};
@@ -10,15 +10,17 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use super::term_state::TermAction;
-use super::{Playground, Shared};
-use crate::backend::KvBackend;
-use crate::client::call::{drive, Call, ReplayKv, Reply};
-use crate::client::core::{conn_err, Client, Dial, LinkState};
+use super::Shared;
+use crate::backend::wire::KvBackend;
+use crate::client::core::{Client, Dial, LinkState};
 use crate::client::url::ServerUrl;
 use crate::client::web::WebDial;
 use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
-use crate::lesson::runner::{LessonClock, StepReport};
-use crate::session::Session;
+use crate::lesson::runner::{wire::Run, LessonClock, StepReport};
+use crate::session::wire::Session;
+
+/// The terminal's session over the server.
+type ServerSession = Session<Client<WebDial>>;
 
 use super::workshop::{self, Learner};
 
@@ -42,15 +44,18 @@ pub enum ConnState {
     },
 }
 
-/// The server side of the page: its own session, and a copy of the server's buckets for the views.
+/// The server side of the page: its connection (with the terminal's session over it), what the views show of
+/// that session, and a copy of the server's buckets for the views.
 pub struct ServerSide {
     /// The connection and its job queue.
     pub conn: Rc<Conn>,
     /// The address, without credentials.
     pub url: String,
     pub state: ConnState,
-    pub session: Session<ReplayKv>,
-    pub kv: ReplayKv,
+    /// The question the server's session is asking, as of its last job.
+    pub question: Option<String>,
+    /// The watches running in the server's session, as of its last job.
+    pub watch_count: usize,
     /// The server's buckets as last read, for the explorer and the timeline.
     pub mirror: Engine,
     /// Why the copy is partial or stale, if it is.
@@ -107,9 +112,10 @@ pub enum Job {
     PaneStop(WatchId),
 }
 
-/// The connection and its queue of jobs.
+/// The connection and its queue of jobs. The session (and its client) is taken by the job that runs, and only by
+/// it (`run_job`).
 pub struct Conn {
-    client: RefCell<Option<Client<WebDial>>>,
+    session: RefCell<Option<ServerSession>>,
     queue: RefCell<VecDeque<Job>>,
     running: Cell<bool>,
     closed: Cell<bool>,
@@ -160,7 +166,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
     disconnect(shared);
     workshop::set_learner(learner_state);
     let conn = Rc::new(Conn {
-        client: RefCell::new(None),
+        session: RefCell::new(None),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
         closed: Cell::new(false),
@@ -170,16 +176,13 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
     TARGET.with(|t| *t.borrow_mut() = Some(url.clone()));
     {
         let mut pg = shared.0.borrow_mut();
-        let kv = ReplayKv::new(Engine::new(0).connection_info(), Rc::new(wall));
-        let mut session = Session::new(kv.clone());
-        session.display = pg.session.display;
         pg.server_error = None;
         pg.server = Some(ServerSide {
             conn: conn.clone(),
             url: shown.clone(),
             state: ConnState::Connecting,
-            session,
-            kv,
+            question: None,
+            watch_count: 0,
             mirror: Engine::new(wall()),
             mirror_note: None,
             mirror_export: None,
@@ -233,10 +236,13 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
                         ui(UiMsg::Changed);
                     }));
                 }
-                if let Some(s) = shared.0.borrow_mut().server.as_mut() {
-                    s.kv.set_info(info);
-                    s.state = ConnState::Connected { server: server.clone() };
-                }
+                let display = {
+                    let mut pg = shared.0.borrow_mut();
+                    if let Some(s) = pg.server.as_mut() {
+                        s.state = ConnState::Connected { server: server.clone() };
+                    }
+                    pg.session.display
+                };
                 if let Some((sid, last)) = news {
                     workshop::with_learner(|l| {
                         l.news_sid = sid;
@@ -245,7 +251,9 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
                         }
                     });
                 }
-                *conn.client.borrow_mut() = Some(c);
+                let mut session = Session::new(c);
+                session.display = display;
+                *conn.session.borrow_mut() = Some(session);
                 let who = learner.as_ref().map(|l| format!(" as {l}, the workshop's server")).unwrap_or_default();
                 ui(UiMsg::Term(vec![TermAction::Note(format!(
                     "(connected to {server} at {shown}{who}. The terminal, the lessons, the buckets and the timeline now use this server; Disconnect goes back to the embedded engine, which keeps its state.)"
@@ -289,11 +297,11 @@ pub fn disconnect(shared: &Shared) {
     if let Some(conn) = conn {
         conn.closed.set(true);
         conn.queue.borrow_mut().clear();
-        if let Ok(mut c) = conn.client.try_borrow_mut() {
-            if let Some(c) = c.as_mut() {
-                c.close();
+        if let Ok(mut s) = conn.session.try_borrow_mut() {
+            if let Some(s) = s.as_mut() {
+                s.backend.close();
             }
-            *c = None;
+            *s = None;
         }
     }
 }
@@ -337,78 +345,72 @@ pub fn enqueue(shared: &Shared, job: Job) {
     });
 }
 
-/// Performs one operation on the server (or says why it could not).
-async fn perform(conn: &Conn, call: Call) -> Reply {
-    let taken = conn.client.borrow_mut().take();
-    let Some(mut c) = taken else {
-        return Reply::failed(
-            &call,
-            conn_err("nats: error: not connected to the server (Connect tries again; Disconnect goes back to the embedded engine)"),
-        );
-    };
-    let r = c.perform(&call).await;
-    if conn.closed.get() {
-        c.close();
-    } else {
-        *conn.client.borrow_mut() = Some(c);
-    }
-    r
-}
-
-/// Runs `f` on the server side's state as a replayed attempt: if the run missed an operation, the session (and
-/// whatever `save` kept) goes back to how it was.
-fn attempt<T>(shared: &Shared, f: impl FnOnce(&mut Playground) -> T) -> Option<T> {
-    let mut pg = shared.0.borrow_mut();
-    pg.server.as_ref()?;
-    Some(f(&mut pg))
-}
-
+/// Runs one job with the session, which it takes from the connection and gives back (or closes, when the page
+/// disconnected meanwhile); then the views learn what the session now asks and runs.
 async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
+    let taken = conn.session.borrow_mut().take();
+    let Some(mut s) = taken else {
+        if let Job::Lines(_) = job {
+            (conn.ui)(UiMsg::Term(vec![TermAction::Note(
+                "(not connected to the server: Connect tries again; Disconnect goes back to the embedded engine)"
+                    .into(),
+            )]));
+        }
+        return;
+    };
+    job_on(shared, conn, &mut s, job).await;
+    if let Some(side) = shared.0.borrow_mut().server.as_mut() {
+        side.question = s.question().map(str::to_string);
+        side.watch_count = s.watches().len();
+    }
+    if conn.closed.get() {
+        s.backend.close();
+    } else {
+        *conn.session.borrow_mut() = Some(s);
+    }
+    (conn.ui)(UiMsg::Changed);
+}
+
+/// The session's clock against a server: it moves only when a script or lesson sleeps (which waits for real).
+fn server_now(shared: &Shared) -> Option<Nanos> {
+    shared.0.borrow().server.as_ref().map(|s| s.now)
+}
+
+fn set_server_now(shared: &Shared, now: Nanos) {
+    if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+        s.now = now;
+    }
+}
+
+async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Job) {
     let ui = conn.ui.clone();
-    let Some(kv) = shared.0.borrow().server.as_ref().map(|s| s.kv.clone()) else { return };
+    let Some(mut now) = server_now(shared) else { return };
     match job {
         Job::Lines(lines) => {
             // What each line printed, for the open lesson once the server's buckets are read again.
             let mut typed = Vec::new();
             for line in lines {
-                let prompt = shared.0.borrow().prompt();
-                let is_answer = prompt.starts_with("? ");
-                let r = drive(
-                    &kv,
-                    || {
-                        attempt(shared, |pg| {
-                            let s = pg.server.as_mut().expect("checked");
-                            let saved = s.session.clone();
-                            // A typed `sleep` waits for real: the session's clock moves, and the server's with it.
-                            let (r, now) = match Line::parse(&line) {
-                                Line::Sleep(d) if !is_answer && d > MAX_TYPED_SLEEP => (
-                                    crate::session::LineResult::done(
-                                        vec![crate::cli::exec::Chunk::Err(
-                                            "sleep: a real server keeps its own time, so a sleep here waits for real: at most 1m\n"
-                                                .into(),
-                                        )],
-                                        false,
-                                    ),
-                                    s.now,
-                                ),
-                                Line::Sleep(d) if !is_answer => {
-                                    let now = crate::clock::later(s.now, d).unwrap_or(s.now);
-                                    (crate::session::LineResult::done(s.session.advance(now), true), now)
-                                }
-                                _ => (s.session.run_line(&line, s.now), s.now),
-                            };
-                            if s.kv.missing().is_some() {
-                                s.session = saved;
-                            } else {
-                                s.now = now;
-                            }
-                            r
-                        })
-                    },
-                    |c| perform(conn, c),
-                )
-                .await;
-                let Some(r) = r else { return };
+                let is_answer = s.question().is_some();
+                let prompt = super::prompt_for(s.question());
+                // A typed `sleep` waits for real: the session's clock moves, and the server's with it.
+                let r = match Line::parse(&line) {
+                    Line::Sleep(d) if !is_answer && d > MAX_TYPED_SLEEP => crate::session::LineResult::done(
+                        vec![crate::cli::exec::Chunk::Err(
+                            "sleep: a real server keeps its own time, so a sleep here waits for real: at most 1m\n"
+                                .into(),
+                        )],
+                        false,
+                    ),
+                    Line::Sleep(d) if !is_answer => {
+                        now = crate::clock::later(now, d).unwrap_or(now);
+                        crate::session::LineResult::done(s.advance(now).await, true)
+                    }
+                    _ => s.run_line(&line, now).await,
+                };
+                set_server_now(shared, now);
+                if let Some(side) = shared.0.borrow_mut().server.as_mut() {
+                    side.question = s.question().map(str::to_string);
+                }
                 let t = line.trim();
                 if r.question.is_none() && Line::recorded(t) {
                     shared.0.borrow_mut().history.push(t.to_string());
@@ -422,9 +424,8 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
                 }
                 actions.push(TermAction::Output(r.chunks));
                 ui(UiMsg::Term(actions));
-                finish(conn, &kv).await;
             }
-            refresh(shared, conn).await;
+            refresh(shared, conn, s).await;
             let news: Vec<TermAction> = typed
                 .into_iter()
                 .filter_map(|(line, r, is_answer)| shared.0.borrow_mut().lesson_typed(&line, &r, is_answer))
@@ -436,126 +437,89 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
             }
         }
         Job::Step { i, solve, done } => {
-            let report = drive(
-                &kv,
-                || {
-                    attempt(shared, |pg| {
-                        let Playground { server, lesson, .. } = pg;
-                        let s = server.as_mut().expect("checked");
-                        let (_, run) = lesson.as_mut()?;
-                        let saved = (s.session.clone(), run.clone(), s.now);
-                        let report = run.run_step(i, &mut s.session, &mut ServerClock(&mut s.now), solve);
-                        if s.kv.missing().is_some() {
-                            (s.session, *run, s.now) = saved;
-                        } else {
-                            crate::app::workshop::verdict(i);
-                        }
-                        Some(report)
-                    })
-                    .flatten()
-                },
-                |c| perform(conn, c),
-            )
-            .await;
-            finish(conn, &kv).await;
-            refresh(shared, conn).await;
-            done(report);
+            // The step runs on a copy of the lesson's run, which replaces it when the step ends (the lesson
+            // panel shows the run as it was meanwhile).
+            let run = shared.0.borrow().lesson.as_ref().map(|(name, run)| (name.clone(), run.clone()));
+            let Some((name, run)) = run else {
+                done(None);
+                return;
+            };
+            let mut run = Run(run);
+            let report = run.run_step(i, s, &mut ServerClock(&mut now), solve).await;
+            set_server_now(shared, now);
+            {
+                let mut pg = shared.0.borrow_mut();
+                if let Some((n, kept)) = pg.lesson.as_mut() {
+                    if *n == name {
+                        *kept = run.0;
+                    }
+                }
+            }
+            crate::app::workshop::verdict(i);
+            refresh(shared, conn, s).await;
+            done(Some(report));
         }
         Job::Interrupt => {
-            let n = attempt(shared, |pg| {
-                let s = pg.server.as_mut().expect("checked");
-                s.kv.begin(Vec::new());
-                s.session.interrupt()
-            })
-            .unwrap_or(0);
+            let n = s.interrupt().await;
             if n > 0 {
                 ui(UiMsg::Term(vec![TermAction::Note(format!(
                     "(stopped {n} watch{})",
                     if n == 1 { "" } else { "es" }
                 ))]));
             }
-            finish(conn, &kv).await;
         }
         Job::Pump => {
-            let taken = conn.client.borrow_mut().take();
-            if let Some(mut c) = taken {
-                let lost = c.pump().await.err();
-                if let Some(e) = lost {
-                    if let Some(s) = shared.0.borrow_mut().server.as_mut() {
-                        s.state = ConnState::Reconnecting { attempt: 0, error: e.message.clone() };
-                    }
-                    ui(UiMsg::Changed);
-                    if let Err(e) = c.reconnect_for(60_000.0).await {
-                        if let Some(s) = shared.0.borrow_mut().server.as_mut() {
-                            s.state = ConnState::Lost { error: e.message.clone() };
-                        }
-                        ui(UiMsg::Term(vec![TermAction::Note(format!(
-                            "(the connection to the server was lost and could not be made again: {}. Connect tries again; Disconnect goes back to the embedded engine.)",
-                            e.message.trim_start_matches("nats: error: ")
-                        ))]));
-                        ui(UiMsg::Changed);
-                        return;
-                    }
-                    ui(UiMsg::Term(vec![TermAction::Note(
-                        "(reconnected to the server; running watches resumed where they were)".into(),
-                    )]));
+            let lost = s.backend.pump().await.err();
+            if let Some(e) = lost {
+                if let Some(side) = shared.0.borrow_mut().server.as_mut() {
+                    side.state = ConnState::Reconnecting { attempt: 0, error: e.message.clone() };
                 }
-                if conn.closed.get() {
-                    c.close();
-                } else {
-                    *conn.client.borrow_mut() = Some(c);
+                ui(UiMsg::Changed);
+                if let Err(e) = s.backend.reconnect_for(60_000.0).await {
+                    if let Some(side) = shared.0.borrow_mut().server.as_mut() {
+                        side.state = ConnState::Lost { error: e.message.clone() };
+                    }
+                    ui(UiMsg::Term(vec![TermAction::Note(format!(
+                        "(the connection to the server was lost and could not be made again: {}. Connect tries again; Disconnect goes back to the embedded engine.)",
+                        e.message.trim_start_matches("nats: error: ")
+                    ))]));
+                    return;
                 }
+                ui(UiMsg::Term(vec![TermAction::Note(
+                    "(reconnected to the server; running watches resumed where they were)".into(),
+                )]));
             }
-            write_progress(conn).await;
-            let news = collect_news(conn);
-            if !show_deliveries(shared, conn, &kv).await {
+            write_progress(conn, &mut s.backend).await;
+            let news = collect_news(&mut s.backend);
+            if !show_deliveries(shared, conn, s).await {
                 if news {
                     ui(UiMsg::Changed);
                 }
                 return; // nothing arrived: nothing to redraw
             }
-            refresh(shared, conn).await;
+            refresh(shared, conn, s).await;
         }
-        Job::Refresh => refresh(shared, conn).await,
+        Job::Refresh => refresh(shared, conn, s).await,
         Job::PaneWatch { bucket, pattern, options, title } => {
-            let taken = conn.client.borrow_mut().take();
-            let Some(mut c) = taken else { return };
-            let r = c.watch(&bucket, &[pattern], options).await;
-            *conn.client.borrow_mut() = Some(c);
-            if let Some(s) = shared.0.borrow_mut().server.as_mut() {
+            let r = s.backend.watch(&bucket, &[pattern], options).await;
+            if let Some(side) = shared.0.borrow_mut().server.as_mut() {
                 match r {
                     Ok(id) => {
-                        s.pane_ids.push(id);
-                        s.new_panes.push((id, format!("w{} · {title}", id.0)));
-                        s.pane_error = None;
+                        side.pane_ids.push(id);
+                        side.new_panes.push((id, format!("w{} · {title}", id.0)));
+                        side.pane_error = None;
                     }
-                    Err(e) => s.pane_error = Some(e.to_string()),
+                    Err(e) => side.pane_error = Some(e.to_string()),
                 }
             }
-            collect_pane_events(shared, conn);
+            collect_pane_events(shared, &mut s.backend);
         }
         Job::PaneStop(id) => {
-            let taken = conn.client.borrow_mut().take();
-            if let Some(mut c) = taken {
-                c.stop_watch(id).await;
-                *conn.client.borrow_mut() = Some(c);
+            s.backend.stop_watch(id).await;
+            if let Some(side) = shared.0.borrow_mut().server.as_mut() {
+                side.pane_ids.retain(|p| *p != id);
+                side.pane_events.remove(&id);
             }
-            if let Some(s) = shared.0.borrow_mut().server.as_mut() {
-                s.pane_ids.retain(|p| *p != id);
-                s.pane_events.remove(&id);
-            }
-        }
-    }
-    ui(UiMsg::Changed);
-}
-
-/// After a job: stop the watches the session let go of.
-async fn finish(conn: &Conn, kv: &ReplayKv) {
-    for id in kv.take_stops() {
-        let taken = conn.client.borrow_mut().take();
-        if let Some(mut c) = taken {
-            c.stop_watch(id).await;
-            *conn.client.borrow_mut() = Some(c);
         }
     }
 }
@@ -563,16 +527,12 @@ async fn finish(conn: &Conn, kv: &ReplayKv) {
 /// Writes the workshop learner's progress records waiting (`workshop::sync`) into the instructor's bucket, each a
 /// request answered by JetStream's publish acknowledgement; a failure is noted on the learner, never shown as the
 /// lesson's.
-async fn write_progress(conn: &Conn) {
+async fn write_progress(conn: &Conn, c: &mut Client<WebDial>) {
     while let Some(w) = workshop::with_learner(|l| l.outbox.pop_front()).flatten() {
-        let taken = conn.client.borrow_mut().take();
-        let Some(mut c) = taken else { return };
         let r = c.request(&w.subject, &[], &w.payload).await;
         if conn.closed.get() {
-            c.close();
             return;
         }
-        *conn.client.borrow_mut() = Some(c);
         let r = r
             .map_err(|e| e.message.trim_start_matches("nats: error: ").to_string())
             .and_then(|(_, p)| workshop::ack_error(&p).map_or(Ok(()), Err));
@@ -581,9 +541,7 @@ async fn write_progress(conn: &Conn) {
 }
 
 /// Takes the instructor's messages that arrived. True when there was one.
-fn collect_news(conn: &Conn) -> bool {
-    let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
-    let Some(c) = c.as_mut() else { return false };
+fn collect_news(c: &mut Client<WebDial>) -> bool {
     let Some(sid) = workshop::with_learner(|l| l.news_sid).flatten() else { return false };
     let events = c.take_events(sid);
     for e in &events {
@@ -595,35 +553,27 @@ fn collect_news(conn: &Conn) -> bool {
 }
 
 /// Moves what the Watchers panes' watches received to where the panes read it. True when there was something.
-fn collect_pane_events(shared: &Shared, conn: &Conn) -> bool {
-    let Ok(mut c) = conn.client.try_borrow_mut() else { return false };
-    let Some(c) = c.as_mut() else { return false };
+fn collect_pane_events(shared: &Shared, c: &mut Client<WebDial>) -> bool {
     let mut pg = shared.0.borrow_mut();
-    let Some(s) = pg.server.as_mut() else { return false };
+    let Some(side) = pg.server.as_mut() else { return false };
     let mut any = false;
-    for id in s.pane_ids.clone() {
+    for id in side.pane_ids.clone() {
         let evs = c.take_events(id);
         if !evs.is_empty() {
             any = true;
-            s.pane_events.entry(id).or_default().extend(evs);
+            side.pane_events.entry(id).or_default().extend(evs);
         }
     }
     any
 }
 
 /// Shows what running watches received since the last command. True when there was something.
-async fn show_deliveries(shared: &Shared, conn: &Conn, kv: &ReplayKv) -> bool {
-    let panes = collect_pane_events(shared, conn);
-    let waiting = conn.client.try_borrow().ok().is_some_and(|c| c.as_ref().is_some_and(|c| c.has_events()));
-    if !waiting {
+async fn show_deliveries(shared: &Shared, conn: &Conn, s: &mut ServerSession) -> bool {
+    let panes = collect_pane_events(shared, &mut s.backend);
+    if !s.backend.has_events() {
         return panes;
     }
-    let chunks = drive(
-        kv,
-        || attempt(shared, |pg| pg.server.as_mut().expect("checked").session.poll_watches()).unwrap_or_default(),
-        |c| perform(conn, c),
-    )
-    .await;
+    let chunks = s.poll_watches().await;
     if !chunks.is_empty() {
         (conn.ui)(UiMsg::Term(vec![TermAction::Output(chunks)]));
     }
@@ -631,16 +581,12 @@ async fn show_deliveries(shared: &Shared, conn: &Conn, kv: &ReplayKv) -> bool {
 }
 
 /// Copies the server's buckets for the explorer and the timeline.
-async fn refresh(shared: &Shared, conn: &Conn) {
-    let taken = conn.client.borrow_mut().take();
-    let Some(mut c) = taken else { return };
+async fn refresh(shared: &Shared, conn: &Conn, s: &mut ServerSession) {
     let previous = shared.0.borrow_mut().server.as_mut().and_then(|s| s.mirror_export.take());
-    let export = c.export(MIRROR_LIMIT, previous.as_ref()).await;
+    let export = s.backend.export(MIRROR_LIMIT, previous.as_ref()).await;
     if conn.closed.get() {
-        c.close();
         return;
     }
-    *conn.client.borrow_mut() = Some(c);
     let mut pg = shared.0.borrow_mut();
     let Some(s) = pg.server.as_mut() else { return };
     match export {

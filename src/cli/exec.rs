@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table};
 use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
-use super::trace::Tracer;
-use crate::backend::KvBackend;
 use crate::engine::stream::{RePublish, StreamSource};
 use crate::engine::{
     Config, Entry, ErrorKind, KvError, Operation, SourceInfo, Status, StorageType, WatchId, WatchOptions,
@@ -39,6 +37,26 @@ pub struct Display {
     /// operations with ANSI escapes; written to a file or a pipe it does not.
     pub color: bool,
 }
+
+/// The command language over the engine in process: plain functions.
+pub mod local {
+    use super::*;
+    use crate::backend::local::KvBackend;
+    use crate::cli::trace::local::Tracer;
+    use crate::{plain_aw as aw, plain_fn as kv_fn};
+    include!("exec/command.rs");
+}
+
+/// The command language over a connection: the same functions, `async`.
+pub mod wire {
+    use super::*;
+    use crate::backend::wire::KvBackend;
+    use crate::cli::trace::wire::Tracer;
+    use crate::{async_aw as aw, async_fn as kv_fn};
+    include!("exec/command.rs");
+}
+
+pub use local::{execute, execute_traced};
 
 /// The CLI's one error line. Errors of the real-server client already carry the `nats: error: ` prefix; it is
 /// printed once.
@@ -110,215 +128,6 @@ pub fn parse_bytes(s: &str, bits: u32) -> Result<i64, String> {
         _ => return Err(invalid()),
     };
     Ok(num.wrapping_shl(shift))
-}
-
-/// Runs a command. `confirmed` carries the answer to a question the command asked before. With `--trace` its
-/// API traffic comes first, as stderr.
-pub fn execute<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
-    let (outcome, trace) = execute_traced(b, p, display, confirmed);
-    match outcome {
-        Outcome::Done { mut chunks, ok, error } if !trace.is_empty() => {
-            chunks.insert(0, Chunk::Err(trace));
-            Outcome::Done { chunks, ok, error }
-        }
-        other => other,
-    }
-}
-
-/// Runs a command and returns, apart, what `--trace` printed (empty without it).
-pub fn execute_traced<B: KvBackend>(
-    b: &mut B,
-    p: &Parsed,
-    display: Display,
-    confirmed: Option<bool>,
-) -> (Outcome, String) {
-    if p.trace() {
-        let mut t = Tracer::new(b, display.tz_offset_secs);
-        let outcome = run(&mut t, p, display, confirmed);
-        // Time moved by the command is the inner backend's; nothing else to carry back.
-        let log = t.take();
-        (outcome, log)
-    } else {
-        (run(b, p, display, confirmed), String::new())
-    }
-}
-
-fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
-    let tz = display.tz_offset_secs;
-    if let Some(servers) = p.global("server") {
-        if let Err(e) = check_server(&b.connection_info().url, servers) {
-            return fail(e);
-        }
-    }
-    if !p.spec.available {
-        // The same words on the embedded engine and on a server, where the playground does not run it either.
-        return fail(format!(
-            "nats {} needs the nats CLI and a real NATS server; the playground runs only `nats account info` and the `nats kv` commands",
-            p.spec.full_name()
-        ));
-    }
-    let arg = |n: &str| p.arg(n).unwrap_or("").to_string();
-    let bucket = arg("bucket");
-    let key = arg("key");
-    match (p.spec.group, p.spec.name) {
-        ("account", "info") => account_info(b),
-        ("kv", "add") => match bucket_config(p, None) {
-            Ok(cfg) => match b.create_bucket(&cfg) {
-                Ok(st) => out(status_report(&st, tz)),
-                Err(e) => fail(e),
-            },
-            Err(e) => fail(e),
-        },
-        ("kv", "edit") => {
-            let st = match b.status(&bucket) {
-                Ok(st) => st,
-                Err(e) => return fail(e),
-            };
-            match bucket_config(p, Some(&st)) {
-                Ok(cfg) => match b.update_bucket(&cfg) {
-                    Ok(st) => out(status_report(&st, tz)),
-                    Err(e) => fail(e),
-                },
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "put") | ("kv", "create") | ("kv", "update") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            let value = arg("value");
-            let r = match p.spec.name {
-                "put" => b.put(&bucket, &key, value.as_bytes()),
-                "create" => {
-                    let ttl = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
-                    b.create(&bucket, &key, value.as_bytes(), ttl)
-                }
-                _ => b.update(&bucket, &key, value.as_bytes(), p.uint("revision")),
-            };
-            match r {
-                Ok(_) => out(format!("{value}\n")),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "get") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            let rev = p.uint("revision");
-            let r = if rev > 0 { b.get_revision(&bucket, &key, rev) } else { b.get(&bucket, &key) };
-            match r {
-                Ok(e) if p.bool("raw") => out(String::from_utf8_lossy(&e.value).into_owned()),
-                Ok(e) => out(render_get(&e, tz)),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "del") if key.is_empty() => {
-            if !p.bool("force") {
-                match confirmed {
-                    None => return confirm(String::new(), format!("Delete bucket {bucket}?")),
-                    Some(false) => return out("Skipping delete\n".into()),
-                    Some(true) => {}
-                }
-            }
-            match b.delete_bucket(&bucket) {
-                Ok(()) => ok_empty(),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "del") | ("kv", "purge") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            let purge = p.spec.name == "purge";
-            if !p.bool("force") {
-                let (q, skip) = if purge {
-                    (format!("Purge key {bucket} > {key}?"), "Skipping purge\n")
-                } else {
-                    (format!("Delete key {bucket} > {key}?"), "Skipping delete\n")
-                };
-                match confirmed {
-                    None => return confirm(String::new(), q),
-                    Some(false) => return out(skip.into()),
-                    Some(true) => {}
-                }
-            }
-            let r = if purge {
-                let ttl = p.flag("ttl").and_then(parse_cli_duration).unwrap_or(0);
-                b.purge(&bucket, &key, ttl)
-            } else {
-                b.delete(&bucket, &key)
-            };
-            match r {
-                Ok(_) => ok_empty(),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "history") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            match b.history(&bucket, &key) {
-                Ok(h) => out(history_table(&bucket, &key, &h, tz)),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "revert") => revert(b, p, &bucket, &key, tz, confirmed),
-        ("kv", "info") => {
-            let bucket = if bucket.is_empty() {
-                match b.bucket_names() {
-                    Ok(names) if names.is_empty() => return fail("no KV buckets found"),
-                    Ok(names) => {
-                        return fail(format!(
-                            "cannot select a bucket without an interactive prompt, name one of: {}",
-                            names.join(", ")
-                        ))
-                    }
-                    Err(e) => return fail(e),
-                }
-            } else {
-                bucket
-            };
-            match b.status(&bucket) {
-                Ok(st) => out(status_report(&st, tz)),
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "watch") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            let opts = WatchOptions {
-                include_history: p.bool("history"),
-                ignore_deletes: !p.bool("deletes"),
-                updates_only: p.bool("updates"),
-                resume_from_revision: p.uint("revision"),
-            };
-            match b.watch(&bucket, &[key], opts) {
-                Ok(id) => Outcome::Watching { id, bucket },
-                Err(e) => fail(e),
-            }
-        }
-        ("kv", "ls") if !bucket.is_empty() => list_keys(b, p, &bucket, &key, tz),
-        ("kv", "ls") => list_buckets(b, p, tz),
-        ("kv", "compact") => {
-            if let Err(e) = b.status(&bucket) {
-                return fail(e);
-            }
-            if !p.bool("force") {
-                let q = format!("Purge all historic values and audit trails for deleted keys in bucket {bucket}?");
-                match confirmed {
-                    None => return confirm(String::new(), q),
-                    Some(false) => return out("Skipping delete\n".into()),
-                    Some(true) => {}
-                }
-            }
-            match b.purge_deletes(&bucket) {
-                Ok(()) => ok_empty(),
-                Err(e) => fail(e),
-            }
-        }
-        _ => fail(format!("{} is not available in the playground", p.spec.full_name())),
-    }
 }
 
 fn confirm(preface: String, prompt: String) -> Outcome {
@@ -547,189 +356,6 @@ fn history_table(bucket: &str, key: &str, h: &[Entry], tz: i64) -> String {
         ]);
     }
     t.render()
-}
-
-fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64, confirmed: Option<bool>) -> Outcome {
-    if let Err(e) = b.status(bucket) {
-        return fail(e);
-    }
-    let history = match b.history(bucket, key) {
-        Ok(h) => h,
-        Err(e) => return fail(e),
-    };
-    if history.len() <= 1 {
-        return fail("cannot revert key in a bucket where history=1");
-    }
-    let rev = p.uint("revision");
-    let target = match b.get_revision(bucket, key, rev) {
-        Ok(e) => e,
-        Err(e) => return fail(e),
-    };
-    let mut chunks = Vec::new();
-    if !p.bool("force") {
-        match confirmed {
-            None => {
-                return confirm(
-                    format!("Revision: {}\n\n{}\n\n", target.revision, short_value(&target.value)),
-                    format!("Really revert to revision {rev}"),
-                )
-            }
-            Some(false) => return ok_empty(),
-            Some(true) => {}
-        }
-    }
-    let latest = history.last().map(|e| e.revision).unwrap_or(0);
-    if let Err(e) = b.update(bucket, key, &target.value, latest) {
-        return fail(e);
-    }
-    match b.history(bucket, key) {
-        Ok(h) => chunks.push(Chunk::Out(history_table(bucket, key, &h, tz))),
-        Err(e) => return fail(e),
-    }
-    Outcome::Done { chunks, ok: true, error: None }
-}
-
-fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz: i64) -> Outcome {
-    if let Err(e) = b.status(bucket) {
-        return fail(format!("unable to load bucket: {e}"));
-    }
-    let filters: Vec<String> = if filter.is_empty() { Vec::new() } else { vec![filter.to_string()] };
-    let keys = match b.keys(bucket, &filters) {
-        Ok(k) => k,
-        Err(e) => return fail(e),
-    };
-    if !p.bool("verbose") {
-        if keys.is_empty() {
-            return out("No keys found in bucket\n".into());
-        }
-        return out(keys.iter().map(|k| format!("{k}\n")).collect());
-    }
-    let show_value = p.bool("display-value");
-    let mut headers = vec!["Key", "Created", "Delta", "Revision"];
-    if show_value {
-        headers.push("Value");
-    }
-    let mut t = Table::new(format!("Contents for bucket '{bucket}'"), &headers);
-    for k in &keys {
-        let e = match b.get(bucket, k) {
-            Ok(e) => e,
-            Err(e) => return fail(format!("unable to display key info: unable to fetch key {k}: {e}")),
-        };
-        let mut row = vec![
-            Cell::Text(e.key.clone()),
-            Cell::Text(timestamp(e.created, tz)),
-            // natscli adds the entry's `Delta()` and `Revision()` as Go numbers: printed without separators.
-            Cell::Number(e.delta.to_string()),
-            Cell::Number(e.revision.to_string()),
-        ];
-        if show_value {
-            row.push(Cell::Text(String::from_utf8_lossy(&e.value).into_owned()));
-        }
-        t.row(row);
-    }
-    // natscli renders the table, then says no key was found when the lister gave none (`lsBucketKeys`).
-    let mut text = t.render();
-    if keys.is_empty() {
-        text.push_str("No keys found in bucket\n");
-    }
-    out(text)
-}
-
-fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
-    let names = match b.bucket_names() {
-        Ok(n) => n,
-        Err(e) => return fail(e),
-    };
-    if p.bool("names") {
-        return out(names.iter().map(|n| format!("{n}\n")).collect());
-    }
-    if names.is_empty() {
-        return out("No Key-Value buckets found\n".into());
-    }
-    let mut statuses: Vec<Status> = names.iter().filter_map(|n| b.status(n).ok()).collect();
-    statuses.sort_by_key(|s| s.bytes);
-    let now = b.now();
-    let mut t = Table::new("Key-Value Buckets", &["Bucket", "Description", "Created", "Size", "Values", "Last Update"]);
-    for s in statuses {
-        let since = s.last_update.map(|t| now.saturating_sub(t)).unwrap_or(i64::MAX);
-        t.row(vec![
-            Cell::Text(s.bucket.clone()),
-            Cell::Text(s.config.description.clone()),
-            Cell::Text(timestamp(s.created, tz)),
-            Cell::Text(ibytes(s.bytes)),
-            Cell::Text(comma(s.values as i64)),
-            Cell::Text(humanize_duration(since)),
-        ]);
-    }
-    out(t.render())
-}
-
-fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
-    let c = b.connection_info();
-    let mut cols = Columns::new("Account Information");
-    cols.row("User", &c.user);
-    cols.row("Account", format!("{} ({})", c.account, c.account));
-    cols.row("System Account", false);
-    cols.row("Expires", "never");
-    cols.row("Client ID", c.client_id);
-    cols.row("Client IP", &c.client_ip);
-    cols.row("RTT", humanize_duration(c.rtt));
-    cols.row("Headers Supported", c.headers_supported);
-    cols.row("Maximum Payload", ibytes(c.max_payload));
-    cols.row("Connected URL", &c.url);
-    cols.row("Connected Address", &c.address);
-    cols.row("Connected Server ID", &c.server_id);
-    cols.row("Connected Server Version", &c.server_version);
-    cols.row_if("Connected Server Name", &c.server_name, c.server_name != c.server_id);
-    cols.row("TLS Connection", "no");
-    match b.account_info() {
-        Ok(info) => {
-            cols.title("JetStream Account Information");
-            cols.title("Account Usage");
-            cols.row("Storage", ibytes(info.storage));
-            cols.row("Memory", ibytes(info.memory));
-            cols.row("Streams", comma(info.streams as i64));
-            cols.row("Consumers", comma(info.consumers as i64));
-            cols.title("Account Limits");
-            cols.row("Max Message Payload", ibytes(c.max_payload));
-            cols.indent(2);
-            cols.title("Tier: Default");
-            cols.indent(6);
-            cols.title("Configuration Requirements");
-            cols.row("Stream Requires Max Bytes Set", false);
-            cols.row("Consumer Maximum Ack Pending", "Unlimited");
-            cols.title("Stream Resource Usage Limits");
-            // natscli `renderTier`: "(N reserved)" after the limit when streams reserve bytes.
-            let reserved = |n: u64| if n > 0 { format!("({} reserved)", ibytes(n)) } else { String::new() };
-            cols.row("Memory", format!("{} of Unlimited {}", ibytes(info.memory), reserved(info.reserved_memory)));
-            cols.row("Memory Per Stream", "Unlimited");
-            cols.row("Storage", format!("{} of Unlimited {}", ibytes(info.storage), reserved(info.reserved_storage)));
-            cols.row("Storage Per Stream", "Unlimited");
-            cols.row("Streams", format!("{} of Unlimited", comma(info.streams as i64)));
-            cols.row("Consumers", "Unlimited");
-            cols.indent(0);
-        }
-        // natscli `infoAction`: no responders or JetStream disabled, a timeout, or any other error.
-        Err(e)
-            if matches!(
-                e.kind,
-                crate::engine::ErrorKind::JetStreamNotEnabled | crate::engine::ErrorKind::NoResponders
-            ) =>
-        {
-            cols.line("");
-            cols.line("   JetStream is not supported in this account");
-        }
-        Err(e) if e.kind == crate::engine::ErrorKind::Timeout => {
-            cols.line("");
-            cols.line("   No response from JetStream server");
-        }
-        Err(e) => {
-            cols.line("");
-            let m = e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string();
-            cols.line(format!("   Could not obtain account information:  {m}"));
-        }
-    }
-    out(cols.render())
 }
 
 /// One watch event as the CLI prints it. On a colour terminal natscli colours the operation: `PUT` green,

@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 
-use crate::backend::{ConnectionInfo, KvBackend};
+use crate::backend::ConnectionInfo;
 use crate::engine::stream::StreamConfig;
 use crate::engine::time::civil;
 use crate::engine::{
@@ -70,15 +70,6 @@ fn go_stream_config(c: &StreamConfig) -> String {
     obj(&f)
 }
 
-/// A backend that records the API traffic of the operations it passes on.
-pub struct Tracer<'a, B: KvBackend> {
-    pub inner: &'a mut B,
-    tz: i64,
-    log: RefCell<String>,
-    /// A stream list was traced: the statuses read from it are not requests of their own.
-    listed: std::cell::Cell<bool>,
-}
-
 fn rfc3339(t: Nanos) -> String {
     let c = civil(t, 0);
     let nanos = t.rem_euclid(1_000_000_000);
@@ -135,236 +126,20 @@ fn error_reply(kind: &str, e: &KvError) -> String {
     obj(&[("type", text(&format!("io.nats.jetstream.api.v1.{kind}"))), ("error", err)])
 }
 
-impl<'a, B: KvBackend> Tracer<'a, B> {
-    /// Starts a trace; natscli's first line is its connect handler's.
-    pub fn new(inner: &'a mut B, tz: i64) -> Tracer<'a, B> {
-        let t = Tracer { inner, tz, log: RefCell::new(String::new()), listed: std::cell::Cell::new(false) };
-        let c = t.inner.connection_info();
-        let line = format!(">>> Connected to {} ({})\n", c.url, c.address);
-        t.write(&line);
-        t
-    }
-
-    /// What was traced, as the CLI writes it to stderr.
-    pub fn take(&self) -> String {
-        std::mem::take(&mut *self.log.borrow_mut())
-    }
-
-    fn write(&self, text: &str) {
-        let c = civil(self.inner.now(), self.tz);
-        self.log.borrow_mut().push_str(&format!("{:02}:{:02}:{:02} {text}", c.hour, c.minute, c.second));
-    }
-
-    fn request(&self, subject: &str, body: &str) {
-        self.write(&format!(">>> {subject}\n{body}\n\n"));
-    }
-
-    fn reply(&self, subject: &str, body: &str) {
-        self.write(&format!("<<< {subject}: {body}\n"));
-    }
-
-    /// A request as jsm.go (natscli's stream listing and account info) traces it (`manager.go`
-    /// `requestWithContext`: the subject, the body on a line of its own, then the reply after the subject).
-    fn jsm_request(&self, subject: &str, body: &str, reply: Result<String, String>) {
-        self.write(&format!(">>> {subject}\n"));
-        self.write(&format!("{body}\n"));
-        match reply {
-            Ok(r) => self.write(&format!("<<< {subject}\n{r}\n\n")),
-            Err(e) => self.write(&format!("<<< {subject}: {e}\n\n")),
-        }
-    }
-
-    fn json_reply(&self, subject: &str, kind: &str, r: Result<String, &KvError>) {
-        let v = match r {
-            Ok(v) => v,
-            Err(e) => error_reply(kind, e),
-        };
-        self.reply(subject, &v);
-    }
-
-    /// natscli's report after `kv add` and `kv edit` asks for the bucket's status again (`showStatus`).
-    fn status_after(&self, stream: &str, r: &Result<Status, KvError>) {
-        if let Ok(st) = r {
-            let subject = format!("$JS.API.STREAM.INFO.{stream}");
-            self.request(&subject, "");
-            self.reply(&subject, &stream_info("stream_info_response", st, self.inner.now()));
-        }
-    }
-
-    fn direct_get(&self, bucket: &str, key: &str, body: &str, r: &Result<Entry, KvError>) {
-        let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
-        let subject = if body.is_empty() { format!("{subject}.$KV.{bucket}.{key}") } else { subject };
-        self.request(&subject, body);
-        // A direct get answers with the message itself (or a status header); nats.go traces its payload.
-        let payload = match r {
-            Ok(e) => String::from_utf8_lossy(&e.value).into_owned(),
-            Err(_) => String::new(),
-        };
-        self.reply(&subject, &payload);
-    }
+/// The tracer over the engine in process.
+pub mod local {
+    use super::*;
+    use crate::backend::local::KvBackend;
+    use crate::{plain_aw as aw, plain_fn as kv_fn};
+    include!("trace/tracer.rs");
 }
 
-impl<B: KvBackend> KvBackend for Tracer<'_, B> {
-    fn now(&self) -> Nanos {
-        self.inner.now()
-    }
-    fn set_now(&mut self, now: Nanos) {
-        self.inner.set_now(now)
-    }
-    fn connection_info(&self) -> ConnectionInfo {
-        self.inner.connection_info()
-    }
-    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        let r = self.inner.account_info();
-        let reply = match &r {
-            Ok(a) => Ok(obj(&[
-                ("type", text("io.nats.jetstream.api.v1.account_info_response")),
-                ("memory", a.memory.to_string()),
-                ("storage", a.storage.to_string()),
-                ("reserved_memory", a.reserved_memory.to_string()),
-                ("reserved_storage", a.reserved_storage.to_string()),
-                ("streams", a.streams.to_string()),
-                ("consumers", a.consumers.to_string()),
-            ])),
-            Err(e)
-                if matches!(
-                    e.kind,
-                    crate::engine::ErrorKind::JetStreamNotEnabled | crate::engine::ErrorKind::NoResponders
-                ) =>
-            {
-                Err("nats: no responders available for request".to_string())
-            }
-            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
-        };
-        self.jsm_request("$JS.API.INFO", "", reply);
-        r
-    }
-    fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let name = format!("KV_{}", cfg.bucket);
-        let subject = format!("$JS.API.STREAM.CREATE.{name}");
-        let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
-        self.request(&subject, &body);
-        let r = self.inner.create_bucket(cfg);
-        let now = self.inner.now();
-        self.json_reply(
-            &subject,
-            "stream_create_response",
-            r.as_ref().map(|st| stream_info("stream_create_response", st, now)),
-        );
-        self.status_after(&name, &r);
-        r
-    }
-    fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        let name = format!("KV_{}", cfg.bucket);
-        let subject = format!("$JS.API.STREAM.UPDATE.{name}");
-        let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
-        self.request(&subject, &body);
-        let r = self.inner.update_bucket(cfg);
-        let now = self.inner.now();
-        self.json_reply(
-            &subject,
-            "stream_update_response",
-            r.as_ref().map(|st| stream_info("stream_update_response", st, now)),
-        );
-        self.status_after(&name, &r);
-        r
-    }
-    fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        let subject = format!("$JS.API.STREAM.DELETE.KV_{bucket}");
-        self.request(&subject, "");
-        let r = self.inner.delete_bucket(bucket);
-        let ok = obj(&[("type", text("io.nats.jetstream.api.v1.stream_delete_response")), ("success", "true".into())]);
-        self.json_reply(&subject, "stream_delete_response", r.as_ref().map(|_| ok));
-        r
-    }
-    fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
-        if self.listed.get() {
-            return self.inner.status(bucket);
-        }
-        let subject = format!("$JS.API.STREAM.INFO.KV_{bucket}");
-        self.request(&subject, "");
-        let r = self.inner.status(bucket);
-        // A missing bucket is the server's 10059; the Go client reports it as "bucket not found".
-        let v = match &r {
-            Ok(st) => Ok(stream_info("stream_info_response", st, self.inner.now())),
-            Err(e) if e.api.is_none() && e.message.ends_with("bucket not found") => {
-                Ok(error_reply("stream_info_response", &KvError::api(ApiError::stream_not_found())))
-            }
-            Err(e) => Err(e),
-        };
-        self.json_reply(&subject, "stream_info_response", v);
-        r
-    }
-    fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        let r = self.inner.bucket_names();
-        let now = self.inner.now();
-        let reply = match &r {
-            Ok(names) => {
-                let infos: Vec<String> = names
-                    .iter()
-                    .filter_map(|n| self.inner.status(n).ok())
-                    .map(|st| {
-                        // A list entry is the stream's info without the response envelope.
-                        let full = stream_info("stream_info_response", &st, now);
-                        let prefix = format!("{{\"type\":{},", text("io.nats.jetstream.api.v1.stream_info_response"));
-                        format!("{{{}", full.strip_prefix(&prefix).unwrap_or(&full))
-                    })
-                    .collect();
-                Ok(obj(&[
-                    ("type", text("io.nats.jetstream.api.v1.stream_list_response")),
-                    ("total", names.len().to_string()),
-                    ("offset", "0".into()),
-                    ("limit", "256".into()),
-                    ("streams", format!("[{}]", infos.join(","))),
-                ]))
-            }
-            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
-        };
-        self.jsm_request("$JS.API.STREAM.LIST", "{\"offset\":0}", reply);
-        self.listed.set(true);
-        r
-    }
-    fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        self.inner.put(bucket, key, value)
-    }
-    fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        self.inner.create(bucket, key, value, ttl)
-    }
-    fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        self.inner.update(bucket, key, value, revision)
-    }
-    fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        self.inner.delete(bucket, key)
-    }
-    fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        self.inner.purge(bucket, key, ttl)
-    }
-    fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        let r = self.inner.get(bucket, key);
-        self.direct_get(bucket, key, "", &r);
-        r
-    }
-    fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        let r = self.inner.get_revision(bucket, key, revision);
-        self.direct_get(bucket, key, &obj(&[("seq", revision.to_string())]), &r);
-        r
-    }
-    fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        self.inner.history(bucket, key)
-    }
-    fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        self.inner.keys(bucket, filters)
-    }
-    fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        self.inner.watch(bucket, patterns, options)
-    }
-    fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        self.inner.poll_watch(id)
-    }
-    fn stop_watch(&mut self, id: WatchId) {
-        self.inner.stop_watch(id)
-    }
-    fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        self.inner.purge_deletes(bucket)
-    }
+/// The tracer over a connection.
+pub mod wire {
+    use super::*;
+    use crate::backend::wire::KvBackend;
+    use crate::{async_aw as aw, async_fn as kv_fn};
+    include!("trace/tracer.rs");
 }
+
+pub use local::Tracer;

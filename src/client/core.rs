@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::proto::{encode, read_headers, ClientOp, Decoder, ServerOp};
 use super::url::{Auth, ServerUrl};
+pub use crate::backend::wire::KvBackend;
 use crate::backend::ConnectionInfo;
 use crate::engine::headers::{self as hdr, Headers};
 use crate::engine::kv::{subject_matches, ClusterInfo, SourceInfo};
@@ -160,6 +161,28 @@ pub struct Client<D: Dial> {
     pub strict: bool,
     /// Called with every state change (reconnecting, connected again).
     pub on_state: Option<StateHook>,
+    /// The session's time the clock last moved to (`set_now`), from which a move waits.
+    last_now: Option<Nanos>,
+}
+
+/// How much longer than a `sleep` asks a real server is given before the script goes on. Each sleep waits
+/// from when it starts, so the time commands take on the server only adds to the waits, never shortens them.
+pub const REAL_SLACK_MS: u64 = 250;
+
+/// How long a session's move to `now` waits on a real server, given the time it last moved to (which is updated):
+/// the first move only sets the start, and moving back or staying waits nothing.
+pub fn wait_for(last: &mut Option<Nanos>, now: Nanos) -> Option<Nanos> {
+    match *last {
+        Some(l) if now > l => {
+            *last = Some(now);
+            Some(now - l)
+        }
+        Some(_) => None,
+        None => {
+            *last = Some(now);
+            None
+        }
+    }
 }
 
 /// What the client calls when its connection state changes.
@@ -400,6 +423,7 @@ impl<D: Dial> Client<D> {
             rtt,
             strict: true,
             on_state: None,
+            last_now: None,
         };
         let sub = format!("{}.*", c.inbox);
         c.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
@@ -725,115 +749,110 @@ impl<D: Dial> Client<D> {
         }
         Ok(())
     }
+}
 
-    // ---- The KV operations: the store's, over this connection. ----
-
-    pub async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        let v = match self.api("$JS.API.INFO", &json!({})).await {
-            Err(e) if e.kind == ErrorKind::NoResponders => {
-                return Err(conn_err_kind(
-                    ErrorKind::JetStreamNotEnabled,
-                    "nats: error: JetStream not enabled on this server (start it with -js)",
-                ))
-            }
-            other => other?,
-        };
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::api(e));
-        }
-        let a: AccountInfoJson = serde_json::from_value(v)
-            .map_err(|e| protocol_err(format!("nats: error: unreadable account info from the server: {e}")))?;
-        Ok(AccountInfo {
-            memory: a.memory,
-            storage: a.storage,
-            streams: a.streams,
-            consumers: a.consumers,
-            reserved_memory: a.reserved_memory,
-            reserved_storage: a.reserved_storage,
-        })
+/// The command language's seam over this connection: the store's functions, over the wire.
+impl<D: Dial> KvBackend for Client<D> {
+    fn now(&self) -> Nanos {
+        self.dialer.wall()
     }
 
-    pub async fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+    /// A real server keeps its own time: moving the session's clock waits for real, as long as the move (plus
+    /// a little: the server's expiry timers fire just after the instant), then lets watches catch up.
+    async fn set_now(&mut self, now: Nanos) {
+        if let Some(d) = wait_for(&mut self.last_now, now) {
+            let ms = (d / 1_000_000).max(0) as u64 + REAL_SLACK_MS;
+            self.dialer.pause(ms).await;
+            let _ = self.settle().await;
+        }
+    }
+
+    fn connection_info(&self) -> ConnectionInfo {
+        Client::connection_info(self)
+    }
+
+    async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        JetStream::account_info(self).await
+    }
+
+    async fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
         store::create_key_value(self, cfg).await
     }
 
-    pub async fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+    async fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
         store::update_key_value(self, cfg).await
     }
 
-    pub async fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+    async fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
         store::delete_key_value(self, bucket).await
     }
 
-    pub async fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
+    async fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
         store::status(self, bucket).await
     }
 
-    pub async fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
+    async fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
         store::key_value_store_names(self).await
     }
 
-    pub async fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
+    async fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
         store::put(self, bucket, key, value).await
     }
 
-    pub async fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
+    async fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
         store::create(self, bucket, key, value, ttl).await
     }
 
-    pub async fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
+    async fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
         store::update(self, bucket, key, value, revision).await
     }
 
-    pub async fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
+    async fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
         store::delete(self, bucket, key).await
     }
 
-    pub async fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
+    async fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
         store::purge(self, bucket, key, ttl).await
     }
 
-    pub async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+    async fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
         store::get(self, bucket, key).await
     }
 
-    pub async fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+    async fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
         store::entry(self, bucket, key, revision).await
     }
 
-    pub async fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
+    async fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
         store::history(self, bucket, key).await
     }
 
-    pub async fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
+    async fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
         store::keys(self, bucket, filters).await
     }
 
-    pub async fn watch(
-        &mut self,
-        bucket: &str,
-        patterns: &[String],
-        options: WatchOptions,
-    ) -> Result<WatchId, KvError> {
+    async fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
         store::watch(self, bucket, patterns, options).await
     }
 
     /// What a watch received, after waiting for what the server owes it (in strict mode).
-    pub async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
+    async fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
         if !self.watches.contains_key(&id) {
             return vec![WatchEvent::Closed];
         }
         store::watch_events(self, id).await
     }
 
-    pub async fn stop_watch(&mut self, id: WatchId) {
+    async fn stop_watch(&mut self, id: WatchId) {
         store::stop_watch(self, id).await
     }
 
-    pub async fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
+    async fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
         store::purge_deletes(self, bucket).await
     }
+}
 
+impl<D: Dial> Client<D> {
     /// Creates the ordered push consumer behind a watch and subscribes to its deliveries.
     async fn start_consumer(&mut self, id: WatchId, resume_after: u64) -> Result<(), KvError> {
         let Some(w) = self.watches.get(&id) else { return Ok(()) };
@@ -999,7 +1018,28 @@ impl<D: Dial> JetStream for Client<D> {
     }
 
     async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        Client::account_info(self).await
+        let v = match self.api("$JS.API.INFO", &json!({})).await {
+            Err(e) if e.kind == ErrorKind::NoResponders => {
+                return Err(conn_err_kind(
+                    ErrorKind::JetStreamNotEnabled,
+                    "nats: error: JetStream not enabled on this server (start it with -js)",
+                ))
+            }
+            other => other?,
+        };
+        if let Some(e) = api_error(&v) {
+            return Err(KvError::api(e));
+        }
+        let a: AccountInfoJson = serde_json::from_value(v)
+            .map_err(|e| protocol_err(format!("nats: error: unreadable account info from the server: {e}")))?;
+        Ok(AccountInfo {
+            memory: a.memory,
+            storage: a.storage,
+            streams: a.streams,
+            consumers: a.consumers,
+            reserved_memory: a.reserved_memory,
+            reserved_storage: a.reserved_storage,
+        })
     }
 
     async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
@@ -1155,6 +1195,16 @@ impl<D: Dial> JetStream for Client<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_move_waits_only_forward_from_the_last_one() {
+        let mut last = None;
+        assert_eq!(wait_for(&mut last, 100), None, "the first move sets the start");
+        assert_eq!(wait_for(&mut last, 100), None);
+        assert_eq!(wait_for(&mut last, 350), Some(250));
+        assert_eq!(wait_for(&mut last, 200), None, "moving back waits nothing");
+        assert_eq!(last, Some(350));
+    }
 
     fn rev(n: u64, key: &str, op: &str) -> RevisionExport {
         let headers = if op == "PUT" { vec![] } else { vec![("KV-Operation".to_string(), op.to_string())] };

@@ -1,9 +1,8 @@
 //! A NATS client for the real-server connection: the protocol without I/O (`proto`), addresses and credentials
-//! (`url`, `nkey`), the KV client written once over a byte link (`core`), KV operations as values for replaying
-//! synchronous code over it (`call`), and the links: blocking TCP/WebSocket natively (`native`), the browser's
+//! (`url`, `nkey`), the KV client written once over a byte link (`core`, the command language's async seam), and
+//! the links: blocking TCP/WebSocket natively (`native`), the browser's
 //! WebSocket in the page (`web`).
 
-pub mod call;
 pub mod core;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

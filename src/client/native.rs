@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::core::{conn_err, unreachable_err, Client, Dial, Link};
 use super::url::{Scheme, ServerUrl};
+use crate::backend::wire::KvBackend as _;
 use crate::backend::{ConnectionInfo, KvBackend};
 use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
 
@@ -176,8 +177,6 @@ impl Dial for NativeDial {
 /// A connection to a real server as a KvBackend.
 pub struct RemoteKv {
     c: RefCell<Client<NativeDial>>,
-    /// The script time the session last moved to.
-    last: Option<Nanos>,
 }
 
 impl RemoteKv {
@@ -189,7 +188,7 @@ impl RemoteKv {
 
     pub fn connect_url(url: ServerUrl) -> Result<RemoteKv, KvError> {
         let c = block_on(Client::connect(NativeDial::default(), url))?;
-        Ok(RemoteKv { c: RefCell::new(c), last: None })
+        Ok(RemoteKv { c: RefCell::new(c) })
     }
 
     /// Connects again after the connection was lost, resuming every watch.
@@ -227,9 +226,7 @@ impl KvBackend for RemoteKv {
     }
     /// A real server keeps its own time: a script's `sleep` waits for real, as long as the script says.
     fn set_now(&mut self, now: Nanos) {
-        if let Some(d) = super::call::wait_for(&mut self.last, now) {
-            let _ = self.run(async |c| c.perform(&super::call::Call::Wait(d)).await);
-        }
+        self.run(async |c| c.set_now(now).await)
     }
     fn connection_info(&self) -> ConnectionInfo {
         self.c.borrow().connection_info()

@@ -813,7 +813,7 @@ impl Engine {
             created: s.created,
             values: st.msgs,
             bytes: st.bytes,
-            first_revision: st.first_seq,
+            first_revision: st.reported_first_seq(),
             last_revision: st.last_seq,
             last_update: st.last_time,
             keys: st.num_subjects,

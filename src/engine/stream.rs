@@ -320,6 +320,18 @@ pub struct StreamState {
     pub num_deleted: u64,
 }
 
+impl StreamState {
+    /// The first sequence as stream info reports it: 0 for a stream that has never stored a message, as
+    /// nats-server says (its store keeps `first_seq` 1 internally, as this one does).
+    pub fn reported_first_seq(&self) -> u64 {
+        if self.msgs == 0 && self.last_seq == 0 {
+            0
+        } else {
+            self.first_seq
+        }
+    }
+}
+
 /// How a `Nats-Rollup` header asks a new message to replace older ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rollup {

@@ -27,7 +27,7 @@ enum Val {
 }
 
 /// The text nats-py gives for an error, which is what a Python program prints.
-fn py_error(e: &KvError) -> String {
+pub(crate) fn py_error(e: &KvError) -> String {
     match (e.kind, &e.api) {
         (ErrorKind::KeyNotFound, _) => "nats: key not found".to_string(),
         (_, Some(a)) if a.err_code == 10071 => format!("nats: {}", a.description),
@@ -82,10 +82,10 @@ fn field(v: &Val, f: &str) -> Result<String, String> {
     })
 }
 
-/// Performs a block's `add ARGS...` statement: creates the bucket as the program's `create_key_value` does, so its
-/// stream is configured as nats-py's (the lesson runner also uses it alone, to create a bucket as a skipped step's
-/// program would have).
-pub fn add<B: KvBackend>(line: &str, b: &mut B) -> Result<(), String> {
+/// A block's `add ARGS...` statement as the bucket the program's `create_key_value` makes, so its stream is
+/// configured as nats-py's (`runner::local::add` creates it; the lesson runner also uses it alone, to create a
+/// bucket as a skipped step's program would have).
+pub fn add_config(line: &str) -> Result<crate::engine::Config, String> {
     let words = split_words(line)?;
     let mut args = vec!["kv".to_string(), "add".to_string()];
     args.extend(words.iter().skip(1).cloned());
@@ -94,7 +94,7 @@ pub fn add<B: KvBackend>(line: &str, b: &mut B) -> Result<(), String> {
         _ => return Err("bad add arguments".into()),
     };
     cfg.mapping = Mapping::Python;
-    b.create_bucket(&cfg).map(|_| ()).map_err(|e| format!("add failed: {}", py_error(&e)))
+    Ok(cfg)
 }
 
 /// Runs a `kv-ops` block and returns what the Python program prints, or the first error in the block itself.
@@ -183,7 +183,7 @@ impl PyOps {
                 continue;
             }
             if line.starts_with("add ") {
-                add(line, b).map_err(at)?;
+                crate::lesson::runner::local::add(line, b).map_err(at)?;
                 continue;
             }
             let words = split_words(line).map_err(at)?;

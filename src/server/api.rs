@@ -562,7 +562,7 @@ impl StreamStateJson {
         StreamStateJson {
             messages: st.msgs,
             bytes: st.bytes,
-            first_seq: if st.msgs == 0 && st.last_seq == 0 { 0 } else { st.first_seq },
+            first_seq: st.reported_first_seq(),
             first_ts: time_json(first_ts),
             last_seq: st.last_seq,
             last_ts: time_json(st.last_time),

@@ -207,28 +207,14 @@ pub fn events(options: WatchOptions, deliveries: Vec<Delivery>) -> Vec<WatchEven
 /// The algorithm over the in-process seam: plain functions.
 pub mod local {
     use super::*;
-    macro_rules! kv_fn {
-        ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => { $(#[$m])* $v fn $($rest)* };
-    }
-    macro_rules! aw {
-        ($e:expr) => {
-            $e
-        };
-    }
+    use crate::{plain_aw as aw, plain_fn as kv_fn};
     include!("algorithm.rs");
 }
 
 /// The algorithm over the wire: the same text as `async` functions.
 pub mod wire {
     use super::*;
-    macro_rules! kv_fn {
-        ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => { $(#[$m])* $v async fn $($rest)* };
-    }
-    macro_rules! aw {
-        ($e:expr) => {
-            $e.await
-        };
-    }
+    use crate::{async_aw as aw, async_fn as kv_fn};
     include!("algorithm.rs");
 }
 
