@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::proto::{encode, read_headers, ClientOp, Decoder, ServerOp};
 use super::url::{Auth, ServerUrl};
@@ -20,9 +20,9 @@ use crate::engine::{
     WatchOptions,
 };
 use crate::server::api::{
-    time_from_json, AccountInfoJson, ApiErrorJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest,
-    ConsumerInfoJson, ListRequest, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson, StreamInfoJson,
-    StreamSourceInfoJson,
+    time_from_json, AccountInfoJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
+    InfoJson, ListRequest, MaybeError, MsgGetJson, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson,
+    StreamInfoJson, StreamNamesJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::store::wire::{self as store, JetStream};
@@ -142,7 +142,7 @@ pub struct Client<D: Dial> {
     link: D::L,
     url: ServerUrl,
     dec: Decoder,
-    info: Value,
+    info: InfoJson,
     inbox: String,
     next_sid: u64,
     next_req: u64,
@@ -193,15 +193,18 @@ async fn handshake<D: Dial>(
     dialer: &D,
     url: &ServerUrl,
     timeout_ms: u64,
-) -> Result<(D::L, Decoder, Value, Nanos), KvError> {
+) -> Result<(D::L, Decoder, InfoJson, Nanos), KvError> {
     let mut link = dialer.dial(url).await?;
     let mut dec = Decoder::new();
     let start = dialer.now_ms();
     let deadline = start + timeout_ms as f64;
     let next = |dec: &mut Decoder| dec.next_op().map_err(|e| protocol_err(format!("nats: error: protocol: {}", e.0)));
-    let info: Value = loop {
+    let info: InfoJson = loop {
         match next(&mut dec)? {
-            Some(ServerOp::Info(j)) => break serde_json::from_str(&j).unwrap_or(Value::Null),
+            Some(ServerOp::Info(j)) => {
+                break serde_json::from_str(&j)
+                    .map_err(|e| protocol_err(format!("nats: error: unreadable INFO from the server: {e}")))?
+            }
             Some(ServerOp::Err(e)) => return Err(server_err(&e)),
             Some(other) => {
                 return Err(protocol_err(format!("nats: error: expected INFO from the server, got {other:?}")))
@@ -220,8 +223,8 @@ async fn handshake<D: Dial>(
         let b = link.recv(left as u64).await?;
         dec.push(&b);
     };
-    if let Some(mp) = info["max_payload"].as_u64() {
-        dec.max_payload = mp as usize + 1024;
+    if info.max_payload > 0 {
+        dec.max_payload = info.max_payload as usize + 1024;
     }
     let mut connect = ConnectJson {
         verbose: false,
@@ -234,7 +237,7 @@ async fn handshake<D: Dial>(
         protocol: Some(1),
         ..ConnectJson::default()
     };
-    let nonce = info["nonce"].as_str().unwrap_or_default();
+    let nonce = info.nonce.as_deref().unwrap_or_default();
     match &url.auth {
         Auth::None => {}
         Auth::UserPass(u, p) => (connect.user, connect.pass) = (Some(u.clone()), Some(p.clone())),
@@ -323,28 +326,35 @@ fn msg_of(h: HeaderBlock, data: Vec<u8>) -> Msg {
     }
 }
 
-/// A response's API error, read with the typed struct (a malformed error block counts as one).
-fn api_error(v: &Value) -> Option<ApiError> {
-    let e = v.get("error")?;
-    Some(match serde_json::from_value::<ApiErrorJson>(e.clone()) {
-        Ok(e) => e.into(),
-        Err(_) => ApiError::new(500, 0, format!("unreadable error from the server: {e}")),
-    })
+/// A JetStream API reply read with the shared types (`server::api`): the API's refusal (`Err`, its error block)
+/// or the reply `T`; a reply that is neither is a protocol error (the outer `Err`).
+type Answer<T> = Result<Result<T, ApiError>, KvError>;
+
+fn read_answer<T: serde::de::DeserializeOwned>(p: &[u8], what: &str) -> Answer<T> {
+    match serde_json::from_slice::<MaybeError>(p) {
+        Ok(MaybeError { error: Some(e) }) => return Ok(Err(e.into())),
+        Ok(_) => {}
+        Err(_) => return Err(protocol_err(format!("nats: invalid jetstream {what} response"))),
+    }
+    serde_json::from_slice(p)
+        .map(Ok)
+        .map_err(|e| protocol_err(format!("nats: error: unreadable {what} response from the server: {e}")))
 }
 
-fn stream_json(c: &StreamConfig) -> Value {
+/// A reply whose body is not read (a delete, a purge, a create whose info is asked for again).
+type Ignored = serde::de::IgnoredAny;
+
+fn stream_json(c: &StreamConfig) -> StreamConfigJson {
     let mut j = StreamConfigJson::from_engine(c, false);
     // What the Go client sends: the user's metadata only, no server keys.
     j.metadata = c.metadata.clone();
-    serde_json::to_value(&j).unwrap_or(Value::Null)
+    j
 }
 
-/// A stream's status from a STREAM.INFO response, read with the typed API structs.
-fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
-    let info: StreamInfoJson = serde_json::from_value(v.clone())
-        .map_err(|e| protocol_err(format!("nats: error: unreadable stream info from the server: {e}")))?;
+/// A stream's status from a STREAM.INFO response.
+fn status_from(bucket: &str, info: StreamInfoJson) -> Status {
     let config = info.config.engine_config();
-    Ok(Status {
+    Status {
         bucket: bucket.to_string(),
         config,
         created: time_from_json(&info.created).unwrap_or(0),
@@ -357,7 +367,7 @@ fn status_from(bucket: &str, v: &Value) -> Result<Status, KvError> {
         cluster: info.cluster.map(|c| ClusterInfo { name: c.name.unwrap_or_default(), leader: c.leader }),
         mirror: info.mirror.map(|m| source_info_from(&m)),
         sources: info.sources.iter().map(source_info_from).collect(),
-    })
+    }
 }
 
 fn source_info_from(i: &StreamSourceInfoJson) -> SourceInfo {
@@ -435,7 +445,6 @@ impl<D: Dial> Client<D> {
     }
 
     pub fn connection_info(&self) -> ConnectionInfo {
-        let s = |k: &str| self.info[k].as_str().unwrap_or_default().to_string();
         let user = match &self.url.auth {
             Auth::UserPass(u, _) => u.clone(),
             _ => String::new(),
@@ -443,16 +452,16 @@ impl<D: Dial> Client<D> {
         ConnectionInfo {
             user,
             account: "$G".into(),
-            client_id: self.info["client_id"].as_u64().unwrap_or(0),
-            client_ip: s("client_ip"),
+            client_id: self.info.client_id,
+            client_ip: self.info.client_ip.clone(),
             rtt: self.rtt,
-            headers_supported: self.info["headers"].as_bool().unwrap_or(false),
-            max_payload: self.info["max_payload"].as_u64().unwrap_or(0),
+            headers_supported: self.info.headers,
+            max_payload: self.info.max_payload,
             url: self.url.display(),
             address: self.url.host_port(),
-            server_id: s("server_id"),
-            server_version: s("version"),
-            server_name: s("server_name"),
+            server_id: self.info.server_id.clone(),
+            server_version: self.info.version.clone(),
+            server_name: self.info.server_name.clone(),
         }
     }
 
@@ -473,10 +482,8 @@ impl<D: Dial> Client<D> {
                 ServerOp::Err(e) => self.server_err = Some(e),
                 ServerOp::Info(j) => {
                     // Servers send INFO again when the cluster changes; keep what the greeting said otherwise.
-                    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&j) {
-                        for (k, v) in m {
-                            self.info[k] = v;
-                        }
+                    if let Ok(info) = serde_json::from_str::<InfoJson>(&j) {
+                        self.info = info;
                     }
                 }
                 ServerOp::Pong | ServerOp::Ok => {}
@@ -603,10 +610,11 @@ impl<D: Dial> Client<D> {
         }
     }
 
-    async fn api(&mut self, subject: &str, body: &impl serde::Serialize) -> Result<Value, KvError> {
+    /// A JetStream API request with a typed body, and its typed reply.
+    async fn api<T: serde::de::DeserializeOwned>(&mut self, subject: &str, body: &impl serde::Serialize) -> Answer<T> {
         let body = serde_json::to_vec(body).map_err(|e| protocol_err(format!("nats: error: {e}")))?;
         let (_, p) = self.request(subject, &[], &body).await?;
-        serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))
+        read_answer(&p, "api")
     }
 
     /// The message at `last_by_subj` or `seq` (direct get): its headers (the server's own included) and data;
@@ -633,22 +641,23 @@ impl<D: Dial> Client<D> {
     /// A message by the same request as a direct get, through `$JS.API.STREAM.MSG.GET`: its headers as a direct
     /// get gives them (the stored ones, and `Nats-Subject`, `Nats-Sequence`, `Nats-Time-Stamp`) and its data.
     async fn msg_get(&mut self, stream: &str, body: MsgGetRequest) -> Result<Option<Message>, KvError> {
-        let v = self.api(&format!("$JS.API.STREAM.MSG.GET.{stream}"), &body).await?;
-        if let Some(e) = api_error(&v) {
-            return if e.err_code == 10037 { Ok(None) } else { Err(KvError::api(e)) };
-        }
-        let bad = || protocol_err("nats: invalid jetstream api response");
-        let m = v.get("message").ok_or_else(bad)?;
-        let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
-        let decode = |k: &str| crate::transfer::base64_decode(text(k)).map_err(|_| bad());
-        let mut block = match m.get("hdrs") {
-            Some(_) => read_headers(Some(&decode("hdrs")?)),
+        let m = match self.api::<MsgGetJson>(&format!("$JS.API.STREAM.MSG.GET.{stream}"), &body).await? {
+            Ok(got) => got.message,
+            Err(e) if e.err_code == 10037 => return Ok(None),
+            Err(e) => return Err(KvError::api(e)),
+        };
+        let decode = |t: Option<&str>| {
+            crate::transfer::base64_decode(t.unwrap_or_default())
+                .map_err(|_| protocol_err("nats: invalid jetstream api response"))
+        };
+        let mut block = match m.hdrs.as_deref() {
+            Some(h) => read_headers(Some(&decode(Some(h))?)),
             None => HeaderBlock::default(),
         };
-        block.headers.push(("Nats-Subject".into(), text("subject").to_string()));
-        block.headers.push(("Nats-Sequence".into(), m.get("seq").and_then(Value::as_u64).unwrap_or(0).to_string()));
-        block.headers.push(("Nats-Time-Stamp".into(), text("time").to_string()));
-        Ok(Some((block, decode("data")?)))
+        block.headers.push(("Nats-Subject".into(), m.subject.clone()));
+        block.headers.push(("Nats-Sequence".into(), m.seq.to_string()));
+        block.headers.push(("Nats-Time-Stamp".into(), m.time.clone()));
+        Ok(Some((block, decode(m.data.as_deref())?)))
     }
 
     /// Every bucket with its kept revisions (up to `limit` per bucket), in the playground's export format: what
@@ -733,12 +742,8 @@ impl<D: Dial> Client<D> {
                     Some(_) => break,
                     None => break,
                 };
-                let v = self.api(&format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}"), &json!({})).await?;
-                if api_error(&v).is_some() {
-                    break;
-                }
-                let info: ConsumerInfoJson = serde_json::from_value(v)
-                    .map_err(|e| protocol_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+                let subject = format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}");
+                let Ok(info) = self.api::<ConsumerInfoJson>(&subject, &json!({})).await? else { break };
                 let (delivered, pending) = (info.delivered.stream_seq, info.num_pending);
                 if pending == 0 && have >= delivered {
                     break;
@@ -870,13 +875,13 @@ impl<D: Dial> Client<D> {
         })
         .unwrap_or_default();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.{stream}"), &[], body.as_bytes()).await?;
-        let v: Value = serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream api response"))?;
-        if let Some(e) = api_error(&v) {
-            let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
-            return Err(KvError::api(e));
-        }
-        let info: ConsumerInfoJson = serde_json::from_value(v)
-            .map_err(|e| protocol_err(format!("nats: error: unreadable consumer info from the server: {e}")))?;
+        let info = match read_answer::<ConsumerInfoJson>(&p, "consumer info")? {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = self.link.send(&encode(&ClientOp::Unsub { sid, max: None }));
+                return Err(KvError::api(e));
+            }
+        };
         let pending = info.num_pending;
         if let Some(w) = self.watches.get_mut(&id) {
             w.consumer = info.name.clone();
@@ -1014,24 +1019,23 @@ impl<D: Dial> JetStream for Client<D> {
     }
 
     fn max_payload(&self) -> u64 {
-        self.info["max_payload"].as_u64().unwrap_or(u64::MAX)
+        if self.info.max_payload > 0 {
+            self.info.max_payload
+        } else {
+            u64::MAX
+        }
     }
 
     async fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        let v = match self.api("$JS.API.INFO", &json!({})).await {
+        let a = match self.api::<AccountInfoJson>("$JS.API.INFO", &json!({})).await {
             Err(e) if e.kind == ErrorKind::NoResponders => {
                 return Err(conn_err_kind(
                     ErrorKind::JetStreamNotEnabled,
                     "nats: error: JetStream not enabled on this server (start it with -js)",
                 ))
             }
-            other => other?,
+            other => other?.map_err(KvError::api)?,
         };
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::api(e));
-        }
-        let a: AccountInfoJson = serde_json::from_value(v)
-            .map_err(|e| protocol_err(format!("nats: error: unreadable account info from the server: {e}")))?;
         Ok(AccountInfo {
             memory: a.memory,
             storage: a.storage,
@@ -1043,12 +1047,14 @@ impl<D: Dial> JetStream for Client<D> {
     }
 
     async fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
-        let v = self.api(&format!("$JS.API.STREAM.INFO.{stream}"), &json!({})).await?;
-        if let Some(e) = api_error(&v) {
-            self.known.remove(stream);
-            return Err(KvError::api(e));
-        }
-        let st = status_from("", &v)?;
+        let info = match self.api::<StreamInfoJson>(&format!("$JS.API.STREAM.INFO.{stream}"), &json!({})).await? {
+            Ok(info) => info,
+            Err(e) => {
+                self.known.remove(stream);
+                return Err(KvError::api(e));
+            }
+        };
+        let st = status_from("", info);
         self.known.insert(stream.to_string(), st.config.clone());
         Ok(st)
     }
@@ -1067,23 +1073,20 @@ impl<D: Dial> JetStream for Client<D> {
     }
 
     async fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
-        let v = self.api(&format!("$JS.API.STREAM.CREATE.{}", config.name), &stream_json(config)).await?;
-        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+        let subject = format!("$JS.API.STREAM.CREATE.{}", config.name);
+        self.api::<Ignored>(&subject, &stream_json(config)).await?.map(|_| ()).map_err(KvError::api)
     }
 
     async fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
         self.known.remove(&config.name);
-        let v = self.api(&format!("$JS.API.STREAM.UPDATE.{}", config.name), &stream_json(config)).await?;
-        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+        let subject = format!("$JS.API.STREAM.UPDATE.{}", config.name);
+        self.api::<Ignored>(&subject, &stream_json(config)).await?.map(|_| ()).map_err(KvError::api)
     }
 
     /// The stream's consumers on this connection end with it.
     async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
         self.known.remove(stream);
-        let v = self.api(&format!("$JS.API.STREAM.DELETE.{stream}"), &json!({})).await?;
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::api(e));
-        }
+        self.api::<Ignored>(&format!("$JS.API.STREAM.DELETE.{stream}"), &json!({})).await?.map_err(KvError::api)?;
         for w in self.watches.values_mut().filter(|w| w.stream == stream && !w.gone) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
             w.gone = true;
@@ -1093,25 +1096,16 @@ impl<D: Dial> JetStream for Client<D> {
     }
 
     async fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
-        let v = self.api("$JS.API.STREAM.NAMES", &ListRequest { subject: Some(subject.into()), offset: None }).await?;
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::api(e));
-        }
-        let names = v["streams"].as_array().map(|a| a.iter().filter_map(|s| s.as_str()).map(str::to_string).collect());
-        Ok(names.unwrap_or_default())
+        let req = ListRequest { subject: Some(subject.into()), offset: None };
+        let names = self.api::<StreamNamesJson>("$JS.API.STREAM.NAMES", &req).await?.map_err(KvError::api)?;
+        Ok(names.streams.unwrap_or_default())
     }
 
     /// Waits for the stream's ack, then for the watches of this connection that follow the subject to receive
     /// the write.
     async fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
         let (_, p) = self.request(subject, &headers, data).await?;
-        let v: Value =
-            serde_json::from_slice(&p).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
-        if let Some(e) = api_error(&v) {
-            return Err(KvError::publish(e));
-        }
-        let ack: PubAckJson =
-            serde_json::from_value(v).map_err(|_| protocol_err("nats: invalid jetstream publish response"))?;
+        let ack = read_answer::<PubAckJson>(&p, "publish")?.map_err(KvError::publish)?;
         let seq = ack.seq;
         for w in self.watches.values_mut() {
             if w.stream == ack.stream && w.filters.iter().any(|f| subject_matches(f, subject)) {
@@ -1132,8 +1126,7 @@ impl<D: Dial> JetStream for Client<D> {
 
     async fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
         let req = PurgeRequest { filter: Some(subject.to_string()), keep: Some(keep), seq: None };
-        let v = self.api(&format!("$JS.API.STREAM.PURGE.{stream}"), &req).await?;
-        api_error(&v).map_or(Ok(()), |e| Err(KvError::api(e)))
+        self.api::<Ignored>(&format!("$JS.API.STREAM.PURGE.{stream}"), &req).await?.map(|_| ()).map_err(KvError::api)
     }
 
     /// Registers the consumer before creating it (deliveries can arrive before the create response), then waits
@@ -1187,7 +1180,8 @@ impl<D: Dial> JetStream for Client<D> {
             if w.stream.is_empty() {
                 return;
             }
-            let _ = self.api(&format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream, w.consumer), &json!({})).await;
+            let subject = format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream, w.consumer);
+            let _ = self.api::<Ignored>(&subject, &json!({})).await;
         }
     }
 }

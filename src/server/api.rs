@@ -827,6 +827,29 @@ pub struct StoredMsgJson {
     pub time: String,
 }
 
+/// `stream_msg_get_response`: the message (the server writes it, the client reads it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MsgGetJson {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    pub message: StoredMsgJson,
+}
+
+/// `stream_names_response`: a page of stream names (`null` when there are none, as nats-server writes it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamNamesJson {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub total: usize,
+    #[serde(default)]
+    pub offset: usize,
+    #[serde(default)]
+    pub limit: usize,
+    #[serde(default)]
+    pub streams: Option<Vec<String>>,
+}
+
 /// A message-get request (STREAM.MSG.GET, and DIRECT.GET with a body); the server reads it, the client writes it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MsgGetRequest {
@@ -945,6 +968,38 @@ mod tests {
         let v = serde_json::json!({"subjects": ["$KV.b.>"], "d": "a<b & c"});
         assert_eq!(String::from_utf8(go_json(&v)).unwrap(), r#"{"d":"a\u003cb \u0026 c","subjects":["$KV.b.\u003e"]}"#);
     }
+}
+
+/// The INFO a server greets with (and sends again once a CONNECT is accepted), in nats-server's field order:
+/// the server writes it, the client reads it (every field optional when read, as servers differ).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InfoJson {
+    pub server_id: String,
+    pub server_name: String,
+    pub version: String,
+    pub proto: u8,
+    pub git_commit: String,
+    pub go: String,
+    pub host: String,
+    pub port: u16,
+    pub headers: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub auth_required: bool,
+    pub max_payload: u64,
+    #[serde(skip_serializing_if = "is_false")]
+    pub jetstream: bool,
+    pub client_id: u64,
+    pub client_ip: String,
+    /// What a client signs with its nkey (a server that accepts nkeys sends one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Set in the INFO nats-server sends once a CONNECT is accepted.
+    #[serde(skip_serializing_if = "is_false")]
+    pub connect_info: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_account: Option<String>,
+    pub api_lvl: u8,
 }
 
 /// The CONNECT a client sends, read by the server and written by the client (`client::core`). Unknown fields are

@@ -589,17 +589,9 @@ impl JetStream {
                         .collect();
                     vec![Out::json(reply, &List { kind: kind(resp), total: names.len(), offset, limit, streams })]
                 } else {
-                    #[derive(Serialize)]
-                    struct Names {
-                        #[serde(rename = "type")]
-                        kind: String,
-                        total: usize,
-                        offset: usize,
-                        limit: usize,
-                        streams: Option<Vec<String>>,
-                    }
                     let streams = (!page.is_empty()).then_some(page);
-                    vec![Out::json(reply, &Names { kind: kind(resp), total: names.len(), offset, limit, streams })]
+                    let names = StreamNamesJson { kind: kind(resp), total: names.len(), offset, limit, streams };
+                    vec![Out::json(reply, &names)]
                 }
             }
             ["STREAM", "PURGE", name] => {
@@ -647,12 +639,6 @@ impl JetStream {
                 };
                 match find_msg(s, &req) {
                     Ok(m) => {
-                        #[derive(Serialize)]
-                        struct Get {
-                            #[serde(rename = "type")]
-                            kind: String,
-                            message: StoredMsgJson,
-                        }
                         let message = StoredMsgJson {
                             subject: m.subject.clone(),
                             seq: m.seq,
@@ -660,7 +646,7 @@ impl JetStream {
                             data: (!m.data.is_empty()).then(|| b64(&m.data)),
                             time: rfc3339_nanos(m.time),
                         };
-                        vec![Out::json(reply, &Get { kind: kind(resp), message })]
+                        vec![Out::json(reply, &MsgGetJson { kind: kind(resp), message })]
                     }
                     Err(e) => return Some(self.error(reply, resp, &e, false)),
                 }

@@ -18,8 +18,6 @@ pub mod wire;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
-
 use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
 use crate::engine::{Engine, Nanos};
@@ -85,33 +83,6 @@ impl Default for ServerOptions {
             max_pings_out: 2,
         }
     }
-}
-
-/// The INFO the server greets with.
-#[derive(Serialize)]
-struct InfoJson<'a> {
-    server_id: &'a str,
-    server_name: &'a str,
-    version: &'a str,
-    proto: u8,
-    git_commit: &'a str,
-    go: &'a str,
-    host: &'a str,
-    port: u16,
-    headers: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    auth_required: bool,
-    max_payload: usize,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    jetstream: bool,
-    client_id: u64,
-    client_ip: &'a str,
-    /// Set in the INFO nats-server sends once a CONNECT is accepted.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    connect_info: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remote_account: Option<&'a str>,
-    api_lvl: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -268,23 +239,24 @@ impl Server {
 
     /// The INFO line for a connection; `connected` gives the one sent after its CONNECT was accepted.
     fn info_line(&self, id: ConnId, client_ip: &str, connected: bool) -> Vec<u8> {
-        let info = InfoJson {
-            server_id: &self.opts.server_id,
-            server_name: &self.opts.server_name,
-            version: api::SERVER_VERSION,
+        let info = api::InfoJson {
+            server_id: self.opts.server_id.clone(),
+            server_name: self.opts.server_name.clone(),
+            version: api::SERVER_VERSION.into(),
             proto: 1,
-            git_commit: "b2fd3ef",
-            go: api::GO_VERSION,
-            host: &self.opts.host,
+            git_commit: "b2fd3ef".into(),
+            go: api::GO_VERSION.into(),
+            host: self.opts.host.clone(),
             port: self.opts.port,
             headers: true,
             auth_required: self.opts.auth != Auth::None,
-            max_payload: self.opts.max_payload,
+            max_payload: self.opts.max_payload as u64,
             jetstream: self.opts.jetstream,
             client_id: id,
-            client_ip,
+            client_ip: client_ip.to_string(),
+            nonce: None,
             connect_info: connected,
-            remote_account: connected.then_some("$G"),
+            remote_account: connected.then(|| "$G".to_string()),
             api_lvl: 5,
         };
         let mut out = b"INFO ".to_vec();
