@@ -11,6 +11,7 @@ pub mod lines;
 pub mod page_link;
 pub mod python;
 pub mod remote;
+pub mod session_tools;
 pub mod steps;
 pub mod term_state;
 pub mod watchers;

@@ -8,8 +8,8 @@
 use yew::prelude::*;
 
 use super::cell_preview::CellSpec;
-use super::lesson_panel::StepRunner;
 use crate::app::handoff::{self, Intent};
+use crate::app::steps::StepRunner;
 use crate::app::term_state::TermState;
 use crate::app::{real_now, Playground, Shared};
 use crate::lesson::runner::program_filename;
