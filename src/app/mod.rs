@@ -8,6 +8,7 @@ pub mod handoff;
 pub mod host;
 pub mod javascript;
 pub mod lines;
+pub mod link;
 pub mod page_link;
 pub mod python;
 pub mod remote;
@@ -72,12 +73,8 @@ pub struct Parts {
     pub serve_clients: fn(&mut Playground),
     /// Moves the page's server on its protocol clock.
     pub serve_timeout: fn(&mut Playground, u64),
-    /// Runs typed lines against the connected real server.
-    pub remote_lines: fn(&Shared, Vec<String>),
-    /// Ctrl-C against the connected real server.
-    pub remote_interrupt: fn(&Shared),
-    /// A lesson step against the connected real server.
-    pub remote_job: fn(&Shared, remote::Job),
+    /// The connected server as the page's link (`link::link` chooses it while connected).
+    pub server_link: &'static dyn link::Link,
     /// Draws a lesson's code cell: one that runs (the whole app), or one that asks for the whole app to run.
     pub code_cell: fn(&components::cell_preview::CellSpec) -> yew::Html,
     /// Runs Python cells one after another (a lesson step's programs), then `then` once the last has ended.
@@ -123,9 +120,7 @@ pub static FULL: Parts = Parts {
         pg.page.handle_timeout(&pg.session.backend, mono_ms);
         page_link::schedule();
     },
-    remote_lines: remote::run_lines,
-    remote_interrupt: |shared| remote::enqueue(shared, remote::Job::Interrupt),
-    remote_job: remote::enqueue,
+    server_link: &remote::ServerLink,
     code_cell: components::cell_preview::running_cell,
     run_cells: python::run_step_cells,
     watch_programs: python::watch_programs,
@@ -151,9 +146,7 @@ const SMALL: Parts = Parts {
     lesson_typed: |_, _, _, _| None,
     serve_clients: |_| {},
     serve_timeout: |_, _| {},
-    remote_lines: |_, _| {},
-    remote_interrupt: |_| {},
-    remote_job: |_, _| {},
+    server_link: &link::Embedded,
     code_cell: |_| yew::Html::default(),
     run_cells: |_, then| {
         if let Some(f) = then {
@@ -430,7 +423,16 @@ impl Playground {
     /// The buckets the views show: the embedded engine's, or a copy of the connected server's.
     /// Whether the learner can move the clock (the embedded server's; a real server keeps its own time).
     pub fn clock_moves(&self) -> bool {
-        self.server.is_none()
+        self.link().clock_moves()
+    }
+
+    /// Where the page's commands go now: the connected server's link, or the embedded engine (being connected is
+    /// this choice, made here only).
+    pub fn link(&self) -> &'static dyn link::Link {
+        match self.server {
+            Some(_) => self.parts.server_link,
+            None => &link::Embedded,
+        }
     }
 
     /// Reads an export the learner gave, with the buckets it would replace (`transfer::read_import`).
@@ -446,10 +448,7 @@ impl Playground {
     }
 
     pub fn view(&self) -> &Engine {
-        match &self.server {
-            Some(s) => &s.mirror,
-            None => &self.session.backend,
-        }
+        self.link().view(self)
     }
 
     /// Where the views' buckets come from, when it is not the embedded engine: the server, and whether the copy
@@ -466,11 +465,7 @@ impl Playground {
 
     /// The time the views read ages and TTLs at: the clock's, or the real time against a server.
     pub fn view_now(&self, real: Nanos) -> Nanos {
-        if self.server.is_some() {
-            real
-        } else {
-            self.clock.now(real)
-        }
+        self.link().view_now(self, real)
     }
 
     /// The real server the page is connected to (its address, without credentials), once connected: clients in
@@ -482,28 +477,20 @@ impl Playground {
 
     /// The watches running in the terminal's session (embedded or server).
     pub fn watch_count(&self) -> usize {
-        match &self.server {
-            Some(s) => s.watch_count,
-            None => self.session.watches().len(),
-        }
+        self.link().watch_count(self)
     }
 
     /// The prompt the terminal shows: "$ ", or the question being asked.
     pub fn prompt(&self) -> String {
-        prompt_for(match &self.server {
-            Some(s) => s.question.as_deref(),
-            None => self.session.question(),
-        })
+        prompt_for(self.link().question(self))
     }
 
     /// Tells the open lesson about a line the learner typed and what it did (`is_answer`: the line answered a
     /// question). Returns what to say in the terminal when a step is done. The lesson's checks read the buckets
     /// the views show (the embedded engine, or the server's copy).
     pub fn lesson_typed(&mut self, line: &str, r: &LineResult, is_answer: bool) -> Option<String> {
-        let engine = match &mut self.server {
-            Some(s) => &mut s.mirror,
-            None => &mut self.session.backend,
-        };
+        let link = self.link();
+        let engine = link.view_mut(&mut self.session, &mut self.server);
         let (_, run) = self.lesson.as_mut()?;
         let typed = if is_answer { run.answered(r, engine) } else { run.typed(line, r, engine) };
         let Some(Typed::StepDone { step, report }) = typed else { return None };

@@ -9,14 +9,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
+use super::link::{Link, StepDone};
 use super::term_state::TermAction;
-use super::Shared;
+use super::watchers::{News, PaneWatch};
+use super::{Playground, Shared};
 use crate::backend::wire::KvBackend;
 use crate::client::core::{Client, Dial, LinkState};
 use crate::client::url::ServerUrl;
 use crate::client::web::WebDial;
 use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
-use crate::lesson::runner::{wire::Run, LessonClock, StepReport};
+use crate::lesson::runner::{wire::Run, LessonClock};
 use crate::session::wire::Session;
 
 /// The terminal's session over the server.
@@ -89,15 +91,13 @@ pub enum UiMsg {
     Changed,
 }
 
-type Done = Box<dyn FnOnce(Option<StepReport>)>;
-
 /// Work for the connection, done in order.
 pub enum Job {
     Lines(Vec<String>),
     Step {
         i: usize,
         solve: bool,
-        done: Done,
+        done: StepDone,
     },
     Interrupt,
     Pump,
@@ -606,7 +606,107 @@ async fn refresh(shared: &Shared, conn: &Conn, s: &mut ServerSession) {
     }
 }
 
-/// Runs typed lines against the server (echo, output and watch deliveries appear as they finish).
-pub fn run_lines(shared: &Shared, lines: Vec<String>) {
-    enqueue(shared, Job::Lines(lines));
+/// The connected server as the page's link (`app::link`): every call becomes a job on the connection's queue.
+pub struct ServerLink;
+
+impl Link for ServerLink {
+    fn remote(&self) -> bool {
+        true
+    }
+
+    fn run_lines(&self, shared: &Shared, lines: &[String], _show: &dyn Fn(TermAction)) {
+        // The job shows each line as it finishes, through the page's `ui`.
+        enqueue(shared, Job::Lines(lines.to_vec()));
+    }
+
+    fn interrupt(&self, shared: &Shared, _typed: &str, _show: &dyn Fn(TermAction)) -> bool {
+        enqueue(shared, Job::Interrupt);
+        false
+    }
+
+    fn run_step(&self, shared: &Shared, i: usize, solve: bool, done: StepDone) {
+        enqueue(shared, Job::Step { i, solve, done });
+    }
+
+    fn start_run_all(&self, shared: &Shared) -> &'static str {
+        if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+            run.clear_results();
+        }
+        "(Run all on the server: each step runs in turn, its programs in their cells; buckets already on the server stay as they are)"
+    }
+
+    fn reset_lesson(&self, shared: &Shared) -> &'static str {
+        if let Some((_, run)) = shared.0.borrow_mut().lesson.as_mut() {
+            run.reset();
+        }
+        "(lesson reset: its results are cleared; the buckets on the server stay as they are)"
+    }
+
+    fn open_watch(
+        &self,
+        shared: &Shared,
+        bucket: &str,
+        pattern: &str,
+        options: WatchOptions,
+        title: String,
+    ) -> Result<(), String> {
+        enqueue(shared, Job::PaneWatch { bucket: bucket.into(), pattern: pattern.into(), options, title });
+        Ok(())
+    }
+
+    fn watch_news(&self, shared: &Shared, panes: &[PaneWatch]) -> News {
+        let mut pg = shared.0.borrow_mut();
+        let mut news = News { opened: std::mem::take(&mut pg.pane_news), events: Vec::new() };
+        let Some(side) = pg.server.as_mut() else { return news };
+        news.opened.extend(side.new_panes.drain(..).map(|(id, title)| (PaneWatch { id, remote: true }, title)));
+        let opened: Vec<PaneWatch> = news.opened.iter().map(|(p, _)| *p).collect();
+        for p in panes.iter().chain(opened.iter()).filter(|p| p.remote) {
+            let evs = side.pane_events.remove(&p.id).unwrap_or_default();
+            if !evs.is_empty() {
+                news.events.push((*p, evs));
+            }
+        }
+        news
+    }
+
+    fn stop_watch(&self, shared: &Shared, p: PaneWatch) {
+        enqueue(shared, Job::PaneStop(p.id));
+    }
+
+    fn watch_error(&self, shared: &Shared) -> Option<String> {
+        shared.0.borrow().server.as_ref().and_then(|s| s.pane_error.clone())
+    }
+
+    /// The copy of the server's buckets, read after each job.
+    fn view<'a>(&self, pg: &'a Playground) -> &'a Engine {
+        pg.server.as_ref().map_or(&pg.session.backend, |s| &s.mirror)
+    }
+
+    fn view_mut<'a>(
+        &self,
+        session: &'a mut crate::session::local::Session<Engine>,
+        server: &'a mut Option<ServerSide>,
+    ) -> &'a mut Engine {
+        match server {
+            Some(s) => &mut s.mirror,
+            None => &mut session.backend,
+        }
+    }
+
+    /// A real server's time is the real time.
+    fn view_now(&self, _pg: &Playground, real: Nanos) -> Nanos {
+        real
+    }
+
+    fn clock_moves(&self) -> bool {
+        false
+    }
+
+    fn watch_count(&self, pg: &Playground) -> usize {
+        pg.server.as_ref().map_or(0, |s| s.watch_count)
+    }
+
+    fn question<'a>(&self, pg: &'a Playground) -> Option<&'a str> {
+        pg.server.as_ref().and_then(|s| s.question.as_deref())
+    }
 }
