@@ -113,7 +113,11 @@ impl Link for Embedded {
     }
 
     fn run_step(&self, shared: &Shared, i: usize, solve: bool, done: StepDone) {
-        let r = shared.0.borrow_mut().run_step(i, real_now(), solve);
+        let r = {
+            let mut pg = shared.0.borrow_mut();
+            let run_step = pg.parts.run_step;
+            run_step(&mut pg, i, real_now(), solve)
+        };
         done(r);
     }
 

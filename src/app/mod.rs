@@ -73,6 +73,9 @@ pub struct Parts {
     pub serve_clients: fn(&mut Playground),
     /// Moves the page's server on its protocol clock.
     pub serve_timeout: fn(&mut Playground, u64),
+    /// Runs a lesson step on the embedded engine (see `Playground::run_step`): the lesson runner is not in the first
+    /// load, which opens no lesson.
+    pub run_step: fn(&mut Playground, usize, Nanos, bool) -> Option<StepReport>,
     /// The connected server as the page's link (`link::link` chooses it while connected).
     pub server_link: &'static dyn link::Link,
     /// Draws a lesson's code cell: one that runs (the whole app), or one that asks for the whole app to run.
@@ -120,6 +123,7 @@ pub static FULL: Parts = Parts {
         pg.page.handle_timeout(&pg.session.backend, mono_ms);
         page_link::schedule();
     },
+    run_step: Playground::run_step,
     server_link: &remote::ServerLink,
     code_cell: components::cell_preview::running_cell,
     run_cells: python::run_step_cells,
@@ -138,6 +142,7 @@ pub static LESSON: Parts = Parts {
     lesson_typed: Playground::lesson_typed,
     code_cell: components::cell_preview::cell_preview,
     lesson_json: handoff::lesson_json,
+    run_step: Playground::run_step,
     ..SMALL
 };
 
@@ -146,6 +151,7 @@ const SMALL: Parts = Parts {
     lesson_typed: |_, _, _, _| None,
     serve_clients: |_| {},
     serve_timeout: |_, _| {},
+    run_step: |_, _, _, _| None,
     server_link: &link::Embedded,
     code_cell: |_| yew::Html::default(),
     run_cells: |_, then| {
