@@ -44,6 +44,11 @@ pub mod local {
     use crate::backend::local::KvBackend;
     use crate::cli::trace::local::Tracer;
     use crate::{plain_aw as aw, plain_fn as kv_fn};
+    macro_rules! one {
+        ($e:expr) => {
+            $e as &mut dyn KvBackend
+        };
+    }
     include!("exec/command.rs");
 }
 
@@ -53,6 +58,11 @@ pub mod wire {
     use crate::backend::wire::KvBackend;
     use crate::cli::trace::wire::Tracer;
     use crate::{async_aw as aw, async_fn as kv_fn};
+    macro_rules! one {
+        ($e:expr) => {
+            $e
+        };
+    }
     include!("exec/command.rs");
 }
 

@@ -1,5 +1,8 @@
 // Running a parsed command over the seam, compiled twice by `cli/exec.rs`: `exec::local` over the engine in process
-// (plain), `exec::wire` over a connection (`async`); `kv_fn!` adds `async` and `aw!` adds `.await`.
+// (plain), `exec::wire` over a connection (`async`); `kv_fn!` adds `async` and `aw!` adds `.await`. `one!` makes
+// the backend a trait object in `local`, so the command language is compiled once there for the engine and the
+// tracer around it (the first load carries one copy, not two); `async` traits have no objects, so `wire` keeps
+// a copy per backend.
 
 kv_fn! {
 /// Runs a command. `confirmed` carries the answer to a question the command asked before. With `--trace` its
@@ -26,18 +29,18 @@ pub fn execute_traced<B: KvBackend>(
 ) -> (Outcome, String) {
     if p.trace() {
         let mut t = Tracer::new(b, display.tz_offset_secs);
-        let outcome = aw!(run(&mut t, p, display, confirmed));
+        let outcome = aw!(run(one!(&mut t), p, display, confirmed));
         // Time moved by the command is the inner backend's; nothing else to carry back.
         let log = t.take();
         (outcome, log)
     } else {
-        (aw!(run(b, p, display, confirmed)), String::new())
+        (aw!(run(one!(b), p, display, confirmed)), String::new())
     }
 }
 }
 
 kv_fn! {
-fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
+fn run<B: KvBackend + ?Sized>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<bool>) -> Outcome {
     let tz = display.tz_offset_secs;
     if let Some(servers) = p.global("server") {
         if let Err(e) = check_server(&b.connection_info().url, servers) {
@@ -217,7 +220,7 @@ fn run<B: KvBackend>(b: &mut B, p: &Parsed, display: Display, confirmed: Option<
 }
 
 kv_fn! {
-fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64, confirmed: Option<bool>) -> Outcome {
+fn revert<B: KvBackend + ?Sized>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64, confirmed: Option<bool>) -> Outcome {
     if let Err(e) = aw!(b.status(bucket)) {
         return fail(e);
     }
@@ -259,7 +262,7 @@ fn revert<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, key: &str, tz: i64,
 }
 
 kv_fn! {
-fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz: i64) -> Outcome {
+fn list_keys<B: KvBackend + ?Sized>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz: i64) -> Outcome {
     if let Err(e) = aw!(b.status(bucket)) {
         return fail(format!("unable to load bucket: {e}"));
     }
@@ -307,7 +310,7 @@ fn list_keys<B: KvBackend>(b: &mut B, p: &Parsed, bucket: &str, filter: &str, tz
 }
 
 kv_fn! {
-fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
+fn list_buckets<B: KvBackend + ?Sized>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
     let names = match aw!(b.bucket_names()) {
         Ok(n) => n,
         Err(e) => return fail(e),
@@ -343,7 +346,7 @@ fn list_buckets<B: KvBackend>(b: &mut B, p: &Parsed, tz: i64) -> Outcome {
 }
 
 kv_fn! {
-fn account_info<B: KvBackend>(b: &mut B) -> Outcome {
+fn account_info<B: KvBackend + ?Sized>(b: &mut B) -> Outcome {
     let c = b.connection_info();
     let mut cols = Columns::new("Account Information");
     cols.row("User", &c.user);
