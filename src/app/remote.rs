@@ -350,15 +350,18 @@ pub fn enqueue(shared: &Shared, job: Job) {
 async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
     let taken = conn.session.borrow_mut().take();
     let Some(mut s) = taken else {
-        if let Job::Lines(_) = job {
-            (conn.ui)(UiMsg::Term(vec![TermAction::Note(
+        // Not connected yet (or any more): say so for what the learner asked, and let a step's run go on.
+        match job {
+            Job::Lines(_) => (conn.ui)(UiMsg::Term(vec![TermAction::Note(
                 "(not connected to the server: Connect tries again; Disconnect goes back to the embedded engine)"
                     .into(),
-            )]));
+            )])),
+            Job::Step { done, .. } => done(None),
+            _ => {}
         }
         return;
     };
-    job_on(shared, conn, &mut s, job).await;
+    let changed = job_on(shared, conn, &mut s, job).await;
     if let Some(side) = shared.0.borrow_mut().server.as_mut() {
         side.question = s.question().map(str::to_string);
         side.watch_count = s.watches().len();
@@ -368,7 +371,9 @@ async fn run_job(shared: &Shared, conn: &Rc<Conn>, job: Job) {
     } else {
         *conn.session.borrow_mut() = Some(s);
     }
-    (conn.ui)(UiMsg::Changed);
+    if changed {
+        (conn.ui)(UiMsg::Changed);
+    }
 }
 
 /// The session's clock against a server: it moves only when a script or lesson sleeps (which waits for real).
@@ -382,9 +387,11 @@ fn set_server_now(shared: &Shared, now: Nanos) {
     }
 }
 
-async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Job) {
+/// Runs one job on the server's session; false when nothing changed that the page shows (a poll that found no
+/// delivery), so the page does not redraw four times a second for nothing.
+async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Job) -> bool {
     let ui = conn.ui.clone();
-    let Some(mut now) = server_now(shared) else { return };
+    let Some(mut now) = server_now(shared) else { return false };
     match job {
         Job::Lines(lines) => {
             // What each line printed, for the open lesson once the server's buckets are read again.
@@ -442,7 +449,7 @@ async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Jo
             let run = shared.0.borrow().lesson.as_ref().map(|(name, run)| (name.clone(), run.clone()));
             let Some((name, run)) = run else {
                 done(None);
-                return;
+                return true;
             };
             let mut run = Run(run);
             let report = run.run_step(i, s, &mut ServerClock(&mut now), solve).await;
@@ -483,7 +490,7 @@ async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Jo
                         "(the connection to the server was lost and could not be made again: {}. Connect tries again; Disconnect goes back to the embedded engine.)",
                         e.message.trim_start_matches("nats: error: ")
                     ))]));
-                    return;
+                    return true;
                 }
                 ui(UiMsg::Term(vec![TermAction::Note(
                     "(reconnected to the server; running watches resumed where they were)".into(),
@@ -495,7 +502,7 @@ async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Jo
                 if news {
                     ui(UiMsg::Changed);
                 }
-                return; // nothing arrived: nothing to redraw
+                return false; // nothing arrived: nothing to redraw
             }
             refresh(shared, conn, s).await;
         }
@@ -522,6 +529,7 @@ async fn job_on(shared: &Shared, conn: &Rc<Conn>, s: &mut ServerSession, job: Jo
             }
         }
     }
+    true
 }
 
 /// Writes the workshop learner's progress records waiting (`workshop::sync`) into the instructor's bucket, each a
