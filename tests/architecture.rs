@@ -277,3 +277,37 @@ fn every_source_file_opens_with_a_doc_line() {
         .collect();
     assert!(missing.is_empty(), "files without a //! first line:\n{}", missing.join("\n"));
 }
+
+/// Being connected is a choice of link (`app::link`): no component and no service reads the page's server side
+/// to decide what to do. Only the link's owner (`Playground` in `app/mod.rs`), the connection itself
+/// (`app/remote.rs`), and what shows the connection (the server bar, a workshop learner's banner) read it.
+#[test]
+fn only_the_link_knows_whether_the_page_is_connected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/app"), &mut files);
+    let allowed = ["src/app/mod.rs", "src/app/remote.rs", "src/app/workshop.rs", "src/app/components/server_bar.rs"];
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
+        if allowed.contains(&rel.as_str()) {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(f).unwrap_or_default());
+        for (n, line) in code.lines().enumerate() {
+            let reads_server = line.contains(".server.")
+                || line.contains(".server {")
+                || line.contains(".server)")
+                || line.contains("&self.server")
+                || line.contains("&mut self.server");
+            if reads_server {
+                found.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "code that branches on embedded or server outside the link:\n{}", found.join("\n"));
+    // In `Playground`, the choice is made once, in `link`.
+    let pg = code_only(&std::fs::read_to_string(root.join("src/app/mod.rs")).unwrap_or_default());
+    let choices = pg.lines().filter(|l| l.contains("match self.server") || l.contains("self.server.is_")).count();
+    assert_eq!(choices, 1, "Playground chooses its link in one place");
+}
