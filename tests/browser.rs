@@ -130,3 +130,58 @@ fn a_join_links_credentials_leave_the_address_bar() {
     assert_eq!((j.server.as_str(), j.user.as_str(), j.pass.as_str()), ("ws://127.0.0.1:9", "ana", "p@ss"));
     assert_eq!(workshop::take_join_link(), None, "read once");
 }
+
+/// The page's services over its link (here the embedded engine): typed lines run and show their echo and
+/// output, a Watchers pane's watch receives a later put, and a lesson's Reset empties the embedded server.
+#[wasm_bindgen_test]
+async fn the_services_run_lines_watches_and_a_lesson_over_the_pages_link() {
+    use nats_kv_playground::app::term_state::TermAction;
+    use nats_kv_playground::app::{lines, link, steps, watchers, Playground, Shared};
+    use nats_kv_playground::engine::{WatchEvent, WatchOptions};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let shared = Shared(Rc::new(RefCell::new(Playground::new(1_767_225_600_000_000_000))));
+    assert!(!link::link(&shared).remote() && link::link(&shared).clock_moves());
+    let shown = RefCell::new(Vec::new());
+    let lines_in = ["nats kv add b".to_string(), "nats kv put b k v1".to_string()];
+    lines::run(&shared, &lines_in, |a| shown.borrow_mut().push(a));
+    fn flat(a: &TermAction, out: &mut Vec<String>) {
+        match a {
+            TermAction::Batch(v) => v.iter().for_each(|a| flat(a, out)),
+            TermAction::Echo { prompt, line } => out.push(format!("{prompt}{line}")),
+            TermAction::Output(chunks) => out.push(format!("{chunks:?}")),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    shown.borrow().iter().for_each(|a| flat(a, &mut all));
+    assert!(all.contains(&"$ nats kv put b k v1".to_string()), "{all:?}");
+    assert!(all.contains(&"[Out(\"v1\\n\")]".to_string()), "{all:?}");
+
+    watchers::open(&shared, "b", ">", WatchOptions::default(), "b".into()).expect("a pane's watch");
+    let first = watchers::news(&shared, &[]);
+    assert_eq!(first.opened.len(), 1, "the pane exists at once on the engine");
+    let pane = first.opened[0].0;
+    assert!(watchers::is_current(&shared, &pane));
+    lines::run(&shared, &["nats kv put b k v2".to_string()], |_| {});
+    let later = watchers::news(&shared, &[pane]);
+    let got: Vec<Vec<u8>> = later
+        .events
+        .iter()
+        .flat_map(|(_, evs)| evs.iter())
+        .filter_map(|e| match e {
+            WatchEvent::Entry(e) => Some(e.value.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(got.contains(&b"v2".to_vec()), "the pane saw the put: {got:?}");
+    watchers::stop(&shared, pane);
+
+    assert!(shared.0.borrow_mut().open_lesson("cli"));
+    let note = steps::reset(&shared);
+    assert!(note.contains("embedded server starts empty"), "{note}");
+    assert!(shared.0.borrow().view().bucket_names().is_empty(), "Reset emptied the embedded server");
+    let interrupted = lines::interrupt(&shared, "", |a| assert!(matches!(a, TermAction::Echo { .. } | TermAction::Note(_))));
+    assert!(interrupted, "on the engine, Ctrl-C's effect is immediate");
+}
