@@ -182,6 +182,7 @@ async fn the_services_run_lines_watches_and_a_lesson_over_the_pages_link() {
     let note = steps::reset(&shared);
     assert!(note.contains("embedded server starts empty"), "{note}");
     assert!(shared.0.borrow().view().bucket_names().is_empty(), "Reset emptied the embedded server");
-    let interrupted = lines::interrupt(&shared, "", |a| assert!(matches!(a, TermAction::Echo { .. } | TermAction::Note(_))));
+    let interrupted =
+        lines::interrupt(&shared, "", |a| assert!(matches!(a, TermAction::Echo { .. } | TermAction::Note(_))));
     assert!(interrupted, "on the engine, Ctrl-C's effect is immediate");
 }

@@ -27,15 +27,12 @@ pub fn execute_traced<B: KvBackend>(
     display: Display,
     confirmed: Option<bool>,
 ) -> (Outcome, String) {
-    if p.trace() {
-        let mut t = Tracer::new(b, display.tz_offset_secs);
-        let outcome = aw!(run(one!(&mut t), p, display, confirmed));
-        // Time moved by the command is the inner backend's; nothing else to carry back.
-        let log = t.take();
-        (outcome, log)
-    } else {
-        (aw!(run(one!(b), p, display, confirmed)), String::new())
-    }
+    // Always through the tracer, which only passes calls on without `--trace`: one copy of `run` per backend.
+    let mut t = Tracer::new(b, display.tz_offset_secs, p.trace());
+    let outcome = aw!(run(one!(&mut t), p, display, confirmed));
+    // Time moved by the command is the inner backend's; nothing else to carry back.
+    let log = t.take();
+    (outcome, log)
 }
 }
 

@@ -4,6 +4,9 @@
 /// A backend that records the API traffic of the operations it passes on.
 pub struct Tracer<'a, B: KvBackend> {
     pub inner: &'a mut B,
+    /// Whether the command asked for a trace: without it the tracer only passes calls on, so the command language
+    /// has one copy per backend whether a command traces or not.
+    on: bool,
     tz: i64,
     log: RefCell<String>,
     /// A stream list was traced: the statuses read from it are not requests of their own.
@@ -11,12 +14,14 @@ pub struct Tracer<'a, B: KvBackend> {
 }
 
 impl<'a, B: KvBackend> Tracer<'a, B> {
-    /// Starts a trace; natscli's first line is its connect handler's.
-    pub fn new(inner: &'a mut B, tz: i64) -> Tracer<'a, B> {
-        let t = Tracer { inner, tz, log: RefCell::new(String::new()), listed: std::cell::Cell::new(false) };
-        let c = t.inner.connection_info();
-        let line = format!(">>> Connected to {} ({})\n", c.url, c.address);
-        t.write(&line);
+    /// Starts a trace when `on`; natscli's first line is its connect handler's.
+    pub fn new(inner: &'a mut B, tz: i64, on: bool) -> Tracer<'a, B> {
+        let t = Tracer { inner, on, tz, log: RefCell::new(String::new()), listed: std::cell::Cell::new(false) };
+        if on {
+            let c = t.inner.connection_info();
+            let line = format!(">>> Connected to {} ({})\n", c.url, c.address);
+            t.write(&line);
+        }
         t
     }
 
@@ -93,6 +98,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        if !self.on {
+            return aw!(self.inner.account_info());
+        }
         let r = aw!(self.inner.account_info());
         let reply = match &r {
             Ok(a) => Ok(obj(&[
@@ -120,6 +128,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        if !self.on {
+            return aw!(self.inner.create_bucket(cfg));
+        }
         let name = format!("KV_{}", cfg.bucket);
         let subject = format!("$JS.API.STREAM.CREATE.{name}");
         let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
@@ -137,6 +148,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
+        if !self.on {
+            return aw!(self.inner.update_bucket(cfg));
+        }
         let name = format!("KV_{}", cfg.bucket);
         let subject = format!("$JS.API.STREAM.UPDATE.{name}");
         let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
@@ -154,6 +168,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
+        if !self.on {
+            return aw!(self.inner.delete_bucket(bucket));
+        }
         let subject = format!("$JS.API.STREAM.DELETE.KV_{bucket}");
         self.request(&subject, "");
         let r = aw!(self.inner.delete_bucket(bucket));
@@ -164,6 +181,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
+        if !self.on {
+            return aw!(self.inner.status(bucket));
+        }
         if self.listed.get() {
             return aw!(self.inner.status(bucket));
         }
@@ -184,6 +204,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
+        if !self.on {
+            return aw!(self.inner.bucket_names());
+        }
         let r = aw!(self.inner.bucket_names());
         let now = self.inner.now();
         let reply = match &r {
@@ -239,6 +262,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
+        if !self.on {
+            return aw!(self.inner.get(bucket, key));
+        }
         let r = aw!(self.inner.get(bucket, key));
         self.direct_get(bucket, key, "", &r);
         r
@@ -246,6 +272,9 @@ impl<B: KvBackend> KvBackend for Tracer<'_, B> {
     }
     kv_fn! {
     fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
+        if !self.on {
+            return aw!(self.inner.get_revision(bucket, key, revision));
+        }
         let r = aw!(self.inner.get_revision(bucket, key, revision));
         self.direct_get(bucket, key, &obj(&[("seq", revision.to_string())]), &r);
         r
