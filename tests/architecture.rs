@@ -311,3 +311,57 @@ fn only_the_link_knows_whether_the_page_is_connected() {
     let choices = pg.lines().filter(|l| l.contains("match self.server") || l.contains("self.server.is_")).count();
     assert_eq!(choices, 1, "Playground chooses its link in one place");
 }
+
+/// The app is a store and services: components render what the store and the link give them and change the
+/// page only by dispatching the store's verbs. None changes the playground itself or calls the services that
+/// run lines, steps, watchers, the connection or the session tools.
+#[test]
+fn components_change_the_page_only_by_dispatching() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/app/components"), &mut files);
+    let forbidden = [
+        ".0.borrow_mut()",
+        ".0.try_borrow_mut()",
+        "lines::",
+        "StepRunner",
+        "steps::run",
+        "steps::reset",
+        "steps::start_run_all",
+        "watchers::open",
+        "watchers::stop",
+        "watchers::news",
+        "remote::connect",
+        "remote::disconnect",
+        "session_tools",
+        "services::",
+        "open_lesson(",
+        "reset_server(",
+        ".replay(",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
+        let code = code_only(&std::fs::read_to_string(f).unwrap_or_default());
+        for (n, line) in code.lines().enumerate() {
+            if let Some(w) = forbidden.iter().find(|w| line.contains(*w)) {
+                found.push(format!("{rel}:{}: {w}", n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "components that change the page without dispatching:\n{}", found.join("\n"));
+}
+
+/// The store's `reduce` is pure: it reaches no service, no playground, no browser and no clock.
+#[test]
+fn the_stores_reduce_is_pure() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = code_only(&std::fs::read_to_string(root.join("src/app/store.rs")).expect("the store"));
+    let start = code.find("impl PageState {").expect("PageState's methods");
+    let end = code.find("pub struct Dispatch").expect("the dispatcher");
+    let reduce = &code[start..end];
+    for w in ["borrow", "Shared", "services", "web_sys", "js_sys", "real_now", "gloo", "storage", "Playground"] {
+        assert!(!reduce.contains(w), "the store's reduce names {w}");
+    }
+    assert!(reduce.contains("impl Reducible for PageState"), "the reducer is in the checked span");
+}

@@ -304,7 +304,7 @@ pub fn take_stashed() -> Option<Result<Handoff, String>> {
 /// What the page's loader takes from a small module when it starts the whole app.
 struct Live {
     shared: crate::app::Shared,
-    term: yew::UseReducerHandle<TermState>,
+    store: yew::UseReducerHandle<crate::app::store::PageState>,
     file: Option<(String, String)>,
 }
 
@@ -315,11 +315,11 @@ thread_local! {
 }
 
 /// Registers (on every render) what a hand-over would take: the playground and the terminal.
-pub fn register(shared: &crate::app::Shared, term: &yew::UseReducerHandle<TermState>) {
+pub fn register(shared: &crate::app::Shared, store: &yew::UseReducerHandle<crate::app::store::PageState>) {
     LIVE.with(|l| {
         let mut l = l.borrow_mut();
         let file = l.as_mut().and_then(|x| x.file.take());
-        *l = Some(Live { shared: shared.clone(), term: term.clone(), file });
+        *l = Some(Live { shared: shared.clone(), store: store.clone(), file });
     });
 }
 
@@ -362,7 +362,7 @@ pub fn hand_over(intent: &str) -> Result<bool, String> {
         let l = l.borrow();
         let Some(live) = l.as_ref() else { return Ok(false) };
         let pg = live.shared.0.borrow();
-        leave(&pg, &live.term, &typed_line(), intent, live.file.clone())
+        leave(&pg, &live.store.term, &typed_line(), intent, live.file.clone())
     })
 }
 

@@ -12,9 +12,8 @@ pub fn run(shared: &Shared, lines: &[String], show: impl Fn(TermAction)) {
     link(shared).run_lines(shared, lines, &show);
 }
 
-/// Ctrl-C with `typed` half-written: stops the running watches and drops a pending question. Returns whether
-/// the page's state changed now (on a server the job queue reports it later).
+/// Ctrl-C with `typed` half-written (the store has echoed it): stops the running watches and drops a pending
+/// question. Returns whether the page's state changed now (on a server the job queue reports it later).
 pub fn interrupt(shared: &Shared, typed: &str, show: impl Fn(TermAction)) -> bool {
-    show(TermAction::Echo { prompt: "$ ".into(), line: format!("{typed}^C") });
     link(shared).interrupt(shared, typed, &show)
 }

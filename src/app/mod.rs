@@ -1,19 +1,24 @@
-//! The browser app: a terminal, a bucket explorer and a clock over one embedded session.
+//! The browser app: a terminal, a lesson, a bucket explorer and a clock over one session, as a store and services.
 //!
-//! Architecture invariant: components never run commands themselves; they go through `Playground`, which owns the
-//! session and the clock, so the terminal, the explorer and the timer always see the same engine.
+//! Architecture invariant: components render the store (`store::PageState`) and what the page's link shows, and
+//! change the page only by dispatching the store's verbs; services (`services`) perform them on `Playground`,
+//! which owns the session and the clock, so the terminal, the explorer and the timer always see the same engine.
 
 pub mod components;
 pub mod handoff;
 pub mod host;
 pub mod javascript;
+pub mod lesson_life;
 pub mod lines;
 pub mod link;
+pub mod page;
 pub mod page_link;
 pub mod python;
 pub mod remote;
+pub mod services;
 pub mod session_tools;
 pub mod steps;
+pub mod store;
 pub mod term_state;
 pub mod watchers;
 pub mod workshop;
@@ -89,6 +94,9 @@ pub struct Parts {
     /// Why a step's exercise cannot be checked (the author's error, see `lesson::checks`): the whole app's, where
     /// lessons from addresses and workshops open; the lesson embed's built-in lessons have none.
     pub broken_check: fn(&crate::lesson::Step, &crate::lesson::Lesson) -> Option<String>,
+    /// Performs the store's verbs that need a part (the lesson's, the connection's: `services`); the small
+    /// modules drop them (their components never dispatch them).
+    pub perform: fn(&store::Dispatch, store::Action),
 }
 
 fn broken_check(step: &crate::lesson::Step, lesson: &crate::lesson::Lesson) -> Option<String> {
@@ -130,6 +138,7 @@ pub static FULL: Parts = Parts {
     watch_programs: python::watch_programs,
     lesson_json: handoff::lesson_json,
     broken_check,
+    perform: services::perform_whole,
 };
 
 /// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
@@ -143,6 +152,7 @@ pub static LESSON: Parts = Parts {
     code_cell: components::cell_preview::cell_preview,
     lesson_json: handoff::lesson_json,
     run_step: Playground::run_step,
+    perform: services::perform_lesson,
     ..SMALL
 };
 
@@ -162,6 +172,7 @@ const SMALL: Parts = Parts {
     watch_programs: |_| {},
     lesson_json: |_| None,
     broken_check: |_, _| None,
+    perform: |_, _| {},
 };
 
 /// What the page's address asks for.

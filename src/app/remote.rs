@@ -289,6 +289,27 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
     });
 }
 
+/// Connects the page (the store's `Connect`), telling the terminal and the views what happens.
+pub fn connect_page(d: &super::store::Dispatch, target: crate::client::url::ServerUrl, learner: Option<String>) {
+    let shared = d.shared().clone();
+    let who = learner.as_ref().map(|l| format!(" as {l}")).unwrap_or_default();
+    let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
+    if !retry {
+        d.say(format!("(connecting to {}{who} ...)", target.display()));
+    }
+    let ui: Rc<dyn Fn(UiMsg)> = {
+        let d = d.clone();
+        Rc::new(move |m: UiMsg| match m {
+            UiMsg::Term(actions) => {
+                d.show(TermAction::Batch(actions));
+                d.changed();
+            }
+            UiMsg::Changed => d.changed(),
+        })
+    };
+    connect(&shared, target, learner, ui);
+}
+
 /// Goes back to the embedded engine (its state is as it was).
 pub fn disconnect(shared: &Shared) {
     workshop::set_learner(None);

@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use yew::{Callback, UseReducerDispatcher};
-
 use super::link::{link, StepDone};
-use super::term_state::{TermAction, TermState};
-use super::{CellRun, Shared};
+use super::store::Dispatch;
+use super::store::{Action, Alone};
+use super::term_state::TermAction;
+use super::{real_now, CellRun, Playground, Shared};
 use crate::lesson::runner::{program_filename, LessonRun, StepReport};
 
 /// Runs step `i`'s commands (`solve`: an exercise's solution first, for Run all); `done` gets its report once
@@ -67,16 +67,19 @@ fn step_cells(shared: &Shared, i: usize) -> (Vec<CellRun>, bool) {
     (cells, LessonRun::python_before_commands(step))
 }
 
-/// What a lesson step needs to run from the panel (or the compact step embed): the page, its terminal and the
-/// redraw.
+/// Runs lesson steps for the store's verbs (Run step, Run all, "Run those steps first", the compact step
+/// embed's Run), reporting to the store.
 #[derive(Clone)]
 pub struct StepRunner {
-    pub shared: Shared,
-    pub term: UseReducerDispatcher<TermState>,
-    pub on_change: Callback<()>,
+    shared: Shared,
+    d: Dispatch,
 }
 
 impl StepRunner {
+    pub fn new(d: &Dispatch) -> StepRunner {
+        StepRunner { shared: d.shared().clone(), d: d.clone() }
+    }
+
     /// Runs step `i` in document order: its commands through the terminal, its Python programs in their cells
     /// (real Python, one after another); `then` once everything has ended. `solve` types an exercise's hint
     /// (Run all). The step's report comes when its commands have run, and is completed as its programs end
@@ -91,9 +94,9 @@ impl StepRunner {
                 let shared = me.shared.clone();
                 let done = Box::new(move |r: Option<StepReport>| {
                     if let Some(r) = r {
-                        me.term.dispatch(TermAction::Batch(transcripts(&r)));
+                        me.d.show(TermAction::Batch(transcripts(&r)));
                     }
-                    me.on_change.emit(());
+                    me.d.changed();
                     k();
                 });
                 run_commands(&shared, i, solve, done);
@@ -127,16 +130,84 @@ impl StepRunner {
             if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
                 run.select(end);
             }
-            self.on_change.emit(());
+            self.d.changed();
             then();
             return;
         };
         if let Some((_, run)) = self.shared.0.borrow_mut().lesson.as_mut() {
             run.select(i);
         }
-        self.on_change.emit(());
+        self.d.changed();
         let me = self.clone();
         let solve_i = solve(i);
         self.run(i, solve_i, Box::new(move || me.run_in_order_then(steps, solve, end, then)));
     }
+}
+
+/// The steps step `i` builds on, each with whether it is an exercise (solved for the reader).
+fn before(pg: &Playground, i: usize) -> Vec<(usize, bool)> {
+    let Some((_, run)) = pg.lesson.as_ref() else { return Vec::new() };
+    run.prerequisites(i)
+        .into_iter()
+        .map(|j| (j, run.lesson.steps.get(j).is_some_and(|s| s.exercise.is_some())))
+        .collect()
+}
+
+/// Runs step `i` on a fresh server after the steps it builds on (exercises among them solved), and returns what
+/// the step itself printed: for steps without programs, which run at once.
+fn run_alone_now(pg: &mut Playground, i: usize) -> Option<Alone> {
+    let real = real_now();
+    pg.reset_server(real);
+    let before = before(pg, i);
+    for &(j, solve) in &before {
+        pg.run_step(j, real, solve);
+    }
+    let report = pg.run_step(i, real, false)?;
+    Some(Alone { output: report.transcript(), status: Some(report.status), quiet: before.len() })
+}
+
+/// Runs step `i` alone (the compact step embed's Run): on an empty server, after the steps it builds on, quietly;
+/// a step with programs runs them in their cells, and its report comes once the last has ended.
+pub fn run_alone(d: &Dispatch, i: usize) {
+    let shared = d.shared().clone();
+    let programs = shared.0.borrow().lesson.as_ref().is_some_and(|(_, run)| has_programs(&run.lesson, i));
+    if !programs {
+        let r = run_alone_now(&mut shared.0.borrow_mut(), i);
+        d.record(Action::RanAlone(r));
+        d.changed();
+        return;
+    }
+    let quiet = {
+        let mut pg = shared.0.borrow_mut();
+        pg.reset_server(real_now());
+        if let Some((_, run)) = pg.lesson.as_mut() {
+            // The programs themselves run, in their cells: their KV operations are not replayed.
+            run.real_programs = true;
+            run.clear_results();
+        }
+        before(&pg, i)
+    };
+    let n = quiet.len();
+    d.record(Action::RanAlone(Some(Alone { output: String::new(), status: None, quiet: n })));
+    let solve: Rc<dyn Fn(usize) -> bool> = {
+        let exercises: Vec<usize> = quiet.iter().filter(|(_, e)| *e).map(|(j, _)| *j).collect();
+        Rc::new(move |j| exercises.contains(&j))
+    };
+    let steps = quiet.iter().map(|(j, _)| *j).chain([i]).collect();
+    // Once the last program has ended: the step's own report (its commands' transcript).
+    let done = {
+        let d = d.clone();
+        move || {
+            let report = shared.0.borrow().lesson.as_ref().and_then(|(_, run)| run.reports.get(i).cloned().flatten());
+            let output =
+                report.as_ref().map(|r| r.commands.iter().map(|c| c.transcript.as_str()).collect()).unwrap_or_default();
+            d.record(Action::RanAlone(Some(Alone {
+                output,
+                status: Some(crate::lesson::StepStatus::Shown),
+                quiet: n,
+            })));
+            d.changed();
+        }
+    };
+    StepRunner::new(d).run_in_order_then(steps, solve, i, Box::new(done));
 }

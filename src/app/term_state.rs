@@ -41,6 +41,7 @@ pub struct TermState {
     pub recall: u64,
 }
 
+#[derive(Debug)]
 pub enum TermAction {
     /// A command as typed, after its prompt.
     Echo {
@@ -109,11 +110,10 @@ impl TermState {
     }
 }
 
-impl Reducible for TermState {
-    type Action = TermAction;
-
-    fn reduce(self: Rc<Self>, action: TermAction) -> Rc<Self> {
-        let mut s = (*self).clone();
+impl TermState {
+    /// The terminal after `action` (the state before keeps its own lines).
+    pub fn applied(&self, action: TermAction) -> TermState {
+        let mut s = self.clone();
         let mut lines = (*s.lines).clone();
         apply(&mut s, &mut lines, action);
         if lines.len() > MAX_LINES {
@@ -122,7 +122,15 @@ impl Reducible for TermState {
             s.dropped += extra;
         }
         s.lines = Rc::new(lines);
-        Rc::new(s)
+        s
+    }
+}
+
+impl Reducible for TermState {
+    type Action = TermAction;
+
+    fn reduce(self: Rc<Self>, action: TermAction) -> Rc<Self> {
+        Rc::new(self.applied(action))
     }
 }
 

@@ -15,7 +15,7 @@ pub struct PaneWatch {
 }
 
 /// What happened to the panes since the last look.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct News {
     /// Watchers that now exist, with their titles.
     pub opened: Vec<(PaneWatch, String)>,

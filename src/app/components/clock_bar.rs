@@ -2,17 +2,15 @@
 
 use yew::prelude::*;
 
-use crate::app::term_state::{TermAction, TermState};
+use crate::app::store::{Action, Dispatch};
 use crate::app::{real_now, Shared};
 use crate::cli::format::timestamp;
-use crate::engine::time::NANOS_PER_SEC;
 
 #[derive(Properties, PartialEq)]
 pub struct ClockBarProps {
     pub shared: Shared,
     pub version: u64,
-    pub term: UseReducerDispatcher<TermState>,
-    pub on_change: Callback<()>,
+    pub d: Dispatch,
 }
 
 #[function_component(ClockBar)]
@@ -21,41 +19,9 @@ pub fn clock_bar(p: &ClockBarProps) -> Html {
         let pg = p.shared.0.borrow();
         (pg.clock.now(real_now()), pg.clock.is_paused(), pg.session.display.tz_offset_secs)
     };
-    let toggle = {
-        let shared = p.shared.clone();
-        let on_change = p.on_change.clone();
-        Callback::from(move |_| {
-            let mut pg = shared.0.borrow_mut();
-            let real = real_now();
-            if pg.clock.is_paused() {
-                pg.clock.resume(real);
-            } else {
-                pg.clock.pause(real);
-            }
-            drop(pg);
-            on_change.emit(());
-        })
-    };
+    let toggle = p.d.callback(|_: MouseEvent| Action::ToggleClock);
     let forward = |secs: i64, label: &'static str| {
-        let shared = p.shared.clone();
-        let on_change = p.on_change.clone();
-        let term = p.term.clone();
-        let onclick = Callback::from(move |_| {
-            let chunks = {
-                let mut pg = shared.0.borrow_mut();
-                let real = real_now();
-                pg.clock.fast_forward(real, secs * NANOS_PER_SEC);
-                // Share and the exports replay the session: the clock's moves are part of it.
-                pg.history.push(format!("sleep {label}"));
-                let now = pg.clock.now(real);
-                pg.session.advance(now)
-            };
-            term.dispatch(TermAction::Note(format!("(clock moved forward {label})")));
-            if !chunks.is_empty() {
-                term.dispatch(TermAction::Output(chunks));
-            }
-            on_change.emit(());
-        });
+        let onclick = p.d.callback(move |_: MouseEvent| Action::MoveClock { secs, label });
         html! { <button type="button" class="ff" {onclick} aria-label={format!("Fast-forward the clock {label}")}>{ format!("+{label}") }</button> }
     };
     html! {

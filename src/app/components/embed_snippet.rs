@@ -4,8 +4,8 @@
 
 use yew::prelude::*;
 
-use crate::app::term_state::{TermAction, TermState};
-use crate::app::{real_now, Shared};
+use crate::app::store::{Action, Dispatch, PageState};
+use crate::app::Shared;
 
 #[derive(Properties, PartialEq)]
 pub struct EmbedSnippetProps {
@@ -15,23 +15,16 @@ pub struct EmbedSnippetProps {
     /// What shows under the output once the snippet ran (the whole app's timeline, when asked for).
     #[prop_or_default]
     pub below: Html,
-    pub term: UseReducerHandle<TermState>,
-    pub on_change: Callback<()>,
+    pub store: UseReducerHandle<PageState>,
+    pub d: Dispatch,
 }
 
 #[function_component(EmbedSnippet)]
 pub fn embed_snippet(p: &EmbedSnippetProps) -> Html {
-    let output: String = p.term.lines.iter().map(|l| format!("{}\n", l.text)).collect();
+    let output: String = p.store.term.lines.iter().map(|l| format!("{}\n", l.text)).collect();
     let run = {
-        let shared = p.shared.clone();
-        let term = p.term.clone();
         let cmds = p.commands.clone();
-        let on_change = p.on_change.clone();
-        Callback::from(move |_: MouseEvent| {
-            let t = shared.0.borrow_mut().replay(&cmds, real_now());
-            term.dispatch(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
-            on_change.emit(());
-        })
+        p.d.callback(move |_: MouseEvent| Action::RunSnippet(cmds.clone()))
     };
     html! {
         <section class="snippet" aria-label="NATS KV example">

@@ -6,11 +6,12 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::app::{boot_with, tab_key, use_started_page, Page, TAB_IDS as TABS};
+use super::app::{tab_key, TAB_IDS as TABS};
 use super::clock_bar::ClockBar;
 use super::explorer::Explorer;
 use super::terminal::Terminal;
 use crate::app::handoff::{self, Intent};
+use crate::app::page::{boot_with, use_started_page, Page};
 use crate::app::{real_now, Playground};
 
 /// Asks the page's loader for the whole app, once at a time; returns the request and what to show meanwhile
@@ -43,10 +44,11 @@ pub fn use_whole_app() -> (Callback<Intent>, Html) {
 
 #[function_component(FirstLoad)]
 pub fn first_load() -> Html {
-    let Page { shared, version, term, on_change, .. } =
+    let Page { shared, store, d, .. } =
         use_started_page(|| boot_with(Playground::new_first_load(real_now()), real_now()));
     let buckets = use_state(|| false);
-    handoff::register(&shared, &term);
+    handoff::register(&shared, &store);
+    let version = store.version();
 
     let (want, status) = use_whole_app();
     let on = |intent: Intent| {
@@ -130,7 +132,7 @@ pub fn first_load() -> Html {
                         <span class="conn-toggle">{ "connect to a real server ▾" }</span>
                     </summary>
                 </details>
-                <ClockBar shared={shared.clone()} version={version.0} term={term.dispatcher()} on_change={on_change.clone()} />
+                <ClockBar shared={shared.clone()} {version} d={d.clone()} />
                 <div class="session-bar" role="group" aria-label="Session">
                     { session("Share", "share", "A link that replays this session") }
                     { session("Embed", "embed", "Code to show these commands or this lesson step in your own page") }
@@ -147,7 +149,7 @@ pub fn first_load() -> Html {
                 </div>
             </header>
             <main class="panes">
-                <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
+                <Terminal shared={shared.clone()} store={store.clone()} d={d.clone()} />
                 <div class="side">
                     <div class="tabs" role="tablist" aria-label="Beside the terminal" onkeydown={tab_keys}>
                         { tab(TABS[0], "Lesson", !*buckets, show_lessons, Some("panel-lesson")) }
@@ -162,7 +164,7 @@ pub fn first_load() -> Html {
                         { super::lesson_panel::lesson_list(|name| on(Intent::Lesson(name.into()))) }
                     </div>
                     <div class="pane-slot" role="tabpanel" id="panel-buckets" aria-labelledby="tab-buckets" hidden={!*buckets}>
-                        <Explorer shared={shared.clone()} version={version.0} active={*buckets} />
+                        <Explorer shared={shared.clone()} {version} active={*buckets} />
                     </div>
                 </div>
             </main>

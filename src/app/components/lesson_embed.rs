@@ -5,13 +5,13 @@
 
 use yew::prelude::*;
 
-use super::app::{apply_theme, open_linked_lesson, url_params, use_lesson_address, use_started_page, Boot, Page};
 use super::cell_preview::{cell_preview, CellSpec};
 use super::embed_code::{sample, CELL, FILENAME};
 use super::first_load::use_whole_app;
 use super::lesson_panel::LessonPanel;
 use super::step_embed::StepEmbed;
 use super::terminal::Terminal;
+use crate::app::page::{apply_theme, open_linked_lesson, url_params, use_lesson_address, use_started_page, Boot, Page};
 use crate::app::{handoff, real_now, Playground, Shared};
 
 /// The embed's start: a fresh engine (an embed keeps nothing: the loader gives an embed asking to keep its
@@ -36,9 +36,9 @@ fn boot() -> Boot {
 
 #[function_component(LessonEmbed)]
 pub fn lesson_embed() -> Html {
-    let Page { boot, shared, version, term, on_change } = use_started_page(boot);
-    use_lesson_address(&shared, &boot.params, &term, &version);
-    handoff::register(&shared, &term);
+    let Page { boot, shared, store, d } = use_started_page(boot);
+    use_lesson_address(&shared, &boot.params, &d);
+    handoff::register(&shared, &store);
     let (want, status) = use_whole_app();
     if boot.params.embed.as_deref() == Some("code") {
         return html! { <CodeEmbed shared={shared.clone()} {want} {status} /> };
@@ -49,22 +49,22 @@ pub fn lesson_embed() -> Html {
             return html! {
                 <div class="embed">
                     { status }
-                    <StepEmbed shared={shared.clone()} step={boot.params.step} {on_change} want={Some(want)} />
+                    <StepEmbed shared={shared.clone()} step={boot.params.step} alone={store.alone.clone()} {d} want={Some(want)} />
                 </div>
             }
         }
         // A lesson from an address, still on its way (or why it could not come).
-        None => return lesson_loading(&term),
+        None => return lesson_loading(&store.term),
         Some(false) => {}
     }
     html! {
         <div class="page embed">
             <main class="panes">
-                <Terminal shared={shared.clone()} term={term.clone()} on_change={on_change.clone()} />
+                <Terminal shared={shared.clone()} store={store.clone()} d={d.clone()} />
                 <div class="side">
                     { status }
                     <div class="pane-slot" role="tabpanel" aria-label="Lesson">
-                        <LessonPanel shared={shared.clone()} version={version.0} term={term.dispatcher()} {on_change}
+                        <LessonPanel shared={shared.clone()} version={store.version()} {d}
                             initial_step={boot.params.step} want={Some(want)} />
                     </div>
                 </div>

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::app::components::cell_preview::CellSpec;
 use crate::app::handoff::Intent;
-use crate::app::term_state::{TermAction, TermState};
+use crate::app::store::{Action, Dispatch};
 use crate::app::Shared;
 use crate::lesson::compare::Verdict;
 use crate::lesson::markdown::{Block, Lesson};
@@ -29,7 +29,7 @@ pub struct StepViewProps {
     pub missing: Vec<usize>,
     /// How many of the step's commands the learner typed.
     pub typed: usize,
-    pub term: UseReducerDispatcher<TermState>,
+    pub d: Dispatch,
     pub run_step: Callback<()>,
     pub run_before: Callback<()>,
     /// Shows another step.
@@ -157,10 +157,7 @@ pub fn step_view(p: &StepViewProps) -> Html {
         })
     };
     // Puts a command on the terminal's command line, for the learner to run with Enter.
-    let suggest = |line: String| {
-        let term = p.term.clone();
-        Callback::from(move |_: MouseEvent| term.dispatch(TermAction::Suggest(line.clone())))
-    };
+    let suggest = |line: String| p.d.callback(move |_: MouseEvent| Action::TypeForMe(line.clone()));
     let runnable = s.is_runnable();
     let ns = p.ns.to_string();
     let py_index = std::cell::Cell::new(0usize);

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::remote::{self, ConnState, UiMsg};
-use crate::app::term_state::{TermAction, TermState};
+use crate::app::remote::{self, ConnState};
+use crate::app::store::{Action, Dispatch};
 use crate::app::Shared;
 use crate::client::url::{parse_creds, Auth, ServerUrl};
 
@@ -38,8 +38,7 @@ struct Remembered {
 pub struct ServerBarProps {
     pub shared: Shared,
     pub version: u64,
-    pub term: UseReducerDispatcher<TermState>,
-    pub on_change: Callback<()>,
+    pub d: Dispatch,
     /// Open the form at once (the visitor opened it in the first load).
     #[prop_or_default]
     pub open: bool,
@@ -64,32 +63,6 @@ fn server_url(url: &str, kind: &str, user: &str, secret: &str) -> Result<ServerU
         _ => u.auth,
     };
     Ok(u)
-}
-
-/// Connects the page, telling the terminal and the views what happens.
-fn start(
-    shared: &Shared,
-    term: &UseReducerDispatcher<TermState>,
-    on_change: &Callback<()>,
-    target: ServerUrl,
-    learner: Option<String>,
-) {
-    let who = learner.as_ref().map(|l| format!(" as {l}")).unwrap_or_default();
-    let retry = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
-    if !retry {
-        term.dispatch(TermAction::Note(format!("(connecting to {}{who} ...)", target.display())));
-    }
-    let ui: Rc<dyn Fn(UiMsg)> = {
-        let (term, on_change) = (term.clone(), on_change.clone());
-        Rc::new(move |m: UiMsg| match m {
-            UiMsg::Term(actions) => {
-                term.dispatch(TermAction::Batch(actions));
-                on_change.emit(());
-            }
-            UiMsg::Changed => on_change.emit(()),
-        })
-    };
-    remote::connect(shared, target, learner, ui);
 }
 
 /// What the bar says about where commands go.
@@ -158,7 +131,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     // On the page's start: a workshop's join link connects as its learner (and is kept, so a reload connects
     // again); otherwise a connection kept from the last visit is made again.
     {
-        let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
+        let d = p.d.clone();
         let (url, kind, user, secret, remember) =
             (url.clone(), kind.clone(), user.clone(), secret.clone(), remember.clone());
         let remembered = remembered.clone();
@@ -176,11 +149,9 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
                             Some(&Remembered { kind: "user".into(), user: j.user.clone(), secret: j.pass }),
                         );
                         keep_auto(Some(&Auto { learner: Some(j.user.clone()) }));
-                        start(&shared, &term, &on_change, target, Some(j.user));
+                        d.dispatch(Action::Connect { target, learner: Some(j.user) });
                     }
-                    Err(e) => {
-                        term.dispatch(TermAction::Note(format!("(this workshop link's server cannot be used: {e})")))
-                    }
+                    Err(e) => d.say(format!("(this workshop link's server cannot be used: {e})")),
                 }
                 return;
             }
@@ -191,7 +162,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
             match server_url(&url, kind, &r.user, &r.secret) {
                 Ok(target) => {
                     let learner = auto.learner.filter(|l| kind == "user" && *l == r.user);
-                    start(&shared, &term, &on_change, target, learner);
+                    d.dispatch(Action::Connect { target, learner });
                 }
                 Err(_) => keep_auto(None),
             }
@@ -200,13 +171,13 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     // A connection that was lost is made again when the browser says the network is back, and every ten seconds.
     {
         let shared = p.shared.clone();
-        let (term, on_change) = (p.term.clone(), p.on_change.clone());
+        let d = p.d.clone();
         use_effect_with((), move |_| {
             let again = Rc::new(move || {
                 let lost = matches!(shared.0.borrow().server.as_ref().map(|s| &s.state), Some(ConnState::Lost { .. }));
                 if let (true, Some(target)) = (lost, remote::target()) {
                     let learner = crate::app::workshop::with_learner(|l| l.name.clone());
-                    start(&shared, &term, &on_change, target, learner);
+                    d.dispatch(Action::Connect { target, learner });
                 }
             });
             let online = web_sys::window().map(|w| {
@@ -222,7 +193,7 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
     }
 
     let connect = {
-        let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
+        let d = p.d.clone();
         let (url, kind, user, secret, remember, form_error) =
             (url.clone(), kind.clone(), user.clone(), secret.clone(), remember.clone(), form_error.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -242,18 +213,14 @@ pub fn server_bar(p: &ServerBarProps) -> Html {
             let previous = crate::app::storage_get(AUTO_KEY).and_then(|s| serde_json::from_str::<Auto>(&s).ok());
             let learner = previous.and_then(|a| a.learner).filter(|l| *kind == "user" && *l == *user);
             keep_auto((kept || *kind == "none").then(|| Auto { learner: learner.clone() }).as_ref());
-            start(&shared, &term, &on_change, target, learner);
+            d.dispatch(Action::Connect { target, learner });
         })
     };
     let disconnect = {
-        let (shared, term, on_change) = (p.shared.clone(), p.term.clone(), p.on_change.clone());
+        let d = p.d.clone();
         Callback::from(move |_: MouseEvent| {
-            remote::disconnect(&shared);
             keep_auto(None);
-            term.dispatch(TermAction::Note(
-                "(disconnected: the terminal uses the embedded engine again, as you left it)".into(),
-            ));
-            on_change.emit(());
+            d.dispatch(Action::Disconnect);
         })
     };
 

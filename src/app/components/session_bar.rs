@@ -3,22 +3,22 @@
 //! Import (a JSON export, from here or from a real server; it asks before it replaces a bucket), and Start
 //! over (which asks first).
 
-use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::session_tools as tools;
-use crate::app::term_state::{TermAction, TermState};
+use crate::app::store::{Action, Dispatch, ImportAsk};
 use crate::app::Shared;
 
-use super::embed_panel::{base_address, EmbedOptions, EmbedPanel, EmbedWhat};
-use crate::transfer;
+use super::embed_panel::{EmbedOptions, EmbedPanel, EmbedWhat};
 
 #[derive(Properties, PartialEq)]
 pub struct SessionBarProps {
     pub shared: Shared,
-    pub term: UseReducerDispatcher<TermState>,
-    pub on_change: Callback<()>,
+    pub d: Dispatch,
+    /// The share link made last (the store's).
+    pub share_link: Option<String>,
+    /// An import waiting for an answer (the store's).
+    pub import_asks: Option<ImportAsk>,
     /// A button the visitor pressed in the first load ("share", "embed", "export:KIND", "import",
     /// "start-over"), done once when the bar appears; with the file an Import picked there.
     #[prop_or_default]
@@ -44,25 +44,18 @@ pub(crate) fn copy_text(text: String, done: Callback<bool>) {
 
 #[function_component(SessionBar)]
 pub fn session_bar(p: &SessionBarProps) -> Html {
-    let link = use_state(|| None::<String>);
     let copied = use_state(|| None::<&'static str>);
     let embed = use_state(|| None::<EmbedOptions>);
     let confirm_wipe = use_state(|| false);
-    let pending_import = use_state(|| None::<(String, transfer::Export, Vec<String>)>);
     let file_ref = use_node_ref();
-    let note = |term: &UseReducerDispatcher<TermState>, t: String| term.dispatch(TermAction::Note(t));
+    let d = &p.d;
 
     let share = {
-        let shared = p.shared.clone();
-        let link = link.clone();
         let copied = copied.clone();
-        let term = p.term.clone();
-        Callback::from(move |_: MouseEvent| match tools::share_link(&shared, &base_address()) {
-            Ok(url) => {
-                link.set(Some(url));
-                copied.set(None);
-            }
-            Err(e) => note(&term, format!("(share: {e})")),
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| {
+            copied.set(None);
+            d.dispatch(Action::Share);
         })
     };
     let copy = |text: String, what: &'static str| {
@@ -77,74 +70,34 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             );
         })
     };
-    let export = |kind: &'static str| {
-        let shared = p.shared.clone();
-        let term = p.term.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Err(e) = tools::export(&shared, kind) {
-                note(&term, format!("(export failed: {e})"));
-            }
+    let export = |kind: &'static str| d.callback(move |_: MouseEvent| Action::Export(kind));
+    let import = {
+        let (d, file_ref) = (d.clone(), file_ref.clone());
+        Callback::from(move |_: Event| {
+            let Some(input) = file_ref.cast::<HtmlInputElement>() else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            let d = d.clone();
+            let name = file.name();
+            let file = gloo::file::File::from(file);
+            let reader = gloo::file::callbacks::read_as_text(&file, move |r| match r {
+                Err(e) => d.say(format!("(import of {name} failed: {e})")),
+                Ok(text) => d.dispatch(Action::Import { name, text }),
+            });
+            // The reader must live until it calls back.
+            std::mem::forget(reader);
         })
     };
-    // Puts an import's buckets beside the session's; a bucket of the same name is replaced.
-    let apply_import = {
-        let shared = p.shared.clone();
-        let term = p.term.clone();
-        let on_change = p.on_change.clone();
-        move |name: &str, x: &transfer::Export| {
-            term.dispatch(TermAction::Note(tools::apply_import(&shared, name, x)));
-            on_change.emit(());
-        }
-    };
-    let (import_text, import) = {
-        let shared = p.shared.clone();
-        let term = p.term.clone();
-        let term_for_read = p.term.clone();
-        let file_ref = file_ref.clone();
-        let pending_import = pending_import.clone();
-        let apply_import = apply_import.clone();
-        let import_text = Rc::new(move |name: String, text: String| match tools::read_import(&shared, &text) {
-            Err(e) => term.dispatch(TermAction::Note(format!("(import of {name} refused, nothing changed: {e})"))),
-            Ok((x, clashes)) if clashes.is_empty() => apply_import(&name, &x),
-            Ok((x, clashes)) => pending_import.set(Some((name, x, clashes))),
-        });
-        (
-            import_text.clone(),
-            Callback::from(move |_: Event| {
-                let Some(input) = file_ref.cast::<HtmlInputElement>() else { return };
-                let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-                input.set_value("");
-                let import_text = import_text.clone();
-                let term = term_for_read.clone();
-                let name = file.name();
-                let file = gloo::file::File::from(file);
-                let reader = gloo::file::callbacks::read_as_text(&file, move |r| match r {
-                    Err(e) => term.dispatch(TermAction::Note(format!("(import of {name} failed: {e})"))),
-                    Ok(text) => import_text(name, text),
-                });
-                // The reader must live until it calls back.
-                std::mem::forget(reader);
-            }),
-        )
-    };
     let start_over = {
-        let shared = p.shared.clone();
-        let term = p.term.clone();
-        let on_change = p.on_change.clone();
-        let link = link.clone();
-        let confirm_wipe = confirm_wipe.clone();
+        let (d, confirm_wipe) = (d.clone(), confirm_wipe.clone());
         Callback::from(move |_: MouseEvent| {
-            tools::start_over(&shared);
-            link.set(None);
             confirm_wipe.set(false);
-            term.dispatch(TermAction::Clear);
-            term.dispatch(TermAction::Note("(started over: the embedded server is empty and nothing is kept)".into()));
-            on_change.emit(());
+            d.dispatch(Action::StartOver);
         })
     };
     // What the visitor pressed in the first load, done now that the bar is here.
     {
-        let (share, confirm_wipe) = (share.clone(), confirm_wipe.clone());
+        let (share, confirm_wipe, d) = (share.clone(), confirm_wipe.clone(), d.clone());
         let exports: Vec<(&'static str, Callback<MouseEvent>)> =
             ["json", "sh", "py", "mjs", "rs", "go"].into_iter().map(|k| (k, export(k))).collect();
         let intent = p.intent.clone();
@@ -165,7 +118,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                 "start-over" => confirm_wipe.set(true),
                 "import" => {
                     if let Some((name, text)) = file {
-                        import_text(name, text)
+                        d.dispatch(Action::Import { name, text })
                     }
                 }
                 w => {
@@ -233,25 +186,16 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                     <button type="button" onclick={toggle(&confirm_wipe)}>{ "Cancel" }</button>
                 </div>
             }
-            if let Some((name, x, clashes)) = (*pending_import).clone() {
+            if let Some(ask) = p.import_asks.clone() {
                 <div class="ask" role="alertdialog" aria-label="Replace buckets?">
-                    <span>{ format!("{name} holds {} {}, which this session has too. Replace {} with the file's?",
-                        if clashes.len() == 1 { "the bucket" } else { "the buckets" }, clashes.join(", "),
-                        if clashes.len() == 1 { "it" } else { "them" }) }</span>
-                    <button type="button" class="danger" onclick={{
-                        let (pending_import, apply_import) = (pending_import.clone(), apply_import.clone());
-                        Callback::from(move |_: MouseEvent| { apply_import(&name, &x); pending_import.set(None); })
-                    }}>{ "Replace" }</button>
-                    <button type="button" onclick={{
-                        let (pending_import, term) = (pending_import.clone(), p.term.clone());
-                        Callback::from(move |_: MouseEvent| {
-                            pending_import.set(None);
-                            term.dispatch(TermAction::Note("(import cancelled: nothing changed)".into()));
-                        })
-                    }}>{ "Cancel" }</button>
+                    <span>{ format!("{} holds {} {}, which this session has too. Replace {} with the file's?", ask.name,
+                        if ask.clashes.len() == 1 { "the bucket" } else { "the buckets" }, ask.clashes.join(", "),
+                        if ask.clashes.len() == 1 { "it" } else { "them" }) }</span>
+                    <button type="button" class="danger" onclick={d.callback(move |_: MouseEvent| Action::ReplaceOnImport(ask.clone()))}>{ "Replace" }</button>
+                    <button type="button" onclick={d.callback(|_: MouseEvent| Action::CancelImport)}>{ "Cancel" }</button>
                 </div>
             }
-            if let Some(url) = (*link).clone() {
+            if let Some(url) = p.share_link.clone() {
                 <div class="share-row">
                     <input class="share-link" type="text" readonly=true value={url.clone()} aria-label="Share link" onfocus={Callback::from(|e: FocusEvent| {
                         if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); }

@@ -7,8 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::term_state::{ansi_segments, is_table_line, LineKind, TermAction, TermLine, TermState};
-use crate::app::{lines, Shared};
+use crate::app::store::{Action, Dispatch, PageState};
+use crate::app::term_state::{ansi_segments, is_table_line, LineKind, TermLine};
+use crate::app::Shared;
 use crate::cli::complete::complete;
 
 /// How many of the newest scrollback lines are drawn; older ones stay in memory until dropped.
@@ -17,8 +18,8 @@ pub const DRAWN_LINES: usize = 2_000;
 #[derive(Properties, PartialEq)]
 pub struct TerminalProps {
     pub shared: Shared,
-    pub term: UseReducerHandle<TermState>,
-    pub on_change: Callback<()>,
+    pub store: UseReducerHandle<PageState>,
+    pub d: Dispatch,
 }
 
 #[derive(Properties)]
@@ -93,6 +94,7 @@ fn output(p: &OutputProps) -> Html {
 
 #[function_component(Terminal)]
 pub fn terminal(p: &TerminalProps) -> Html {
+    let term = &p.store.term;
     let input = use_state(String::new);
     let input_ref = use_node_ref();
     let out_ref = use_node_ref();
@@ -101,7 +103,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
     // Keep the newest output in view.
     {
         let out_ref = out_ref.clone();
-        use_effect_with(p.term.lines.len() + p.term.dropped, move |_| {
+        use_effect_with(term.lines.len() + term.dropped, move |_| {
             if let Some(el) = out_ref.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
             }
@@ -111,9 +113,9 @@ pub fn terminal(p: &TerminalProps) -> Html {
     // Up/Down and a lesson's "Type it" set the command line: show that line in the editor.
     {
         let input = input.clone();
-        let line = p.term.line().to_string();
+        let line = term.line().to_string();
         let input_ref = input_ref.clone();
-        use_effect_with(p.term.recall, move |seq| {
+        use_effect_with(term.recall, move |seq| {
             if *seq > 0 {
                 input.set(line);
                 if let Some(i) = input_ref.cast::<HtmlInputElement>() {
@@ -141,8 +143,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
     let onkeydown = {
         let input = input.clone();
         let shared = p.shared.clone();
-        let term = p.term.clone();
-        let on_change = p.on_change.clone();
+        let d = p.d.clone();
         let completions = completions.clone();
         Callback::from(move |e: KeyboardEvent| {
             let key = e.key();
@@ -153,16 +154,15 @@ pub fn terminal(p: &TerminalProps) -> Html {
                     let line = (*input).clone();
                     input.set(String::new());
                     completions.set(Vec::new());
-                    lines::run(&shared, &[line], |a| term.dispatch(a));
-                    on_change.emit(());
+                    d.dispatch(Action::RunLines(vec![line]));
                 }
                 "ArrowUp" => {
                     e.prevent_default();
-                    term.dispatch(TermAction::HistoryUp { current: (*input).clone() });
+                    d.dispatch(Action::RecallOlder { current: (*input).clone() });
                 }
                 "ArrowDown" => {
                     e.prevent_default();
-                    term.dispatch(TermAction::HistoryDown);
+                    d.dispatch(Action::RecallNewer);
                 }
                 // On an empty line Tab (and always Shift+Tab) moves the focus on, as everywhere else in the page.
                 "Tab" if !e.shift_key() && !input.trim().is_empty() => {
@@ -188,15 +188,12 @@ pub fn terminal(p: &TerminalProps) -> Html {
                 }
                 "c" if ctrl && e.ctrl_key() => {
                     e.prevent_default();
-                    let changed = lines::interrupt(&shared, &input, |a| term.dispatch(a));
+                    d.dispatch(Action::Interrupt { typed: (*input).clone() });
                     input.set(String::new());
-                    if changed {
-                        on_change.emit(());
-                    }
                 }
                 "l" if ctrl && e.ctrl_key() => {
                     e.prevent_default();
-                    term.dispatch(TermAction::Clear);
+                    d.dispatch(Action::ClearScreen);
                 }
                 _ => {}
             }
@@ -205,9 +202,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
 
     let onpaste = {
         let input = input.clone();
-        let shared = p.shared.clone();
-        let term = p.term.clone();
-        let on_change = p.on_change.clone();
+        let d = p.d.clone();
         Callback::from(move |e: Event| {
             let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>().cloned() else { return };
             let text = e.clipboard_data().and_then(|d| d.get_data("text").ok()).unwrap_or_default();
@@ -219,9 +214,8 @@ pub fn terminal(p: &TerminalProps) -> Html {
             let mut lines: Vec<String> = joined.split('\n').map(str::to_string).collect();
             // A trailing partial line stays in the editor, as in a shell.
             let rest = lines.pop().unwrap_or_default();
-            lines::run(&shared, &lines, |a| term.dispatch(a));
+            d.dispatch(Action::RunLines(lines));
             input.set(rest);
-            on_change.emit(());
         })
     };
 
@@ -241,7 +235,7 @@ pub fn terminal(p: &TerminalProps) -> Html {
     html! {
         <section class="terminal" aria-label="Terminal" onclick={focus}>
             <div class="term-out" ref={out_ref} role="log" aria-live="polite" aria-label="Terminal output" tabindex="0">
-                <Output lines={p.term.lines.clone()} dropped={p.term.dropped} />
+                <Output lines={term.lines.clone()} dropped={term.dropped} />
             </div>
             if !completions.is_empty() {
                 <div class="completions" aria-live="polite">{ completions.join("  ") }</div>

@@ -3,25 +3,20 @@
 
 use yew::prelude::*;
 
+use crate::app::store::{Action, Dispatch};
 use crate::app::Shared;
 
 #[derive(Properties, PartialEq)]
 pub struct WorkshopBannerProps {
     pub shared: Shared,
     pub version: u64,
-    pub on_change: Callback<()>,
+    pub d: Dispatch,
 }
 
 #[function_component(WorkshopBanner)]
 pub fn workshop_banner(p: &WorkshopBannerProps) -> Html {
     let message = crate::app::workshop::with_learner(|l| l.banner().map(str::to_string)).flatten();
-    let dismiss = {
-        let on_change = p.on_change.clone();
-        Callback::from(move |_: MouseEvent| {
-            crate::app::workshop::with_learner(|l| l.dismissed = l.news.clone());
-            on_change.emit(());
-        })
-    };
+    let dismiss = p.d.callback(|_: MouseEvent| Action::DismissMessage);
     // The live region stays in the page, so a message that arrives is announced.
     html! {
         <div class="workshop-news" role="status" aria-live="polite">
