@@ -131,7 +131,8 @@ pub fn engine_from(x: &Export, now: Nanos) -> Result<Engine, String> {
         let config = e.bucket_stream(name).map(|s| s.config.clone()).ok_or("bucket vanished")?;
         let mut msgs = Vec::with_capacity(b.revisions.len());
         let mut last = 0u64;
-        let mut per_key: BTreeMap<&str, i64> = BTreeMap::new();
+        // Counted in u64 as the explorer's map of keys is, so the page has one such map's code.
+        let mut per_key: BTreeMap<&str, u64> = BTreeMap::new();
         for r in &b.revisions {
             if r.revision <= last {
                 return Err(format!("bucket {name}: revision {} is not after revision {last}", r.revision));
@@ -142,7 +143,7 @@ pub fn engine_from(x: &Export, now: Nanos) -> Result<Engine, String> {
             }
             let count = per_key.entry(&r.key).or_default();
             *count += 1;
-            if *count > config.max_msgs_per_subject {
+            if i64::try_from(*count).unwrap_or(i64::MAX) > config.max_msgs_per_subject {
                 return Err(format!(
                     "bucket {name}: key {} has more revisions than the bucket keeps ({})",
                     r.key, config.max_msgs_per_subject

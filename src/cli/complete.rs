@@ -94,9 +94,7 @@ pub fn complete(line: &str, buckets: &[String], keys: &dyn Fn(&str) -> Vec<Strin
         _ => {}
     }
     cands.retain(|c| c.starts_with(partial));
-    cands.sort();
-    cands.dedup();
-    Completion { start, candidates: cands }
+    Completion { start, candidates: crate::engine::index::sorted_unique(cands) }
 }
 
 #[cfg(test)]

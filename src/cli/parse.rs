@@ -76,7 +76,8 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 #[derive(Clone, Debug)]
 pub struct Parsed {
     pub spec: &'static CommandSpec,
-    pub args: BTreeMap<&'static str, String>,
+    /// Each argument's one value (held as flags hold theirs: the page then has one such map's code).
+    pub args: BTreeMap<&'static str, Vec<String>>,
     pub flags: BTreeMap<&'static str, Vec<String>>,
     /// The global flags given (`--server`, `--trace`, ...), before or after the command.
     pub globals: BTreeMap<&'static str, Vec<String>>,
@@ -84,7 +85,7 @@ pub struct Parsed {
 
 impl Parsed {
     pub fn arg(&self, name: &str) -> Option<&str> {
-        self.args.get(name).map(String::as_str)
+        self.args.get(name).and_then(|v| v.first()).map(String::as_str)
     }
     pub fn is_set(&self, name: &str) -> bool {
         self.flags.contains_key(name)
@@ -148,7 +149,7 @@ struct State {
     cmd: Option<&'static CommandSpec>,
     /// `nats help ...`: the words naming the command to explain.
     help_cmd: Option<Vec<String>>,
-    args: BTreeMap<&'static str, String>,
+    args: BTreeMap<&'static str, Vec<String>>,
     flags: BTreeMap<&'static str, Vec<String>>,
     globals: BTreeMap<&'static str, Vec<String>>,
     checks: Vec<Check>,
@@ -368,7 +369,7 @@ pub fn parse(words: &[String]) -> ParseOutcome {
                     parse_err = Some(st.usage_error(format!("unexpected argument {w}"), None));
                     break;
                 };
-                st.args.insert(a.name, w.clone());
+                st.args.insert(a.name, vec![w.clone()]);
                 st.checks.push(Check::Arg(a, w));
                 st.next_arg += 1;
             }
@@ -424,7 +425,7 @@ pub fn parse(words: &[String]) -> ParseOutcome {
                     return st.usage_error(format!("required argument '{}' not provided", a.name), None);
                 }
                 if let Some(d) = a.default {
-                    args.insert(a.name, d.to_string());
+                    args.insert(a.name, vec![d.to_string()]);
                 }
             }
         }

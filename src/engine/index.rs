@@ -123,6 +123,16 @@ impl<T: PartialEq> PrefixIndex<T> {
     }
 }
 
+/// Strings sorted, each once. Inserted one by one into a set: a `sort` or a `collect` into a set costs the page a
+/// sorting routine per element type, and the set's own code is there already.
+pub fn sorted_unique(v: Vec<String>) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    for s in v {
+        set.insert(s);
+    }
+    set.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -358,13 +358,50 @@ pub(super) fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
     delivered.push_back(seq);
 }
 
+/// The in-process watchers by id, oldest first. Ids only grow, so a list kept in id order finds one by binary
+/// search; every publish looks at each watcher of its stream anyway. (A list rather than a map: the page then has
+/// no map code for watchers of its own.)
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(super) struct Watchers(Vec<(WatchId, Watcher)>);
+
+impl Watchers {
+    pub(super) fn insert(&mut self, id: WatchId, w: Watcher) {
+        match self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)) {
+            Ok(at) => self.0[at].1 = w,
+            Err(at) => self.0.insert(at, (id, w)),
+        }
+    }
+
+    pub(super) fn get_mut(&mut self, id: &WatchId) -> Option<&mut Watcher> {
+        let at = self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)).ok()?;
+        Some(&mut self.0[at].1)
+    }
+
+    pub(super) fn remove(&mut self, id: &WatchId) -> Option<Watcher> {
+        let at = self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)).ok()?;
+        Some(self.0.remove(at).1)
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&WatchId, &Watcher)> {
+        self.0.iter().map(|(i, w)| (i, w))
+    }
+
+    pub(super) fn values(&self) -> impl Iterator<Item = &Watcher> {
+        self.0.iter().map(|(_, w)| w)
+    }
+
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut Watcher> {
+        self.0.iter_mut().map(|(_, w)| w)
+    }
+}
+
 /// The embedded server: its JetStream account, its KV buckets and their watchers, at a time the caller sets.
 /// It serialises whole (the first load hands it to the whole app this way: `app::handoff`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Engine {
     now: Nanos,
     streams: BTreeMap<String, Stream>,
-    pub(super) watchers: BTreeMap<WatchId, Watcher>,
+    pub(super) watchers: Watchers,
     pub(super) next_watch: u64,
     /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
     /// them; built again after deserialising (`indexed` false).
@@ -467,7 +504,7 @@ impl Engine {
         Engine {
             now,
             streams: BTreeMap::new(),
-            watchers: BTreeMap::new(),
+            watchers: Watchers::default(),
             next_watch: 1,
             captures: PrefixIndex::default(),
             indexed: true,

@@ -964,8 +964,13 @@ impl Stream {
             self.enforce_subject_limit(&s, false, now);
         }
         self.enforce_stream_limits(false, now);
-        let rebuilt: BTreeSet<(Nanos, u64)> =
-            self.msgs.values().filter_map(|m| self.expiry_of(m).map(|at| (at, m.seq))).collect();
+        // Inserted one by one: a `collect` into a set sorts first, which costs the page a sort of its own.
+        let mut rebuilt = BTreeSet::new();
+        for m in self.msgs.values() {
+            if let Some(at) = self.expiry_of(m) {
+                rebuilt.insert((at, m.seq));
+            }
+        }
         self.expiries = rebuilt;
     }
 }

@@ -113,12 +113,11 @@ kv_fn! {
 kv_fn! {
     /// The names of the buckets, sorted: the streams on KV's subjects.
     pub fn key_value_store_names<J: JetStream>(js: &mut J) -> Result<Vec<String>, KvError> {
-        let mut names: Vec<String> = aw!(js.stream_names("$KV.*.>"))?
+        let names: Vec<String> = aw!(js.stream_names("$KV.*.>"))?
             .into_iter()
             .filter_map(|s| s.strip_prefix("KV_").map(str::to_string))
             .collect();
-        names.sort();
-        Ok(names)
+        Ok(crate::engine::index::sorted_unique(names))
     }
 }
 

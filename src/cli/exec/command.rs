@@ -324,7 +324,14 @@ fn list_buckets<B: KvBackend + ?Sized>(b: &mut B, p: &Parsed, tz: i64) -> Outcom
             statuses.push(st);
         }
     }
-    statuses.sort_by_key(|s| s.bytes);
+    // By size, ties in name order (a stable sort): through a set of (size, position) the engine's expiry index
+    // already has the code for, rather than a sorting routine of its own in the page.
+    let mut order = std::collections::BTreeSet::new();
+    for (i, s) in statuses.iter().enumerate() {
+        order.insert((s.bytes.min(i64::MAX as u64) as i64, i as u64));
+    }
+    let mut slots: Vec<Option<Status>> = statuses.into_iter().map(Some).collect();
+    let statuses: Vec<Status> = order.into_iter().filter_map(|(_, i)| slots[i as usize].take()).collect();
     let now = b.now();
     let mut t = Table::new("Key-Value Buckets", &["Bucket", "Description", "Created", "Size", "Values", "Last Update"]);
     for s in statuses {

@@ -105,7 +105,9 @@ impl Engine {
     /// or after one of its origins is put in place.
     pub fn catch_up(&mut self, follower: &str) {
         let Some(c) = self.streams.get(follower).map(|s| s.config.clone()) else { return };
-        let origins: BTreeSet<String> = c.mirror.iter().chain(c.sources.iter()).map(|o| o.name.clone()).collect();
+        let origins = crate::engine::index::sorted_unique(
+            c.mirror.iter().chain(c.sources.iter()).map(|o| o.name.clone()).collect(),
+        );
         for origin in origins {
             let from = self.streams.get(follower).map_or(0, |s| s.progress(&origin).last_seq);
             let Some(o) = self.streams.get(&origin) else { continue };
