@@ -314,7 +314,7 @@ fn only_the_link_knows_whether_the_page_is_connected() {
 
 /// The app is a store and services: components render what the store and the link give them and change the
 /// page only by dispatching the store's verbs. None changes the playground itself or calls the services that
-/// run lines, steps, watchers, the connection or the session tools.
+/// run lines, steps, watchers, programs, the connection or the session tools.
 #[test]
 fn components_change_the_page_only_by_dispatching() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -338,6 +338,11 @@ fn components_change_the_page_only_by_dispatching() {
         "open_lesson(",
         "reset_server(",
         ".replay(",
+        "python::run",
+        "python::stop",
+        "javascript::run",
+        "javascript::stop",
+        "javascript::clear",
     ];
     let mut found = Vec::new();
     for f in &files {

@@ -158,6 +158,16 @@ pub fn perform_whole(d: &Dispatch, action: Action) {
             d.show(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
             d.changed();
         }
+        Action::RunProgram(p) if p.python && p.echo => super::python::run_echo(&p.ns, &p.cell, &p.code, &p.filename),
+        Action::RunProgram(p) if p.python => super::python::run(&p.ns, &p.cell, &p.code, &p.filename),
+        // A JavaScript program connects to the server the page is connected to, if it is.
+        Action::RunProgram(p) => {
+            let remote = shared.0.borrow().connected_url();
+            super::javascript::run(&p.cell, &p.code, &p.filename, remote.as_deref())
+        }
+        Action::StopProgram { python: true, cell } => super::python::stop(&cell),
+        Action::StopProgram { cell, .. } => super::javascript::stop(&cell),
+        Action::ClearProgram(cell) => super::javascript::clear(&cell),
         other => perform_lesson(d, other),
     }
 }

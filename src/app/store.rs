@@ -109,6 +109,20 @@ impl WatchAsk {
     }
 }
 
+/// A program for a cell to run: its language's worker, the cell, the code and the name errors give it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// Python (Pyodide, nats-py) or JavaScript (a worker, nats.js).
+    pub python: bool,
+    /// The namespace a Python program runs in (a lesson's name: its cells share it).
+    pub ns: String,
+    pub cell: String,
+    pub code: String,
+    pub filename: String,
+    /// A Python console's line: its value is echoed, as the interactive interpreter does.
+    pub echo: bool,
+}
+
 /// What the learner asks for (verbs, performed by the services) and what the services report.
 #[derive(Debug)]
 pub enum Action {
@@ -166,6 +180,12 @@ pub enum Action {
     CancelImport,
     /// Wipe everything: the embedded server empty, the history and the kept session gone.
     StartOver,
+    /// Run a cell's program (a running one in the same cell stops first).
+    RunProgram(Program),
+    /// Stop a cell's program (`python`: which worker runs it).
+    StopProgram { python: bool, cell: String },
+    /// Forget what a JavaScript cell printed.
+    ClearProgram(String),
     /// Pause the page's clock, or resume it.
     ToggleClock,
     /// Move the page's clock forward (`label`: as the learner reads it, "10s").

@@ -539,7 +539,6 @@ pub mod wire {
 
 pub use local::check;
 
-#[allow(dead_code)]
 const NO_REPLAY: &str = "the page runs a step's programs with real Python; it does not replay their kv-ops";
 
 /// The name Python gives program `k` of step `i` in tracebacks, as the page's cells do: `<step 3>`, `<step 3.2>`.

@@ -103,7 +103,7 @@ pub fn app() -> Html {
     if params.embed.as_deref() == Some("code") {
         return html! {
             <div class="embed">{ match super::embed_code::sample(&params) {
-                Ok(sample) => html! { <EmbedCode shared={shared.clone()} {sample} version={version} timeline={params.timeline} /> },
+                Ok(sample) => html! { <EmbedCode shared={shared.clone()} {sample} version={version} timeline={params.timeline} d={d.clone()} /> },
                 Err(e) => html! { <p class="verdict fail" role="alert">{ format!("This example could not be loaded: {e}") }</p> },
             } }</div>
         };
@@ -200,11 +200,11 @@ pub fn app() -> Html {
                     <div class="pane-slot" role="tabpanel" id="panel-timeline" aria-labelledby="tab-timeline" hidden={*side != Side::Timeline}><Timeline shared={shared.clone()} version={version} active={*side == Side::Timeline} /></div>
                     <div class="pane-slot" role="tabpanel" id="panel-watchers" aria-labelledby="tab-watchers" hidden={*side != Side::Watchers}><WatchPanes shared={shared.clone()} {version} panes={store.panes.clone()} refused={store.watch_refused.clone()} d={d.clone()} /></div>
                     <div class="pane-slot" role="tabpanel" id="panel-code" aria-labelledby="tab-code" hidden={*side != Side::Code}>
-                        if *side == Side::Code { <CodeView shared={shared.clone()} version={version} /> }
+                        if *side == Side::Code { <CodeView shared={shared.clone()} version={version} d={d.clone()} /> }
                     </div>
                     // Mounted and kept (its transcript stays); Python loads on its first line only.
                     <div class="pane-slot" role="tabpanel" id="panel-python" aria-labelledby="tab-python" hidden={*side != Side::Python}>
-                        <super::python_console::PythonConsole shared={shared.clone()} />
+                        <super::python_console::PythonConsole shared={shared.clone()} d={d.clone()} />
                     </div>
                 </div>
             </main>

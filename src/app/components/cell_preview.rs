@@ -29,14 +29,16 @@ pub struct CellSpec {
     pub step_runs: bool,
     /// Asks for the whole app (a small module's).
     pub want: Option<Callback<Intent>>,
+    /// Where the cell's Run and Stop go.
+    pub d: crate::app::store::Dispatch,
 }
 
 /// The cell that runs: Python in Pyodide, JavaScript in a worker (the whole app).
 pub fn running_cell(c: &CellSpec) -> Html {
     if c.lang == "python" {
-        html! { <PythonCell key={c.id.to_string()} ns={c.ns.clone()} id={c.id.clone()} filename={c.filename.clone()} code={c.code.clone()} expected={c.expected.clone()} step_runs={c.step_runs} /> }
+        html! { <PythonCell key={c.id.to_string()} ns={c.ns.clone()} id={c.id.clone()} filename={c.filename.clone()} code={c.code.clone()} expected={c.expected.clone()} step_runs={c.step_runs} d={c.d.clone()} /> }
     } else {
-        html! { <JsCell key={c.id.to_string()} shared={c.shared.clone()} id={c.id.clone()} filename={c.filename.clone()} code={c.code.clone()} /> }
+        html! { <JsCell key={c.id.to_string()} shared={c.shared.clone()} id={c.id.clone()} filename={c.filename.clone()} code={c.code.clone()} d={c.d.clone()} /> }
     }
 }
 

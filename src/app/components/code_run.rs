@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use super::js_cell::remote_url;
+use crate::app::store::{Action, Dispatch, Program};
 use crate::app::{javascript, python, Shared};
 
 /// The cell ids of the tab's two programs.
@@ -17,6 +17,7 @@ pub struct CodeRunProps {
     pub shared: Shared,
     pub python: bool,
     pub code: AttrValue,
+    pub d: Dispatch,
 }
 
 #[function_component(CodeRun)]
@@ -47,19 +48,23 @@ pub fn code_run(p: &CodeRunProps) -> Html {
     };
     let stopped = if p.python { python::cell(PY_CELL).stopped } else { javascript::cell(JS_CELL).stopped };
     let run = {
-        let (python, code, shared) = (p.python, p.code.clone(), p.shared.clone());
-        Callback::from(move |_: MouseEvent| {
-            if python {
-                python::run("as-code", PY_CELL, &code, FILENAME);
-            } else {
-                javascript::run(JS_CELL, &code, FILENAME, remote_url(&shared).as_deref());
-            }
+        let (python, code) = (p.python, p.code.clone());
+        p.d.callback(move |_: MouseEvent| {
+            Action::RunProgram(Program {
+                python,
+                ns: "as-code".into(),
+                cell: if python { PY_CELL } else { JS_CELL }.into(),
+                code: code.to_string(),
+                filename: FILENAME.into(),
+                echo: false,
+            })
         })
     };
-    let stop = {
-        let python = p.python;
-        Callback::from(move |_: MouseEvent| if python { python::stop(PY_CELL) } else { javascript::stop(JS_CELL) })
-    };
+    let python = p.python;
+    let stop = p.d.callback(move |_: MouseEvent| Action::StopProgram {
+        python,
+        cell: if python { PY_CELL } else { JS_CELL }.into(),
+    });
     html! {
         <div class="code-run">
             <div class="jscell-actions">

@@ -14,6 +14,7 @@ pub struct Props {
     pub shared: Shared,
     /// Bumped whenever the session changes, so the list of commands follows it.
     pub version: u64,
+    pub d: crate::app::store::Dispatch,
 }
 
 /// How many of the session's latest commands the chooser offers.
@@ -145,7 +146,7 @@ pub fn code_view(p: &Props) -> Html {
                     Ok(text) => html! { <>
                         <pre class="code" tabindex="0" aria-label={format!("{} code", lang.label())}><code>{ text.clone() }</code></pre>
                         if matches!(*lang, Lang::Python | Lang::JavaScript) {
-                            <CodeRun shared={p.shared.clone()} python={*lang == Lang::Python} code={text} />
+                            <CodeRun shared={p.shared.clone()} python={*lang == Lang::Python} code={text} d={p.d.clone()} />
                         }
                     </> },
                     Err(e) => html! { <p class="empty">{ e }</p> },

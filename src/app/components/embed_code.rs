@@ -10,9 +10,10 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::js_cell::{remote_url, JsCell};
+use super::js_cell::JsCell;
 use super::python_cell::PythonCell;
 use super::timeline::Timeline;
+use crate::app::store::{Action, Dispatch, Program};
 use crate::app::{javascript, python, Shared, UrlParams};
 use crate::lesson::markdown::Block;
 
@@ -75,6 +76,7 @@ pub struct EmbedCodeProps {
     pub sample: Sample,
     pub version: u64,
     pub timeline: bool,
+    pub d: Dispatch,
 }
 
 #[function_component(EmbedCode)]
@@ -111,7 +113,7 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
     }
     // The host page runs the program and resets the embed with the same messages as the other embeds.
     {
-        let (pending, shared, code) = ((*pending).clone(), p.shared.clone(), p.sample.code.clone());
+        let (pending, d, code) = ((*pending).clone(), p.d.clone(), p.sample.code.clone());
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 gloo::events::EventListener::new(&w, "message", move |ev| {
@@ -122,19 +124,20 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
                         Some("kvplay:run") => {
                             let id = js_sys::Reflect::get(&data, &"id".into()).ok().and_then(|v| v.as_f64());
                             *pending.borrow_mut() = Some(id);
-                            if python {
-                                python::run("embed", CELL, &code, FILENAME);
-                            } else {
-                                javascript::run(CELL, &code, FILENAME, remote_url(&shared).as_deref());
-                            }
+                            d.dispatch(Action::RunProgram(Program {
+                                python,
+                                ns: "embed".into(),
+                                cell: CELL.into(),
+                                code: code.to_string(),
+                                filename: FILENAME.into(),
+                                echo: false,
+                            }));
                         }
                         Some("kvplay:reset") => {
                             pending.borrow_mut().take();
-                            if python {
-                                python::stop(CELL);
-                            } else {
-                                javascript::stop(CELL);
-                                javascript::clear(CELL);
+                            d.dispatch(Action::StopProgram { python, cell: CELL.into() });
+                            if !python {
+                                d.dispatch(Action::ClearProgram(CELL.into()));
                             }
                         }
                         _ => {}
@@ -151,9 +154,9 @@ pub fn embed_code(p: &EmbedCodeProps) -> Html {
     html! {
         <section class="snippet code-embed" aria-label={if python { "Python example" } else { "JavaScript example" }}>
             if python {
-                <PythonCell ns="embed" id={CELL} filename={FILENAME} code={p.sample.code.clone()} />
+                <PythonCell ns="embed" id={CELL} filename={FILENAME} code={p.sample.code.clone()} d={p.d.clone()} />
             } else {
-                <JsCell shared={p.shared.clone()} id={CELL} filename={FILENAME} code={p.sample.code.clone()} />
+                <JsCell shared={p.shared.clone()} id={CELL} filename={FILENAME} code={p.sample.code.clone()} d={p.d.clone()} />
             }
             <p class="snippet-note">{ "runs in this page against an embedded NATS server" }</p>
             if p.timeline && ran {

@@ -5,6 +5,7 @@
 
 use yew::prelude::*;
 
+use crate::app::store::{Action, Dispatch, Program};
 use crate::app::{javascript, Shared};
 
 #[derive(Properties, PartialEq)]
@@ -16,11 +17,7 @@ pub struct JsCellProps {
     pub filename: AttrValue,
     /// The document's code.
     pub code: AttrValue,
-}
-
-/// The real server the page is connected to, if it is: the program's connections go there.
-pub fn remote_url(shared: &Shared) -> Option<String> {
-    shared.0.borrow().connected_url()
+    pub d: Dispatch,
 }
 
 #[function_component(JsCell)]
@@ -54,9 +51,17 @@ pub fn js_cell(props: &JsCellProps) -> Html {
         })
     };
     let run = {
-        let (code, id, filename, shared) =
-            (code.clone(), props.id.clone(), props.filename.clone(), props.shared.clone());
-        Callback::from(move |_: ()| javascript::run(&id, &code, &filename, remote_url(&shared).as_deref()))
+        let (code, id, filename) = (code.clone(), props.id.clone(), props.filename.clone());
+        props.d.callback(move |_: ()| {
+            Action::RunProgram(Program {
+                python: false,
+                ns: String::new(),
+                cell: id.to_string(),
+                code: code.to_string(),
+                filename: filename.to_string(),
+                echo: false,
+            })
+        })
     };
     // The whole app, taking over from a lesson embed whose visitor pressed this cell's Run: run it now.
     {
@@ -70,7 +75,7 @@ pub fn js_cell(props: &JsCellProps) -> Html {
     }
     let stop = {
         let id = props.id.clone();
-        Callback::from(move |_: MouseEvent| javascript::stop(&id))
+        props.d.callback(move |_: MouseEvent| Action::StopProgram { python: false, cell: id.to_string() })
     };
     let reset = {
         let (code, doc) = (code.clone(), props.code.clone());

@@ -41,7 +41,7 @@ pub fn lesson_embed() -> Html {
     handoff::register(&shared, &store);
     let (want, status) = use_whole_app();
     if boot.params.embed.as_deref() == Some("code") {
-        return html! { <CodeEmbed shared={shared.clone()} {want} {status} /> };
+        return html! { <CodeEmbed shared={shared.clone()} {want} {status} d={d.clone()} /> };
     }
     // One step alone (an exercise, which the reader works at in the terminal, keeps the lesson's view).
     match compact_step(&shared, &boot.params) {
@@ -100,6 +100,7 @@ struct CodeEmbedProps {
     shared: Shared,
     want: Callback<handoff::Intent>,
     status: Html,
+    d: crate::app::store::Dispatch,
 }
 
 /// A code embed until its program first runs: the program in its cell, whose Run (or the host's `kvplay:run`)
@@ -139,6 +140,7 @@ fn code_embed(p: &CodeEmbedProps) -> Html {
                         expected: None,
                         step_runs: false,
                         want: Some(p.want.clone()),
+                        d: p.d.clone(),
                     }) }
                     <p class="snippet-note">{ "runs in this page against an embedded NATS server" }</p>
                 </section>

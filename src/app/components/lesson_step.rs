@@ -170,13 +170,13 @@ pub fn step_view(p: &StepViewProps) -> Html {
             let expected = s.python.get(k).and_then(|p| p.expected.clone()).map(AttrValue::from);
             // Run step runs every program of the step, as its box shows it.
             let step_runs = true;
-            code_cell(&CellSpec { shared: p.shared.clone(), lang: "python", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected, step_runs, want: p.want.clone() })
+            code_cell(&CellSpec { shared: p.shared.clone(), lang: "python", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected, step_runs, want: p.want.clone(), d: p.d.clone() })
         }
         Block::Code { lang, code } if lang == "javascript" || lang == "js" => {
             let k = js_index.replace(js_index.get() + 1);
             let id = format!("js:{ns}/{cur}/{k}");
             let filename = if k == 0 { format!("<step {}>", cur + 1) } else { format!("<step {}.{}>", cur + 1, k + 1) };
-            code_cell(&CellSpec { shared: p.shared.clone(), lang: "javascript", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected: None, step_runs: false, want: p.want.clone() })
+            code_cell(&CellSpec { shared: p.shared.clone(), lang: "javascript", ns: ns.clone().into(), id: id.into(), filename: filename.into(), code: code.clone().into(), expected: None, step_runs: false, want: p.want.clone(), d: p.d.clone() })
         }
         Block::Text(t) => prose(t),
         Block::Code { lang, code } if lang == "exercise" => {

@@ -7,6 +7,7 @@
 use yew::prelude::*;
 
 use crate::app::python;
+use crate::app::store::{Action, Dispatch, Program};
 use crate::lesson::pycheck::{self, PyVerdict};
 
 #[derive(Properties, PartialEq)]
@@ -25,6 +26,7 @@ pub struct PythonCellProps {
     /// The lesson's Run step runs this cell (its step has no operations standing in for the program).
     #[prop_or_default]
     pub step_runs: bool,
+    pub d: Dispatch,
 }
 
 /// How long the program's sleeps took on the playground's clock, in words ("11 s").
@@ -77,7 +79,16 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
     };
     let run = {
         let (code, p) = (code.clone(), (props.ns.clone(), props.id.clone(), props.filename.clone()));
-        Callback::from(move |_: ()| python::run(&p.0, &p.1, &code, &p.2))
+        props.d.callback(move |_: ()| {
+            Action::RunProgram(Program {
+                python: true,
+                ns: p.0.to_string(),
+                cell: p.1.to_string(),
+                code: code.to_string(),
+                filename: p.2.to_string(),
+                echo: false,
+            })
+        })
     };
     // The whole app, taking over from a lesson embed whose visitor pressed this cell's Run: run it now.
     {
@@ -91,7 +102,7 @@ pub fn python_cell(props: &PythonCellProps) -> Html {
     }
     let stop = {
         let id = props.id.clone();
-        Callback::from(move |_: MouseEvent| python::stop(&id))
+        props.d.callback(move |_: MouseEvent| Action::StopProgram { python: true, cell: id.to_string() })
     };
     let reset = {
         let (code, doc) = (code.clone(), props.code.clone());

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::app::store::{Action, Dispatch, Program};
 use crate::app::{python, Shared};
 
 const NS: &str = "console";
@@ -16,6 +17,19 @@ const CELL: &str = "console";
 #[derive(Properties, PartialEq)]
 pub struct PythonConsoleProps {
     pub shared: Shared,
+    pub d: Dispatch,
+}
+
+/// A console line to run, echoing its value as the interactive interpreter does.
+fn line_program(code: &str) -> Action {
+    Action::RunProgram(Program {
+        python: true,
+        ns: NS.into(),
+        cell: CELL.into(),
+        code: code.to_string(),
+        filename: "<console>".into(),
+        echo: true,
+    })
 }
 
 /// What the console sets up before the learner's first line.
@@ -47,17 +61,18 @@ pub fn python_console(props: &PythonConsoleProps) -> Html {
     let input = use_state(String::new);
     let redraw = use_force_update();
     {
-        let (state, redraw) = (state.clone(), redraw.clone());
+        let (state, redraw, d) = (state.clone(), redraw.clone(), props.d.clone());
         use_effect_with((), move |_| {
             let id = python::subscribe(Callback::from(move |_| {
-                collect(&state);
+                collect(&state, &d);
                 redraw.force_update();
             }));
             move || python::unsubscribe(id)
         });
     }
     let submit = {
-        let (state, input, shared, redraw) = (state.clone(), input.clone(), props.shared.clone(), redraw.clone());
+        let (state, input, shared, redraw, d) =
+            (state.clone(), input.clone(), props.shared.clone(), redraw.clone(), props.d.clone());
         move || {
             let line = (*input).clone();
             if line.trim().is_empty() {
@@ -73,12 +88,12 @@ pub fn python_console(props: &PythonConsoleProps) -> Html {
                     let bucket = shared.0.borrow().view().bucket_names().into_iter().next();
                     s.running = Some(String::new());
                     drop(s);
-                    python::run_echo(NS, CELL, &prelude(bucket.as_deref()), "<console>");
+                    d.dispatch(line_program(&prelude(bucket.as_deref())));
                 }
             } else {
                 s.running = Some(line.clone());
                 drop(s);
-                python::run_echo(NS, CELL, &line, "<console>");
+                d.dispatch(line_program(&line));
             }
             redraw.force_update();
         }
@@ -155,7 +170,7 @@ pub fn python_console(props: &PythonConsoleProps) -> Html {
 }
 
 /// Moves a finished run into the transcript and starts the next queued line.
-fn collect(state: &Rc<RefCell<Console>>) {
+fn collect(state: &Rc<RefCell<Console>>, d: &Dispatch) {
     let mut s = state.borrow_mut();
     let Some(line) = s.running.clone() else { return };
     let view = python::cell(CELL);
@@ -173,6 +188,6 @@ fn collect(state: &Rc<RefCell<Console>>) {
         let next = s.queued.remove(0);
         s.running = Some(next.clone());
         drop(s);
-        python::run_echo(NS, CELL, &next, "<console>");
+        d.dispatch(line_program(&next));
     }
 }

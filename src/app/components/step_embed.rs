@@ -85,6 +85,7 @@ pub fn step_embed(p: &StepEmbedProps) -> Html {
                 expected: part.expected.clone().map(Into::into),
                 step_runs: true,
                 want: p.want.clone(),
+                d: p.d.clone(),
             })) }
             <div class="snippet-actions">
                 <button type="button" class="primary" disabled={running} onclick={run.reform(|_: MouseEvent| ())}>{ if programs { "Run step" } else { "Run" } }</button>
