@@ -1,6 +1,7 @@
 //! The services behind the store's verbs: `perform` records a verb in the store and hands it to the service that
-//! owns its side effects (the terminal's lines, the lesson's steps, the watchers, the clock), each of which works
-//! on the page's link and reports back through the `Dispatch` it is given. Components only dispatch.
+//! owns its side effects (the terminal's lines, the clock; through `Parts::perform` the lesson's steps, and in the
+//! whole app the watchers, the connection, the session tools and the programs' workers), each of which works on
+//! the page's link and reports back through the `Dispatch` it is given. Components only dispatch.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;

@@ -397,6 +397,39 @@ mod tests {
     }
 
     #[test]
+    fn the_session_tools_and_time_are_recorded_as_the_page_shows_them() {
+        let s = PageState::default();
+        let a = after(&s, Action::LinkMade("http://x/#share=abc".into()));
+        assert_eq!(a.share_link.as_deref(), Some("http://x/#share=abc"));
+        let ask = ImportAsk {
+            name: "f.json".into(),
+            export: crate::transfer::export(&crate::engine::Engine::new(0)),
+            clashes: vec!["b".into()],
+        };
+        let b = after(&a, Action::ImportAsks(Some(ask)));
+        assert!(b.import_asks.is_some());
+        let b = after(&b, Action::Show(TermAction::Note("hello".into())));
+        // Start over: the scrollback holds only its note, and the link and the question are gone.
+        let c = after(&b, Action::StartedOver);
+        assert_eq!(c.term.lines.len(), 1);
+        assert!(c.term.lines[0].text.starts_with("(started over"));
+        assert!(c.share_link.is_none() && c.import_asks.is_none());
+        // Time passing and a change both move what the views follow; only a change counts as one.
+        let t = after(&c, Action::TimePassed);
+        let u = after(&t, Action::Changed);
+        assert!(c.version() < t.version() && t.version() < u.version());
+        assert_eq!((t.changes, u.changes), (c.changes, c.changes + 1));
+        // A store's states are told apart by their step.
+        let mut st = Rc::new(PageState::default());
+        st = st.reduce(Action::Changed);
+        let same = st.clone().reduce(Action::RunLines(vec!["x".into()]));
+        assert!(Rc::ptr_eq(&st, &same), "a verb the link performs records nothing, so nothing is drawn again");
+        let next = st.clone().reduce(Action::TimePassed);
+        assert_ne!(*st, *next);
+        assert_eq!(next.seq, st.seq + 1);
+    }
+
+    #[test]
     fn panes_open_fill_and_stop_through_the_store() {
         use crate::engine::WatchId;
         let w = PaneWatch { id: WatchId(7), remote: false };
