@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use nats_kv_playground::backend::KvBackend;
-use nats_kv_playground::engine::{Config, Engine, WatchOptions};
+use nats_kv_playground::engine::{Config, WatchOptions};
 
 const N: usize = 100_000;
 
@@ -38,7 +38,7 @@ fn main() {
 
     let mut cfg = Config::new("bench");
     cfg.history = 5;
-    let mut e = Engine::new(0);
+    let mut e = nats_kv_playground::server::Standalone::embedded(0);
     e.create_bucket(&cfg).unwrap();
     let (kv_put, _) = time(|| {
         for k in &keys {

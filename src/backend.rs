@@ -1,7 +1,8 @@
-//! The seam between the command language and a KV store: the embedded engine (in process) and a connection to a
+//! The seam between the command language and a KV store: the embedded server (in process) and a connection to a
 //! server implement it, both through the one KV algorithm in `store`, so every command behaves alike on both.
 
-use crate::engine::{AccountInfo, Config, Engine, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+use crate::engine::{AccountInfo, Config, Entry, KvError, Nanos, Status, WatchEvent, WatchId, WatchOptions};
+use crate::server::Standalone;
 use crate::store;
 
 /// What `nats account info` shows about the connection.
@@ -42,12 +43,14 @@ pub use local::KvBackend;
 /// The embedded server's identity, shaped like a real server's.
 pub const EMBEDDED_SERVER_ID: &str = crate::engine::kv::SERVER_ID;
 
-impl KvBackend for Engine {
+/// The embedded server, to a client in process: writes go to its JetStream handler (`server::local`), reads
+/// through a view of its engine.
+impl KvBackend for Standalone {
     fn now(&self) -> Nanos {
-        Engine::now(self)
+        self.engine.now()
     }
     fn set_now(&mut self, now: Nanos) {
-        Engine::set_now(self, now);
+        self.engine.set_now(now);
     }
     fn connection_info(&self) -> ConnectionInfo {
         ConnectionInfo {
@@ -66,61 +69,61 @@ impl KvBackend for Engine {
         }
     }
     fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        Ok(Engine::account_info(self))
+        crate::store::local::JetStream::account_info(&mut self.in_process())
     }
     fn create_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        store::local::create_key_value(&mut self.local(), cfg)
+        store::local::create_key_value(&mut self.in_process(), cfg)
     }
     fn update_bucket(&mut self, cfg: &Config) -> Result<Status, KvError> {
-        store::local::update_key_value(&mut self.local(), cfg)
+        store::local::update_key_value(&mut self.in_process(), cfg)
     }
     fn delete_bucket(&mut self, bucket: &str) -> Result<(), KvError> {
-        store::local::delete_key_value(&mut self.local(), bucket)
+        store::local::delete_key_value(&mut self.in_process(), bucket)
     }
     // Reads go through a view of the engine, whose consumers are its own: they change nothing.
     fn status(&mut self, bucket: &str) -> Result<Status, KvError> {
-        self.view().status(bucket)
+        self.engine.view().status(bucket)
     }
     fn bucket_names(&mut self) -> Result<Vec<String>, KvError> {
-        self.view().bucket_names()
+        self.engine.view().bucket_names()
     }
     fn put(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<u64, KvError> {
-        store::local::put(&mut self.local(), bucket, key, value)
+        store::local::put(&mut self.in_process(), bucket, key, value)
     }
     fn create(&mut self, bucket: &str, key: &str, value: &[u8], ttl: Nanos) -> Result<u64, KvError> {
-        store::local::create(&mut self.local(), bucket, key, value, ttl)
+        store::local::create(&mut self.in_process(), bucket, key, value, ttl)
     }
     fn update(&mut self, bucket: &str, key: &str, value: &[u8], revision: u64) -> Result<u64, KvError> {
-        store::local::update(&mut self.local(), bucket, key, value, revision)
+        store::local::update(&mut self.in_process(), bucket, key, value, revision)
     }
     fn delete(&mut self, bucket: &str, key: &str) -> Result<u64, KvError> {
-        store::local::delete(&mut self.local(), bucket, key)
+        store::local::delete(&mut self.in_process(), bucket, key)
     }
     fn purge(&mut self, bucket: &str, key: &str, ttl: Nanos) -> Result<u64, KvError> {
-        store::local::purge(&mut self.local(), bucket, key, ttl)
+        store::local::purge(&mut self.in_process(), bucket, key, ttl)
     }
     fn get(&mut self, bucket: &str, key: &str) -> Result<Entry, KvError> {
-        self.view().get(bucket, key)
+        self.engine.view().get(bucket, key)
     }
     fn get_revision(&mut self, bucket: &str, key: &str, revision: u64) -> Result<Entry, KvError> {
-        self.view().entry(bucket, key, revision)
+        self.engine.view().entry(bucket, key, revision)
     }
     fn history(&mut self, bucket: &str, key: &str) -> Result<Vec<Entry>, KvError> {
-        self.view().history(bucket, key)
+        self.engine.view().history(bucket, key)
     }
     fn keys(&mut self, bucket: &str, filters: &[String]) -> Result<Vec<String>, KvError> {
-        self.view().keys(bucket, filters)
+        self.engine.view().keys(bucket, filters)
     }
     fn watch(&mut self, bucket: &str, patterns: &[String], options: WatchOptions) -> Result<WatchId, KvError> {
-        store::local::watch(&mut self.local(), bucket, patterns, options)
+        store::local::watch(&mut self.in_process(), bucket, patterns, options)
     }
     fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        store::local::watch_events(&mut self.local(), id)
+        store::local::watch_events(&mut self.in_process(), id)
     }
     fn stop_watch(&mut self, id: WatchId) {
-        store::local::stop_watch(&mut self.local(), id)
+        store::local::stop_watch(&mut self.in_process(), id)
     }
     fn purge_deletes(&mut self, bucket: &str) -> Result<(), KvError> {
-        store::local::purge_deletes(&mut self.local(), bucket)
+        store::local::purge_deletes(&mut self.in_process(), bucket)
     }
 }

@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 
-use crate::engine::{Engine, Nanos};
+use crate::engine::Nanos;
 use crate::lesson::runner::{run_all, VirtualClock};
 use crate::session::Session;
 
@@ -166,7 +166,7 @@ pub fn check(block: &Block, runners: &Runners) -> Result<(), String> {
         _ => {}
     }
     let doc = format!("# Block\n\n## Block\n\n```shell\n{}```\n", block.body);
-    let mut session = Session::new(Engine::new(T0));
+    let mut session = Session::new(crate::server::Standalone::embedded(T0));
     let (report, failed) = run_all(crate::lesson::parse(&doc), &mut session, &mut VirtualClock(T0));
     if failed {
         Err(report)

@@ -161,7 +161,6 @@ pub use local::Session;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Engine;
 
     #[test]
     fn a_line_is_read_once_into_what_it_is() {
@@ -183,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_sleep_alone_is_done_and_a_bad_one_is_the_shells_error() {
-        let mut s = Session::new(Engine::new(0));
+        let mut s = Session::new(crate::server::Standalone::embedded(0));
         let r = s.run_line("sleep 5s", 0);
         assert!(r.ok && r.chunks.is_empty());
         let r = s.run_line("sleep 5x", 0);
@@ -193,7 +192,7 @@ mod tests {
 
     #[test]
     fn an_invalid_answer_gets_surveys_words_and_the_question_again() {
-        let mut s = Session::new(Engine::new(0));
+        let mut s = Session::new(crate::server::Standalone::embedded(0));
         s.run_line("nats kv add b", 0);
         s.run_line("nats kv put b k v", 0);
         let q = s.run_line("nats kv del b k", 0);
@@ -207,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_usage_error_prints_the_hint_before_the_usage() {
-        let mut s = Session::new(Engine::new(0));
+        let mut s = Session::new(crate::server::Standalone::embedded(0));
         let r = s.run_line("nats kv gett", 0);
         assert!(!r.ok);
         let Chunk::Err(err) = &r.chunks[0] else { panic!("{r:?}") };

@@ -118,16 +118,19 @@ pub fn engine_from(x: &Export, now: Nanos) -> Result<Engine, String> {
     if x.format != FORMAT {
         return Err(format!("unknown export format {:?} (this playground reads {FORMAT})", x.format));
     }
-    let mut e = Engine::new(now.max(x.now));
+    // Buckets are made as a client makes them, through the embedded server's checks; their messages are then
+    // placed as they were kept.
+    let mut node = crate::server::Standalone::embedded(now.max(x.now));
     for b in &x.buckets {
         let name = &b.config.bucket;
         if !bucket_valid(name) {
             return Err(format!("invalid bucket name {name:?}"));
         }
-        if e.bucket_stream(name).is_some() {
+        if node.engine.bucket_stream(name).is_some() {
             return Err(format!("bucket {name} appears twice"));
         }
-        e.create_bucket(&b.config).map_err(|err| format!("bucket {name}: {err}"))?;
+        node.create_bucket(&b.config).map_err(|err| format!("bucket {name}: {err}"))?;
+        let e = &mut node.engine;
         let config = e.bucket_stream(name).map(|s| s.config.clone()).ok_or("bucket vanished")?;
         let mut msgs = Vec::with_capacity(b.revisions.len());
         let mut last = 0u64;
@@ -181,8 +184,8 @@ pub fn engine_from(x: &Export, now: Nanos) -> Result<Engine, String> {
         e.replace_stream(&stream_name(name), stream);
     }
     // Values whose TTL ran out while exported are expired now, as a server would on start-up.
-    e.set_now(now.max(x.now) + 1);
-    Ok(e)
+    node.engine.set_now(now.max(x.now) + 1);
+    Ok(node.engine)
 }
 
 /// The longest share link the playground makes or accepts, in characters of its encoded part.
@@ -323,8 +326,8 @@ mod tests {
     use super::*;
     use crate::engine::time::NANOS_PER_SEC as S;
 
-    fn sample() -> Engine {
-        let mut e = Engine::new(1000 * S);
+    fn sample() -> crate::server::Standalone {
+        let mut e = crate::server::Standalone::embedded(1000 * S);
         let mut c = Config::new("cfg");
         c.history = 3;
         c.description = "d".into();
@@ -343,13 +346,13 @@ mod tests {
 
     #[test]
     fn a_bucket_made_as_nats_py_makes_it_comes_back_the_same_way() {
-        let mut e = Engine::new(1000 * S);
+        let mut e = crate::server::Standalone::embedded(1000 * S);
         let mut c = Config::new("py");
         c.mapping = crate::engine::Mapping::Python;
         e.create_bucket(&c).unwrap();
         let made = e.bucket_stream("py").unwrap().config.clone();
         assert!(!made.allow_direct && made.allow_msg_ttl);
-        let back = import(&serde_json::to_string(&export(&e)).unwrap(), e.now()).unwrap();
+        let back = import(&serde_json::to_string(&export(&e)).unwrap(), e.engine.now()).unwrap();
         assert_eq!(back.bucket_stream("py").unwrap().config, made);
         // The CLI's buckets stay the CLI's.
         let go = Config::from_stream_config("cfg", &sample().bucket_stream("cfg").unwrap().config);
@@ -360,7 +363,7 @@ mod tests {
     fn export_then_import_gives_the_same_state() {
         let mut e = sample();
         let json = serde_json::to_string(&export(&e)).unwrap();
-        let mut back = import(&json, e.now()).unwrap();
+        let mut back = crate::server::Standalone::from(import(&json, e.now()).unwrap());
         assert_eq!(export(&back).buckets, export(&e).buckets);
         assert_eq!(back.status("cfg").unwrap().bytes, e.status("cfg").unwrap().bytes);
         assert_eq!(back.status("cfg").unwrap().last_revision, 5);
@@ -373,7 +376,7 @@ mod tests {
     fn an_import_expires_what_ran_out_meanwhile() {
         let e = sample();
         let json = serde_json::to_string(&export(&e)).unwrap();
-        let mut back = import(&json, e.now() + 61 * S).unwrap();
+        let mut back = crate::server::Standalone::from(import(&json, e.now() + 61 * S).unwrap());
         assert!(back.get("ttl", "s").is_err());
     }
 
@@ -573,32 +576,32 @@ mod state_tests {
 
     #[test]
     fn an_import_joins_the_session_and_names_the_buckets_it_would_replace() {
-        let mut here = Engine::new(0);
+        let mut here = crate::server::Standalone::embedded(0);
         here.create_bucket(&Config::new("mine")).unwrap();
         here.create_bucket(&Config::new("both")).unwrap();
         here.put("both", "k", b"here").unwrap();
-        let mut there = Engine::new(0);
+        let mut there = crate::server::Standalone::embedded(0);
         there.create_bucket(&Config::new("both")).unwrap();
         there.put("both", "k", b"there").unwrap();
         there.create_bucket(&Config::new("theirs")).unwrap();
         let json = serde_json::to_string(&export(&there)).unwrap();
         let (x, clashes) = read_import(&json, &here).unwrap();
         assert_eq!(clashes, vec!["both".to_string()]);
-        let mut merged = merge_import(&here, &x, 0).unwrap();
-        assert_eq!(merged.bucket_names(), vec!["both".to_string(), "mine".to_string(), "theirs".to_string()]);
+        let mut merged = crate::server::Standalone::from(merge_import(&here, &x, 0).unwrap());
+        assert_eq!(merged.engine.bucket_names(), vec!["both".to_string(), "mine".to_string(), "theirs".to_string()]);
         assert_eq!(merged.get("both", "k").unwrap().value, b"there");
         assert!(read_import("{", &here).unwrap_err().starts_with("not a playground export"));
     }
 
     #[test]
     fn saved_state_round_trips_and_damage_is_reported() {
-        let mut e = Engine::new(0);
+        let mut e = crate::server::Standalone::embedded(0);
         e.create_bucket(&Config::new("b")).unwrap();
         e.put("b", "k", b"v").unwrap();
         let lines = vec![("input".to_string(), "$ nats kv add b".to_string()); KEPT_LINES + 5];
         let raw = save_state(&e, &["nats kv add b".into(), "nats kv put b k v".into()], 90 * S, &lines).unwrap();
-        let mut back = load_state(&raw, 0).unwrap();
-        assert_eq!(back.engine.get("b", "k").unwrap().value, b"v");
+        let back = load_state(&raw, 0).unwrap();
+        assert_eq!(back.engine.view().get("b", "k").unwrap().value, b"v");
         assert_eq!(back.history.len(), 2);
         assert_eq!(back.clock_offset, 90 * S, "the clock's fast-forwards survive a reload");
         assert_eq!(back.engine.now(), 90 * S + 1, "ages and TTLs read at the moved clock");
@@ -609,7 +612,7 @@ mod state_tests {
         assert!(load_state(&raw[..raw.len() - 5], 0).unwrap_err().contains("not valid JSON"));
         assert!(load_state("{\"format\":\"nats-kv-playground-state/v0\"}", 0).unwrap_err().contains("does not read"));
         assert!(load_state(&raw.replace("\"history\":[", "\"history\":[1,"), 0).unwrap_err().contains("damaged"));
-        let mut big = Engine::new(0);
+        let mut big = crate::server::Standalone::embedded(0);
         let mut c = Config::new("big");
         c.history = 64;
         big.create_bucket(&c).unwrap();

@@ -319,8 +319,8 @@ mod tests {
 
     const S: i64 = 1_000_000_000;
 
-    fn engine() -> Engine {
-        let mut e = Engine::new(0);
+    fn engine() -> crate::server::Standalone {
+        let mut e = crate::server::Standalone::embedded(0);
         let mut c = Config::new("b");
         c.history = 2;
         e.create_bucket(&c).unwrap();
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn ttl_marker_and_expiry_reasons() {
-        let mut e = Engine::new(0);
+        let mut e = crate::server::Standalone::embedded(0);
         let mut c = Config::new("t");
         c.history = 3;
         c.limit_marker_ttl = 2 * S;

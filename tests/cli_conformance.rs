@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use nats_kv_playground::client::native::RemoteKv;
-use nats_kv_playground::engine::Engine;
 use nats_kv_playground::lesson::compare::normalize_line;
 use nats_kv_playground::script::{run_script, ScriptOptions};
 use nats_kv_playground::session::Session;
@@ -121,7 +120,7 @@ fn scripts_give_the_same_transcripts_on_the_engine_on_nats_server_and_on_kvplay_
         let start = remote_start();
         let mut s_remote = Session::new(remote);
         let theirs = run_script(&mut s_remote, &src, ScriptOptions { start, assume_yes: false });
-        let mut s_engine = Session::new(Engine::new(start));
+        let mut s_engine = Session::new(nats_kv_playground::server::Standalone::embedded(start));
         let ours = run_script(&mut s_engine, &src, ScriptOptions { start, assume_yes: false });
         drop(s_remote);
         // The third way: the same engine behind `kvplay serve`, reached as a client over WebSocket.
@@ -373,7 +372,7 @@ fn keys_and_watches_of_several_patterns_agree_with_the_engine() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let server = start_server(root, 9_002);
     let mut remote = RemoteKv::connect(&format!("nats://127.0.0.1:{}", server.port)).expect("connect");
-    let mut engine = Engine::new(remote_start());
+    let mut engine = nats_kv_playground::server::Standalone::embedded(remote_start());
     fn fill(b: &mut dyn KvBackend) {
         b.create_bucket(&Config::new("pats")).expect("bucket");
         for (k, v) in [("a.1", "x"), ("b.1", "y"), ("c.1", "z"), ("a.2", "w"), ("b.2", "v")] {

@@ -13,7 +13,8 @@ use nats_kv_playground::cli::exec::{execute, Display, Outcome};
 use nats_kv_playground::cli::parse::{parse, split_words, ParseOutcome};
 use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::codegen::{op_of_line, program, snippet, Lang, Op};
-use nats_kv_playground::engine::{Config, Engine, Operation, WatchEvent, WatchOptions};
+use nats_kv_playground::engine::{Config, Operation, WatchEvent, WatchOptions};
+use nats_kv_playground::server::Standalone as Engine;
 use nats_kv_playground::transfer::{self, Export};
 use support::{root, start_kvplay_serve, start_server};
 
@@ -33,7 +34,7 @@ fn op_name(o: Operation) -> &'static str {
 /// Runs the commands on the engine, as the terminal does (answering yes), and returns what the generated programs
 /// must print: one `error` for each command that failed, and the values the others print.
 fn on_engine(commands: &[String]) -> (Engine, Vec<String>) {
-    let mut e = Engine::new(1_700_000_000_000_000_000);
+    let mut e = Engine::embedded(1_700_000_000_000_000_000);
     let mut printed = Vec::new();
     for c in commands {
         let words = split_words(c).expect("words");
@@ -254,7 +255,7 @@ fn late_write<B: KvBackend>(b: &mut B) {
 /// What a watch receives on the engine, as the generated programs print it.
 fn watched_on_engine(line: &str) -> Vec<String> {
     let Ok(Op::Watch { key, from, .. }) = op_of_line(line) else { panic!("{line}") };
-    let mut e = Engine::new(1_700_000_000_000_000_000);
+    let mut e = Engine::embedded(1_700_000_000_000_000_000);
     watch_setup(&mut e);
     let opts = WatchOptions {
         include_history: from.history,

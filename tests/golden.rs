@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nats_kv_playground::engine::{time::parse_rfc3339_utc, Engine};
+use nats_kv_playground::engine::time::parse_rfc3339_utc;
 use nats_kv_playground::script::{run_script, ScriptOptions};
 use nats_kv_playground::session::Session;
 
@@ -27,7 +27,7 @@ fn scripts(dir: &Path, out: &mut Vec<PathBuf>) {
 /// command that did not end as the script said it would.
 fn transcript(src: &str) -> String {
     let start = parse_rfc3339_utc("2026-01-01T00:00:00Z").expect("valid clock");
-    let mut session = Session::new(Engine::new(start));
+    let mut session = Session::new(nats_kv_playground::server::Standalone::embedded(start));
     let report = run_script(&mut session, src, ScriptOptions { start, assume_yes: false });
     let mut t = report.transcript;
     for u in report.unexpected {

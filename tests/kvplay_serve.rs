@@ -401,7 +401,7 @@ fn the_session_and_the_runner_over_a_connection_print_what_they_print_on_the_eng
     use nats_kv_playground::client::core::Client;
     use nats_kv_playground::client::native::{block_on, NativeDial};
     use nats_kv_playground::client::url::ServerUrl;
-    use nats_kv_playground::engine::Engine;
+
     use nats_kv_playground::lesson::{markdown, runner};
     use nats_kv_playground::session;
 
@@ -411,7 +411,7 @@ fn the_session_and_the_runner_over_a_connection_print_what_they_print_on_the_eng
     let client = block_on(Client::connect(NativeDial::default(), url)).expect("connects");
     let mut wire = session::wire::Session::new(client);
     let t0 = 1_700_000_000_000_000_000;
-    let mut local = session::Session::new(Engine::new(t0));
+    let mut local = session::Session::new(nats_kv_playground::server::Standalone::embedded(t0));
     for line in [
         "nats kv add demo --history 3",
         "nats kv put demo a 1",

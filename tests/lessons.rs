@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use nats_kv_playground::engine::{time::parse_rfc3339_utc, Engine};
+use nats_kv_playground::engine::time::parse_rfc3339_utc;
 use nats_kv_playground::lesson::{
     self,
     runner::{run_all, VirtualClock},
@@ -13,7 +13,7 @@ use nats_kv_playground::session::Session;
 
 fn run(src: &str) -> (String, bool) {
     let start = parse_rfc3339_utc("2026-01-01T00:00:00Z").expect("clock");
-    let mut s = Session::new(Engine::new(start));
+    let mut s = Session::new(nats_kv_playground::server::Standalone::embedded(start));
     run_all(lesson::parse(src), &mut s, &mut VirtualClock(start))
 }
 
@@ -66,7 +66,7 @@ fn built_in_lessons_pass_every_step() {
 #[test]
 fn a_python_step_run_out_of_order_finds_its_bucket_made_as_the_program_makes_it() {
     let start = parse_rfc3339_utc("2026-01-01T00:00:00Z").expect("clock");
-    let mut s = Session::new(Engine::new(start));
+    let mut s = Session::new(nats_kv_playground::server::Standalone::embedded(start));
     let mut clock = VirtualClock(start);
     let mut run = lesson::LessonRun::new(lesson::built_in("python").expect("built in"));
     let title = |run: &lesson::LessonRun, i: usize| run.lesson.steps[i].title.clone();

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use nats_kv_playground::backend::KvBackend;
-use nats_kv_playground::engine::{Config, Engine, ErrorKind, Operation, WatchEvent, WatchOptions};
+use nats_kv_playground::engine::{Config, ErrorKind, Operation, WatchEvent, WatchOptions};
 use nats_kv_playground::session::Session;
 
 /// A small deterministic generator (xorshift64*), so failures replay from their seed.
@@ -69,7 +69,7 @@ fn engine_agrees_with_the_reference_model() {
         let history = 1 + rng.below(5) as i64;
         let mut cfg = Config::new("m");
         cfg.history = history;
-        let mut e = Engine::new(0);
+        let mut e = nats_kv_playground::server::Standalone::embedded(0);
         e.create_bucket(&cfg).unwrap();
         let watch = e.watch("m", &[], WatchOptions { include_history: true, ..Default::default() }).unwrap();
         let mut m = Model { history: history as usize, ..Model::default() };
@@ -211,7 +211,7 @@ fn random_command_lines_never_panic_or_corrupt_state() {
     ];
     for seed in 1..=300u64 {
         let mut rng = Rng(seed.wrapping_mul(0xD6E8_FEB8_6659_FD93));
-        let mut s = Session::new(Engine::new(0));
+        let mut s = Session::new(nats_kv_playground::server::Standalone::embedded(0));
         s.run_line("nats kv add b --history 5", 0);
         for step in 0..60u64 {
             let n = 1 + rng.below(7);
@@ -234,7 +234,7 @@ fn random_command_lines_never_panic_or_corrupt_state() {
                 s.answer(rng.below(2) == 0);
             }
             // Whatever happened, the engine's accounting must still add up.
-            for bucket in s.backend.bucket_names() {
+            for bucket in s.backend.engine.bucket_names() {
                 let st = s.backend.status(&bucket).unwrap();
                 let mut counted = 0u64;
                 for k in s.backend.keys(&bucket, &[]).unwrap_or_default() {
@@ -290,7 +290,7 @@ fn random_lessons_links_and_imports_never_panic() {
     for seed in 1..=200u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let md: String = (0..rng.below(40)).map(|_| *rng.pick(&pieces)).collect();
-        let mut s = Session::new(Engine::new(0));
+        let mut s = Session::new(nats_kv_playground::server::Standalone::embedded(0));
         let _ = run_all(lesson::parse(&md), &mut s, &mut VirtualClock(0));
         let junk: String = (0..rng.below(60)).map(|_| (rng.below(94) as u8 + 33) as char).collect();
         let _ = transfer::decode_share(&junk);

@@ -8,7 +8,8 @@ use std::process::Command;
 
 use nats_kv_playground::backend::KvBackend;
 use nats_kv_playground::engine::stream::StreamSource;
-use nats_kv_playground::engine::{Config, Engine, ErrorKind, KvError, Operation, StorageType};
+use nats_kv_playground::engine::{Config, ErrorKind, KvError, Operation, StorageType};
+use nats_kv_playground::server::Standalone;
 use serde_json::{json, Value};
 
 const S: i64 = 1_000_000_000;
@@ -50,7 +51,7 @@ fn op_name(o: Operation) -> &'static str {
 }
 
 fn run_engine(ops: &[Value]) -> Vec<Value> {
-    let mut e = Engine::new(1_700_000_000 * S);
+    let mut e = Standalone::embedded(1_700_000_000 * S);
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     ops.iter()
         .map(|op| {
@@ -203,8 +204,9 @@ fn a_bucket_exported_from_a_real_server_imports_with_the_same_revisions_and_byte
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let export = serde_json::to_string(&v["export"]).expect("export");
-    let mut e =
-        nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports");
+    let mut e = Standalone::from(
+        nats_kv_playground::transfer::import(&export, 1_900_000_000 * S).expect("the real server's export imports"),
+    );
     let st = e.status("EXP").expect("bucket");
     assert_eq!(st.last_revision, 7);
     assert_eq!(st.bytes, v["server_bytes"].as_u64().unwrap_or(0), "byte counts agree with the server's");

@@ -162,7 +162,7 @@ impl Handoff {
         }
         Handoff {
             format: FORMAT.into(),
-            engine: pg.session.backend.clone(),
+            engine: pg.session.backend.engine.clone(),
             watches: pg.session.watches().to_vec(),
             clock: pg.clock,
             history: pg.history.clone(),

@@ -51,7 +51,11 @@ pub trait Link: Sync {
     /// The buckets the views show (and a typed lesson step's checks read).
     fn view<'a>(&self, pg: &'a Playground) -> &'a Engine;
     /// The same, to change (a lesson's checks read through the store, whose reads take it mutably).
-    fn view_mut<'a>(&self, session: &'a mut Session<Engine>, server: &'a mut Option<ServerSide>) -> &'a mut Engine;
+    fn view_mut<'a>(
+        &self,
+        session: &'a mut Session<crate::server::Standalone>,
+        server: &'a mut Option<ServerSide>,
+    ) -> &'a mut crate::server::Standalone;
     /// The time the views read ages and TTLs at.
     fn view_now(&self, pg: &Playground, real: Nanos) -> Nanos;
     /// Whether the learner can move the clock (a real server keeps its own time).
@@ -172,10 +176,14 @@ impl Link for Embedded {
     }
 
     fn view<'a>(&self, pg: &'a Playground) -> &'a Engine {
-        &pg.session.backend
+        &pg.session.backend.engine
     }
 
-    fn view_mut<'a>(&self, session: &'a mut Session<Engine>, _: &'a mut Option<ServerSide>) -> &'a mut Engine {
+    fn view_mut<'a>(
+        &self,
+        session: &'a mut Session<crate::server::Standalone>,
+        _: &'a mut Option<ServerSide>,
+    ) -> &'a mut crate::server::Standalone {
         &mut session.backend
     }
 

@@ -41,7 +41,7 @@ pub fn real_now() -> Nanos {
 
 /// Everything the page shares: the session over the embedded engine, and the clock it runs on.
 pub struct Playground {
-    pub session: Session<Engine>,
+    pub session: Session<crate::server::Standalone>,
     pub clock: PlayClock,
     /// The open lesson and what its runner has seen, if a lesson is open.
     pub lesson: Option<(String, LessonRun)>,
@@ -57,8 +57,6 @@ pub struct Playground {
     pub server: Option<remote::ServerSide>,
     /// Why the last connection attempt failed.
     pub server_error: Option<String>,
-    /// The embedded engine as a NATS server, for clients in the page (`page_link`).
-    pub page: crate::server::Server,
     /// What the open lesson made of the last typed line (a step done), for the terminal to say.
     pub lesson_news: Option<String>,
     /// Watch panes opened on the embedded engine, for the Watchers panel's next look (`watchers::news`).
@@ -124,11 +122,12 @@ pub type ProgramEnded = std::rc::Rc<dyn Fn(&str, &str, Option<&str>, &str)>;
 pub static FULL: Parts = Parts {
     lesson_typed: Playground::lesson_typed,
     serve_clients: |pg| {
-        pg.page.pump(&pg.session.backend);
+        let node = &mut pg.session.backend;
+        node.server.pump(&node.engine);
         page_link::schedule();
     },
     serve_timeout: |pg, mono_ms| {
-        pg.page.handle_timeout(&pg.session.backend, mono_ms);
+        pg.session.backend.handle_timeout(mono_ms);
         page_link::schedule();
     },
     run_step: Playground::run_step,
@@ -279,7 +278,7 @@ impl Playground {
     }
 
     fn new_bare(real: Nanos) -> Playground {
-        let mut session = Session::new(Engine::new(real));
+        let mut session = Session::new(crate::server::Standalone::embedded(real));
         session.display.tz_offset_secs = local_offset_secs();
         // The page's terminal shows colour, as a terminal does.
         session.display.color = true;
@@ -293,7 +292,6 @@ impl Playground {
             persist: false,
             server: None,
             server_error: None,
-            page: crate::server::Server::new(crate::server::ServerOptions::default()),
             lesson_news: None,
             pane_news: Vec::new(),
             parts: &FIRST_LOAD,
@@ -316,12 +314,22 @@ impl Playground {
         self.lesson_text = Some(markdown.to_string());
     }
 
-    /// Puts another engine in place (an import or a restored session), keeping the clock and the time zone.
+    /// Puts another engine in place (an import or a restored session), keeping the clock, the time zone and the
+    /// server's connections (the page's clients stay connected).
     pub fn load_engine(&mut self, engine: Engine) {
-        let display = self.session.display;
-        self.session = Session::new(engine);
-        self.session.display = display;
+        self.new_session(engine);
         self.explain = None;
+    }
+
+    /// A new session (no watches, no question) over `engine`, on the same server and display.
+    fn new_session(&mut self, engine: Engine) {
+        let display = self.session.display;
+        let server = std::mem::replace(
+            &mut self.session.backend.server,
+            crate::server::Server::new(crate::server::ServerOptions::default()),
+        );
+        self.session = Session::new(crate::server::Standalone { server, engine });
+        self.session.display = display;
     }
 
     /// Runs commands on a fresh engine as if typed, returning the transcript: a question is answered as the
@@ -382,7 +390,7 @@ impl Playground {
 
     /// Runs a step of the open lesson; `solve` types an exercise's solution first.
     pub fn run_step(&mut self, i: usize, real: Nanos, solve: bool) -> Option<StepReport> {
-        let before = marks(&self.session.backend);
+        let before = marks(&self.session.backend.engine);
         let Playground { session, clock, lesson, history, .. } = self;
         let (_, run) = lesson.as_mut()?;
         let title = run.lesson.steps.get(i).map(|s| s.title.clone()).unwrap_or_default();
@@ -399,7 +407,7 @@ impl Playground {
                 .filter(|l| Line::recorded(l))
                 .map(str::to_string),
         );
-        let after = marks(&session.backend);
+        let after = marks(&session.backend.engine);
         self.serve_clients();
         for (bucket, last, refused) in after {
             let (b_last, b_refused) =
@@ -427,10 +435,8 @@ impl Playground {
 
     /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
     pub fn reset_server(&mut self, real: Nanos) {
-        let display = self.session.display;
         let now = self.clock.now(real);
-        self.session = Session::new(Engine::new(now));
-        self.session.display = display;
+        self.new_session(Engine::new(now));
         if let Some((_, run)) = self.lesson.as_mut() {
             run.reset();
         }
@@ -454,12 +460,12 @@ impl Playground {
 
     /// Reads an export the learner gave, with the buckets it would replace (`transfer::read_import`).
     pub fn read_import(&self, text: &str) -> Result<(crate::transfer::Export, Vec<String>), String> {
-        crate::transfer::read_import(text, &self.session.backend)
+        crate::transfer::read_import(text, &self.session.backend.engine)
     }
 
     /// Puts an import's buckets beside the session's (a bucket of the same name is replaced).
     pub fn merge_import(&mut self, x: &crate::transfer::Export, real: Nanos) -> Result<(), String> {
-        let engine = crate::transfer::merge_import(&self.session.backend, x, self.clock.now(real))?;
+        let engine = crate::transfer::merge_import(&self.session.backend.engine, x, self.clock.now(real))?;
         self.load_engine(engine);
         Ok(())
     }
@@ -649,7 +655,7 @@ pub fn storage_remove(key: &str) {
 pub fn save_state(pg: &Playground, transcript: &[(String, String)]) -> Option<String> {
     let s = storage()?;
     let offset = pg.clock.offset(real_now());
-    match crate::transfer::save_state(&pg.session.backend, &pg.history, offset, transcript) {
+    match crate::transfer::save_state(&pg.session.backend.engine, &pg.history, offset, transcript) {
         Some(json) => s
             .set_item(STATE_KEY, &json)
             .err()

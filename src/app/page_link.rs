@@ -62,7 +62,8 @@ pub fn connect(on_data: js_sys::Function, on_close: Option<js_sys::Function>) ->
     let id = HOST.with(|h| {
         let mut h = h.borrow_mut();
         let host = h.as_mut().ok_or("the playground has not started yet")?;
-        let id = host.shared.0.try_borrow_mut().map_err(|_| "the playground is busy")?.page.accept("127.0.0.1");
+        let id =
+            host.shared.0.try_borrow_mut().map_err(|_| "the playground is busy")?.session.backend.accept("127.0.0.1");
         host.links.insert(id, Link { on_data, on_close });
         Ok::<ConnId, String>(id)
     })?;
@@ -118,13 +119,13 @@ fn service() {
             gloo::timers::callback::Timeout::new(1, service).forget();
             return (Vec::new(), Vec::new(), false, None);
         };
-        let before = super::marks(&pg.session.backend);
-        let super::Playground { page, session, .. } = &mut *pg;
+        let before = super::marks(&pg.session.backend.engine);
+        let crate::server::Standalone { server: page, engine } = &mut pg.session.backend;
         while let Some((id, input)) = host.inbox.pop_front() {
             match input {
-                Input::Bytes(b) => page.handle_bytes(&mut session.backend, id, &b),
+                Input::Bytes(b) => page.handle_bytes(engine, id, &b),
                 Input::Close => {
-                    page.close(&session.backend, id);
+                    page.close(engine, id);
                     host.links.remove(&id);
                 }
             }
@@ -137,13 +138,13 @@ fn service() {
                 deliveries.push((link.on_data.clone(), bytes));
             }
             if page.is_closing(id) {
-                page.close(&session.backend, id);
+                page.close(engine, id);
                 if let Some(l) = host.links.remove(&id) {
                     closes.extend(l.on_close);
                 }
             }
         }
-        let changed = super::marks(&session.backend) != before || host.links.len() != host.known_links;
+        let changed = super::marks(engine) != before || host.links.len() != host.known_links;
         host.known_links = host.links.len();
         (deliveries, closes, changed, Some(host.on_change.clone()))
     });
@@ -194,8 +195,7 @@ pub fn advance_clock(by: crate::engine::Nanos) -> bool {
             pg.clock.fast_forward(real, by);
         }
         let now = pg.clock.now(real);
-        let super::Playground { page, session, .. } = &mut *pg;
-        page.set_time(&mut session.backend, now);
+        pg.session.backend.set_time(now);
         Some((by > 0).then(|| host.on_change.clone()))
     });
     let Some(redraw) = moved else { return false };

@@ -59,7 +59,7 @@ pub struct ServerSide {
     /// The watches running in the server's session, as of its last job.
     pub watch_count: usize,
     /// The server's buckets as last read, for the explorer and the timeline.
-    pub mirror: Engine,
+    pub mirror: crate::server::Standalone,
     /// Why the copy is partial or stale, if it is.
     pub mirror_note: Option<String>,
     /// The copy as read, to read only what changed next time.
@@ -183,7 +183,7 @@ pub fn connect(shared: &Shared, url: ServerUrl, learner: Option<String>, ui: Rc<
             state: ConnState::Connecting,
             question: None,
             watch_count: 0,
-            mirror: Engine::new(wall()),
+            mirror: crate::server::Standalone::embedded(wall()),
             mirror_note: None,
             mirror_export: None,
             now: wall(),
@@ -623,7 +623,7 @@ async fn refresh(shared: &Shared, conn: &Conn, s: &mut ServerSession) {
             let partial = x.buckets.iter().any(|b| b.revisions.len() >= MIRROR_LIMIT);
             match crate::transfer::engine_from(&x, wall()) {
                 Ok(e) => {
-                    s.mirror = e;
+                    s.mirror.engine = e;
                     s.mirror_export = Some(x);
                     s.mirror_note = partial
                         .then(|| format!("(showing the first {MIRROR_LIMIT} revisions of each bucket on the server)"));
@@ -708,14 +708,14 @@ impl Link for ServerLink {
 
     /// The copy of the server's buckets, read after each job.
     fn view<'a>(&self, pg: &'a Playground) -> &'a Engine {
-        pg.server.as_ref().map_or(&pg.session.backend, |s| &s.mirror)
+        pg.server.as_ref().map_or(&pg.session.backend.engine, |s| &s.mirror.engine)
     }
 
     fn view_mut<'a>(
         &self,
-        session: &'a mut crate::session::local::Session<Engine>,
+        session: &'a mut crate::session::local::Session<crate::server::Standalone>,
         server: &'a mut Option<ServerSide>,
-    ) -> &'a mut Engine {
+    ) -> &'a mut crate::server::Standalone {
         match server {
             Some(s) => &mut s.mirror,
             None => &mut session.backend,

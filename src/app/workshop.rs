@@ -311,7 +311,7 @@ mod tests {
         let mut r = run();
         let mut l = Learner::new("alice");
         assert_eq!(l.step_written("lessons/intro.md", &r, 0, 0), None, "no report yet");
-        let mut s = crate::session::Session::new(crate::engine::Engine::new(0));
+        let mut s = crate::session::Session::new(crate::server::Standalone::embedded(0));
         let mut now = 0;
         struct C<'a>(&'a mut Nanos);
         impl crate::lesson::runner::LessonClock for C<'_> {
@@ -337,7 +337,7 @@ mod tests {
     fn attempts_are_kept_and_taken_back() {
         let mut r = run();
         let mut l = Learner::new("a");
-        let mut s = crate::session::Session::new(crate::engine::Engine::new(0));
+        let mut s = crate::session::Session::new(crate::server::Standalone::embedded(0));
         r.run_step(0, &mut s, &mut crate::lesson::runner::VirtualClock(0), false);
         l.step_written("intro", &r, 0, 0).unwrap();
         l.step_written("intro", &r, 0, 0).unwrap();
@@ -353,7 +353,7 @@ mod tests {
     fn a_broken_check_is_written_as_the_authors_error() {
         let md = "# L\n\n## Try\n\n```exercise\ncheck: bucket nowhere exists\nhint: nats kv add shop\n```\n";
         let mut r = LessonRun::new(crate::lesson::parse(md));
-        let mut s = crate::session::Session::new(crate::engine::Engine::new(0));
+        let mut s = crate::session::Session::new(crate::server::Standalone::embedded(0));
         r.run_step(0, &mut s, &mut crate::lesson::runner::VirtualClock(0), false);
         let mut l = Learner::new("a");
         let rec: StepRecord = serde_json::from_slice(&l.step_written("t", &r, 0, 0).unwrap().payload).unwrap();

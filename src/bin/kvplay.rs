@@ -22,7 +22,7 @@ fn main() {}
 fn main() -> std::process::ExitCode {
     use clap::Parser;
     use nats_kv_playground::client::native::RemoteKv;
-    use nats_kv_playground::engine::Engine;
+
     use nats_kv_playground::session::Session;
     use std::process::ExitCode;
 
@@ -97,7 +97,7 @@ fn main() -> std::process::ExitCode {
         };
     }
     let start = common.clock.unwrap_or_else(wall_clock);
-    let session = Session::new(Engine::new(start));
+    let session = Session::new(nats_kv_playground::server::Standalone::embedded(start));
     match (run, what) {
         (Some(file), _) => run_file(session, &file, start, common.yes),
         (None, Some(l)) => run_lesson(session, &l, start),

@@ -21,8 +21,8 @@ use crate::engine::{
 };
 use crate::server::api::{
     time_from_json, AccountInfoJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
-    InfoJson, ListRequest, MaybeError, MsgGetJson, MsgGetRequest, PubAckJson, PurgeRequest, StreamConfigJson,
-    StreamInfoJson, StreamNamesJson, StreamSourceInfoJson,
+    InfoJson, ListRequest, MaybeError, MsgGetJson, MsgGetRequest, PubAckJson, PurgeRequest, StreamInfoJson,
+    StreamNamesJson, StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::store::wire::{self as store, JetStream};
@@ -344,12 +344,7 @@ fn read_answer<T: serde::de::DeserializeOwned>(p: &[u8], what: &str) -> Answer<T
 /// A reply whose body is not read (a delete, a purge, a create whose info is asked for again).
 type Ignored = serde::de::IgnoredAny;
 
-fn stream_json(c: &StreamConfig) -> StreamConfigJson {
-    let mut j = StreamConfigJson::from_engine(c, false);
-    // What the Go client sends: the user's metadata only, no server keys.
-    j.metadata = c.metadata.clone();
-    j
-}
+use crate::server::local::stream_request as stream_json;
 
 /// A stream's status from a STREAM.INFO response.
 fn status_from(bucket: &str, info: StreamInfoJson) -> Status {

@@ -320,7 +320,7 @@ pub enum WatchEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct WatchId(pub u64);
 
-/// An ordered push consumer in process (`engine::local`): what a watch, a key listing or a history read of the
+/// An ordered push consumer in process (`engine::kv::view`): what a watch, a key listing or a history read of the
 /// page's own terminal reads from.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Watcher {
@@ -939,7 +939,7 @@ impl Engine {
                     continue;
                 }
                 remember(&mut w.delivered, msg.seq);
-                w.queue.push_back(Delivery::Msg { msg: local::msg_of(msg, w.headers_only), pending: 0 });
+                w.queue.push_back(Delivery::Msg { msg: view::msg_of(msg, w.headers_only), pending: 0 });
             }
         }
     }
@@ -950,8 +950,8 @@ impl Engine {
     }
 }
 
-pub mod local;
 pub mod sourcing;
+pub mod view;
 
 #[cfg(test)]
 mod tests;

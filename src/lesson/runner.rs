@@ -817,13 +817,12 @@ pub fn run_all_each<B: KvBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Engine;
 
     const T0: Nanos = 1_767_225_600_000_000_000;
 
-    fn cli() -> (LessonRun, Session<Engine>, VirtualClock) {
+    fn cli() -> (LessonRun, Session<crate::server::Standalone>, VirtualClock) {
         let lesson = crate::lesson::built_in("cli").expect("the cli lesson");
-        (LessonRun::new(lesson), Session::new(Engine::new(T0)), VirtualClock(T0))
+        (LessonRun::new(lesson), Session::new(crate::server::Standalone::embedded(T0)), VirtualClock(T0))
     }
 
     fn step(run: &LessonRun, title: &str) -> usize {
@@ -831,7 +830,7 @@ mod tests {
     }
 
     /// Types a line as the terminal does and tells the run, answering a question with `y`.
-    fn type_line(run: &mut LessonRun, s: &mut Session<Engine>, line: &str) -> Option<Typed> {
+    fn type_line(run: &mut LessonRun, s: &mut Session<crate::server::Standalone>, line: &str) -> Option<Typed> {
         let r = s.run_line(line, T0);
         let t = run.typed(line, &r, &mut s.backend);
         if r.question.is_some() {
@@ -879,7 +878,7 @@ mod tests {
     fn a_python_step_run_first_gets_the_lessons_bucket() {
         let lesson = crate::lesson::built_in("python").expect("the python lesson");
         let mut run = LessonRun::new(lesson);
-        let (mut s, mut c) = (Session::new(Engine::new(T0)), VirtualClock(T0));
+        let (mut s, mut c) = (Session::new(crate::server::Standalone::embedded(T0)), VirtualClock(T0));
         let i = step(&run, "Put and get");
         assert!(!run.missing_before(i).is_empty());
         let r = run.run_step(i, &mut s, &mut c, false);
@@ -934,7 +933,7 @@ mod tests {
         );
         assert!(run.done.contains(&i));
         // Run all (a fresh server, the exercise solved by typing its hint) keeps what the learner earned.
-        s = Session::new(Engine::new(T0));
+        s = Session::new(crate::server::Standalone::embedded(T0));
         run.clear_results();
         let r = run.run_step(i, &mut s, &mut c, true);
         assert_eq!(r.status, StepStatus::Pass, "{r:?}");
@@ -948,9 +947,9 @@ mod tests {
         assert!(r.transcript().contains("$ nats kv put inventory apples 12\n"));
     }
 
-    fn python() -> (LessonRun, Session<Engine>, VirtualClock) {
+    fn python() -> (LessonRun, Session<crate::server::Standalone>, VirtualClock) {
         let lesson = crate::lesson::built_in("python").expect("the python lesson");
-        (LessonRun::new(lesson), Session::new(Engine::new(T0)), VirtualClock(T0))
+        (LessonRun::new(lesson), Session::new(crate::server::Standalone::embedded(T0)), VirtualClock(T0))
     }
 
     #[test]

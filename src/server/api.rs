@@ -386,12 +386,9 @@ impl StreamConfigJson {
         // The server writes -1 for "no limit" however a client says it (0 or anything below -1).
         let limit = |n: i64| if n == 0 || n < -1 { -1 } else { n };
         let with_markers = self.subject_delete_marker_ttl > 0;
-        let metadata = self
-            .metadata
-            .iter()
-            .filter(|(k, _)| !k.starts_with("_nats."))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        // Cloned and trimmed rather than collected: a map collected from an iterator sorts it first.
+        let mut metadata = self.metadata.clone();
+        metadata.retain(|k, _| !k.starts_with("_nats."));
         StreamConfig {
             name: self.name.clone(),
             subjects,

@@ -19,7 +19,7 @@ use crate::engine::kv::subject_matches;
 use crate::engine::stream::{RemovalReason, Retention, StoredMsg, Stream, StreamConfig, StreamSource};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::transform::SubjectTransform;
-use crate::engine::{ApiError, Engine, Nanos};
+use crate::engine::{AccountInfo, ApiError, Engine, Nanos};
 
 /// A message for the server to route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn parse_headers(raw: Option<&[u8]>) -> Headers {
     raw.and_then(HeaderBlock::decode).map(|h| h.headers).unwrap_or_default()
 }
 
-fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
+pub(super) fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
     (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
 }
 
@@ -322,13 +322,9 @@ impl JetStream {
         info
     }
 
-    /// `$JS.API.STREAM.CREATE`: the server's checks in its order, then the stream (or the same one again).
-    fn create_stream(
-        &mut self,
-        engine: &mut Engine,
-        name: &str,
-        cfg: &StreamConfigJson,
-    ) -> Result<StreamInfoJson, ApiError> {
+    /// `$JS.API.STREAM.CREATE` as a typed request: the server's checks in its order, then the stream (or the same
+    /// one again). Copies a new mirror or source owes are made by `catch_up`, after the answer.
+    pub fn create_stream(&mut self, engine: &mut Engine, name: &str, cfg: &StreamConfigJson) -> Result<(), ApiError> {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
         stream_checks::check_create_request(cfg, name)?;
@@ -336,10 +332,9 @@ impl JetStream {
         stream_checks::check_single_server(cfg)?;
         let mut sc = cfg.engine_config();
         inherit_mirror_direct(engine, &mut sc);
-        let existing = engine.stream_named(name).map(|s| s.config.clone());
-        match existing {
-            Some(ref old) if *old != sc => return Err(ApiError::stream_name_in_use()),
-            Some(_) => {}
+        match engine.stream_named(name).map(|s| &s.config) {
+            Some(old) if *old != sc => Err(ApiError::stream_name_in_use()),
+            Some(_) => Ok(()),
             None => {
                 stream_checks::check_resources(&sc, engine.reserved_by_others(sc.storage, name))?;
                 engine.check_reservation(&sc)?;
@@ -348,23 +343,13 @@ impl JetStream {
                 }
                 cfg.check_supported()?;
                 engine.insert_stream(sc);
+                Ok(())
             }
         }
-        let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
-        let mut info = self.stream_info(engine, s, Some("stream_create_response"), false);
-        // Measured on nats-server 2.15: it says it created the stream when an identical one existed too.
-        info.did_create = true;
-        engine.catch_up(name);
-        Ok(info)
     }
 
-    /// `$JS.API.STREAM.UPDATE`: the configuration's checks, then what an update may not change.
-    fn update_stream(
-        &mut self,
-        engine: &mut Engine,
-        name: &str,
-        cfg: &StreamConfigJson,
-    ) -> Result<StreamInfoJson, ApiError> {
+    /// `$JS.API.STREAM.UPDATE` as a typed request: the configuration's checks, then what an update may not change.
+    pub fn update_stream(&mut self, engine: &mut Engine, name: &str, cfg: &StreamConfigJson) -> Result<(), ApiError> {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
         stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()))?;
@@ -386,10 +371,61 @@ impl JetStream {
         }
         cfg.check_supported()?;
         engine.update_stream(sc);
+        Ok(())
+    }
+
+    /// `$JS.API.STREAM.DELETE` as a typed request: the stream, its consumers (whose waiting pull requests are
+    /// told, in what it returns) and its de-duplication window.
+    pub fn delete_stream(&mut self, engine: &mut Engine, name: &str) -> Result<Vec<Out>, ApiError> {
+        if !engine.remove_stream(name) {
+            return Err(ApiError::stream_not_found());
+        }
+        let mut closed = Vec::new();
+        self.consumers.retain(|(s, _), c| {
+            if s == name {
+                closed.extend(c.close_requests());
+            }
+            s != name
+        });
+        self.msg_ids.remove(name);
+        Ok(closed)
+    }
+
+    /// `$JS.API.STREAM.NAMES` as a typed request: every stream, or those whose subjects meet `subject`.
+    pub fn stream_names(&self, engine: &Engine, subject: Option<&str>) -> Vec<String> {
+        let meets = |n: &String| {
+            subject.is_none_or(|f| {
+                engine.stream_named(n).is_some_and(|s| s.config.subjects.iter().any(|t| subjects_overlap(t, f)))
+            })
+        };
+        engine.stream_names().into_iter().filter(meets).collect()
+    }
+
+    /// `$JS.API.STREAM.PURGE` as a typed request (the request's `filter`, `keep` and `seq`): how many went.
+    pub fn purge_stream(&mut self, engine: &mut Engine, name: &str, req: &PurgeRequest) -> Result<u64, ApiError> {
+        if req.seq.unwrap_or(0) > 0 && req.keep.unwrap_or(0) > 0 {
+            return Err(ApiError::new(400, 10003, "bad request"));
+        }
         let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
-        let info = self.stream_info(engine, s, Some("stream_update_response"), false);
-        engine.catch_up(name);
-        Ok(info)
+        if s.config.sealed {
+            return Err(ApiError::stream_sealed());
+        }
+        if s.config.deny_purge {
+            return Err(ApiError::new(500, 10110, "stream purge not permitted"));
+        }
+        Ok(engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0))
+    }
+
+    /// `$JS.API.INFO` as a typed request: the account's usage, with the consumers this server holds.
+    pub fn account_info(&self, engine: &Engine) -> AccountInfo {
+        let a = engine.account_info();
+        AccountInfo { consumers: a.consumers + self.consumers.len() as u64, ..a }
+    }
+
+    /// Counts a request to the API that a client in process made (account info reports the total and errors).
+    pub fn count_request(&mut self, failed: bool) {
+        self.api_total += 1;
+        self.api_errors += u64::from(failed);
     }
 
     /// `$JS.API.STREAM.MSG.DELETE`, with and without erasing (the playground keeps no bytes to overwrite).
@@ -467,15 +503,15 @@ impl JetStream {
         }
         let out = match tokens.as_slice() {
             ["INFO"] => {
-                let a = engine.account_info();
+                let a = self.account_info(engine);
                 let info = AccountInfoJson {
                     kind: kind("account_info_response"),
                     memory: a.memory,
                     storage: a.storage,
                     reserved_memory: a.reserved_memory,
                     reserved_storage: a.reserved_storage,
-                    streams: engine.stream_names().len() as u64,
-                    consumers: a.consumers + self.consumers.len() as u64,
+                    streams: a.streams,
+                    consumers: a.consumers,
                     limits: AccountLimitsJson {
                         max_memory: -1,
                         max_storage: -1,
@@ -499,10 +535,16 @@ impl JetStream {
                 } else {
                     self.update_stream(engine, name, &cfg)
                 };
-                match result {
-                    Ok(info) => vec![Out::json(reply, &info)],
-                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                if let Err(e) = result {
+                    return Some(self.error(reply, resp, &e, false));
                 }
+                let Some(s) = engine.stream_named(name) else { return None };
+                let mut info = self.stream_info(engine, s, Some(resp), false);
+                // Measured on nats-server 2.15: it says it created the stream when an identical one existed too.
+                info.did_create = create;
+                // A new mirror or source copies what it owes after the answer is written, as there.
+                engine.catch_up(name);
+                vec![Out::json(reply, &info)]
             }
             ["STREAM", "INFO", name] => {
                 let resp = "stream_info_response";
@@ -533,17 +575,10 @@ impl JetStream {
                     let e = ApiError::new(400, 10038, "expected an empty request payload");
                     return Some(self.error(reply, "stream_delete_response", &e, false));
                 }
-                if !engine.remove_stream(name) {
-                    return Some(self.error(reply, "stream_delete_response", &ApiError::stream_not_found(), false));
-                }
-                let mut closed = Vec::new();
-                self.consumers.retain(|(s, _), c| {
-                    if s == name {
-                        closed.extend(c.close_requests());
-                    }
-                    s != name
-                });
-                self.msg_ids.remove(*name);
+                let closed = match self.delete_stream(engine, name) {
+                    Ok(closed) => closed,
+                    Err(e) => return Some(self.error(reply, "stream_delete_response", &e, false)),
+                };
                 #[derive(Serialize)]
                 struct Del {
                     #[serde(rename = "type")]
@@ -558,17 +593,7 @@ impl JetStream {
                 let list = tokens[1] == "LIST";
                 let resp = if list { "stream_list_response" } else { "stream_names_response" };
                 let req: ListRequest = parse!(ListRequest, resp, false);
-                let names: Vec<String> = engine
-                    .stream_names()
-                    .into_iter()
-                    .filter(|n| {
-                        req.subject.as_ref().is_none_or(|f| {
-                            engine
-                                .stream_named(n)
-                                .is_some_and(|s| s.config.subjects.iter().any(|t| subjects_overlap(t, f)))
-                        })
-                    })
-                    .collect();
+                let names = self.stream_names(engine, req.subject.as_deref());
                 let offset = req.offset.unwrap_or(0) as usize;
                 let limit = if list { 256 } else { 1024 };
                 let page: Vec<String> = names.iter().skip(offset).take(limit).cloned().collect();
@@ -602,20 +627,10 @@ impl JetStream {
                 } else {
                     PurgeRequest::default()
                 };
-                if req.seq.unwrap_or(0) > 0 && req.keep.unwrap_or(0) > 0 {
-                    return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
-                }
-                let Some(s) = engine.stream_named(name) else {
-                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                let purged = match self.purge_stream(engine, name, &req) {
+                    Ok(n) => n,
+                    Err(e) => return Some(self.error(reply, resp, &e, false)),
                 };
-                if s.config.sealed {
-                    return Some(self.error(reply, resp, &ApiError::stream_sealed(), false));
-                }
-                if s.config.deny_purge {
-                    let e = ApiError::new(500, 10110, "stream purge not permitted");
-                    return Some(self.error(reply, resp, &e, false));
-                }
-                let purged = engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0);
                 #[derive(Serialize)]
                 struct Purge {
                     #[serde(rename = "type")]
@@ -961,10 +976,35 @@ impl JetStream {
         raw_headers: Option<&[u8]>,
         payload: &[u8],
     ) -> Vec<Out> {
-        let h = parse_headers(raw_headers);
-        let s = engine.stream_named(stream);
-        let last_on_subject = s.and_then(|s| s.last_for_subject(subject)).map_or(0, |m| m.seq);
-        let no_ack = s.is_some_and(|s| s.config.no_ack);
+        let no_ack = engine.stream_named(stream).is_some_and(|s| s.config.no_ack);
+        let (result, mut outs) = self.publish_typed(engine, stream, subject, parse_headers(raw_headers), payload);
+        let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
+        let ack = match result {
+            Ok((seq, duplicate)) => PubAckJson { error: None, stream: stream.to_string(), seq, duplicate },
+            Err(e) => PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false },
+        };
+        outs.push(Out {
+            deliver: None,
+            subject: reply.to_string(),
+            reply: None,
+            headers: None,
+            payload: ack.to_wire(),
+        });
+        outs
+    }
+
+    /// A publish into a stream as a typed request: its acknowledgement (the sequence, and whether it was a
+    /// duplicate) or the error, and what it republished for the server to route.
+    pub fn publish_typed(
+        &mut self,
+        engine: &mut Engine,
+        stream: &str,
+        subject: &str,
+        h: Headers,
+        payload: &[u8],
+    ) -> (Result<(u64, bool), ApiError>, Vec<Out>) {
+        let last_on_subject =
+            engine.stream_named(stream).and_then(|s| s.last_for_subject(subject)).map_or(0, |m| m.seq);
         let result = self.try_publish(engine, stream, subject, h, payload);
         let mut outs = Vec::new();
         if let Ok((seq, false)) = result {
@@ -984,19 +1024,7 @@ impl JetStream {
                 }
             }
         }
-        let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
-        let ack = match result {
-            Ok((seq, duplicate)) => PubAckJson { error: None, stream: stream.to_string(), seq, duplicate },
-            Err(e) => PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false },
-        };
-        outs.push(Out {
-            deliver: None,
-            subject: reply.to_string(),
-            reply: None,
-            headers: None,
-            payload: ack.to_wire(),
-        });
-        outs
+        (result, outs)
     }
 
     fn try_publish(

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod consumer;
 pub mod jetstream;
+pub mod local;
 pub mod source_checks;
 pub mod stream_checks;
 pub mod wire;
@@ -170,6 +171,9 @@ pub struct Server {
     /// Each connection's timer (`Conn::timer_at`), soonest first.
     timers: BTreeSet<(u64, ConnId)>,
     stats: ServerStats,
+    /// What clients in process published (and what that republished), for subscribers at the next `pump`;
+    /// kept only while some connection could receive it.
+    outbox: Vec<Out>,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -193,6 +197,7 @@ impl Server {
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
             stats: ServerStats::default(),
+            outbox: Vec::new(),
         }
     }
 
@@ -703,9 +708,58 @@ impl Server {
         found
     }
 
+    /// A publish by a client in process (`local::InProcess`, the terminal's KV store), as a connection's is:
+    /// the stream that captures the subject stores it, with the expectation headers checked; subscribers get
+    /// it, and what it republished, at the next `pump`. `None` when no stream captures it (the publisher meets
+    /// no responders); otherwise the acknowledgement's sequence or the stream's refusal.
+    pub fn publish_in_process(
+        &mut self,
+        engine: &mut Engine,
+        subject: &str,
+        headers: crate::engine::headers::Headers,
+        payload: &[u8],
+    ) -> Option<Result<u64, crate::engine::ApiError>> {
+        if !self.opts.jetstream || !wire::routable(subject) {
+            return None;
+        }
+        self.js.settle(engine);
+        let stream = self.js.capture(engine, subject)?;
+        let routed = !self.conns.is_empty();
+        let block = if routed { jetstream::encode_headers(&headers) } else { None };
+        let (ack, outs) = self.js.publish_typed(engine, &stream, subject, headers, payload);
+        if routed {
+            let msg = Out {
+                deliver: None,
+                subject: subject.to_string(),
+                reply: None,
+                headers: block,
+                payload: payload.to_vec(),
+            };
+            self.outbox.push(msg);
+            self.outbox.extend(outs);
+        }
+        Some(ack.map(|(seq, _)| seq))
+    }
+
+    /// The server's JetStream handler, for clients in process (`local::InProcess`).
+    pub fn jetstream(&mut self) -> &mut JetStream {
+        &mut self.js
+    }
+
+    /// Keeps what an in-process request produced for connections (answers to their waiting pull requests) for
+    /// the next `pump`.
+    pub fn send_later(&mut self, outs: Vec<Out>) {
+        if !self.conns.is_empty() {
+            self.outbox.extend(outs);
+        }
+    }
+
     /// Lets consumers deliver what is new in their streams (after any change, including writes that did not
-    /// come through the protocol).
+    /// come through the protocol), after what clients in process published.
     pub fn pump(&mut self, engine: &Engine) {
+        for o in std::mem::take(&mut self.outbox) {
+            self.route_out(o);
+        }
         if !self.opts.jetstream {
             return;
         }
@@ -803,7 +857,30 @@ impl Server {
     }
 }
 
-/// A server with an engine of its own (`kvplay serve`, tests): the same calls, with the engine held here.
+/// An engine served with the default options (an import, a restored session).
+impl From<Engine> for Standalone {
+    fn from(engine: Engine) -> Standalone {
+        Standalone::new(ServerOptions::default(), engine)
+    }
+}
+
+/// The node's engine is what it keeps (streams, the account): reading it needs no server call.
+impl std::ops::Deref for Standalone {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl std::ops::DerefMut for Standalone {
+    fn deref_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
+/// A server with an engine of its own: `kvplay serve`, and the embedded server every actor of the page, a lesson
+/// run and `kvplay run` is a client of (in process through `local::InProcess`, or over a link). The same calls
+/// as `Server`'s, with the engine held here.
 pub struct Standalone {
     pub server: Server,
     pub engine: Engine,
@@ -812,6 +889,11 @@ pub struct Standalone {
 impl Standalone {
     pub fn new(opts: ServerOptions, engine: Engine) -> Standalone {
         Standalone { server: Server::new(opts), engine }
+    }
+    /// The playground's embedded server (the page's, a lesson run's, `kvplay run`'s): the default options and a
+    /// new engine whose clock starts at `now`.
+    pub fn embedded(now: Nanos) -> Standalone {
+        Standalone::new(ServerOptions::default(), Engine::new(now))
     }
     pub fn engine(&self) -> &Engine {
         &self.engine

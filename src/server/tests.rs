@@ -933,3 +933,41 @@ fn the_longest_max_age_keeps_messages_instead_of_wrapping() {
     s.set_time(T0 + 3600 * NANOS_PER_SEC);
     assert_eq!(api(&mut s, c, "$JS.API.STREAM.INFO.L", "")["state"]["messages"], 1);
 }
+
+/// The terminal is a client of the same server as the connections: what its KV store writes in process reaches
+/// their subscriptions, republished copies included, as a publish over the wire would.
+#[test]
+fn writes_in_process_reach_the_connections_subscribers() {
+    use crate::backend::KvBackend;
+    let mut s = server();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB $KV.b.> 1\r\nSUB copies.> 2\r\nPING\r\n");
+    assert_eq!(out(&mut s, c), "PONG\r\n");
+    let mut cfg = crate::engine::Config::new("b");
+    cfg.republish = Some(crate::engine::stream::RePublish {
+        src: "$KV.b.>".into(),
+        dest: "copies.>".into(),
+        headers_only: false,
+    });
+    s.create_bucket(&cfg).unwrap();
+    assert_eq!(s.put("b", "k", b"hello").unwrap(), 1);
+    // Delivered when the server is next pumped (the page pumps after each command).
+    assert_eq!(out(&mut s, c), "");
+    let node = &mut s;
+    node.server.pump(&node.engine);
+    let o = out(&mut s, c);
+    assert!(o.starts_with("MSG $KV.b.k 1 5\r\nhello\r\n"), "{o}");
+    assert!(o.contains("HMSG copies.k 2 ") && o.contains("Nats-Sequence: 1\r\n") && o.ends_with("hello\r\n"), "{o}");
+}
+
+/// A bucket configuration the server refuses is refused in process too, with the server's error.
+#[test]
+fn stream_checks_are_the_servers_in_process() {
+    use crate::backend::KvBackend;
+    let mut s = server();
+    let mut cfg = crate::engine::Config::new("b");
+    cfg.max_age = NANOS_PER_SEC / 1000;
+    let e = s.create_bucket(&cfg).unwrap_err();
+    assert_eq!(e.api.map(|a| (a.err_code, a.description)), Some((10052, "max age needs to be >= 100ms".to_string())));
+    assert!(s.bucket_names().unwrap().is_empty());
+}

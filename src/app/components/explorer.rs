@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn deleted_and_purged_keys_are_listed_with_their_markers() {
-        let mut e = Engine::new(0);
+        let mut e = crate::server::Standalone::embedded(0);
         e.create_bucket(&Config::new("b")).unwrap();
         e.put("b", "live", b"1").unwrap();
         e.put("b", "gone", b"2").unwrap();

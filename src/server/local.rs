@@ -1,0 +1,135 @@
+//! The server's JetStream in process: the KV store's seam (`store::JetStream`) answered by the server's own
+//! handler with typed requests and no bytes. The terminal, the lesson runner and `kvplay run` are its clients:
+//! their stream calls meet nats-server's checks (`jetstream::JetStream::create_stream`, ...), their publishes
+//! are captured, acknowledged, republished and routed to the server's subscribers as a connection's are
+//! (`Server::publish_in_process`), and their ordered consumers are the engine's (`Engine::add_ordered_consumer`),
+//! which the timeline shows. Nothing here waits, so the store's `local` functions run over it.
+
+use super::api::{PurgeRequest, StreamConfigJson};
+use super::Standalone;
+use crate::engine::error::{ErrorKind, KvError};
+use crate::engine::headers::Headers;
+use crate::engine::kv::MAX_PAYLOAD;
+use crate::engine::stream::StreamConfig;
+use crate::engine::{AccountInfo, ApiError, Nanos, Status, WatchId, WatchOptions};
+use crate::store::local::JetStream;
+use crate::store::{Delivery, Msg, MsgAt, OrderedConsumer};
+
+/// A client of the server in process: requests go to its JetStream handler, publishes through its routing.
+pub struct InProcess<'a> {
+    node: &'a mut Standalone,
+}
+
+impl Standalone {
+    /// The server's JetStream for a client in process (`KvBackend for Standalone`).
+    pub fn in_process(&mut self) -> InProcess<'_> {
+        InProcess { node: self }
+    }
+}
+
+/// The configuration a client sends for a stream (the user's metadata only, no server keys), as the Go client
+/// writes it; the wire client sends the same.
+pub fn stream_request(c: &StreamConfig) -> StreamConfigJson {
+    let mut j = StreamConfigJson::from_engine(c, false);
+    j.metadata = c.metadata.clone();
+    j
+}
+
+impl InProcess<'_> {
+    /// Counts an API request as the server counts one from a connection, and turns its error into the client's.
+    fn answered<T>(&mut self, r: Result<T, ApiError>) -> Result<T, KvError> {
+        self.node.server.jetstream().count_request(r.is_err());
+        r.map_err(KvError::api)
+    }
+}
+
+impl JetStream for InProcess<'_> {
+    fn now(&self) -> Nanos {
+        self.node.engine.now()
+    }
+
+    fn max_payload(&self) -> u64 {
+        MAX_PAYLOAD
+    }
+
+    fn account_info(&mut self) -> Result<AccountInfo, KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let info = server.jetstream().account_info(engine);
+        self.answered(Ok(info))
+    }
+
+    fn stream_info(&mut self, stream: &str) -> Result<Status, KvError> {
+        let r = self.node.engine.stream_info(stream);
+        self.node.server.jetstream().count_request(r.is_err());
+        r
+    }
+
+    fn stream_config(&mut self, stream: &str) -> Result<Option<StreamConfig>, KvError> {
+        Ok(self.node.engine.stream_named(stream).map(|s| s.config.clone()))
+    }
+
+    fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let r = server.jetstream().create_stream(engine, &config.name, &stream_request(config));
+        if r.is_ok() {
+            engine.catch_up(&config.name);
+        }
+        self.answered(r)
+    }
+
+    fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let r = server.jetstream().update_stream(engine, &config.name, &stream_request(config));
+        if r.is_ok() {
+            engine.catch_up(&config.name);
+        }
+        self.answered(r)
+    }
+
+    fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let r = server.jetstream().delete_stream(engine, stream).map(|closed| server.send_later(closed));
+        self.answered(r)
+    }
+
+    fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let names = server.jetstream().stream_names(engine, Some(subject));
+        self.answered(Ok(names))
+    }
+
+    fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        match server.publish_in_process(engine, subject, headers, data) {
+            Some(ack) => ack.map_err(KvError::publish),
+            None => Err(KvError {
+                kind: ErrorKind::NoResponders,
+                message: "nats: no responders available for request".into(),
+                api: None,
+            }),
+        }
+    }
+
+    fn get_msg(&mut self, stream: &str, at: MsgAt) -> Result<Option<Msg>, KvError> {
+        self.node.engine.msg_at(stream, at)
+    }
+
+    fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
+        let Standalone { server, engine } = &mut *self.node;
+        let req = PurgeRequest { filter: Some(subject.to_string()), keep: Some(keep), ..Default::default() };
+        let r = server.jetstream().purge_stream(engine, stream, &req).map(|_| ());
+        self.answered(r)
+    }
+
+    fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
+        self.node.engine.add_ordered_consumer(c)
+    }
+
+    fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
+        self.node.engine.ordered_deliveries(id)
+    }
+
+    fn delete_consumer(&mut self, id: WatchId) {
+        self.node.engine.remove_ordered_consumer(id)
+    }
+}
