@@ -85,6 +85,8 @@ pub enum Intent {
     RunAll,
     /// Run the code cell with this id (`cli/2/0`, `js:python/3/0`).
     Cell(String),
+    /// Run these terminal lines (one per line of the text): they asked for `--trace`, which the whole app writes.
+    Run(String),
 }
 
 impl Intent {
@@ -103,6 +105,7 @@ impl Intent {
             "run-before" => arg.parse().ok().map(Intent::RunBefore),
             "run-all" => Some(Intent::RunAll),
             "cell" if !arg.is_empty() && arg.len() < 200 => Some(Intent::Cell(arg)),
+            "run" if !arg.is_empty() => Some(Intent::Run(arg)),
             _ => None,
         }
     }
@@ -118,6 +121,7 @@ impl Intent {
             Intent::RunBefore(n) => format!("run-before:{n}"),
             Intent::RunAll => "run-all".into(),
             Intent::Cell(id) => format!("cell:{id}"),
+            Intent::Run(lines) => format!("run:{lines}"),
         }
     }
 
@@ -141,6 +145,7 @@ impl Intent {
             Intent::Client => "the page's NATS server",
             Intent::Step(_) | Intent::Cell(_) if self.is_javascript() => "the JavaScript client",
             Intent::Step(_) | Intent::Cell(_) | Intent::RunBefore(_) | Intent::RunAll => "Python",
+            Intent::Run(_) => "the API tracer",
         };
         format!("Loading {what}…")
     }
@@ -397,6 +402,19 @@ pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.as_string().unwrap_or_else(|| "the rest of the playground could not be loaded".into()))
+}
+
+/// Hands lines that asked for `--trace` to the whole app, which writes traces and runs them once it has taken
+/// over (`Intent::Run`). False where there is no loader to ask (the lines then run here, untraced).
+pub fn run_in_whole_app(lines: &[String]) -> bool {
+    if loader("load").is_none() {
+        return false;
+    }
+    let intent = Intent::Run(lines.join("\n"));
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = load_whole_app(&intent).await;
+    });
+    true
 }
 
 /// Starts fetching the whole app without starting it (`kvplayParts.prefetch`), when the visitor is about to

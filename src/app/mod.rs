@@ -274,6 +274,8 @@ impl LessonClock for PlayLessonClock<'_> {
 impl Playground {
     /// The whole app's playground: every part.
     pub fn new(real: Nanos) -> Playground {
+        // `--trace` writes its trace in the whole app; the small modules hand a traced line over to it.
+        crate::cli::trace::install();
         Playground { parts: &FULL, ..Playground::new_bare(real) }
     }
 

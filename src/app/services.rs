@@ -18,6 +18,12 @@ pub fn perform(d: &Dispatch, action: Action) {
     let shared = d.shared().clone();
     match action {
         Action::RunLines(ls) => {
+            // A small module has no `--trace` writer: the whole app runs such lines once it has taken over.
+            let traced = ls.iter().any(|l| crate::cli::trace::asks_for_trace(l));
+            if traced && crate::cli::trace::writer().is_none() && super::handoff::run_in_whole_app(&ls) {
+                d.show(TermAction::Note("(--trace: loading the API tracer, which runs this)".into()));
+                return;
+            }
             lines::run(&shared, &ls, |a| d.show(a));
             d.changed();
         }

@@ -126,6 +126,187 @@ fn error_reply(kind: &str, e: &KvError) -> String {
     obj(&[("type", text(&format!("io.nats.jetstream.api.v1.{kind}"))), ("error", err)])
 }
 
+/// A trace being written: its text, and the time zone its times are shown in.
+pub struct Log {
+    text: RefCell<String>,
+    tz: i64,
+}
+
+impl Log {
+    fn write(&self, now: Nanos, line: &str) {
+        let c = civil(now, self.tz);
+        self.text.borrow_mut().push_str(&format!("{:02}:{:02}:{:02} {line}", c.hour, c.minute, c.second));
+    }
+
+    fn request(&self, now: Nanos, subject: &str, body: &str) {
+        self.write(now, &format!(">>> {subject}\n{body}\n\n"));
+    }
+
+    fn reply(&self, now: Nanos, subject: &str, body: &str) {
+        self.write(now, &format!("<<< {subject}: {body}\n"));
+    }
+
+    /// A request as jsm.go (natscli's stream listing and account info) traces it (`manager.go`
+    /// `requestWithContext`: the subject, the body on a line of its own, then the reply after the subject).
+    fn jsm_request(&self, now: Nanos, subject: &str, body: &str, reply: Result<String, String>) {
+        self.write(now, &format!(">>> {subject}\n"));
+        self.write(now, &format!("{body}\n"));
+        match reply {
+            Ok(r) => self.write(now, &format!("<<< {subject}\n{r}\n\n")),
+            Err(e) => self.write(now, &format!("<<< {subject}: {e}\n\n")),
+        }
+    }
+
+    fn json_reply(&self, now: Nanos, subject: &str, kind: &str, r: Result<String, &KvError>) {
+        let v = match r {
+            Ok(v) => v,
+            Err(e) => error_reply(kind, e),
+        };
+        self.reply(now, subject, &v);
+    }
+}
+
+/// The tracer's writing, one function per traced call, behind a hook: the modules that offer `--trace` (the
+/// whole app, `kvplay`, the tests) `install` it, and the page's small modules (the first load, the embeds)
+/// link none of its text. A tracer without it only passes calls on.
+pub struct Writer {
+    pub connected: fn(&Log, Nanos, &ConnectionInfo),
+    pub account_info: fn(&Log, Nanos, &Result<AccountInfo, KvError>),
+    /// `kv add` (false) or `kv edit` (true), and natscli's report after it, which asks for the status again.
+    pub bucket_written: fn(&Log, Nanos, &Config, bool, &Result<Status, KvError>),
+    pub bucket_deleted: fn(&Log, Nanos, &str, &Result<(), KvError>),
+    pub status: fn(&Log, Nanos, &str, &Result<Status, KvError>),
+    /// A stream listing, with the statuses of what it listed.
+    pub listed: fn(&Log, Nanos, &Result<Vec<String>, KvError>, &[Status]),
+    /// A direct get of a key's latest value, or of a revision.
+    pub got: fn(&Log, Nanos, &str, &str, Option<u64>, &Result<Entry, KvError>),
+}
+
+static WRITER: Writer = Writer {
+    connected: |log, now, c| log.write(now, &format!(">>> Connected to {} ({})\n", c.url, c.address)),
+    account_info: |log, now, r| {
+        let reply = match r {
+            Ok(a) => Ok(obj(&[
+                ("type", text("io.nats.jetstream.api.v1.account_info_response")),
+                ("memory", a.memory.to_string()),
+                ("storage", a.storage.to_string()),
+                ("reserved_memory", a.reserved_memory.to_string()),
+                ("reserved_storage", a.reserved_storage.to_string()),
+                ("streams", a.streams.to_string()),
+                ("consumers", a.consumers.to_string()),
+            ])),
+            Err(e)
+                if matches!(
+                    e.kind,
+                    crate::engine::ErrorKind::JetStreamNotEnabled | crate::engine::ErrorKind::NoResponders
+                ) =>
+            {
+                Err("nats: no responders available for request".to_string())
+            }
+            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
+        };
+        log.jsm_request(now, "$JS.API.INFO", "", reply);
+    },
+    bucket_written: |log, now, cfg, update, r| {
+        let name = format!("KV_{}", cfg.bucket);
+        let (verb, kind) =
+            if update { ("UPDATE", "stream_update_response") } else { ("CREATE", "stream_create_response") };
+        let subject = format!("$JS.API.STREAM.{verb}.{name}");
+        let body = cfg.to_stream_config().map(|sc| go_stream_config(&sc)).unwrap_or_default();
+        log.request(now, &subject, &body);
+        log.json_reply(now, &subject, kind, r.as_ref().map(|st| stream_info(kind, st, now)));
+        // natscli's report after `kv add` and `kv edit` asks for the bucket's status again (`showStatus`).
+        if let Ok(st) = r {
+            let subject = format!("$JS.API.STREAM.INFO.{name}");
+            log.request(now, &subject, "");
+            log.reply(now, &subject, &stream_info("stream_info_response", st, now));
+        }
+    },
+    bucket_deleted: |log, now, bucket, r| {
+        let subject = format!("$JS.API.STREAM.DELETE.KV_{bucket}");
+        log.request(now, &subject, "");
+        let ok = obj(&[("type", text("io.nats.jetstream.api.v1.stream_delete_response")), ("success", "true".into())]);
+        log.json_reply(now, &subject, "stream_delete_response", r.as_ref().map(|_| ok));
+    },
+    status: |log, now, bucket, r| {
+        let subject = format!("$JS.API.STREAM.INFO.KV_{bucket}");
+        log.request(now, &subject, "");
+        // A missing bucket is the server's 10059; the Go client reports it as "bucket not found".
+        let v = match r {
+            Ok(st) => Ok(stream_info("stream_info_response", st, now)),
+            Err(e) if e.api.is_none() && e.message.ends_with("bucket not found") => {
+                Ok(error_reply("stream_info_response", &KvError::api(ApiError::stream_not_found())))
+            }
+            Err(e) => Err(e),
+        };
+        log.json_reply(now, &subject, "stream_info_response", v);
+    },
+    listed: |log, now, r, statuses| {
+        let reply = match r {
+            Ok(names) => {
+                let mut infos: Vec<String> = Vec::new();
+                for st in statuses {
+                    // A list entry is the stream's info without the response envelope.
+                    let full = stream_info("stream_info_response", st, now);
+                    let prefix = format!("{{\"type\":{},", text("io.nats.jetstream.api.v1.stream_info_response"));
+                    infos.push(format!("{{{}", full.strip_prefix(&prefix).unwrap_or(&full)));
+                }
+                Ok(obj(&[
+                    ("type", text("io.nats.jetstream.api.v1.stream_list_response")),
+                    ("total", names.len().to_string()),
+                    ("offset", "0".into()),
+                    ("limit", "256".into()),
+                    ("streams", format!("[{}]", infos.join(","))),
+                ]))
+            }
+            Err(e) => Err(e.message.strip_prefix("nats: error: ").unwrap_or(&e.message).to_string()),
+        };
+        log.jsm_request(now, "$JS.API.STREAM.LIST", "{\"offset\":0}", reply);
+    },
+    got: |log, now, bucket, key, revision, r| {
+        let subject = format!("$JS.API.DIRECT.GET.KV_{bucket}");
+        let (subject, body) = match revision {
+            None => (format!("{subject}.$KV.{bucket}.{key}"), String::new()),
+            Some(rev) => (subject, obj(&[("seq", rev.to_string())])),
+        };
+        log.request(now, &subject, &body);
+        // A direct get answers with the message itself (or a status header); nats.go traces its payload.
+        let payload = match r {
+            Ok(e) => String::from_utf8_lossy(&e.value).into_owned(),
+            Err(_) => String::new(),
+        };
+        log.reply(now, &subject, &payload);
+    },
+};
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    static INSTALLED: std::cell::Cell<Option<&'static Writer>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes `--trace` write its trace (the whole app does this as it starts; native builds always have it).
+pub fn install() {
+    #[cfg(target_arch = "wasm32")]
+    INSTALLED.with(|w| w.set(Some(&WRITER)));
+}
+
+/// The tracer's writing, where this module offers `--trace`.
+pub fn writer() -> Option<&'static Writer> {
+    #[cfg(target_arch = "wasm32")]
+    return INSTALLED.with(|w| w.get());
+    #[cfg(not(target_arch = "wasm32"))]
+    Some(&WRITER)
+}
+
+/// Whether a command line asks for `--trace` (natscli's global flag, anywhere among the words).
+pub fn asks_for_trace(line: &str) -> bool {
+    line.split_whitespace().any(|w| w == "--trace")
+}
+
+/// What a module without the tracer's writing says for a traced command (the command itself runs).
+pub const NOT_HERE: &str =
+    "(--trace: the API trace comes with the whole playground; open this in the playground to see it)\n";
+
 /// The tracer over the engine in process.
 pub mod local {
     use super::*;

@@ -944,11 +944,8 @@ fn writes_in_process_reach_the_connections_subscribers() {
     send(&mut s, c, "SUB $KV.b.> 1\r\nSUB copies.> 2\r\nPING\r\n");
     assert_eq!(out(&mut s, c), "PONG\r\n");
     let mut cfg = crate::engine::Config::new("b");
-    cfg.republish = Some(crate::engine::stream::RePublish {
-        src: "$KV.b.>".into(),
-        dest: "copies.>".into(),
-        headers_only: false,
-    });
+    cfg.republish =
+        Some(crate::engine::stream::RePublish { src: "$KV.b.>".into(), dest: "copies.>".into(), headers_only: false });
     s.create_bucket(&cfg).unwrap();
     assert_eq!(s.put("b", "k", b"hello").unwrap(), 1);
     // Delivered when the server is next pumped (the page pumps after each command).

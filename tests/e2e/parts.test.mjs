@@ -359,3 +359,20 @@ test('a code embed shows its program from the lesson module; Run hands over and 
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('a line typed with --trace in the first load is run by the whole app, which writes the API trace', async () => {
+  const { ctx, page, requests, errors } = await openLogged(server.url);
+  await type(page, 'nats kv add traced');
+  assert.ok(!requests.some((p) => p.startsWith('/full/')), 'plain commands need nothing more');
+  await type(page, 'nats kv put traced k v --trace');
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  await page.locator('.term-out', { hasText: '>>> $JS.API.STREAM.INFO.KV_traced' }).waitFor();
+  const text = await terminalText(page);
+  // Once: the whole app ran the line the first load handed over; the bucket came across with it.
+  assert.equal(text.split('$ nats kv put traced k v --trace').length - 1, 1, text);
+  assert.match(text, /loading the API tracer/);
+  await type(page, 'nats kv get traced k --raw');
+  assert.match(await terminalText(page), /\$ nats kv get traced k --raw\nv\n/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -99,6 +99,15 @@ pub fn app() -> Html {
 
     use_whole_app_services(&shared, &d);
     use_lesson_address(&shared, &params, &d);
+    {
+        // Lines a small module handed over because they asked for `--trace` run here, where traces are written.
+        let d = d.clone();
+        use_effect_with((), move |_| {
+            if let Some(Intent::Run(text)) = crate::app::handoff::take_pending(|i| matches!(i, Intent::Run(_))) {
+                d.dispatch(crate::app::store::Action::RunLines(text.lines().map(str::to_string).collect()));
+            }
+        });
+    }
 
     if params.embed.as_deref() == Some("code") {
         return html! {
