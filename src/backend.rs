@@ -22,7 +22,7 @@ pub struct ConnectionInfo {
     pub server_name: String,
 }
 
-/// The seam over the engine in process: plain methods.
+/// The seam over the embedded server in process: plain methods.
 pub mod local {
     use super::*;
     #[allow(unused_imports)]

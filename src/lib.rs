@@ -2,7 +2,7 @@
 
 // Code that serves blocking and async callers from one text (the KV store, the seam the command language runs
 // over, the command language's runner, the session, the lesson runner) is compiled twice: in a `local` module
-// as plain functions over the engine in process, and in a `wire` module as `async` ones over a connection.
+// as plain functions over the embedded server in process, and in a `wire` module as `async` ones over a connection.
 // The text marks its functions with `kv_fn!` and its waits with `aw!`; each module names which pair they are.
 macro_rules! plain_fn {
     ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => { $(#[$m])* $v fn $($rest)* };

@@ -138,7 +138,7 @@ requests it makes. Other commands: help, clear, and sleep DURATION (5s, 1m)
 to move the clock forward, as a TTL or an age limit needs.
 ";
 
-/// A session over the engine in process: plain methods.
+/// A session over the embedded server in process: plain methods.
 pub mod local {
     use super::*;
     use crate::backend::local::KvBackend;

@@ -1,5 +1,5 @@
 // The seam the command language runs over, compiled twice by `backend.rs`: `backend::local::KvBackend` (plain,
-// the engine in process) and `backend::wire::KvBackend` (`async`, a connection): `kv_fn!` adds `async`.
+// the embedded server in process) and `backend::wire::KvBackend` (`async`, a connection): `kv_fn!` adds `async`.
 
 /// A KV store the `nats kv` commands can run against. The method names follow the clients'.
 #[allow(async_fn_in_trait)]

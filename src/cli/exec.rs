@@ -38,7 +38,7 @@ pub struct Display {
     pub color: bool,
 }
 
-/// The command language over the engine in process: plain functions.
+/// The command language over the embedded server in process: plain functions.
 pub mod local {
     use super::*;
     use crate::backend::local::KvBackend;

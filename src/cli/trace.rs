@@ -307,7 +307,7 @@ pub fn asks_for_trace(line: &str) -> bool {
 pub const NOT_HERE: &str =
     "(--trace: the API trace comes with the whole playground; open this in the playground to see it)\n";
 
-/// The tracer over the engine in process.
+/// The tracer over the embedded server in process.
 pub mod local {
     use super::*;
     use crate::backend::local::KvBackend;

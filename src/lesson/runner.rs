@@ -458,7 +458,7 @@ impl LessonRun {
     }
 }
 
-/// The runner over the engine in process: `LessonRun`'s own methods, plain.
+/// The runner over the embedded server in process: `LessonRun`'s own methods, plain.
 pub mod local {
     use super::*;
     use crate::backend::local::KvBackend;

@@ -1,4 +1,4 @@
-// A terminal session, compiled twice by `session.rs`: `session::local::Session` over the engine in process
+// A terminal session, compiled twice by `session.rs`: `session::local::Session` over the embedded server in process
 // (plain), `session::wire::Session` over a connection (`async`).
 
 /// A terminal session over a backend. Cloning it (with a cheap backend) saves the state a replayed run restores.

@@ -1,7 +1,7 @@
 //! The KV algorithm, once: buckets, keys, history and watches as the official clients write them (async-nats's
 //! `Store`, nats.go's `kv.go`), over `JetStream`, the few stream and consumer calls a KV store makes of a server.
 //! Its text (`algorithm.rs`) is compiled twice, as Rust crates that serve blocking and async callers from one
-//! source do: `local`, plain functions the embedded engine answers in process (`engine::kv::local`, nothing to
+//! source do: `local`, plain functions the embedded server answers in process (`server::local`, nothing to
 //! wait for), and `wire`, `async` functions a connection answers over the wire (`client::core`). Neither side
 //! knows a rule of KV (markers, create's retry, what a watch's options mean).
 

@@ -1,4 +1,4 @@
-// Running a parsed command over the seam, compiled twice by `cli/exec.rs`: `exec::local` over the engine in process
+// Running a parsed command over the seam, compiled twice by `cli/exec.rs`: `exec::local` over the embedded server in process
 // (plain), `exec::wire` over a connection (`async`); `kv_fn!` adds `async` and `aw!` adds `.await`. `one!` makes
 // the backend a trait object in `local`, so the command language is compiled once there for the engine and the
 // tracer around it (the first load carries one copy, not two); `async` traits have no objects, so `wire` keeps

@@ -1,5 +1,5 @@
 // The lesson runner's steps, compiled twice by `lesson/runner.rs`: over a `session::local::Session` (plain, the
-// engine in process) as `LessonRun`'s own methods, and over a `session::wire::Session` (`async`, a connection) as
+// embedded server in process) as `LessonRun`'s own methods, and over a `session::wire::Session` (`async`, a connection) as
 // `wire::Run`'s, which is a `LessonRun` too. `This` names the type each module gives the methods to.
 
 impl This {
