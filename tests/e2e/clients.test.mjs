@@ -52,6 +52,11 @@ test('nats.js runs against the in-page server and the views show what it does', 
     const w = await kv.watch({ key: 'greeting', include: 'updates' });
     globalThis.__seen = [];
     (async () => { for await (const x of w) globalThis.__seen.push(`${x.operation} ${x.revision} ${x.string()}`); })();
+    // A plain subscription to the bucket's subjects: the terminal publishes to the same server.
+    const sub = nc.subscribe('$KV.jsdemo.>');
+    globalThis.__core = [];
+    (async () => { for await (const m of sub) globalThis.__core.push(`${m.subject} ${m.string()}`); })();
+    await nc.flush();
     globalThis.__nc = nc;
     return lines;
   });
@@ -70,6 +75,9 @@ test('nats.js runs against the in-page server and the views show what it does', 
   await type(page, 'nats kv put jsdemo greeting from-the-terminal');
   await page.waitForFunction(() => (globalThis.__seen || []).length > 0, null, { timeout: 5_000 });
   assert.deepEqual(await page.evaluate(() => globalThis.__seen), ['PUT 3 from-the-terminal']);
+  // ... and so does a plain subscription: the terminal is a client of the same server.
+  await page.waitForFunction(() => (globalThis.__core || []).length > 0, null, { timeout: 5_000 });
+  assert.deepEqual(await page.evaluate(() => globalThis.__core), ['$KV.jsdemo.greeting from-the-terminal']);
 
   // The explorer and the timeline show the revisions the client wrote.
   await page.getByRole('tab', { name: 'Buckets' }).click();
