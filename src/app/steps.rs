@@ -48,6 +48,13 @@ pub fn has_programs(lesson: &crate::lesson::markdown::Lesson, i: usize) -> bool 
     lesson.steps.get(i).is_some_and(|s| !s.python.is_empty())
 }
 
+/// Whether step `i` needs what only the whole app has: Python programs, or a command that asks for `--trace`
+/// (whose text the small modules do not carry).
+pub fn needs_whole_app(lesson: &crate::lesson::markdown::Lesson, i: usize) -> bool {
+    let traced = |s: &crate::lesson::Step| s.commands.iter().any(|c| crate::cli::trace::asks_for_trace(&c.line));
+    has_programs(lesson, i) || lesson.steps.get(i).is_some_and(traced)
+}
+
 /// Step `i`'s Python programs as cells to run, and whether the document shows one before the step's commands.
 fn step_cells(shared: &Shared, i: usize) -> (Vec<CellRun>, bool) {
     let pg = shared.0.borrow();

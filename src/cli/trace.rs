@@ -305,7 +305,7 @@ pub fn asks_for_trace(line: &str) -> bool {
 
 /// What a module without the tracer's writing says for a traced command (the command itself runs).
 pub const NOT_HERE: &str =
-    "(--trace: the API trace comes with the whole playground; open this in the playground to see it)\n";
+    "(--trace: this part of the page writes no API trace; type the line again and the whole playground runs it)\n";
 
 /// The tracer over the embedded server in process.
 pub mod local {

@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::lesson_step::StepView;
 use crate::app::handoff::{self, Intent};
 use crate::app::lesson_life::{use_lesson_lifecycle, OpenLesson};
-use crate::app::steps::has_programs;
+use crate::app::steps::needs_whole_app;
 use crate::app::store::{Action, Dispatch};
 use crate::app::Shared;
 use crate::lesson::runner::{StepReport, StepStatus};
@@ -96,7 +96,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     let step = lesson.steps.get(cur).map(|_| cur);
     let report = reports.get(cur).cloned().flatten();
 
-    // A small module has no Python: the whole app takes over and runs what has programs.
+    // A small module has no Python and no `--trace`: the whole app takes over and runs steps that need them.
     let verb = |ask: Intent, programs: bool, action: fn(usize) -> Action| {
         let (d, want) = (p.d.clone(), p.want.clone());
         Callback::from(move |_: ()| match (&want, programs) {
@@ -104,11 +104,11 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
             _ => d.dispatch(action(cur)),
         })
     };
-    let run_step = verb(Intent::Step(cur), has_programs(&lesson, cur), Action::RunStep);
+    let run_step = verb(Intent::Step(cur), needs_whole_app(&lesson, cur), Action::RunStep);
     // Runs the steps this one builds on, in order (an exercise among them is solved for the learner).
     let run_before =
-        verb(Intent::RunBefore(cur), missing.iter().any(|&i| has_programs(&lesson, i)), Action::RunStepsBefore);
-    let run_all = verb(Intent::RunAll, (0..count).any(|i| has_programs(&lesson, i)), |_| Action::RunAll);
+        verb(Intent::RunBefore(cur), missing.iter().any(|&i| needs_whole_app(&lesson, i)), Action::RunStepsBefore);
+    let run_all = verb(Intent::RunAll, (0..count).any(|i| needs_whole_app(&lesson, i)), |_| Action::RunAll);
 
     // The whole app, taking over from a lesson embed whose visitor pressed Run step, Run all or "Run those
     // steps first" in a lesson with programs: do it now.
