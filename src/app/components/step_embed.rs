@@ -38,11 +38,14 @@ pub fn step_embed(p: &StepEmbedProps) -> Html {
         };
         (run.and_then(|run| run.lesson.steps.get(p.step).cloned()), ns)
     };
-    let programs = step.as_ref().is_some_and(|s| !s.python.is_empty());
+    // Python, or a command that asks for `--trace`, needs the whole app.
+    let programs = step
+        .as_ref()
+        .is_some_and(|s| !s.python.is_empty() || s.commands.iter().any(|c| crate::cli::trace::asks_for_trace(&c.line)));
     let run = {
         let (d, want, i) = (p.d.clone(), p.want.clone(), p.step);
         Callback::from(move |_: ()| match (&want, programs) {
-            // Python needs the whole app; it takes over and runs the step in this same view.
+            // The whole app takes over and runs the step in this same view.
             (Some(want), true) => want.emit(Intent::Step(i)),
             _ => d.dispatch(Action::RunStepAlone(i)),
         })
