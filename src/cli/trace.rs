@@ -177,10 +177,15 @@ pub struct Writer {
     pub bucket_deleted: fn(&Log, Nanos, &str, &Result<(), KvError>),
     pub status: fn(&Log, Nanos, &str, &Result<Status, KvError>),
     /// A stream listing, with the statuses of what it listed.
-    pub listed: fn(&Log, Nanos, &Result<Vec<String>, KvError>, &[Status]),
+    pub listed: fn(&Log, Nanos, &Listed, &[Status]),
     /// A direct get of a key's latest value, or of a revision.
-    pub got: fn(&Log, Nanos, &str, &str, Option<u64>, &Result<Entry, KvError>),
+    pub got: fn(&Log, Nanos, &str, &str, Option<u64>, &Got),
 }
+
+/// What a stream listing answered.
+pub type Listed = Result<Vec<String>, KvError>;
+/// What a direct get answered.
+pub type Got = Result<Entry, KvError>;
 
 static WRITER: Writer = Writer {
     connected: |log, now, c| log.write(now, &format!(">>> Connected to {} ({})\n", c.url, c.address)),

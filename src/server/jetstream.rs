@@ -538,7 +538,7 @@ impl JetStream {
                 if let Err(e) = result {
                     return Some(self.error(reply, resp, &e, false));
                 }
-                let Some(s) = engine.stream_named(name) else { return None };
+                let s = engine.stream_named(name)?;
                 let mut info = self.stream_info(engine, s, Some(resp), false);
                 // Measured on nats-server 2.15: it says it created the stream when an identical one existed too.
                 info.did_create = create;
