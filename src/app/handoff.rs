@@ -405,14 +405,17 @@ pub async fn load_whole_app(intent: &Intent) -> Result<(), String> {
 }
 
 /// Hands lines that asked for `--trace` to the whole app, which writes traces and runs them once it has taken
-/// over (`Intent::Run`). False where there is no loader to ask (the lines then run here, untraced).
-pub fn run_in_whole_app(lines: &[String]) -> bool {
+/// over (`Intent::Run`); `failed` is told why when it could not be loaded (the lines are still the caller's to
+/// run). False where there is no loader to ask.
+pub fn run_in_whole_app(lines: &[String], failed: impl FnOnce(String) + 'static) -> bool {
     if loader("load").is_none() {
         return false;
     }
     let intent = Intent::Run(lines.join("\n"));
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = load_whole_app(&intent).await;
+        if let Err(e) = load_whole_app(&intent).await {
+            failed(e);
+        }
     });
     true
 }

@@ -20,9 +20,18 @@ pub fn perform(d: &Dispatch, action: Action) {
         Action::RunLines(ls) => {
             // A small module has no `--trace` writer: the whole app runs such lines once it has taken over.
             let traced = ls.iter().any(|l| crate::cli::trace::asks_for_trace(l));
-            if traced && crate::cli::trace::writer().is_none() && super::handoff::run_in_whole_app(&ls) {
-                d.show(TermAction::Note("(--trace: loading the API tracer, which runs this)".into()));
-                return;
+            if traced && crate::cli::trace::writer().is_none() {
+                // Should it not load, the lines run here after all, and the terminal says why they show no trace.
+                let (d2, ls2) = (d.clone(), ls.clone());
+                let failed = move |e: String| {
+                    d2.show(TermAction::Note(format!("(--trace: the API tracer could not be loaded: {e})")));
+                    lines::run(d2.shared(), &ls2, |a| d2.show(a));
+                    d2.changed();
+                };
+                if super::handoff::run_in_whole_app(&ls, failed) {
+                    d.show(TermAction::Note("(--trace: loading the API tracer, which runs this)".into()));
+                    return;
+                }
             }
             lines::run(&shared, &ls, |a| d.show(a));
             d.changed();

@@ -376,3 +376,17 @@ test('a line typed with --trace in the first load is run by the whole app, which
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('a traced line whose whole app cannot be fetched runs in the first load, which says why it shows no trace', async () => {
+  const { ctx, page } = await openLogged(server.url);
+  await page.route('**/full/**', (route) => route.abort());
+  await type(page, 'nats kv add offline');
+  await type(page, 'nats kv put offline k v --trace');
+  await page.locator('.term-out', { hasText: 'the API tracer could not be loaded' }).waitFor();
+  await page.locator('.term-out', { hasText: 'writes no API trace' }).waitFor();
+  const text = await terminalText(page);
+  assert.match(text, /\$ nats kv put offline k v --trace\n[\s\S]*\nv\n/);
+  await type(page, 'nats kv get offline k --raw');
+  assert.match(await terminalText(page), /\$ nats kv get offline k --raw\nv\n/);
+  await ctx.close();
+});
