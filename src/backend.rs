@@ -50,7 +50,7 @@ impl KvBackend for Standalone {
         self.engine.now()
     }
     fn set_now(&mut self, now: Nanos) {
-        self.engine.set_now(now);
+        self.set_time(now);
     }
     fn connection_info(&self) -> ConnectionInfo {
         ConnectionInfo {

@@ -156,7 +156,7 @@ fn key_of(subject: &str) -> String {
 
 /// Builds the timeline for revisions `from..=to` of a bucket, drawing at most `max_marks` marks (otherwise
 /// folding revisions into that many bins).
-pub fn timeline(e: &Engine, bucket: &str, from: u64, to: u64, max_marks: usize) -> Option<Timeline> {
+pub fn timeline(e: &crate::server::Standalone, bucket: &str, from: u64, to: u64, max_marks: usize) -> Option<Timeline> {
     let s = e.bucket_stream(bucket)?;
     let j = s.journal();
     let first = j.front().map(|x| x.seq).unwrap_or(1);
@@ -376,6 +376,8 @@ mod tests {
         let w = e.watch("b", &["a".to_string()], WatchOptions::default()).unwrap();
         e.put("b", "b", b"1").unwrap();
         e.put("b", "a", b"2").unwrap();
+        // The watcher is a consumer on the server: what it delivered is what the terminal took.
+        assert_eq!(e.poll_watch(w).len(), 3);
         let t = timeline(&e, "b", 1, 10, 50).unwrap();
         let Strip::Marks(m) = t.strip else { panic!() };
         assert_eq!(m.iter().map(|x| x.watchers.clone()).collect::<Vec<_>>(), vec![vec![w], vec![], vec![w]]);

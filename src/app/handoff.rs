@@ -1,5 +1,6 @@
 //! The first load's hand-over to the whole app: everything the page holds, so the whole app goes on exactly where
-//! the first load was (the engine whole, with its journal and watchers; the terminal's watches, lines and history;
+//! the first load was (the engine whole, with its journal; the terminal's watches and the server's consumers behind
+//! them, each resuming after what it received; the terminal's lines and history;
 //! the clock; the half-typed line) and then does what the visitor asked for (the intent).
 //!
 //! The first load (`lite` in the build) has the engine, the command language, the terminal, the bucket explorer
@@ -28,6 +29,8 @@ pub const GLOBAL: &str = "kvplayHandoff";
 pub struct Handoff {
     pub format: String,
     pub engine: Engine,
+    /// The server's consumers behind the terminal's watches, made again on the whole app's server.
+    pub consumers: crate::server::local::Consumers,
     pub watches: Vec<ActiveWatch>,
     pub clock: PlayClock,
     /// The commands run so far (Share and the exports use them).
@@ -168,6 +171,7 @@ impl Handoff {
         Handoff {
             format: FORMAT.into(),
             engine: pg.session.backend.engine.clone(),
+            consumers: pg.session.backend.in_process.clone(),
             watches: pg.session.watches().to_vec(),
             clock: pg.clock,
             history: pg.history.clone(),
@@ -200,6 +204,7 @@ impl Handoff {
     /// hand-over keeps an empty engine: the rest of it is what the page shows next).
     pub fn apply(&mut self, pg: &mut Playground) {
         pg.load_engine(std::mem::replace(&mut self.engine, Engine::new(0)));
+        pg.session.backend.resume_in_process(std::mem::take(&mut self.consumers));
         pg.session.resume_watches(self.watches.clone());
         pg.clock = self.clock;
         pg.history = self.history.clone();

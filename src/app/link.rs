@@ -8,7 +8,7 @@ use super::term_state::TermAction;
 use super::watchers::{News, PaneWatch};
 use super::{real_now, Playground, Shared};
 use crate::backend::KvBackend;
-use crate::engine::{Engine, Nanos, WatchOptions};
+use crate::engine::{Nanos, WatchOptions};
 use crate::lesson::runner::StepReport;
 use crate::session::Session;
 
@@ -49,7 +49,7 @@ pub trait Link: Sync {
 
     // What the views read of the link, from the page's state.
     /// The buckets the views show (and a typed lesson step's checks read).
-    fn view<'a>(&self, pg: &'a Playground) -> &'a Engine;
+    fn view<'a>(&self, pg: &'a Playground) -> &'a crate::server::Standalone;
     /// The same, to change (a lesson's checks read through the store, whose reads take it mutably).
     fn view_mut<'a>(
         &self,
@@ -175,8 +175,8 @@ impl Link for Embedded {
         None
     }
 
-    fn view<'a>(&self, pg: &'a Playground) -> &'a Engine {
-        &pg.session.backend.engine
+    fn view<'a>(&self, pg: &'a Playground) -> &'a crate::server::Standalone {
+        &pg.session.backend
     }
 
     fn view_mut<'a>(

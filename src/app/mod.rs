@@ -326,11 +326,8 @@ impl Playground {
     /// A new session (no watches, no question) over `engine`, on the same server and display.
     fn new_session(&mut self, engine: Engine) {
         let display = self.session.display;
-        let server = std::mem::replace(
-            &mut self.session.backend.server,
-            crate::server::Server::new(crate::server::ServerOptions::default()),
-        );
-        self.session = Session::new(crate::server::Standalone { server, engine });
+        let server = self.session.backend.take_server();
+        self.session = Session::new(crate::server::Standalone::with_server(server, engine));
         self.session.display = display;
     }
 
@@ -472,7 +469,7 @@ impl Playground {
         Ok(())
     }
 
-    pub fn view(&self) -> &Engine {
+    pub fn view(&self) -> &crate::server::Standalone {
         self.link().view(self)
     }
 

@@ -120,7 +120,7 @@ fn service() {
             return (Vec::new(), Vec::new(), false, None);
         };
         let before = super::marks(&pg.session.backend.engine);
-        let crate::server::Standalone { server: page, engine } = &mut pg.session.backend;
+        let crate::server::Standalone { server: page, engine, .. } = &mut pg.session.backend;
         while let Some((id, input)) = host.inbox.pop_front() {
             match input {
                 Input::Bytes(b) => page.handle_bytes(engine, id, &b),

@@ -17,7 +17,7 @@ use crate::backend::wire::KvBackend;
 use crate::client::core::{Client, Dial, LinkState};
 use crate::client::url::ServerUrl;
 use crate::client::web::WebDial;
-use crate::engine::{Engine, Nanos, WatchEvent, WatchId, WatchOptions};
+use crate::engine::{Nanos, WatchEvent, WatchId, WatchOptions};
 use crate::lesson::runner::{wire::Run, LessonClock};
 use crate::session::wire::Session;
 
@@ -707,8 +707,8 @@ impl Link for ServerLink {
     }
 
     /// The copy of the server's buckets, read after each job.
-    fn view<'a>(&self, pg: &'a Playground) -> &'a Engine {
-        pg.server.as_ref().map_or(&pg.session.backend.engine, |s| &s.mirror.engine)
+    fn view<'a>(&self, pg: &'a Playground) -> &'a crate::server::Standalone {
+        pg.server.as_ref().map_or(&pg.session.backend, |s| &s.mirror)
     }
 
     fn view_mut<'a>(

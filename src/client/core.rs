@@ -3,7 +3,7 @@
 //! written once, as `async` code over two small traits, and runs on a blocking TCP or WebSocket link natively
 //! (where every wait returns at once) and on the browser's WebSocket (where waits yield to the event loop).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use serde_json::json;
@@ -20,13 +20,13 @@ use crate::engine::{
     WatchOptions,
 };
 use crate::server::api::{
-    time_from_json, AccountInfoJson, ConnectJson, ConsumerConfigJson, ConsumerCreateRequest, ConsumerInfoJson,
-    InfoJson, ListRequest, MaybeError, MsgGetJson, MsgGetRequest, PubAckJson, PurgeRequest, StreamInfoJson,
-    StreamNamesJson, StreamSourceInfoJson,
+    time_from_json, AccountInfoJson, ConnectJson, ConsumerCreateRequest, ConsumerInfoJson, InfoJson, ListRequest,
+    MaybeError, MsgGetJson, MsgGetRequest, PubAckJson, PurgeRequest, StreamInfoJson, StreamNamesJson,
+    StreamSourceInfoJson,
 };
 use crate::server::wire::HeaderBlock;
 use crate::store::wire::{self as store, JetStream};
-use crate::store::{Deliver, Delivery, Msg, MsgAt, OrderedConsumer};
+use crate::store::{Deliver, Delivery, Msg, MsgAt, Ordered, OrderedConsumer};
 use crate::transfer::{BucketExport, Export, RevisionExport};
 
 /// A byte pipe to a server, already open.
@@ -105,24 +105,19 @@ pub fn conn_err_kind(kind: ErrorKind, msg: impl Into<String>) -> KvError {
 struct Watch {
     sid: u64,
     consumer: String,
-    /// The consumer's stream; empty for a plain subscription.
-    stream: String,
-    /// What the watcher asked for (the store applies it to the deliveries).
-    options: WatchOptions,
-    deliver_policy: Deliver,
-    headers_only: bool,
-    initial_pending: u64,
-    received: u64,
-    last_seq: u64,
-    init_done: bool,
+    /// What the consumer was asked for and what it received; a plain subscription's stream is empty.
+    o: Ordered,
     /// Its stream was deleted through this connection: it delivers nothing more.
     gone: bool,
-    queue: VecDeque<Delivery>,
-    /// The subjects it follows (a watch of several keys or patterns has several).
-    filters: Vec<String>,
     deliver: String,
     /// The newest of our own writes this watch must receive before a command is over.
     expect: u64,
+}
+
+impl Watch {
+    fn stream(&self) -> &str {
+        &self.o.consumer.stream
+    }
 }
 
 /// What the connection is doing, for the page to show.
@@ -374,35 +369,6 @@ fn next_by_subject(seq: u64, subject: &str) -> MsgGetRequest {
     MsgGetRequest { seq: Some(seq), next_by_subj: Some(subject.to_string()), ..MsgGetRequest::default() }
 }
 
-/// The ordered push consumer a watch uses, as the Go client configures it; after a reconnection it resumes
-/// after the last sequence it delivered.
-fn consumer_config(w: &Watch, resume_after: u64) -> ConsumerConfigJson {
-    let (deliver, filters) = (&w.deliver, &w.filters);
-    let (deliver_policy, opt_start_seq) = match (resume_after, w.deliver_policy) {
-        (1.., _) => ("by_start_sequence", Some(resume_after + 1)),
-        (_, Deliver::From(seq)) => ("by_start_sequence", Some(seq)),
-        (_, Deliver::New) => ("new", None),
-        (_, Deliver::All) => ("all", None),
-        (_, Deliver::LastPerSubject) => ("last_per_subject", None),
-    };
-    ConsumerConfigJson {
-        deliver_policy: deliver_policy.into(),
-        opt_start_seq,
-        ack_policy: "none".into(),
-        max_deliver: 1,
-        // One subject as `filter_subject`, several as `filter_subjects` (as the clients send them).
-        filter_subject: (filters.len() == 1).then(|| filters[0].clone()),
-        filter_subjects: (filters.len() > 1).then(|| filters.to_vec()),
-        replay_policy: "instant".into(),
-        deliver_subject: Some(deliver.to_string()),
-        headers_only: w.headers_only,
-        inactive_threshold: Some(300_000_000_000),
-        num_replicas: 1,
-        mem_storage: true,
-        ..ConsumerConfigJson::default()
-    }
-}
-
 impl<D: Dial> Client<D> {
     /// Connects and greets the server.
     pub async fn connect(dialer: D, url: ServerUrl) -> Result<Client<D>, KvError> {
@@ -503,36 +469,15 @@ impl<D: Dial> Client<D> {
         let Some(w) = self.watches.values_mut().find(|w| w.sid == sid && !w.gone) else { return };
         let headers = read_headers(headers.as_deref()).headers;
         // A plain subscription (`subscribe`): each message as it came.
-        if w.stream.is_empty() {
-            if w.queue.len() >= 64 {
-                w.queue.pop_front();
+        if w.stream().is_empty() {
+            if w.o.queue.len() >= 64 {
+                w.o.queue.pop_front();
             }
             let msg = Msg { subject, seq: 0, time: 0, headers, data: payload };
-            w.queue.push_back(Delivery::Msg { msg, pending: 0 });
+            w.o.queue.push_back(Delivery::Msg { msg, pending: 0 });
             return;
         }
-        // Heartbeats and flow control have no ack subject.
-        let Some(reply) = reply else { return };
-        // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
-        let t: Vec<&str> = reply.split('.').collect();
-        if t.len() < 9 {
-            return;
-        }
-        let seq: u64 = t[5].parse().unwrap_or(0);
-        if seq <= w.last_seq {
-            return; // already seen (a resumed consumer never repeats, but be safe)
-        }
-        let time: i64 = t[7].parse().unwrap_or(0);
-        let pending: u64 = t[8].parse().unwrap_or(0);
-        w.last_seq = seq;
-        w.queue.push_back(Delivery::Msg { msg: Msg { subject, seq, time, headers, data: payload }, pending });
-        if !w.init_done {
-            w.received += 1;
-            if w.received >= w.initial_pending || pending == 0 {
-                w.init_done = true;
-                w.queue.push_back(Delivery::CaughtUp);
-            }
-        }
+        w.o.receive(subject, reply.as_deref(), headers, payload);
     }
 
     /// Reads from the link until `deadline_ms` (or until `done` holds).
@@ -724,8 +669,10 @@ impl<D: Dial> Client<D> {
             return Ok(());
         }
         let deadline = self.dialer.now_ms() + 2_000.0;
-        self.read_until(deadline, |c| c.watches.values().all(|w| w.gone || (w.last_seq >= w.expect && w.init_done)))
-            .await?;
+        self.read_until(deadline, |c| {
+            c.watches.values().all(|w| w.gone || (w.o.last_seq >= w.expect && w.o.init_done))
+        })
+        .await?;
         if !self.strict {
             return Ok(());
         }
@@ -733,7 +680,9 @@ impl<D: Dial> Client<D> {
         for id in ids {
             for _ in 0..200 {
                 let (stream, consumer, have) = match self.watches.get(&id) {
-                    Some(w) if !w.stream.is_empty() && !w.gone => (w.stream.clone(), w.consumer.clone(), w.last_seq),
+                    Some(w) if !w.stream().is_empty() && !w.gone => {
+                        (w.stream().to_string(), w.consumer.clone(), w.o.last_seq)
+                    }
                     Some(_) => break,
                     None => break,
                 };
@@ -856,13 +805,13 @@ impl<D: Dial> Client<D> {
     /// Creates the ordered push consumer behind a watch and subscribes to its deliveries.
     async fn start_consumer(&mut self, id: WatchId, resume_after: u64) -> Result<(), KvError> {
         let Some(w) = self.watches.get(&id) else { return Ok(()) };
-        let (sid, deliver, stream) = (w.sid, w.deliver.clone(), w.stream.clone());
+        let (sid, deliver, stream) = (w.sid, w.deliver.clone(), w.stream().to_string());
         self.link.send(&encode(&ClientOp::Sub { subject: &deliver, sid }))?;
         // A plain subscription has no consumer.
         if stream.is_empty() {
             return Ok(());
         }
-        let cfg = consumer_config(w, resume_after);
+        let cfg = w.o.config(&deliver, resume_after);
         let body = serde_json::to_string(&ConsumerCreateRequest {
             stream_name: stream.clone(),
             config: Some(cfg),
@@ -877,16 +826,10 @@ impl<D: Dial> Client<D> {
                 return Err(KvError::api(e));
             }
         };
-        let pending = info.num_pending;
         if let Some(w) = self.watches.get_mut(&id) {
             w.consumer = info.name.clone();
             if resume_after == 0 {
-                // Deliveries already received count against what was pending when the consumer was made.
-                w.initial_pending = pending + w.received;
-                if !w.init_done && w.received >= w.initial_pending {
-                    w.init_done = true;
-                    w.queue.push_back(Delivery::CaughtUp);
-                }
+                w.o.created(info.num_pending);
             }
         }
         Ok(())
@@ -896,9 +839,9 @@ impl<D: Dial> Client<D> {
     /// messages as entries named by their subjects.
     pub fn take_events(&mut self, id: WatchId) -> Vec<WatchEvent> {
         let Some(w) = self.watches.get_mut(&id) else { return vec![WatchEvent::Closed] };
-        let got: Vec<Delivery> = w.queue.drain(..).collect();
-        if !w.stream.is_empty() {
-            return crate::store::events(w.options, got);
+        let got: Vec<Delivery> = w.o.queue.drain(..).collect();
+        if !w.stream().is_empty() {
+            return crate::store::events(w.o.consumer.watch, got);
         }
         got.into_iter()
             .filter_map(|d| match d {
@@ -919,7 +862,7 @@ impl<D: Dial> Client<D> {
 
     /// Whether a watch has received something not yet taken.
     pub fn has_events(&self) -> bool {
-        self.watches.values().any(|w| !w.queue.is_empty())
+        self.watches.values().any(|w| !w.o.queue.is_empty())
     }
 
     /// Connects again after the connection was lost, with growing pauses for up to about ten seconds (the page
@@ -960,7 +903,7 @@ impl<D: Dial> Client<D> {
         self.link.send(&encode(&ClientOp::Sub { subject: &sub, sid: 1 }))?;
         let ids: Vec<WatchId> = self.watches.keys().copied().collect();
         for id in ids {
-            let Some(last) = self.watches.get(&id).filter(|w| !w.gone).map(|w| w.last_seq) else { continue };
+            let Some(last) = self.watches.get(&id).filter(|w| !w.gone).map(|w| w.o.last_seq) else { continue };
             self.start_consumer(id, last).await?;
         }
         if let Some(f) = self.on_state.as_mut() {
@@ -979,23 +922,15 @@ impl<D: Dial> Client<D> {
         self.link.send(&encode(&ClientOp::Sub { subject, sid }))?;
         let id = WatchId(self.next_watch);
         self.next_watch += 1;
-        let w = Watch {
-            sid,
-            consumer: String::new(),
+        let mut o = Ordered::new(OrderedConsumer {
             stream: String::new(),
-            options: WatchOptions::default(),
-            deliver_policy: Deliver::New,
-            headers_only: false,
-            initial_pending: 0,
-            received: 0,
-            last_seq: 0,
-            init_done: true,
-            gone: false,
-            queue: VecDeque::new(),
             filters: vec![subject.to_string()],
-            deliver: subject.to_string(),
-            expect: 0,
-        };
+            deliver: Deliver::New,
+            headers_only: false,
+            watch: WatchOptions::default(),
+        });
+        o.init_done = true;
+        let w = Watch { sid, consumer: String::new(), o, gone: false, deliver: subject.to_string(), expect: 0 };
         self.watches.insert(id, w);
         Ok(id)
     }
@@ -1082,10 +1017,10 @@ impl<D: Dial> JetStream for Client<D> {
     async fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
         self.known.remove(stream);
         self.api::<Ignored>(&format!("$JS.API.STREAM.DELETE.{stream}"), &json!({})).await?.map_err(KvError::api)?;
-        for w in self.watches.values_mut().filter(|w| w.stream == stream && !w.gone) {
+        for w in self.watches.values_mut().filter(|w| w.stream() == stream && !w.gone) {
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
             w.gone = true;
-            w.queue.push_back(Delivery::Gone);
+            w.o.queue.push_back(Delivery::Gone);
         }
         Ok(())
     }
@@ -1103,7 +1038,7 @@ impl<D: Dial> JetStream for Client<D> {
         let ack = read_answer::<PubAckJson>(&p, "publish")?.map_err(KvError::publish)?;
         let seq = ack.seq;
         for w in self.watches.values_mut() {
-            if w.stream == ack.stream && w.filters.iter().any(|f| subject_matches(f, subject)) {
+            if w.stream() == ack.stream && w.o.consumer.filters.iter().any(|f| subject_matches(f, subject)) {
                 w.expect = w.expect.max(seq);
             }
         }
@@ -1132,23 +1067,7 @@ impl<D: Dial> JetStream for Client<D> {
         let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
         let id = WatchId(self.next_watch);
         self.next_watch += 1;
-        let w = Watch {
-            sid,
-            consumer: String::new(),
-            stream: c.stream,
-            options: c.watch,
-            deliver_policy: c.deliver,
-            headers_only: c.headers_only,
-            initial_pending: u64::MAX,
-            received: 0,
-            last_seq: 0,
-            init_done: false,
-            gone: false,
-            queue: VecDeque::new(),
-            filters: c.filters,
-            expect: 0,
-            deliver,
-        };
+        let w = Watch { sid, consumer: String::new(), o: Ordered::new(c), gone: false, deliver, expect: 0 };
         self.watches.insert(id, w);
         if let Err(e) = self.start_consumer(id, 0).await {
             self.watches.remove(&id);
@@ -1163,7 +1082,7 @@ impl<D: Dial> JetStream for Client<D> {
             let _ = self.settle().await;
         }
         let w = self.watches.get_mut(&id)?;
-        Some((w.options, w.queue.drain(..).collect()))
+        Some((w.o.consumer.watch, w.o.queue.drain(..).collect()))
     }
 
     async fn delete_consumer(&mut self, id: WatchId) {
@@ -1172,10 +1091,10 @@ impl<D: Dial> JetStream for Client<D> {
                 return;
             }
             let _ = self.link.send(&encode(&ClientOp::Unsub { sid: w.sid, max: None }));
-            if w.stream.is_empty() {
+            if w.stream().is_empty() {
                 return;
             }
-            let subject = format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream, w.consumer);
+            let subject = format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream(), w.consumer);
             let _ = self.api::<Ignored>(&subject, &json!({})).await;
         }
     }

@@ -1,7 +1,7 @@
 //! The Key-Value layer: buckets as streams `KV_<bucket>` over `$KV.<bucket>.<key>`, operated the way the Go client
 //! (`nats.go/jetstream`, which the `nats` CLI uses) operates them, over the embedded server's streams.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{ApiError, ErrorKind, KvError};
 use super::headers::{self, Headers};
@@ -10,7 +10,6 @@ use super::stream::{
     RePublish, RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent, StreamSource, Transform,
 };
 use super::time::{Nanos, NANOS_PER_SEC};
-use crate::store::Delivery;
 
 /// The server's default max payload, which the embedded server uses too.
 pub const MAX_PAYLOAD: u64 = 1 << 20;
@@ -320,89 +319,13 @@ pub enum WatchEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct WatchId(pub u64);
 
-/// An ordered push consumer in process (`engine::kv::view`): what a watch, a key listing or a history read of the
-/// page's own terminal reads from.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub(super) struct Watcher {
-    pub(super) stream: String,
-    pub(super) bucket: String,
-    /// The subjects it follows.
-    pub(super) patterns: Vec<String>,
-    /// What its watcher asked for, to describe it.
-    pub(super) options: WatchOptions,
-    pub(super) headers_only: bool,
-    pub(super) queue: VecDeque<Delivery>,
-    pub(super) closed: bool,
-    /// Revisions delivered so far (the newest `DELIVERED_LIMIT`), for the timeline.
-    pub(super) delivered: VecDeque<u64>,
-}
-
-/// How many delivered revisions a watcher remembers for the timeline.
-pub const DELIVERED_LIMIT: usize = 100_000;
-
-/// A watcher as the visualizations show it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WatcherInfo {
-    pub id: WatchId,
-    pub bucket: String,
-    /// Key patterns, without the `$KV.<bucket>.` prefix.
-    pub patterns: Vec<String>,
-    pub options: WatchOptions,
-    pub delivered: Vec<u64>,
-}
-
-pub(super) fn remember(delivered: &mut VecDeque<u64>, seq: u64) {
-    if delivered.len() >= DELIVERED_LIMIT {
-        delivered.pop_front();
-    }
-    delivered.push_back(seq);
-}
-
-/// The in-process watchers by id, oldest first. Ids only grow, so a list kept in id order finds one by binary
-/// search; every publish looks at each watcher of its stream anyway. (A list rather than a map: the page then has
-/// no map code for watchers of its own.)
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub(super) struct Watchers(Vec<(WatchId, Watcher)>);
-
-impl Watchers {
-    pub(super) fn insert(&mut self, id: WatchId, w: Watcher) {
-        match self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)) {
-            Ok(at) => self.0[at].1 = w,
-            Err(at) => self.0.insert(at, (id, w)),
-        }
-    }
-
-    pub(super) fn get_mut(&mut self, id: &WatchId) -> Option<&mut Watcher> {
-        let at = self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)).ok()?;
-        Some(&mut self.0[at].1)
-    }
-
-    pub(super) fn remove(&mut self, id: &WatchId) -> Option<Watcher> {
-        let at = self.0.binary_search_by(|(i, _)| i.0.cmp(&id.0)).ok()?;
-        Some(self.0.remove(at).1)
-    }
-
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&WatchId, &Watcher)> {
-        self.0.iter().map(|(i, w)| (i, w))
-    }
-
-    pub(super) fn values(&self) -> impl Iterator<Item = &Watcher> {
-        self.0.iter().map(|(_, w)| w)
-    }
-
-    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut Watcher> {
-        self.0.iter_mut().map(|(_, w)| w)
-    }
-}
-
-/// The embedded server: its JetStream account, its KV buckets and their watchers, at a time the caller sets.
+/// What the embedded server keeps: its JetStream account and its streams (KV buckets among them), at a time the
+/// caller sets.
 /// It serialises whole (the first load hands it to the whole app this way: `app::handoff`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Engine {
     now: Nanos,
     streams: BTreeMap<String, Stream>,
-    pub(super) watchers: Watchers,
-    pub(super) next_watch: u64,
     /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
     /// them; built again after deserialising (`indexed` false).
     #[serde(skip)]
@@ -504,8 +427,6 @@ impl Engine {
         Engine {
             now,
             streams: BTreeMap::new(),
-            watchers: Watchers::default(),
-            next_watch: 1,
             captures: PrefixIndex::default(),
             indexed: true,
             expiry_hints: BTreeSet::new(),
@@ -645,6 +566,12 @@ impl Engine {
         self.now = now;
     }
 
+    /// The soonest time a stream may have something to expire, for a clock that moves in steps so consumers see
+    /// what happened at each (`Standalone::set_time`).
+    pub fn next_expiry(&self) -> Option<Nanos> {
+        self.expiry_hints.first().map(|(at, _)| *at)
+    }
+
     /// Notes when a stream next has something to expire (after anything that may have made it sooner).
     fn hint_expiry(&mut self, name: &str) {
         if let Some(at) = self.streams.get(name).and_then(|s| s.next_expiry()) {
@@ -711,12 +638,8 @@ impl Engine {
             .map(|(n, _)| n.as_str())
     }
 
-    /// Puts a rebuilt stream in place (an import). Watchers of the old one end.
+    /// Puts a rebuilt stream in place (an import).
     pub fn replace_stream(&mut self, name: &str, stream: Stream) {
-        for w in self.watchers.values_mut().filter(|w| w.stream == name) {
-            w.closed = true;
-            w.queue.push_back(Delivery::Gone);
-        }
         self.place_stream(name, stream);
         self.catch_up(name);
         self.catch_up_followers(name);
@@ -762,7 +685,7 @@ impl Engine {
         true
     }
 
-    /// Removes a stream and ends its watchers; false when there is no such stream.
+    /// Removes a stream; false when there is no such stream.
     pub fn remove_stream(&mut self, name: &str) -> bool {
         self.ensure_indexed();
         self.unindex_stream(name);
@@ -771,14 +694,10 @@ impl Engine {
             return false;
         }
         self.forget_origin(name);
-        for w in self.watchers.values_mut().filter(|w| w.stream == name) {
-            w.closed = true;
-            w.queue.push_back(Delivery::Gone);
-        }
         true
     }
 
-    /// Stores a message published into a stream by a client, and tells the engine's watchers.
+    /// Stores a message published into a stream by a client, and copies it to the streams that follow it.
     pub fn publish_stream(
         &mut self,
         name: &str,
@@ -885,62 +804,22 @@ impl Engine {
                 }
             }
         }
-        info.consumers = self.watchers.values().filter(|w| !w.closed).count() as u64;
         info
-    }
-
-    /// The running watchers of a bucket, oldest first, with the revisions they received between `from` and `to`.
-    pub fn watchers_between(&self, bucket: &str, from: u64, to: u64) -> Vec<WatcherInfo> {
-        let prefix = format!("$KV.{bucket}.");
-        self.watchers
-            .iter()
-            .filter(|(_, w)| w.bucket == bucket && !w.closed)
-            .map(|(id, w)| {
-                // Delivered revisions only grow, so the range is found by binary search.
-                let start = w.delivered.partition_point(|d| *d < from);
-                let end = w.delivered.partition_point(|d| *d <= to);
-                WatcherInfo {
-                    id: *id,
-                    bucket: w.bucket.clone(),
-                    patterns: w.patterns.iter().map(|p| p.trim_start_matches(&prefix).to_string()).collect(),
-                    options: w.options,
-                    delivered: w.delivered.range(start..end).copied().collect(),
-                }
-            })
-            .collect()
     }
 
     fn deliver(&mut self, stream: &str, events: &[StreamEvent]) {
         self.deliver_chained(stream, events, 0);
     }
 
-    /// Tells the watchers of `stream` what it stored, then copies it to the streams that mirror or source it
-    /// (`depth`: how many copies led here).
+    /// Notes when `stream` next expires something after it stored, then copies what it stored to the streams
+    /// that mirror or source it (`depth`: how many copies led here). Consumers see it at the server's next pump.
     fn deliver_chained(&mut self, stream: &str, events: &[StreamEvent], depth: u32) {
-        self.deliver_to_watchers(stream, events);
-        for ev in events {
-            let StreamEvent::Stored(seq) = ev;
-            self.copy_to_followers(stream, *seq, depth);
-        }
-    }
-
-    fn deliver_to_watchers(&mut self, stream: &str, events: &[StreamEvent]) {
         if self.indexed && !events.is_empty() {
             self.hint_expiry(stream);
         }
-        let Some(s) = self.streams.get(stream) else {
-            return;
-        };
         for ev in events {
             let StreamEvent::Stored(seq) = ev;
-            let Some(msg) = s.get(*seq) else { continue };
-            for w in self.watchers.values_mut().filter(|w| w.stream == stream && !w.closed) {
-                if !w.patterns.iter().any(|p| subject_matches(p, &msg.subject)) {
-                    continue;
-                }
-                remember(&mut w.delivered, msg.seq);
-                w.queue.push_back(Delivery::Msg { msg: view::msg_of(msg, w.headers_only), pending: 0 });
-            }
+            self.copy_to_followers(stream, *seq, depth);
         }
     }
 

@@ -206,7 +206,24 @@ pub struct Consumer {
     /// Messages this consumer is done with since the server last looked (acknowledged, terminated, or delivered
     /// without acks), for a stream whose retention removes them (`JetStream::settle`).
     pub done: Vec<u64>,
+    /// Its place among the server's consumers, in the order they were made (a watcher's `w<n>` in the page).
+    pub number: u64,
+    /// The stream sequences it delivered (the newest `DELIVERED_LIMIT`), kept for the timeline for a watcher
+    /// (a push consumer without acknowledgements) where the server keeps a watch log.
+    pub log: Option<VecDeque<u64>>,
 }
+
+/// A watcher as the timeline shows it: its number, the key patterns it follows (without the bucket's
+/// `$KV.<bucket>.` prefix) and the sequences it delivered in the range asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatcherInfo {
+    pub id: crate::engine::WatchId,
+    pub patterns: Vec<String>,
+    pub delivered: Vec<u64>,
+}
+
+/// How many delivered sequences a watcher's log keeps.
+pub const DELIVERED_LIMIT: usize = 100_000;
 
 /// Where a consumer starts and what it sends first, decided at creation.
 pub struct Start {
@@ -290,6 +307,8 @@ impl Consumer {
             fc_waiting: None,
             fc_counter: 0,
             done: Vec::new(),
+            number: 0,
+            log: None,
         };
         c.last_sseq = c.first_due_hint();
         // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
@@ -761,6 +780,12 @@ impl Consumer {
             self.last_active = Some(now);
             self.last_activity_ms = mono;
             let delivered = self.redelivered.get(&sseq).copied().unwrap_or(1);
+            if let Some(log) = self.log.as_mut() {
+                if log.len() >= DELIVERED_LIMIT {
+                    log.pop_front();
+                }
+                log.push_back(sseq);
+            }
             if self.ack == AckPolicy::None && s.config.retention != Retention::Limits {
                 self.done.push(sseq);
             }

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::api::*;
 use super::consumer::{
-    AckKind, AckPolicy, AckTarget, Consumer, Start, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING, DEFAULT_MAX_WAITING,
+    AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING,
+    DEFAULT_MAX_WAITING,
 };
 use super::stream_checks;
 use super::wire::HeaderBlock;
@@ -19,7 +20,7 @@ use crate::engine::kv::subject_matches;
 use crate::engine::stream::{RemovalReason, Retention, StoredMsg, Stream, StreamConfig, StreamSource};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
 use crate::engine::transform::SubjectTransform;
-use crate::engine::{AccountInfo, ApiError, Engine, Nanos};
+use crate::engine::{AccountInfo, ApiError, Engine, Nanos, WatchId};
 
 /// A message for the server to route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +59,10 @@ pub struct JetStream {
     /// Interest streams that lost a consumer where the engine could not be changed (`pump`): `settle` removes
     /// what no consumer left wants.
     unwanted: BTreeSet<String>,
+    /// Consumers made so far (each gets the next number).
+    made: u64,
+    /// Whether watchers keep what they delivered, for the timeline (`ServerOptions::watch_log`).
+    pub watch_log: bool,
 }
 
 /// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
@@ -209,6 +214,8 @@ impl JetStream {
             server_name: server_name.to_string(),
             republish_depth: 0,
             unwanted: BTreeSet::new(),
+            made: 0,
+            watch_log: false,
         }
     }
 
@@ -270,9 +277,71 @@ impl JetStream {
         self.consumers.len()
     }
 
-    fn stream_consumers(&self, engine: &Engine, stream: &str) -> u64 {
-        let watchers = stream.strip_prefix("KV_").map(|b| engine.watchers_between(b, 1, 0).len()).unwrap_or(0);
-        (self.consumers.keys().filter(|(s, _)| s == stream).count() + watchers) as u64
+    fn stream_consumers(&self, stream: &str) -> u64 {
+        self.of_stream(stream).count() as u64
+    }
+
+    /// The consumers of one stream, by name.
+    fn of_stream<'a>(&'a self, stream: &str) -> impl Iterator<Item = &'a Consumer> + 'a {
+        let from = (stream.to_string(), String::new());
+        let stream = stream.to_string();
+        self.consumers.range(from..).take_while(move |((s, _), _)| *s == stream).map(|(_, c)| c)
+    }
+
+    /// The watchers of a stream (push consumers without acknowledgements that keep a log), in the order they
+    /// were made, with the sequences each delivered between `from` and `to`, for the timeline.
+    pub fn watchers(&self, stream: &str, from: u64, to: u64) -> Vec<WatcherInfo> {
+        let prefix = format!("$KV.{}.", stream.strip_prefix("KV_").unwrap_or(stream));
+        let mut list: Vec<WatcherInfo> = self
+            .of_stream(stream)
+            .filter_map(|c| {
+                let log = c.log.as_ref()?;
+                // Delivered sequences only grow, so the range is found by binary search.
+                let start = log.partition_point(|d| *d < from);
+                let end = log.partition_point(|d| *d <= to);
+                Some(WatcherInfo {
+                    id: WatchId(c.number),
+                    patterns: c.filters.iter().map(|p| p.trim_start_matches(&prefix).to_string()).collect(),
+                    delivered: log.range(start..end.max(start)).copied().collect(),
+                })
+            })
+            .collect();
+        list.sort_by_key(|w| w.id.0);
+        list
+    }
+
+    /// A consumer a client in process makes (`local::InProcess`): the `$JS.API.CONSUMER.CREATE` request, typed,
+    /// with its info and its number.
+    pub fn create_consumer_typed(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        config: ConsumerConfigJson,
+        number: Option<u64>,
+        mono_ms: u64,
+        interest: &dyn Fn(&str) -> bool,
+    ) -> Result<(ConsumerInfoJson, u64), ApiError> {
+        let req = ConsumerCreateRequest { stream_name: stream.to_string(), config: Some(config), action: None };
+        let info = self.create_consumer(engine, stream, None, None, false, req, mono_ms, interest)?;
+        let Some(c) = self.consumers.get_mut(&(stream.to_string(), info.name.clone())) else { return Ok((info, 0)) };
+        if let Some(n) = number {
+            c.number = n;
+            self.made = self.made.max(n);
+        }
+        Ok((info, c.number))
+    }
+
+    /// `$JS.API.CONSUMER.DELETE` as a typed request: what the consumer's waiting requests are told, or `None`
+    /// when there is no such consumer.
+    pub fn delete_consumer(&mut self, engine: &mut Engine, stream: &str, name: &str) -> Option<Vec<Out>> {
+        let mut gone = self.consumers.remove(&(stream.to_string(), name.to_string()))?;
+        self.drop_unwanted(engine, stream);
+        Some(gone.close_requests())
+    }
+
+    /// Whether a consumer is still there (a stream's deletion, or inactivity, removes it).
+    pub fn has_consumer(&self, stream: &str, name: &str) -> bool {
+        self.consumers.contains_key(&(stream.to_string(), name.to_string()))
     }
 
     /// The stream whose subjects capture a published subject.
@@ -288,7 +357,7 @@ impl JetStream {
             limit: paged.then_some(0),
             config: StreamConfigJson::from_engine(&s.config, kind_name.is_some()),
             created: stream_created(s),
-            state: StreamStateJson::of(s, self.stream_consumers(engine, &s.config.name)),
+            state: StreamStateJson::of(s, self.stream_consumers(&s.config.name)),
             cluster: (kind_name == Some("stream_info_response"))
                 .then(|| ClusterJson { name: None, leader: self.server_name.clone() }),
             mirror: s.config.mirror.as_ref().map(|m| source_info(engine, s, m, false)),
@@ -418,8 +487,7 @@ impl JetStream {
 
     /// `$JS.API.INFO` as a typed request: the account's usage, with the consumers this server holds.
     pub fn account_info(&self, engine: &Engine) -> AccountInfo {
-        let a = engine.account_info();
-        AccountInfo { consumers: a.consumers + self.consumers.len() as u64, ..a }
+        AccountInfo { consumers: self.consumers.len() as u64, ..engine.account_info() }
     }
 
     /// Counts a request to the API that a client in process made (account info reports the total and errors).
@@ -699,10 +767,9 @@ impl JetStream {
                 if engine.stream_named(stream).is_none() {
                     return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
                 }
-                let Some(mut gone) = self.consumers.remove(&(stream.to_string(), name.to_string())) else {
+                let Some(closed) = self.delete_consumer(engine, stream, name) else {
                     return Some(self.error(reply, resp, &ApiError::new(404, 10014, "consumer not found"), false));
                 };
-                self.drop_unwanted(engine, stream);
                 #[derive(Serialize)]
                 struct Del {
                     #[serde(rename = "type")]
@@ -710,7 +777,7 @@ impl JetStream {
                     success: bool,
                 }
                 let mut v = vec![Out::json(reply, &Del { kind: kind(resp), success: true })];
-                v.extend(gone.close_requests());
+                v.extend(closed);
                 v
             }
             ["CONSUMER", "NAMES", stream] | ["CONSUMER", "LIST", stream] => {
@@ -923,6 +990,11 @@ impl JetStream {
         cfg.metadata = meta;
         let mut c = Consumer::new(stream, &name, cfg, filters, Start { initial, cursor }, engine.now(), mono_ms);
         c.bound = c.deliver.as_deref().is_some_and(interest);
+        self.made += 1;
+        c.number = self.made;
+        if self.watch_log && c.deliver.is_some() && c.ack == AckPolicy::None {
+            c.log = Some(VecDeque::new());
+        }
         let info = c.info(s, engine.now(), Some(kind("consumer_create_response")));
         match self.consumers.get_mut(&(stream.to_string(), name.clone())) {
             // An update keeps where the consumer is and what it has out.

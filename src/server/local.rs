@@ -2,10 +2,16 @@
 //! handler with typed requests and no bytes. The terminal, the lesson runner and `kvplay run` are its clients:
 //! their stream calls meet nats-server's checks (`jetstream::JetStream::create_stream`, ...), their publishes
 //! are captured, acknowledged, republished and routed to the server's subscribers as a connection's are
-//! (`Server::publish_in_process`), and their ordered consumers are the engine's (`Engine::add_ordered_consumer`),
-//! which the timeline shows. Nothing here waits, so the store's `local` functions run over it.
+//! (`Server::publish_in_process`), and their ordered consumers are the server's own, delivering to subjects the
+//! server routes to them (`Server::consumer_in_process`, `take_local`), read with the same client-side state as
+//! over the wire (`store::Ordered`). Nothing here waits, so the store's `local` functions run over it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::api::{PurgeRequest, StreamConfigJson};
+use super::wire::HeaderBlock;
 use super::Standalone;
 use crate::engine::error::{ErrorKind, KvError};
 use crate::engine::headers::Headers;
@@ -13,7 +19,7 @@ use crate::engine::kv::MAX_PAYLOAD;
 use crate::engine::stream::StreamConfig;
 use crate::engine::{AccountInfo, ApiError, Nanos, Status, WatchId, WatchOptions};
 use crate::store::local::JetStream;
-use crate::store::{Delivery, Msg, MsgAt, OrderedConsumer};
+use crate::store::{Delivery, Msg, MsgAt, Ordered, OrderedConsumer};
 
 /// A client of the server in process: requests go to its JetStream handler, publishes through its routing.
 pub struct InProcess<'a> {
@@ -24,6 +30,52 @@ impl Standalone {
     /// The server's JetStream for a client in process (`KvBackend for Standalone`).
     pub fn in_process(&mut self) -> InProcess<'_> {
         InProcess { node: self }
+    }
+}
+
+/// A consumer a client in process made: its name and deliver subject on the server, and the client's side of
+/// it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LocalConsumer {
+    name: String,
+    deliver: String,
+    o: Ordered,
+    /// The server removed it (its stream was deleted): it delivers nothing more.
+    gone: bool,
+}
+
+/// The consumers of clients in process, by watch (a watch's id is its consumer's number on the server, as the
+/// timeline names it).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Consumers {
+    list: BTreeMap<WatchId, LocalConsumer>,
+    /// Deliver subjects made so far.
+    made: u64,
+}
+
+impl Consumers {
+    /// Each consumer's stream, name and deliver subject, leaving none.
+    pub fn drain(self) -> impl Iterator<Item = (String, String, String)> {
+        self.list.into_values().map(|c| (c.o.consumer.stream, c.name, c.deliver))
+    }
+}
+
+impl Standalone {
+    /// Makes the consumers clients in process had on another server (the first load's, handed to the whole
+    /// app) on this one, each resuming after the last message it received and keeping its watch's id.
+    pub fn resume_in_process(&mut self, carried: Consumers) {
+        self.in_process.made = self.in_process.made.max(carried.made);
+        for (id, mut c) in carried.list {
+            if c.gone {
+                continue;
+            }
+            let cfg = c.o.config(&c.deliver, c.o.last_seq);
+            let stream = c.o.consumer.stream.clone();
+            if let Ok((info, _)) = self.server.consumer_in_process(&self.engine, &stream, cfg, Some(id.0)) {
+                c.name = info.name;
+                self.in_process.list.insert(id, c);
+            }
+        }
     }
 }
 
@@ -53,7 +105,7 @@ impl JetStream for InProcess<'_> {
     }
 
     fn account_info(&mut self) -> Result<AccountInfo, KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let info = server.jetstream().account_info(engine);
         self.answered(Ok(info))
     }
@@ -69,7 +121,7 @@ impl JetStream for InProcess<'_> {
     }
 
     fn create_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let r = server.jetstream().create_stream(engine, &config.name, &stream_request(config));
         if r.is_ok() {
             engine.catch_up(&config.name);
@@ -78,7 +130,7 @@ impl JetStream for InProcess<'_> {
     }
 
     fn update_stream(&mut self, config: &StreamConfig) -> Result<(), KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let r = server.jetstream().update_stream(engine, &config.name, &stream_request(config));
         if r.is_ok() {
             engine.catch_up(&config.name);
@@ -87,19 +139,19 @@ impl JetStream for InProcess<'_> {
     }
 
     fn delete_stream(&mut self, stream: &str) -> Result<(), KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let r = server.jetstream().delete_stream(engine, stream).map(|closed| server.send_later(closed));
         self.answered(r)
     }
 
     fn stream_names(&mut self, subject: &str) -> Result<Vec<String>, KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let names = server.jetstream().stream_names(engine, Some(subject));
         self.answered(Ok(names))
     }
 
     fn publish(&mut self, subject: &str, headers: Headers, data: &[u8]) -> Result<u64, KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         match server.publish_in_process(engine, subject, headers, data) {
             Some(ack) => ack.map_err(KvError::publish),
             None => Err(KvError {
@@ -115,21 +167,49 @@ impl JetStream for InProcess<'_> {
     }
 
     fn purge_subject(&mut self, stream: &str, subject: &str, keep: u64) -> Result<(), KvError> {
-        let Standalone { server, engine } = &mut *self.node;
+        let Standalone { server, engine, .. } = &mut *self.node;
         let req = PurgeRequest { filter: Some(subject.to_string()), keep: Some(keep), ..Default::default() };
         let r = server.jetstream().purge_stream(engine, stream, &req).map(|_| ());
         self.answered(r)
     }
 
     fn create_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
-        self.node.engine.add_ordered_consumer(c)
+        let Standalone { server, engine, in_process } = &mut *self.node;
+        in_process.made += 1;
+        let deliver = format!("_INBOX.inprocess.{}", in_process.made);
+        let mut o = Ordered::new(c);
+        let stream = o.consumer.stream.clone();
+        let r = server.consumer_in_process(engine, &stream, o.config(&deliver, 0), None);
+        server.jetstream().count_request(r.is_err());
+        let (info, number) = r.map_err(KvError::api)?;
+        o.created(info.num_pending);
+        let id = WatchId(number);
+        in_process.list.insert(id, LocalConsumer { name: info.name, deliver, o, gone: false });
+        Ok(id)
     }
 
     fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
-        self.node.engine.ordered_deliveries(id)
+        let Standalone { server, engine, in_process } = &mut *self.node;
+        let c = in_process.list.get_mut(&id)?;
+        if !c.gone {
+            for m in server.take_local(engine, &c.deliver) {
+                let headers = m.headers.as_deref().and_then(HeaderBlock::decode).unwrap_or_default().headers;
+                c.o.receive(m.subject, m.reply.as_deref(), headers, m.payload);
+            }
+            if !server.jetstream().has_consumer(&c.o.consumer.stream, &c.name) {
+                c.gone = true;
+                c.o.queue.push_back(Delivery::Gone);
+                server.drop_in_process(engine, &c.o.consumer.stream, &c.name, &c.deliver);
+            }
+        }
+        Some((c.o.consumer.watch, c.o.queue.drain(..).collect()))
     }
 
     fn delete_consumer(&mut self, id: WatchId) {
-        self.node.engine.remove_ordered_consumer(id)
+        let Standalone { server, engine, in_process } = &mut *self.node;
+        if let Some(c) = in_process.list.remove(&id) {
+            server.drop_in_process(engine, &c.o.consumer.stream, &c.name, &c.deliver);
+            server.jetstream().count_request(false);
+        }
     }
 }

@@ -17,7 +17,7 @@ pub mod source_checks;
 pub mod stream_checks;
 pub mod wire;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
@@ -62,6 +62,9 @@ pub struct ServerOptions {
     pub ping_interval_ms: u64,
     /// How many PINGs may go unanswered before the connection is closed as stale; nats-server's `ping_max`, 2.
     pub max_pings_out: u32,
+    /// Whether watchers (push consumers without acknowledgements) keep the sequences they delivered, for the
+    /// page's timeline; `kvplay serve` keeps none.
+    pub watch_log: bool,
 }
 
 /// nats-server's default `max_pending`: 64 MB.
@@ -82,6 +85,7 @@ impl Default for ServerOptions {
             auth_timeout_ms: 2_000,
             ping_interval_ms: 120_000,
             max_pings_out: 2,
+            watch_log: true,
         }
     }
 }
@@ -174,6 +178,8 @@ pub struct Server {
     /// What clients in process published (and what that republished), for subscribers at the next `pump`;
     /// kept only while some connection could receive it.
     outbox: Vec<Out>,
+    /// The subjects clients in process listen on (their consumers' deliver subjects), with what arrived.
+    local: BTreeMap<String, VecDeque<Out>>,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -184,7 +190,8 @@ fn no_responders(subject: &str) -> Vec<u8> {
 
 impl Server {
     pub fn new(opts: ServerOptions) -> Server {
-        let js = JetStream::new(&opts.server_name, opts.seed);
+        let mut js = JetStream::new(&opts.server_name, opts.seed);
+        js.watch_log = opts.watch_log;
         let rng = opts.seed | 1;
         Server {
             opts,
@@ -198,6 +205,7 @@ impl Server {
             timers: BTreeSet::new(),
             stats: ServerStats::default(),
             outbox: Vec::new(),
+            local: BTreeMap::new(),
         }
     }
 
@@ -561,6 +569,9 @@ impl Server {
     }
 
     fn route_out(&mut self, o: Out) {
+        if let Some(q) = self.local.get_mut(o.deliver.as_deref().unwrap_or(&o.subject)) {
+            q.push_back(o.clone());
+        }
         match &o.deliver {
             Some(on) => {
                 let on = on.clone();
@@ -741,6 +752,46 @@ impl Server {
         Some(ack.map(|(seq, _)| seq))
     }
 
+    /// A consumer a client in process makes, delivering to its `deliver_subject`, which that client listens
+    /// on from now (`take_local`); `number` asks for the consumer's number (a watch carried over from the first
+    /// load keeps its own).
+    pub fn consumer_in_process(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        config: api::ConsumerConfigJson,
+        number: Option<u64>,
+    ) -> Result<(api::ConsumerInfoJson, u64), crate::engine::ApiError> {
+        let deliver = config.deliver_subject.clone().unwrap_or_default();
+        self.local.insert(deliver.clone(), VecDeque::new());
+        let (index, conns, local) = (&self.index, &self.conns, &self.local);
+        let interest = |s: &str| local.contains_key(s) || Self::has_interest(index, conns, s);
+        let r = self.js.create_consumer_typed(engine, stream, config, number, self.mono_ms, &interest);
+        if r.is_err() {
+            self.local.remove(&deliver);
+        }
+        r
+    }
+
+    /// What arrived for a client in process on `deliver`, once consumers delivered what is due.
+    pub fn take_local(&mut self, engine: &Engine, deliver: &str) -> Vec<Out> {
+        self.pump(engine);
+        self.local.get_mut(deliver).map(|q| q.drain(..).collect()).unwrap_or_default()
+    }
+
+    /// A client in process stops listening on `deliver` and deletes its consumer (if it is still there).
+    pub fn drop_in_process(&mut self, engine: &mut Engine, stream: &str, consumer: &str, deliver: &str) {
+        self.local.remove(deliver);
+        if let Some(outs) = self.js.delete_consumer(engine, stream, consumer) {
+            self.send_later(outs);
+        }
+    }
+
+    /// The watchers of a stream, for the timeline (`JetStream::watchers`).
+    pub fn watchers(&self, stream: &str, from: u64, to: u64) -> Vec<consumer::WatcherInfo> {
+        self.js.watchers(stream, from, to)
+    }
+
     /// The server's JetStream handler, for clients in process (`local::InProcess`).
     pub fn jetstream(&mut self) -> &mut JetStream {
         &mut self.js
@@ -764,8 +815,8 @@ impl Server {
             return;
         }
         // One pass is enough: routing delivers to subscribers and never writes into a stream.
-        let (index, conns) = (&self.index, &self.conns);
-        let interest = |s: &str| Self::has_interest(index, conns, s);
+        let (index, conns, local) = (&self.index, &self.conns, &self.local);
+        let interest = |s: &str| local.contains_key(s) || Self::has_interest(index, conns, s);
         let outs = self.js.pump(engine, &interest, self.mono_ms);
         for o in outs {
             self.route_out(o);
@@ -884,19 +935,37 @@ impl std::ops::DerefMut for Standalone {
 pub struct Standalone {
     pub server: Server,
     pub engine: Engine,
+    /// The consumers of clients in process (the terminal's watches), by watch.
+    pub in_process: local::Consumers,
 }
 
 impl Standalone {
     pub fn new(opts: ServerOptions, engine: Engine) -> Standalone {
-        Standalone { server: Server::new(opts), engine }
+        Standalone { server: Server::new(opts), engine, in_process: Default::default() }
     }
     /// The playground's embedded server (the page's, a lesson run's, `kvplay run`'s): the default options and a
     /// new engine whose clock starts at `now`.
     pub fn embedded(now: Nanos) -> Standalone {
         Standalone::new(ServerOptions::default(), Engine::new(now))
     }
+    /// A server that goes on with another engine (a reset or an import keeps the page's connections).
+    pub fn with_server(server: Server, engine: Engine) -> Standalone {
+        Standalone { server, engine, in_process: Default::default() }
+    }
+    /// Takes the server away for another engine (`with_server`), after deleting the consumers of its clients
+    /// in process: their session ends with this engine.
+    pub fn take_server(&mut self) -> Server {
+        for (stream, name, deliver) in std::mem::take(&mut self.in_process).drain() {
+            self.server.drop_in_process(&mut self.engine, &stream, &name, &deliver);
+        }
+        std::mem::replace(&mut self.server, Server::new(ServerOptions::default()))
+    }
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+    /// The watchers of a bucket, oldest first, with what each delivered between revisions `from` and `to`.
+    pub fn watchers_between(&self, bucket: &str, from: u64, to: u64) -> Vec<consumer::WatcherInfo> {
+        self.server.watchers(&crate::store::stream_of(bucket), from, to)
     }
     pub fn accept(&mut self, client_ip: &str) -> ConnId {
         self.server.accept(client_ip)
@@ -904,7 +973,12 @@ impl Standalone {
     pub fn handle_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
         self.server.handle_bytes(&mut self.engine, conn, bytes)
     }
+    /// Moves the clock to `now` in steps, one at each time a stream expires something, so consumers deliver
+    /// what each step stored (a marker that itself expires before `now` is still seen, as on a real server).
     pub fn set_time(&mut self, now: Nanos) {
+        while let Some(at) = self.engine.next_expiry().filter(|at| *at > self.engine.now() && *at < now) {
+            self.server.set_time(&mut self.engine, at);
+        }
         self.server.set_time(&mut self.engine, now)
     }
     pub fn handle_timeout(&mut self, mono_ms: u64) {

@@ -968,3 +968,69 @@ fn stream_checks_are_the_servers_in_process() {
     assert_eq!(e.api.map(|a| (a.err_code, a.description)), Some((10052, "max age needs to be >= 100ms".to_string())));
     assert!(s.bucket_names().unwrap().is_empty());
 }
+
+/// A watch made in process (the terminal's) is a consumer on the server, as natscli's is: a connection lists it
+/// and the stream counts it; it ends when the bucket is deleted, and its consumer goes with the watch.
+#[test]
+fn a_watch_in_process_is_a_consumer_on_the_server() {
+    use crate::backend::KvBackend;
+    use crate::engine::{WatchEvent, WatchOptions};
+    let mut s = server();
+    s.create_bucket(&crate::engine::Config::new("b")).unwrap();
+    s.put("b", "k", b"1").unwrap();
+    let w = s.watch("b", &[], WatchOptions::default()).unwrap();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.t 99\r\n");
+    publish(&mut s, c, "$JS.API.CONSUMER.NAMES.KV_b", "_INBOX.t", "");
+    let names = payloads(&out(&mut s, c));
+    assert_eq!(names[0]["consumers"].as_array().map(Vec::len), Some(1), "{names:?}");
+    publish(&mut s, c, "$JS.API.STREAM.INFO.KV_b", "_INBOX.t", "");
+    assert_eq!(payloads(&out(&mut s, c))[0]["state"]["consumer_count"], 1);
+    // A connection's write reaches the watch through the server's consumer.
+    hpub(&mut s, c, "$KV.b.k", "_INBOX.t", &[], "2");
+    let got = s.poll_watch(w);
+    let values: Vec<String> = got
+        .iter()
+        .filter_map(|e| match e {
+            WatchEvent::Entry(en) => Some(String::from_utf8_lossy(&en.value).into_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(values, ["1", "2"]);
+    assert!(got.contains(&WatchEvent::InitialValuesDone));
+    s.delete_bucket("b").unwrap();
+    assert_eq!(s.poll_watch(w), vec![WatchEvent::Closed]);
+    assert_eq!(s.consumer_count(), 0);
+    // Stopping a watch deletes its consumer.
+    s.create_bucket(&crate::engine::Config::new("b")).unwrap();
+    let w2 = s.watch("b", &[], WatchOptions::default()).unwrap();
+    assert_eq!(s.consumer_count(), 1);
+    s.stop_watch(w2);
+    assert_eq!(s.consumer_count(), 0);
+}
+
+/// The clock moves in steps, so a watcher sees a marker the server wrote and removed within one long move (a
+/// key's TTL, then the marker's own), as it would on a real server.
+#[test]
+fn a_long_clock_move_shows_watchers_what_happened_on_the_way() {
+    use crate::backend::KvBackend;
+    use crate::engine::{Operation, WatchEvent, WatchOptions};
+    let mut s = server();
+    let mut cfg = crate::engine::Config::new("b");
+    cfg.limit_marker_ttl = NANOS_PER_SEC;
+    s.create_bucket(&cfg).unwrap();
+    s.create("b", "k", b"v", 2 * NANOS_PER_SEC).unwrap();
+    let w = s.watch("b", &[], WatchOptions::default()).unwrap();
+    s.poll_watch(w);
+    s.set_now(T0 + 60 * NANOS_PER_SEC);
+    let ops: Vec<Operation> = s
+        .poll_watch(w)
+        .into_iter()
+        .filter_map(|e| match e {
+            WatchEvent::Entry(en) => Some(en.operation),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ops, [Operation::Purge]);
+    assert!(s.get("b", "k").is_err());
+}

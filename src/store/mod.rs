@@ -12,6 +12,7 @@ use crate::engine::time::go_duration_string;
 use crate::engine::{
     AccountInfo, Config, Entry, ErrorKind, KvError, Nanos, Operation, Status, WatchEvent, WatchId, WatchOptions,
 };
+use crate::server::api::ConsumerConfigJson;
 
 /// Markers younger than this survive a compaction (`nats kv compact`) as their key's only message.
 pub const PURGE_DELETES_MARKER_THRESHOLD: Nanos = 30 * 60 * crate::engine::time::NANOS_PER_SEC;
@@ -44,7 +45,7 @@ pub enum Deliver {
 }
 
 /// An ordered consumer: what a watch, a key listing and a history read are made of.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrderedConsumer {
     pub stream: String,
     pub filters: Vec<String>,
@@ -63,6 +64,99 @@ pub enum Delivery {
     CaughtUp,
     /// The consumer's stream went away.
     Gone,
+}
+
+/// The client's side of an ordered push consumer, as the official clients keep it: what was asked for, how
+/// much it has received, and when the initial values are over. Both of the store's seams keep one per
+/// consumer (`client::core` over the wire, `server::local` in process), so a watch reads the same either way.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Ordered {
+    pub consumer: OrderedConsumer,
+    /// What the consumer had pending when it was made (`u64::MAX` until the server said).
+    initial_pending: u64,
+    received: u64,
+    /// The newest stream sequence received.
+    pub last_seq: u64,
+    pub init_done: bool,
+    pub queue: std::collections::VecDeque<Delivery>,
+}
+
+impl Ordered {
+    pub fn new(consumer: OrderedConsumer) -> Ordered {
+        Ordered {
+            consumer,
+            initial_pending: u64::MAX,
+            received: 0,
+            last_seq: 0,
+            init_done: false,
+            queue: Default::default(),
+        }
+    }
+
+    /// The consumer's configuration, as the Go client sends it: no acknowledgements, delivered once, to
+    /// `deliver`; after a reconnection it resumes after the last sequence it received (`resume_after`).
+    pub fn config(&self, deliver: &str, resume_after: u64) -> ConsumerConfigJson {
+        let filters = &self.consumer.filters;
+        let (deliver_policy, opt_start_seq) = match (resume_after, self.consumer.deliver) {
+            (1.., _) => ("by_start_sequence", Some(resume_after + 1)),
+            (_, Deliver::From(seq)) => ("by_start_sequence", Some(seq)),
+            (_, Deliver::New) => ("new", None),
+            (_, Deliver::All) => ("all", None),
+            (_, Deliver::LastPerSubject) => ("last_per_subject", None),
+        };
+        ConsumerConfigJson {
+            deliver_policy: deliver_policy.into(),
+            opt_start_seq,
+            ack_policy: "none".into(),
+            max_deliver: 1,
+            // One subject as `filter_subject`, several as `filter_subjects` (as the clients send them).
+            filter_subject: (filters.len() == 1).then(|| filters[0].clone()),
+            filter_subjects: (filters.len() > 1).then(|| filters.to_vec()),
+            replay_policy: "instant".into(),
+            deliver_subject: Some(deliver.to_string()),
+            headers_only: self.consumer.headers_only,
+            inactive_threshold: Some(300_000_000_000),
+            num_replicas: 1,
+            mem_storage: true,
+            ..ConsumerConfigJson::default()
+        }
+    }
+
+    /// The server made the consumer with `pending` messages waiting for it; what arrived before its answer
+    /// counts against them.
+    pub fn created(&mut self, pending: u64) {
+        self.initial_pending = pending + self.received;
+        if !self.init_done && self.received >= self.initial_pending {
+            self.init_done = true;
+            self.queue.push_back(Delivery::CaughtUp);
+        }
+    }
+
+    /// A message on the deliver subject. Heartbeats and flow control have no ack subject and are not kept;
+    /// a delivery's ack subject says its sequence, time and what is still pending
+    /// (`$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`).
+    pub fn receive(&mut self, subject: String, reply: Option<&str>, headers: Headers, data: Vec<u8>) {
+        let Some(reply) = reply else { return };
+        let t: Vec<&str> = reply.split('.').collect();
+        if t.len() < 9 {
+            return;
+        }
+        let seq: u64 = t[5].parse().unwrap_or(0);
+        if seq <= self.last_seq {
+            return; // already seen (a resumed consumer never repeats, but be safe)
+        }
+        let time: Nanos = t[7].parse().unwrap_or(0);
+        let pending: u64 = t[8].parse().unwrap_or(0);
+        self.last_seq = seq;
+        self.queue.push_back(Delivery::Msg { msg: Msg { subject, seq, time, headers, data }, pending });
+        if !self.init_done {
+            self.received += 1;
+            if self.received >= self.initial_pending || pending == 0 {
+                self.init_done = true;
+                self.queue.push_back(Delivery::CaughtUp);
+            }
+        }
+    }
 }
 
 /// What a create does after its first write (expecting no message) was refused: the clients retry once,

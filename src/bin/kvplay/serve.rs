@@ -35,7 +35,12 @@ pub fn serve(a: ServeArgs) -> ExitCode {
         port: a.port,
         websocket_port: (a.websocket_port != 0).then_some(a.websocket_port),
         http_port: a.http_port,
-        server: ServerOptions { server_id: String::new(), server_name: String::new(), ..ServerOptions::default() },
+        server: ServerOptions {
+            server_id: String::new(),
+            server_name: String::new(),
+            watch_log: false,
+            ..ServerOptions::default()
+        },
         js_limits: None,
     };
     if let Some(n) = a.max_mem {

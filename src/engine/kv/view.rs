@@ -1,11 +1,10 @@
-//! The engine's ordered consumers (a watch's, a history or key listing's), kept beside the streams so later
-//! publishes queue on them (the timeline shows what each delivered), and `View`: the KV store's reads over a
-//! shared engine, for the visualizations, which change nothing. Writes in process go through the server's
-//! JetStream handler (`server::local`), which keeps nats-server's checks.
+//! `View`: the KV store's reads over a shared engine, for the visualizations, which change nothing (its
+//! consumers are its own, made and read at once). Clients in process go through the server's JetStream handler
+//! (`server::local`), whose consumers and checks are nats-server's.
 
 use std::collections::VecDeque;
 
-use super::{remember, subject_matches, Engine, Watcher, MAX_PAYLOAD};
+use super::{subject_matches, Engine, MAX_PAYLOAD};
 use crate::engine::error::{ApiError, ErrorKind, KvError};
 use crate::engine::headers::Headers;
 use crate::engine::stream::{StoredMsg, Stream, StreamConfig};
@@ -69,43 +68,6 @@ impl Engine {
         }
         queue.push_back(Delivery::CaughtUp);
         Some(queue)
-    }
-
-    /// Makes an ordered consumer and keeps it beside its stream: later publishes queue on it
-    /// (`deliver_to_watchers`). Without its stream, the API's "stream not found".
-    pub fn add_ordered_consumer(&mut self, c: OrderedConsumer) -> Result<WatchId, KvError> {
-        let queue = self.first_deliveries(&c).ok_or_else(not_found)?;
-        let mut delivered = VecDeque::new();
-        for d in &queue {
-            if let Delivery::Msg { msg, .. } = d {
-                remember(&mut delivered, msg.seq);
-            }
-        }
-        let id = WatchId(self.next_watch);
-        self.next_watch += 1;
-        let bucket = c.stream.strip_prefix("KV_").unwrap_or(&c.stream).to_string();
-        let w = Watcher {
-            stream: c.stream,
-            bucket,
-            patterns: c.filters,
-            options: c.watch,
-            headers_only: c.headers_only,
-            queue,
-            closed: false,
-            delivered,
-        };
-        self.watchers.insert(id, w);
-        Ok(id)
-    }
-
-    /// What an ordered consumer delivered since it was last asked, with its watcher's options.
-    pub fn ordered_deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
-        let w = self.watchers.get_mut(&id)?;
-        Some((w.options, w.queue.drain(..).collect()))
-    }
-
-    pub fn remove_ordered_consumer(&mut self, id: WatchId) {
-        self.watchers.remove(&id);
     }
 
     /// One message of a stream, by sequence or the last on a subject (a direct get answers the same).
