@@ -50,7 +50,7 @@ impl KvBackend for Standalone {
         self.engine.now()
     }
     fn set_now(&mut self, now: Nanos) {
-        self.set_time(now);
+        self.step_to(now);
     }
     fn connection_info(&self) -> ConnectionInfo {
         ConnectionInfo {

@@ -175,3 +175,88 @@ mod tests {
         assert_eq!(ix.first_colliding("*", |_| false), None);
     }
 }
+
+/// A map kept as a list in key order, found by binary search: what the server keeps per consumer. Every module
+/// of the page already has the list code it needs, where a `BTreeMap` that removes entries brings its own
+/// rebalancing code (about 15 KB of the first load); its consumers are few enough that inserting into a list
+/// costs nothing measurable.
+#[derive(Clone, Debug)]
+pub struct ListMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for ListMap<K, V> {
+    fn default() -> Self {
+        ListMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> ListMap<K, V> {
+    fn at(&self, k: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|(x, _)| x.cmp(k))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, k: &K) -> Option<&V> {
+        self.at(k).ok().map(|i| &self.0[i].1)
+    }
+    pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        self.at(k).ok().map(|i| &mut self.0[i].1)
+    }
+    pub fn contains_key(&self, k: &K) -> bool {
+        self.at(k).is_ok()
+    }
+    pub fn insert(&mut self, k: K, v: V) {
+        match self.at(&k) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        self.at(k).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.0.into_iter().map(|(_, v)| v)
+    }
+    pub fn into_entries(self) -> impl Iterator<Item = (K, V)> {
+        self.0.into_iter()
+    }
+    /// The entries from `k` on, in key order.
+    pub fn from(&self, k: &K) -> impl Iterator<Item = (&K, &V)> {
+        let i = self.at(k).unwrap_or_else(|i| i);
+        self.0[i..].iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for ListMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::Deserialize<'de> for ListMap<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v: Vec<(K, V)> = Vec::deserialize(d)?;
+        // Kept in order whatever was read (a hand-made hand-over cannot break the binary search).
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        Ok(ListMap(v))
+    }
+}

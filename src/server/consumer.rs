@@ -211,6 +211,9 @@ pub struct Consumer {
     /// The stream sequences it delivered (the newest `DELIVERED_LIMIT`), kept for the timeline for a watcher
     /// (a push consumer without acknowledgements) where the server keeps a watch log.
     pub log: Option<VecDeque<u64>>,
+    /// What it delivered and its client in process has not taken yet (`JetStream::take_in_process`); `None`
+    /// for a consumer a connection made, whose deliveries the server routes.
+    pub held: Option<Vec<Out>>,
 }
 
 /// A watcher as the timeline shows it: its number, the key patterns it follows (without the bucket's
@@ -309,6 +312,7 @@ impl Consumer {
             done: Vec::new(),
             number: 0,
             log: None,
+            held: None,
         };
         c.last_sseq = c.first_due_hint();
         // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
@@ -337,9 +341,13 @@ impl Consumer {
     pub fn pending_count(&self, s: &Stream) -> u64 {
         let initial = self.initial.iter().filter(|q| s.get(**q).is_some()).count() as u64;
         let fresh = if self.literal_filters() {
-            let mut subjects: Vec<&String> = self.filters.iter().collect();
-            subjects.sort();
-            subjects.dedup();
+            // Each subject once (a few filters: no sort, which would bring a sort of its own to the page).
+            let mut subjects: Vec<&String> = Vec::new();
+            for f in &self.filters {
+                if !subjects.contains(&f) {
+                    subjects.push(f);
+                }
+            }
             subjects.iter().map(|f| s.subject_count_from(f, self.cursor)).sum()
         } else if self.filters.is_empty() {
             s.messages_from(self.cursor).count() as u64

@@ -16,6 +16,7 @@ use super::consumer::{
 use super::stream_checks;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
+use crate::engine::index::ListMap;
 use crate::engine::kv::subject_matches;
 use crate::engine::stream::{RemovalReason, Retention, StoredMsg, Stream, StreamConfig, StreamSource};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
@@ -47,7 +48,7 @@ impl Out {
 /// The JetStream side of the server: consumers, de-duplication windows and API counters. Streams live in the
 /// engine.
 pub struct JetStream {
-    consumers: BTreeMap<(String, String), Consumer>,
+    consumers: ListMap<(String, String), Consumer>,
     /// Message ids seen per stream within its duplicate window: id, sequence, time.
     msg_ids: HashMap<String, VecDeque<(String, u64, Nanos)>>,
     api_total: u64,
@@ -206,7 +207,7 @@ pub use crate::engine::kv::sourcing::subjects_collide as subjects_overlap;
 impl JetStream {
     pub fn new(server_name: &str, seed: u64) -> JetStream {
         JetStream {
-            consumers: BTreeMap::new(),
+            consumers: ListMap::default(),
             msg_ids: HashMap::new(),
             api_total: 0,
             api_errors: 0,
@@ -285,7 +286,7 @@ impl JetStream {
     fn of_stream<'a>(&'a self, stream: &str) -> impl Iterator<Item = &'a Consumer> + 'a {
         let from = (stream.to_string(), String::new());
         let stream = stream.to_string();
-        self.consumers.range(from..).take_while(move |((s, _), _)| *s == stream).map(|(_, c)| c)
+        self.consumers.from(&from).take_while(move |((s, _), _)| *s == stream).map(|(_, c)| c)
     }
 
     /// The watchers of a stream (push consumers without acknowledgements that keep a log), in the order they
@@ -319,11 +320,11 @@ impl JetStream {
         config: ConsumerConfigJson,
         number: Option<u64>,
         mono_ms: u64,
-        interest: &dyn Fn(&str) -> bool,
     ) -> Result<(ConsumerInfoJson, u64), ApiError> {
         let req = ConsumerCreateRequest { stream_name: stream.to_string(), config: Some(config), action: None };
-        let info = self.create_consumer(engine, stream, None, None, false, req, mono_ms, interest)?;
+        let info = self.create_consumer(engine, stream, None, None, false, req, mono_ms, &|_| true)?;
         let Some(c) = self.consumers.get_mut(&(stream.to_string(), info.name.clone())) else { return Ok((info, 0)) };
+        c.held = Some(Vec::new());
         if let Some(n) = number {
             c.number = n;
             self.made = self.made.max(n);
@@ -339,9 +340,27 @@ impl JetStream {
         Some(gone.close_requests())
     }
 
-    /// Whether a consumer is still there (a stream's deletion, or inactivity, removes it).
-    pub fn has_consumer(&self, stream: &str, name: &str) -> bool {
-        self.consumers.contains_key(&(stream.to_string(), name.to_string()))
+    /// Lets the consumers of clients in process deliver what is due, kept for their clients: after a write
+    /// in process and at each step of the clock (a connection's write pumps them with the rest, `pump`), so
+    /// they see every message as a real server's consumers would, however late their client reads.
+    pub fn pump_in_process(&mut self, engine: &Engine, mono_ms: u64) {
+        let now = engine.now();
+        for c in self.consumers.values_mut() {
+            let (Some(held), Some(s)) = (c.held.as_mut(), engine.stream_named(&c.stream)) else { continue };
+            let mut out = std::mem::take(held);
+            c.pump(s, now, mono_ms, &|_| true, &mut out);
+            c.held = Some(out);
+        }
+    }
+
+    /// What a consumer of a client in process delivered since it was last asked, or `None` when it is gone
+    /// (its stream was deleted, or a client deleted it).
+    pub fn take_in_process(&mut self, engine: &Engine, stream: &str, name: &str, mono_ms: u64) -> Option<Vec<Out>> {
+        let c = self.consumers.get_mut(&(stream.to_string(), name.to_string()))?;
+        let s = engine.stream_named(stream)?;
+        let mut out = c.held.replace(Vec::new()).unwrap_or_default();
+        c.pump(s, engine.now(), mono_ms, &|_| true, &mut out);
+        Some(out)
     }
 
     /// The stream whose subjects capture a published subject.
@@ -1209,6 +1228,13 @@ impl JetStream {
                 gone.push(key.clone());
                 continue;
             };
+            // A client in process takes its consumer's deliveries when it reads them (`take_in_process`).
+            if let Some(held) = c.held.as_mut() {
+                let mut kept = std::mem::take(held);
+                c.pump(s, now, mono_ms, &|_| true, &mut kept);
+                c.held = Some(kept);
+                continue;
+            }
             if !c.pump(s, now, mono_ms, interest, &mut out) {
                 gone.push(key.clone());
             }

@@ -2,11 +2,9 @@
 //! handler with typed requests and no bytes. The terminal, the lesson runner and `kvplay run` are its clients:
 //! their stream calls meet nats-server's checks (`jetstream::JetStream::create_stream`, ...), their publishes
 //! are captured, acknowledged, republished and routed to the server's subscribers as a connection's are
-//! (`Server::publish_in_process`), and their ordered consumers are the server's own, delivering to subjects the
-//! server routes to them (`Server::consumer_in_process`, `take_local`), read with the same client-side state as
-//! over the wire (`store::Ordered`). Nothing here waits, so the store's `local` functions run over it.
-
-use std::collections::BTreeMap;
+//! (`Server::publish_in_process`), and their ordered consumers are the server's own (`Server::consumer_in_process`),
+//! which the client pumps when it reads them and reads with the same client-side state as over the wire
+//! (`store::Ordered`). Nothing here waits, so the store's `local` functions run over it.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +13,7 @@ use super::wire::HeaderBlock;
 use super::Standalone;
 use crate::engine::error::{ErrorKind, KvError};
 use crate::engine::headers::Headers;
+use crate::engine::index::ListMap;
 use crate::engine::kv::MAX_PAYLOAD;
 use crate::engine::stream::StreamConfig;
 use crate::engine::{AccountInfo, ApiError, Nanos, Status, WatchId, WatchOptions};
@@ -48,24 +47,57 @@ pub struct LocalConsumer {
 /// timeline names it).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Consumers {
-    list: BTreeMap<WatchId, LocalConsumer>,
+    list: ListMap<WatchId, LocalConsumer>,
     /// Deliver subjects made so far.
     made: u64,
 }
 
 impl Consumers {
-    /// Each consumer's stream, name and deliver subject, leaving none.
-    pub fn drain(self) -> impl Iterator<Item = (String, String, String)> {
-        self.list.into_values().map(|c| (c.o.consumer.stream, c.name, c.deliver))
+    /// Each consumer's stream and name, leaving none.
+    pub fn drain(self) -> impl Iterator<Item = (String, String)> {
+        self.list.into_values().map(|c| (c.o.consumer.stream, c.name))
+    }
+}
+
+/// Gives a consumer's client what the consumer has due; a consumer the server no longer has ends its watch.
+fn feed(server: &mut super::Server, engine: &mut crate::engine::Engine, c: &mut LocalConsumer) {
+    if c.gone {
+        return;
+    }
+    let (stream, mono) = (c.o.consumer.stream.clone(), server.mono_ms());
+    match server.jetstream().take_in_process(engine, &stream, &c.name, mono) {
+        Some(outs) => {
+            for m in outs {
+                let headers = m.headers.as_deref().and_then(HeaderBlock::decode).unwrap_or_default().headers;
+                c.o.receive(m.subject, m.reply.as_deref(), headers, m.payload);
+            }
+        }
+        None => {
+            c.gone = true;
+            c.o.queue.push_back(Delivery::Gone);
+            server.drop_in_process(engine, &stream, &c.name);
+        }
     }
 }
 
 impl Standalone {
+    /// Moves the clock for clients in process in steps, one at each time a stream expires something, giving
+    /// their consumers what each step stored (so a watch sees a marker written and expired within one long
+    /// move, as it would on a real server).
+    pub fn step_to(&mut self, now: Nanos) {
+        while let Some(at) = self.engine.next_expiry().filter(|at| *at > self.engine.now() && *at < now) {
+            self.engine.set_now(at);
+            let mono = self.server.mono_ms();
+            self.server.jetstream().pump_in_process(&self.engine, mono);
+        }
+        self.engine.set_now(now);
+    }
+
     /// Makes the consumers clients in process had on another server (the first load's, handed to the whole
     /// app) on this one, each resuming after the last message it received and keeping its watch's id.
     pub fn resume_in_process(&mut self, carried: Consumers) {
         self.in_process.made = self.in_process.made.max(carried.made);
-        for (id, mut c) in carried.list {
+        for (id, mut c) in carried.list.into_entries() {
             if c.gone {
                 continue;
             }
@@ -191,24 +223,14 @@ impl JetStream for InProcess<'_> {
     fn deliveries(&mut self, id: WatchId) -> Option<(WatchOptions, Vec<Delivery>)> {
         let Standalone { server, engine, in_process } = &mut *self.node;
         let c = in_process.list.get_mut(&id)?;
-        if !c.gone {
-            for m in server.take_local(engine, &c.deliver) {
-                let headers = m.headers.as_deref().and_then(HeaderBlock::decode).unwrap_or_default().headers;
-                c.o.receive(m.subject, m.reply.as_deref(), headers, m.payload);
-            }
-            if !server.jetstream().has_consumer(&c.o.consumer.stream, &c.name) {
-                c.gone = true;
-                c.o.queue.push_back(Delivery::Gone);
-                server.drop_in_process(engine, &c.o.consumer.stream, &c.name, &c.deliver);
-            }
-        }
+        feed(server, engine, c);
         Some((c.o.consumer.watch, c.o.queue.drain(..).collect()))
     }
 
     fn delete_consumer(&mut self, id: WatchId) {
         let Standalone { server, engine, in_process } = &mut *self.node;
         if let Some(c) = in_process.list.remove(&id) {
-            server.drop_in_process(engine, &c.o.consumer.stream, &c.name, &c.deliver);
+            server.drop_in_process(engine, &c.o.consumer.stream, &c.name);
             server.jetstream().count_request(false);
         }
     }

@@ -17,7 +17,7 @@ pub mod source_checks;
 pub mod stream_checks;
 pub mod wire;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
@@ -178,8 +178,6 @@ pub struct Server {
     /// What clients in process published (and what that republished), for subscribers at the next `pump`;
     /// kept only while some connection could receive it.
     outbox: Vec<Out>,
-    /// The subjects clients in process listen on (their consumers' deliver subjects), with what arrived.
-    local: BTreeMap<String, VecDeque<Out>>,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -205,7 +203,6 @@ impl Server {
             timers: BTreeSet::new(),
             stats: ServerStats::default(),
             outbox: Vec::new(),
-            local: BTreeMap::new(),
         }
     }
 
@@ -569,9 +566,6 @@ impl Server {
     }
 
     fn route_out(&mut self, o: Out) {
-        if let Some(q) = self.local.get_mut(o.deliver.as_deref().unwrap_or(&o.subject)) {
-            q.push_back(o.clone());
-        }
         match &o.deliver {
             Some(on) => {
                 let on = on.clone();
@@ -738,6 +732,7 @@ impl Server {
         let routed = !self.conns.is_empty();
         let block = if routed { jetstream::encode_headers(&headers) } else { None };
         let (ack, outs) = self.js.publish_typed(engine, &stream, subject, headers, payload);
+        self.js.pump_in_process(engine, self.mono_ms);
         if routed {
             let msg = Out {
                 deliver: None,
@@ -752,9 +747,9 @@ impl Server {
         Some(ack.map(|(seq, _)| seq))
     }
 
-    /// A consumer a client in process makes, delivering to its `deliver_subject`, which that client listens
-    /// on from now (`take_local`); `number` asks for the consumer's number (a watch carried over from the first
-    /// load keeps its own).
+    /// A consumer a client in process makes, which delivers at once what it starts with and keeps its
+    /// deliveries for that client (`JetStream::take_in_process`). `number` asks for the consumer's number (a
+    /// watch carried over from the first load keeps its own).
     pub fn consumer_in_process(
         &mut self,
         engine: &Engine,
@@ -762,29 +757,21 @@ impl Server {
         config: api::ConsumerConfigJson,
         number: Option<u64>,
     ) -> Result<(api::ConsumerInfoJson, u64), crate::engine::ApiError> {
-        let deliver = config.deliver_subject.clone().unwrap_or_default();
-        self.local.insert(deliver.clone(), VecDeque::new());
-        let (index, conns, local) = (&self.index, &self.conns, &self.local);
-        let interest = |s: &str| local.contains_key(s) || Self::has_interest(index, conns, s);
-        let r = self.js.create_consumer_typed(engine, stream, config, number, self.mono_ms, &interest);
-        if r.is_err() {
-            self.local.remove(&deliver);
-        }
-        r
+        let made = self.js.create_consumer_typed(engine, stream, config, number, self.mono_ms)?;
+        self.js.pump_in_process(engine, self.mono_ms);
+        Ok(made)
     }
 
-    /// What arrived for a client in process on `deliver`, once consumers delivered what is due.
-    pub fn take_local(&mut self, engine: &Engine, deliver: &str) -> Vec<Out> {
-        self.pump(engine);
-        self.local.get_mut(deliver).map(|q| q.drain(..).collect()).unwrap_or_default()
-    }
-
-    /// A client in process stops listening on `deliver` and deletes its consumer (if it is still there).
-    pub fn drop_in_process(&mut self, engine: &mut Engine, stream: &str, consumer: &str, deliver: &str) {
-        self.local.remove(deliver);
+    /// A client in process deletes its consumer (if it is still there).
+    pub fn drop_in_process(&mut self, engine: &mut Engine, stream: &str, consumer: &str) {
         if let Some(outs) = self.js.delete_consumer(engine, stream, consumer) {
             self.send_later(outs);
         }
+    }
+
+    /// The protocol clock, for a client in process that pumps its consumer.
+    pub fn mono_ms(&self) -> u64 {
+        self.mono_ms
     }
 
     /// The watchers of a stream, for the timeline (`JetStream::watchers`).
@@ -815,8 +802,8 @@ impl Server {
             return;
         }
         // One pass is enough: routing delivers to subscribers and never writes into a stream.
-        let (index, conns, local) = (&self.index, &self.conns, &self.local);
-        let interest = |s: &str| local.contains_key(s) || Self::has_interest(index, conns, s);
+        let (index, conns) = (&self.index, &self.conns);
+        let interest = |s: &str| Self::has_interest(index, conns, s);
         let outs = self.js.pump(engine, &interest, self.mono_ms);
         for o in outs {
             self.route_out(o);
@@ -955,8 +942,8 @@ impl Standalone {
     /// Takes the server away for another engine (`with_server`), after deleting the consumers of its clients
     /// in process: their session ends with this engine.
     pub fn take_server(&mut self) -> Server {
-        for (stream, name, deliver) in std::mem::take(&mut self.in_process).drain() {
-            self.server.drop_in_process(&mut self.engine, &stream, &name, &deliver);
+        for (stream, name) in std::mem::take(&mut self.in_process).drain() {
+            self.server.drop_in_process(&mut self.engine, &stream, &name);
         }
         std::mem::replace(&mut self.server, Server::new(ServerOptions::default()))
     }
@@ -973,12 +960,8 @@ impl Standalone {
     pub fn handle_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
         self.server.handle_bytes(&mut self.engine, conn, bytes)
     }
-    /// Moves the clock to `now` in steps, one at each time a stream expires something, so consumers deliver
-    /// what each step stored (a marker that itself expires before `now` is still seen, as on a real server).
+    /// Moves the clock and delivers what that changed (`Server::set_time`).
     pub fn set_time(&mut self, now: Nanos) {
-        while let Some(at) = self.engine.next_expiry().filter(|at| *at > self.engine.now() && *at < now) {
-            self.server.set_time(&mut self.engine, at);
-        }
         self.server.set_time(&mut self.engine, now)
     }
     pub fn handle_timeout(&mut self, mono_ms: u64) {
