@@ -308,6 +308,11 @@ fn push_consumers_deliver_as_kv_watchers_expect() {
     assert_eq!(out(&mut s, c), "");
     s.handle_timeout(5_000);
     assert_eq!(out(&mut s, c), "HMSG _INBOX.d1 3 75 75\r\nNATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 3\r\nNats-Last-Stream: 4\r\n\r\n\r\n");
+    // The timeline shows a connection's watcher as it shows the terminal's, with what it delivered.
+    let w = s.watchers_between("w", 1, 10);
+    assert_eq!(w.len(), 1);
+    assert_eq!((w[0].patterns.clone(), w[0].delivered.clone()), (vec![">".to_string()], vec![2, 3, 4]));
+    assert!(s.watchers_between("w", 4, 4)[0].delivered == [4]);
     publish(&mut s, c, &format!("$JS.API.CONSUMER.INFO.KV_w.{name}"), "_INBOX.api.i", "");
     let info = payloads(&out(&mut s, c)).pop().unwrap();
     assert_eq!((info["num_pending"].as_u64(), info["delivered"]["consumer_seq"].as_u64()), (Some(0), Some(3)));
