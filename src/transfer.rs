@@ -214,6 +214,33 @@ pub fn encode_share(commands: &[String]) -> Result<String, String> {
     Ok(packed)
 }
 
+/// The most a link unpacks to.
+pub const MAX_UNPACKED: usize = 1 << 20;
+
+/// Inflates a link's packed bytes (zlib, whose checksum makes any changed or missing character an error rather
+/// than other commands, or raw deflate for links made before the checksum), at most `MAX_UNPACKED` bytes.
+#[cfg(not(target_arch = "wasm32"))]
+fn unpack(_packed: &str, bytes: &[u8], checked: bool) -> Option<Vec<u8>> {
+    if checked {
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(bytes, MAX_UNPACKED).ok()
+    } else {
+        miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, MAX_UNPACKED).ok()
+    }
+}
+
+/// In the page the browser inflates: the loader unpacks the address's links with `DecompressionStream` before
+/// the module starts (`static/loader.js`, `window.kvplayUnpacked`, by packed text), so no module of the page
+/// carries an inflater of its own (6 to 7 KB gzip of each small module).
+#[cfg(target_arch = "wasm32")]
+fn unpack(packed: &str, _bytes: &[u8], _checked: bool) -> Option<Vec<u8>> {
+    let window = web_sys::window()?;
+    let map = js_sys::Reflect::get(&window, &"kvplayUnpacked".into()).ok()?;
+    let map: &js_sys::Map = wasm_bindgen::JsCast::dyn_ref(&map)?;
+    let got = map.get(&packed.into());
+    let bytes: &js_sys::Uint8Array = wasm_bindgen::JsCast::dyn_ref(&got)?;
+    (bytes.length() as usize <= MAX_UNPACKED).then(|| bytes.to_vec())
+}
+
 /// Decodes a share link's commands; a tampered or truncated link is an error, never a partial session.
 pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
     if packed.len() > MAX_SHARE {
@@ -224,13 +251,8 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
         None => (false, packed),
     };
     let bytes = base64_decode(body).map_err(|e| format!("this share link is damaged ({e})"))?;
-    let raw = if checked {
-        // The checksum makes any changed or missing character an error rather than other commands.
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, 1 << 20)
-    } else {
-        miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, 1 << 20)
-    }
-    .map_err(|_| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
+    let raw = unpack(packed, &bytes, checked)
+        .ok_or_else(|| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
     let text = String::from_utf8(raw).map_err(|_| "this share link is damaged: it is not text".to_string())?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     if lines.len() > 2_000 {

@@ -154,8 +154,74 @@ function guestOfHost(location) {
   }).observe(document.documentElement);
 }
 
+/** The packed commands the address carries, as the page reads them (`app::UrlParams::parse`): a snippet's
+ * `cmds=` (percent-decoded when it has a `%`) and a share link's `#share=`. */
+function packedLinks(location) {
+  const found = [];
+  for (const pair of location.search.replace(/^\?/, '').split('&')) {
+    const at = pair.indexOf('=');
+    if (at < 0 || pair.slice(0, at) !== 'cmds') continue;
+    let v = pair.slice(at + 1);
+    if (v.includes('%')) {
+      try { v = decodeURIComponent(v); } catch { /* kept as written, as the page keeps it */ }
+    }
+    if (v) found.push(v);
+  }
+  const hash = location.hash.replace(/^#+/, '');
+  if (hash.startsWith('share=')) found.push(hash.slice('share='.length));
+  return found;
+}
+
+/** Unpacks one link with the browser's inflate: zlib for a link with a checksum (`z.`), raw deflate for an older
+ * one; null when it is damaged, cut short or over 1 MiB (the page then says so). */
+async function unpackLink(packed) {
+  const checked = packed.startsWith('z.');
+  const text = (checked ? packed.slice(2) : packed).replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  let bytes;
+  try {
+    bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return null; // the page reports the base64 itself
+  }
+  const limit = 1 << 20;
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(checked ? 'deflate' : 'deflate-raw')).getReader();
+  const parts = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        reader.cancel().catch(() => {});
+        return null;
+      }
+      parts.push(value);
+    }
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The modules carry no inflater: the address's links are unpacked here, before the module starts, and kept by
+ * their packed text for `transfer::decode_share`. */
+async function unpackLinks(location) {
+  const map = new Map();
+  window.kvplayUnpacked = map;
+  if (typeof DecompressionStream !== 'function') return;
+  await Promise.all(packedLinks(location).map(async (p) => map.set(p, await unpackLink(p))));
+}
+
 guestOfHost(window.location);
 const first = partFor(window.location);
+await unpackLinks(window.location);
 try {
   if (first === 'full') {
     whole = start(PARTS.full).then(() => { running = true; });

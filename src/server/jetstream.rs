@@ -312,7 +312,7 @@ impl JetStream {
     }
 
     /// A consumer a client in process makes (`local::InProcess`): the `$JS.API.CONSUMER.CREATE` request, typed,
-    /// with its info and its number.
+    /// with its name, what it has pending and its number.
     pub fn create_consumer_typed(
         &mut self,
         engine: &Engine,
@@ -320,16 +320,22 @@ impl JetStream {
         config: ConsumerConfigJson,
         number: Option<u64>,
         mono_ms: u64,
-    ) -> Result<(ConsumerInfoJson, u64), ApiError> {
-        let req = ConsumerCreateRequest { stream_name: stream.to_string(), config: Some(config), action: None };
-        let info = self.create_consumer(engine, stream, None, None, false, req, mono_ms, &|_| true)?;
-        let Some(c) = self.consumers.get_mut(&(stream.to_string(), info.name.clone())) else { return Ok((info, 0)) };
+    ) -> Result<(String, u64, u64), ApiError> {
+        // A new ephemeral consumer: the request's own checks, and none of those of a name or an update.
+        let mut cfg = config;
+        check_consumer_config(&mut cfg, engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?)?;
+        let name = self.random_name();
+        let pending =
+            self.add_consumer(engine, stream, name.clone(), cfg, mono_ms, &|_| true, |c, s| c.pending_count(s))?;
+        let Some(c) = self.consumers.get_mut(&(stream.to_string(), name.clone())) else {
+            return Ok((name, pending, 0));
+        };
         c.held = Some(Vec::new());
         if let Some(n) = number {
             c.number = n;
             self.made = self.made.max(n);
         }
-        Ok((info, c.number))
+        Ok((name, pending, c.number))
     }
 
     /// `$JS.API.CONSUMER.DELETE` as a typed request: what the consumer's waiting requests are told, or `None`
@@ -976,6 +982,27 @@ impl JetStream {
         } else if req.action.as_deref() == Some("update") {
             return Err(ApiError::new(400, 10149, "consumer does not exist"));
         }
+        let now = engine.now();
+        self.add_consumer(engine, stream, name, cfg, mono_ms, interest, |c, s| {
+            c.info(s, now, Some(kind("consumer_create_response")))
+        })
+    }
+
+    /// Makes (or updates) a consumer whose configuration passed `check_consumer_config`: the work-queue rules,
+    /// where it starts, the server's metadata. `answer` reads the new consumer for the reply (a connection's is
+    /// the consumer's info; a client in process needs only how many messages are pending).
+    #[allow(clippy::too_many_arguments)]
+    fn add_consumer<R>(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        name: String,
+        mut cfg: ConsumerConfigJson,
+        mono_ms: u64,
+        interest: &dyn Fn(&str) -> bool,
+        answer: impl FnOnce(&Consumer, &Stream) -> R,
+    ) -> Result<R, ApiError> {
+        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
         let mut filters: Vec<String> = cfg.filter_subjects.clone().unwrap_or_default();
         if let Some(f) = &cfg.filter_subject {
             filters.push(f.clone());
@@ -1014,7 +1041,7 @@ impl JetStream {
         if self.watch_log && c.deliver.is_some() && c.ack == AckPolicy::None {
             c.log = Some(VecDeque::new());
         }
-        let info = c.info(s, engine.now(), Some(kind("consumer_create_response")));
+        let answer = answer(&c, s);
         match self.consumers.get_mut(&(stream.to_string(), name.clone())) {
             // An update keeps where the consumer is and what it has out.
             Some(old) => old.config = c.config,
@@ -1022,7 +1049,7 @@ impl JetStream {
                 self.consumers.insert((stream.to_string(), name), c);
             }
         }
-        Ok(info)
+        Ok(answer)
     }
 
     /// nats-server's rules for a new consumer of a work-queue stream, in its order: explicit acks, then at most

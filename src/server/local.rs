@@ -103,8 +103,8 @@ impl Standalone {
             }
             let cfg = c.o.config(&c.deliver, c.o.last_seq);
             let stream = c.o.consumer.stream.clone();
-            if let Ok((info, _)) = self.server.consumer_in_process(&self.engine, &stream, cfg, Some(id.0)) {
-                c.name = info.name;
+            if let Ok((name, _, _)) = self.server.consumer_in_process(&self.engine, &stream, cfg, Some(id.0)) {
+                c.name = name;
                 self.in_process.list.insert(id, c);
             }
         }
@@ -213,10 +213,10 @@ impl JetStream for InProcess<'_> {
         let stream = o.consumer.stream.clone();
         let r = server.consumer_in_process(engine, &stream, o.config(&deliver, 0), None);
         server.jetstream().count_request(r.is_err());
-        let (info, number) = r.map_err(KvError::api)?;
-        o.created(info.num_pending);
+        let (name, pending, number) = r.map_err(KvError::api)?;
+        o.created(pending);
         let id = WatchId(number);
-        in_process.list.insert(id, LocalConsumer { name: info.name, deliver, o, gone: false });
+        in_process.list.insert(id, LocalConsumer { name, deliver, o, gone: false });
         Ok(id)
     }
 

@@ -756,7 +756,7 @@ impl Server {
         stream: &str,
         config: api::ConsumerConfigJson,
         number: Option<u64>,
-    ) -> Result<(api::ConsumerInfoJson, u64), crate::engine::ApiError> {
+    ) -> Result<(String, u64, u64), crate::engine::ApiError> {
         let made = self.js.create_consumer_typed(engine, stream, config, number, self.mono_ms)?;
         self.js.pump_in_process(engine, self.mono_ms);
         Ok(made)
