@@ -153,3 +153,14 @@ test('the .sh and .py exports record clock moves and go on past a refused write'
     assert.match(await save(name), text, name);
   }
 });
+
+test('a link made before links had a checksum (raw deflate) still opens, unpacked by the browser', async () => {
+  const zlib = await import('node:zlib');
+  const packed = zlib.deflateRawSync(Buffer.from('nats kv add old --history 2\nnats kv put old k v1\n'))
+    .toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const { page, errors } = await open(browser, server.url + '#share=' + packed);
+  await page.locator('.line.note', { hasText: 'opened a shared session: 2 commands replayed' }).waitFor();
+  await type(page, 'nats kv get old k --raw');
+  assert.match(await terminalText(page), /\nv1\n?/);
+  assert.deepEqual(errors, []);
+});
