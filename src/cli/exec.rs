@@ -1,7 +1,5 @@
 //! Running a parsed command against a backend and rendering what the `nats` CLI prints for it.
 
-use std::collections::BTreeMap;
-
 use super::format::{base64_if_not_printable, comma, humanize_duration, ibytes, timestamp, Cell, Columns, Table};
 use super::parse::{parse_cli_duration, parse_go_uint, split_map_value, Parsed};
 use crate::engine::stream::{RePublish, StreamSource};
@@ -183,7 +181,7 @@ pub fn bucket_config(p: &Parsed, existing: Option<&Status>) -> Result<Config, St
         cfg.storage = StorageType::Memory;
     }
     if set("metadata") {
-        let mut m = BTreeMap::new();
+        let mut m = crate::engine::index::TextMap::default();
         for kv in p.flag_all("metadata") {
             if let Ok((k, v)) = split_map_value(kv) {
                 m.insert(k, v);

@@ -1,7 +1,7 @@
 //! Reading a command line: shell-style words, then the `nats` CLI's argument grammar (its `fisk` parser's rules:
 //! flags before or after positional arguments, `--flag=value`, `--no-flag`, `-f`, `--`, `--help`) and its errors.
 
-use std::collections::BTreeMap;
+use crate::engine::index::ListMap;
 
 use super::spec::{self, ArgSpec, CommandSpec, FlagKind, FlagSpec, GroupSpec};
 use super::usage::{self, Selected};
@@ -77,10 +77,10 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 pub struct Parsed {
     pub spec: &'static CommandSpec,
     /// Each argument's one value (held as flags hold theirs: the page then has one such map's code).
-    pub args: BTreeMap<&'static str, Vec<String>>,
-    pub flags: BTreeMap<&'static str, Vec<String>>,
+    pub args: ListMap<&'static str, Vec<String>>,
+    pub flags: ListMap<&'static str, Vec<String>>,
     /// The global flags given (`--server`, `--trace`, ...), before or after the command.
-    pub globals: BTreeMap<&'static str, Vec<String>>,
+    pub globals: ListMap<&'static str, Vec<String>>,
 }
 
 impl Parsed {
@@ -149,9 +149,9 @@ struct State {
     cmd: Option<&'static CommandSpec>,
     /// `nats help ...`: the words naming the command to explain.
     help_cmd: Option<Vec<String>>,
-    args: BTreeMap<&'static str, Vec<String>>,
-    flags: BTreeMap<&'static str, Vec<String>>,
-    globals: BTreeMap<&'static str, Vec<String>>,
+    args: ListMap<&'static str, Vec<String>>,
+    flags: ListMap<&'static str, Vec<String>>,
+    globals: ListMap<&'static str, Vec<String>>,
     checks: Vec<Check>,
     next_arg: usize,
     help: bool,
@@ -189,7 +189,7 @@ impl State {
         }
         let map = if global { &mut self.globals } else { &mut self.flags };
         let repeatable = matches!(f.kind, FlagKind::Strings | FlagKind::Map);
-        let entry = map.entry(f.name).or_default();
+        let entry = map.entry_or_insert_with(f.name, Vec::new);
         if !entry.is_empty() && !repeatable {
             return Err(format!("flag '{}' cannot be repeated", f.name));
         }

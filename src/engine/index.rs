@@ -158,6 +158,23 @@ mod tests {
     }
 
     #[test]
+    fn a_text_map_reads_and_writes_a_json_object_in_key_order() {
+        use super::{ListMap, TextMap};
+        // Keys out of order and one given twice: the later value stays, as in a `BTreeMap`.
+        let m: TextMap = serde_json::from_str(r#"{"b":"2","_nats.ver":"x","a":"1","b":"3"}"#).unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"_nats.ver":"x","a":"1","b":"3"}"#);
+        assert_eq!(m.get("b").map(String::as_str), Some("3"));
+        assert_eq!(m.get("c"), None);
+        assert!(serde_json::from_str::<TextMap>(r#"{"a":1}"#).is_err());
+        assert!(serde_json::from_str::<TextMap>(r#"["a","b"]"#).is_err());
+        let mut t = TextMap::from([("z", "1"), ("y", "2")]);
+        t.retain(|k, _| k != "z");
+        assert_eq!(t.keys().collect::<Vec<_>>(), vec!["y"]);
+        let l: ListMap<u64, u64> = [(3, 1), (1, 1), (3, 2)].into_iter().collect();
+        assert_eq!(l.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), vec![(1, 1), (3, 2)]);
+    }
+
+    #[test]
     fn finds_a_colliding_pattern_shorter_or_longer() {
         let mut ix = PrefixIndex::default();
         ix.insert("$KV.a.>", "KV_a");
@@ -176,11 +193,12 @@ mod tests {
     }
 }
 
-/// A map kept as a list in key order, found by binary search: what the server keeps per consumer. Every module
-/// of the page already has the list code it needs, where a `BTreeMap` that removes entries brings its own
-/// rebalancing code (about 15 KB of the first load); its consumers are few enough that inserting into a list
-/// costs nothing measurable.
-#[derive(Clone, Debug)]
+/// A map kept as a list in key order, found by binary search: the server's consumers, the engine's streams, a
+/// consumer's redeliveries, the command parser's flags. Every module of the page already has the list code it
+/// needs, where each `BTreeMap` of another type brings its own insert, rebalancing and drop code (several KB of
+/// the first load each); these maps hold few entries, or entries cheap to move, so inserting into a list costs
+/// nothing measurable. The large ones (a stream's messages, its subjects) stay `BTreeMap`s.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for ListMap<K, V> {
@@ -190,8 +208,11 @@ impl<K, V> Default for ListMap<K, V> {
 }
 
 impl<K: Ord, V> ListMap<K, V> {
-    fn at(&self, k: &K) -> Result<usize, usize> {
-        self.0.binary_search_by(|(x, _)| x.cmp(k))
+    fn at<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.0.binary_search_by(|(x, _)| x.borrow().cmp(k))
     }
     pub fn len(&self) -> usize {
         self.0.len()
@@ -199,13 +220,22 @@ impl<K: Ord, V> ListMap<K, V> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn get(&self, k: &K) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.at(k).ok().map(|i| &self.0[i].1)
     }
-    pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.at(k).ok().map(|i| &mut self.0[i].1)
     }
-    pub fn contains_key(&self, k: &K) -> bool {
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.at(k).is_ok()
     }
     pub fn insert(&mut self, k: K, v: V) {
@@ -214,8 +244,22 @@ impl<K: Ord, V> ListMap<K, V> {
             Err(i) => self.0.insert(i, (k, v)),
         }
     }
-    pub fn remove(&mut self, k: &K) -> Option<V> {
+    pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.at(k).ok().map(|i| self.0.remove(i).1)
+    }
+    /// The entry `k` holds, made with `make` when it holds none.
+    pub fn entry_or_insert_with(&mut self, k: K, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.at(&k) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (k, make()));
+                i
+            }
+        };
+        &mut self.0[i].1
     }
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| keep(k, v))
@@ -225,6 +269,9 @@ impl<K: Ord, V> ListMap<K, V> {
     }
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
         self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|(k, _)| k)
     }
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
@@ -258,5 +305,79 @@ impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::D
         v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         v.dedup_by(|a, b| a.0 == b.0);
         Ok(ListMap(v))
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for ListMap<K, V> {
+    /// In key order; of two entries with one key the later stays, as in a `BTreeMap`.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(items: I) -> Self {
+        let mut m = ListMap::default();
+        for (k, v) in items {
+            m.insert(k, v);
+        }
+        m
+    }
+}
+
+/// Text keys and values in key order, written and read as a JSON object (a stream's or consumer's metadata):
+/// a `BTreeMap<String, String>` would bring its own insert, rebalancing and serde code into every module of
+/// the page for maps of a few entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextMap(pub ListMap<String, String>);
+
+impl std::ops::Deref for TextMap {
+    type Target = ListMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TextMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl TextMap {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(String, String)> for TextMap {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(items: I) -> Self {
+        TextMap(items.into_iter().collect())
+    }
+}
+
+impl<const N: usize> From<[(&str, &str); N]> for TextMap {
+    fn from(pairs: [(&str, &str); N]) -> Self {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+}
+
+impl serde::Serialize for TextMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TextMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = TextMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<TextMap, A::Error> {
+                let mut m = TextMap::default();
+                while let Some((k, v)) = a.next_entry::<String, String>()? {
+                    m.insert(k, v);
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_map(Pairs)
     }
 }

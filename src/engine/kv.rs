@@ -1,11 +1,11 @@
 //! The Key-Value layer: buckets as streams `KV_<bucket>` over `$KV.<bucket>.<key>`, operated the way the Go client
 //! (`nats.go/jetstream`, which the `nats` CLI uses) operates them, over the embedded server's streams.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::error::{ApiError, ErrorKind, KvError};
 use super::headers::{self, Headers};
-use super::index::PrefixIndex;
+use super::index::{ListMap, PrefixIndex, TextMap};
 use super::stream::{
     RePublish, RemovalReason, StorageType, StoredMsg, Stream, StreamConfig, StreamEvent, StreamSource, Transform,
 };
@@ -37,7 +37,7 @@ pub struct Config {
     pub compression: bool,
     /// Enables per-key TTLs and limit markers; zero disables them.
     pub limit_marker_ttl: Nanos,
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: TextMap,
     /// Which client's stream configuration the bucket is made with (the nats CLI's unless said otherwise).
     #[serde(default, skip_serializing_if = "Mapping::is_go")]
     pub mapping: Mapping,
@@ -83,7 +83,7 @@ impl Config {
             replicas: 1,
             compression: false,
             limit_marker_ttl: 0,
-            metadata: BTreeMap::new(),
+            metadata: TextMap::default(),
             mapping: Mapping::Go,
             mirror: None,
             sources: Vec::new(),
@@ -325,7 +325,9 @@ pub struct WatchId(pub u64);
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Engine {
     now: Nanos,
-    streams: BTreeMap<String, Stream>,
+    /// By name, as a list in name order: a lookup is a binary search, and a stream made or removed moves
+    /// the list's entries (boxed, so that stays cheap with thousands of streams).
+    streams: ListMap<String, Box<Stream>>,
     /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
     /// them; built again after deserialising (`indexed` false).
     #[serde(skip)]
@@ -426,7 +428,7 @@ impl Engine {
     pub fn new(now: Nanos) -> Engine {
         Engine {
             now,
-            streams: BTreeMap::new(),
+            streams: ListMap::default(),
             captures: PrefixIndex::default(),
             indexed: true,
             expiry_hints: BTreeSet::new(),
@@ -622,7 +624,7 @@ impl Engine {
         self.ensure_indexed();
         self.unindex_stream(name);
         self.used = None;
-        self.streams.insert(name.to_string(), stream);
+        self.streams.insert(name.to_string(), Box::new(stream));
         self.index_stream(name);
         self.hint_expiry(name);
     }
@@ -647,7 +649,7 @@ impl Engine {
 
     /// The raw stream behind a bucket, for the visualizations.
     pub fn bucket_stream(&self, bucket: &str) -> Option<&Stream> {
-        self.streams.get(&stream_name(bucket))
+        self.streams.get(&stream_name(bucket)).map(|s| &**s)
     }
 
     /// The names of every stream, KV or not, sorted.
@@ -657,7 +659,7 @@ impl Engine {
 
     /// A stream by its name, for the JetStream API.
     pub fn stream_named(&self, name: &str) -> Option<&Stream> {
-        self.streams.get(name)
+        self.streams.get(name).map(|s| &**s)
     }
 
     /// Adds a stream created through the JetStream API (the caller has validated its configuration).

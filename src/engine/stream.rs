@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::error::ApiError;
 use super::headers::{self, Headers};
+use super::index::TextMap;
 use super::time::{Nanos, NANOS_PER_SEC};
 
 /// Where a stream keeps its messages. It changes only how bytes are counted.
@@ -54,7 +55,7 @@ pub struct StreamConfig {
     pub allow_msg_ttl: bool,
     pub subject_delete_marker_ttl: Nanos,
     pub duplicate_window: Nanos,
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: TextMap,
     /// Answers direct gets (`$JS.API.DIRECT.GET`); the Go and JavaScript clients ask for it, nats-py does not.
     #[serde(default = "yes")]
     pub allow_direct: bool,
@@ -1017,7 +1018,7 @@ mod tests {
             allow_msg_ttl: false,
             subject_delete_marker_ttl: 0,
             duplicate_window: 120 * NANOS_PER_SEC,
-            metadata: BTreeMap::new(),
+            metadata: TextMap::default(),
             allow_direct: true,
             deny_delete: true,
             deny_purge: false,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::index::TextMap;
 use crate::engine::stream::{
     ConsumerLimits, Placement, RePublish, Retention, StorageType, Stream, StreamConfig, StreamSource, Transform,
 };
@@ -171,8 +172,8 @@ pub struct StreamConfigJson {
     pub allow_msg_ttl: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub subject_delete_marker_ttl: i64,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub metadata: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "TextMap::is_empty")]
+    pub metadata: TextMap,
     /// Fields a client sent that this server does not implement (mirror, sources, subject transforms, ...).
     #[serde(flatten, skip_serializing)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -317,7 +318,7 @@ fn is_unset(v: &serde_json::Value) -> bool {
 }
 
 /// The metadata keys the server itself adds to a stored configuration.
-fn server_metadata(user: &BTreeMap<String, String>, ttl: bool) -> BTreeMap<String, String> {
+fn server_metadata(user: &TextMap, ttl: bool) -> TextMap {
     let mut m = user.clone();
     m.insert("_nats.level".into(), API_LEVEL.into());
     m.insert("_nats.req.level".into(), if ttl { "1" } else { "0" }.into());
@@ -386,7 +387,6 @@ impl StreamConfigJson {
         // The server writes -1 for "no limit" however a client says it (0 or anything below -1).
         let limit = |n: i64| if n == 0 || n < -1 { -1 } else { n };
         let with_markers = self.subject_delete_marker_ttl > 0;
-        // Cloned and trimmed rather than collected: a map collected from an iterator sorts it first.
         let mut metadata = self.metadata.clone();
         metadata.retain(|k, _| !k.starts_with("_nats."));
         StreamConfig {
@@ -751,8 +751,8 @@ pub struct ConsumerConfigJson {
     pub num_replicas: i64,
     #[serde(default, skip_serializing_if = "is_false")]
     pub mem_storage: bool,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub metadata: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "TextMap::is_empty")]
+    pub metadata: TextMap,
 }
 
 /// A consumer-create request.

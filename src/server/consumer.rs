@@ -15,6 +15,7 @@ use super::api::*;
 use super::jetstream::Out;
 use super::wire::HeaderBlock;
 use crate::engine::headers::Headers;
+use crate::engine::index::ListMap;
 use crate::engine::kv::subject_matches;
 use crate::engine::stream::{Retention, StoredMsg, Stream};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
@@ -184,9 +185,9 @@ pub struct Consumer {
     ack_floor_active: Option<Nanos>,
     pending: BTreeMap<u64, Pending>,
     /// Deliveries so far of each message delivered more than once and not yet acknowledged.
-    redelivered: BTreeMap<u64, u64>,
+    redelivered: ListMap<u64, u64>,
     /// Messages to send again and when (protocol clock), by stream sequence.
-    redeliver: BTreeMap<u64, u64>,
+    redeliver: ListMap<u64, u64>,
     /// The earliest pending deadline, so the pending set is walked only when one may have passed.
     next_deadline: Option<u64>,
     pub waiting: VecDeque<PullRequest>,
@@ -297,8 +298,8 @@ impl Consumer {
             ack_floor: (0, 0),
             ack_floor_active: None,
             pending: BTreeMap::new(),
-            redelivered: BTreeMap::new(),
-            redeliver: BTreeMap::new(),
+            redelivered: ListMap::default(),
+            redeliver: ListMap::default(),
             next_deadline: None,
             waiting: VecDeque::new(),
             last_sent_ms: mono,
@@ -781,7 +782,7 @@ impl Consumer {
                 }
             } else {
                 self.redeliver.remove(&sseq);
-                *self.redelivered.entry(sseq).or_insert(1) += 1;
+                *self.redelivered.entry_or_insert_with(sseq, || 1) += 1;
             }
             self.dseq += 1;
             self.last_sseq = self.last_sseq.max(sseq);

@@ -13,18 +13,12 @@ use crate::engine::{Engine, Entry, Nanos, Operation};
 pub fn marker_keys(engine: &Engine, bucket: &str) -> Vec<(String, u64, Operation, Nanos)> {
     let Some(stream) = engine.bucket_stream(bucket) else { return Vec::new() };
     let prefix = format!("$KV.{bucket}.");
-    // Each key's latest revision, then the markers among them in the stream's own order (no sort needed).
-    let mut latest: std::collections::BTreeMap<&str, u64> = Default::default();
-    for m in stream.messages() {
-        if let Some(key) = m.subject.strip_prefix(&prefix) {
-            latest.insert(key, m.seq);
-        }
-    }
+    // Each key's latest revision, in the stream's own order: the markers among them.
     let mut out = Vec::new();
-    for m in stream.messages() {
+    for m in stream.last_per_subject() {
         let Some(key) = m.subject.strip_prefix(&prefix) else { continue };
         let op = Operation::from_headers(&m.headers);
-        if latest.get(key) == Some(&m.seq) && op != Operation::Put {
+        if op != Operation::Put {
             out.push((key.to_string(), m.seq, op, m.time));
         }
     }

@@ -77,9 +77,13 @@ impl Engine {
     pub fn mirror_serving(&self, origin: &str) -> Option<&Stream> {
         let serves = |s: &&Stream| s.config.mirror_direct && s.config.mirror.as_ref().is_some_and(|m| m.name == origin);
         if !self.indexed {
-            return self.streams.values().find(serves);
+            return self.streams.values().map(|s| &**s).find(serves);
         }
-        self.followers.iter().filter(|(o, _)| o == origin).filter_map(|(_, f)| self.streams.get(f)).find(serves)
+        self.followers
+            .iter()
+            .filter(|(o, _)| o == origin)
+            .filter_map(|(_, f)| self.streams.get(f).map(|s| &**s))
+            .find(serves)
     }
 
     /// Copies a message `origin` just stored to every stream that mirrors or sources it.
