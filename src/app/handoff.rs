@@ -211,7 +211,7 @@ impl Handoff {
         pg.persist = self.persist;
         pg.lesson = self.lesson.take().and_then(|j| lesson_from_json(&j, pg));
         pg.explain = self.explain.take();
-        CELL_EDITS.with(|c| c.borrow_mut().extend(self.cells.drain(..)));
+        CELL_EDITS.with(|c| self.cells.drain(..).for_each(|(k, v)| c.borrow_mut().insert(k, v)));
         if let Some(i) = Intent::parse(&self.intent) {
             PENDING.with(|p| *p.borrow_mut() = Some(i));
         }
@@ -254,7 +254,7 @@ fn lesson_from_json(json: &str, pg: &mut Playground) -> Option<(String, LessonRu
 thread_local! {
     /// Code cells' edited code by cell id: kept by the lesson embed's cells for the hand-over, and read by the
     /// whole app's cells as their first code.
-    static CELL_EDITS: std::cell::RefCell<std::collections::BTreeMap<String, String>> = Default::default();
+    static CELL_EDITS: std::cell::RefCell<crate::engine::index::TextMap> = Default::default();
     /// What the visitor asked the whole app to do once it runs (a step or a cell to run), until a view does it.
     static PENDING: std::cell::RefCell<Option<Intent>> = const { std::cell::RefCell::new(None) };
     /// A host page's `kvplay:run` of a code embed (its id, if it gave one) waiting for the whole app.

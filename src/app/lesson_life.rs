@@ -16,9 +16,12 @@ fn progress_key(lesson: &str) -> String {
 
 /// Steps completed earlier, as stored ("0,2,3"); unreadable data, or no storage, counts as no progress.
 pub fn load_progress(lesson: &str) -> BTreeSet<usize> {
-    crate::app::storage_get(&progress_key(lesson))
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_default()
+    // Extended rather than collected: a set collected from an iterator sorts it first (a sort's code).
+    let mut done = BTreeSet::new();
+    if let Some(s) = crate::app::storage_get(&progress_key(lesson)) {
+        done.extend(s.split(',').filter_map(|n| n.trim().parse::<usize>().ok()));
+    }
+    done
 }
 
 fn save_progress(lesson: &str, done: &BTreeSet<usize>) {

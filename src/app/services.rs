@@ -202,8 +202,8 @@ fn run_steps_before(d: &Dispatch, i: usize) {
         let pg = shared.0.borrow();
         let Some((_, run)) = pg.lesson.as_ref() else { return };
         let missing = run.missing_before(i);
-        let exercises: BTreeSet<usize> =
-            run.lesson.steps.iter().enumerate().filter(|(_, s)| s.exercise.is_some()).map(|(k, _)| k).collect();
+        let mut exercises = BTreeSet::new();
+        exercises.extend(run.lesson.steps.iter().enumerate().filter(|(_, s)| s.exercise.is_some()).map(|(k, _)| k));
         let names = step_names(&run.lesson, &missing);
         (missing, exercises, names)
     };

@@ -261,6 +261,9 @@ impl<K: Ord, V> ListMap<K, V> {
         };
         &mut self.0[i].1
     }
+    pub fn clear(&mut self) {
+        self.0.clear()
+    }
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| keep(k, v))
     }

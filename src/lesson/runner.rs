@@ -2,13 +2,14 @@
 //! with the document's, and where the document assumes something the playground does not (a bucket it never
 //! created, a revision from the author's own bucket), the runner adapts and says so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::compare::{compare, Verdict};
 use super::markdown::{Block, Lesson, Step};
 use super::pyops::PyOps;
 use crate::backend::KvBackend;
 use crate::cli::parse::{parse, parse_cli_duration, split_words, ParseOutcome};
+use crate::engine::index::ListMap;
 use crate::engine::ErrorKind;
 use crate::engine::{Nanos, Operation};
 use crate::session::Session;
@@ -155,7 +156,7 @@ pub struct LessonRun {
     pub lesson: Lesson,
     pub reports: Vec<Option<StepReport>>,
     /// Revisions the document names, mapped to the ones this run produced.
-    rev_map: BTreeMap<u64, u64>,
+    rev_map: ListMap<u64, u64>,
     /// Buckets the document created (or the runner created for it).
     buckets: Vec<String>,
     py: PyOps,
@@ -173,7 +174,7 @@ pub struct LessonRun {
     pub real_programs: bool,
     /// What each program printed the last time real Python ran it, by step and by program.
     #[serde(skip)]
-    ran: BTreeMap<usize, BTreeMap<usize, PythonReport>>,
+    ran: ListMap<usize, ListMap<usize, PythonReport>>,
 }
 
 /// What one line the runner ran did: its output as text, whether the CLI asked first, and how it ended (the
@@ -200,7 +201,7 @@ impl LessonRun {
         LessonRun {
             lesson,
             reports: vec![None; n],
-            rev_map: BTreeMap::new(),
+            rev_map: ListMap::default(),
             buckets: Vec::new(),
             py: PyOps::default(),
             current: 0,
@@ -208,7 +209,7 @@ impl LessonRun {
             typed: Vec::new(),
             awaiting: None,
             real_programs: false,
-            ran: BTreeMap::new(),
+            ran: ListMap::default(),
         }
     }
 
@@ -417,7 +418,7 @@ impl LessonRun {
         let mut notes = Vec::new();
         let verdict =
             python_verdict(p.expected.as_deref(), printed, traceback, code, &program_filename(i, k), &mut notes);
-        let results = self.ran.entry(i).or_default();
+        let results = self.ran.entry_or_insert_with(i, ListMap::default);
         results
             .insert(k, PythonReport { expected: p.expected.clone(), actual: printed.to_string(), verdict, ran: true });
         if results.len() < step.python.len() {
@@ -604,8 +605,9 @@ pub fn same_command(doc: &str, typed: &str) -> bool {
 
 /// The buckets a step's commands, Python operations and exercise checks name.
 fn buckets_used(step: &Step) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> =
-        step.commands.iter().filter_map(|c| parsed(&c.line)?.arg("bucket").map(str::to_string)).collect();
+    // Inserted one by one: a set collected from an iterator sorts it first, which brings a sort's code.
+    let mut out = BTreeSet::new();
+    out.extend(step.commands.iter().filter_map(|c| parsed(&c.line)?.arg("bucket").map(str::to_string)));
     for p in &step.python {
         out.extend(ops_buckets(&p.ops));
         for l in p.ops.lines() {
