@@ -193,11 +193,12 @@ mod tests {
     }
 }
 
-/// A map kept as a list in key order, found by binary search: the server's consumers, the engine's streams, a
-/// consumer's redeliveries, the command parser's flags. Every module of the page already has the list code it
+/// A map kept as a list in key order, found by binary search: the server's consumers, the engine's streams, the
+/// command parser's flags, a lesson run's maps. Every module of the page already has the list code it
 /// needs, where each `BTreeMap` of another type brings its own insert, rebalancing and drop code (several KB of
 /// the first load each); these maps hold few entries, or entries cheap to move, so inserting into a list costs
-/// nothing measurable. The large ones (a stream's messages, its subjects) stay `BTreeMap`s.
+/// nothing measurable. The large ones (a stream's messages, its subjects, a consumer's pending and redelivered
+/// messages, which leave from the front) stay `BTreeMap`s.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListMap<K, V>(Vec<(K, V)>);
 

@@ -15,7 +15,6 @@ use super::api::*;
 use super::jetstream::Out;
 use super::wire::HeaderBlock;
 use crate::engine::headers::Headers;
-use crate::engine::index::ListMap;
 use crate::engine::kv::subject_matches;
 use crate::engine::stream::{Retention, StoredMsg, Stream};
 use crate::engine::time::{rfc3339_nanos, NANOS_PER_MILLI};
@@ -185,9 +184,9 @@ pub struct Consumer {
     ack_floor_active: Option<Nanos>,
     pending: BTreeMap<u64, Pending>,
     /// Deliveries so far of each message delivered more than once and not yet acknowledged.
-    redelivered: ListMap<u64, u64>,
+    redelivered: BTreeMap<u64, u64>,
     /// Messages to send again and when (protocol clock), by stream sequence.
-    redeliver: ListMap<u64, u64>,
+    redeliver: BTreeMap<u64, u64>,
     /// The earliest pending deadline, so the pending set is walked only when one may have passed.
     next_deadline: Option<u64>,
     pub waiting: VecDeque<PullRequest>,
@@ -298,8 +297,8 @@ impl Consumer {
             ack_floor: (0, 0),
             ack_floor_active: None,
             pending: BTreeMap::new(),
-            redelivered: ListMap::default(),
-            redeliver: ListMap::default(),
+            redelivered: BTreeMap::new(),
+            redeliver: BTreeMap::new(),
             next_deadline: None,
             waiting: VecDeque::new(),
             last_sent_ms: mono,
@@ -687,7 +686,8 @@ impl Consumer {
     /// `max_ack_pending`) the next from the initial set or the stream. Moves the cursor past messages the filter
     /// does not match, and forgets redeliveries of messages the stream no longer has.
     fn peek_next(&mut self, s: &Stream, mono: u64) -> Option<Next> {
-        while let Some((&sseq, _)) = self.redeliver.iter().filter(|(_, due)| **due <= mono).min_by_key(|(q, _)| **q) {
+        // In sequence order, so the first that is due is the lowest.
+        while let Some((&sseq, _)) = self.redeliver.iter().find(|(_, due)| **due <= mono) {
             if s.get(sseq).is_some() && self.pending.contains_key(&sseq) {
                 return Some(Next::Redeliver(sseq));
             }
@@ -782,7 +782,7 @@ impl Consumer {
                 }
             } else {
                 self.redeliver.remove(&sseq);
-                *self.redelivered.entry_or_insert_with(sseq, || 1) += 1;
+                *self.redelivered.entry(sseq).or_insert(1) += 1;
             }
             self.dseq += 1;
             self.last_sseq = self.last_sseq.max(sseq);
