@@ -372,7 +372,7 @@ impl<'de> serde::Deserialize<'de> for TextMap {
         impl<'de> serde::de::Visitor<'de> for Pairs {
             type Value = TextMap;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of strings")
+                f.write_str("a map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<TextMap, A::Error> {
                 let mut m = TextMap::default();
