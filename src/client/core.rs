@@ -104,7 +104,8 @@ pub fn conn_err_kind(kind: ErrorKind, msg: impl Into<String>) -> KvError {
 #[derive(Clone, Debug)]
 struct Watch {
     sid: u64,
-    consumer: String,
+    /// The consumer's name on the server (empty until it answered, and for a plain subscription).
+    name: String,
     /// What the consumer was asked for and what it received; a plain subscription's stream is empty.
     o: Ordered,
     /// Its stream was deleted through this connection: it delivers nothing more.
@@ -681,7 +682,7 @@ impl<D: Dial> Client<D> {
             for _ in 0..200 {
                 let (stream, consumer, have) = match self.watches.get(&id) {
                     Some(w) if !w.stream().is_empty() && !w.gone => {
-                        (w.stream().to_string(), w.consumer.clone(), w.o.last_seq)
+                        (w.stream().to_string(), w.name.clone(), w.o.last_seq)
                     }
                     Some(_) => break,
                     None => break,
@@ -827,7 +828,7 @@ impl<D: Dial> Client<D> {
             }
         };
         if let Some(w) = self.watches.get_mut(&id) {
-            w.consumer = info.name.clone();
+            w.name = info.name.clone();
             if resume_after == 0 {
                 w.o.created(info.num_pending);
             }
@@ -930,7 +931,7 @@ impl<D: Dial> Client<D> {
             watch: WatchOptions::default(),
         });
         o.init_done = true;
-        let w = Watch { sid, consumer: String::new(), o, gone: false, deliver: subject.to_string(), expect: 0 };
+        let w = Watch { sid, name: String::new(), o, gone: false, deliver: subject.to_string(), expect: 0 };
         self.watches.insert(id, w);
         Ok(id)
     }
@@ -1067,7 +1068,7 @@ impl<D: Dial> JetStream for Client<D> {
         let deliver = format!("{}.w{sid}", self.inbox.replace("_INBOX.", "_INBOX.d"));
         let id = WatchId(self.next_watch);
         self.next_watch += 1;
-        let w = Watch { sid, consumer: String::new(), o: Ordered::new(c), gone: false, deliver, expect: 0 };
+        let w = Watch { sid, name: String::new(), o: Ordered::new(c), gone: false, deliver, expect: 0 };
         self.watches.insert(id, w);
         if let Err(e) = self.start_consumer(id, 0).await {
             self.watches.remove(&id);
@@ -1094,7 +1095,7 @@ impl<D: Dial> JetStream for Client<D> {
             if w.stream().is_empty() {
                 return;
             }
-            let subject = format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream(), w.consumer);
+            let subject = format!("$JS.API.CONSUMER.DELETE.{}.{}", w.stream(), w.name);
             let _ = self.api::<Ignored>(&subject, &json!({})).await;
         }
     }

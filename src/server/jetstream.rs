@@ -1036,8 +1036,6 @@ impl JetStream {
         cfg.metadata = meta;
         let mut c = Consumer::new(stream, &name, cfg, filters, Start { initial, cursor }, engine.now(), mono_ms);
         c.bound = c.deliver.as_deref().is_some_and(interest);
-        self.made += 1;
-        c.number = self.made;
         if self.watch_log && c.deliver.is_some() && c.ack == AckPolicy::None {
             c.log = Some(VecDeque::new());
         }
@@ -1045,7 +1043,10 @@ impl JetStream {
         match self.consumers.get_mut(&(stream.to_string(), name.clone())) {
             // An update keeps where the consumer is and what it has out.
             Some(old) => old.config = c.config,
+            // A new one takes the next number (an update keeps its own).
             None => {
+                self.made += 1;
+                c.number = self.made;
                 self.consumers.insert((stream.to_string(), name), c);
             }
         }

@@ -319,6 +319,27 @@ fn push_consumers_deliver_as_kv_watchers_expect() {
 }
 
 #[test]
+fn a_watcher_keeps_its_number_through_an_update_and_the_next_takes_the_next() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    kv_stream(&mut s, c, "w", "");
+    let durable = |desc: &str| {
+        format!("{{\"durable_name\":\"d\",\"description\":\"{desc}\",\"deliver_policy\":\"all\",\"ack_policy\":\"none\",\"deliver_subject\":\"_INBOX.d\"}}")
+    };
+    consumer(&mut s, c, "$JS.API.CONSUMER.CREATE.KV_w.d", &durable("one"));
+    let info = consumer(&mut s, c, "$JS.API.CONSUMER.CREATE.KV_w.d", &durable("two"));
+    assert_eq!(info["config"]["description"], "two", "{info}");
+    consumer(
+        &mut s,
+        c,
+        "$JS.API.CONSUMER.CREATE.KV_w",
+        "{\"deliver_policy\":\"all\",\"ack_policy\":\"none\",\"deliver_subject\":\"_INBOX.e\"}",
+    );
+    let ids: Vec<u64> = s.watchers_between("w", 1, 10).iter().map(|w| w.id.0).collect();
+    assert_eq!(ids, vec![1, 2]);
+}
+
+#[test]
 fn ordered_consumers_named_in_the_subject_with_every_deliver_policy() {
     let mut s = server();
     let c = client(&mut s, "");
