@@ -11,6 +11,7 @@ embed, or the whole app at once for an address that needs it (a lesson), and def
 fetch and compile the whole app, take the small module's state (`kvplay_hand_over`), unmount it (`kvplay_retire`) and start the whole app, which
 takes the hand-over.
 """
+import base64
 import hashlib
 import json
 import os
@@ -35,6 +36,19 @@ def run(cmd):
         sys.exit("post_build: %s failed" % cmd[0])
 
 
+def minify(path):
+    """Release builds: the page's own scripts and style sheet, minified in place with esbuild (the JavaScript
+    bundler scripts/setup.sh installs). The glue wasm-bindgen writes, the loader and the style sheet are on every
+    page's first load; minified they are 4.7 KB (gzip) smaller."""
+    if not release:
+        return
+    esbuild = shutil.which("esbuild") or os.path.join(root, ".tools/npm/node_modules/.bin/esbuild")
+    out = path + ".min"
+    run([esbuild, path, "--minify", "--target=es2022", "--log-level=warning", "--outfile=" + out]
+        + ([] if path.endswith(".css") else ["--format=esm"]))
+    os.replace(out, path)
+
+
 # 1. The whole app and the snippet embed, built as Trunk builds the first load.
 modules = {"full": "playground", "lesson": "playground-lesson", "snippet": "playground-snippet"}
 cargo = ["cargo", "build", "--target", triple]
@@ -57,6 +71,7 @@ for part, binary in modules.items():
              "--enable-sign-ext", "--enable-mutable-globals", "--enable-multivalue", bg, "-o", bg])
     digest = hashlib.sha256(open(bg, "rb").read()).hexdigest()[:16]
     js, wasm_name = "%s-%s.js" % (part, digest), "%s-%s_bg.wasm" % (part, digest)
+    minify(os.path.join(out, part + ".js"))
     os.rename(os.path.join(out, part + ".js"), os.path.join(out, js))
     os.rename(bg, os.path.join(out, wasm_name))
     built[part] = {"js": "%s%s/%s" % (public, part, js), "wasm": "%s%s/%s" % (public, part, wasm_name)}
@@ -76,9 +91,19 @@ if not lite_js or not lite_wasm:
 paths = dict(built, lite={"js": lite_js.group(1), "wasm": lite_wasm.group(1)})
 loader = open(os.path.join(root, "static", "loader.js"), encoding="utf-8").read()
 body = "const PARTS = %s;\n%s" % (json.dumps(paths), loader)
-name = "boot-%s.js" % hashlib.sha256(body.encode()).hexdigest()[:16]
-with open(os.path.join(staging, name), "w", encoding="utf-8") as f:
+boot = os.path.join(staging, "boot.js")
+with open(boot, "w", encoding="utf-8") as f:
     f.write(body)
+minify(boot)
+name = "boot-%s.js" % hashlib.sha256(open(boot, "rb").read()).hexdigest()[:16]
+os.rename(boot, os.path.join(staging, name))
+# Trunk's first load (its glue) and the style sheet, whose integrity attribute then names the minified bytes.
+minify(os.path.join(staging, lite_js.group(1)[len(public):]))
 html = html[: m.start()] + '<script type="module" src="%s%s"></script>' % (public, name) + html[m.end():]
 html = re.sub(r'\s*<link rel="(?:modulepreload|preload)"[^>]*>', "", html)
+for css in re.findall(r'<link rel="stylesheet" href="%s([^"]+\.css)" integrity="([^"]+)"' % re.escape(public), html):
+    path = os.path.join(staging, css[0])
+    minify(path)
+    digest = "sha384-" + base64.b64encode(hashlib.sha384(open(path, "rb").read()).digest()).decode()
+    html = html.replace(css[1], digest)
 open(index, "w", encoding="utf-8").write(html)
