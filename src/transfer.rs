@@ -217,28 +217,40 @@ pub fn encode_share(commands: &[String]) -> Result<String, String> {
 /// The most a link unpacks to.
 pub const MAX_UNPACKED: usize = 1 << 20;
 
-/// Inflates a link's packed bytes (zlib, whose checksum makes any changed or missing character an error rather
-/// than other commands, or raw deflate for links made before the checksum), at most `MAX_UNPACKED` bytes.
+/// What a link that does not unpack is.
+const CUT_SHORT: &str = "this share link is damaged or cut short: it could not be unpacked";
+
+/// Decodes a link's base64 and inflates it (zlib, whose checksum makes any changed or missing character an error
+/// rather than other commands, or raw deflate for links made before the checksum), at most `MAX_UNPACKED` bytes.
 #[cfg(not(target_arch = "wasm32"))]
-fn unpack(_packed: &str, bytes: &[u8], checked: bool) -> Option<Vec<u8>> {
-    if checked {
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(bytes, MAX_UNPACKED).ok()
+fn unpack(_packed: &str, body: &str, checked: bool) -> Result<Vec<u8>, String> {
+    let bytes = base64_decode(body).map_err(|e| format!("this share link is damaged ({e})"))?;
+    let raw = if checked {
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, MAX_UNPACKED)
     } else {
-        miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, MAX_UNPACKED).ok()
-    }
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_UNPACKED)
+    };
+    raw.map_err(|_| CUT_SHORT.to_string())
 }
 
-/// In the page the browser inflates: the loader unpacks the address's links with `DecompressionStream` before
-/// the module starts (`static/loader.js`, `window.kvplayUnpacked`, by packed text), so no module of the page
-/// carries an inflater of its own (6 to 7 KB gzip of each small module).
+/// In the page the browser decodes and inflates: the loader unpacks the address's links with `atob` and
+/// `DecompressionStream` before the module starts (`static/loader.js`, `window.kvplayUnpacked`, by packed text:
+/// the bytes, or `"base64"` for a link that is not base64), so no module of the page carries a decoder or an
+/// inflater of its own (6 to 7 KB gzip of each small module).
 #[cfg(target_arch = "wasm32")]
-fn unpack(packed: &str, _bytes: &[u8], _checked: bool) -> Option<Vec<u8>> {
-    let window = web_sys::window()?;
-    let map = js_sys::Reflect::get(&window, &"kvplayUnpacked".into()).ok()?;
-    let map: &js_sys::Map = wasm_bindgen::JsCast::dyn_ref(&map)?;
-    let got = map.get(&packed.into());
-    let bytes: &js_sys::Uint8Array = wasm_bindgen::JsCast::dyn_ref(&got)?;
-    (bytes.length() as usize <= MAX_UNPACKED).then(|| bytes.to_vec())
+fn unpack(packed: &str, _body: &str, _checked: bool) -> Result<Vec<u8>, String> {
+    let got = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"kvplayUnpacked".into()).ok())
+        .and_then(|m| wasm_bindgen::JsCast::dyn_into::<js_sys::Map>(m).ok())
+        .map(|m| m.get(&packed.into()));
+    if got.as_ref().and_then(|g| g.as_string()).as_deref() == Some("base64") {
+        return Err("this share link is damaged (it is not base64)".to_string());
+    }
+    got.as_ref()
+        .and_then(|g| wasm_bindgen::JsCast::dyn_ref::<js_sys::Uint8Array>(g))
+        .filter(|b| b.length() as usize <= MAX_UNPACKED)
+        .map(|b| b.to_vec())
+        .ok_or_else(|| CUT_SHORT.to_string())
 }
 
 /// Decodes a share link's commands; a tampered or truncated link is an error, never a partial session.
@@ -250,9 +262,7 @@ pub fn decode_share(packed: &str) -> Result<Vec<String>, String> {
         Some(b) => (true, b),
         None => (false, packed),
     };
-    let bytes = base64_decode(body).map_err(|e| format!("this share link is damaged ({e})"))?;
-    let raw = unpack(packed, &bytes, checked)
-        .ok_or_else(|| "this share link is damaged or cut short: it could not be unpacked".to_string())?;
+    let raw = unpack(packed, body, checked)?;
     let text = String::from_utf8(raw).map_err(|_| "this share link is damaged: it is not text".to_string())?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     if lines.len() > 2_000 {

@@ -18,16 +18,24 @@ function partFor(location) {
   if (q.has('lesson')) return 'full';
   // A workshop's join link, or a real-server connection kept from the last visit: the whole app connects at once.
   if (/(^#|&)server=/.test(location.hash) || keptConnection()) return 'full';
+  // A session kept from the last visit (a share link replaces it): reading it back is the whole app's.
+  const keeps = embed ? yes('persist') : true;
+  if (keeps && !location.hash.replace(/^#+/, '').startsWith('share=') && kept('kvplay.state')) return 'full';
   return 'lite';
+}
+
+/** Whether this browser keeps `key` for the page (`kvplay.state`: the session, `app::save_state`). */
+function kept(key) {
+  try {
+    return localStorage.getItem(key) !== null;
+  } catch {
+    return false; // no storage for this page
+  }
 }
 
 /** Whether the page is to connect to a real server again (app::components::server_bar keeps this). */
 function keptConnection() {
-  try {
-    return localStorage.getItem('kvplay.server.auto') !== null;
-  } catch {
-    return false; // no storage for this page
-  }
+  return kept('kvplay.server.auto');
 }
 
 async function start(part, module) {
@@ -173,7 +181,7 @@ function packedLinks(location) {
 }
 
 /** Unpacks one link with the browser's inflate: zlib for a link with a checksum (`z.`), raw deflate for an older
- * one; null when it is damaged, cut short or over 1 MiB (the page then says so). */
+ * one; 'base64' when it is not base64, null when it is damaged, cut short or over 1 MiB (the page then says so). */
 async function unpackLink(packed) {
   const checked = packed.startsWith('z.');
   const text = (checked ? packed.slice(2) : packed).replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
@@ -181,7 +189,7 @@ async function unpackLink(packed) {
   try {
     bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch {
-    return null; // the page reports the base64 itself
+    return 'base64';
   }
   const limit = 1 << 20;
   const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(checked ? 'deflate' : 'deflate-raw')).getReader();

@@ -95,6 +95,10 @@ pub struct Parts {
     /// Performs the store's verbs that need a part (the lesson's, the connection's: `services`); the small
     /// modules drop them (their components never dispatch them).
     pub perform: fn(&store::Dispatch, store::Action),
+    /// Restores the session kept from the last visit (see `load_saved_state`). Reading one back is the whole
+    /// app's (the loader starts it at once for a visitor with a kept session): the first load, a newcomer's
+    /// page, carries no reader of kept sessions.
+    pub restore: fn(&mut Playground, Nanos) -> Result<Option<Restored>, String>,
 }
 
 fn broken_check(step: &crate::lesson::Step, lesson: &crate::lesson::Lesson) -> Option<String> {
@@ -138,6 +142,7 @@ pub static FULL: Parts = Parts {
     lesson_json: handoff::lesson_json,
     broken_check,
     perform: services::perform_whole,
+    restore: load_saved_state,
 };
 
 /// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
@@ -172,6 +177,7 @@ const SMALL: Parts = Parts {
     lesson_json: |_| None,
     broken_check: |_, _| None,
     perform: |_, _| {},
+    restore: keep_saved_state,
 };
 
 /// What the page's address asks for.
@@ -653,6 +659,11 @@ pub fn storage_remove(key: &str) {
 /// Returns a remark when it could not.
 pub fn save_state(pg: &Playground, transcript: &[(String, String)]) -> Option<String> {
     let s = storage()?;
+    // Nothing typed and no bucket: nothing is written, so a visitor who only looked (or started over) comes
+    // back as a newcomer (the first load), and what another tab keeps stays.
+    if pg.history.is_empty() && pg.session.backend.engine.bucket_names().is_empty() {
+        return None;
+    }
     let offset = pg.clock.offset(real_now());
     match crate::transfer::save_state(&pg.session.backend.engine, &pg.history, offset, transcript) {
         Some(json) => s
@@ -663,14 +674,13 @@ pub fn save_state(pg: &Playground, transcript: &[(String, String)]) -> Option<St
     }
 }
 
+/// A session kept from the last visit, restored: the commands typed and the terminal's lines.
+pub type Restored = (Vec<String>, Vec<(String, String)>);
+
 /// Restores kept state into the playground (the clock moved on as it was). `Ok(None)`: nothing was kept.
 /// `Err`: what was kept could not be read; it is set aside under another name and the playground starts empty.
 /// `Ok(Some((history, transcript)))` otherwise.
-#[allow(clippy::type_complexity)]
-pub fn load_saved_state(
-    pg: &mut Playground,
-    real: Nanos,
-) -> Result<Option<(Vec<String>, Vec<(String, String)>)>, String> {
+pub fn load_saved_state(pg: &mut Playground, real: Nanos) -> Result<Option<Restored>, String> {
     let Some(s) = storage() else { return Ok(None) };
     let Ok(Some(raw)) = s.get_item(STATE_KEY) else { return Ok(None) };
     match crate::transfer::load_state(&raw, real) {
@@ -686,6 +696,19 @@ pub fn load_saved_state(
             let _ = s.remove_item(STATE_KEY);
             Err(format!("(the session kept from your last visit could not be restored: {e}. It was set aside in this browser's storage as \"{STATE_ASIDE_KEY}\"; the playground starts empty.)"))
         }
+    }
+}
+
+/// The small modules' `restore`: they read no kept session. The loader gives a visitor with one to the whole
+/// app; should one appear after it looked (another tab kept its session meanwhile), this page leaves it
+/// untouched: it keeps nothing of its own and says why.
+fn keep_saved_state(pg: &mut Playground, _real: Nanos) -> Result<Option<Restored>, String> {
+    match storage().and_then(|s| s.get_item(STATE_KEY).ok().flatten()) {
+        Some(_) => {
+            pg.persist = false;
+            Err("(a session from another visit is kept in this browser: reload the page to go on with it. Until then, nothing typed here is kept.)".to_string())
+        }
+        None => Ok(None),
     }
 }
 

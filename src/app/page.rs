@@ -219,7 +219,7 @@ pub(crate) fn boot_with(mut pg: Playground, real: crate::engine::Nanos) -> Boot 
         }
         drop_share_from_address();
     } else if pg.persist {
-        match crate::app::load_saved_state(&mut pg, real) {
+        match (pg.parts.restore)(&mut pg, real) {
             Ok(Some((h, lines))) if !h.is_empty() || !pg.view().bucket_names().is_empty() => {
                 notes.push("(restored your session from your last visit; Start over clears it)".to_string());
                 history = h;

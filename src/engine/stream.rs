@@ -541,7 +541,7 @@ impl Stream {
     /// The newest message of every subject, in sequence order.
     pub fn last_per_subject(&self) -> Vec<&StoredMsg> {
         let mut seqs: Vec<u64> = self.by_subject.values().filter_map(|q| q.back().copied()).collect();
-        seqs.sort_unstable();
+        crate::engine::index::sort_seqs(&mut seqs);
         seqs.iter().filter_map(|s| self.msgs.get(s)).collect()
     }
 
@@ -806,7 +806,7 @@ impl Stream {
                     .flat_map(|(_, q)| q.iter().copied())
                     .filter(|q| *q != seq)
                     .collect();
-                seqs.sort_unstable();
+                crate::engine::index::sort_seqs(&mut seqs);
                 seqs
             }
         };
@@ -935,7 +935,7 @@ impl Stream {
                 .flat_map(|(_, q)| q.iter().copied())
                 .collect(),
         };
-        seqs.sort_unstable();
+        crate::engine::index::sort_seqs(&mut seqs);
         if let Some(u) = upto {
             seqs.retain(|q| *q < u);
         }

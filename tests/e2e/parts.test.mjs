@@ -129,6 +129,61 @@ test('a lesson address starts the whole app at once, without the first load', as
   await ctx.close();
 });
 
+test('a visitor with a kept session gets the whole app at once, which restores it; a newcomer gets the first load', async () => {
+  const { ctx, page, requests } = await openLogged(server.url);
+  assert.ok(requests.some((p) => /playground-lite-[0-9a-f]+_bg\.wasm$/.test(p)), 'a newcomer starts in the first load');
+  await type(page, 'nats kv add kept --history 3');
+  await type(page, 'nats kv put kept k one');
+  await type(page, 'nats kv put kept k two');
+  const before = requests.length;
+  await page.reload();
+  await page.locator('#term-input').waitFor();
+  await page.waitForFunction(() => window.kvplayParts.whole);
+  const after = requests.slice(before);
+  assert.ok(after.some((p) => /^\/full\/full-[0-9a-f]+_bg\.wasm$/.test(p)), 'the whole app starts at once');
+  assert.ok(!after.some((p) => /playground-lite-[0-9a-f]+_bg\.wasm$/.test(p)), 'without the first load');
+  await page.locator('.line.note', { hasText: 'restored your session' }).waitFor();
+  await type(page, 'nats kv history kept k');
+  assert.match(await terminalText(page), /one[\s\S]*two/);
+  // Start over forgets the session: the next visit is a newcomer's again.
+  await page.getByRole('button', { name: 'Start over' }).click();
+  await page.getByRole('button', { name: 'Yes, wipe everything' }).click();
+  const wiped = requests.length;
+  await page.reload();
+  await page.locator('#term-input').waitFor();
+  assert.ok(requests.slice(wiped).some((p) => /playground-lite-[0-9a-f]+_bg\.wasm$/.test(p)), 'the first load again');
+  await ctx.close();
+});
+
+test('a session kept after the loader looked (another tab) is left untouched by the first load, which says so', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  // Another tab keeps its session between the loader's look (which sees nothing) and the first load's start.
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem('seeded')) return;
+    sessionStorage.setItem('seeded', '1');
+    const get = Storage.prototype.getItem;
+    let first = true;
+    Storage.prototype.getItem = function (key) {
+      if (key === 'kvplay.state' && first) {
+        first = false;
+        localStorage.setItem('kvplay.state', '{"format":"from another tab"}');
+        return null;
+      }
+      return get.call(this, key);
+    };
+  });
+  await page.goto(server.url);
+  await page.locator('#term-input').waitFor();
+  assert.equal(await page.evaluate(() => window.kvplayParts.whole), false, 'the first load runs');
+  await page.locator('.line.note', { hasText: 'a session from another visit is kept in this browser' }).waitFor();
+  await type(page, 'nats kv add mine');
+  await type(page, 'nats kv put mine k v');
+  assert.equal(await page.evaluate(() => localStorage.getItem('kvplay.state')), '{"format":"from another tab"}',
+    'what another tab kept is not overwritten');
+  await ctx.close();
+});
+
 test('when the whole app cannot be fetched, the first load says so and keeps working', async () => {
   const { ctx, page } = await openLogged(server.url);
   await page.route('**/full/**', (route) => route.abort());

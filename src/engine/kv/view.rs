@@ -45,7 +45,7 @@ fn initial<'a>(s: &'a Stream, filters: &[String], deliver: Deliver) -> Vec<&'a S
                 _ => seqs.extend(kept.last()),
             }
         }
-        seqs.sort_unstable();
+        crate::engine::index::sort_seqs(&mut seqs);
         seqs.dedup();
         return seqs.into_iter().filter_map(|q| s.get(q)).collect();
     }
