@@ -327,6 +327,7 @@ pub struct Engine {
     now: Nanos,
     /// By name, as a list in name order: a lookup is a binary search, and a stream made or removed moves
     /// the list's entries (boxed, so that stays cheap with thousands of streams).
+    #[serde(deserialize_with = "reindexed")]
     streams: ListMap<String, Box<Stream>>,
     /// The streams by the subjects they capture, so a publish finds its stream without a walk over all of
     /// them; built again after deserialising (`indexed` false).
@@ -352,6 +353,15 @@ pub struct Engine {
     /// index, so a create checks the limits without a walk over every stream.
     #[serde(skip)]
     reserved: [u64; 2],
+}
+
+/// The streams as serialised, with what each builds from its messages built again (`Stream::reindex`).
+fn reindexed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ListMap<String, Box<Stream>>, D::Error> {
+    let mut streams: ListMap<String, Box<Stream>> = serde::Deserialize::deserialize(d)?;
+    for s in streams.values_mut() {
+        s.reindex();
+    }
+    Ok(streams)
 }
 
 /// The server-wide JetStream limits, nats-server's `max_memory_store` and `max_file_store` (its `/jsz` and

@@ -349,7 +349,11 @@ pub struct Stream {
     pub config: StreamConfig,
     pub created: Nanos,
     msgs: BTreeMap<u64, StoredMsg>,
+    /// Each subject's sequences, oldest first, and when messages expire: both follow from `msgs` and the
+    /// configuration, so they are not serialised but built again (`reindex`).
+    #[serde(skip)]
     by_subject: BTreeMap<String, VecDeque<u64>>,
+    #[serde(skip)]
     expiries: BTreeSet<(Nanos, u64)>,
     bytes: u64,
     last_seq: u64,
@@ -965,6 +969,10 @@ impl Stream {
             self.enforce_subject_limit(&s, false, now);
         }
         self.enforce_stream_limits(false, now);
+        self.reindex_expiries();
+    }
+
+    fn reindex_expiries(&mut self) {
         // Inserted one by one: a `collect` into a set sorts first, which costs the page a sort of its own.
         let mut rebuilt = BTreeSet::new();
         for m in self.msgs.values() {
@@ -973,6 +981,16 @@ impl Stream {
             }
         }
         self.expiries = rebuilt;
+    }
+
+    /// Builds the subject index and the expiries again from the messages (after deserialising).
+    pub fn reindex(&mut self) {
+        let mut by_subject: BTreeMap<String, VecDeque<u64>> = BTreeMap::new();
+        for m in self.msgs.values() {
+            by_subject.entry(m.subject.clone()).or_default().push_back(m.seq);
+        }
+        self.by_subject = by_subject;
+        self.reindex_expiries();
     }
 }
 

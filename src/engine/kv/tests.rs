@@ -435,6 +435,10 @@ fn a_deserialised_engine_still_finds_streams_by_subject_and_expires_on_time() {
     assert!(back.get("t", "k").is_err(), "expired on time after a round trip");
     back.delete_bucket("other").unwrap();
     assert_eq!(back.stream_for_subject("$KV.other.x"), None);
+    // The subject index came back too: a new revision of the key replaces the kept one (history 1).
+    back.put("t", "k", b"w").unwrap();
+    assert_eq!(back.status("t").unwrap().values, 1);
+    assert_eq!(back.get("t", "k").unwrap().value, b"w".to_vec());
 }
 
 #[test]
