@@ -49,8 +49,9 @@ pub enum ConnState {
 /// The server side of the page: its connection (with the terminal's session over it), what the views show of
 /// that session, and a copy of the server's buckets for the views.
 pub struct ServerSide {
-    /// The connection and its job queue.
-    pub conn: Rc<Conn>,
+    /// The connection and its job queue (`conn()`), behind `Any`: only the whole app makes one, so the small
+    /// modules, whose playground never holds a connection, carry none of its drop code.
+    conn: Rc<dyn std::any::Any>,
     /// The address, without credentials.
     pub url: String,
     pub state: ConnState,
@@ -71,6 +72,13 @@ pub struct ServerSide {
     pub pane_events: BTreeMap<WatchId, Vec<WatchEvent>>,
     pub new_panes: Vec<(WatchId, String)>,
     pub pane_error: Option<String>,
+}
+
+impl ServerSide {
+    /// The connection and its job queue.
+    pub fn conn(&self) -> Option<Rc<Conn>> {
+        self.conn.clone().downcast::<Conn>().ok()
+    }
 }
 
 // The address with its credentials, to connect again (after the network comes back). Kept beside the page's
@@ -314,7 +322,7 @@ pub fn connect_page(d: &super::store::Dispatch, target: crate::client::url::Serv
 pub fn disconnect(shared: &Shared) {
     workshop::set_learner(None);
     TARGET.with(|t| *t.borrow_mut() = None);
-    let conn = { shared.0.borrow_mut().server.take().map(|s| s.conn) };
+    let conn = { shared.0.borrow_mut().server.take().and_then(|s| s.conn()) };
     if let Some(conn) = conn {
         conn.closed.set(true);
         conn.queue.borrow_mut().clear();
@@ -339,14 +347,14 @@ pub fn pump(shared: &Shared) {
         .borrow()
         .server
         .as_ref()
-        .is_some_and(|s| s.conn.idle() && matches!(s.state, ConnState::Connected { .. }));
+        .is_some_and(|s| s.conn().is_some_and(|c| c.idle()) && matches!(s.state, ConnState::Connected { .. }));
     if ready {
         enqueue(shared, Job::Pump);
     }
 }
 
 pub fn enqueue(shared: &Shared, job: Job) {
-    let Some(conn) = shared.0.borrow().server.as_ref().map(|s| s.conn.clone()) else { return };
+    let Some(conn) = shared.0.borrow().server.as_ref().and_then(|s| s.conn()) else { return };
     conn.queue.borrow_mut().push_back(job);
     if conn.running.get() {
         return;
