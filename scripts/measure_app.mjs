@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { serve, launch, root, type } from '../tests/e2e/harness.mjs';
 
-const dist = path.join(root, 'dist');
+const dist = process.env.KVPLAY_DIST || path.join(root, 'dist');
 const distFile = (p) => path.join(dist, p.endsWith('/') ? p + 'index.html' : decodeURIComponent(p));
 const gzipOf = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
@@ -21,6 +21,7 @@ const packed = 'z.' + zlib.deflateSync(Buffer.from('nats kv add demo\nnats kv pu
   .toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 const kinds = [
   { name: 'the playground', path: '', ready: '#term-input' },
+  { name: 'the playground, for a visitor with a kept session (the whole app at once)', path: '', ready: '#term-input', kept: true },
   { name: 'a snippet embed', path: `?embed=snippet&cmds=${packed}`, ready: '.snippet button' },
   { name: 'a snippet embed with its timeline', path: `?embed=snippet&timeline=1&cmds=${packed}`, ready: '.snippet button' },
   { name: 'a lesson embed', path: '?lesson=cli&embed=lesson', ready: '#term-input' },
@@ -28,10 +29,28 @@ const kinds = [
   { name: 'a code embed (a Python cell of the lesson)', path: '?embed=code&lang=python&lesson=python&step=2&cell=1', ready: '.pycell .py-run' },
 ];
 
+/** A session as the playground keeps it in the browser (two commands typed in a fresh page). */
+async function keptSession() {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(server.url);
+  await page.locator('#term-input').waitFor();
+  await type(page, 'nats kv add demo');
+  await type(page, 'nats kv put demo greeting hello');
+  await page.waitForFunction(() => localStorage.getItem('kvplay.state'));
+  const state = await page.evaluate(() => localStorage.getItem('kvplay.state'));
+  await ctx.close();
+  return state;
+}
+const kept = await keptSession();
+
 /** One cold load (a fresh browser context): the files requested until `ready` shows, and the time to it. */
 async function coldLoad(kind) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
+  if (kind.kept) {
+    await page.addInitScript((s) => { if (!localStorage.getItem('kvplay.state')) localStorage.setItem('kvplay.state', s); }, kept);
+  }
   const files = [];
   page.on('request', (r) => files.push(new URL(r.url()).pathname));
   await page.addInitScript((sel) => {

@@ -6,7 +6,14 @@ use std::collections::BTreeSet;
 
 use super::compare::{compare, Verdict};
 use super::markdown::{Block, Lesson, Step};
+#[cfg(not(target_arch = "wasm32"))]
 use super::pyops::PyOps;
+
+/// The page never replays `kv-ops` (it runs every program with real Python), so a run in the page keeps no
+/// replay state, and its modules carry none of the replay's values.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone, Debug, Default)]
+struct PyOps;
 use crate::backend::KvBackend;
 use crate::cli::parse::{parse, parse_cli_duration, split_words, ParseOutcome};
 use crate::engine::index::ListMap;
@@ -159,6 +166,8 @@ pub struct LessonRun {
     rev_map: ListMap<u64, u64>,
     /// Buckets the document created (or the runner created for it).
     buckets: Vec<String>,
+    /// The `kv-ops` replay's variables (native runs only; not handed over: the page never replays).
+    #[serde(skip)]
     py: PyOps,
     /// The step the learner is on.
     pub current: usize,
