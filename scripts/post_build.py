@@ -89,8 +89,22 @@ lite_wasm = re.search(r"module_or_path: ['\"]([^'\"]+\.wasm)['\"]", script)
 if not lite_js or not lite_wasm:
     sys.exit("post_build: cannot read Trunk's start-up script")
 paths = dict(built, lite={"js": lite_js.group(1), "wasm": lite_wasm.group(1)})
+
+# 3. The built-in lessons as files beside the page, by their short names (`lesson::BUILT_IN`): the lesson
+# module reads the one its address names from there (the loader fetches it beside the module) instead of
+# carrying every lesson compiled in, as the whole app does.
+table = open(os.path.join(root, "src", "lesson", "mod.rs"), encoding="utf-8").read()
+entries = re.findall(r'\("(\w+)",\s*include_str!\("\.\./\.\./lessons/([^"]+)"\)\)', table)
+if not entries or len(entries) != table.count('include_str!("../../lessons/'):
+    sys.exit("post_build: cannot read the built-in lessons from src/lesson/mod.rs")
+os.makedirs(os.path.join(staging, "lessons"), exist_ok=True)
+lessons = {}
+for name, file in entries:
+    shutil.copyfile(os.path.join(root, "lessons", file), os.path.join(staging, "lessons", file))
+    lessons[name] = "%slessons/%s" % (public, file)
+
 loader = open(os.path.join(root, "static", "loader.js"), encoding="utf-8").read()
-body = "const PARTS = %s;\n%s" % (json.dumps(paths), loader)
+body = "const PARTS = %s;\nconst LESSONS = %s;\n%s" % (json.dumps(paths), json.dumps(lessons), loader)
 boot = os.path.join(staging, "boot.js")
 with open(boot, "w", encoding="utf-8") as f:
     f.write(body)

@@ -38,6 +38,23 @@ function keptConnection() {
   return kept('kvplay.server.auto');
 }
 
+/** The built-in lesson a lesson or code embed's address names (`?lesson=cli`), fetched beside the lesson module,
+ * which reads it from `kvplayLessons` (`lesson::built_in_text`) instead of carrying every lesson; false when it
+ * could not be fetched (the whole app, which has them compiled in, starts instead). */
+async function fetchLesson(location) {
+  window.kvplayLessons = new Map();
+  const name = new URLSearchParams(location.search).get('lesson');
+  if (!Object.hasOwn(LESSONS, name)) return true;
+  try {
+    const r = await fetch(LESSONS[name]);
+    if (!r.ok) return false;
+    window.kvplayLessons.set(name, await r.text());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function start(part, module) {
   // The module's bytes and its glue are fetched side by side.
   const bytes = module ?? fetch(part.wasm);
@@ -228,14 +245,19 @@ async function unpackLinks(location) {
 }
 
 guestOfHost(window.location);
-const first = partFor(window.location);
+let first = partFor(window.location);
+// A lesson embed's lesson and its module are fetched side by side.
+const lesson = first === 'lesson' && fetchLesson(window.location);
+const lessonModule = first === 'lesson' && fetch(PARTS.lesson.wasm);
+if (lessonModule) lessonModule.catch(() => {}); // not used when the whole app starts instead
 await unpackLinks(window.location);
 try {
+  if (lesson && !(await lesson)) first = 'full';
   if (first === 'full') {
     whole = start(PARTS.full).then(() => { running = true; });
     await whole;
   } else {
-    await start(PARTS[first]);
+    await start(PARTS[first], first === 'lesson' ? lessonModule : null);
   }
 } catch (e) {
   showFailure('The playground could not start: ' + (e && e.message || e) + '. Reload the page.');

@@ -282,6 +282,8 @@ impl Playground {
     pub fn new(real: Nanos) -> Playground {
         // `--trace` writes its trace in the whole app; the small modules hand a traced line over to it.
         crate::cli::trace::install();
+        // The built-in lessons are compiled into the whole app; the lesson module gets its one from the loader.
+        crate::lesson::install_built_in();
         Playground { parts: &FULL, ..Playground::new_bare(real) }
     }
 

@@ -310,6 +310,8 @@ test('a lesson embed loads only the lesson module and runs its steps there; one 
   const { ctx, page, requests, errors } = await openLogged(server.url + '?embed=lesson&lesson=cli&step=2');
   assert.ok(requests.some(isLessonModule), `the lesson module: ${requests.join(' ')}`);
   assert.ok(!requests.some((p) => isWhole(p) || /playground-lite/.test(p)), `nothing else: ${requests.join(' ')}`);
+  // The module carries no lesson: the loader fetched the one the address names, beside it, and only that one.
+  assert.ok(requests.includes('/lessons/cli-walkthrough.md') && !requests.some((p) => /python-kv/.test(p)));
   const step = page.locator('.step-body');
   const title = await step.locator('h3').innerText();
   await page.getByRole('button', { name: 'Run step' }).click();
@@ -326,6 +328,21 @@ test('a lesson embed loads only the lesson module and runs its steps there; one 
   await kept.page.getByRole('button', { name: 'Run step' }).first().waitFor();
   assert.ok(kept.requests.some(isWhole) && !kept.requests.some(isLessonModule), 'persist=1 is the whole app');
   await kept.ctx.close();
+});
+
+test("a lesson embed whose lesson file cannot be fetched starts the whole app, which has the lessons built in", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.route('**/lessons/*.md', (route) => route.abort());
+  await page.goto(server.url + '?embed=lesson&lesson=cli&step=2');
+  await page.getByRole('button', { name: 'Run step' }).first().waitFor();
+  assert.ok(requests.some(isWhole), `the whole app: ${requests.join(' ')}`);
+  await page.getByRole('button', { name: 'Run step' }).first().click();
+  await page.locator('.step-body .result, .step-body .verdict').first().waitFor();
+  assert.match(await terminalText(page), /\$ nats /);
+  await ctx.close();
 });
 
 test("a lesson embed's Python cell hands the page over to the whole app, which runs the edited code where the embed was", { timeout: 120_000 }, async () => {
