@@ -21,6 +21,64 @@ use crate::session::ActiveWatch;
 /// stale page.
 pub const FORMAT: &str = "kvplay-handoff/1";
 
+/// A snippet's hand-over: its format name and version.
+pub const SNIPPET_FORMAT: &str = "kvplay-snippet-handoff/1";
+
+/// What a snippet embed did, in order (`SnippetHandoff`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnippetEvent {
+    /// Run: its commands on an empty server (`Playground::replay`).
+    Run(Vec<String>),
+    /// A host page's `kvplay:run` of one line.
+    Line(String),
+    /// A host page's `kvplay:reset`.
+    Reset,
+    /// The clock's tick moved the session on (something was due, or a watch printed).
+    Tick,
+}
+
+/// A snippet embed's hand-over: not its engine but what made it. A snippet's state is what its commands did at
+/// the times they ran, so the whole app does the same at the same real times (`into_handoff`) and has the same
+/// state, journal and times included; the snippet module carries no engine serialiser.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SnippetHandoff {
+    pub format: String,
+    /// The real time the snippet's playground started at.
+    pub started: crate::engine::Nanos,
+    /// What it did, each at the real time it happened.
+    pub events: Vec<(crate::engine::Nanos, SnippetEvent)>,
+    /// Its output's lines as (kind, text).
+    pub lines: Vec<(String, String)>,
+    pub intent: String,
+}
+
+impl SnippetHandoff {
+    /// The snippet's playground made again in the whole app: its events done again at their times.
+    pub fn into_handoff(self) -> Handoff {
+        let mut pg = Playground::new(self.started);
+        pg.persist = false;
+        for (real, event) in &self.events {
+            match event {
+                SnippetEvent::Run(commands) => {
+                    pg.replay(commands, *real);
+                }
+                SnippetEvent::Line(line) => {
+                    pg.run(line, *real);
+                }
+                SnippetEvent::Reset => pg.reset_server(*real),
+                SnippetEvent::Tick => {
+                    let now = pg.clock.now(*real);
+                    pg.session.advance(now);
+                }
+            }
+        }
+        let intent = Intent::parse(&self.intent).unwrap_or(Intent::Tab("timeline".into()));
+        let mut h = Handoff::take(&pg, &TermState::default(), "", &intent, None);
+        h.lines = self.lines;
+        h
+    }
+}
+
 /// Where the hand-over waits on the page's window between the two modules.
 pub const GLOBAL: &str = "kvplayHandoff";
 
@@ -305,6 +363,13 @@ pub fn take_stashed() -> Option<Result<Handoff, String>> {
     let v = js_sys::Reflect::get(&w, &GLOBAL.into()).ok()?;
     let s = v.as_string()?;
     let _ = js_sys::Reflect::delete_property(&w, &GLOBAL.into());
+    if s.contains(SNIPPET_FORMAT) {
+        if let Ok(h) = serde_json::from_str::<SnippetHandoff>(&s) {
+            if h.format == SNIPPET_FORMAT {
+                return Some(Ok(h.into_handoff()));
+            }
+        }
+    }
     Some(Handoff::from_json(&s))
 }
 
@@ -518,6 +583,57 @@ mod tests {
         assert!(seen.contains("PUT\x1b[0m b > k: 4"), "{seen}");
         // And the whole app has its parts again.
         assert!(std::ptr::eq(full.parts, &crate::app::FULL));
+    }
+
+    #[test]
+    fn a_snippet_done_again_at_the_same_times_is_the_same_session() {
+        const S: i64 = 1_000_000_000;
+        let commands: Vec<String> = [
+            "nats kv add b --history 2 --ttl 2s",
+            "nats kv put b k 1",
+            "nats kv put b k 2",
+            "nats kv watch b",
+            "sleep 1s",
+        ]
+        .map(String::from)
+        .to_vec();
+        // The snippet: Run, a host page's command and reset and command again, and the clock's ticks between.
+        let mut snippet = Playground::new_first_load(T0);
+        let mut events = Vec::new();
+        snippet.replay(&commands, T0 + S / 10);
+        events.push((T0 + S / 10, SnippetEvent::Run(commands.clone())));
+        snippet.run("nats kv put b k 3", T0 + S);
+        events.push((T0 + S, SnippetEvent::Line("nats kv put b k 3".into())));
+        let mut due = Vec::new();
+        for t in [2, 3, 4] {
+            let now = snippet.clock.now(T0 + t * S);
+            due.push(snippet.session.backend.engine.next_expiry().is_some_and(|at| at <= now));
+            snippet.session.advance(now);
+            events.push((T0 + t * S, SnippetEvent::Tick));
+        }
+        assert!(due[0] && !due[2], "the bucket's TTL is due at the first tick: {due:?}");
+        let lines = vec![("out".to_string(), "PUT b > k: 3".to_string())];
+        let h = SnippetHandoff {
+            format: SNIPPET_FORMAT.into(),
+            started: T0,
+            events,
+            lines: lines.clone(),
+            intent: "tab:timeline".into(),
+        };
+        let json = serde_json::to_string(&h).expect("serialises");
+        let mut back = serde_json::from_str::<SnippetHandoff>(&json).expect("reads back").into_handoff();
+        let mut full = Playground::new(T0);
+        back.apply(&mut full);
+        // The same engine, journal and times included, the same clock, history and running watch.
+        let engine = |pg: &Playground| serde_json::to_string(&pg.session.backend.engine).expect("serialises");
+        assert_eq!(engine(&full), engine(&snippet));
+        let a = snippet.session.backend.bucket_stream("b").expect("stream");
+        assert!(a.journal().iter().any(|j| j.removed.is_some()), "the TTL and the history limit removed revisions");
+        assert_eq!(full.clock.now(T0 + 5 * S), snippet.clock.now(T0 + 5 * S));
+        assert_eq!(full.history, snippet.history);
+        assert_eq!(full.session.watches().len(), 1);
+        assert_eq!(back.lines, lines);
+        assert_eq!(Intent::parse(&back.intent), Some(Intent::Tab("timeline".into())));
     }
 
     #[test]

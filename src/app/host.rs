@@ -5,7 +5,8 @@
 use wasm_bindgen::JsValue;
 
 use super::term_state::TermAction;
-use super::{real_now, Playground};
+use super::Playground;
+use crate::engine::Nanos;
 
 /// A JavaScript object with these fields (an undefined value leaves its field out).
 pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
@@ -77,11 +78,12 @@ impl HostMessage {
 
 /// Does what the host asked on the playground (`kvplay:run` a command, `kvplay:reset` the server) and posts the
 /// reply; returns what the terminal (or the snippet's output) shows of it. Other messages are not for this.
-pub fn answer(pg: &mut Playground, msg: &HostMessage) -> Option<TermAction> {
+/// `real` is the real time it happens at.
+pub fn answer(pg: &mut Playground, msg: &HostMessage, real: Nanos) -> Option<TermAction> {
     match msg.kind.as_str() {
         "kvplay:run" => {
             let prompt = pg.prompt();
-            let r = pg.run(&msg.command, real_now());
+            let r = pg.run(&msg.command, real);
             post(&[
                 ("type", "kvplay:result".into()),
                 ("id", msg.id.clone()),
@@ -94,7 +96,7 @@ pub fn answer(pg: &mut Playground, msg: &HostMessage) -> Option<TermAction> {
             ]))
         }
         "kvplay:reset" => {
-            pg.reset_server(real_now());
+            pg.reset_server(real);
             post(&[("type", "kvplay:reset".into()), ("id", msg.id.clone()), ("ok", true.into())]);
             Some(TermAction::Clear)
         }

@@ -417,7 +417,9 @@ fn use_host_messages(shared: &Shared, d: &Dispatch) {
                     if code_embed && msg.kind == "kvplay:run" {
                         return;
                     }
-                    let Some(action) = crate::app::host::answer(&mut shared.0.borrow_mut(), &msg) else { return };
+                    let Some(action) = crate::app::host::answer(&mut shared.0.borrow_mut(), &msg, real_now()) else {
+                        return;
+                    };
                     d.show(action);
                     d.changed();
                 })
