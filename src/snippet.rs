@@ -10,12 +10,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use nats_kv_playground::app::handoff::{self, Intent, SnippetEvent, SnippetHandoff, SNIPPET_FORMAT};
+use nats_kv_playground::app::handoff::{self, Intent};
 use nats_kv_playground::app::host::{self, post_height};
-use nats_kv_playground::app::term_state::{kept, MAX_LINES};
 use nats_kv_playground::app::term_state::{TermAction, TermState};
 use nats_kv_playground::app::{real_now, Playground, UrlParams};
-use nats_kv_playground::engine::Nanos;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -24,9 +22,6 @@ use yew::Reducible;
 /// The snippet on the page: its playground, its output lines, and the elements it draws into.
 struct Snippet {
     pg: Playground,
-    /// When its playground started, and what it did since, at which real times: its hand-over (`SnippetHandoff`).
-    started: Nanos,
-    events: Vec<(Nanos, SnippetEvent)>,
     term: Rc<TermState>,
     section: Element,
     out: Option<Element>,
@@ -51,16 +46,7 @@ thread_local! {
 pub fn kvplay_hand_over(intent: String) -> Result<bool, JsValue> {
     let Some(snippet) = LIVE.with(|l| l.borrow().clone()) else { return Ok(false) };
     let s = snippet.borrow();
-    let intent = Intent::parse(&intent).ok_or_else(|| JsValue::from_str(&format!("unknown part {intent:?}")))?;
-    let h = SnippetHandoff {
-        format: SNIPPET_FORMAT.into(),
-        started: s.started,
-        events: s.events.clone(),
-        lines: kept(&s.term.lines, MAX_LINES),
-        intent: intent.name(),
-    };
-    let json = serde_json::to_string(&h).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    Ok(handoff::stash(&json))
+    handoff::leave(&s.pg, &s.term, "", &intent, None).map_err(|e| JsValue::from_str(&e))
 }
 
 /// Takes the snippet off the page (what `main` gave `handoff::on_retire`), so the whole app can draw it there.
@@ -197,13 +183,10 @@ fn main() {
         note.set_text_content(Some("runs in this page on an embedded NATS KV server"));
     }
 
-    let started = real_now();
-    let mut pg = Playground::new_first_load(started);
+    let mut pg = Playground::new_first_load(real_now());
     pg.persist = false;
     let snippet = Rc::new(RefCell::new(Snippet {
         pg,
-        started,
-        events: Vec::new(),
         term: Rc::new(TermState::default()),
         section: section.clone(),
         out: None,
@@ -224,9 +207,7 @@ fn main() {
         let on_run = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             {
                 let mut s = snippet.borrow_mut();
-                let real = real_now();
-                s.events.push((real, SnippetEvent::Run(commands.clone())));
-                let t = s.pg.replay(&commands, real);
+                let t = s.pg.replay(&commands, real_now());
                 s.apply(TermAction::Batch(vec![TermAction::Clear, TermAction::Transcript(t)]));
             }
             after_output(&snippet);
@@ -247,12 +228,7 @@ fn main() {
             let Some(msg) = host::HostMessage::read(&ev.data()) else { return };
             {
                 let Ok(mut s) = snippet.try_borrow_mut() else { return };
-                let real = real_now();
-                let Some(action) = host::answer(&mut s.pg, &msg, real) else { return };
-                match msg.kind.as_str() {
-                    "kvplay:run" => s.events.push((real, SnippetEvent::Line(msg.command.clone()))),
-                    _ => s.events.push((real, SnippetEvent::Reset)),
-                }
+                let Some(action) = host::answer(&mut s.pg, &msg, real_now()) else { return };
                 s.apply(action);
             }
             after_output(&snippet);
@@ -264,13 +240,7 @@ fn main() {
         let snippet = snippet.clone();
         Closure::<dyn FnMut()>::new(move || {
             let Ok(mut s) = snippet.try_borrow_mut() else { return };
-            let real = real_now();
-            let now = s.pg.clock.now(real);
-            let due = s.pg.session.backend.engine.next_expiry().is_some_and(|at| at <= now);
-            let chunks = s.pg.session.advance(now);
-            if due || !chunks.is_empty() {
-                s.events.push((real, SnippetEvent::Tick));
-            }
+            let chunks = s.pg.tick(real_now());
             if !chunks.is_empty() {
                 s.apply(TermAction::Output(chunks));
             }

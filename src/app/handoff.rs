@@ -21,60 +21,117 @@ use crate::session::ActiveWatch;
 /// stale page.
 pub const FORMAT: &str = "kvplay-handoff/1";
 
-/// A snippet's hand-over: its format name and version.
-pub const SNIPPET_FORMAT: &str = "kvplay-snippet-handoff/1";
+/// The hand-over of the first load and the snippet embed: its format name and version.
+pub const EVENTS_FORMAT: &str = "kvplay-events-handoff/1";
 
-/// What a snippet embed did, in order (`SnippetHandoff`).
+/// What a small module did to its playground (`EventLog`), each done by one method of `Playground` so the whole
+/// app does exactly the same again (`EventsHandoff::into_handoff`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SnippetEvent {
-    /// Run: its commands on an empty server (`Playground::replay`).
+pub enum PageEvent {
+    /// Commands run on an empty server (`Playground::replay`): a share link opened, a snippet's Run.
     Run(Vec<String>),
-    /// A host page's `kvplay:run` of one line.
+    /// A line typed, pasted or sent by a host page (`Playground::run`), an answer to a question too.
     Line(String),
-    /// A host page's `kvplay:reset`.
+    /// Ctrl-C (`Playground::interrupt`).
+    Interrupt,
+    /// A host page's `kvplay:reset` (`Playground::reset_server`).
     Reset,
     /// The clock's tick moved the session on (something was due, or a watch printed).
     Tick,
+    /// The clock paused or resumed (`Playground::toggle_clock`).
+    ToggleClock,
+    /// The clock moved forward (`Playground::move_clock`: seconds, and the label the history keeps).
+    MoveClock(i64, String),
 }
 
-/// A snippet embed's hand-over: not its engine but what made it. A snippet's state is what its commands did at
-/// the times they ran, so the whole app does the same at the same real times (`into_handoff`) and has the same
-/// state, journal and times included; the snippet module carries no engine serialiser.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SnippetHandoff {
-    pub format: String,
-    /// The real time the snippet's playground started at.
+/// What a small module did, each at the real time it happened, since its playground started.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EventLog {
     pub started: crate::engine::Nanos,
-    /// What it did, each at the real time it happened.
-    pub events: Vec<(crate::engine::Nanos, SnippetEvent)>,
-    /// Its output's lines as (kind, text).
-    pub lines: Vec<(String, String)>,
-    pub intent: String,
+    pub events: Vec<(crate::engine::Nanos, PageEvent)>,
 }
 
-impl SnippetHandoff {
-    /// The snippet's playground made again in the whole app: its events done again at their times.
-    pub fn into_handoff(self) -> Handoff {
-        let mut pg = Playground::new(self.started);
-        pg.persist = false;
-        for (real, event) in &self.events {
-            match event {
-                SnippetEvent::Run(commands) => {
-                    pg.replay(commands, *real);
-                }
-                SnippetEvent::Line(line) => {
-                    pg.run(line, *real);
-                }
-                SnippetEvent::Reset => pg.reset_server(*real),
-                SnippetEvent::Tick => {
-                    let now = pg.clock.now(*real);
-                    pg.session.advance(now);
-                }
+impl Playground {
+    /// Does one event at real time `real` (and keeps it in the event log, where the playground keeps one).
+    pub fn replay_event(&mut self, real: crate::engine::Nanos, event: &PageEvent) {
+        match event {
+            PageEvent::Run(commands) => {
+                self.replay(commands, real);
+            }
+            PageEvent::Line(line) => {
+                self.run(line, real);
+            }
+            PageEvent::Interrupt => {
+                self.interrupt(real);
+            }
+            PageEvent::Reset => self.reset_server(real),
+            PageEvent::Tick => {
+                self.tick(real);
+            }
+            PageEvent::ToggleClock => self.toggle_clock(real),
+            PageEvent::MoveClock(secs, label) => {
+                self.move_clock(real, *secs, label);
             }
         }
+    }
+
+    /// Keeps an event in the log (small modules: their hand-over), if the playground keeps one.
+    pub fn log(&mut self, real: crate::engine::Nanos, event: PageEvent) {
+        if let Some(log) = self.log.as_mut() {
+            log.events.push((real, event));
+        }
+    }
+}
+
+/// A small module's hand-over (the first load's, the snippet embed's): not its engine but what made it. Its
+/// state is what its events did at the times they happened, so the whole app does the same again at the same
+/// times (`into_handoff`) and has the same state, journal and times included; the small modules so carry no
+/// engine serialiser. The terminal's lines, history and half-typed line come as they are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EventsHandoff {
+    pub format: String,
+    pub log: EventLog,
+    pub persist: bool,
+    pub lines: Vec<(String, String)>,
+    pub term_history: Vec<String>,
+    pub input: String,
+    pub intent: String,
+    pub file: Option<(String, String)>,
+}
+
+impl EventsHandoff {
+    /// What a small module hands over (`Parts::hand_over`).
+    pub fn json(
+        pg: &Playground,
+        term: &TermState,
+        input: &str,
+        intent: &Intent,
+        file: Option<(String, String)>,
+    ) -> Result<String, String> {
+        let h = EventsHandoff {
+            format: EVENTS_FORMAT.into(),
+            log: pg.log.clone().unwrap_or_default(),
+            persist: pg.persist,
+            lines: handed_lines(pg, term),
+            term_history: term.history.clone(),
+            input: input.to_string(),
+            intent: intent.name(),
+            file,
+        };
+        serde_json::to_string(&h).map_err(|e| e.to_string())
+    }
+
+    /// The small module's playground made again in the whole app: its events done again at their times.
+    pub fn into_handoff(self) -> Handoff {
+        let mut pg = Playground::new(self.log.started);
+        for (real, event) in &self.log.events {
+            pg.replay_event(*real, event);
+        }
+        pg.persist = self.persist;
         let intent = Intent::parse(&self.intent).unwrap_or(Intent::Tab("timeline".into()));
-        let mut h = Handoff::take(&pg, &TermState::default(), "", &intent, None);
+        let mut h = Handoff::take(&pg, &TermState::default(), &self.input, &intent, self.file);
         h.lines = self.lines;
+        h.term_history = self.term_history;
         h
     }
 }
@@ -213,6 +270,17 @@ impl Intent {
 }
 
 impl Handoff {
+    /// What a module with a lesson hands over (`Parts::hand_over`): its playground whole.
+    pub fn json(
+        pg: &Playground,
+        term: &TermState,
+        input: &str,
+        intent: &Intent,
+        file: Option<(String, String)>,
+    ) -> Result<String, String> {
+        Handoff::take(pg, term, input, intent, file).to_json()
+    }
+
     /// Takes what the page holds. A question the terminal was asking is not carried: it is cancelled, and the
     /// terminal says so.
     pub fn take(
@@ -222,10 +290,7 @@ impl Handoff {
         intent: &Intent,
         file: Option<(String, String)>,
     ) -> Handoff {
-        let mut lines = kept(&term.lines, MAX_LINES);
-        if let Some(q) = pg.session.question() {
-            lines.push(("note".into(), format!("(the question \"{q}\" was cancelled: answer it again)")));
-        }
+        let lines = handed_lines(pg, term);
         Handoff {
             format: FORMAT.into(),
             engine: pg.session.backend.engine.clone(),
@@ -275,6 +340,15 @@ impl Handoff {
         }
         HOST_RUN.with(|h| h.set(self.host_run.take()));
     }
+}
+
+/// The terminal's lines as the whole app takes them (a pending question is cancelled: it is asked again).
+fn handed_lines(pg: &Playground, term: &TermState) -> Vec<(String, String)> {
+    let mut lines = kept(&term.lines, MAX_LINES);
+    if let Some(q) = pg.session.question() {
+        lines.push(("note".into(), format!("(the question \"{q}\" was cancelled: answer it again)")));
+    }
+    lines
 }
 
 /// The open lesson in a hand-over: its name, its Markdown when it is not built in, and its run.
@@ -363,9 +437,9 @@ pub fn take_stashed() -> Option<Result<Handoff, String>> {
     let v = js_sys::Reflect::get(&w, &GLOBAL.into()).ok()?;
     let s = v.as_string()?;
     let _ = js_sys::Reflect::delete_property(&w, &GLOBAL.into());
-    if s.contains(SNIPPET_FORMAT) {
-        if let Ok(h) = serde_json::from_str::<SnippetHandoff>(&s) {
-            if h.format == SNIPPET_FORMAT {
+    if s.contains(EVENTS_FORMAT) {
+        if let Ok(h) = serde_json::from_str::<EventsHandoff>(&s) {
+            if h.format == EVENTS_FORMAT {
                 return Some(Ok(h.into_handoff()));
             }
         }
@@ -450,7 +524,7 @@ pub fn leave(
     file: Option<(String, String)>,
 ) -> Result<bool, String> {
     let intent = Intent::parse(intent).ok_or_else(|| format!("unknown part {intent:?}"))?;
-    Ok(stash(&Handoff::take(pg, term, input, &intent, file).to_json()?))
+    Ok(stash(&(pg.parts.hand_over)(pg, term, input, &intent, file)?))
 }
 
 /// Unmounts the small module's app (its clock tick and listeners stop) and forgets its state.
@@ -586,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn a_snippet_done_again_at_the_same_times_is_the_same_session() {
+    fn a_small_module_done_again_at_the_same_times_is_the_same_session() {
         const S: i64 = 1_000_000_000;
         let commands: Vec<String> = [
             "nats kv add b --history 2 --ttl 2s",
@@ -597,43 +671,56 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        // The snippet: Run, a host page's command and reset and command again, and the clock's ticks between.
-        let mut snippet = Playground::new_first_load(T0);
-        let mut events = Vec::new();
-        snippet.replay(&commands, T0 + S / 10);
-        events.push((T0 + S / 10, SnippetEvent::Run(commands.clone())));
-        snippet.run("nats kv put b k 3", T0 + S);
-        events.push((T0 + S, SnippetEvent::Line("nats kv put b k 3".into())));
+        // A first load or a snippet: Run (a share link, a snippet), typed lines, a question answered, Ctrl-C,
+        // the clock paused, resumed and moved, and its ticks.
+        let mut small = Playground::new_first_load(T0);
+        small.replay(&commands, T0 + S / 10);
+        small.run("nats kv put b k 3", T0 + S);
         let mut due = Vec::new();
         for t in [2, 3, 4] {
-            let now = snippet.clock.now(T0 + t * S);
-            due.push(snippet.session.backend.engine.next_expiry().is_some_and(|at| at <= now));
-            snippet.session.advance(now);
-            events.push((T0 + t * S, SnippetEvent::Tick));
+            let now = small.clock.now(T0 + t * S);
+            due.push(small.session.backend.engine.next_expiry().is_some_and(|at| at <= now));
+            small.tick(T0 + t * S);
         }
         assert!(due[0] && !due[2], "the bucket's TTL is due at the first tick: {due:?}");
-        let lines = vec![("out".to_string(), "PUT b > k: 3".to_string())];
-        let h = SnippetHandoff {
-            format: SNIPPET_FORMAT.into(),
-            started: T0,
-            events,
-            lines: lines.clone(),
-            intent: "tab:timeline".into(),
-        };
-        let json = serde_json::to_string(&h).expect("serialises");
-        let mut back = serde_json::from_str::<SnippetHandoff>(&json).expect("reads back").into_handoff();
+        small.interrupt(T0 + 5 * S);
+        small.run("nats kv add c", T0 + 5 * S);
+        small.run("nats kv rm c", T0 + 6 * S);
+        assert!(small.session.question().is_some(), "rm asks first");
+        small.run("y", T0 + 7 * S);
+        small.toggle_clock(T0 + 8 * S);
+        small.run("nats kv put b k 4", T0 + 9 * S);
+        small.toggle_clock(T0 + 10 * S);
+        small.move_clock(T0 + 11 * S, 60, "1m");
+        small.run("nats kv watch b", T0 + 12 * S);
+        small.reset_server(T0 + 13 * S);
+        small.run("nats kv add d --history 5", T0 + 14 * S);
+        small.run("nats kv put d k v", T0 + 15 * S);
+        small.run("nats kv watch d", T0 + 16 * S);
+        small.run("nats kv get d", T0 + 17 * S);
+        assert!(small.session.question().is_none());
+
+        let mut term = Rc::new(TermState::default());
+        term = term.reduce(TermAction::Echo { prompt: "$ ".into(), line: "nats kv put d k v".into() });
+        let json = EventsHandoff::json(&small, &term, "nats kv ge", &Intent::Tab("timeline".into()), None)
+            .expect("serialises");
+        let mut back = serde_json::from_str::<EventsHandoff>(&json).expect("reads back").into_handoff();
         let mut full = Playground::new(T0);
         back.apply(&mut full);
         // The same engine, journal and times included, the same clock, history and running watch.
         let engine = |pg: &Playground| serde_json::to_string(&pg.session.backend.engine).expect("serialises");
-        assert_eq!(engine(&full), engine(&snippet));
-        let a = snippet.session.backend.bucket_stream("b").expect("stream");
-        assert!(a.journal().iter().any(|j| j.removed.is_some()), "the TTL and the history limit removed revisions");
-        assert_eq!(full.clock.now(T0 + 5 * S), snippet.clock.now(T0 + 5 * S));
-        assert_eq!(full.history, snippet.history);
+        assert_eq!(engine(&full), engine(&small));
+        assert_eq!(full.clock.now(T0 + 20 * S), small.clock.now(T0 + 20 * S));
+        assert_eq!(full.history, small.history);
         assert_eq!(full.session.watches().len(), 1);
-        assert_eq!(back.lines, lines);
+        assert_eq!(back.lines, kept(&term.lines, MAX_LINES));
+        assert_eq!(back.input, "nats kv ge");
         assert_eq!(Intent::parse(&back.intent), Some(Intent::Tab("timeline".into())));
+        // What an earlier bucket went through is in the journal that came across: the TTL and the history
+        // limit's removals of `b` before the reset, and `d` now.
+        let w = full.run("nats kv put d k w", T0 + 21 * S);
+        let seen = format!("{}{:?}", w.text(), full.session.advance(full.clock.now(T0 + 21 * S)));
+        assert!(seen.contains("d > k: w"), "{seen}");
     }
 
     #[test]

@@ -100,16 +100,7 @@ impl Link for Embedded {
     }
 
     fn interrupt(&self, shared: &Shared, _typed: &str, show: &dyn Fn(TermAction)) -> bool {
-        let stopped = {
-            let mut pg = shared.0.borrow_mut();
-            let had_question = pg.session.question().is_some();
-            let stopped = pg.session.interrupt();
-            // Ctrl-C goes into the history when it stopped something, so a share link stops it too.
-            if stopped > 0 || had_question {
-                pg.history.push("interrupt".to_string());
-            }
-            stopped
-        };
+        let stopped = shared.0.borrow_mut().interrupt(real_now());
         if stopped > 0 {
             show(TermAction::Note(format!("(stopped {stopped} watch{})", if stopped == 1 { "" } else { "es" })));
         }

@@ -63,6 +63,9 @@ pub struct Playground {
     pub pane_news: Vec<(watchers::PaneWatch, String)>,
     /// The parts of the page this build has (see `Parts`).
     pub parts: &'static Parts,
+    /// What this playground did, for a small module's hand-over (`handoff::EventsHandoff`); the whole app keeps
+    /// none.
+    pub log: Option<handoff::EventLog>,
 }
 
 /// The seams between the first load and the parts of the page loaded on first use. The whole app
@@ -99,7 +102,14 @@ pub struct Parts {
     /// app's (the loader starts it at once for a visitor with a kept session): the first load, a newcomer's
     /// page, carries no reader of kept sessions.
     pub restore: fn(&mut Playground, Nanos) -> Result<Option<Restored>, String>,
+    /// The hand-over to the whole app: the playground whole (`Handoff`, a module with a lesson), or what made it
+    /// (`EventsHandoff`: the first load, the snippet embed, which so carry no engine serialiser).
+    pub hand_over: HandOver,
 }
+
+/// A module's hand-over, as JSON (see `Parts::hand_over`).
+pub type HandOver =
+    fn(&Playground, &term_state::TermState, &str, &handoff::Intent, Option<(String, String)>) -> Result<String, String>;
 
 fn broken_check(step: &crate::lesson::Step, lesson: &crate::lesson::Lesson) -> Option<String> {
     crate::lesson::checks::broken_check(step, &crate::lesson::checks::Created::of_lesson(lesson))
@@ -143,6 +153,7 @@ pub static FULL: Parts = Parts {
     broken_check,
     perform: services::perform_whole,
     restore: load_saved_state,
+    hand_over: handoff::Handoff::json,
 };
 
 /// No part: the first load, which hands over to the whole app before any of them is needed (no lesson is
@@ -157,6 +168,7 @@ pub static LESSON: Parts = Parts {
     lesson_json: handoff::lesson_json,
     run_step: Playground::run_step,
     perform: services::perform_lesson,
+    hand_over: handoff::Handoff::json,
     ..SMALL
 };
 
@@ -178,6 +190,7 @@ const SMALL: Parts = Parts {
     broken_check: |_, _| None,
     perform: |_, _| {},
     restore: keep_saved_state,
+    hand_over: handoff::EventsHandoff::json,
 };
 
 /// What the page's address asks for.
@@ -284,10 +297,11 @@ impl Playground {
         crate::cli::trace::install();
         // The built-in lessons are compiled into the whole app; the lesson module gets its one from the loader.
         crate::lesson::install_built_in();
-        Playground { parts: &FULL, ..Playground::new_bare(real) }
+        Playground::new_bare(real, &FULL)
     }
 
-    fn new_bare(real: Nanos) -> Playground {
+    /// A playground with `parts` (each module names only its own, so no other module's parts are linked in).
+    fn new_bare(real: Nanos, parts: &'static Parts) -> Playground {
         let mut session = Session::new(crate::server::Standalone::embedded(real));
         session.display.tz_offset_secs = local_offset_secs();
         // The page's terminal shows colour, as a terminal does.
@@ -304,18 +318,20 @@ impl Playground {
             server_error: None,
             lesson_news: None,
             pane_news: Vec::new(),
-            parts: &FIRST_LOAD,
+            parts,
+            log: None,
         }
     }
 
     /// The playground of the first load, without the parts loaded on first use (see `Parts`).
     pub fn new_first_load(real: Nanos) -> Playground {
-        Playground { parts: &FIRST_LOAD, ..Playground::new_bare(real) }
+        let log = Some(handoff::EventLog { started: real, events: Vec::new() });
+        Playground { log, ..Playground::new_bare(real, &FIRST_LOAD) }
     }
 
     /// The playground of the lesson embed: the lesson runner, and none of the other parts (see `Parts`).
     pub fn new_lesson(real: Nanos) -> Playground {
-        Playground { parts: &LESSON, ..Playground::new_bare(real) }
+        Playground::new_bare(real, &LESSON)
     }
 
     /// Opens a lesson from Markdown text under a name (workshop mode: a lesson file from an address).
@@ -343,6 +359,15 @@ impl Playground {
     /// `confirm` line after its command says (yes when there is none, as older links were made), and
     /// `interrupt` is Ctrl-C.
     pub fn replay(&mut self, commands: &[String], real: Nanos) -> String {
+        // Kept in the event log as one event, not as the lines it runs.
+        let log = self.log.take();
+        let t = self.replay_lines(commands, real);
+        self.log = log;
+        self.log(real, handoff::PageEvent::Run(commands.to_vec()));
+        t
+    }
+
+    fn replay_lines(&mut self, commands: &[String], real: Nanos) -> String {
         let now = self.clock.now(real);
         self.load_engine(Engine::new(now));
         let mut t = String::new();
@@ -440,8 +465,53 @@ impl Playground {
         Some(report)
     }
 
+    /// Ctrl-C: stops the running watches and drops a pending question (into the history when it did either, so
+    /// a share link does it too). Returns how many watches stopped.
+    pub fn interrupt(&mut self, real: Nanos) -> usize {
+        self.log(real, handoff::PageEvent::Interrupt);
+        let had_question = self.session.question().is_some();
+        let stopped = self.session.interrupt();
+        if stopped > 0 || had_question {
+            self.history.push("interrupt".to_string());
+        }
+        stopped
+    }
+
+    /// The clock's tick: what is due expires, running watches print. Kept in the event log when it did
+    /// something.
+    pub fn tick(&mut self, real: Nanos) -> Vec<crate::cli::exec::Chunk> {
+        let now = self.clock.now(real);
+        let due = self.session.backend.engine.next_expiry().is_some_and(|at| at <= now);
+        let chunks = self.session.advance(now);
+        if due || !chunks.is_empty() {
+            self.log(real, handoff::PageEvent::Tick);
+        }
+        chunks
+    }
+
+    /// Pauses the clock, or resumes it.
+    pub fn toggle_clock(&mut self, real: Nanos) {
+        self.log(real, handoff::PageEvent::ToggleClock);
+        if self.clock.is_paused() {
+            self.clock.resume(real);
+        } else {
+            self.clock.pause(real);
+        }
+    }
+
+    /// Moves the clock forward (`label`: as the learner reads it, "10s"); Share and the exports replay the
+    /// session, so the move goes into the history.
+    pub fn move_clock(&mut self, real: Nanos, secs: i64, label: &str) -> Vec<crate::cli::exec::Chunk> {
+        self.log(real, handoff::PageEvent::MoveClock(secs, label.to_string()));
+        self.clock.fast_forward(real, secs * crate::engine::time::NANOS_PER_SEC);
+        self.history.push(format!("sleep {label}"));
+        let now = self.clock.now(real);
+        self.session.advance(now)
+    }
+
     /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
     pub fn reset_server(&mut self, real: Nanos) {
+        self.log(real, handoff::PageEvent::Reset);
         let now = self.clock.now(real);
         self.new_session(Engine::new(now));
         if let Some((_, run)) = self.lesson.as_mut() {
@@ -543,6 +613,7 @@ impl Playground {
     /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
     /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
+        self.log(real, handoff::PageEvent::Line(line.to_string()));
         let is_answer = self.session.question().is_some();
         let r = match Line::parse(line) {
             // A typed `sleep` moves the page's clock, as the clock bar's fast-forward does.

@@ -315,8 +315,7 @@ fn use_page(shared: &Shared, store: &UseReducerHandle<PageState>, d: &Dispatch) 
             let tick = Interval::new(1_000, move || {
                 let chunks = {
                     let mut pg = shared.0.borrow_mut();
-                    let now = pg.clock.now(real_now());
-                    let chunks = pg.session.advance(now);
+                    let chunks = pg.tick(real_now());
                     pg.serve_timeout(crate::app::page_link::mono_ms());
                     chunks
                 };

@@ -11,7 +11,6 @@ use super::steps::{self, StepRunner};
 use super::store::{Action, Dispatch, ImportAsk};
 use super::term_state::TermAction;
 use super::{lines, real_now, watchers};
-use crate::engine::time::NANOS_PER_SEC;
 
 /// Performs a verb (`Action::is_effect`): its own record in the store first, then its effects.
 pub fn perform(d: &Dispatch, action: Action) {
@@ -43,27 +42,11 @@ pub fn perform(d: &Dispatch, action: Action) {
             }
         }
         Action::ToggleClock => {
-            {
-                let mut pg = shared.0.borrow_mut();
-                let real = real_now();
-                if pg.clock.is_paused() {
-                    pg.clock.resume(real);
-                } else {
-                    pg.clock.pause(real);
-                }
-            }
+            shared.0.borrow_mut().toggle_clock(real_now());
             d.changed();
         }
         Action::MoveClock { secs, label } => {
-            let chunks = {
-                let mut pg = shared.0.borrow_mut();
-                let real = real_now();
-                pg.clock.fast_forward(real, secs * NANOS_PER_SEC);
-                // Share and the exports replay the session: the clock's moves are part of it.
-                pg.history.push(format!("sleep {label}"));
-                let now = pg.clock.now(real);
-                pg.session.advance(now)
-            };
+            let chunks = shared.0.borrow_mut().move_clock(real_now(), secs, label);
             d.say(format!("(clock moved forward {label})"));
             if !chunks.is_empty() {
                 d.show(TermAction::Output(chunks));
