@@ -9,7 +9,7 @@
 //! Cost: a consumer's cursor moves past messages its filter does not match, so a consumer that is idle, or whose
 //! filter matches nothing, costs nothing per message once it has looked at it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::*;
 use super::jetstream::Out;
@@ -156,6 +156,52 @@ enum Next {
     Fresh(u64),
 }
 
+/// Stream sequences and when each is due (protocol clock, ms): the earliest is found at once and only what is
+/// due is visited, however many wait (a consumer's redelivery queue, its pending messages' deadlines).
+#[derive(Clone, Debug, Default)]
+struct DueSet {
+    at: BTreeMap<u64, u64>,
+    /// (due, sequence); `i64` as the stream's expiry index is, so the page's modules share that set's code.
+    order: BTreeSet<(i64, u64)>,
+}
+
+impl DueSet {
+    fn key(due: u64) -> i64 {
+        i64::try_from(due).unwrap_or(i64::MAX)
+    }
+
+    fn insert(&mut self, sseq: u64, due: u64) {
+        if let Some(old) = self.at.insert(sseq, due) {
+            self.order.remove(&(Self::key(old), sseq));
+        }
+        self.order.insert((Self::key(due), sseq));
+    }
+
+    fn remove(&mut self, sseq: u64) {
+        if let Some(old) = self.at.remove(&sseq) {
+            self.order.remove(&(Self::key(old), sseq));
+        }
+    }
+
+    fn contains(&self, sseq: u64) -> bool {
+        self.at.contains_key(&sseq)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// When the earliest is due.
+    fn earliest(&self) -> Option<u64> {
+        self.order.first().and_then(|(_, sseq)| self.at.get(sseq).copied())
+    }
+
+    /// The earliest that is due at `mono`, if one is.
+    fn first_due(&self, mono: u64) -> Option<u64> {
+        self.order.first().filter(|(due, _)| *due <= Self::key(mono)).map(|(_, sseq)| *sseq)
+    }
+}
+
 /// A consumer.
 #[derive(Clone, Debug)]
 pub struct Consumer {
@@ -185,10 +231,10 @@ pub struct Consumer {
     pending: BTreeMap<u64, Pending>,
     /// Deliveries so far of each message delivered more than once and not yet acknowledged.
     redelivered: BTreeMap<u64, u64>,
-    /// Messages to send again and when (protocol clock), by stream sequence.
-    redeliver: BTreeMap<u64, u64>,
-    /// The earliest pending deadline, so the pending set is walked only when one may have passed.
-    next_deadline: Option<u64>,
+    /// Messages to send again and when (protocol clock).
+    redeliver: DueSet,
+    /// When each pending message not waiting for redelivery is redelivered unless acknowledged (protocol clock).
+    deadlines: DueSet,
     pub waiting: VecDeque<PullRequest>,
     /// When the consumer last sent anything or heard from a client (protocol clock).
     last_sent_ms: u64,
@@ -298,8 +344,8 @@ impl Consumer {
             ack_floor_active: None,
             pending: BTreeMap::new(),
             redelivered: BTreeMap::new(),
-            redeliver: BTreeMap::new(),
-            next_deadline: None,
+            redeliver: DueSet::default(),
+            deadlines: DueSet::default(),
             waiting: VecDeque::new(),
             last_sent_ms: mono,
             last_activity_ms: mono,
@@ -413,8 +459,8 @@ impl Consumer {
                 t.push(r.last_sent + r.heartbeat_ms);
             }
         }
-        t.extend(self.next_deadline);
-        t.extend(self.redeliver.values().min().copied());
+        t.extend(self.deadlines.earliest());
+        t.extend(self.redeliver.earliest());
         t.into_iter().min()
     }
 
@@ -436,7 +482,8 @@ impl Consumer {
             AckKind::Term => {
                 if self.pending.remove(&target.sseq).is_some() {
                     self.redelivered.remove(&target.sseq);
-                    self.redeliver.remove(&target.sseq);
+                    self.redeliver.remove(target.sseq);
+                    self.deadlines.remove(target.sseq);
                     self.done.push(target.sseq);
                     self.update_floor(now);
                 }
@@ -444,12 +491,17 @@ impl Consumer {
             AckKind::Nak { delay_ms } => {
                 if self.pending.contains_key(&target.sseq) {
                     self.redeliver.insert(target.sseq, mono + delay_ms.unwrap_or(0));
+                    self.deadlines.remove(target.sseq);
                 }
             }
             AckKind::Progress => {
                 let wait = self.wait_for(target.sseq);
                 if let Some(p) = self.pending.get_mut(&target.sseq) {
                     p.deadline = mono + wait;
+                    // A message waiting to be sent again keeps waiting; its deadline counts once it is sent.
+                    if !self.redeliver.contains(target.sseq) {
+                        self.deadlines.insert(target.sseq, p.deadline);
+                    }
                 }
             }
         }
@@ -466,7 +518,8 @@ impl Consumer {
         for q in acked {
             self.pending.remove(&q);
             self.redelivered.remove(&q);
-            self.redeliver.remove(&q);
+            self.redeliver.remove(q);
+            self.deadlines.remove(q);
             self.done.push(q);
         }
         self.update_floor(now);
@@ -654,45 +707,33 @@ impl Consumer {
     /// Messages whose acknowledgement wait passed go to the redelivery queue, or out of the pending set when
     /// they were delivered `max_deliver` times.
     fn collect_overdue(&mut self, mono: u64) {
-        if self.next_deadline.is_none_or(|d| d > mono) {
-            return;
-        }
-        let mut next = None::<u64>;
-        let mut gone = Vec::new();
-        for (sseq, p) in self.pending.iter_mut() {
-            if self.redeliver.contains_key(sseq) {
-                continue;
-            }
-            if p.deadline <= mono {
-                let delivered = self.redelivered.get(sseq).copied().unwrap_or(1);
-                if self.max_deliver > 0 && delivered as i64 >= self.max_deliver {
-                    gone.push(*sseq);
-                } else {
-                    self.redeliver.insert(*sseq, mono);
-                    // Not pending a deadline until it is sent again.
-                    p.deadline = u64::MAX;
-                }
-            } else {
-                next = Some(next.map_or(p.deadline, |n: u64| n.min(p.deadline)));
+        // Earliest deadline first: only what is overdue is visited.
+        while let Some(sseq) = self.deadlines.first_due(mono) {
+            self.deadlines.remove(sseq);
+            let delivered = self.redelivered.get(&sseq).copied().unwrap_or(1);
+            if self.max_deliver > 0 && delivered as i64 >= self.max_deliver {
+                self.pending.remove(&sseq);
+            } else if let Some(p) = self.pending.get_mut(&sseq) {
+                self.redeliver.insert(sseq, mono);
+                // Not pending a deadline until it is sent again.
+                p.deadline = u64::MAX;
             }
         }
-        for q in gone {
-            self.pending.remove(&q);
-        }
-        self.next_deadline = next;
     }
 
     /// The message to send next, if any may be sent now: a redelivery that is due, else (within
     /// `max_ack_pending`) the next from the initial set or the stream. Moves the cursor past messages the filter
     /// does not match, and forgets redeliveries of messages the stream no longer has.
     fn peek_next(&mut self, s: &Stream, mono: u64) -> Option<Next> {
-        // In sequence order, so the first that is due is the lowest.
-        while let Some((&sseq, _)) = self.redeliver.iter().find(|(_, due)| **due <= mono) {
+        // The earliest due first (in sequence order among those due at once), as nats-server's redelivery queue
+        // takes them in the order they became due.
+        while let Some(sseq) = self.redeliver.first_due(mono) {
             if s.get(sseq).is_some() && self.pending.contains_key(&sseq) {
                 return Some(Next::Redeliver(sseq));
             }
-            self.redeliver.remove(&sseq);
+            self.redeliver.remove(sseq);
             self.pending.remove(&sseq);
+            self.deadlines.remove(sseq);
             self.redelivered.remove(&sseq);
         }
         if self.at_ack_limit() {
@@ -781,7 +822,7 @@ impl Consumer {
                     self.cursor = self.cursor.max(sseq + 1);
                 }
             } else {
-                self.redeliver.remove(&sseq);
+                self.redeliver.remove(sseq);
                 *self.redelivered.entry(sseq).or_insert(1) += 1;
             }
             self.dseq += 1;
@@ -802,7 +843,7 @@ impl Consumer {
                 let wait = self.wait_for(sseq);
                 let deadline = mono.saturating_add(wait);
                 self.pending.insert(sseq, Pending { dseq: self.dseq, deadline });
-                self.next_deadline = Some(self.next_deadline.map_or(deadline, |d| d.min(deadline)));
+                self.deadlines.insert(sseq, deadline);
             }
             let target = match &self.deliver {
                 Some(d) => d.clone(),

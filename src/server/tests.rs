@@ -761,6 +761,44 @@ fn pull_consumers_deliver_acknowledge_and_redeliver_on_the_protocol_clock() {
     assert!(out(&mut s, c).contains("HMSG _INBOX.p.4 7 33 33\r\nNATS/1.0 409 Consumer Deleted\r\n"));
 }
 
+/// Refused messages come back in the order they became due, as nats-server sends them (measured on 2.15.1 with
+/// nats-py: NAKs of 2, 4 and 3 with delays of 0.9, 0.2 and 0.5 s, fetched after all are due: 4, 3, 2), not in
+/// sequence order.
+#[test]
+fn refused_messages_come_back_in_the_order_they_became_due() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.q.* 7\r\n");
+    kv_stream(&mut s, c, "q", "");
+    for k in ["1", "2", "3", "4"] {
+        publish(&mut s, c, &format!("$KV.q.{k}"), "", k);
+    }
+    consumer(
+        &mut s,
+        c,
+        "$JS.API.CONSUMER.CREATE.KV_q.D",
+        "{\"durable_name\":\"D\",\"ack_policy\":\"explicit\",\"ack_wait\":30000000000}",
+    );
+    let next = "$JS.API.CONSUMER.MSG.NEXT.KV_q.D";
+    publish(&mut s, c, next, "_INBOX.q.1", "{\"batch\":4}");
+    let o = out(&mut s, c);
+    let ack = |n: u64| -> String {
+        o.split_whitespace()
+            .find(|w| w.starts_with("$JS.ACK.KV_q.D.1.") && w.contains(&format!(".{n}.{n}.")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    publish(&mut s, c, &ack(1), "", "+ACK");
+    publish(&mut s, c, &ack(2), "", "-NAK {\"delay\":900000000}");
+    publish(&mut s, c, &ack(4), "", "-NAK {\"delay\":200000000}");
+    publish(&mut s, c, &ack(3), "", "-NAK {\"delay\":500000000}");
+    s.handle_timeout(1_500);
+    publish(&mut s, c, next, "_INBOX.q.2", "{\"batch\":3}");
+    let o = out(&mut s, c);
+    let order: Vec<&str> = o.split_whitespace().filter_map(|w| w.strip_prefix("$KV.q.")).collect();
+    assert_eq!(order, ["4", "3", "2"], "{o}");
+}
+
 #[test]
 fn a_slow_consumer_is_cut_off_and_counted_while_others_keep_working() {
     let opts = ServerOptions { max_pending: 10_000, ..ServerOptions::default() };
