@@ -729,7 +729,9 @@ mod tests {
         assert!(embed.open_lesson("python"));
         let ran = embed.run_step(0, T0, false).expect("the first step ran");
         let second = embed.run_step(1, T0, false).expect("the second step ran");
-        embed.lesson.as_mut().map(|(_, r)| r.select(2));
+        if let Some((_, r)) = embed.lesson.as_mut() {
+            r.select(2);
+        }
         keep_edit("python/2/0", "print('edited')");
         let term = TermState::default();
         let h = Handoff::take(&embed, &term, "", &Intent::Cell("python/2/0".into()), None);

@@ -116,8 +116,7 @@ pub fn parse(src: &str) -> Lesson {
         let trimmed = line.trim_end();
         if let Some(fence) = fence_start(trimmed) {
             flush_para(&mut cur, &mut para);
-            let lang =
-                trimmed.trim_start()[fence.len()..].trim().split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            let lang = trimmed.trim_start()[fence.len()..].split_whitespace().next().unwrap_or("").to_ascii_lowercase();
             let mut body: Vec<&str> = Vec::new();
             for l in lines.by_ref() {
                 if l.trim_start().starts_with(&fence)

@@ -98,15 +98,9 @@ pub fn add_config(line: &str) -> Result<crate::engine::Config, String> {
 }
 
 /// Runs a `kv-ops` block and returns what the Python program prints, or the first error in the block itself.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PyOps {
     vars: BTreeMap<String, Val>,
-}
-
-impl Default for PyOps {
-    fn default() -> Self {
-        PyOps { vars: BTreeMap::new() }
-    }
 }
 
 impl PyOps {

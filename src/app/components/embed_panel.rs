@@ -187,7 +187,7 @@ pub fn embed_panel(p: &EmbedPanelProps) -> Html {
     }
     let base = base_address();
     let (snippet, problem) = if o.element {
-        element_code(&base, &o, &lesson_step, &history, program_text.as_deref())
+        element_code(&base, &o, lesson_step, history, program_text.as_deref())
     } else {
         match (o.what, &lesson_step, &packed) {
             (EmbedWhat::Step, Some((name, step, title)), _) => (

@@ -152,12 +152,12 @@ pub fn timeline(p: &TimelineProps) -> Html {
             let width = (marks.len() as f64 * step + 40.0).max(300.0);
             let xs = |seq: u64| -> f64 { 20.0 + (seq.saturating_sub(from)) as f64 * step };
             let refused = tl.as_ref().map(|t| t.refused.clone()).unwrap_or_default();
-            let band = explained.map(|(a, b)| {
+            let band = explained.and_then(|(a, b)| {
                 let (a, b) = (a.max(from), b.min(to));
                 (b >= a).then(|| html! {
                     <rect class="band" x={(xs(a) - 15.0).to_string()} y="2" width={((b - a) as f64 * step + 30.0).to_string()} height="52" rx="6" />
                 })
-            }).flatten();
+            });
             html! {
                 <svg class="strip" viewBox={format!("0 0 {width} {}", 64 + 14 * watchers.len())} width={width.to_string()}
                      role="group" aria-label={format!("Revisions {from} to {to} of bucket {bucket}")}>
