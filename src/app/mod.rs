@@ -363,7 +363,7 @@ impl Playground {
         let log = self.log.take();
         let t = self.replay_lines(commands, real);
         self.log = log;
-        self.log(real, handoff::PageEvent::Run(commands.to_vec()));
+        self.log(real, || handoff::PageEvent::Run(commands.to_vec()));
         t
     }
 
@@ -468,7 +468,7 @@ impl Playground {
     /// Ctrl-C: stops the running watches and drops a pending question (into the history when it did either, so
     /// a share link does it too). Returns how many watches stopped.
     pub fn interrupt(&mut self, real: Nanos) -> usize {
-        self.log(real, handoff::PageEvent::Interrupt);
+        self.log(real, || handoff::PageEvent::Interrupt);
         let had_question = self.session.question().is_some();
         let stopped = self.session.interrupt();
         if stopped > 0 || had_question {
@@ -481,17 +481,17 @@ impl Playground {
     /// something.
     pub fn tick(&mut self, real: Nanos) -> Vec<crate::cli::exec::Chunk> {
         let now = self.clock.now(real);
-        let due = self.session.backend.engine.next_expiry().is_some_and(|at| at <= now);
+        let due = self.log.is_some() && self.session.backend.engine.next_expiry().is_some_and(|at| at <= now);
         let chunks = self.session.advance(now);
         if due || !chunks.is_empty() {
-            self.log(real, handoff::PageEvent::Tick);
+            self.log(real, || handoff::PageEvent::Tick);
         }
         chunks
     }
 
     /// Pauses the clock, or resumes it.
     pub fn toggle_clock(&mut self, real: Nanos) {
-        self.log(real, handoff::PageEvent::ToggleClock);
+        self.log(real, || handoff::PageEvent::ToggleClock);
         if self.clock.is_paused() {
             self.clock.resume(real);
         } else {
@@ -502,7 +502,7 @@ impl Playground {
     /// Moves the clock forward (`label`: as the learner reads it, "10s"); Share and the exports replay the
     /// session, so the move goes into the history.
     pub fn move_clock(&mut self, real: Nanos, secs: i64, label: &str) -> Vec<crate::cli::exec::Chunk> {
-        self.log(real, handoff::PageEvent::MoveClock(secs, label.to_string()));
+        self.log(real, || handoff::PageEvent::MoveClock(secs, label.to_string()));
         self.clock.fast_forward(real, secs * crate::engine::time::NANOS_PER_SEC);
         self.history.push(format!("sleep {label}"));
         let now = self.clock.now(real);
@@ -511,7 +511,7 @@ impl Playground {
 
     /// Starts the embedded server afresh (a lesson's Reset): buckets, watches and questions are gone.
     pub fn reset_server(&mut self, real: Nanos) {
-        self.log(real, handoff::PageEvent::Reset);
+        self.log(real, || handoff::PageEvent::Reset);
         let now = self.clock.now(real);
         self.new_session(Engine::new(now));
         if let Some((_, run)) = self.lesson.as_mut() {
@@ -613,7 +613,7 @@ impl Playground {
     /// Runs one line at the clock's time, remembering commands (not answers to questions) in the history. A
     /// line that is the open lesson's next command counts towards its current step.
     pub fn run(&mut self, line: &str, real: Nanos) -> LineResult {
-        self.log(real, handoff::PageEvent::Line(line.to_string()));
+        self.log(real, || handoff::PageEvent::Line(line.to_string()));
         let is_answer = self.session.question().is_some();
         let r = match Line::parse(line) {
             // A typed `sleep` moves the page's clock, as the clock bar's fast-forward does.
