@@ -816,7 +816,7 @@ impl<D: Dial> Client<D> {
         let body = serde_json::to_string(&ConsumerCreateRequest {
             stream_name: stream.clone(),
             config: Some(cfg),
-            action: None,
+            ..Default::default()
         })
         .unwrap_or_default();
         let (_, p) = self.request_once(&format!("$JS.API.CONSUMER.CREATE.{stream}"), &[], body.as_bytes()).await?;

@@ -109,6 +109,7 @@ impl Config {
             description: self.description.clone(),
             max_msgs_per_subject: self.history.max(1),
             max_msgs: -1,
+            max_consumers: -1,
             retention: super::stream::Retention::Limits,
             consumer_limits: super::stream::ConsumerLimits::default(),
             max_bytes: if self.max_bytes == 0 { -1 } else { self.max_bytes },

@@ -39,6 +39,9 @@ pub struct StreamConfig {
     /// a message past it is refused.
     #[serde(default = "no_limit")]
     pub max_msgs: i64,
+    /// The most consumers the stream takes (-1: no limit).
+    #[serde(default = "no_limit")]
+    pub max_consumers: i64,
     /// When messages leave besides the limits: never, once every interested consumer acknowledged them, or once
     /// the one consumer that takes them did.
     #[serde(default)]
@@ -1020,6 +1023,7 @@ mod tests {
 
     fn cfg(storage: StorageType) -> StreamConfig {
         StreamConfig {
+            max_consumers: -1,
             name: "KV_t".into(),
             subjects: vec!["$KV.t.>".into()],
             description: String::new(),

@@ -395,6 +395,7 @@ impl StreamConfigJson {
             description: self.description.clone(),
             max_msgs_per_subject: limit(self.max_msgs_per_subject),
             max_msgs: limit(self.max_msgs),
+            max_consumers: limit(self.max_consumers),
             retention: match self.retention.as_str() {
                 "interest" => Retention::Interest,
                 "workqueue" => Retention::WorkQueue,
@@ -455,7 +456,7 @@ impl StreamConfigJson {
             description: c.description.clone(),
             subjects: c.subjects.clone(),
             retention: c.retention.api_name().into(),
-            max_consumers: -1,
+            max_consumers: c.max_consumers,
             max_msgs: c.max_msgs,
             max_bytes: c.max_bytes,
             max_age: c.max_age,
@@ -751,8 +752,26 @@ pub struct ConsumerConfigJson {
     pub num_replicas: i64,
     #[serde(default, skip_serializing_if = "is_false")]
     pub mem_storage: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub direct: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sourcing: bool,
     #[serde(default, skip_serializing_if = "TextMap::is_empty")]
     pub metadata: TextMap,
+    /// Until when the consumer delivers nothing (RFC 3339, UTC); set by a create or by `CONSUMER.PAUSE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_groups: Option<Vec<String>>,
+    /// `overflow`, `pinned_client` or `prioritized`; none is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_timeout: Option<i64>,
+    /// Fields nats-server does not know, refused by the server (`consumer_checks::check_known`); a client reading
+    /// a newer server's answer keeps going.
+    #[serde(flatten, skip_serializing)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// A consumer-create request.
@@ -764,6 +783,11 @@ pub struct ConsumerCreateRequest {
     pub config: Option<ConsumerConfigJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pedantic: bool,
+    /// Fields nats-server does not know (refused, as its strict decoder does).
+    #[serde(flatten, skip_serializing)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// A pull request (`$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`) as JSON; a body that is a plain number is
@@ -809,7 +833,43 @@ pub struct ConsumerInfoJson {
     /// A push consumer with a subscriber on its deliver subject.
     #[serde(default, skip_serializing_if = "is_false")]
     pub push_bound: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub paused: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pause_remaining: i64,
     pub ts: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_groups: Vec<PriorityGroupStateJson>,
+}
+
+/// A priority group's state in consumer info.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriorityGroupStateJson {
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_client_id: Option<String>,
+    #[serde(default)]
+    pub pinned_ts: String,
+}
+
+/// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`'s request (an empty or non-object body resumes).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConsumerPauseRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_until: Option<String>,
+    #[serde(flatten, skip_serializing)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// `consumer_pause_response` (its fields are written with an error too, as nats-server writes them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerPauseJson {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub paused: bool,
+    pub pause_until: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pause_remaining: i64,
 }
 
 /// `stream_msg_get_response`'s message.

@@ -260,6 +260,9 @@ pub struct Consumer {
     /// What it delivered and its client in process has not taken yet (`JetStream::take_in_process`); `None`
     /// for a consumer a connection made, whose deliveries the server routes.
     pub held: Option<Vec<Out>>,
+    /// Until when it delivers nothing (`pause_until`): the server's time, and the same instant on the protocol
+    /// clock, for its timers.
+    paused_until: Option<(Nanos, u64)>,
 }
 
 /// A watcher as the timeline shows it: its number, the key patterns it follows (without the bucket's
@@ -359,11 +362,54 @@ impl Consumer {
             number: 0,
             log: None,
             held: None,
+            paused_until: None,
         };
+        c.set_pause(created, mono);
         c.last_sseq = c.first_due_hint();
         // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
         c.ack_floor.1 = c.last_sseq;
         c
+    }
+
+    /// Reads `pause_until` from the configuration: paused while the server's time is before it.
+    fn set_pause(&mut self, now: Nanos, mono: u64) {
+        let until = crate::server::consumer_checks::pause_nanos(self.config.pause_until.as_deref());
+        self.paused_until = until.filter(|t| *t > now).map(|t| (t, mono + ms(t - now).max(1)));
+    }
+
+    /// Whether it is paused at this instant of the protocol clock.
+    fn paused(&self, mono: u64) -> bool {
+        self.paused_until.is_some_and(|(_, end)| mono < end)
+    }
+
+    /// An update nats-server allows (`consumer_checks::check_update` passed): the new limits, filters, deliver
+    /// subject and pause take effect; where the consumer is and what it has out stay. A new deliver subject
+    /// gets every unacknowledged message again, as nats-server expires them all.
+    pub fn update(&mut self, config: ConsumerConfigJson, filters: Vec<String>, now: Nanos, mono: u64) {
+        if config.deliver_subject != self.deliver {
+            self.deliver = config.deliver_subject.clone();
+            let out: Vec<u64> = self.pending.keys().copied().collect();
+            for sseq in out {
+                self.deadlines.remove(sseq);
+                self.redeliver.insert(sseq, mono);
+                if let Some(p) = self.pending.get_mut(&sseq) {
+                    p.deadline = u64::MAX;
+                }
+            }
+        }
+        let durable = config.durable_name.is_some();
+        self.inactive_ms = match config.inactive_threshold {
+            Some(t) if t > 0 => Some(ms(t)),
+            _ if durable => None,
+            _ => Some(DEFAULT_INACTIVE_MS),
+        };
+        self.ack_wait_ms = ms(config.ack_wait.unwrap_or(DEFAULT_ACK_WAIT_NS));
+        self.backoff_ms = config.backoff.clone().unwrap_or_default().into_iter().map(ms).collect();
+        self.max_deliver = config.max_deliver;
+        self.max_ack_pending = config.max_ack_pending.unwrap_or(-1);
+        self.filters = filters;
+        self.config = config;
+        self.set_pause(now, mono);
     }
 
     /// Before anything is delivered, nats-server reports the stream sequence just before the first one due.
@@ -432,8 +478,25 @@ impl Consumer {
             num_waiting: self.waiting.len() as u64,
             num_pending: self.pending_count(s),
             push_bound: self.deliver.is_some() && self.bound,
+            paused: self.paused_until.is_some_and(|(t, _)| now < t),
+            pause_remaining: self.paused_until.map_or(0, |(t, _)| (t - now).max(0)),
             ts: rfc3339_nanos(now),
+            priority_groups: self.priority_groups(),
         }
+    }
+
+    /// Each priority group once, as consumer info reports them (no client pinned).
+    fn priority_groups(&self) -> Vec<PriorityGroupStateJson> {
+        let mut seen = Vec::new();
+        for g in self.config.priority_groups.iter().flatten() {
+            if !seen.contains(g) {
+                seen.push(g.clone());
+            }
+        }
+        let zero = crate::server::api::ZERO_TIME.to_string();
+        seen.into_iter()
+            .map(|group| PriorityGroupStateJson { group, pinned_client_id: None, pinned_ts: zero.clone() })
+            .collect()
     }
 
     /// When `pump` next has something to do on its own: a heartbeat, an expiring request, an acknowledgement
@@ -461,6 +524,7 @@ impl Consumer {
         }
         t.extend(self.deadlines.earliest());
         t.extend(self.redeliver.earliest());
+        t.extend(self.paused_until.map(|(_, end)| end));
         t.into_iter().min()
     }
 
@@ -630,6 +694,20 @@ impl Consumer {
                     }
                 }
             }
+        }
+        if self.paused_until.is_some_and(|(_, end)| mono >= end) {
+            self.paused_until = None;
+        }
+        if self.paused(mono) {
+            // Nothing is delivered; a request that asked not to wait ends when there is nothing for it anyway.
+            if self.is_pull() && self.pending_count(s) == 0 && self.redeliver.is_empty() {
+                let (no_wait, keep): (VecDeque<PullRequest>, VecDeque<PullRequest>) =
+                    self.waiting.drain(..).partition(|r| r.no_wait);
+                self.waiting = keep;
+                out.extend(no_wait.iter().map(|r| status(&r.reply, 404, "No Messages", Vec::new())));
+            }
+            self.heartbeats(mono, out);
+            return true;
         }
         if self.idle(s, mono) && !self.waiting.iter().any(|r| r.no_wait) {
             self.heartbeats(mono, out);

@@ -9,10 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use serde::Serialize;
 
 use super::api::*;
-use super::consumer::{
-    AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo, DEFAULT_ACK_WAIT_NS, DEFAULT_MAX_ACK_PENDING,
-    DEFAULT_MAX_WAITING,
-};
+use super::consumer::{AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo};
+use super::consumer_checks;
 use super::stream_checks;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
@@ -321,12 +319,20 @@ impl JetStream {
         number: Option<u64>,
         mono_ms: u64,
     ) -> Result<(String, u64, u64), ApiError> {
-        // A new ephemeral consumer: the request's own checks, and none of those of a name or an update.
+        // A new ephemeral consumer: the configuration's own checks, and none of those of a name or an update.
         let mut cfg = config;
-        check_consumer_config(&mut cfg, engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?)?;
+        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
+        consumer_checks::set_defaults(&mut cfg, s, false)?;
+        consumer_checks::check_config(&cfg, s)?;
+        ephemeral_default(&mut cfg);
+        set_consumer_metadata(&mut cfg);
+        let filters = consumer_checks::filters_of(&cfg);
+        if s.config.retention == Retention::WorkQueue {
+            self.check_work_queue_consumer(&cfg, stream, &filters)?;
+        }
         let name = self.random_name();
-        let pending =
-            self.add_consumer(engine, stream, name.clone(), cfg, mono_ms, &|_| true, |c, s| c.pending_count(s))?;
+        let pending = self
+            .add_consumer(engine, stream, name.clone(), cfg, filters, mono_ms, &|_| true, |c, s| c.pending_count(s))?;
         let Some(c) = self.consumers.get_mut(&(stream.to_string(), name.clone())) else {
             return Ok((name, pending, 0));
         };
@@ -835,6 +841,24 @@ impl JetStream {
                     )]
                 }
             }
+            ["CONSUMER", "PAUSE", stream, name] => match self.pause_consumer(engine, stream, name, payload, mono_ms) {
+                Ok(r) => vec![Out::json(reply, &r)],
+                Err(e) => {
+                    self.api_errors += 1;
+                    #[derive(Serialize)]
+                    struct Failed {
+                        #[serde(rename = "type")]
+                        kind: String,
+                        error: ApiErrorJson,
+                        paused: bool,
+                        pause_until: &'static str,
+                    }
+                    let error = (&e).into();
+                    let r =
+                        Failed { kind: kind("consumer_pause_response"), error, paused: false, pause_until: ZERO_TIME };
+                    vec![Out::json(reply, &r)]
+                }
+            },
             // The rest of the API a real server has: answered, plainly, with what the playground lacks.
             ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
                 let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
@@ -923,6 +947,8 @@ impl JetStream {
         }
     }
 
+    /// `$JS.API.CONSUMER.CREATE` (and its legacy forms): nats-server's checks in its order (`consumer_checks`),
+    /// then the new consumer, or the update an existing one allows.
     #[allow(clippy::too_many_arguments)]
     fn create_consumer(
         &mut self,
@@ -935,83 +961,205 @@ impl JetStream {
         mono_ms: u64,
         interest: &dyn Fn(&str) -> bool,
     ) -> Result<ConsumerInfoJson, ApiError> {
-        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
-        let mut cfg = req.config.ok_or_else(|| ApiError::new(400, 10078, "consumer config required"))?;
-        if !req.stream_name.is_empty() && req.stream_name != stream {
+        consumer_checks::check_decoded(&req)?;
+        let mut cfg = req.config.clone().unwrap_or_default();
+        // The request's subject against its body (nats-server's API handler).
+        if req.stream_name != stream {
             return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
         }
-        if let Some(f) = subject_filter {
-            if cfg.filter_subject.as_deref().is_some_and(|b| b != f) {
+        let legacy_ephemeral = name.is_none();
+        let subject_name = name.clone().or_else(|| cfg.name.clone()).unwrap_or_default();
+        if subject_name.contains(['\\', '/']) {
+            return Err(ApiError::new(400, 10127, "Consumer name can not contain path separators"));
+        }
+        let named = |c: &ConsumerConfigJson| c.durable_name.clone().filter(|d| !d.is_empty());
+        if durable {
+            let Some(d) = named(&cfg) else {
                 return Err(ApiError::new(
                     400,
-                    10131,
-                    "Consumer create request did not match filtered subject from create subject",
+                    10018,
+                    "consumer expected to be durable but a durable name was not set",
                 ));
-            }
-            cfg.filter_subject = Some(f);
-        }
-        if let Some(n) = &name {
-            if durable {
-                cfg.durable_name.get_or_insert_with(|| n.clone());
-            } else if cfg.name.as_deref().or(cfg.durable_name.as_deref()).is_some_and(|b| b != n) {
+            };
+            if d != subject_name {
                 return Err(ApiError::new(
                     400,
                     10017,
                     "consumer name in subject does not match durable name in request",
                 ));
             }
-        }
-        if cfg.durable_name.is_some() && cfg.name.is_some() && cfg.durable_name != cfg.name {
-            return Err(ApiError::new(400, 10017, "consumer name in subject does not match durable name in request"));
-        }
-        let name = match cfg.name.clone().or(cfg.durable_name.clone()).or(name) {
-            Some(n) => n,
-            None => self.random_name(),
-        };
-        if cfg.durable_name.is_some() {
-            cfg.name = Some(name.clone());
-        }
-        check_consumer_config(&mut cfg, s)?;
-        if let Some(existing) = self.consumers.get(&(stream.to_string(), name.clone())) {
-            if existing.config == normalised_for_compare(&cfg, &existing.config) {
-                return Ok(existing.info(s, engine.now(), Some(kind("consumer_create_response"))));
+            cfg.name = Some(subject_name.clone());
+        } else if !legacy_ephemeral {
+            if named(&cfg).is_some_and(|d| d != subject_name) {
+                return Err(ApiError::new(
+                    400,
+                    10017,
+                    "consumer name in subject does not match durable name in request",
+                ));
             }
-            if req.action.as_deref() == Some("create") {
+            cfg.name = Some(subject_name.clone());
+        } else if named(&cfg).is_some() {
+            return Err(ApiError::new(
+                400,
+                10020,
+                "consumer expected to be ephemeral but a durable name was set in request",
+            ));
+        }
+        if let Some(f) = &subject_filter {
+            if cfg.filter_subjects.as_ref().is_some_and(|l| !l.is_empty()) {
+                return Err(ApiError::new(
+                    400,
+                    10137,
+                    "consumer with multiple subject filters cannot use subject based API",
+                ));
+            }
+            if cfg.filter_subject.as_deref().unwrap_or("") != f {
+                return Err(ApiError::new(
+                    400,
+                    10131,
+                    "Consumer create request did not match filtered subject from create subject",
+                ));
+            }
+        }
+        if cfg.num_replicas > 1 {
+            return Err(ApiError::replicas_not_supported());
+        }
+        let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
+        let key_name = cfg.name.clone().filter(|n| !n.is_empty()).or_else(|| named(&cfg));
+        let existing = key_name.as_ref().and_then(|n| self.consumers.get(&(stream.to_string(), n.clone())));
+        // An update keeps the pause; only `CONSUMER.PAUSE` changes it.
+        if let Some(old) = existing {
+            cfg.pause_until = old.config.pause_until.clone();
+        }
+        consumer_checks::set_defaults(&mut cfg, s, req.pedantic)?;
+        consumer_checks::check_config(&cfg, s)?;
+        cfg.pause_until = cfg.pause_until.as_deref().map(consumer_checks::utc_time);
+        set_consumer_metadata(&mut cfg);
+        // A create must ask for what the consumer has, as nats-server compares before it gives a consumer
+        // without a durable name its inactive threshold (so such a consumer cannot be created twice).
+        let asked = cfg.clone();
+        ephemeral_default(&mut cfg);
+        if cfg.durable_name.as_deref() == Some("") {
+            cfg.durable_name = None;
+        }
+        if cfg.name.as_deref() == Some("") {
+            cfg.name = None;
+        }
+        let filters = consumer_checks::filters_of(&cfg);
+        let action = req.action.as_deref().unwrap_or("");
+        if let Some(old) = existing {
+            if action == "create" && old.config != asked {
                 return Err(ApiError::new(400, 10148, "consumer already exists"));
             }
-        } else if req.action.as_deref() == Some("update") {
+            let name = old.name.clone();
+            if s.config.retention == Retention::WorkQueue && !self.partition_unique(stream, &name, &filters) {
+                return Err(ApiError::new(400, 10100, "filtered consumer not unique on workqueue stream"));
+            }
+            let old_interest = old.config.deliver_subject.as_deref().is_some_and(interest);
+            consumer_checks::check_update(&old.config, &cfg, old_interest)?;
+            let key = (stream.to_string(), name);
+            let (now, info_kind) = (engine.now(), Some(kind("consumer_create_response")));
+            let c = self.consumers.get_mut(&key).expect("the consumer looked up above");
+            if c.config != cfg {
+                c.update(cfg, filters, now, mono_ms);
+            }
+            return Ok(c.info(s, now, info_kind));
+        }
+        if action == "update" {
             return Err(ApiError::new(400, 10149, "consumer does not exist"));
         }
+        if s.config.max_consumers > 0 && self.stream_consumers(stream) >= s.config.max_consumers as u64 {
+            return Err(ApiError::new(400, 10026, "maximum consumers limit reached"));
+        }
+        if s.config.retention == Retention::WorkQueue {
+            self.check_work_queue_consumer(&cfg, stream, &filters)?;
+        }
+        let name = key_name.unwrap_or_else(|| self.random_name());
+        if cfg.durable_name.is_some() || cfg.name.is_some() {
+            cfg.name = Some(name.clone());
+        }
         let now = engine.now();
-        self.add_consumer(engine, stream, name, cfg, mono_ms, interest, |c, s| {
+        self.add_consumer(engine, stream, name, cfg, filters, mono_ms, interest, |c, s| {
             c.info(s, now, Some(kind("consumer_create_response")))
         })
     }
 
-    /// Makes (or updates) a consumer whose configuration passed `check_consumer_config`: the work-queue rules,
-    /// where it starts, the server's metadata. `answer` reads the new consumer for the reply (a connection's is
-    /// the consumer's info; a client in process needs only how many messages are pending).
+    /// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`: pauses the consumer until a time, or resumes it (a body
+    /// without a time, or that is not a JSON object).
+    fn pause_consumer(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        name: &str,
+        payload: &[u8],
+        mono_ms: u64,
+    ) -> Result<ConsumerPauseJson, ApiError> {
+        let text = std::str::from_utf8(payload).unwrap_or("").trim();
+        let req = if text.starts_with('{') || text.starts_with('[') {
+            let r = serde_json::from_str::<ConsumerPauseRequest>(text).map_err(|e| invalid_json(&e))?;
+            if let Some(k) = r.other.keys().next() {
+                return Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}")));
+            }
+            r
+        } else {
+            ConsumerPauseRequest::default()
+        };
+        if engine.stream_named(stream).is_none() {
+            return Err(ApiError::stream_not_found());
+        }
+        let now = engine.now();
+        let Some(c) = self.consumers.get_mut(&(stream.to_string(), name.to_string())) else {
+            return Err(ApiError::new(404, 10014, "consumer not found"));
+        };
+        let until = req.pause_until.as_deref().map(consumer_checks::utc_time).filter(|t| !t.starts_with("0001-01-01T"));
+        let mut cfg = c.config.clone();
+        cfg.pause_until = until.clone();
+        set_consumer_metadata(&mut cfg);
+        let filters = c.filters.clone();
+        c.update(cfg, filters, now, mono_ms);
+        let mut resp = ConsumerPauseJson {
+            kind: kind("consumer_pause_response"),
+            paused: false,
+            pause_until: ZERO_TIME.to_string(),
+            pause_remaining: 0,
+        };
+        if let Some(t) = until {
+            let at = consumer_checks::pause_nanos(Some(&t)).unwrap_or(0);
+            resp.pause_until = t;
+            resp.paused = now < at;
+            if resp.paused {
+                resp.pause_remaining = at - now;
+            }
+        }
+        Ok(resp)
+    }
+
+    /// Whether a work-queue consumer's filters overlap no other consumer's (nats-server's `partitionUnique`).
+    fn partition_unique(&self, stream: &str, name: &str, filters: &[String]) -> bool {
+        let mut others = self.consumers.values().filter(|c| c.stream == stream && c.name != name);
+        if filters.is_empty() {
+            return others.next().is_none();
+        }
+        !others.any(|c| c.filters.is_empty() || overlaps(&c.filters, filters))
+    }
+
+    /// Makes a consumer whose configuration passed nats-server's checks: where it starts, the server's metadata.
+    /// `answer` reads the new consumer for the reply (a connection's is the consumer's info; a client in process
+    /// needs only how many messages are pending).
     #[allow(clippy::too_many_arguments)]
     fn add_consumer<R>(
         &mut self,
         engine: &Engine,
         stream: &str,
         name: String,
-        mut cfg: ConsumerConfigJson,
+        cfg: ConsumerConfigJson,
+        filters: Vec<String>,
         mono_ms: u64,
         interest: &dyn Fn(&str) -> bool,
         answer: impl FnOnce(&Consumer, &Stream) -> R,
     ) -> Result<R, ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
-        let mut filters: Vec<String> = cfg.filter_subjects.clone().unwrap_or_default();
-        if let Some(f) = &cfg.filter_subject {
-            filters.push(f.clone());
-        }
-        filters.retain(|f| !f.is_empty() && f != ">");
-        let key = (stream.to_string(), name.clone());
-        if s.config.retention == Retention::WorkQueue && !self.consumers.contains_key(&key) {
-            self.check_work_queue_consumer(&cfg, stream, &filters)?;
-        }
+        let filters: Vec<String> = filters.into_iter().filter(|f| f != ">").collect();
         let st = s.state();
         let matches = |subject: &str| filters.is_empty() || filters.iter().any(|f| subject_matches(f, subject));
         let mut initial = VecDeque::new();
@@ -1029,43 +1177,33 @@ impl JetStream {
                 st.last_seq + 1
             }
         };
-        let mut meta = cfg.metadata.clone();
-        meta.insert("_nats.level".into(), API_LEVEL.into());
-        meta.insert("_nats.req.level".into(), "0".into());
-        meta.insert("_nats.ver".into(), SERVER_VERSION.into());
-        cfg.metadata = meta;
         let mut c = Consumer::new(stream, &name, cfg, filters, Start { initial, cursor }, engine.now(), mono_ms);
         c.bound = c.deliver.as_deref().is_some_and(interest);
         if self.watch_log && c.deliver.is_some() && c.ack == AckPolicy::None {
             c.log = Some(VecDeque::new());
         }
         let answer = answer(&c, s);
-        match self.consumers.get_mut(&(stream.to_string(), name.clone())) {
-            // An update keeps where the consumer is and what it has out.
-            Some(old) => old.config = c.config,
-            // A new one takes the next number (an update keeps its own).
-            None => {
-                self.made += 1;
-                c.number = self.made;
-                self.consumers.insert((stream.to_string(), name), c);
-            }
-        }
+        self.made += 1;
+        c.number = self.made;
+        self.consumers.insert((stream.to_string(), name), c);
         Ok(answer)
     }
 
-    /// nats-server's rules for a new consumer of a work-queue stream, in its order: explicit acks, then at most
-    /// one consumer without a filter and filters that do not overlap another consumer's, then deliver all.
+    /// nats-server's rules for a new consumer of a work-queue stream, in its order: explicit acks, deliver all,
+    /// then at most one consumer without a filter and filters that do not overlap another consumer's.
     fn check_work_queue_consumer(
         &self,
         cfg: &ConsumerConfigJson,
         stream: &str,
         filters: &[String],
     ) -> Result<(), ApiError> {
-        if cfg.ack_policy != "explicit" {
+        if cfg.ack_policy != "explicit" && cfg.ack_policy != "flow_control" {
             return Err(ApiError::new(400, 10098, "workqueue stream requires explicit ack"));
         }
-        let mut others = self.consumers.values().filter(|c| c.stream == stream).peekable();
-        if others.peek().is_some() {
+        if cfg.deliver_policy != "all" {
+            return Err(ApiError::new(400, 10101, "consumer must be deliver all on workqueue stream"));
+        }
+        if self.consumers.values().any(|c| c.stream == stream) {
             if filters.is_empty() {
                 return Err(ApiError::new(
                     400,
@@ -1073,13 +1211,9 @@ impl JetStream {
                     "multiple non-filtered consumers not allowed on workqueue stream",
                 ));
             }
-            let collides = |c: &Consumer| c.filters.is_empty() || overlaps(&c.filters, filters);
-            if others.any(collides) {
+            if !self.partition_unique(stream, "", filters) {
                 return Err(ApiError::new(400, 10100, "filtered consumer not unique on workqueue stream"));
             }
-        }
-        if cfg.deliver_policy != "all" {
-            return Err(ApiError::new(400, 10101, "consumer must be deliver all on workqueue stream"));
         }
         Ok(())
     }
@@ -1293,170 +1427,20 @@ fn without_nulls(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// A requested configuration as it would be stored, for comparing with a consumer that exists (the server's
-/// own metadata keys are not the client's to send).
-fn normalised_for_compare(cfg: &ConsumerConfigJson, existing: &ConsumerConfigJson) -> ConsumerConfigJson {
-    let mut c = cfg.clone();
-    let mut meta = c.metadata.clone();
-    for k in ["_nats.level", "_nats.req.level", "_nats.ver"] {
-        if let Some(v) = existing.metadata.get(k) {
-            meta.insert(k.into(), v.clone());
-        }
-    }
-    c.metadata = meta;
-    c
-}
-
-/// Checks a consumer configuration as nats-server does, in its order, and fills in its defaults.
-fn check_consumer_config(cfg: &mut ConsumerConfigJson, s: &Stream) -> Result<(), ApiError> {
-    let push = cfg.deliver_subject.as_deref().is_some_and(|d| !d.is_empty());
-    if !push {
-        cfg.deliver_subject = None;
-    }
-    if cfg.ack_policy.is_empty() {
-        cfg.ack_policy = "none".into();
-    }
-    let Some(ack) = AckPolicy::parse(&cfg.ack_policy) else {
-        return Err(unmarshal_error(&cfg.ack_policy));
-    };
-    if push && cfg.max_waiting.is_some_and(|m| m != 0) {
-        return Err(ApiError::new(400, 10080, "consumer in push mode can not set max waiting"));
-    }
-    if cfg.deliver_policy.is_empty() {
-        cfg.deliver_policy = "all".into();
-    }
-    if cfg.replay_policy.is_empty() {
-        cfg.replay_policy = "instant".into();
-    }
-    if cfg.max_deliver == 0 {
-        cfg.max_deliver = -1;
-    }
-    if cfg.inactive_threshold.is_some_and(|t| t <= 0) {
-        cfg.inactive_threshold = None;
-    }
-    // The stream's consumer limits are the defaults of what a consumer leaves unset.
-    let limits = s.config.consumer_limits;
-    if cfg.inactive_threshold.is_none() && limits.inactive_threshold > 0 {
-        cfg.inactive_threshold = Some(limits.inactive_threshold);
-    }
-    if cfg.durable_name.is_none() && cfg.inactive_threshold.is_none() {
+/// A consumer without a durable name goes after five seconds without interest unless it says otherwise.
+fn ephemeral_default(cfg: &mut ConsumerConfigJson) {
+    if cfg.durable_name.as_deref().is_none_or(str::is_empty) && cfg.inactive_threshold.is_none() {
         cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
     }
-    if ack != AckPolicy::None {
-        if cfg.ack_wait.is_none_or(|w| w <= 0) {
-            cfg.ack_wait = Some(DEFAULT_ACK_WAIT_NS);
-        }
-        if cfg.max_ack_pending.is_none_or(|m| m == 0) {
-            let limit = if limits.max_ack_pending > 0 { limits.max_ack_pending } else { DEFAULT_MAX_ACK_PENDING };
-            cfg.max_ack_pending = Some(limit);
-        }
-    } else if cfg.max_ack_pending.is_none_or(|m| m == 0) && limits.max_ack_pending > 0 {
-        cfg.max_ack_pending = Some(limits.max_ack_pending);
-    }
-    if !push && cfg.max_waiting.is_none_or(|m| m == 0) {
-        cfg.max_waiting = Some(DEFAULT_MAX_WAITING);
-    }
-    if cfg.filter_subject.as_deref() == Some("") {
-        cfg.filter_subject = None;
-    }
-    if cfg.filter_subjects.as_ref().is_some_and(|f| f.is_empty()) {
-        cfg.filter_subjects = None;
-    }
-    if cfg.filter_subject.is_some() && cfg.filter_subjects.is_some() {
-        return Err(ApiError::new(400, 10136, "consumer cannot have both FilterSubject and FilterSubjects specified"));
-    }
-    if let Some(d) = cfg.deliver_subject.as_deref() {
-        if !crate::server::wire::valid_publish(d) {
-            return Err(ApiError::new(400, 10079, "consumer deliver subject has wildcards"));
-        }
-        if s.config.subjects.iter().any(|p| subject_matches(p, d)) {
-            return Err(ApiError::new(400, 10081, "consumer deliver subject forms a cycle"));
-        }
-    }
-    if !push {
-        if ack == AckPolicy::None && s.config.retention == Retention::WorkQueue {
-            return Err(ApiError::new(
-                400,
-                10084,
-                "consumer in pull mode requires explicit ack policy on workqueue stream",
-            ));
-        }
-        if cfg.idle_heartbeat.is_some_and(|h| h > 0) {
-            return Err(ApiError::new(400, 10088, "consumer idle heartbeat requires a push based consumer"));
-        }
-        if cfg.flow_control {
-            return Err(ApiError::new(400, 10089, "consumer flow control requires a push based consumer"));
-        }
-    }
-    if cfg.idle_heartbeat.is_some_and(|h| h > 0 && h < 100 * NANOS_PER_MILLI) {
-        return Err(ApiError::new(400, 10083, "consumer idle heartbeat needs to be >= 100ms"));
-    }
-    if cfg.flow_control && cfg.idle_heartbeat.unwrap_or(0) <= 0 {
-        return Err(ApiError::new(400, 10108, "consumer with flow control also needs heartbeats"));
-    }
-    match cfg.deliver_policy.as_str() {
-        "all" | "new" | "last" | "last_per_subject" => {
-            let also = if cfg.opt_start_seq.is_some_and(|q| q > 0) {
-                Some("sequence")
-            } else if cfg.opt_start_time.is_some() {
-                Some("time")
-            } else {
-                None
-            };
-            if let Some(what) = also {
-                return Err(ApiError::new(
-                    400,
-                    10094,
-                    format!(
-                        "consumer delivery policy is deliver {}, but optional start {what} is also set",
-                        policy_words(&cfg.deliver_policy)
-                    ),
-                ));
-            }
-            let unfiltered = cfg.filter_subject.is_none() && cfg.filter_subjects.is_none();
-            if cfg.deliver_policy == "last_per_subject" && unfiltered {
-                return Err(ApiError::new(
-                    400,
-                    10094,
-                    "consumer delivery policy is deliver last per subject, but optional filter subject is not set",
-                ));
-            }
-        }
-        "by_start_sequence" => {
-            if cfg.opt_start_seq.is_none_or(|q| q == 0) {
-                return Err(ApiError::new(
-                    400,
-                    10094,
-                    "consumer delivery policy is deliver by start sequence, but optional start sequence is not set",
-                ));
-            }
-        }
-        "by_start_time" => {
-            if cfg.opt_start_time.as_deref().and_then(time_from_json).is_none() {
-                return Err(ApiError::new(
-                    400,
-                    10094,
-                    "consumer delivery policy is deliver by start time, but optional start time is not set",
-                ));
-            }
-        }
-        other => return Err(unmarshal_error(other)),
-    }
-    check_consumer_limits(cfg, s)
 }
 
-/// A consumer's inactive threshold and max ack pending against its stream's consumer limits.
-fn check_consumer_limits(cfg: &ConsumerConfigJson, s: &Stream) -> Result<(), ApiError> {
-    let limits = s.config.consumer_limits;
-    if limits.max_ack_pending > 0 && cfg.max_ack_pending.is_some_and(|m| m > limits.max_ack_pending) {
-        let limit = limits.max_ack_pending;
-        return Err(ApiError::new(400, 10121, format!("consumer max ack pending exceeds system limit of {limit}")));
-    }
-    if limits.inactive_threshold > 0 && cfg.inactive_threshold.is_some_and(|t| t > limits.inactive_threshold) {
-        let limit = crate::engine::time::go_duration_string(limits.inactive_threshold);
-        return Err(ApiError::new(400, 10153, format!("consumer inactive threshold exceeds system limit of {limit}")));
-    }
-    Ok(())
+/// The server's metadata keys on a consumer configuration: its API level, version, and the level the
+/// configuration requires.
+fn set_consumer_metadata(cfg: &mut ConsumerConfigJson) {
+    cfg.metadata.insert("_nats.level".into(), API_LEVEL.into());
+    let level = consumer_checks::required_level(cfg);
+    cfg.metadata.insert("_nats.req.level".into(), level.into());
+    cfg.metadata.insert("_nats.ver".into(), SERVER_VERSION.into());
 }
 
 /// The consumers a stream update's new consumer limits would leave over them (nats-server checks only when a
@@ -1481,23 +1465,6 @@ fn consumers_over_limits<'a>(
         })
         .map(|c| c.name.clone())
         .collect()
-}
-
-/// The error Go's JSON decoding gives for an enumeration value it does not know.
-fn unmarshal_error(value: &str) -> ApiError {
-    let quoted = serde_json::to_string(value).unwrap_or_default();
-    ApiError::new(
-        400,
-        10025,
-        format!("invalid JSON: can not unmarshal {}", serde_json::to_string(&quoted).unwrap_or_default()),
-    )
-}
-
-fn policy_words(p: &str) -> &str {
-    match p {
-        "last_per_subject" => "last per subject",
-        other => other,
-    }
 }
 
 /// The copy of a stored message a stream's republish directive sends on: the message's headers, then the

@@ -35,6 +35,8 @@ def normalise(text):
     text = TIME.sub('"<time>"', text)
     # How long ago a mirror or source heard from its origin, and the origin's identity (a hash of its creation time).
     text = re.sub(r'"active":\d+', '"active":"<active>"', text)
+    # How long a paused consumer has left.
+    text = re.sub(r'"pause_remaining":\d+', '"pause_remaining":"<remaining>"', text)
     text = SOURCE.sub(r"\1<ident>", text)
     # The same in a message get's base64 headers.
     text = HDRS.sub(lambda m: '"hdrs":"' + SOURCE.sub(r"\1<ident>", base64.b64decode(m.group(1)).decode(errors="replace")).encode("unicode_escape").decode() + '"', text)
