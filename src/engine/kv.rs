@@ -120,6 +120,7 @@ impl Config {
             compression: self.compression,
             allow_msg_ttl: self.mapping == Mapping::Python || self.limit_marker_ttl != 0,
             subject_delete_marker_ttl: self.limit_marker_ttl,
+            persist_async: false,
             duplicate_window,
             metadata: self.metadata.clone(),
             allow_direct: self.mapping == Mapping::Go,

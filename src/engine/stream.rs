@@ -57,6 +57,10 @@ pub struct StreamConfig {
     pub compression: bool,
     pub allow_msg_ttl: bool,
     pub subject_delete_marker_ttl: Nanos,
+    /// Writes flushed asynchronously (`persist_mode: async`): kept and reported; memory streams have nothing to
+    /// flush.
+    #[serde(default)]
+    pub persist_async: bool,
     pub duplicate_window: Nanos,
     pub metadata: TextMap,
     /// Answers direct gets (`$JS.API.DIRECT.GET`); the Go and JavaScript clients ask for it, nats-py does not.
@@ -1039,6 +1043,7 @@ mod tests {
             compression: false,
             allow_msg_ttl: false,
             subject_delete_marker_ttl: 0,
+            persist_async: false,
             duplicate_window: 120 * NANOS_PER_SEC,
             metadata: TextMap::default(),
             allow_direct: true,

@@ -172,6 +172,9 @@ pub struct StreamConfigJson {
     pub allow_msg_ttl: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub subject_delete_marker_ttl: i64,
+    /// `async` flushes writes asynchronously (file storage, one replica); the default is left out.
+    #[serde(default, skip_serializing_if = "is_default_persist")]
+    pub persist_mode: String,
     #[serde(default, skip_serializing_if = "TextMap::is_empty")]
     pub metadata: TextMap,
     /// Fields a client sent that this server does not implement (mirror, sources, subject transforms, ...).
@@ -295,15 +298,23 @@ pub struct RePublishJson {
 
 /// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
 /// which a create request may carry).
-const OTHER_SERVER_FIELDS: [&str; 7] = [
-    "allow_msg_counter",
-    "allow_atomic",
-    "allow_msg_schedules",
-    "persist_mode",
-    "allow_batched",
-    "template_owner",
-    "pedantic",
-];
+const OTHER_SERVER_FIELDS: [&str; 6] =
+    ["allow_msg_counter", "allow_atomic", "allow_msg_schedules", "allow_batched", "template_owner", "pedantic"];
+
+fn is_default_persist(m: &String) -> bool {
+    m.is_empty() || m == "default"
+}
+
+/// The API level a stream configuration requires: 2 for asynchronous persistence, 1 for per-message TTLs.
+fn stream_level(c: &StreamConfig) -> &'static str {
+    if c.persist_async {
+        "2"
+    } else if c.allow_msg_ttl {
+        "1"
+    } else {
+        "0"
+    }
+}
 
 /// Whether an optional field a client sent says nothing (null, false, zero, empty).
 fn is_unset(v: &serde_json::Value) -> bool {
@@ -318,10 +329,10 @@ fn is_unset(v: &serde_json::Value) -> bool {
 }
 
 /// The metadata keys the server itself adds to a stored configuration.
-fn server_metadata(user: &TextMap, ttl: bool) -> TextMap {
+fn server_metadata(user: &TextMap, level: &str) -> TextMap {
     let mut m = user.clone();
     m.insert("_nats.level".into(), API_LEVEL.into());
-    m.insert("_nats.req.level".into(), if ttl { "1" } else { "0" }.into());
+    m.insert("_nats.req.level".into(), level.into());
     m.insert("_nats.ver".into(), SERVER_VERSION.into());
     m
 }
@@ -413,6 +424,7 @@ impl StreamConfigJson {
             compression: self.compression == "s2",
             allow_msg_ttl: self.allow_msg_ttl || with_markers,
             subject_delete_marker_ttl: self.subject_delete_marker_ttl,
+            persist_async: self.persist_mode == "async",
             duplicate_window,
             metadata,
             allow_direct: self.allow_direct,
@@ -445,10 +457,10 @@ impl StreamConfigJson {
     /// The configuration as the server reports it, with its own metadata keys when `with_server_meta`.
     pub fn from_engine(c: &StreamConfig, with_server_meta: bool) -> StreamConfigJson {
         let metadata = if with_server_meta {
-            server_metadata(&c.metadata, c.allow_msg_ttl)
+            server_metadata(&c.metadata, stream_level(c))
         } else {
             let mut m = c.metadata.clone();
-            m.insert("_nats.req.level".into(), if c.allow_msg_ttl { "1" } else { "0" }.into());
+            m.insert("_nats.req.level".into(), stream_level(c).into());
             m
         };
         StreamConfigJson {
@@ -499,6 +511,7 @@ impl StreamConfigJson {
             },
             allow_msg_ttl: c.allow_msg_ttl,
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
+            persist_mode: if c.persist_async { "async".into() } else { String::new() },
             metadata,
             other: BTreeMap::new(),
         }
@@ -850,6 +863,21 @@ pub struct PriorityGroupStateJson {
     pub pinned_client_id: Option<String>,
     #[serde(default)]
     pub pinned_ts: String,
+}
+
+/// `$JS.API.CONSUMER.RESET.<stream>.<consumer>`'s request (an empty body: back to the ack floor).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConsumerResetRequest {
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub seq: u64,
+}
+
+/// `consumer_reset_response`: the consumer's info and where it starts again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerResetJson {
+    #[serde(flatten)]
+    pub info: ConsumerInfoJson,
+    pub reset_seq: u64,
 }
 
 /// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`'s request (an empty or non-object body resumes).

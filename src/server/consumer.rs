@@ -412,6 +412,43 @@ impl Consumer {
         self.set_pause(now, mono);
     }
 
+    /// `$JS.API.CONSUMER.RESET`: starts the consumer again at a stream sequence (0: just above its ack floor),
+    /// forgetting what it has out, as nats-server's `resetStartingSeq` does; the sequence it starts at, or why
+    /// it may not (a start below the configured one, or a deliver policy that fixes where it starts).
+    pub fn reset(&mut self, seq: u64, s: &Stream) -> Result<u64, &'static str> {
+        let seq = if seq == 0 {
+            self.ack_floor.1 + 1
+        } else {
+            match self.config.deliver_policy.as_str() {
+                "all" => seq,
+                "by_start_sequence" if seq < self.config.opt_start_seq.unwrap_or(0) => return Err("below start seq"),
+                "by_start_sequence" => seq,
+                "by_start_time" => {
+                    let t = self.config.opt_start_time.as_deref().and_then(time_from_json).unwrap_or(0);
+                    let first = s.messages().find(|m| m.time >= t).map(|m| m.seq).unwrap_or(s.state_last_seq() + 1);
+                    if seq < first {
+                        return Err("below start time");
+                    }
+                    seq
+                }
+                _ => return Err("not allowed"),
+            }
+        }
+        .max(1);
+        self.pending.clear();
+        self.redelivered.clear();
+        self.redeliver = DueSet::default();
+        self.deadlines = DueSet::default();
+        self.initial.clear();
+        self.cursor = seq;
+        self.dseq = 0;
+        self.last_sseq = seq - 1;
+        self.ack_floor = (0, seq - 1);
+        self.last_active = None;
+        self.ack_floor_active = None;
+        Ok(seq)
+    }
+
     /// Before anything is delivered, nats-server reports the stream sequence just before the first one due.
     fn first_due_hint(&self) -> u64 {
         self.initial.front().copied().unwrap_or(self.cursor).saturating_sub(1)

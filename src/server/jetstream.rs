@@ -859,6 +859,47 @@ impl JetStream {
                     vec![Out::json(reply, &r)]
                 }
             },
+            // Each consumer listens on its own reset subject: nothing answers for one that does not exist.
+            ["CONSUMER", "RESET", stream, name] => {
+                let key = (stream.to_string(), name.to_string());
+                let (Some(s), true) = (engine.stream_named(stream), self.consumers.contains_key(&key)) else {
+                    self.api_total -= 1;
+                    return Some(Vec::new());
+                };
+                let resp = "consumer_reset_response";
+                let req = if payload.is_empty() {
+                    ConsumerResetRequest::default()
+                } else {
+                    match serde_json::from_slice::<serde_json::Value>(payload).map(|v| reset_request(&v)) {
+                        Ok(Ok(r)) => r,
+                        Ok(Err(text)) => {
+                            let e = ApiError::new(400, 10025, format!("invalid JSON: {text}"));
+                            return Some(self.reset_error(reply, e));
+                        }
+                        // Go's plain decoder: its words, without the strict decoder's offset.
+                        Err(e) => {
+                            let mut err = syntax_error(payload, &e);
+                            if let Some(cut) = err.description.find(" at offset ") {
+                                err.description.truncate(cut);
+                            }
+                            return Some(self.reset_error(reply, err));
+                        }
+                    }
+                };
+                let now = engine.now();
+                let Some(c) = self.consumers.get_mut(&key) else { return Some(Vec::new()) };
+                match c.reset(req.seq, s) {
+                    Ok(seq) => {
+                        let info = c.info(s, now, Some(kind(resp)));
+                        vec![Out::json(reply, &ConsumerResetJson { info, reset_seq: seq })]
+                    }
+                    Err(why) => {
+                        return Some(
+                            self.reset_error(reply, ApiError::new(400, 10204, format!("invalid reset: {why}"))),
+                        )
+                    }
+                }
+            }
             // The rest of the API a real server has: answered, plainly, with what the playground lacks.
             ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
                 let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
@@ -1132,6 +1173,19 @@ impl JetStream {
             }
         }
         Ok(resp)
+    }
+
+    /// A reset's error: the type, the error, and the `reset_seq` nats-server writes beside it.
+    fn reset_error(&mut self, reply: &str, e: ApiError) -> Vec<Out> {
+        self.api_errors += 1;
+        #[derive(Serialize)]
+        struct Failed {
+            #[serde(rename = "type")]
+            kind: String,
+            error: ApiErrorJson,
+            reset_seq: u64,
+        }
+        vec![Out::json(reply, &Failed { kind: kind("consumer_reset_response"), error: (&e).into(), reset_seq: 0 })]
     }
 
     /// Whether a work-queue consumer's filters overlap no other consumer's (nats-server's `partitionUnique`).
@@ -1431,6 +1485,28 @@ fn without_nulls(v: serde_json::Value) -> serde_json::Value {
 fn ephemeral_default(cfg: &mut ConsumerConfigJson) {
     if cfg.durable_name.as_deref().is_none_or(str::is_empty) && cfg.inactive_threshold.is_none() {
         cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
+    }
+}
+
+/// A reset request read as Go's plain decoder reads it (unknown fields ignored), or its words for a `seq`
+/// that is not an unsigned number.
+fn reset_request(v: &serde_json::Value) -> Result<ConsumerResetRequest, String> {
+    let into = "into Go struct field JSApiConsumerResetRequest.seq of type uint64";
+    match v.get("seq") {
+        None | Some(serde_json::Value::Null) => Ok(ConsumerResetRequest::default()),
+        Some(serde_json::Value::Number(n)) => match n.as_u64() {
+            Some(seq) => Ok(ConsumerResetRequest { seq }),
+            None => Err(format!("json: cannot unmarshal number {n} {into}")),
+        },
+        Some(other) => {
+            let what = match other {
+                serde_json::Value::Bool(_) => "bool",
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Array(_) => "array",
+                _ => "object",
+            };
+            Err(format!("json: cannot unmarshal {what} {into}"))
+        }
     }
 }
 

@@ -47,6 +47,9 @@ pub fn check_enums(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     if !matches!(cfg.storage.as_str(), "file" | "memory") {
         return Err(unmarshal(&cfg.storage));
     }
+    if !matches!(cfg.persist_mode.as_str(), "" | "default" | "async") {
+        return Err(unmarshal(&cfg.persist_mode));
+    }
     if !matches!(cfg.compression.as_str(), "none" | "s2" | "") {
         return Err(ApiError::new(400, 10025, "invalid JSON: unknown compression algorithm"));
     }
@@ -177,6 +180,17 @@ fn check_policies(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     }
     if marker_ttl < 0 {
         return Err(ApiError::invalid_config("subject delete marker TTL must not be negative"));
+    }
+    if cfg.persist_mode == "async" {
+        if cfg.storage != "file" {
+            return Err(ApiError::invalid_config("async persist mode is only supported on file storage"));
+        }
+        if cfg.num_replicas > 1 {
+            return Err(ApiError::invalid_config("async persist mode is not supported on replicated streams"));
+        }
+        if cfg.other.get("allow_atomic").is_some_and(|v| v == &serde_json::Value::Bool(true)) {
+            return Err(ApiError::invalid_config("async persist mode is not supported with atomic batch publish"));
+        }
     }
     Ok(())
 }
@@ -310,6 +324,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig, _asked: &StreamConfi
     }
     if old.allow_msg_ttl && !new.allow_msg_ttl {
         return Err(ApiError::invalid_config("message TTL status can not be disabled"));
+    }
+    if old.persist_async != new.persist_async {
+        return Err(ApiError::invalid_config("stream configuration update can not change persist mode"));
     }
     Ok(())
 }
