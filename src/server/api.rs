@@ -817,6 +817,25 @@ pub struct PullRequestJson {
     pub no_wait: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub idle_heartbeat: i64,
+    /// The priority group the request pulls for, and what it asks of the group's policy: an overflow's
+    /// thresholds, a pinned client's id, a prioritized request's priority (0 first).
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub group: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_pending: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_ack_pending: i64,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: i64,
+}
+
+/// `$JS.API.CONSUMER.UNPIN.<stream>.<consumer>`'s request.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConsumerUnpinRequest {
+    #[serde(default)]
+    pub group: String,
 }
 
 /// A sequence pair in consumer info.

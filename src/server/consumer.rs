@@ -73,6 +73,32 @@ pub struct PullRequest {
     pub last_sent: u64,
     /// Whether the request set a byte limit at all.
     pub bytes_limited: bool,
+    /// What a JSON request asked of a priority group (`None` for a plain batch size).
+    pub group: Option<PriorityAsk>,
+}
+
+/// A pull request's priority group fields.
+#[derive(Clone, Debug, Default)]
+pub struct PriorityAsk {
+    pub group: String,
+    pub min_pending: i64,
+    pub min_ack_pending: i64,
+    /// The pin id the requester holds (a pinned client's).
+    pub id: String,
+    /// 0 to 9, 0 served first (a prioritized consumer's).
+    pub priority: i64,
+}
+
+/// Where a request without a priority stands among prioritized ones: after all of them.
+const NO_PRIORITY: i64 = i32::MAX as i64;
+
+/// A consumer's pinned client: its id, when it was pinned, and when the pin lapses unless it pulls again
+/// (protocol clock).
+#[derive(Clone, Debug)]
+struct Pin {
+    id: String,
+    since: Nanos,
+    until: u64,
 }
 
 /// What an acknowledgement says.
@@ -263,6 +289,8 @@ pub struct Consumer {
     /// Until when it delivers nothing (`pause_until`): the server's time, and the same instant on the protocol
     /// clock, for its timers.
     paused_until: Option<(Nanos, u64)>,
+    /// The pinned client of a `pinned_client` consumer, if one is pinned.
+    pin: Option<Pin>,
 }
 
 /// A watcher as the timeline shows it: its number, the key patterns it follows (without the bucket's
@@ -363,6 +391,7 @@ impl Consumer {
             log: None,
             held: None,
             paused_until: None,
+            pin: None,
         };
         c.set_pause(created, mono);
         c.last_sseq = c.first_due_hint();
@@ -530,9 +559,12 @@ impl Consumer {
                 seen.push(g.clone());
             }
         }
-        let zero = crate::server::api::ZERO_TIME.to_string();
+        let (id, ts) = match &self.pin {
+            Some(p) => (Some(p.id.clone()), rfc3339_nanos(p.since)),
+            None => (None, crate::server::api::ZERO_TIME.to_string()),
+        };
         seen.into_iter()
-            .map(|group| PriorityGroupStateJson { group, pinned_client_id: None, pinned_ts: zero.clone() })
+            .map(|group| PriorityGroupStateJson { group, pinned_client_id: id.clone(), pinned_ts: ts.clone() })
             .collect()
     }
 
@@ -562,6 +594,7 @@ impl Consumer {
         t.extend(self.deadlines.earliest());
         t.extend(self.redeliver.earliest());
         t.extend(self.paused_until.map(|(_, end)| end));
+        t.extend(self.pin.as_ref().map(|p| p.until));
         t.into_iter().min()
     }
 
@@ -647,11 +680,15 @@ impl Consumer {
         self.backoff_ms[(n - 1).min(self.backoff_ms.len() - 1)]
     }
 
-    /// Takes a pull request, or answers it at once with the status nats-server sends.
-    pub fn add_request(&mut self, req: PullRequestJson, reply: &str, mono: u64) -> Result<(), Out> {
+    /// Takes a pull request, or answers it at once with the status nats-server sends, in its order. `json`: the
+    /// request was a JSON object (only such a request speaks for a priority group).
+    pub fn add_request(&mut self, req: PullRequestJson, json: bool, reply: &str, mono: u64) -> Result<(), Out> {
         self.last_activity_ms = mono;
         if !self.is_pull() {
             return Err(status(reply, 409, "Consumer is push based", Vec::new()));
+        }
+        if req.idle_heartbeat > 0 && req.idle_heartbeat.saturating_mul(2) > req.expires {
+            return Err(status(reply, 400, "Bad Request - heartbeat value too large", Vec::new()));
         }
         let batch = req.batch.max(1);
         if let Some(m) = self.config.max_batch.filter(|m| *m > 0 && batch > *m) {
@@ -664,13 +701,46 @@ impl Consumer {
         if let Some(m) = self.config.max_bytes.filter(|m| *m > 0 && req.max_bytes > *m) {
             return Err(status(reply, 409, &format!("Exceeded MaxRequestMaxBytes of {m}"), Vec::new()));
         }
-        if req.idle_heartbeat > 0 && req.expires > 0 && req.idle_heartbeat > req.expires / 2 {
-            return Err(status(reply, 400, "Bad Request - heartbeat value too large", Vec::new()));
+        let policy = self.config.priority_policy.as_deref().unwrap_or("");
+        let group = json.then(|| PriorityAsk {
+            group: req.group.clone(),
+            min_pending: req.min_pending,
+            min_ack_pending: req.min_ack_pending,
+            id: req.id.clone(),
+            priority: req.priority,
+        });
+        if let Some(g) = &group {
+            let bad = |why: &str| Err(status(reply, 400, &format!("Bad Request - {why}"), Vec::new()));
+            if (g.min_pending != 0 || g.min_ack_pending != 0) && policy != "overflow" {
+                return bad("Not a Overflow Priority consumer");
+            }
+            if !g.id.is_empty() && policy != "pinned_client" {
+                return bad("Not a Pinned Client Priority consumer");
+            }
+            if !(0..=9).contains(&g.priority) {
+                return bad("Priority must be between 0 and 9");
+            }
+            if !policy.is_empty() {
+                if g.group.is_empty() {
+                    return bad("Priority Group missing");
+                }
+                if !self.config.priority_groups.iter().flatten().any(|x| *x == g.group) {
+                    return bad("Invalid Priority Group");
+                }
+                let ttl = ms(self.config.priority_timeout.unwrap_or(0));
+                if let Some(pin) = self.pin.as_mut() {
+                    if g.id == pin.id {
+                        pin.until = mono + ttl;
+                    } else if !g.id.is_empty() {
+                        return Err(status(reply, 423, "Nats-Pin-Id mismatch", Vec::new()));
+                    }
+                }
+            }
         }
         if self.waiting.len() >= self.max_waiting {
             return Err(status(reply, 409, "Exceeded MaxWaiting", Vec::new()));
         }
-        self.waiting.push_back(PullRequest {
+        let r = PullRequest {
             reply: reply.to_string(),
             batch,
             max_bytes: req.max_bytes.max(0),
@@ -679,8 +749,107 @@ impl Consumer {
             no_wait: req.no_wait,
             heartbeat_ms: ms(req.idle_heartbeat),
             last_sent: mono,
-        });
+            group,
+        };
+        if policy == "prioritized" {
+            self.insert_by_priority(r);
+        } else {
+            self.waiting.push_back(r);
+        }
         Ok(())
+    }
+
+    /// Puts a request after every waiting request of the same or a higher priority (a lower number).
+    fn insert_by_priority(&mut self, r: PullRequest) {
+        let p = |r: &PullRequest| r.group.as_ref().map_or(NO_PRIORITY, |g| g.priority);
+        let at = self.waiting.iter().position(|w| p(w) > p(&r)).unwrap_or(self.waiting.len());
+        self.waiting.insert(at, r);
+    }
+
+    /// `$JS.API.CONSUMER.UNPIN`: forgets the pinned client; `false` when the group is not the consumer's.
+    pub fn unpin(&mut self, group: &str) -> bool {
+        if !self.config.priority_groups.iter().flatten().any(|g| g == group) {
+            return false;
+        }
+        self.pin = None;
+        true
+    }
+
+    /// The waiting request the next message goes to, as nats-server's `nextWaiting` picks it: a pinned
+    /// consumer pins the first request without an id (and turns away one with a stale id, 423), and serves
+    /// only its pinned client; an overflow request waits until the consumer has `min_pending` messages pending
+    /// or `min_ack_pending` unacknowledged. Requests it passes over go to the back. `None`: none may take it.
+    fn next_request(&mut self, pending: u64, now: Nanos, mono: u64, out: &mut Vec<Out>) -> Option<()> {
+        let policy = self.config.priority_policy.clone().unwrap_or_default();
+        let mut cycled = 0;
+        loop {
+            let r = self.waiting.front()?;
+            let id = r.group.as_ref().map(|g| g.id.clone()).unwrap_or_default();
+            let named = r.group.as_ref().is_some_and(|g| !g.group.is_empty());
+            if policy == "pinned_client" {
+                match &self.pin {
+                    None if id.is_empty() => {
+                        if named {
+                            let ttl = ms(self.config.priority_timeout.unwrap_or(0));
+                            let id = self.new_pin_id(mono);
+                            // The request that took the pin holds it for the rest of its batch.
+                            if let Some(g) = self.waiting.front_mut().and_then(|r| r.group.as_mut()) {
+                                g.id = id.clone();
+                            }
+                            self.pin = Some(Pin { id, since: now, until: mono + ttl });
+                        }
+                    }
+                    Some(pin) if pin.id == id => {}
+                    Some(_) if id.is_empty() => {
+                        cycled += 1;
+                        if cycled >= self.waiting.len() {
+                            return None;
+                        }
+                        let r = self.waiting.pop_front()?;
+                        self.waiting.push_back(r);
+                        continue;
+                    }
+                    _ => {
+                        let r = self.waiting.pop_front()?;
+                        out.push(pending_status(&r, 423, "Nats-Wrong-Pin-Id"));
+                        continue;
+                    }
+                }
+            }
+            if policy == "overflow" {
+                let g = self.waiting.front()?.group.clone().unwrap_or_default();
+                let limited = g.min_pending > 0 || g.min_ack_pending > 0;
+                let over = (g.min_pending > 0 && g.min_pending as u64 <= pending)
+                    || (g.min_ack_pending > 0 && g.min_ack_pending as usize <= self.pending.len());
+                if limited && !over {
+                    cycled += 1;
+                    if cycled >= self.waiting.len() {
+                        return None;
+                    }
+                    let r = self.waiting.pop_front()?;
+                    self.waiting.push_back(r);
+                    continue;
+                }
+            }
+            return Some(());
+        }
+    }
+
+    /// A pin id: 22 characters, as nats-server's are, different for each pin.
+    fn new_pin_id(&self, mono: u64) -> String {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut x = mono ^ (self.dseq << 20) ^ (self.number << 40) ^ 0x9E37_79B9_7F4A_7C15;
+        for b in self.name.bytes().chain(self.stream.bytes()) {
+            x = (x ^ b as u64).wrapping_mul(0x100_0000_01B3);
+        }
+        (0..22)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                ALPHABET[(x % ALPHABET.len() as u64) as usize] as char
+            })
+            .collect()
     }
 
     /// The consumer is going away: every waiting request hears so.
@@ -734,6 +903,9 @@ impl Consumer {
         }
         if self.paused_until.is_some_and(|(_, end)| mono >= end) {
             self.paused_until = None;
+        }
+        if self.pin.as_ref().is_some_and(|p| mono >= p.until) {
+            self.pin = None;
         }
         if self.paused(mono) {
             // Nothing is delivered; a request that asked not to wait ends when there is nothing for it anyway.
@@ -921,6 +1093,10 @@ impl Consumer {
                 left.unwrap_or_else(|| self.pending_count(s))
             };
             let size = self.delivery_size(m);
+            // nats-server weighs an overflow request against the pending count before this message leaves.
+            if self.is_pull() && self.next_request(pending_after + 1, now, mono, out).is_none() {
+                break;
+            }
             if let Some(r) = self.waiting.front() {
                 if r.bytes_limited && size as i64 > r.max_bytes {
                     let r = self.waiting.pop_front().expect("a waiting request");
@@ -964,16 +1140,29 @@ impl Consumer {
                 Some(d) => d.clone(),
                 None => self.waiting.front().map(|r| r.reply.clone()).unwrap_or_default(),
             };
-            let msg = self.message(m, &target, delivered, pending_after);
+            let mut msg = self.message(m, &target, delivered, pending_after);
+            if let (Some(pin), true) = (&self.pin, self.is_pull()) {
+                let mut h = HeaderBlock::decode(msg.headers.as_deref().unwrap_or_default()).unwrap_or_default();
+                h.headers.push(("Nats-Pin-Id".into(), pin.id.clone()));
+                msg.headers = Some(h.encode());
+            }
             sent = true;
-            if let Some(r) = self.waiting.front_mut() {
+            if let Some(mut r) = self.waiting.pop_front() {
                 r.batch -= 1;
                 if r.bytes_limited {
                     r.max_bytes -= size as i64;
                 }
                 r.last_sent = mono;
-                if r.batch <= 0 || (r.bytes_limited && r.max_bytes <= 0) {
-                    self.waiting.pop_front();
+                // A request that wants more goes behind the others (behind those of its priority when
+                // prioritized), as nats-server takes turns among waiting requests.
+                if !(r.batch <= 0 || (r.bytes_limited && r.max_bytes <= 0)) {
+                    if self.waiting.is_empty() {
+                        self.waiting.push_front(r);
+                    } else if self.config.priority_policy.as_deref() == Some("prioritized") {
+                        self.insert_by_priority(r);
+                    } else {
+                        self.waiting.push_back(r);
+                    }
                 }
             }
             self.fc_bytes += msg.payload.len() + msg.headers.as_ref().map_or(0, |h| h.len());

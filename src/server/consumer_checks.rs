@@ -237,6 +237,11 @@ pub fn filters_of(cfg: &ConsumerConfigJson) -> Vec<String> {
     }
 }
 
+/// Whether a name can name a priority group: 1 to 16 of A-Z, a-z, 0-9 and `-_/=`.
+pub fn valid_group_name(g: &str) -> bool {
+    (1..=16).contains(&g.len()) && g.chars().all(|c| c.is_ascii_alphanumeric() || "/_=-".contains(c))
+}
+
 /// Whether a name can name a consumer (nats-server's `isValidAssetName`).
 fn valid_asset_name(name: &str) -> bool {
     !name.is_empty() && !name.contains([' ', '\t', '\r', '\n', '\x0c', '.', '*', '>', '\\', '/'])
@@ -416,8 +421,7 @@ pub fn check_config(cfg: &ConsumerConfigJson, s: &Stream) -> Result<(), ApiError
             if g.is_empty() {
                 return bad(10161, "Group name cannot be an empty string");
             }
-            let ok = g.len() <= 16 && g.chars().all(|c| c.is_ascii_alphanumeric() || "/_=-".contains(c));
-            if !ok {
+            if !valid_group_name(g) {
                 return bad(
                     10162,
                     "Valid priority group name must match A-Z, a-z, 0-9, -_/=)+ and may not exceed 16 characters",

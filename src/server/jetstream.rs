@@ -122,6 +122,28 @@ fn go_json_error(e: &serde_json::Error) -> String {
     text
 }
 
+/// Go's `json.Unmarshal` words for a body serde could not read: the character it stopped at and what it was
+/// looking for, or the end of the input; serde's own words for the rest.
+fn go_unmarshal_words(body: &[u8], e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        return "unexpected end of JSON input".to_string();
+    }
+    let text = e.to_string();
+    let at = body.get(e.column().wrapping_sub(1)).filter(|_| e.line() == 1).map(|b| *b as char);
+    let looking = [
+        ("key must be a string", "looking for beginning of object key string"),
+        ("expected value", "looking for beginning of value"),
+        ("expected `:`", "after object key"),
+        ("expected `,` or `}`", "after object key:value pair"),
+        ("expected `,` or `]`", "after array element"),
+        ("trailing characters", "after top-level value"),
+    ];
+    match (at, looking.iter().find(|(serde, _)| text.starts_with(serde))) {
+        (Some(c), Some((_, go))) => format!("invalid character '{c}' {go}"),
+        _ => go_json_error(e),
+    }
+}
+
 /// The server's error for a body that is not JSON: Go's words for a character that cannot start a value.
 fn syntax_error(body: &[u8], e: &serde_json::Error) -> ApiError {
     let offset = e.column();
@@ -859,6 +881,46 @@ impl JetStream {
                     vec![Out::json(reply, &r)]
                 }
             },
+            ["CONSUMER", "UNPIN", stream, name] => {
+                let resp = "consumer_unpin_response";
+                // Read as Go's plain decoder reads it: fields it does not know are ignored.
+                let req = match serde_json::from_slice::<ConsumerUnpinRequest>(payload) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let words = format!("invalid JSON: {}", go_unmarshal_words(payload, &e));
+                        return Some(self.error(reply, resp, &ApiError::new(400, 10025, words), false));
+                    }
+                };
+                let e = if req.group.is_empty() {
+                    Some(ApiError::new(400, 10025, "invalid JSON: consumer group not specified"))
+                } else if !consumer_checks::valid_group_name(&req.group) {
+                    Some(ApiError::new(
+                        400,
+                        10162,
+                        "Valid priority group name must match A-Z, a-z, 0-9, -_/=)+ and may not exceed 16 characters",
+                    ))
+                } else if engine.stream_named(stream).is_none() {
+                    Some(ApiError::stream_not_found())
+                } else {
+                    match self.consumers.get_mut(&(stream.to_string(), name.to_string())) {
+                        None => Some(ApiError::new(404, 10014, "consumer not found")),
+                        Some(c) => (!c.unpin(&req.group)).then(|| {
+                            ApiError::new(400, 10160, "Provided priority group does not exist for this consumer")
+                        }),
+                    }
+                };
+                match e {
+                    Some(e) => return Some(self.error(reply, resp, &e, false)),
+                    None => {
+                        #[derive(Serialize)]
+                        struct Unpinned {
+                            #[serde(rename = "type")]
+                            kind: String,
+                        }
+                        vec![Out::json(reply, &Unpinned { kind: kind(resp) })]
+                    }
+                }
+            }
             // Each consumer listens on its own reset subject: nothing answers for one that does not exist.
             ["CONSUMER", "RESET", stream, name] => {
                 let key = (stream.to_string(), name.to_string());
@@ -927,17 +989,20 @@ impl JetStream {
     ) -> Option<Vec<Out>> {
         let c = self.consumers.get_mut(&(stream.to_string(), name.to_string()))?;
         let text = std::str::from_utf8(payload).unwrap_or("").trim();
-        let req = if text.is_empty() {
-            Some(PullRequestJson { batch: 1, ..Default::default() })
-        } else if let Ok(n) = text.parse::<i64>() {
-            Some(PullRequestJson { batch: n, ..Default::default() })
+        // nats-server reads a JSON object, or else a number, or else asks for one message; only a JSON
+        // request names a priority group.
+        let (req, json) = if text.starts_with('{') {
+            match serde_json::from_str::<PullRequestJson>(text) {
+                Ok(r) => (r, true),
+                Err(e) => {
+                    let words = format!("Bad Request - {}", go_unmarshal_words(text.as_bytes(), &e));
+                    return Some(vec![Out::status(reply, 400, &words)]);
+                }
+            }
         } else {
-            serde_json::from_str::<PullRequestJson>(text).ok()
+            (PullRequestJson { batch: text.parse::<i64>().unwrap_or(1), ..Default::default() }, false)
         };
-        let Some(req) = req else {
-            return Some(vec![Out::status(reply, 400, "Bad Request")]);
-        };
-        Some(match c.add_request(req, reply, mono_ms) {
+        Some(match c.add_request(req, json, reply, mono_ms) {
             Ok(()) => Vec::new(),
             Err(o) => vec![o],
         })
@@ -1420,7 +1485,7 @@ impl JetStream {
             c.acknowledge(&target, &kind, engine.now(), mono_ms);
             if let (AckKind::Next { batch }, Some(r)) = (&kind, reply) {
                 let req = PullRequestJson { batch: *batch, ..Default::default() };
-                if let Err(o) = c.add_request(req, r, mono_ms) {
+                if let Err(o) = c.add_request(req, false, r, mono_ms) {
                     out.push(o);
                 }
                 return Some(out);
