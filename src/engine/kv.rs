@@ -121,6 +121,7 @@ impl Config {
             allow_msg_ttl: self.mapping == Mapping::Python || self.limit_marker_ttl != 0,
             subject_delete_marker_ttl: self.limit_marker_ttl,
             persist_async: false,
+            allow_msg_counter: false,
             duplicate_window,
             metadata: self.metadata.clone(),
             allow_direct: self.mapping == Mapping::Go,

@@ -61,6 +61,9 @@ pub struct StreamConfig {
     /// flush.
     #[serde(default)]
     pub persist_async: bool,
+    /// Subjects hold counters (`Nats-Incr`), summed by the server.
+    #[serde(default)]
+    pub allow_msg_counter: bool,
     pub duplicate_window: Nanos,
     pub metadata: TextMap,
     /// Answers direct gets (`$JS.API.DIRECT.GET`); the Go and JavaScript clients ask for it, nats-py does not.
@@ -1044,6 +1047,7 @@ mod tests {
             allow_msg_ttl: false,
             subject_delete_marker_ttl: 0,
             persist_async: false,
+            allow_msg_counter: false,
             duplicate_window: 120 * NANOS_PER_SEC,
             metadata: TextMap::default(),
             allow_direct: true,

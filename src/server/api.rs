@@ -172,6 +172,9 @@ pub struct StreamConfigJson {
     pub allow_msg_ttl: bool,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub subject_delete_marker_ttl: i64,
+    /// Subjects hold counters: a publish says `Nats-Incr` and the server stores the sum (`counter.rs`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_msg_counter: bool,
     /// `async` flushes writes asynchronously (file storage, one replica); the default is left out.
     #[serde(default, skip_serializing_if = "is_default_persist")]
     pub persist_mode: String,
@@ -305,9 +308,10 @@ fn is_default_persist(m: &String) -> bool {
     m.is_empty() || m == "default"
 }
 
-/// The API level a stream configuration requires: 2 for asynchronous persistence, 1 for per-message TTLs.
+/// The API level a stream configuration requires: 2 for asynchronous persistence or counters, 1 for
+/// per-message TTLs.
 fn stream_level(c: &StreamConfig) -> &'static str {
-    if c.persist_async {
+    if c.persist_async || c.allow_msg_counter {
         "2"
     } else if c.allow_msg_ttl {
         "1"
@@ -425,6 +429,7 @@ impl StreamConfigJson {
             allow_msg_ttl: self.allow_msg_ttl || with_markers,
             subject_delete_marker_ttl: self.subject_delete_marker_ttl,
             persist_async: self.persist_mode == "async",
+            allow_msg_counter: self.allow_msg_counter,
             duplicate_window,
             metadata,
             allow_direct: self.allow_direct,
@@ -511,6 +516,7 @@ impl StreamConfigJson {
             },
             allow_msg_ttl: c.allow_msg_ttl,
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
+            allow_msg_counter: c.allow_msg_counter,
             persist_mode: if c.persist_async { "async".into() } else { String::new() },
             metadata,
             other: BTreeMap::new(),
@@ -655,6 +661,9 @@ pub struct PubAckJson {
     pub seq: u64,
     #[serde(default, skip_serializing_if = "is_false")]
     pub duplicate: bool,
+    /// A counter's value after the publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val: Option<String>,
 }
 
 impl PubAckJson {
@@ -1063,7 +1072,7 @@ mod tests {
 
     #[test]
     fn duplicate_pub_acks_are_written_as_the_server_writes_them() {
-        let a = PubAckJson { error: None, stream: "KV_t".into(), seq: 4, duplicate: true };
+        let a = PubAckJson { error: None, stream: "KV_t".into(), seq: 4, duplicate: true, val: None };
         assert_eq!(a.to_wire(), br#"{"stream":"KV_t","seq":4,"duplicate": true}"#.to_vec());
     }
 

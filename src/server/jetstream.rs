@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::api::*;
 use super::consumer::{AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo};
 use super::consumer_checks;
+use super::counter;
 use super::stream_checks;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
@@ -1352,8 +1353,15 @@ impl JetStream {
         let (result, mut outs) = self.publish_typed(engine, stream, subject, parse_headers(raw_headers), payload);
         let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
         let ack = match result {
-            Ok((seq, duplicate)) => PubAckJson { error: None, stream: stream.to_string(), seq, duplicate },
-            Err(e) => PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false },
+            Ok((seq, duplicate)) => {
+                // A counter's acknowledgement carries its value (a duplicate's does not).
+                let s = engine.stream_named(stream).filter(|s| s.config.allow_msg_counter && !duplicate);
+                let val = s.and_then(|s| s.get(seq)).and_then(|m| counter::value_of(&m.data)).map(|v| v.to_string());
+                PubAckJson { error: None, stream: stream.to_string(), seq, duplicate, val }
+            }
+            Err(e) => {
+                PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false, val: None }
+            }
         };
         outs.push(Out {
             deliver: None,
@@ -1408,6 +1416,7 @@ impl JetStream {
         payload: &[u8],
     ) -> Result<(u64, bool), ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
+        let incr = check_increment(&s.config, &h, payload)?;
         let now = engine.now();
         let window = s.config.duplicate_window;
         let ids = self.msg_ids.entry(stream.to_string()).or_default();
@@ -1450,7 +1459,14 @@ impl JetStream {
             }
         }
         let interest = s.config.retention == Retention::Interest;
-        let seq = engine.publish_stream(stream, subject, h, payload.to_vec())?;
+        let body = match incr {
+            Some(n) => counter_sum(s, subject, &n)?,
+            None if s.config.allow_msg_counter => {
+                return Err(ApiError::new(400, 10169, "message counter increment is missing"))
+            }
+            None => payload.to_vec(),
+        };
+        let seq = engine.publish_stream(stream, subject, h, body)?;
         // An interest stream keeps nothing no consumer wants: the sequence is used and the message is not kept.
         if interest && !self.wanted(stream, seq, subject) {
             engine.remove_retained(stream, seq, RemovalReason::NoInterest);
@@ -1551,6 +1567,42 @@ fn ephemeral_default(cfg: &mut ConsumerConfigJson) {
     if cfg.durable_name.as_deref().is_none_or(str::is_empty) && cfg.inactive_threshold.is_none() {
         cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
     }
+}
+
+/// A counter increment's checks, in nats-server's order: readable, allowed on the stream, without a payload,
+/// and without the headers a counter cannot honour (rollups and expectations). `None`: no increment.
+fn check_increment(cfg: &StreamConfig, h: &Headers, payload: &[u8]) -> Result<Option<counter::BigInt>, ApiError> {
+    let Some(text) = headers::get(h, "Nats-Incr") else { return Ok(None) };
+    let invalid = || ApiError::new(400, 10171, "message counter increment is invalid");
+    let n = counter::BigInt::parse(text).ok_or_else(invalid)?;
+    if !cfg.allow_msg_counter {
+        return Err(ApiError::new(400, 10168, "message counters is disabled"));
+    }
+    if !payload.is_empty() {
+        return Err(ApiError::new(400, 10170, "message counter has payload"));
+    }
+    let present = |k: &str| headers::get(h, k).is_some_and(|v| !v.is_empty());
+    let number = |k: &str| headers::get(h, k).is_some_and(|v| v.trim().parse::<u64>().is_ok());
+    if present(headers::ROLLUP)
+        || present("Nats-Expected-Stream")
+        || present("Nats-Expected-Last-Msg-Id")
+        || present("Nats-Expected-Last-Subject-Sequence-Subject")
+        || number("Nats-Expected-Last-Sequence")
+        || number("Nats-Expected-Last-Subject-Sequence")
+    {
+        return Err(invalid());
+    }
+    Ok(Some(n))
+}
+
+/// A counter's new body: the subject's last value plus the increment (an unreadable last value is a broken
+/// counter).
+fn counter_sum(s: &Stream, subject: &str, incr: &counter::BigInt) -> Result<Vec<u8>, ApiError> {
+    let last = match s.last_for_subject(subject) {
+        Some(m) => counter::value_of(&m.data).ok_or_else(|| ApiError::new(400, 10172, "message counter is broken"))?,
+        None => counter::BigInt::parse("0").expect("zero"),
+    };
+    Ok(counter::body_of(&last.add(incr)))
 }
 
 /// A reset request read as Go's plain decoder reads it (unknown fields ignored), or its words for a `seq`

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod consumer;
 pub mod consumer_checks;
+pub mod counter;
 pub mod jetstream;
 pub mod local;
 pub mod source_checks;

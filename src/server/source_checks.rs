@@ -19,7 +19,10 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<StreamConfig>;
 
 /// Whether a configuration field nats-server knows but the playground does not keep is set to true.
 fn other_flag(cfg: &StreamConfigJson, key: &str) -> bool {
-    cfg.other.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
+    match key {
+        "allow_msg_counter" => cfg.allow_msg_counter,
+        _ => cfg.other.get(key).and_then(|v| v.as_bool()).unwrap_or(false),
+    }
 }
 
 /// A transform's source and destination, as the server checks them for a mirror (`what` "mirror") or a source.

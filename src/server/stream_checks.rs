@@ -166,6 +166,20 @@ fn check_policies(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     if cfg.deny_purge && cfg.allow_rollup_hdrs {
         return Err(ApiError::invalid_config("roll-ups require the purge permission"));
     }
+    if cfg.allow_msg_counter {
+        if cfg.discard == "new" {
+            return Err(ApiError::invalid_config("counter stream cannot use discard new"));
+        }
+        if cfg.allow_msg_ttl {
+            return Err(ApiError::invalid_config("counter stream cannot use message TTLs"));
+        }
+        if cfg.other.get("allow_msg_schedules").is_some_and(|v| v == &serde_json::Value::Bool(true)) {
+            return Err(ApiError::invalid_config("counter stream cannot use message schedules"));
+        }
+        if cfg.retention != "limits" {
+            return Err(ApiError::invalid_config("counter stream can only use limits retention"));
+        }
+    }
     if cfg.discard_new_per_subject {
         if cfg.discard != "new" {
             return Err(ApiError::invalid_config("discard new per subject requires discard new policy to be set"));
@@ -324,6 +338,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig, _asked: &StreamConfi
     }
     if old.allow_msg_ttl && !new.allow_msg_ttl {
         return Err(ApiError::invalid_config("message TTL status can not be disabled"));
+    }
+    if old.allow_msg_counter != new.allow_msg_counter {
+        return Err(ApiError::invalid_config("stream configuration update can not change message counter setting"));
     }
     if old.persist_async != new.persist_async {
         return Err(ApiError::invalid_config("stream configuration update can not change persist mode"));
