@@ -122,6 +122,7 @@ impl Config {
             subject_delete_marker_ttl: self.limit_marker_ttl,
             persist_async: false,
             allow_msg_counter: false,
+            allow_atomic: false,
             duplicate_window,
             metadata: self.metadata.clone(),
             allow_direct: self.mapping == Mapping::Go,

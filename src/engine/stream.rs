@@ -64,6 +64,9 @@ pub struct StreamConfig {
     /// Subjects hold counters (`Nats-Incr`), summed by the server.
     #[serde(default)]
     pub allow_msg_counter: bool,
+    /// Takes atomic batches (`Nats-Batch-Id`): staged, then stored all at once or not at all.
+    #[serde(default)]
+    pub allow_atomic: bool,
     pub duplicate_window: Nanos,
     pub metadata: TextMap,
     /// Answers direct gets (`$JS.API.DIRECT.GET`); the Go and JavaScript clients ask for it, nats-py does not.
@@ -1048,6 +1051,7 @@ mod tests {
             subject_delete_marker_ttl: 0,
             persist_async: false,
             allow_msg_counter: false,
+            allow_atomic: false,
             duplicate_window: 120 * NANOS_PER_SEC,
             metadata: TextMap::default(),
             allow_direct: true,

@@ -175,6 +175,9 @@ pub struct StreamConfigJson {
     /// Subjects hold counters: a publish says `Nats-Incr` and the server stores the sum (`counter.rs`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_msg_counter: bool,
+    /// Atomic batch publishing (`Nats-Batch-Id`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_atomic: bool,
     /// `async` flushes writes asynchronously (file storage, one replica); the default is left out.
     #[serde(default, skip_serializing_if = "is_default_persist")]
     pub persist_mode: String,
@@ -311,7 +314,7 @@ fn is_default_persist(m: &String) -> bool {
 /// The API level a stream configuration requires: 2 for asynchronous persistence or counters, 1 for
 /// per-message TTLs.
 fn stream_level(c: &StreamConfig) -> &'static str {
-    if c.persist_async || c.allow_msg_counter {
+    if c.persist_async || c.allow_msg_counter || c.allow_atomic {
         "2"
     } else if c.allow_msg_ttl {
         "1"
@@ -430,6 +433,7 @@ impl StreamConfigJson {
             subject_delete_marker_ttl: self.subject_delete_marker_ttl,
             persist_async: self.persist_mode == "async",
             allow_msg_counter: self.allow_msg_counter,
+            allow_atomic: self.allow_atomic,
             duplicate_window,
             metadata,
             allow_direct: self.allow_direct,
@@ -517,6 +521,7 @@ impl StreamConfigJson {
             allow_msg_ttl: c.allow_msg_ttl,
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
             allow_msg_counter: c.allow_msg_counter,
+            allow_atomic: c.allow_atomic,
             persist_mode: if c.persist_async { "async".into() } else { String::new() },
             metadata,
             other: BTreeMap::new(),
@@ -664,6 +669,11 @@ pub struct PubAckJson {
     /// A counter's value after the publish.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val: Option<String>,
+    /// A committed atomic batch: its id and how many messages it stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 impl PubAckJson {
@@ -828,22 +838,23 @@ pub struct PullRequestJson {
     pub idle_heartbeat: i64,
     /// The priority group the request pulls for, and what it asks of the group's policy: an overflow's
     /// thresholds, a pinned client's id, a prioritized request's priority (0 first).
-    #[serde(default, skip_serializing_if = "is_empty_str")]
+    /// (Clients write `null` for what they leave unset: read as Go reads it, as nothing.)
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_str")]
     pub group: String,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_zero")]
     pub min_pending: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_zero")]
     pub min_ack_pending: i64,
-    #[serde(default, skip_serializing_if = "is_empty_str")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_str")]
     pub id: String,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_zero")]
     pub priority: i64,
 }
 
 /// `$JS.API.CONSUMER.UNPIN.<stream>.<consumer>`'s request.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ConsumerUnpinRequest {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub group: String,
 }
 
@@ -1034,6 +1045,17 @@ pub fn stream_created(s: &Stream) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_pull_request_reads_nulls_as_unset() {
+        // async-nats writes the priority fields it leaves unset as null.
+        let body = r#"{"batch":5,"expires":1000,"min_pending":null,"min_ack_pending":null,"id":null,"group":null,"priority":null}"#;
+        let r: PullRequestJson = serde_json::from_str(body).expect("a pull request");
+        assert_eq!((r.batch, r.expires, r.min_pending, r.priority), (5, 1000, 0, 0));
+        assert!(r.group.is_empty() && r.id.is_empty());
+        let u: ConsumerUnpinRequest = serde_json::from_str(r#"{"group":null}"#).expect("an unpin request");
+        assert!(u.group.is_empty());
+    }
     use super::*;
 
     #[test]
@@ -1072,7 +1094,15 @@ mod tests {
 
     #[test]
     fn duplicate_pub_acks_are_written_as_the_server_writes_them() {
-        let a = PubAckJson { error: None, stream: "KV_t".into(), seq: 4, duplicate: true, val: None };
+        let a = PubAckJson {
+            error: None,
+            stream: "KV_t".into(),
+            seq: 4,
+            duplicate: true,
+            val: None,
+            batch: None,
+            count: None,
+        };
         assert_eq!(a.to_wire(), br#"{"stream":"KV_t","seq":4,"duplicate": true}"#.to_vec());
     }
 

@@ -63,7 +63,11 @@ pub struct JetStream {
     made: u64,
     /// Whether watchers keep what they delivered, for the timeline (`ServerOptions::watch_log`).
     pub watch_log: bool,
+    /// Atomic batches being staged.
+    batches: batch::Batches,
 }
+
+mod batch;
 
 /// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
 const MAX_REPUBLISH_CHAIN: u32 = 8;
@@ -238,6 +242,7 @@ impl JetStream {
             unwanted: BTreeSet::new(),
             made: 0,
             watch_log: false,
+            batches: batch::Batches::default(),
         }
     }
 
@@ -511,6 +516,7 @@ impl JetStream {
             s != name
         });
         self.msg_ids.remove(name);
+        self.batches.drop_stream(name);
         Ok(closed)
     }
 
@@ -1349,19 +1355,29 @@ impl JetStream {
         raw_headers: Option<&[u8]>,
         payload: &[u8],
     ) -> Vec<Out> {
+        let h = parse_headers(raw_headers);
+        if let Some(id) = headers::get(&h, "Nats-Batch-Id").map(str::to_string) {
+            return self.batch_publish(engine, stream, subject, reply, h, payload, &id);
+        }
         let no_ack = engine.stream_named(stream).is_some_and(|s| s.config.no_ack);
-        let (result, mut outs) = self.publish_typed(engine, stream, subject, parse_headers(raw_headers), payload);
+        let (result, mut outs) = self.publish_typed(engine, stream, subject, h, payload);
         let Some(reply) = reply.filter(|_| !no_ack) else { return outs };
         let ack = match result {
             Ok((seq, duplicate)) => {
                 // A counter's acknowledgement carries its value (a duplicate's does not).
                 let s = engine.stream_named(stream).filter(|s| s.config.allow_msg_counter && !duplicate);
                 let val = s.and_then(|s| s.get(seq)).and_then(|m| counter::value_of(&m.data)).map(|v| v.to_string());
-                PubAckJson { error: None, stream: stream.to_string(), seq, duplicate, val }
+                PubAckJson { error: None, stream: stream.to_string(), seq, duplicate, val, batch: None, count: None }
             }
-            Err(e) => {
-                PubAckJson { error: Some((&e).into()), stream: stream.to_string(), seq: 0, duplicate: false, val: None }
-            }
+            Err(e) => PubAckJson {
+                error: Some((&e).into()),
+                stream: stream.to_string(),
+                seq: 0,
+                duplicate: false,
+                val: None,
+                batch: None,
+                count: None,
+            },
         };
         outs.push(Out {
             deliver: None,
@@ -1416,56 +1432,12 @@ impl JetStream {
         payload: &[u8],
     ) -> Result<(u64, bool), ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
-        let incr = check_increment(&s.config, &h, payload)?;
         let now = engine.now();
-        let window = s.config.duplicate_window;
-        let ids = self.msg_ids.entry(stream.to_string()).or_default();
-        while ids.front().is_some_and(|(_, _, t)| now - *t > window) {
-            ids.pop_front();
-        }
-        let msg_id = headers::get(&h, "Nats-Msg-Id").map(str::to_string);
-        if let Some(id) = &msg_id {
-            if let Some((_, seq, _)) = ids.iter().find(|(i, _, _)| i == id) {
-                return Ok((*seq, true));
-            }
-        }
-        if let Some(exp) = headers::get(&h, "Nats-Expected-Stream") {
-            if exp != stream {
-                return Err(ApiError::new(400, 10060, "expected stream does not match"));
-            }
-        }
-        let st = s.state();
-        if let Some(exp) = headers::get(&h, "Nats-Expected-Last-Sequence") {
-            if exp.trim().parse::<u64>().ok() != Some(st.last_seq) {
-                return Err(ApiError::wrong_last_sequence(st.last_seq));
-            }
-        }
-        if let Some(exp) = headers::get(&h, "Nats-Expected-Last-Msg-Id") {
-            let last = ids.back().map(|(i, _, _)| i.as_str()).unwrap_or("");
-            if exp != last {
-                return Err(ApiError::new(400, 10070, format!("wrong last msg ID: {last}")));
-            }
-        }
-        if headers::get(&h, "Nats-Stream-Source").is_some() {
-            return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
-        }
-        if let Some(r) = headers::get(&h, headers::ROLLUP) {
-            if !s.config.allow_rollup_hdrs {
-                return Err(ApiError::new(500, 10111, "rollup not permitted"));
-            }
-            match r {
-                "sub" | "all" => {}
-                other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
-            }
-        }
-        let interest = s.config.retention == Retention::Interest;
-        let body = match incr {
-            Some(n) => counter_sum(s, subject, &n)?,
-            None if s.config.allow_msg_counter => {
-                return Err(ApiError::new(400, 10169, "message counter increment is missing"))
-            }
-            None => payload.to_vec(),
+        let (body, msg_id) = match self.precheck(s, subject, &h, payload, now)? {
+            Checked::Duplicate(seq) => return Ok((seq, true)),
+            Checked::Store { body, msg_id } => (body, msg_id),
         };
+        let interest = s.config.retention == Retention::Interest;
         let seq = engine.publish_stream(stream, subject, h, body)?;
         // An interest stream keeps nothing no consumer wants: the sequence is used and the message is not kept.
         if interest && !self.wanted(stream, seq, subject) {
@@ -1475,6 +1447,69 @@ impl JetStream {
             self.msg_ids.entry(stream.to_string()).or_default().push_back((id, seq, now));
         }
         Ok((seq, false))
+    }
+
+    /// The server's checks of a publish before the stream stores it (the stream checks the rest): a counter's
+    /// increment, the de-duplication window, the expectations the server keeps, rollup permission. What to store
+    /// (a counter's sum, or the payload), or the duplicate's sequence.
+    pub(super) fn precheck(
+        &mut self,
+        s: &Stream,
+        subject: &str,
+        h: &Headers,
+        payload: &[u8],
+        now: Nanos,
+    ) -> Result<Checked, ApiError> {
+        let stream = s.config.name.as_str();
+        let incr = check_increment(&s.config, h, payload)?;
+        let window = s.config.duplicate_window;
+        let ids = self.msg_ids.entry(stream.to_string()).or_default();
+        while ids.front().is_some_and(|(_, _, t)| now - *t > window) {
+            ids.pop_front();
+        }
+        let msg_id = headers::get(h, "Nats-Msg-Id").map(str::to_string);
+        if let Some(id) = &msg_id {
+            if let Some((_, seq, _)) = ids.iter().find(|(i, _, _)| i == id) {
+                return Ok(Checked::Duplicate(*seq));
+            }
+        }
+        if let Some(exp) = headers::get(h, "Nats-Expected-Stream") {
+            if exp != stream {
+                return Err(ApiError::new(400, 10060, "expected stream does not match"));
+            }
+        }
+        let st = s.state();
+        if let Some(exp) = headers::get(h, "Nats-Expected-Last-Sequence") {
+            if exp.trim().parse::<u64>().ok() != Some(st.last_seq) {
+                return Err(ApiError::wrong_last_sequence(st.last_seq));
+            }
+        }
+        if let Some(exp) = headers::get(h, "Nats-Expected-Last-Msg-Id") {
+            let last = ids.back().map(|(i, _, _)| i.as_str()).unwrap_or("");
+            if exp != last {
+                return Err(ApiError::new(400, 10070, format!("wrong last msg ID: {last}")));
+            }
+        }
+        if headers::get(h, "Nats-Stream-Source").is_some() {
+            return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
+        }
+        if let Some(r) = headers::get(h, headers::ROLLUP) {
+            if !s.config.allow_rollup_hdrs {
+                return Err(ApiError::new(500, 10111, "rollup not permitted"));
+            }
+            match r {
+                "sub" | "all" => {}
+                other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
+            }
+        }
+        let body = match incr {
+            Some(n) => counter_sum(s, subject, &n)?,
+            None if s.config.allow_msg_counter => {
+                return Err(ApiError::new(400, 10169, "message counter increment is missing"))
+            }
+            None => payload.to_vec(),
+        };
+        Ok(Checked::Store { body, msg_id })
     }
 
     /// A client's answer to a flow-control request (a publish on `$JS.FC.`).
@@ -1567,6 +1602,12 @@ fn ephemeral_default(cfg: &mut ConsumerConfigJson) {
     if cfg.durable_name.as_deref().is_none_or(str::is_empty) && cfg.inactive_threshold.is_none() {
         cfg.inactive_threshold = Some(crate::server::consumer::DEFAULT_INACTIVE_MS as i64 * NANOS_PER_MILLI);
     }
+}
+
+/// What `JetStream::precheck` found: a duplicate within the window, or what to store.
+pub(super) enum Checked {
+    Duplicate(u64),
+    Store { body: Vec<u8>, msg_id: Option<String> },
 }
 
 /// A counter increment's checks, in nats-server's order: readable, allowed on the stream, without a payload,

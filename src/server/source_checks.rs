@@ -21,6 +21,7 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<StreamConfig>;
 fn other_flag(cfg: &StreamConfigJson, key: &str) -> bool {
     match key {
         "allow_msg_counter" => cfg.allow_msg_counter,
+        "allow_atomic" => cfg.allow_atomic,
         _ => cfg.other.get(key).and_then(|v| v.as_bool()).unwrap_or(false),
     }
 }

@@ -202,7 +202,7 @@ fn check_policies(cfg: &StreamConfigJson) -> Result<(), ApiError> {
         if cfg.num_replicas > 1 {
             return Err(ApiError::invalid_config("async persist mode is not supported on replicated streams"));
         }
-        if cfg.other.get("allow_atomic").is_some_and(|v| v == &serde_json::Value::Bool(true)) {
+        if cfg.allow_atomic {
             return Err(ApiError::invalid_config("async persist mode is not supported with atomic batch publish"));
         }
     }
