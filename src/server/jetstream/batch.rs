@@ -26,8 +26,11 @@ pub struct Batches {
     open: HashMap<(String, String), Batch>,
 }
 
+/// A batch's messages: subject, headers, payload.
+type Staged = Vec<(String, Headers, Vec<u8>)>;
+
 struct Batch {
-    msgs: Vec<(String, Headers, Vec<u8>)>,
+    msgs: Staged,
     /// The last batch sequence staged.
     last: u64,
     /// When the batch last heard from its publisher (the server's clock).
@@ -113,7 +116,7 @@ impl JetStream {
         h: Headers,
         payload: &[u8],
         id: &str,
-    ) -> Result<Option<Vec<(String, Headers, Vec<u8>)>>, ApiError> {
+    ) -> Result<Option<Staged>, ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
         if s.config.sealed {
             return Err(ApiError::new(400, 10109, "invalid operation on sealed stream"));
@@ -186,7 +189,7 @@ impl JetStream {
         &mut self,
         engine: &mut Engine,
         stream: &str,
-        msgs: Vec<(String, Headers, Vec<u8>)>,
+        msgs: Staged,
     ) -> Result<(u64, u64, Vec<Out>), ApiError> {
         let now = engine.now();
         let mut copy = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?.clone();
