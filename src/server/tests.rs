@@ -1098,3 +1098,72 @@ fn a_long_clock_move_shows_watchers_what_happened_on_the_way() {
     assert_eq!(ops, [Operation::Purge]);
     assert!(s.get("b", "k").is_err());
 }
+
+/// A paused consumer delivers nothing until its pause ends (on the server's clock), then what waited; two
+/// waiting requests take turns, as nats-server's wait queue serves them; a pinned consumer serves only the
+/// client it pinned, whose messages say so.
+#[test]
+fn pauses_turns_and_pins_on_the_protocol_clock() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    // One subscription per requester: the sid in each MSG line says whose request a message went to.
+    for (i, r) in ["a", "b", "c", "d", "e", "f", "g"].iter().enumerate() {
+        send(&mut s, c, &format!("SUB _INBOX.r.{r} {}\r\n", 20 + i));
+    }
+    kv_stream(&mut s, c, "r", "");
+    for k in ["1", "2", "3", "4"] {
+        publish(&mut s, c, &format!("$KV.r.{k}"), "", k);
+    }
+    let until = crate::engine::time::rfc3339_nanos(T0 + 2 * NANOS_PER_SEC);
+    let info = consumer(
+        &mut s,
+        c,
+        "$JS.API.CONSUMER.CREATE.KV_r.P",
+        &format!("{{\"durable_name\":\"P\",\"ack_policy\":\"explicit\",\"pause_until\":\"{until}\"}}"),
+    );
+    assert_eq!(
+        (info["paused"].as_bool(), info["config"]["metadata"]["_nats.req.level"].as_str()),
+        (Some(true), Some("1"))
+    );
+    let next = "$JS.API.CONSUMER.MSG.NEXT.KV_r.P";
+    publish(&mut s, c, next, "_INBOX.r.a", "{\"batch\":2,\"expires\":5000000000}");
+    publish(&mut s, c, next, "_INBOX.r.b", "{\"batch\":2,\"expires\":5000000000}");
+    s.handle_timeout(1_999);
+    assert_eq!(out(&mut s, c), "", "nothing while paused");
+    s.handle_timeout(2_000);
+    let o = out(&mut s, c);
+    let sent: Vec<(&str, &str)> = o
+        .lines()
+        .filter(|l| l.starts_with("MSG $KV.r."))
+        .map(|l| (l.split(' ').nth(1).unwrap(), l.split(' ').nth(2).unwrap()))
+        .collect();
+    // Turns: a, b, a, b (not a's batch first).
+    assert_eq!(sent, [("$KV.r.1", "20"), ("$KV.r.2", "21"), ("$KV.r.3", "20"), ("$KV.r.4", "21")], "{o}");
+
+    // A pinned consumer: the first request with the group pins; another requester waits its turn in vain.
+    let info = consumer(
+        &mut s,
+        c,
+        "$JS.API.CONSUMER.CREATE.KV_r.Q",
+        "{\"durable_name\":\"Q\",\"ack_policy\":\"none\",\"priority_policy\":\"pinned_client\",\"priority_groups\":[\"G\"],\"priority_timeout\":3000000000}",
+    );
+    assert_eq!(info["config"]["priority_timeout"], 3_000_000_000i64);
+    let next = "$JS.API.CONSUMER.MSG.NEXT.KV_r.Q";
+    publish(&mut s, c, next, "_INBOX.r.c", "{\"batch\":1,\"group\":\"G\"}");
+    let o = out(&mut s, c);
+    assert!(o.starts_with("HMSG $KV.r.1 22 ") && o.contains("Nats-Pin-Id: "), "{o}");
+    let pin = o.split("Nats-Pin-Id: ").nth(1).unwrap().split("\r\n").next().unwrap().to_string();
+    assert_eq!(pin.len(), 22);
+    publish(&mut s, c, next, "_INBOX.r.d", "{\"batch\":1,\"group\":\"G\",\"expires\":1000000000}");
+    publish(&mut s, c, next, "_INBOX.r.e", &format!("{{\"batch\":1,\"group\":\"G\",\"id\":\"{pin}\"}}"));
+    let o = out(&mut s, c);
+    assert!(o.starts_with("HMSG $KV.r.2 24 ") && o.contains(&pin) && !o.contains(" 23 "), "{o}");
+    publish(&mut s, c, next, "_INBOX.r.f", "{\"batch\":1,\"group\":\"G\",\"id\":\"stale\"}");
+    assert!(out(&mut s, c).contains("NATS/1.0 423 Nats-Pin-Id mismatch"));
+    // The pin lapses after its timeout without a request from its client; the next request pins anew.
+    s.handle_timeout(5_200);
+    out(&mut s, c);
+    publish(&mut s, c, next, "_INBOX.r.g", "{\"batch\":1,\"group\":\"G\"}");
+    let o = out(&mut s, c);
+    assert!(o.contains(" 26 ") && o.contains("Nats-Pin-Id: ") && !o.contains(&pin), "a new pin: {o}");
+}

@@ -185,12 +185,7 @@ impl JetStream {
 
     /// Stores a committed batch, all or nothing: the last sequence, the batch's size, and what storing it
     /// republished.
-    fn commit(
-        &mut self,
-        engine: &mut Engine,
-        stream: &str,
-        msgs: Staged,
-    ) -> Result<(u64, u64, Vec<Out>), ApiError> {
+    fn commit(&mut self, engine: &mut Engine, stream: &str, msgs: Staged) -> Result<(u64, u64, Vec<Out>), ApiError> {
         let now = engine.now();
         let mut copy = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?.clone();
         let mut ids = HashSet::new();
