@@ -7,6 +7,7 @@ pub mod error;
 pub mod headers;
 pub mod index;
 pub mod kv;
+pub mod schedule;
 pub mod stream;
 pub mod time;
 pub mod transform;

@@ -178,6 +178,9 @@ pub struct StreamConfigJson {
     /// Atomic batch publishing (`Nats-Batch-Id`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_atomic: bool,
+    /// Messages with `Nats-Schedule` fire on their target subject when due.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_msg_schedules: bool,
     /// `async` flushes writes asynchronously (file storage, one replica); the default is left out.
     #[serde(default, skip_serializing_if = "is_default_persist")]
     pub persist_mode: String,
@@ -304,8 +307,7 @@ pub struct RePublishJson {
 
 /// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
 /// which a create request may carry).
-const OTHER_SERVER_FIELDS: [&str; 6] =
-    ["allow_msg_counter", "allow_atomic", "allow_msg_schedules", "allow_batched", "template_owner", "pedantic"];
+const OTHER_SERVER_FIELDS: [&str; 3] = ["allow_batched", "template_owner", "pedantic"];
 
 fn is_default_persist(m: &String) -> bool {
     m.is_empty() || m == "default"
@@ -314,7 +316,7 @@ fn is_default_persist(m: &String) -> bool {
 /// The API level a stream configuration requires: 2 for asynchronous persistence or counters, 1 for
 /// per-message TTLs.
 fn stream_level(c: &StreamConfig) -> &'static str {
-    if c.persist_async || c.allow_msg_counter || c.allow_atomic {
+    if c.persist_async || c.allow_msg_counter || c.allow_atomic || c.allow_msg_schedules {
         "2"
     } else if c.allow_msg_ttl {
         "1"
@@ -434,13 +436,14 @@ impl StreamConfigJson {
             persist_async: self.persist_mode == "async",
             allow_msg_counter: self.allow_msg_counter,
             allow_atomic: self.allow_atomic,
+            allow_msg_schedules: self.allow_msg_schedules,
             duplicate_window,
             metadata,
             allow_direct: self.allow_direct,
             deny_delete: self.deny_delete,
-            // Subject delete markers are rollups: the server allows them, and with them purges.
-            deny_purge: self.deny_purge && !with_markers,
-            allow_rollup_hdrs: self.allow_rollup_hdrs || with_markers,
+            // Subject delete markers and schedules are rollups: the server allows them, and with them purges.
+            deny_purge: self.deny_purge && !with_markers && !self.allow_msg_schedules,
+            allow_rollup_hdrs: self.allow_rollup_hdrs || with_markers || self.allow_msg_schedules,
             no_ack: self.no_ack,
             discard_new: self.discard == "new",
             discard_new_per_subject: self.discard_new_per_subject,
@@ -522,6 +525,7 @@ impl StreamConfigJson {
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
             allow_msg_counter: c.allow_msg_counter,
             allow_atomic: c.allow_atomic,
+            allow_msg_schedules: c.allow_msg_schedules,
             persist_mode: if c.persist_async { "async".into() } else { String::new() },
             metadata,
             other: BTreeMap::new(),

@@ -1433,9 +1433,15 @@ impl JetStream {
     ) -> Result<(u64, bool), ApiError> {
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
         let now = engine.now();
+        let mut h = h;
         let (body, msg_id) = match self.precheck(s, subject, &h, payload, now)? {
             Checked::Duplicate(seq) => return Ok((seq, true)),
-            Checked::Store { body, msg_id } => (body, msg_id),
+            Checked::Store { body, msg_id, rollup_sub } => {
+                if rollup_sub {
+                    h.push((headers::ROLLUP.to_string(), "sub".to_string()));
+                }
+                (body, msg_id)
+            }
         };
         let interest = s.config.retention == Retention::Interest;
         let seq = engine.publish_stream(stream, subject, h, body)?;
@@ -1493,6 +1499,7 @@ impl JetStream {
         if headers::get(h, "Nats-Stream-Source").is_some() {
             return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
         }
+        let rollup_sub = check_schedule(s, subject, h, now)?;
         if let Some(r) = headers::get(h, headers::ROLLUP) {
             if !s.config.allow_rollup_hdrs {
                 return Err(ApiError::new(500, 10111, "rollup not permitted"));
@@ -1509,7 +1516,7 @@ impl JetStream {
             }
             None => payload.to_vec(),
         };
-        Ok(Checked::Store { body, msg_id })
+        Ok(Checked::Store { body, msg_id, rollup_sub })
     }
 
     /// A client's answer to a flow-control request (a publish on `$JS.FC.`).
@@ -1607,7 +1614,99 @@ fn ephemeral_default(cfg: &mut ConsumerConfigJson) {
 /// What `JetStream::precheck` found: a duplicate within the window, or what to store.
 pub(super) enum Checked {
     Duplicate(u64),
-    Store { body: Vec<u8>, msg_id: Option<String> },
+    /// `rollup_sub`: a schedule message, stored with the `Nats-Rollup: sub` the server adds to it.
+    Store {
+        body: Vec<u8>,
+        msg_id: Option<String>,
+        rollup_sub: bool,
+    },
+}
+
+/// A message schedule's checks (`Nats-Schedule` and its companions, and a client's `Nats-Schedule-Next: purge`),
+/// in nats-server's order; whether the schedule message needs the `Nats-Rollup: sub` the server adds.
+fn check_schedule(s: &Stream, subject: &str, h: &Headers, now: Nanos) -> Result<bool, ApiError> {
+    use crate::engine::schedule::{next_fire, PatternError};
+    let cfg = &s.config;
+    let allowed = cfg.allow_msg_schedules;
+    let disabled = || ApiError::new(400, 10188, "message schedules is disabled");
+    let invalid_target = || ApiError::new(400, 10190, "message schedules target is invalid");
+    let invalid_source = || ApiError::new(400, 10203, "message schedules source is invalid");
+    let invalid_scheduler = || ApiError::new(400, 10212, "message schedules invalid scheduler");
+    let pattern = headers::get(h, "Nats-Schedule").unwrap_or("");
+    let zone = headers::get(h, "Nats-Schedule-Time-Zone");
+    let mut rollup_sub = false;
+    match next_fire(pattern, zone, now, now) {
+        Err(_) if !allowed => return Err(disabled()),
+        Err(PatternError::Invalid) => {
+            let zone_bad = zone.is_some_and(|z| z.is_empty());
+            return Err(if zone_bad {
+                ApiError::new(400, 10223, "message schedules time zone is invalid")
+            } else {
+                ApiError::new(400, 10189, "message schedules pattern is invalid")
+            });
+        }
+        Err(PatternError::TimeZone) => {
+            return Err(ApiError::not_supported("message schedules in a time zone other than UTC"));
+        }
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            if !allowed {
+                return Err(disabled());
+            }
+            let ttl = headers::get(h, "Nats-Schedule-TTL").unwrap_or("");
+            if !ttl.is_empty() && crate::engine::stream::parse_message_ttl(ttl).is_none() {
+                return Err(ApiError::new(400, 10191, "message schedules invalid per-message TTL"));
+            }
+            let rollup = headers::get(h, "Nats-Schedule-Rollup").unwrap_or("");
+            if !rollup.is_empty() && rollup != "sub" {
+                return Err(ApiError::new(400, 10192, "message schedules invalid rollup"));
+            }
+            if !ttl.is_empty() && !cfg.allow_msg_ttl {
+                return Err(ApiError::message_ttl_disabled());
+            }
+            let target = headers::get(h, "Nats-Schedule-Target").unwrap_or("");
+            if target.is_empty() || !crate::server::wire::valid_publish(target) || target == subject {
+                return Err(invalid_target());
+            }
+            let source = headers::get(h, "Nats-Schedule-Source").unwrap_or("");
+            if !source.is_empty()
+                && (source == target || source == subject || !crate::server::wire::valid_publish(source))
+            {
+                return Err(invalid_source());
+            }
+            if !cfg.subjects.iter().any(|p| subjects_overlap(p, target)) {
+                return Err(invalid_target());
+            }
+            if !source.is_empty() && !cfg.subjects.iter().any(|p| subjects_overlap(p, source)) {
+                return Err(invalid_source());
+            }
+            match headers::get(h, headers::ROLLUP) {
+                None | Some("") => rollup_sub = true,
+                Some("sub") => {}
+                Some(_) => return Err(ApiError::new(400, 10192, "message schedules invalid rollup")),
+            }
+        }
+    }
+    if let Some(next) = headers::get(h, "Nats-Schedule-Next").filter(|n| !n.is_empty()) {
+        if next != "purge" {
+            return Err(invalid_scheduler());
+        }
+        let scheduler = headers::get(h, "Nats-Scheduler").unwrap_or("");
+        if scheduler.is_empty() || scheduler == subject || !crate::server::wire::valid_publish(scheduler) {
+            return Err(invalid_scheduler());
+        }
+        if !allowed {
+            return Err(disabled());
+        }
+        if s.last_for_subject(scheduler)
+            .is_some_and(|m| headers::get(&m.headers, "Nats-Schedule").is_none_or(str::is_empty))
+        {
+            return Err(invalid_scheduler());
+        }
+    } else if headers::get(h, "Nats-Scheduler").is_some_and(|v| !v.is_empty()) {
+        return Err(invalid_scheduler());
+    }
+    Ok(rollup_sub)
 }
 
 /// A counter increment's checks, in nats-server's order: readable, allowed on the stream, without a payload,

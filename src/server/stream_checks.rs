@@ -173,7 +173,7 @@ fn check_policies(cfg: &StreamConfigJson) -> Result<(), ApiError> {
         if cfg.allow_msg_ttl {
             return Err(ApiError::invalid_config("counter stream cannot use message TTLs"));
         }
-        if cfg.other.get("allow_msg_schedules").is_some_and(|v| v == &serde_json::Value::Bool(true)) {
+        if cfg.allow_msg_schedules {
             return Err(ApiError::invalid_config("counter stream cannot use message schedules"));
         }
         if cfg.retention != "limits" {
@@ -194,6 +194,9 @@ fn check_policies(cfg: &StreamConfigJson) -> Result<(), ApiError> {
     }
     if marker_ttl < 0 {
         return Err(ApiError::invalid_config("subject delete marker TTL must not be negative"));
+    }
+    if cfg.allow_msg_schedules && cfg.discard == "new" {
+        return Err(ApiError::invalid_config("message scheduling cannot use discard new"));
     }
     if cfg.persist_mode == "async" {
         if cfg.storage != "file" {
@@ -341,6 +344,9 @@ pub fn check_update(old: &StreamConfig, new: &StreamConfig, _asked: &StreamConfi
     }
     if old.allow_msg_counter != new.allow_msg_counter {
         return Err(ApiError::invalid_config("stream configuration update can not change message counter setting"));
+    }
+    if old.allow_msg_schedules && !new.allow_msg_schedules {
+        return Err(ApiError::invalid_config("message schedules can not be disabled"));
     }
     if old.persist_async != new.persist_async {
         return Err(ApiError::invalid_config("stream configuration update can not change persist mode"));

@@ -1167,3 +1167,55 @@ fn pauses_turns_and_pins_on_the_protocol_clock() {
     let o = out(&mut s, c);
     assert!(o.contains(" 26 ") && o.contains("Nats-Pin-Id: ") && !o.contains(&pin), "a new pin: {o}");
 }
+
+/// Schedules fire on the engine's clock: a repeating one every interval (naming when it fires next), a
+/// one-off once, after which its schedule message is purged; a watcher of the target sees each firing.
+#[test]
+fn schedules_fire_on_the_engine_clock() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.api.* 99\r\n");
+    let cfg = "{\"name\":\"SX\",\"subjects\":[\"sx.>\",\"tx.>\"],\"allow_msg_schedules\":true}";
+    publish(&mut s, c, "$JS.API.STREAM.CREATE.SX", "_INBOX.api.1", cfg);
+    assert!(payloads(&out(&mut s, c)).pop().unwrap()["config"]["allow_rollup_hdrs"] == true);
+    send(&mut s, c, "SUB _INBOX.w 4\r\n");
+    consumer(
+        &mut s,
+        c,
+        "$JS.API.CONSUMER.CREATE.SX",
+        "{\"deliver_subject\":\"_INBOX.w\",\"ack_policy\":\"none\",\"deliver_policy\":\"new\",\"filter_subject\":\"tx.>\"}",
+    );
+    let at = crate::engine::time::rfc3339_nanos(T0 + 3 * NANOS_PER_SEC);
+    hpub(
+        &mut s,
+        c,
+        "sx.once",
+        "_INBOX.api.2",
+        &[("Nats-Schedule", &format!("@at {at}")), ("Nats-Schedule-Target", "tx.once")],
+        "hi",
+    );
+    hpub(
+        &mut s,
+        c,
+        "sx.rep",
+        "_INBOX.api.3",
+        &[("Nats-Schedule", "@every 2s"), ("Nats-Schedule-Target", "tx.rep")],
+        "tick",
+    );
+    out(&mut s, c);
+    s.set_time(T0 + NANOS_PER_SEC);
+    assert_eq!(out(&mut s, c), "", "nothing is due yet");
+    s.set_time(T0 + 3 * NANOS_PER_SEC + NANOS_PER_SEC / 2);
+    let o = out(&mut s, c);
+    let fired: Vec<&str> =
+        o.lines().filter(|l| l.starts_with("HMSG tx.")).map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(fired, ["tx.rep", "tx.once"], "the repeating one at 2 s, the one-off at 3 s: {o}");
+    assert!(o.contains("Nats-Scheduler: sx.once\r\nNats-Schedule-Next: purge"), "{o}");
+    let next = crate::engine::time::rfc3339_nanos(T0 + 4 * NANOS_PER_SEC);
+    assert!(o.contains(&format!("Nats-Scheduler: sx.rep\r\nNats-Schedule-Next: {next}")), "{o}");
+    // The one-off's schedule is gone; the repeating one's stays and fires again.
+    publish(&mut s, c, "$JS.API.STREAM.MSG.GET.SX", "_INBOX.api.4", "{\"last_by_subj\":\"sx.once\"}");
+    assert_eq!(payloads(&out(&mut s, c)).pop().unwrap()["error"]["err_code"], 10037);
+    s.set_time(T0 + 6 * NANOS_PER_SEC);
+    assert!(out(&mut s, c).contains("HMSG tx.rep 4 "));
+}

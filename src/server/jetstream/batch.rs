@@ -216,22 +216,27 @@ impl JetStream {
                 ));
             }
             let duplicate = || ApiError::new(400, 10201, "atomic publish batch contains duplicate message id");
-            let body = match self.precheck(&copy, subject, h, data, now)? {
+            let body: (Vec<u8>, Headers) = match self.precheck(&copy, subject, h, data, now)? {
                 Checked::Duplicate(_) => return Err(duplicate()),
-                Checked::Store { body, msg_id } => {
+                Checked::Store { body, msg_id, rollup_sub } => {
                     if msg_id.is_some_and(|i| !ids.insert(i)) {
                         return Err(duplicate());
                     }
-                    body
+                    let mut h = h.clone();
+                    if rollup_sub {
+                        h.push((headers::ROLLUP.to_string(), "sub".to_string()));
+                    }
+                    (body, h)
                 }
             };
+            let (body, h) = body;
             let stored = copy
                 .config
                 .subject_transform
                 .as_ref()
                 .and_then(|t| StreamSource::transformed(t, subject))
                 .unwrap_or_else(|| subject.clone());
-            copy.publish(&stored, h.clone(), body, now)?;
+            copy.publish(&stored, h, body, now)?;
         }
         let count = msgs.len() as u64;
         let mut outs = Vec::new();
