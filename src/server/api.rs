@@ -804,10 +804,6 @@ pub struct ConsumerConfigJson {
     pub priority_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_timeout: Option<i64>,
-    /// Fields nats-server does not know, refused by the server (`consumer_checks::check_known`); a client reading
-    /// a newer server's answer keeps going.
-    #[serde(flatten, skip_serializing)]
-    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// A consumer-create request.
@@ -821,9 +817,6 @@ pub struct ConsumerCreateRequest {
     pub action: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub pedantic: bool,
-    /// Fields nats-server does not know (refused, as its strict decoder does).
-    #[serde(flatten, skip_serializing)]
-    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// A pull request (`$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`) as JSON; a body that is a plain number is
@@ -915,21 +908,12 @@ pub struct ConsumerResetRequest {
     pub seq: u64,
 }
 
-/// `consumer_reset_response`: the consumer's info and where it starts again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ConsumerResetJson {
-    #[serde(flatten)]
-    pub info: ConsumerInfoJson,
-    pub reset_seq: u64,
-}
 
 /// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`'s request (an empty or non-object body resumes).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ConsumerPauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause_until: Option<String>,
-    #[serde(flatten, skip_serializing)]
-    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// `consumer_pause_response` (its fields are written with an error too, as nats-server writes them).

@@ -35,10 +35,57 @@ fn invalid_json(text: String) -> ApiError {
     ApiError::new(400, 10025, format!("invalid JSON: {text}"))
 }
 
-/// What nats-server's strict decoder refuses in a create request: a field it does not know, an enum value it
-/// does not know, a time it cannot read.
-pub fn check_decoded(req: &ConsumerCreateRequest) -> Result<(), ApiError> {
-    let unknown = req.other.keys().next().or_else(|| req.config.as_ref().and_then(|c| c.other.keys().next()));
+/// The fields of a consumer create request and of a consumer configuration that nats-server knows.
+const REQUEST_FIELDS: [&str; 4] = ["stream_name", "config", "action", "pedantic"];
+const CONFIG_FIELDS: [&str; 35] = [
+    "durable_name",
+    "name",
+    "description",
+    "deliver_policy",
+    "opt_start_seq",
+    "opt_start_time",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "backoff",
+    "filter_subject",
+    "filter_subjects",
+    "replay_policy",
+    "rate_limit_bps",
+    "sample_freq",
+    "max_waiting",
+    "max_ack_pending",
+    "flow_control",
+    "headers_only",
+    "max_batch",
+    "max_expires",
+    "max_bytes",
+    "deliver_subject",
+    "deliver_group",
+    "idle_heartbeat",
+    "inactive_threshold",
+    "num_replicas",
+    "mem_storage",
+    "direct",
+    "sourcing",
+    "metadata",
+    "pause_until",
+    "priority_groups",
+    "priority_policy",
+    "priority_timeout",
+];
+
+/// A field of a create request (as JSON) that nats-server's strict decoder does not know.
+pub fn unknown_field(v: &serde_json::Value) -> Option<String> {
+    let top = v.as_object()?;
+    let outer = top.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str()));
+    let inner = || top.get("config")?.as_object()?.keys().find(|k| !CONFIG_FIELDS.contains(&k.as_str()));
+    outer.or_else(inner).cloned()
+}
+
+/// What nats-server's strict decoder refuses in a create request: a field it does not know (`unknown`, from
+/// `unknown_field`), an enum value it does not know, a time it cannot read.
+pub fn check_decoded(req: &ConsumerCreateRequest, unknown: Option<&str>) -> Result<(), ApiError> {
     if let Some(k) = unknown {
         return Err(invalid_json(format!("json: unknown field {k:?}")));
     }

@@ -351,7 +351,10 @@ impl JetStream {
         let mut cfg = config;
         let s = engine.stream_named(stream).ok_or_else(ApiError::stream_not_found)?;
         consumer_checks::set_defaults(&mut cfg, s, false)?;
-        consumer_checks::check_config(&cfg, s)?;
+        // A typed request comes from the playground's own KV client, whose configurations are valid by
+        // construction: it gets the server's defaults; the checks that refuse a client's mistakes run on the
+        // wire (`create_consumer`), and here in debug builds, so a test catches a client that would be refused.
+        debug_assert!(consumer_checks::check_config(&cfg, s).is_ok(), "an in-process consumer nats-server would refuse");
         ephemeral_default(&mut cfg);
         set_consumer_metadata(&mut cfg);
         let filters = consumer_checks::filters_of(&cfg);
@@ -796,6 +799,7 @@ impl JetStream {
             }
             ["CONSUMER", "CREATE", stream, rest @ ..] | ["CONSUMER", "DURABLE", "CREATE", stream, rest @ ..] => {
                 let resp = "consumer_create_response";
+                let unknown = body(payload).ok().as_ref().and_then(consumer_checks::unknown_field);
                 let req: ConsumerCreateRequest = parse!(ConsumerCreateRequest, resp, false);
                 let durable = tokens[1] == "DURABLE";
                 let (name, filter) = match rest {
@@ -803,6 +807,7 @@ impl JetStream {
                     [n] => (Some(n.to_string()), None),
                     [n, f @ ..] => (Some(n.to_string()), Some(f.join("."))),
                 };
+                let req = (req, unknown);
                 match self.create_consumer(engine, stream, name, filter, durable, req, mono_ms, interest) {
                     Ok(info) => vec![Out::json(reply, &info)],
                     Err(e) => return Some(self.error(reply, resp, &e, false)),
@@ -959,8 +964,12 @@ impl JetStream {
                 let Some(c) = self.consumers.get_mut(&key) else { return Some(Vec::new()) };
                 match c.reset(req.seq, s) {
                     Ok(seq) => {
+                        // The consumer's info, then where it starts again, as nats-server writes them.
                         let info = c.info(s, now, Some(kind(resp)));
-                        vec![Out::json(reply, &ConsumerResetJson { info, reset_seq: seq })]
+                        let mut out = Out::json(reply, &info);
+                        out.payload.pop();
+                        out.payload.extend_from_slice(format!(",\"reset_seq\":{seq}}}").as_bytes());
+                        vec![out]
                     }
                     Err(why) => {
                         return Some(
@@ -1070,11 +1079,11 @@ impl JetStream {
         name: Option<String>,
         subject_filter: Option<String>,
         durable: bool,
-        req: ConsumerCreateRequest,
+        (req, unknown): (ConsumerCreateRequest, Option<String>),
         mono_ms: u64,
         interest: &dyn Fn(&str) -> bool,
     ) -> Result<ConsumerInfoJson, ApiError> {
-        consumer_checks::check_decoded(&req)?;
+        consumer_checks::check_decoded(&req, unknown.as_deref())?;
         let mut cfg = req.config.clone().unwrap_or_default();
         // The request's subject against its body (nats-server's API handler).
         if req.stream_name != stream {
@@ -1209,11 +1218,11 @@ impl JetStream {
     ) -> Result<ConsumerPauseJson, ApiError> {
         let text = std::str::from_utf8(payload).unwrap_or("").trim();
         let req = if text.starts_with('{') || text.starts_with('[') {
-            let r = serde_json::from_str::<ConsumerPauseRequest>(text).map_err(|e| invalid_json(&e))?;
-            if let Some(k) = r.other.keys().next() {
+            let v = serde_json::from_str::<serde_json::Value>(text).map_err(|e| invalid_json(&e))?;
+            if let Some(k) = v.as_object().and_then(|o| o.keys().find(|k| *k != "pause_until")) {
                 return Err(ApiError::new(400, 10025, format!("invalid JSON: json: unknown field {k:?}")));
             }
-            r
+            serde_json::from_value::<ConsumerPauseRequest>(v).map_err(|e| invalid_json(&e))?
         } else {
             ConsumerPauseRequest::default()
         };
@@ -1410,8 +1419,8 @@ impl JetStream {
                 let captured = engine.stream_for_subject(&copy.subject).map(str::to_string);
                 if let Some(other) = captured.filter(|o| o != stream && self.republish_depth < MAX_REPUBLISH_CHAIN) {
                     self.republish_depth += 1;
-                    let more =
-                        self.publish(engine, &other, &copy.subject, None, copy.headers.as_deref(), &copy.payload);
+                    let h = parse_headers(copy.headers.as_deref());
+                    let (_, more) = self.publish_typed(engine, &other, &copy.subject, h, &copy.payload);
                     self.republish_depth -= 1;
                     outs.push(copy);
                     outs.extend(more);
