@@ -230,9 +230,11 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
     let offset2 = offset.clone();
     let mut engine = Engine::new(wall());
     engine.set_limits(info.limits);
-    let core = thread::Builder::new()
-        .name("kvplay-core".into())
-        .spawn(move || core_loop(Standalone::new(server_opts, engine), rx, stop2, offset2, info))?;
+    let core = thread::Builder::new().name("kvplay-core".into()).spawn(move || {
+        let mut hosted = Standalone::new(server_opts, engine);
+        hosted.install_features();
+        core_loop(hosted, rx, stop2, offset2, info)
+    })?;
     drop(_guard);
     Ok(Running { port, websocket_port, http_port, stop, core: Some(core), runtime: Some(runtime), offset, events: tx })
 }

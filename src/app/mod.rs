@@ -297,7 +297,10 @@ impl Playground {
         crate::cli::trace::install();
         // The built-in lessons are compiled into the whole app; the lesson module gets its one from the loader.
         crate::lesson::install_built_in();
-        Playground::new_bare(real, &FULL)
+        let mut pg = Playground::new_bare(real, &FULL);
+        // Its server serves what only clients on the wire use (the page's Python and JavaScript clients).
+        pg.session.backend.install_features();
+        pg
     }
 
     /// A playground with `parts` (each module names only its own, so no other module's parts are linked in).

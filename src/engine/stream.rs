@@ -371,9 +371,6 @@ pub struct Stream {
     by_subject: BTreeMap<String, VecDeque<u64>>,
     #[serde(skip)]
     expiries: BTreeSet<(Nanos, u64)>,
-    /// When each schedule message (`Nats-Schedule`) fires next; built again from `msgs` too.
-    #[serde(skip)]
-    schedules: BTreeSet<(Nanos, u64)>,
     bytes: u64,
     last_seq: u64,
     last_time: Option<Nanos>,
@@ -430,7 +427,6 @@ impl Stream {
             msgs: BTreeMap::new(),
             by_subject: BTreeMap::new(),
             expiries: BTreeSet::new(),
-            schedules: BTreeSet::new(),
             bytes: 0,
             last_seq,
             last_time: None,
@@ -756,15 +752,7 @@ impl Stream {
                 return Err(ApiError::maximum_bytes_exceeded());
             }
         }
-        // A message that says `Nats-Schedule-Next: purge` ends the schedule its `Nats-Scheduler` names.
-        let ends = (headers::get(&headers, "Nats-Schedule-Next") == Some("purge"))
-            .then(|| headers::get(&headers, "Nats-Scheduler").filter(|s| !s.is_empty()).map(str::to_string))
-            .flatten();
-        let stored = self.store(subject, headers, data, now, ttl, rollup);
-        if let Some(scheduler) = ends.filter(|_| self.config.allow_msg_schedules) {
-            self.purge(Some(&scheduler), None, None, now);
-        }
-        Ok(stored)
+        Ok(self.store(subject, headers, data, now, ttl, rollup))
     }
 
     /// Whether a subject holds as many messages as the per-subject limit allows.
@@ -794,9 +782,6 @@ impl Stream {
         let expires = self.expiry_of(&msg);
         if let Some(at) = expires {
             self.expiries.insert((at, seq));
-        }
-        if let Some(at) = self.schedule_of(&msg, now) {
-            self.schedules.insert((at, seq));
         }
         let entry = JournalEntry {
             seq,
@@ -922,36 +907,17 @@ impl Stream {
 
     /// The time of the next expiry, if any message is due to expire.
     pub fn next_expiry(&self) -> Option<Nanos> {
-        let expiry = self.expiries.iter().next().map(|(at, _)| *at);
-        let fire = self.schedules.iter().next().map(|(at, _)| *at);
-        match (expiry, fire) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.expiries.iter().next().map(|(at, _)| *at)
     }
 
     /// Expires every message due at or before `now`, in the order the server would, leaving subject delete
     /// markers ("MaxAge") where the stream asks for them. Returns the events for the markers it stored.
     pub fn expire(&mut self, now: Nanos) -> Vec<StreamEvent> {
         let mut events = Vec::new();
-        loop {
-            // Expiries and schedules in the order they fall due (an expiry first at the same instant).
-            let expiry = self.expiries.iter().next().copied().filter(|(at, _)| *at <= now);
-            let fire = self.schedules.iter().next().copied().filter(|(at, _)| *at <= now);
-            let (at, seq) = match (expiry, fire) {
-                (Some(e), Some(f)) if f.0 < e.0 => {
-                    self.schedules.remove(&f);
-                    events.append(&mut self.fire(f.1, f.0));
-                    continue;
-                }
-                (None, Some(f)) => {
-                    self.schedules.remove(&f);
-                    events.append(&mut self.fire(f.1, f.0));
-                    continue;
-                }
-                (Some(e), _) => e,
-                (None, None) => break,
-            };
+        while let Some(&(at, seq)) = self.expiries.iter().next() {
+            if at > now {
+                break;
+            }
             let Some(msg) = self.msgs.get(&seq) else {
                 self.expiries.remove(&(at, seq));
                 continue;
@@ -974,71 +940,6 @@ impl Stream {
             }
         }
         events
-    }
-
-    /// A schedule message fires at `at`, as nats-server's scheduler does: a copy of it (or of the last message
-    /// on its `Nats-Schedule-Source`) is published on its target without the schedule's own headers, naming its
-    /// scheduler and when it fires next; a schedule that does not repeat is then purged.
-    fn fire(&mut self, seq: u64, at: Nanos) -> Vec<StreamEvent> {
-        let Some(m) = self.msgs.get(&seq) else { return Vec::new() };
-        let h = &m.headers;
-        let pattern = headers::get(h, "Nats-Schedule").unwrap_or("");
-        let zone = headers::get(h, "Nats-Schedule-Time-Zone");
-        let Ok(Some((next, repeat))) = crate::engine::schedule::next_fire(pattern, zone, at, at) else {
-            return Vec::new();
-        };
-        let ttl = headers::get(h, "Nats-Schedule-TTL").map(str::to_string);
-        let Some(target) = headers::get(h, "Nats-Schedule-Target").filter(|t| !t.is_empty()).map(str::to_string) else {
-            return Vec::new();
-        };
-        let rollup = headers::get(h, "Nats-Schedule-Rollup").filter(|r| !r.is_empty()).map(str::to_string);
-        let scheduler = m.subject.clone();
-        let source = headers::get(h, "Nats-Schedule-Source").filter(|s| !s.is_empty());
-        let from = source.and_then(|src| self.last_for_subject(src)).unwrap_or(m);
-        let mut out: Headers = from
-            .headers
-            .iter()
-            .filter(|(k, _)| {
-                !k.starts_with("Nats-Schedule")
-                    && !k.starts_with("Nats-Expected-")
-                    && !["Nats-Scheduler", "Nats-Msg-Id", headers::MSG_TTL, headers::ROLLUP].contains(&k.as_str())
-            })
-            .cloned()
-            .collect();
-        let data = from.data.clone();
-        out.push(("Nats-Scheduler".into(), scheduler.clone()));
-        let next_words = if repeat { crate::engine::time::rfc3339_nanos(next) } else { "purge".to_string() };
-        out.push(("Nats-Schedule-Next".into(), next_words));
-        if let Some(t) = ttl {
-            out.push((headers::MSG_TTL.to_string(), t));
-        }
-        if let Some(r) = rollup {
-            out.push((headers::ROLLUP.to_string(), r));
-        }
-        let rollups = self.config.allow_rollup_hdrs && !self.config.deny_purge;
-        let events = match self.try_store(&target, out, data, at, rollups) {
-            Ok((_, events)) => events,
-            Err(e) => {
-                self.record_rejection(&target, &e, at);
-                Vec::new()
-            }
-        };
-        if repeat {
-            self.schedules.insert((next, seq));
-        } else {
-            self.purge(Some(&scheduler), None, None, at);
-        }
-        events
-    }
-
-    /// A stored message's schedule, if it has one that fires.
-    fn schedule_of(&self, m: &StoredMsg, now: Nanos) -> Option<Nanos> {
-        if !self.config.allow_msg_schedules {
-            return None;
-        }
-        let pattern = headers::get(&m.headers, "Nats-Schedule")?;
-        let zone = headers::get(&m.headers, "Nats-Schedule-Time-Zone");
-        crate::engine::schedule::next_fire(pattern, zone, m.time, now).ok().flatten().map(|(at, _)| at)
     }
 
     /// Purges what a `$JS.API.STREAM.PURGE` request names, as the server's store does: the messages on subjects
@@ -1096,13 +997,6 @@ impl Stream {
             }
         }
         self.expiries = rebuilt;
-        let mut schedules = BTreeSet::new();
-        for m in self.msgs.values() {
-            if let Some(at) = self.schedule_of(m, m.time) {
-                schedules.insert((at, m.seq));
-            }
-        }
-        self.schedules = schedules;
     }
 
     /// Builds the subject index and the expiries again from the messages (after deserialising).

@@ -908,7 +908,6 @@ pub struct ConsumerResetRequest {
     pub seq: u64,
 }
 
-
 /// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`'s request (an empty or non-object body resumes).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ConsumerPauseRequest {

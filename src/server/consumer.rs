@@ -291,7 +291,24 @@ pub struct Consumer {
     paused_until: Option<(Nanos, u64)>,
     /// The pinned client of a `pinned_client` consumer, if one is pinned.
     pin: Option<Pin>,
+    /// Pauses and priority groups (`RULES`), set when a client on the wire makes the consumer: a client in
+    /// process (the terminal's watch) never pauses one or names a group, so the page's small modules carry none.
+    pub rules: Option<&'static ConsumerRules>,
 }
+
+/// A consumer's pause and priority rules, as functions its pump calls.
+#[derive(Debug)]
+pub struct ConsumerRules {
+    /// Whether the consumer is paused now (`Consumer::hold`).
+    hold: fn(&mut Consumer, &Stream, u64, &mut Vec<Out>) -> bool,
+    /// Picks the waiting request the next message goes to (`Consumer::next_request`).
+    select: fn(&mut Consumer, u64, Nanos, u64, &mut Vec<Out>) -> Option<()>,
+    /// Puts a request that wants more back among the waiting ones by its priority.
+    requeue: fn(&mut Consumer, PullRequest),
+}
+
+pub static RULES: ConsumerRules =
+    ConsumerRules { hold: Consumer::hold, select: Consumer::next_request, requeue: Consumer::insert_by_priority };
 
 /// A watcher as the timeline shows it: its number, the key patterns it follows (without the bucket's
 /// `$KV.<bucket>.` prefix) and the sequences it delivered in the range asked for.
@@ -392,8 +409,8 @@ impl Consumer {
             held: None,
             paused_until: None,
             pin: None,
+            rules: None,
         };
-        c.set_pause(created, mono);
         c.last_sseq = c.first_due_hint();
         // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
         c.ack_floor.1 = c.last_sseq;
@@ -401,9 +418,32 @@ impl Consumer {
     }
 
     /// Reads `pause_until` from the configuration: paused while the server's time is before it.
-    fn set_pause(&mut self, now: Nanos, mono: u64) {
+    pub fn set_pause(&mut self, now: Nanos, mono: u64) {
         let until = crate::server::consumer_checks::pause_nanos(self.config.pause_until.as_deref());
         self.paused_until = until.filter(|t| *t > now).map(|t| (t, mono + ms(t - now).max(1)));
+    }
+
+    /// What a paused consumer or a pinned client's lapse asks of a pump (`ConsumerRules::hold`): true when the
+    /// consumer is paused, and the pump sends nothing but heartbeats (and a 404 to a request that asked not to
+    /// wait when there is nothing for it anyway).
+    fn hold(&mut self, s: &Stream, mono: u64, out: &mut Vec<Out>) -> bool {
+        if self.paused_until.is_some_and(|(_, end)| mono >= end) {
+            self.paused_until = None;
+        }
+        if self.pin.as_ref().is_some_and(|p| mono >= p.until) {
+            self.pin = None;
+        }
+        if !self.paused(mono) {
+            return false;
+        }
+        if self.is_pull() && self.pending_count(s) == 0 && self.redeliver.is_empty() {
+            let (no_wait, keep): (VecDeque<PullRequest>, VecDeque<PullRequest>) =
+                self.waiting.drain(..).partition(|r| r.no_wait);
+            self.waiting = keep;
+            out.extend(no_wait.iter().map(|r| status(&r.reply, 404, "No Messages", Vec::new())));
+        }
+        self.heartbeats(mono, out);
+        true
     }
 
     /// Whether it is paused at this instant of the protocol clock.
@@ -901,22 +941,10 @@ impl Consumer {
                 }
             }
         }
-        if self.paused_until.is_some_and(|(_, end)| mono >= end) {
-            self.paused_until = None;
-        }
-        if self.pin.as_ref().is_some_and(|p| mono >= p.until) {
-            self.pin = None;
-        }
-        if self.paused(mono) {
-            // Nothing is delivered; a request that asked not to wait ends when there is nothing for it anyway.
-            if self.is_pull() && self.pending_count(s) == 0 && self.redeliver.is_empty() {
-                let (no_wait, keep): (VecDeque<PullRequest>, VecDeque<PullRequest>) =
-                    self.waiting.drain(..).partition(|r| r.no_wait);
-                self.waiting = keep;
-                out.extend(no_wait.iter().map(|r| status(&r.reply, 404, "No Messages", Vec::new())));
+        if let Some(rules) = self.rules {
+            if (rules.hold)(self, s, mono, out) {
+                return true;
             }
-            self.heartbeats(mono, out);
-            return true;
         }
         if self.idle(s, mono) && !self.waiting.iter().any(|r| r.no_wait) {
             self.heartbeats(mono, out);
@@ -1094,8 +1122,10 @@ impl Consumer {
             };
             let size = self.delivery_size(m);
             // nats-server weighs an overflow request against the pending count before this message leaves.
-            if self.is_pull() && self.next_request(pending_after + 1, now, mono, out).is_none() {
-                break;
+            if let Some(rules) = self.rules.filter(|_| self.config.priority_policy.is_some()) {
+                if (rules.select)(self, pending_after + 1, now, mono, out).is_none() {
+                    break;
+                }
             }
             if let Some(r) = self.waiting.front() {
                 if r.bytes_limited && size as i64 > r.max_bytes {
@@ -1140,12 +1170,7 @@ impl Consumer {
                 Some(d) => d.clone(),
                 None => self.waiting.front().map(|r| r.reply.clone()).unwrap_or_default(),
             };
-            let mut msg = self.message(m, &target, delivered, pending_after);
-            if let (Some(pin), true) = (&self.pin, self.is_pull()) {
-                let mut h = HeaderBlock::decode(msg.headers.as_deref().unwrap_or_default()).unwrap_or_default();
-                h.headers.push(("Nats-Pin-Id".into(), pin.id.clone()));
-                msg.headers = Some(h.encode());
-            }
+            let msg = self.message(m, &target, delivered, pending_after);
             sent = true;
             if let Some(mut r) = self.waiting.pop_front() {
                 r.batch -= 1;
@@ -1156,12 +1181,12 @@ impl Consumer {
                 // A request that wants more goes behind the others (behind those of its priority when
                 // prioritized), as nats-server takes turns among waiting requests.
                 if !(r.batch <= 0 || (r.bytes_limited && r.max_bytes <= 0)) {
-                    if self.waiting.is_empty() {
-                        self.waiting.push_front(r);
-                    } else if self.config.priority_policy.as_deref() == Some("prioritized") {
-                        self.insert_by_priority(r);
-                    } else {
-                        self.waiting.push_back(r);
+                    match self.rules {
+                        _ if self.waiting.is_empty() => self.waiting.push_front(r),
+                        Some(rules) if self.config.priority_policy.as_deref() == Some("prioritized") => {
+                            (rules.requeue)(self, r)
+                        }
+                        _ => self.waiting.push_back(r),
                     }
                 }
             }
@@ -1193,10 +1218,19 @@ impl Consumer {
             "$JS.ACK.{}.{}.{}.{}.{}.{}.{}",
             self.stream, self.name, delivered, m.seq, self.dseq, m.time, pending
         );
-        let (headers, payload) = if self.config.headers_only {
+        // A pinned client's messages say its pin.
+        let pin = self.pin.as_ref().filter(|_| self.deliver.is_none());
+        let (headers, payload) = if self.config.headers_only || pin.is_some() {
             let mut h = m.headers.clone();
-            h.push(("Nats-Msg-Size".into(), m.data.len().to_string()));
-            (encode_headers(&h), Vec::new())
+            if let Some(p) = pin {
+                h.push(("Nats-Pin-Id".into(), p.id.clone()));
+            }
+            if self.config.headers_only {
+                h.push(("Nats-Msg-Size".into(), m.data.len().to_string()));
+                (encode_headers(&h), Vec::new())
+            } else {
+                (encode_headers(&h), m.data.clone())
+            }
         } else {
             (encode_headers(&m.headers), m.data.clone())
         };

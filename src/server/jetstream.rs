@@ -65,6 +65,11 @@ pub struct JetStream {
     pub watch_log: bool,
     /// Atomic batches being staged.
     batches: batch::Batches,
+    /// What only clients on the wire use (`features.rs`), once a connection was accepted.
+    pub(super) features: Option<&'static super::features::Features>,
+    /// When each schedule message fires next: time, stream, sequence (`features.rs`); `None` until built from
+    /// the streams.
+    pub(super) schedules: Option<BTreeSet<(Nanos, String, u64)>>,
 }
 
 mod batch;
@@ -243,6 +248,8 @@ impl JetStream {
             made: 0,
             watch_log: false,
             batches: batch::Batches::default(),
+            features: None,
+            schedules: None,
         }
     }
 
@@ -354,7 +361,10 @@ impl JetStream {
         // A typed request comes from the playground's own KV client, whose configurations are valid by
         // construction: it gets the server's defaults; the checks that refuse a client's mistakes run on the
         // wire (`create_consumer`), and here in debug builds, so a test catches a client that would be refused.
-        debug_assert!(consumer_checks::check_config(&cfg, s).is_ok(), "an in-process consumer nats-server would refuse");
+        debug_assert!(
+            consumer_checks::check_config(&cfg, s).is_ok(),
+            "an in-process consumer nats-server would refuse"
+        );
         ephemeral_default(&mut cfg);
         set_consumer_metadata(&mut cfg);
         let filters = consumer_checks::filters_of(&cfg);
@@ -1185,6 +1195,7 @@ impl JetStream {
             if c.config != cfg {
                 c.update(cfg, filters, now, mono_ms);
             }
+            c.rules = Some(&super::consumer::RULES);
             return Ok(c.info(s, now, info_kind));
         }
         if action == "update" {
@@ -1201,9 +1212,13 @@ impl JetStream {
             cfg.name = Some(name.clone());
         }
         let now = engine.now();
-        self.add_consumer(engine, stream, name, cfg, filters, mono_ms, interest, |c, s| {
-            c.info(s, now, Some(kind("consumer_create_response")))
-        })
+        let key = (stream.to_string(), name.clone());
+        self.add_consumer(engine, stream, name, cfg, filters, mono_ms, interest, |_, _| ())?;
+        let (c, s) = (self.consumers.get_mut(&key), engine.stream_named(stream));
+        let (Some(c), Some(s)) = (c, s) else { return Err(ApiError::stream_not_found()) };
+        c.rules = Some(&super::consumer::RULES);
+        c.set_pause(now, mono_ms);
+        Ok(c.info(s, now, Some(kind("consumer_create_response"))))
     }
 
     /// `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`: pauses the consumer until a time, or resumes it (a body
@@ -1239,6 +1254,7 @@ impl JetStream {
         set_consumer_metadata(&mut cfg);
         let filters = c.filters.clone();
         c.update(cfg, filters, now, mono_ms);
+        c.rules = Some(&super::consumer::RULES);
         let mut resp = ConsumerPauseJson {
             kind: kind("consumer_pause_response"),
             paused: false,
@@ -1453,7 +1469,11 @@ impl JetStream {
             }
         };
         let interest = s.config.retention == Retention::Interest;
+        let after = self.features.filter(|_| s.config.allow_msg_schedules).map(|f| (f, h.clone()));
         let seq = engine.publish_stream(stream, subject, h, body)?;
+        if let Some((f, h)) = after {
+            (f.stored)(self, engine, stream, seq, &h);
+        }
         // An interest stream keeps nothing no consumer wants: the sequence is used and the message is not kept.
         if interest && !self.wanted(stream, seq, subject) {
             engine.remove_retained(stream, seq, RemovalReason::NoInterest);
@@ -1476,7 +1496,10 @@ impl JetStream {
         now: Nanos,
     ) -> Result<Checked, ApiError> {
         let stream = s.config.name.as_str();
-        let incr = check_increment(&s.config, h, payload)?;
+        let incr = match self.features {
+            Some(f) => (f.increment)(&s.config, h, payload)?,
+            None => None,
+        };
         let window = s.config.duplicate_window;
         let ids = self.msg_ids.entry(stream.to_string()).or_default();
         while ids.front().is_some_and(|(_, _, t)| now - *t > window) {
@@ -1508,7 +1531,10 @@ impl JetStream {
         if headers::get(h, "Nats-Stream-Source").is_some() {
             return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
         }
-        let rollup_sub = check_schedule(s, subject, h, now)?;
+        let rollup_sub = match self.features {
+            Some(f) => (f.schedule_checks)(s, subject, h, now)?,
+            None => false,
+        };
         if let Some(r) = headers::get(h, headers::ROLLUP) {
             if !s.config.allow_rollup_hdrs {
                 return Err(ApiError::new(500, 10111, "rollup not permitted"));
@@ -1518,12 +1544,9 @@ impl JetStream {
                 other => return Err(ApiError::new(500, 10111, format!("rollup value invalid: {other:?}"))),
             }
         }
-        let body = match incr {
-            Some(n) => counter_sum(s, subject, &n)?,
-            None if s.config.allow_msg_counter => {
-                return Err(ApiError::new(400, 10169, "message counter increment is missing"))
-            }
-            None => payload.to_vec(),
+        let body = match self.features {
+            Some(f) if s.config.allow_msg_counter => (f.counter_body)(s, subject, incr.as_ref())?,
+            _ => payload.to_vec(),
         };
         Ok(Checked::Store { body, msg_id, rollup_sub })
     }
@@ -1629,129 +1652,6 @@ pub(super) enum Checked {
         msg_id: Option<String>,
         rollup_sub: bool,
     },
-}
-
-/// A message schedule's checks (`Nats-Schedule` and its companions, and a client's `Nats-Schedule-Next: purge`),
-/// in nats-server's order; whether the schedule message needs the `Nats-Rollup: sub` the server adds.
-fn check_schedule(s: &Stream, subject: &str, h: &Headers, now: Nanos) -> Result<bool, ApiError> {
-    use crate::engine::schedule::{next_fire, PatternError};
-    let cfg = &s.config;
-    let allowed = cfg.allow_msg_schedules;
-    let disabled = || ApiError::new(400, 10188, "message schedules is disabled");
-    let invalid_target = || ApiError::new(400, 10190, "message schedules target is invalid");
-    let invalid_source = || ApiError::new(400, 10203, "message schedules source is invalid");
-    let invalid_scheduler = || ApiError::new(400, 10212, "message schedules invalid scheduler");
-    let pattern = headers::get(h, "Nats-Schedule").unwrap_or("");
-    let zone = headers::get(h, "Nats-Schedule-Time-Zone");
-    let mut rollup_sub = false;
-    match next_fire(pattern, zone, now, now) {
-        Err(_) if !allowed => return Err(disabled()),
-        Err(PatternError::Invalid) => {
-            let zone_bad = zone.is_some_and(|z| z.is_empty());
-            return Err(if zone_bad {
-                ApiError::new(400, 10223, "message schedules time zone is invalid")
-            } else {
-                ApiError::new(400, 10189, "message schedules pattern is invalid")
-            });
-        }
-        Err(PatternError::TimeZone) => {
-            return Err(ApiError::not_supported("message schedules in a time zone other than UTC"));
-        }
-        Ok(None) => {}
-        Ok(Some(_)) => {
-            if !allowed {
-                return Err(disabled());
-            }
-            let ttl = headers::get(h, "Nats-Schedule-TTL").unwrap_or("");
-            if !ttl.is_empty() && crate::engine::stream::parse_message_ttl(ttl).is_none() {
-                return Err(ApiError::new(400, 10191, "message schedules invalid per-message TTL"));
-            }
-            let rollup = headers::get(h, "Nats-Schedule-Rollup").unwrap_or("");
-            if !rollup.is_empty() && rollup != "sub" {
-                return Err(ApiError::new(400, 10192, "message schedules invalid rollup"));
-            }
-            if !ttl.is_empty() && !cfg.allow_msg_ttl {
-                return Err(ApiError::message_ttl_disabled());
-            }
-            let target = headers::get(h, "Nats-Schedule-Target").unwrap_or("");
-            if target.is_empty() || !crate::server::wire::valid_publish(target) || target == subject {
-                return Err(invalid_target());
-            }
-            let source = headers::get(h, "Nats-Schedule-Source").unwrap_or("");
-            if !source.is_empty()
-                && (source == target || source == subject || !crate::server::wire::valid_publish(source))
-            {
-                return Err(invalid_source());
-            }
-            if !cfg.subjects.iter().any(|p| subjects_overlap(p, target)) {
-                return Err(invalid_target());
-            }
-            if !source.is_empty() && !cfg.subjects.iter().any(|p| subjects_overlap(p, source)) {
-                return Err(invalid_source());
-            }
-            match headers::get(h, headers::ROLLUP) {
-                None | Some("") => rollup_sub = true,
-                Some("sub") => {}
-                Some(_) => return Err(ApiError::new(400, 10192, "message schedules invalid rollup")),
-            }
-        }
-    }
-    if let Some(next) = headers::get(h, "Nats-Schedule-Next").filter(|n| !n.is_empty()) {
-        if next != "purge" {
-            return Err(invalid_scheduler());
-        }
-        let scheduler = headers::get(h, "Nats-Scheduler").unwrap_or("");
-        if scheduler.is_empty() || scheduler == subject || !crate::server::wire::valid_publish(scheduler) {
-            return Err(invalid_scheduler());
-        }
-        if !allowed {
-            return Err(disabled());
-        }
-        if s.last_for_subject(scheduler)
-            .is_some_and(|m| headers::get(&m.headers, "Nats-Schedule").is_none_or(str::is_empty))
-        {
-            return Err(invalid_scheduler());
-        }
-    } else if headers::get(h, "Nats-Scheduler").is_some_and(|v| !v.is_empty()) {
-        return Err(invalid_scheduler());
-    }
-    Ok(rollup_sub)
-}
-
-/// A counter increment's checks, in nats-server's order: readable, allowed on the stream, without a payload,
-/// and without the headers a counter cannot honour (rollups and expectations). `None`: no increment.
-fn check_increment(cfg: &StreamConfig, h: &Headers, payload: &[u8]) -> Result<Option<counter::BigInt>, ApiError> {
-    let Some(text) = headers::get(h, "Nats-Incr") else { return Ok(None) };
-    let invalid = || ApiError::new(400, 10171, "message counter increment is invalid");
-    let n = counter::BigInt::parse(text).ok_or_else(invalid)?;
-    if !cfg.allow_msg_counter {
-        return Err(ApiError::new(400, 10168, "message counters is disabled"));
-    }
-    if !payload.is_empty() {
-        return Err(ApiError::new(400, 10170, "message counter has payload"));
-    }
-    let present = |k: &str| headers::get(h, k).is_some_and(|v| !v.is_empty());
-    let number = |k: &str| headers::get(h, k).is_some_and(|v| v.trim().parse::<u64>().is_ok());
-    if present(headers::ROLLUP)
-        || present("Nats-Expected-Stream")
-        || present("Nats-Expected-Last-Msg-Id")
-        || present("Nats-Expected-Last-Subject-Sequence-Subject")
-        || number("Nats-Expected-Last-Sequence")
-        || number("Nats-Expected-Last-Subject-Sequence")
-    {
-        return Err(invalid());
-    }
-    Ok(Some(n))
-}
-
-/// A counter's new body: the subject's last value plus the increment (an unreadable last value is a broken
-/// counter).
-fn counter_sum(s: &Stream, subject: &str, incr: &counter::BigInt) -> Result<Vec<u8>, ApiError> {
-    let last = match s.last_for_subject(subject) {
-        Some(m) => counter::value_of(&m.data).ok_or_else(|| ApiError::new(400, 10172, "message counter is broken"))?,
-        None => counter::BigInt::parse("0").expect("zero"),
-    };
-    Ok(counter::body_of(&last.add(incr)))
 }
 
 /// A reset request read as Go's plain decoder reads it (unknown fields ignored), or its words for a `seq`

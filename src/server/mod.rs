@@ -13,6 +13,7 @@ pub mod api;
 pub mod consumer;
 pub mod consumer_checks;
 pub mod counter;
+pub mod features;
 pub mod jetstream;
 pub mod local;
 pub mod source_checks;
@@ -278,8 +279,10 @@ impl Server {
         out
     }
 
-    /// A new connection: the server greets it with INFO.
+    /// A new connection: the server greets it with INFO. A server with clients on the wire serves what only
+    /// they use (`features.rs`).
     pub fn accept(&mut self, client_ip: &str) -> ConnId {
+        self.install_features();
         let id = self.next_conn;
         self.next_conn += 1;
         let out = self.info_line(id, client_ip, false);
@@ -812,8 +815,19 @@ impl Server {
         }
     }
 
-    /// Moves the engine's clock (expiring what is due) and delivers what that changed.
+    /// Serves what only clients on the wire use (counters, schedules: `features.rs`), before any connects: a
+    /// page that may connect clients, `kvplay serve`.
+    pub fn install_features(&mut self) {
+        self.js.features = Some(&features::FEATURES);
+    }
+
+    /// Moves the engine's clock (expiring what is due, firing schedules) and delivers what that changed.
     pub fn set_time(&mut self, engine: &mut Engine, now: Nanos) {
+        if let Some(f) = self.js.features.filter(|_| now > engine.now()) {
+            for o in (f.fire)(&mut self.js, engine, now) {
+                self.route_out(o);
+            }
+        }
         engine.set_now(now);
         self.pump(engine);
         self.js.settle(engine);
@@ -938,8 +952,14 @@ impl Standalone {
         Standalone::new(ServerOptions::default(), Engine::new(now))
     }
     /// A server that goes on with another engine (a reset or an import keeps the page's connections).
-    pub fn with_server(server: Server, engine: Engine) -> Standalone {
+    pub fn with_server(mut server: Server, engine: Engine) -> Standalone {
+        // The schedules are built again from the new engine's streams.
+        server.js.schedules = None;
         Standalone { server, engine, in_process: Default::default() }
+    }
+    /// Serves what only clients on the wire use before any connects (`Server::install_features`).
+    pub fn install_features(&mut self) {
+        self.server.install_features();
     }
     /// Takes the server away for another engine (`with_server`), after deleting the consumers of its clients
     /// in process: their session ends with this engine.

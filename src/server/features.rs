@@ -1,0 +1,263 @@
+//! What only clients on the wire use: message counters' sums, message schedules and their firing, and the
+//! checks of their headers. The server reaches them through `FEATURES`, which `Server::accept` installs (and
+//! `Standalone::install_features`, for the whole page and `kvplay serve`), so the page's small modules, whose
+//! actors are all clients in process and never connect, carry no code for them. A client in process never
+//! needs them: it only makes KV buckets, and only a client on the wire can make a stream with counters or
+//! schedules.
+
+use std::collections::BTreeSet;
+
+use super::counter;
+use super::jetstream::{subjects_overlap, JetStream, Out};
+use crate::engine::headers::{self, Headers};
+use crate::engine::stream::{Stream, StreamConfig};
+use crate::engine::{ApiError, Engine, Nanos};
+
+/// The features, as functions the server calls.
+pub struct Features {
+    /// A publish's counter increment, checked (`None`: none).
+    pub increment: fn(&StreamConfig, &Headers, &[u8]) -> Result<Option<counter::BigInt>, ApiError>,
+    /// A publish's schedule headers, checked; whether the schedule message needs the rollup the server adds.
+    pub schedule_checks: fn(&Stream, &str, &Headers, Nanos) -> Result<bool, ApiError>,
+    /// What a counter stream stores: the subject's sum after the increment.
+    pub counter_body: fn(&Stream, &str, Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError>,
+    /// After a message is stored in a stream with schedules: its schedule noted, or the schedule it ends purged.
+    pub stored: fn(&mut JetStream, &mut Engine, &str, u64, &Headers),
+    /// Fires the schedules due by a time, each at its own instant; what the server routes.
+    pub fire: fn(&mut JetStream, &mut Engine, Nanos) -> Vec<Out>,
+}
+
+pub static FEATURES: Features =
+    Features { increment: check_increment, schedule_checks: check_schedule, counter_body, stored, fire };
+
+/// A counter stream's body: the sum, or the error nats-server gives for a publish without an increment.
+fn counter_body(s: &Stream, subject: &str, incr: Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError> {
+    match incr {
+        Some(n) => counter_sum(s, subject, n),
+        None => Err(ApiError::new(400, 10169, "message counter increment is missing")),
+    }
+}
+
+/// A stored message's schedule, noted for firing; or, for a client's `Nats-Schedule-Next: purge`, the
+/// schedule its `Nats-Scheduler` names purged.
+fn stored(js: &mut JetStream, engine: &mut Engine, stream: &str, seq: u64, h: &Headers) {
+    let now = engine.now();
+    if headers::get(h, "Nats-Schedule-Next") == Some("purge") {
+        if let Some(scheduler) = headers::get(h, "Nats-Scheduler").filter(|s| !s.is_empty()) {
+            engine.purge_stream(stream, Some(scheduler), None, None);
+        }
+        return;
+    }
+    let index = schedules(js, engine);
+    if let Some(at) = first_fire(h, now, now) {
+        index.insert((at, stream.to_string(), seq));
+    }
+}
+
+/// When a schedule message first fires.
+fn first_fire(h: &Headers, time: Nanos, now: Nanos) -> Option<Nanos> {
+    let pattern = headers::get(h, "Nats-Schedule")?;
+    let zone = headers::get(h, "Nats-Schedule-Time-Zone");
+    crate::engine::schedule::next_fire(pattern, zone, time, now).ok().flatten().map(|(at, _)| at)
+}
+
+/// The schedules, built from the streams the first time they are needed (after a restore or an import, their
+/// streams' schedule messages).
+fn schedules<'a>(js: &'a mut JetStream, engine: &Engine) -> &'a mut BTreeSet<(Nanos, String, u64)> {
+    js.schedules.get_or_insert_with(|| {
+        let mut set = BTreeSet::new();
+        for name in engine.stream_names() {
+            let Some(s) = engine.stream_named(&name).filter(|s| s.config.allow_msg_schedules) else { continue };
+            for m in s.messages() {
+                if let Some(at) = first_fire(&m.headers, m.time, m.time) {
+                    set.insert((at, name.clone(), m.seq));
+                }
+            }
+        }
+        set
+    })
+}
+
+/// Fires what is due by `now`, in time order, each at its instant on the engine's clock, as nats-server's
+/// scheduler does: a copy of the schedule message (or of the last message on its `Nats-Schedule-Source`) on
+/// its target subject, without the schedule's own headers, naming its scheduler and when it fires next; a
+/// schedule that does not repeat is then purged.
+fn fire(js: &mut JetStream, engine: &mut Engine, now: Nanos) -> Vec<Out> {
+    let outs = Vec::new();
+    loop {
+        let due = schedules(js, engine).first().filter(|(at, _, _)| *at <= now).cloned();
+        let Some(entry) = due else { break };
+        schedules(js, engine).remove(&entry);
+        let (at, stream, seq) = entry;
+        engine.set_now(at);
+        let Some(s) = engine.stream_named(&stream) else { continue };
+        let Some(m) = s.get(seq) else { continue };
+        let h = &m.headers;
+        let pattern = headers::get(h, "Nats-Schedule").unwrap_or("");
+        let zone = headers::get(h, "Nats-Schedule-Time-Zone");
+        let Ok(Some((next, repeat))) = crate::engine::schedule::next_fire(pattern, zone, at, at) else { continue };
+        let Some(target) = headers::get(h, "Nats-Schedule-Target").filter(|t| !t.is_empty()).map(str::to_string) else {
+            continue;
+        };
+        let ttl = headers::get(h, "Nats-Schedule-TTL").filter(|t| !t.is_empty()).map(str::to_string);
+        let rollup = headers::get(h, "Nats-Schedule-Rollup").filter(|r| !r.is_empty()).map(str::to_string);
+        let scheduler = m.subject.clone();
+        let source = headers::get(h, "Nats-Schedule-Source").filter(|s| !s.is_empty());
+        let from = source.and_then(|src| s.last_for_subject(src)).unwrap_or(m);
+        let mut out: Headers = from
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                !k.starts_with("Nats-Schedule")
+                    && !k.starts_with("Nats-Expected-")
+                    && !["Nats-Scheduler", "Nats-Msg-Id", headers::MSG_TTL, headers::ROLLUP].contains(&k.as_str())
+            })
+            .cloned()
+            .collect();
+        let data = from.data.clone();
+        out.push(("Nats-Scheduler".into(), scheduler.clone()));
+        let next_words = if repeat { crate::engine::time::rfc3339_nanos(next) } else { "purge".to_string() };
+        out.push(("Nats-Schedule-Next".into(), next_words));
+        if let Some(t) = ttl {
+            out.push((headers::MSG_TTL.to_string(), t));
+        }
+        if let Some(r) = rollup {
+            out.push((headers::ROLLUP.to_string(), r));
+        }
+        // A fired message is the server's own: it is stored as it is, without a client's checks.
+        let _ = engine.publish_stream(&stream, &target, out, data);
+        if repeat {
+            schedules(js, engine).insert((next, stream, seq));
+        } else {
+            engine.purge_stream(&stream, Some(&scheduler), None, None);
+        }
+    }
+    outs
+}
+
+/// A message schedule's checks (`Nats-Schedule` and its companions, and a client's `Nats-Schedule-Next: purge`),
+/// in nats-server's order; whether the schedule message needs the `Nats-Rollup: sub` the server adds.
+pub(super) fn check_schedule(s: &Stream, subject: &str, h: &Headers, now: Nanos) -> Result<bool, ApiError> {
+    use crate::engine::schedule::{next_fire, PatternError};
+    let cfg = &s.config;
+    let allowed = cfg.allow_msg_schedules;
+    let disabled = || ApiError::new(400, 10188, "message schedules is disabled");
+    let invalid_target = || ApiError::new(400, 10190, "message schedules target is invalid");
+    let invalid_source = || ApiError::new(400, 10203, "message schedules source is invalid");
+    let invalid_scheduler = || ApiError::new(400, 10212, "message schedules invalid scheduler");
+    let pattern = headers::get(h, "Nats-Schedule").unwrap_or("");
+    let zone = headers::get(h, "Nats-Schedule-Time-Zone");
+    let mut rollup_sub = false;
+    match next_fire(pattern, zone, now, now) {
+        Err(_) if !allowed => return Err(disabled()),
+        Err(PatternError::Invalid) => {
+            let zone_bad = zone.is_some_and(|z| z.is_empty());
+            return Err(if zone_bad {
+                ApiError::new(400, 10223, "message schedules time zone is invalid")
+            } else {
+                ApiError::new(400, 10189, "message schedules pattern is invalid")
+            });
+        }
+        Err(PatternError::TimeZone) => {
+            return Err(ApiError::not_supported("message schedules in a time zone other than UTC"));
+        }
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            if !allowed {
+                return Err(disabled());
+            }
+            let ttl = headers::get(h, "Nats-Schedule-TTL").unwrap_or("");
+            if !ttl.is_empty() && crate::engine::stream::parse_message_ttl(ttl).is_none() {
+                return Err(ApiError::new(400, 10191, "message schedules invalid per-message TTL"));
+            }
+            let rollup = headers::get(h, "Nats-Schedule-Rollup").unwrap_or("");
+            if !rollup.is_empty() && rollup != "sub" {
+                return Err(ApiError::new(400, 10192, "message schedules invalid rollup"));
+            }
+            if !ttl.is_empty() && !cfg.allow_msg_ttl {
+                return Err(ApiError::message_ttl_disabled());
+            }
+            let target = headers::get(h, "Nats-Schedule-Target").unwrap_or("");
+            if target.is_empty() || !crate::server::wire::valid_publish(target) || target == subject {
+                return Err(invalid_target());
+            }
+            let source = headers::get(h, "Nats-Schedule-Source").unwrap_or("");
+            if !source.is_empty()
+                && (source == target || source == subject || !crate::server::wire::valid_publish(source))
+            {
+                return Err(invalid_source());
+            }
+            if !cfg.subjects.iter().any(|p| subjects_overlap(p, target)) {
+                return Err(invalid_target());
+            }
+            if !source.is_empty() && !cfg.subjects.iter().any(|p| subjects_overlap(p, source)) {
+                return Err(invalid_source());
+            }
+            match headers::get(h, headers::ROLLUP) {
+                None | Some("") => rollup_sub = true,
+                Some("sub") => {}
+                Some(_) => return Err(ApiError::new(400, 10192, "message schedules invalid rollup")),
+            }
+        }
+    }
+    if let Some(next) = headers::get(h, "Nats-Schedule-Next").filter(|n| !n.is_empty()) {
+        if next != "purge" {
+            return Err(invalid_scheduler());
+        }
+        let scheduler = headers::get(h, "Nats-Scheduler").unwrap_or("");
+        if scheduler.is_empty() || scheduler == subject || !crate::server::wire::valid_publish(scheduler) {
+            return Err(invalid_scheduler());
+        }
+        if !allowed {
+            return Err(disabled());
+        }
+        if s.last_for_subject(scheduler)
+            .is_some_and(|m| headers::get(&m.headers, "Nats-Schedule").is_none_or(str::is_empty))
+        {
+            return Err(invalid_scheduler());
+        }
+    } else if headers::get(h, "Nats-Scheduler").is_some_and(|v| !v.is_empty()) {
+        return Err(invalid_scheduler());
+    }
+    Ok(rollup_sub)
+}
+
+/// A counter increment's checks, in nats-server's order: readable, allowed on the stream, without a payload,
+/// and without the headers a counter cannot honour (rollups and expectations). `None`: no increment.
+pub(super) fn check_increment(
+    cfg: &StreamConfig,
+    h: &Headers,
+    payload: &[u8],
+) -> Result<Option<counter::BigInt>, ApiError> {
+    let Some(text) = headers::get(h, "Nats-Incr") else { return Ok(None) };
+    let invalid = || ApiError::new(400, 10171, "message counter increment is invalid");
+    let n = counter::BigInt::parse(text).ok_or_else(invalid)?;
+    if !cfg.allow_msg_counter {
+        return Err(ApiError::new(400, 10168, "message counters is disabled"));
+    }
+    if !payload.is_empty() {
+        return Err(ApiError::new(400, 10170, "message counter has payload"));
+    }
+    let present = |k: &str| headers::get(h, k).is_some_and(|v| !v.is_empty());
+    let number = |k: &str| headers::get(h, k).is_some_and(|v| v.trim().parse::<u64>().is_ok());
+    if present(headers::ROLLUP)
+        || present("Nats-Expected-Stream")
+        || present("Nats-Expected-Last-Msg-Id")
+        || present("Nats-Expected-Last-Subject-Sequence-Subject")
+        || number("Nats-Expected-Last-Sequence")
+        || number("Nats-Expected-Last-Subject-Sequence")
+    {
+        return Err(invalid());
+    }
+    Ok(Some(n))
+}
+
+/// A counter's new body: the subject's last value plus the increment (an unreadable last value is a broken
+/// counter).
+fn counter_sum(s: &Stream, subject: &str, incr: &counter::BigInt) -> Result<Vec<u8>, ApiError> {
+    let last = match s.last_for_subject(subject) {
+        Some(m) => counter::value_of(&m.data).ok_or_else(|| ApiError::new(400, 10172, "message counter is broken"))?,
+        None => counter::BigInt::parse("0").expect("zero"),
+    };
+    Ok(counter::body_of(&last.add(incr)))
+}
