@@ -13,14 +13,17 @@ use crate::engine::headers::{self, Headers};
 use crate::engine::stream::{Stream, StreamConfig};
 use crate::engine::{ApiError, Engine, Nanos};
 
+/// A publish's counter increment, checked (`None`: none).
+type Increment = fn(&StreamConfig, &Headers, &[u8]) -> Result<Option<counter::BigInt>, ApiError>;
+/// What a counter stream stores: the subject's sum after the increment.
+type CounterBody = fn(&Stream, &str, Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError>;
+
 /// The features, as functions the server calls.
 pub struct Features {
-    /// A publish's counter increment, checked (`None`: none).
-    pub increment: fn(&StreamConfig, &Headers, &[u8]) -> Result<Option<counter::BigInt>, ApiError>,
+    pub increment: Increment,
     /// A publish's schedule headers, checked; whether the schedule message needs the rollup the server adds.
     pub schedule_checks: fn(&Stream, &str, &Headers, Nanos) -> Result<bool, ApiError>,
-    /// What a counter stream stores: the subject's sum after the increment.
-    pub counter_body: fn(&Stream, &str, Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError>,
+    pub counter_body: CounterBody,
     /// After a message is stored in a stream with schedules: its schedule noted, or the schedule it ends purged.
     pub stored: fn(&mut JetStream, &mut Engine, &str, u64, &Headers),
     /// Fires the schedules due by a time, each at its own instant; what the server routes.
