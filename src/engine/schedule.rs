@@ -4,7 +4,7 @@
 //! ranges, steps, `*` and `?`, month and day names) or its shorthands (`@hourly`, `@daily`, ...). Times are
 //! UTC: the playground knows no other time zone.
 
-use super::time::{civil, parse_go_duration, parse_rfc3339_utc, NANOS_PER_SEC};
+use super::time::{civil, parse_go_duration, parse_rfc3339, NANOS_PER_SEC};
 use super::Nanos;
 
 /// Why a pattern cannot be used.
@@ -39,7 +39,7 @@ pub fn next_fire(
         if !utc {
             return Err(PatternError::Invalid);
         }
-        return rfc3339(at).map(|t| Some((t, false))).ok_or(PatternError::Invalid);
+        return parse_rfc3339(at).map(|t| Some((t, false))).ok_or(PatternError::Invalid);
     }
     if let Some(every) = pattern.strip_prefix("@every ") {
         if !utc {
@@ -71,17 +71,6 @@ pub fn next_fire(
 /// Go's `Round(time.Second)`: half a second and more rounds up.
 fn round_to_second(t: Nanos) -> Nanos {
     (t + NANOS_PER_SEC / 2).div_euclid(NANOS_PER_SEC) * NANOS_PER_SEC
-}
-
-/// Reads an RFC 3339 time, with `Z` or a numeric offset.
-fn rfc3339(s: &str) -> Option<Nanos> {
-    if let Some(t) = parse_rfc3339_utc(s) {
-        return Some(t);
-    }
-    let (i, sign) = s.rfind('+').map(|i| (i, -1)).or_else(|| s.rfind('-').filter(|i| *i > 10).map(|i| (i, 1)))?;
-    let (hh, mm) = s[i + 1..].split_once(':')?;
-    let off = (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?) * 60 * NANOS_PER_SEC;
-    Some(parse_rfc3339_utc(&format!("{}Z", &s[..i]))? + sign * off)
 }
 
 /// A cron pattern's fields as bit sets (bit n: value n), and whether day of month and day of week were `*`.
@@ -224,7 +213,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> Nanos {
-        parse_rfc3339_utc(s).unwrap()
+        crate::engine::time::parse_rfc3339_utc(s).unwrap()
     }
 
     #[test]

@@ -181,6 +181,17 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<Nanos> {
     secs.checked_mul(NANOS_PER_SEC)?.checked_add(frac_ns)
 }
 
+/// Parses an RFC 3339 time with `Z` or a numeric offset (`+01:00`), as UTC nanoseconds.
+pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
+    if let Some(t) = parse_rfc3339_utc(s) {
+        return Some(t);
+    }
+    let (i, sign) = s.rfind('+').map(|i| (i, -1)).or_else(|| s.rfind('-').filter(|i| *i > 10).map(|i| (i, 1)))?;
+    let (hh, mm) = s[i + 1..].split_once(':')?;
+    let off = (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?) * 60 * NANOS_PER_SEC;
+    Some(parse_rfc3339_utc(&format!("{}Z", &s[..i]))? + sign * off)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -652,6 +652,14 @@ pub struct ErrorResponse {
     pub streams: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purged: Option<u64>,
+    /// A pause response's fields, written beside its error too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_until: Option<String>,
+    /// A reset response's, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_seq: Option<u64>,
 }
 
 /// Any response's error, if it has one.

@@ -841,12 +841,7 @@ impl Consumer {
                     }
                     Some(pin) if pin.id == id => {}
                     Some(_) if id.is_empty() => {
-                        cycled += 1;
-                        if cycled >= self.waiting.len() {
-                            return None;
-                        }
-                        let r = self.waiting.pop_front()?;
-                        self.waiting.push_back(r);
+                        self.pass_over(&mut cycled)?;
                         continue;
                     }
                     _ => {
@@ -862,17 +857,23 @@ impl Consumer {
                 let over = (g.min_pending > 0 && g.min_pending as u64 <= pending)
                     || (g.min_ack_pending > 0 && g.min_ack_pending as usize <= self.pending.len());
                 if limited && !over {
-                    cycled += 1;
-                    if cycled >= self.waiting.len() {
-                        return None;
-                    }
-                    let r = self.waiting.pop_front()?;
-                    self.waiting.push_back(r);
+                    self.pass_over(&mut cycled)?;
                     continue;
                 }
             }
             return Some(());
         }
+    }
+
+    /// Passes over the front request (to the back of the queue); `None` once every request was passed over.
+    fn pass_over(&mut self, cycled: &mut usize) -> Option<()> {
+        *cycled += 1;
+        if *cycled >= self.waiting.len() {
+            return None;
+        }
+        let r = self.waiting.pop_front()?;
+        self.waiting.push_back(r);
+        Some(())
     }
 
     /// A pin id: 22 characters, as nats-server's are, different for each pin.

@@ -123,16 +123,9 @@ pub fn check_decoded(req: &ConsumerCreateRequest, unknown: Option<&str>) -> Resu
 
 /// Whether Go reads a time: RFC 3339 (Go's zero time included).
 fn readable_time(t: &str) -> bool {
-    t.starts_with("0001-01-01T") || super::api::time_from_json(t).is_some() || offset_time(t).is_some()
-}
-
-/// A time with a numeric offset (`+01:00`), as UTC nanoseconds.
-fn offset_time(t: &str) -> Option<i64> {
-    let (i, sign) = t.rfind('+').map(|i| (i, -1)).or_else(|| t.rfind('-').filter(|i| *i > 10).map(|i| (i, 1)))?;
-    let (hh, mm) = t[i + 1..].split_once(':')?;
-    let off = (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?) * 60 * NANOS_PER_SEC;
-    let utc = super::api::time_from_json(&format!("{}Z", &t[..i]))?;
-    Some(utc + sign * off)
+    t.starts_with("0001-01-01T")
+        || super::api::time_from_json(t).is_some()
+        || crate::engine::time::parse_rfc3339(t).is_some()
 }
 
 /// A time as nats-server keeps it: UTC, Go's zero time as is.
@@ -140,7 +133,7 @@ pub fn utc_time(t: &str) -> String {
     if t.starts_with("0001-01-01T") {
         return super::api::ZERO_TIME.to_string();
     }
-    match super::api::time_from_json(t).or_else(|| offset_time(t)) {
+    match super::api::time_from_json(t).or_else(|| crate::engine::time::parse_rfc3339(t)) {
         Some(n) => crate::engine::time::rfc3339_nanos(n),
         None => t.to_string(),
     }
@@ -149,7 +142,7 @@ pub fn utc_time(t: &str) -> String {
 /// A pause time in nanoseconds since the epoch; `None` for Go's zero time (not paused).
 pub fn pause_nanos(t: Option<&str>) -> Option<i64> {
     let t = t?;
-    super::api::time_from_json(t).or_else(|| offset_time(t))
+    super::api::time_from_json(t).or_else(|| crate::engine::time::parse_rfc3339(t))
 }
 
 fn pedantic(msg: &str) -> ApiError {

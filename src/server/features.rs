@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::counter;
-use super::jetstream::{subjects_overlap, JetStream, Out};
+use super::jetstream::{subjects_overlap, JetStream};
 use crate::engine::headers::{self, Headers};
 use crate::engine::stream::{Stream, StreamConfig};
 use crate::engine::{ApiError, Engine, Nanos};
@@ -26,8 +26,8 @@ pub struct Features {
     pub counter_body: CounterBody,
     /// After a message is stored in a stream with schedules: its schedule noted, or the schedule it ends purged.
     pub stored: fn(&mut JetStream, &mut Engine, &str, u64, &Headers),
-    /// Fires the schedules due by a time, each at its own instant; what the server routes.
-    pub fire: fn(&mut JetStream, &mut Engine, Nanos) -> Vec<Out>,
+    /// Fires the schedules due by a time, each at its own instant (consumers see the copies at the next pump).
+    pub fire: fn(&mut JetStream, &mut Engine, Nanos),
 }
 
 pub static FEATURES: Features =
@@ -85,8 +85,7 @@ fn schedules<'a>(js: &'a mut JetStream, engine: &Engine) -> &'a mut BTreeSet<(Na
 /// scheduler does: a copy of the schedule message (or of the last message on its `Nats-Schedule-Source`) on
 /// its target subject, without the schedule's own headers, naming its scheduler and when it fires next; a
 /// schedule that does not repeat is then purged.
-fn fire(js: &mut JetStream, engine: &mut Engine, now: Nanos) -> Vec<Out> {
-    let outs = Vec::new();
+fn fire(js: &mut JetStream, engine: &mut Engine, now: Nanos) {
     loop {
         let due = schedules(js, engine).first().filter(|(at, _, _)| *at <= now).cloned();
         let Some(entry) = due else { break };
@@ -135,7 +134,6 @@ fn fire(js: &mut JetStream, engine: &mut Engine, now: Nanos) -> Vec<Out> {
             engine.purge_stream(&stream, Some(&scheduler), None, None);
         }
     }
-    outs
 }
 
 /// A message schedule's checks (`Nats-Schedule` and its companions, and a client's `Nats-Schedule-Next: purge`),

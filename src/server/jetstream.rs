@@ -600,6 +600,9 @@ impl JetStream {
                 _ => None,
             },
             purged: (resp == "stream_purge_response").then_some(0),
+            paused: (resp == "consumer_pause_response").then_some(false),
+            pause_until: (resp == "consumer_pause_response").then(|| ZERO_TIME.to_string()),
+            reset_seq: (resp == "consumer_reset_response").then_some(0),
         };
         vec![Out::json(reply, &r)]
     }
@@ -887,21 +890,7 @@ impl JetStream {
             }
             ["CONSUMER", "PAUSE", stream, name] => match self.pause_consumer(engine, stream, name, payload, mono_ms) {
                 Ok(r) => vec![Out::json(reply, &r)],
-                Err(e) => {
-                    self.api_errors += 1;
-                    #[derive(Serialize)]
-                    struct Failed {
-                        #[serde(rename = "type")]
-                        kind: String,
-                        error: ApiErrorJson,
-                        paused: bool,
-                        pause_until: &'static str,
-                    }
-                    let error = (&e).into();
-                    let r =
-                        Failed { kind: kind("consumer_pause_response"), error, paused: false, pause_until: ZERO_TIME };
-                    vec![Out::json(reply, &r)]
-                }
+                Err(e) => return Some(self.error(reply, "consumer_pause_response", &e, false)),
             },
             ["CONSUMER", "UNPIN", stream, name] => {
                 let resp = "consumer_unpin_response";
@@ -958,7 +947,7 @@ impl JetStream {
                         Ok(Ok(r)) => r,
                         Ok(Err(text)) => {
                             let e = ApiError::new(400, 10025, format!("invalid JSON: {text}"));
-                            return Some(self.reset_error(reply, e));
+                            return Some(self.error(reply, "consumer_reset_response", &e, false));
                         }
                         // Go's plain decoder: its words, without the strict decoder's offset.
                         Err(e) => {
@@ -966,7 +955,7 @@ impl JetStream {
                             if let Some(cut) = err.description.find(" at offset ") {
                                 err.description.truncate(cut);
                             }
-                            return Some(self.reset_error(reply, err));
+                            return Some(self.error(reply, "consumer_reset_response", &err, false));
                         }
                     }
                 };
@@ -982,9 +971,12 @@ impl JetStream {
                         vec![out]
                     }
                     Err(why) => {
-                        return Some(
-                            self.reset_error(reply, ApiError::new(400, 10204, format!("invalid reset: {why}"))),
-                        )
+                        return Some(self.error(
+                            reply,
+                            "consumer_reset_response",
+                            &ApiError::new(400, 10204, format!("invalid reset: {why}")),
+                            false,
+                        ))
                     }
                 }
             }
@@ -1270,19 +1262,6 @@ impl JetStream {
             }
         }
         Ok(resp)
-    }
-
-    /// A reset's error: the type, the error, and the `reset_seq` nats-server writes beside it.
-    fn reset_error(&mut self, reply: &str, e: ApiError) -> Vec<Out> {
-        self.api_errors += 1;
-        #[derive(Serialize)]
-        struct Failed {
-            #[serde(rename = "type")]
-            kind: String,
-            error: ApiErrorJson,
-            reset_seq: u64,
-        }
-        vec![Out::json(reply, &Failed { kind: kind("consumer_reset_response"), error: (&e).into(), reset_seq: 0 })]
     }
 
     /// Whether a work-queue consumer's filters overlap no other consumer's (nats-server's `partitionUnique`).

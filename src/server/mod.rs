@@ -824,9 +824,7 @@ impl Server {
     /// Moves the engine's clock (expiring what is due, firing schedules) and delivers what that changed.
     pub fn set_time(&mut self, engine: &mut Engine, now: Nanos) {
         if let Some(f) = self.js.features.filter(|_| now > engine.now()) {
-            for o in (f.fire)(&mut self.js, engine, now) {
-                self.route_out(o);
-            }
+            (f.fire)(&mut self.js, engine, now);
         }
         engine.set_now(now);
         self.pump(engine);

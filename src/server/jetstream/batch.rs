@@ -216,7 +216,7 @@ impl JetStream {
                 ));
             }
             let duplicate = || ApiError::new(400, 10201, "atomic publish batch contains duplicate message id");
-            let body: (Vec<u8>, Headers) = match self.precheck(&copy, subject, h, data, now)? {
+            let (body, h) = match self.precheck(&copy, subject, h, data, now)? {
                 Checked::Duplicate(_) => return Err(duplicate()),
                 Checked::Store { body, msg_id, rollup_sub } => {
                     if msg_id.is_some_and(|i| !ids.insert(i)) {
@@ -229,7 +229,6 @@ impl JetStream {
                     (body, h)
                 }
             };
-            let (body, h) = body;
             let stored = copy
                 .config
                 .subject_transform
