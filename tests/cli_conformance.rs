@@ -159,10 +159,7 @@ fn remote_start() -> i64 {
 fn connection_faults_give_clear_errors() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Nothing listens on this port.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-        l.local_addr().expect("addr").port()
-    };
+    let port = support::free_port();
     let err = RemoteKv::connect(&format!("nats://127.0.0.1:{port}")).err().expect("refused");
     assert_eq!(err.kind, nats_kv_playground::engine::ErrorKind::Unreachable);
     assert!(
@@ -300,10 +297,7 @@ fn a_server_without_jetstream_is_named_as_such() {
     use nats_kv_playground::backend::KvBackend;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin = root.join(".tools/venv/bin/nats-server");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        l.local_addr().expect("addr").port()
-    };
+    let port = support::free_port();
     let mut child = Command::new(bin)
         .args(["-a", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())

@@ -2,16 +2,15 @@
 //! and a plain WebSocket reach it, the monitoring port answers, a password is required when set, and Ctrl-C
 //! stops it cleanly.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 use nats_kv_playground::client::native::RemoteKv;
 use nats_kv_playground::engine::Config;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+use support::free_port;
 
 /// A started `kvplay serve`, killed if a test ends (or fails) without stopping it.
 struct Served(Child);

@@ -33,10 +33,6 @@ fn nats_server() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port()
-}
-
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("kvplay-workshop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -89,7 +85,7 @@ fn start_workshop(name: &str, seats: &[&str]) -> Workshop {
     let site = dir.join("site");
     std::fs::create_dir_all(&site).expect("site");
     std::fs::write(site.join("index.html"), "<!doctype html><title>page</title>").expect("index.html");
-    let (port, ws_port, http_port) = (free_port(), free_port(), free_port());
+    let (port, ws_port, http_port) = (support::free_port(), support::free_port(), support::free_port());
     let mut child = kvplay()
         .arg("workshop")
         .arg(LESSON)
@@ -319,8 +315,8 @@ fn run_kvplay(args: &[&str]) -> (i32, String, String) {
 fn the_written_files_run_on_a_nats_server_started_from_them_and_the_buckets_are_made_separately() {
     let dir = temp_dir("nostart");
     let out = dir.join("w");
-    let port = free_port().to_string();
-    let ws_port = free_port().to_string();
+    let port = support::free_port().to_string();
+    let ws_port = support::free_port().to_string();
     let args = ["workshop", LESSON, "--names", "ana", "--out", &out.to_string_lossy(), "--no-start"];
     let (code, stdout, err) = run_kvplay(&[&args[..], &["--port", &port, "--ws-port", &ws_port]].concat());
     assert_eq!(code, 0, "{stdout}{err}");

@@ -1,6 +1,7 @@
 // Shared pieces of the end-to-end tests: a static server for dist/ on 127.0.0.1, headless Chromium, and
 // helpers that type into the playground's terminal as a learner would.
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -35,6 +36,23 @@ export function serve(dir = process.env.KVPLAY_DIST || path.join(root, 'dist'), 
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     resolve({ url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) });
   }));
+}
+
+/** A loopback port nothing listens on, for a server a test starts: below the range the system hands out for
+ * outgoing connections and port 0 (32768 and up), so no connection takes it before the server binds it, and never
+ * the same twice in one run. */
+let nextPort = (process.pid * 7919) % 12000;
+export async function freePort() {
+  for (let i = 0; i < 12000; i++) {
+    const port = 20000 + (nextPort++ % 12000);
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free loopback port between 20000 and 32000');
 }
 
 export async function launch() {

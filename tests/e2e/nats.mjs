@@ -5,17 +5,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './harness.mjs';
+import { freePort, root } from './harness.mjs';
 
 const bin = path.join(root, '.tools/venv/bin/nats-server');
 const python = path.join(root, '.tools/venv/bin/python');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 async function waitForPort(port) {
   for (let i = 0; i < 200; i++) {

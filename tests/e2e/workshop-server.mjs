@@ -4,19 +4,12 @@
 // from one origin. The learners' passwords are read from the links.txt it writes.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './harness.mjs';
+import { freePort, root } from './harness.mjs';
 
 const bin = path.join(root, '.tools/venv/bin/nats-server');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 /** `kvplay`, built as the tests build it (quick when it is already). */
 function kvplay() {

@@ -37,45 +37,80 @@ pub fn start_server_conf(root: &Path, n: usize, extra: &[&str], conf_extra: &str
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".tools/venv/bin/nats-server"));
     assert!(bin.exists(), "the real nats-server is not installed: run `bash scripts/setup.sh`");
-    let free = || {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        l.local_addr().expect("addr").port()
-    };
-    let (port, ws_port) = (free(), free());
     let dir = std::env::temp_dir().join(format!("kvplay-conf-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("server dir");
-    let conf = dir.join("server.conf");
-    std::fs::write(
-        &conf,
-        format!("{conf_extra}\nwebsocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"),
-    )
-    .expect("server config");
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
-        .args(extra)
-        .arg("-sd")
-        .arg(dir.join("js"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    // A busy machine can take seconds to start it: wait up to 30 s, and say so if it never listens.
-    let mut child = child;
-    let ready = (0..600).any(|_| {
-        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok();
-        if !up {
+    // Ports can still be taken between choosing and binding (by another program): a start that fails is tried
+    // again on other ports, and the last failure says what nats-server printed.
+    let mut last = String::new();
+    for _ in 0..3 {
+        let (port, ws_port) = (free_port(), free_port());
+        let conf = dir.join("server.conf");
+        std::fs::write(
+            &conf,
+            format!("{conf_extra}\nwebsocket {{\n  listen: \"127.0.0.1:{ws_port}\"\n  no_tls: true\n}}\n"),
+        )
+        .expect("server config");
+        let log = dir.join("nats-server.log");
+        let mut child = Command::new(&bin)
+            .arg("-c")
+            .arg(&conf)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"])
+            .args(extra)
+            .arg("-sd")
+            .arg(dir.join("js"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("server log"))
+            .spawn()
+            .expect("start nats-server");
+        // A busy machine can take seconds to start it: wait up to 30 s, unless it has exited.
+        let mut ready = false;
+        for _ in 0..600 {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
+            {
+                ready = true;
+                break;
+            }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        up
-    });
-    if !ready {
+        if ready {
+            return Server { child, dir, port, ws_port };
+        }
         let _ = child.kill();
-        panic!("nats-server did not listen on ports {port} and {ws_port} within 30 s");
+        let _ = child.wait();
+        last = format!(
+            "nats-server did not listen on ports {port} and {ws_port} within 30 s; it printed:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
     }
-    Server { child, dir, port, ws_port }
+    panic!("{last}");
+}
+
+/// A loopback port nothing listens on, for a server a test starts. Chosen below the range the system hands out
+/// for outgoing connections and `bind(0)` (32768 and up), so another test's connection cannot take it before the
+/// server binds it, and never the same twice in one test process.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Each test process starts at its own place in the range, so two run at once rarely meet.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id().wrapping_mul(7_919)) % SPAN,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let port = (LOW + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {LOW} and {}", LOW + SPAN);
 }
 
 /// `kvplay serve`'s server in this process, on free loopback ports.
