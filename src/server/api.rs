@@ -650,6 +650,9 @@ pub struct ErrorResponse {
     /// A names or list response's `streams`, null beside an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<serde_json::Value>,
+    /// A consumer names or list response's `consumers`, empty beside an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purged: Option<u64>,
     /// A pause response's fields, written beside its error too.
@@ -1026,6 +1029,14 @@ pub struct ListRequest {
     pub offset: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+}
+
+/// A consumer names/list request: where the page starts (negative reads as 0).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumersRequest {
+    #[serde(default)]
+    pub offset: Option<i64>,
 }
 
 /// The error for a JetStream request the playground's server does not implement: said plainly, never silence.

@@ -720,6 +720,16 @@ impl Consumer {
         self.backoff_ms[(n - 1).min(self.backoff_ms.len() - 1)]
     }
 
+    /// A pull request refused before it is read, as nats-server refuses it: a push consumer takes none, and a
+    /// request may require a higher API level than the server's.
+    pub fn refuse_unread(&mut self, reply: &str, mono: u64, level_too_low: bool) -> Option<Out> {
+        if !self.is_pull() {
+            self.last_activity_ms = mono;
+            return Some(status(reply, 409, "Consumer is push based", Vec::new()));
+        }
+        level_too_low.then(|| status(reply, 412, "Required Api Level", Vec::new()))
+    }
+
     /// Takes a pull request, or answers it at once with the status nats-server sends, in its order. `json`: the
     /// request was a JSON object (only such a request speaks for a priority group).
     pub fn add_request(&mut self, req: PullRequestJson, json: bool, reply: &str, mono: u64) -> Result<(), Out> {

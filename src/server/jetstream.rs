@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::api::*;
 use super::consumer::{AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo};
 use super::consumer_checks;
+use super::gojson;
 use super::counter;
 use super::stream_checks;
 use super::wire::HeaderBlock;
@@ -86,6 +87,48 @@ fn b64(b: &[u8]) -> String {
 }
 
 /// A client's header block, as headers the engine stores (the status line is not a header).
+/// Whether a request's `Nats-Required-Api-Level` names a level above this server's, or is not a number: nats-server
+/// refuses such a request (10185, or status 412) before reading it.
+pub(super) fn requires_higher_level(raw: Option<&[u8]>) -> bool {
+    raw.is_some_and(|_| {
+        let h = parse_headers(raw);
+        headers::get(&h, "Nats-Required-Api-Level")
+            .filter(|v| !v.is_empty())
+            .is_some_and(|v| v.parse::<i64>().map_or(true, |l| l > API_LEVEL_NUMBER))
+    })
+}
+
+/// This server's API level, as a number.
+const API_LEVEL_NUMBER: i64 = 5;
+
+/// The response type of an API request nats-server answers, whether its errors carry paging, and the Go type its
+/// body is decoded into (named in the decoder's errors).
+fn response_kind(tokens: &[&str]) -> Option<(&'static str, bool, &'static str)> {
+    Some(match tokens {
+        ["INFO"] => ("account_info_response", false, ""),
+        ["STREAM", "CREATE", _] => ("stream_create_response", false, "StreamConfigRequest"),
+        ["STREAM", "UPDATE", _] => ("stream_update_response", false, "StreamConfigRequest"),
+        ["STREAM", "INFO", _] => ("stream_info_response", true, "JSApiStreamInfoRequest"),
+        ["STREAM", "NAMES"] => ("stream_names_response", true, "JSApiStreamNamesRequest"),
+        ["STREAM", "LIST"] => ("stream_list_response", true, "JSApiStreamListRequest"),
+        ["STREAM", "PURGE", _] => ("stream_purge_response", false, "JSApiStreamPurgeRequest"),
+        ["STREAM", "DELETE", _] => ("stream_delete_response", false, ""),
+        ["STREAM", "MSG", "GET", _] => ("stream_msg_get_response", false, "JSApiMsgGetRequest"),
+        ["STREAM", "MSG", "DELETE", _] => ("stream_msg_delete_response", false, "JSApiMsgDeleteRequest"),
+        ["CONSUMER", "CREATE", ..] | ["CONSUMER", "DURABLE", "CREATE", ..] => {
+            ("consumer_create_response", false, "CreateConsumerRequest")
+        }
+        ["CONSUMER", "INFO", _, _] => ("consumer_info_response", false, ""),
+        ["CONSUMER", "DELETE", _, _] => ("consumer_delete_response", false, ""),
+        ["CONSUMER", "NAMES", _] => ("consumer_names_response", true, "JSApiConsumersRequest"),
+        ["CONSUMER", "LIST", _] => ("consumer_list_response", true, "JSApiConsumersRequest"),
+        ["CONSUMER", "PAUSE", _, _] => ("consumer_pause_response", false, "JSApiConsumerPauseRequest"),
+        ["CONSUMER", "UNPIN", _, _] => ("consumer_unpin_response", false, "JSApiConsumerUnpinRequest"),
+        ["CONSUMER", "RESET", _, _] => ("consumer_reset_response", false, "JSApiConsumerResetRequest"),
+        _ => return None,
+    })
+}
+
 pub fn parse_headers(raw: Option<&[u8]>) -> Headers {
     raw.and_then(HeaderBlock::decode).map(|h| h.headers).unwrap_or_default()
 }
@@ -132,43 +175,37 @@ fn go_json_error(e: &serde_json::Error) -> String {
     text
 }
 
-/// Go's `json.Unmarshal` words for a body serde could not read: the character it stopped at and what it was
-/// looking for, or the end of the input; serde's own words for the rest.
+/// Go's `json.Unmarshal` words for a body serde could not read (`gojson`), or else serde's own.
 fn go_unmarshal_words(body: &[u8], e: &serde_json::Error) -> String {
-    if e.is_eof() {
-        return "unexpected end of JSON input".to_string();
-    }
-    let text = e.to_string();
-    let at = body.get(e.column().wrapping_sub(1)).filter(|_| e.line() == 1).map(|b| *b as char);
-    let looking = [
-        ("key must be a string", "looking for beginning of object key string"),
-        ("expected value", "looking for beginning of value"),
-        ("expected `:`", "after object key"),
-        ("expected `,` or `}`", "after object key:value pair"),
-        ("expected `,` or `]`", "after array element"),
-        ("trailing characters", "after top-level value"),
-    ];
-    match (at, looking.iter().find(|(serde, _)| text.starts_with(serde))) {
-        (Some(c), Some((_, go))) => format!("invalid character '{c}' {go}"),
-        _ => go_json_error(e),
-    }
+    gojson::unmarshal_words(body).unwrap_or_else(|| go_json_error(e))
 }
 
-/// The server's error for a body that is not JSON: Go's words for a character that cannot start a value.
-fn syntax_error(body: &[u8], e: &serde_json::Error) -> ApiError {
-    let offset = e.column();
-    let starts_badly = e.to_string().starts_with("expected value") && e.line() == 1;
-    match body.get(offset.wrapping_sub(1)).filter(|_| starts_badly) {
-        Some(b) if b.is_ascii_graphic() => ApiError::new(
-            400,
-            10025,
-            format!(
-                "invalid JSON: invalid character '{}' looking for beginning of value at offset {offset}",
-                *b as char
-            ),
-        ),
-        _ => invalid_json(e),
-    }
+/// An error response, with the fields the server writes beside the error in that response: zero counts in a
+/// paged one, no streams or consumers in a names or list one, nothing purged in a purge one.
+fn error_response(reply: &str, resp: &str, e: &ApiError, paged: bool) -> Out {
+    let listing = matches!(resp, "stream_names_response" | "stream_list_response");
+    let paged = paged || listing;
+    let r = ErrorResponse {
+        kind: kind(resp),
+        error: e.into(),
+        total: paged.then_some(0),
+        offset: paged.then_some(0),
+        limit: paged.then_some(0),
+        // A list response's streams are an empty list beside an error; a names response's are null.
+        streams: match resp {
+            "stream_list_response" => Some(serde_json::Value::Array(Vec::new())),
+            "stream_names_response" => Some(serde_json::Value::Null),
+            _ => None,
+        },
+        // A consumer names or list response's consumers are an empty list beside an error.
+        consumers: matches!(resp, "consumer_names_response" | "consumer_list_response")
+            .then(|| serde_json::Value::Array(Vec::new())),
+        purged: (resp == "stream_purge_response").then_some(0),
+        paused: (resp == "consumer_pause_response").then_some(false),
+        pause_until: (resp == "consumer_pause_response").then(|| ZERO_TIME.to_string()),
+        reset_seq: (resp == "consumer_reset_response").then_some(0),
+    };
+    Out::json(reply, &r)
 }
 
 /// Whether a body is a JSON object or array (after white space): the only bodies some requests read.
@@ -569,8 +606,9 @@ impl JetStream {
         self.api_errors += u64::from(failed);
     }
 
-    /// `$JS.API.STREAM.MSG.DELETE`, with and without erasing (the playground keeps no bytes to overwrite).
-    fn delete_msg(&mut self, engine: &mut Engine, name: &str, req: &MsgDeleteRequest) -> Result<(), ApiError> {
+    /// Whether a stream lets `$JS.API.STREAM.MSG.DELETE` (with and without erasing: the playground keeps no bytes to
+    /// overwrite) remove its messages.
+    fn may_delete_msg(&self, engine: &Engine, name: &str) -> Result<(), ApiError> {
         let s = engine.stream_named(name).ok_or_else(ApiError::stream_not_found)?;
         if s.config.sealed {
             return Err(ApiError::stream_sealed());
@@ -578,33 +616,13 @@ impl JetStream {
         if s.config.deny_delete {
             return Err(ApiError::new(500, 10057, "message delete not permitted"));
         }
-        engine.delete_stream_msg(name, req.seq)
+        Ok(())
     }
 
-    /// An error response, with the fields the server writes beside the error in that response: zero counts in a
-    /// paged one, no streams in a names or list one, nothing purged in a purge one.
+    /// An error response (`error_response`), counted among the API's errors.
     fn error(&mut self, reply: &str, resp: &str, e: &ApiError, paged: bool) -> Vec<Out> {
         self.api_errors += 1;
-        let listing = matches!(resp, "stream_names_response" | "stream_list_response");
-        let paged = paged || listing;
-        let r = ErrorResponse {
-            kind: kind(resp),
-            error: e.into(),
-            total: paged.then_some(0),
-            offset: paged.then_some(0),
-            limit: paged.then_some(0),
-            // A list response's streams are an empty list beside an error; a names response's are null.
-            streams: match resp {
-                "stream_list_response" => Some(serde_json::Value::Array(Vec::new())),
-                "stream_names_response" => Some(serde_json::Value::Null),
-                _ => None,
-            },
-            purged: (resp == "stream_purge_response").then_some(0),
-            paused: (resp == "consumer_pause_response").then_some(false),
-            pause_until: (resp == "consumer_pause_response").then(|| ZERO_TIME.to_string()),
-            reset_seq: (resp == "consumer_reset_response").then_some(0),
-        };
-        vec![Out::json(reply, &r)]
+        vec![error_response(reply, resp, e, paged)]
     }
 
     /// Answers a `$JS.API.` request. `None` when nothing answers that subject on a real server either (an unknown
@@ -615,27 +633,43 @@ impl JetStream {
         engine: &mut Engine,
         subject: &str,
         reply: Option<&str>,
+        headers: Option<&[u8]>,
         payload: &[u8],
         mono_ms: u64,
         interest: &dyn Fn(&str) -> bool,
     ) -> Option<Vec<Out>> {
         let api = subject.strip_prefix("$JS.API.")?;
         let tokens: Vec<&str> = api.split('.').collect();
+        // Every request may require an API level; asking for more than this server's is refused before the
+        // request is read (by the stream or consumer that answers it, with a status).
+        let level_too_low = requires_higher_level(headers);
         // Direct gets are answered by the stream itself, not counted as API calls.
         if tokens.first() == Some(&"DIRECT") {
-            return self.direct_get(engine, &tokens, api, reply?, payload);
+            return self.direct_get(engine, &tokens, api, reply?, payload, level_too_low);
         }
         let reply = reply?;
         // A pull request is answered by the consumer itself: no consumer, no responder.
         if let ["CONSUMER", "MSG", "NEXT", stream, name] = tokens.as_slice() {
-            return self.pull_request(stream, name, reply, payload, mono_ms);
+            return self.pull_request(stream, name, reply, payload, mono_ms, level_too_low);
+        }
+        if let ["CONSUMER", "RESET", stream, name] = tokens.as_slice() {
+            return self.consumer_reset(engine, stream, name, reply, payload, level_too_low);
         }
         self.api_total += 1;
+        if level_too_low {
+            if let Some((resp, paged, _)) = response_kind(&tokens) {
+                let e = ApiError::new(412, 10185, "JetStream minimum api level required");
+                return Some(self.error(reply, resp, &e, paged));
+            }
+        }
         let body = |p: &[u8]| -> Result<serde_json::Value, ApiError> {
             if p.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(serde_json::Value::Object(Default::default()));
             }
-            serde_json::from_slice(p).map(without_nulls).map_err(|e| syntax_error(p, &e))
+            let go_type = response_kind(&tokens).map_or("", |k| k.2);
+            gojson::decode(p, go_type)
+                .map(without_nulls)
+                .map_err(|words| ApiError::new(400, 10025, format!("invalid JSON: {words}")))
         };
         macro_rules! parse {
             ($t:ty, $resp:expr, $paged:expr) => {
@@ -709,9 +743,13 @@ impl JetStream {
                     return Some(self.error(reply, resp, &ApiError::new(400, 10003, "bad request"), false));
                 }
                 let req: MsgDeleteRequest = parse!(MsgDeleteRequest, resp, false);
-                match self.delete_msg(engine, name, &req) {
+                if let Err(e) = self.may_delete_msg(engine, name) {
+                    return Some(self.error(reply, resp, &e, false));
+                }
+                // The delete's own failure (no such message) is an answer nats-server does not count as an error.
+                match engine.delete_stream_msg(name, req.seq) {
                     Ok(()) => vec![Out::json(reply, &Success { kind: kind(resp), success: true })],
-                    Err(e) => return Some(self.error(reply, resp, &e, false)),
+                    Err(e) => vec![error_response(reply, resp, &e, false)],
                 }
             }
             ["STREAM", "DELETE", name] => {
@@ -861,10 +899,21 @@ impl JetStream {
             ["CONSUMER", "NAMES", stream] | ["CONSUMER", "LIST", stream] => {
                 let list = tokens[1] == "LIST";
                 let resp = if list { "consumer_list_response" } else { "consumer_names_response" };
-                let Some(s) = engine.stream_named(stream) else {
-                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), false));
+                // Only a JSON object or array is read (for its offset), before the stream is looked up.
+                let offset = if is_json_object_or_array(payload) {
+                    parse!(ConsumersRequest, resp, true).offset.unwrap_or(0).max(0) as usize
+                } else {
+                    0
                 };
-                let mine: Vec<&Consumer> = self.consumers.values().filter(|c| c.stream == *stream).collect();
+                let Some(s) = engine.stream_named(stream) else {
+                    return Some(self.error(reply, resp, &ApiError::stream_not_found(), true));
+                };
+                let mut mine: Vec<&Consumer> = self.consumers.values().filter(|c| c.stream == *stream).collect();
+                mine.sort_by(|a, b| a.name.cmp(&b.name));
+                let total = mine.len();
+                let offset = offset.min(total);
+                let limit = if list { 256 } else { 1024 };
+                let page = mine.iter().skip(offset).take(limit);
                 #[derive(Serialize)]
                 struct Page<T> {
                     #[serde(rename = "type")]
@@ -875,17 +924,11 @@ impl JetStream {
                     consumers: Vec<T>,
                 }
                 if list {
-                    let consumers = mine.iter().map(|c| c.info(s, engine.now(), None)).collect();
-                    vec![Out::json(
-                        reply,
-                        &Page { kind: kind(resp), total: mine.len(), offset: 0, limit: 256, consumers },
-                    )]
+                    let consumers = page.map(|c| c.info(s, engine.now(), None)).collect();
+                    vec![Out::json(reply, &Page { kind: kind(resp), total, offset, limit, consumers })]
                 } else {
-                    let consumers: Vec<String> = mine.iter().map(|c| c.name.clone()).collect();
-                    vec![Out::json(
-                        reply,
-                        &Page { kind: kind(resp), total: mine.len(), offset: 0, limit: 1024, consumers },
-                    )]
+                    let consumers: Vec<String> = page.map(|c| c.name.clone()).collect();
+                    vec![Out::json(reply, &Page { kind: kind(resp), total, offset, limit, consumers })]
                 }
             }
             ["CONSUMER", "PAUSE", stream, name] => match self.pause_consumer(engine, stream, name, payload, mono_ms) {
@@ -933,53 +976,6 @@ impl JetStream {
                 }
             }
             // Each consumer listens on its own reset subject: nothing answers for one that does not exist.
-            ["CONSUMER", "RESET", stream, name] => {
-                let key = (stream.to_string(), name.to_string());
-                let (Some(s), true) = (engine.stream_named(stream), self.consumers.contains_key(&key)) else {
-                    self.api_total -= 1;
-                    return Some(Vec::new());
-                };
-                let resp = "consumer_reset_response";
-                let req = if payload.is_empty() {
-                    ConsumerResetRequest::default()
-                } else {
-                    match serde_json::from_slice::<serde_json::Value>(payload).map(|v| reset_request(&v)) {
-                        Ok(Ok(r)) => r,
-                        Ok(Err(text)) => {
-                            let e = ApiError::new(400, 10025, format!("invalid JSON: {text}"));
-                            return Some(self.error(reply, "consumer_reset_response", &e, false));
-                        }
-                        // Go's plain decoder: its words, without the strict decoder's offset.
-                        Err(e) => {
-                            let mut err = syntax_error(payload, &e);
-                            if let Some(cut) = err.description.find(" at offset ") {
-                                err.description.truncate(cut);
-                            }
-                            return Some(self.error(reply, "consumer_reset_response", &err, false));
-                        }
-                    }
-                };
-                let now = engine.now();
-                let Some(c) = self.consumers.get_mut(&key) else { return Some(Vec::new()) };
-                match c.reset(req.seq, s) {
-                    Ok(seq) => {
-                        // The consumer's info, then where it starts again, as nats-server writes them.
-                        let info = c.info(s, now, Some(kind(resp)));
-                        let mut out = Out::json(reply, &info);
-                        out.payload.pop();
-                        out.payload.extend_from_slice(format!(",\"reset_seq\":{seq}}}").as_bytes());
-                        vec![out]
-                    }
-                    Err(why) => {
-                        return Some(self.error(
-                            reply,
-                            "consumer_reset_response",
-                            &ApiError::new(400, 10204, format!("invalid reset: {why}")),
-                            false,
-                        ))
-                    }
-                }
-            }
             // The rest of the API a real server has: answered, plainly, with what the playground lacks.
             ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
                 let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
@@ -995,6 +991,52 @@ impl JetStream {
         Some(out)
     }
 
+    /// `$JS.API.CONSUMER.RESET.<stream>.<consumer>`: answered by the consumer itself (nothing answers for a missing
+    /// one), and, as on nats-server, counted neither as an API request nor as an error.
+    fn consumer_reset(
+        &mut self,
+        engine: &Engine,
+        stream: &str,
+        name: &str,
+        reply: &str,
+        payload: &[u8],
+        level_too_low: bool,
+    ) -> Option<Vec<Out>> {
+        let key = (stream.to_string(), name.to_string());
+        let (Some(s), true) = (engine.stream_named(stream), self.consumers.contains_key(&key)) else {
+            return Some(Vec::new());
+        };
+        let resp = "consumer_reset_response";
+        let refuse = |e: ApiError| Some(vec![error_response(reply, resp, &e, false)]);
+        if level_too_low {
+            return refuse(ApiError::new(412, 10185, "JetStream minimum api level required"));
+        }
+        let req = if payload.is_empty() {
+            ConsumerResetRequest::default()
+        } else {
+            // Go's plain decoder: its words, without the strict decoder's offset.
+            let words = |e: &serde_json::Error| go_unmarshal_words(payload, e);
+            match serde_json::from_slice::<serde_json::Value>(payload).map(|v| reset_request(&v)) {
+                Ok(Ok(r)) => r,
+                Ok(Err(text)) => return refuse(ApiError::new(400, 10025, format!("invalid JSON: {text}"))),
+                Err(e) => return refuse(ApiError::new(400, 10025, format!("invalid JSON: {}", words(&e)))),
+            }
+        };
+        let now = engine.now();
+        let c = self.consumers.get_mut(&key)?;
+        match c.reset(req.seq, s) {
+            Ok(seq) => {
+                // The consumer's info, then where it starts again, as nats-server writes them.
+                let info = c.info(s, now, Some(kind(resp)));
+                let mut out = Out::json(reply, &info);
+                out.payload.pop();
+                out.payload.extend_from_slice(format!(",\"reset_seq\":{seq}}}").as_bytes());
+                Some(vec![out])
+            }
+            Err(why) => refuse(ApiError::new(400, 10204, format!("invalid reset: {why}"))),
+        }
+    }
+
     /// `$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`: the request waits on the consumer (the server's pump
     /// answers it), or is answered at once with a status.
     fn pull_request(
@@ -1004,8 +1046,14 @@ impl JetStream {
         reply: &str,
         payload: &[u8],
         mono_ms: u64,
+        level_too_low: bool,
     ) -> Option<Vec<Out>> {
         let c = self.consumers.get_mut(&(stream.to_string(), name.to_string()))?;
+        // The consumer answers before reading the request: a push consumer takes none, and a request may
+        // require a higher API level.
+        if let Some(refused) = c.refuse_unread(reply, mono_ms, level_too_low) {
+            return Some(vec![refused]);
+        }
         let text = std::str::from_utf8(payload).unwrap_or("").trim();
         // nats-server reads a JSON object, or else a number, or else asks for one message; only a JSON
         // request names a priority group.
@@ -1033,11 +1081,15 @@ impl JetStream {
         api: &str,
         reply: &str,
         payload: &[u8],
+        level_too_low: bool,
     ) -> Option<Vec<Out>> {
         let ["DIRECT", "GET", stream, rest @ ..] = tokens else { return None };
         // The stream answers, or else a mirror of it that serves its direct gets (`mirror_direct`).
         let s =
             engine.stream_named(stream).filter(|s| s.config.allow_direct).or_else(|| engine.mirror_serving(stream))?;
+        if level_too_low {
+            return Some(vec![Out::status(reply, 412, "Required Api Level")]);
+        }
         let req = if rest.is_empty() {
             match serde_json::from_slice::<MsgGetRequest>(payload) {
                 Ok(r) => r,

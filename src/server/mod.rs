@@ -14,6 +14,7 @@ pub mod consumer;
 pub mod consumer_checks;
 pub mod counter;
 pub mod features;
+pub mod gojson;
 pub mod jetstream;
 pub mod local;
 pub mod source_checks;
@@ -534,7 +535,7 @@ impl Server {
                 let mono = self.mono_ms;
                 let (index, conns) = (&self.index, &self.conns);
                 let interest = |s: &str| Self::has_interest(index, conns, s);
-                if let Some(o) = self.js.handle_api(engine, subject, reply, payload, mono, &interest) {
+                if let Some(o) = self.js.handle_api(engine, subject, reply, headers, payload, mono, &interest) {
                     responders += 1;
                     outs.extend(o);
                 }
