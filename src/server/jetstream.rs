@@ -924,7 +924,14 @@ impl JetStream {
                     consumers: Vec<T>,
                 }
                 if list {
-                    let consumers = page.map(|c| c.info(s, engine.now(), None)).collect();
+                    // A list shows each configuration as stored: without the server's level and version.
+                    let consumers = page
+                        .map(|c| {
+                            let mut info = c.info(s, engine.now(), None);
+                            info.config.metadata.retain(|k, _| k != "_nats.level" && k != "_nats.ver");
+                            info
+                        })
+                        .collect();
                     vec![Out::json(reply, &Page { kind: kind(resp), total, offset, limit, consumers })]
                 } else {
                     let consumers: Vec<String> = page.map(|c| c.name.clone()).collect();
