@@ -123,6 +123,7 @@ impl Config {
             persist_async: false,
             allow_msg_counter: false,
             allow_atomic: false,
+            allow_batched: false,
             allow_msg_schedules: false,
             duplicate_window,
             metadata: self.metadata.clone(),

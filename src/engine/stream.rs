@@ -67,6 +67,9 @@ pub struct StreamConfig {
     /// Takes atomic batches (`Nats-Batch-Id`): staged, then stored all at once or not at all.
     #[serde(default)]
     pub allow_atomic: bool,
+    /// Takes fast batches (a publish whose reply ends `.$FI`): stored as they come, acknowledged in flow.
+    #[serde(default)]
+    pub allow_batched: bool,
     /// Messages with `Nats-Schedule` fire copies of themselves on their target subject (`schedule.rs`).
     #[serde(default)]
     pub allow_msg_schedules: bool,
@@ -1055,6 +1058,7 @@ mod tests {
             persist_async: false,
             allow_msg_counter: false,
             allow_atomic: false,
+            allow_batched: false,
             allow_msg_schedules: false,
             duplicate_window: 120 * NANOS_PER_SEC,
             metadata: TextMap::default(),

@@ -178,6 +178,9 @@ pub struct StreamConfigJson {
     /// Atomic batch publishing (`Nats-Batch-Id`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_atomic: bool,
+    /// Fast batch publishing (a reply subject ending `.$FI`, `jetstream/fast_batch.rs`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_batched: bool,
     /// Messages with `Nats-Schedule` fire on their target subject when due.
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_msg_schedules: bool,
@@ -307,16 +310,18 @@ pub struct RePublishJson {
 
 /// The stream configuration fields nats-server knows that the playground does not implement (and `pedantic`,
 /// which a create request may carry).
-const OTHER_SERVER_FIELDS: [&str; 3] = ["allow_batched", "template_owner", "pedantic"];
+const OTHER_SERVER_FIELDS: [&str; 2] = ["template_owner", "pedantic"];
 
 fn is_default_persist(m: &String) -> bool {
     m.is_empty() || m == "default"
 }
 
-/// The API level a stream configuration requires: 2 for asynchronous persistence or counters, 1 for
-/// per-message TTLs.
+/// The API level a stream configuration requires: 4 for fast batches, 2 for asynchronous persistence, counters,
+/// atomic batches or schedules, 1 for per-message TTLs.
 fn stream_level(c: &StreamConfig) -> &'static str {
-    if c.persist_async || c.allow_msg_counter || c.allow_atomic || c.allow_msg_schedules {
+    if c.allow_batched {
+        "4"
+    } else if c.persist_async || c.allow_msg_counter || c.allow_atomic || c.allow_msg_schedules {
         "2"
     } else if c.allow_msg_ttl {
         "1"
@@ -436,6 +441,7 @@ impl StreamConfigJson {
             persist_async: self.persist_mode == "async",
             allow_msg_counter: self.allow_msg_counter,
             allow_atomic: self.allow_atomic,
+            allow_batched: self.allow_batched,
             allow_msg_schedules: self.allow_msg_schedules,
             duplicate_window,
             metadata,
@@ -525,6 +531,7 @@ impl StreamConfigJson {
             subject_delete_marker_ttl: c.subject_delete_marker_ttl,
             allow_msg_counter: c.allow_msg_counter,
             allow_atomic: c.allow_atomic,
+            allow_batched: c.allow_batched,
             allow_msg_schedules: c.allow_msg_schedules,
             persist_mode: if c.persist_async { "async".into() } else { String::new() },
             metadata,

@@ -1,5 +1,5 @@
-//! What only clients on the wire use: message counters' sums, message schedules and their firing, and the
-//! checks of their headers. The server reaches them through `FEATURES`, which `Server::accept` installs (and
+//! What only clients on the wire use: message counters' sums, message schedules and their firing, the checks
+//! of their headers, and fast batch publishing. The server reaches them through `FEATURES`, which `Server::accept` installs (and
 //! `Standalone::install_features`, for the whole page and `kvplay serve`), so the page's small modules, whose
 //! actors are all clients in process and never connect, carry no code for them. A client in process never
 //! needs them: it only makes KV buckets, and only a client on the wire can make a stream with counters or
@@ -28,10 +28,21 @@ pub struct Features {
     pub stored: fn(&mut JetStream, &mut Engine, &str, u64, &Headers),
     /// Fires the schedules due by a time, each at its own instant (consumers see the copies at the next pump).
     pub fire: fn(&mut JetStream, &mut Engine, Nanos),
+    /// A publish into a fast batch (`jetstream/fast_batch.rs`): stream, subject, reply, headers, payload.
+    pub fast_batch: FastBatch,
 }
 
-pub static FEATURES: Features =
-    Features { increment: check_increment, schedule_checks: check_schedule, counter_body, stored, fire };
+/// A fast batch's publish and what the server sends for it.
+type FastBatch = fn(&mut JetStream, &mut Engine, &str, &str, &str, Headers, &[u8]) -> Vec<super::jetstream::Out>;
+
+pub static FEATURES: Features = Features {
+    increment: check_increment,
+    schedule_checks: check_schedule,
+    counter_body,
+    stored,
+    fire,
+    fast_batch: super::jetstream::fast_batch::publish,
+};
 
 /// A counter stream's body: the sum, or the error nats-server gives for a publish without an increment.
 fn counter_body(s: &Stream, subject: &str, incr: Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError> {

@@ -208,10 +208,7 @@ fn string(b: &[u8], i: &mut usize) -> Result<(), Stop> {
                 };
                 if !good {
                     let text = String::from_utf8_lossy(window);
-                    return Err(Stop::Syntax(
-                        format!("invalid escape sequence `{text}` in string"),
-                        *i + window.len(),
-                    ));
+                    return Err(Stop::Syntax(format!("invalid escape sequence `{text}` in string"), *i + window.len()));
                 }
                 if window.len() < len {
                     return Err(Stop::Eof);

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::api::*;
 use super::consumer::{AckKind, AckPolicy, AckTarget, Consumer, Start, WatcherInfo};
 use super::consumer_checks;
-use super::gojson;
 use super::counter;
+use super::gojson;
 use super::stream_checks;
 use super::wire::HeaderBlock;
 use crate::engine::headers::{self, Headers};
@@ -38,6 +38,9 @@ pub struct Out {
 impl Out {
     fn json(subject: &str, v: &impl Serialize) -> Out {
         Out { deliver: None, subject: subject.to_string(), reply: None, headers: None, payload: go_json(v) }
+    }
+    fn raw(subject: &str, payload: Vec<u8>) -> Out {
+        Out { deliver: None, subject: subject.to_string(), reply: None, headers: None, payload }
     }
     fn status(subject: &str, code: u16, desc: &str) -> Out {
         let h = HeaderBlock { status: Some((code, desc.to_string())), headers: Vec::new() };
@@ -66,6 +69,8 @@ pub struct JetStream {
     pub watch_log: bool,
     /// Atomic batches being staged.
     batches: batch::Batches,
+    /// Fast batches being published (`fast_batch.rs`).
+    fast_batches: fast_batch::FastBatches,
     /// What only clients on the wire use (`features.rs`), once a connection was accepted.
     pub(super) features: Option<&'static super::features::Features>,
     /// When each schedule message fires next: time, stream, sequence (`features.rs`); `None` until built from
@@ -74,6 +79,7 @@ pub struct JetStream {
 }
 
 mod batch;
+pub(super) mod fast_batch;
 
 /// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
 const MAX_REPUBLISH_CHAIN: u32 = 8;
@@ -90,12 +96,14 @@ fn b64(b: &[u8]) -> String {
 /// Whether a request's `Nats-Required-Api-Level` names a level above this server's, or is not a number: nats-server
 /// refuses such a request (10185, or status 412) before reading it.
 pub(super) fn requires_higher_level(raw: Option<&[u8]>) -> bool {
-    raw.is_some_and(|_| {
-        let h = parse_headers(raw);
-        headers::get(&h, "Nats-Required-Api-Level")
-            .filter(|v| !v.is_empty())
-            .is_some_and(|v| v.parse::<i64>().map_or(true, |l| l > API_LEVEL_NUMBER))
-    })
+    raw.is_some_and(|_| headers_require_higher_level(&parse_headers(raw)))
+}
+
+/// As `requires_higher_level`, of a message's headers (a batch's messages may require a level too).
+pub(super) fn headers_require_higher_level(h: &Headers) -> bool {
+    headers::get(h, "Nats-Required-Api-Level")
+        .filter(|v| !v.is_empty())
+        .is_some_and(|v| v.parse::<i64>().map_or(true, |l| l > API_LEVEL_NUMBER))
 }
 
 /// This server's API level, as a number.
@@ -285,6 +293,7 @@ impl JetStream {
             made: 0,
             watch_log: false,
             batches: batch::Batches::default(),
+            fast_batches: fast_batch::FastBatches::default(),
             features: None,
             schedules: None,
         }
@@ -548,6 +557,13 @@ impl JetStream {
             return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
         }
         cfg.check_supported()?;
+        // Batches in flight end when the stream stops taking them.
+        if !sc.allow_atomic {
+            self.batches.drop_stream(name);
+        }
+        if !sc.allow_batched {
+            self.fast_batches.drop_stream(name);
+        }
         engine.update_stream(sc);
         Ok(())
     }
@@ -567,6 +583,7 @@ impl JetStream {
         });
         self.msg_ids.remove(name);
         self.batches.drop_stream(name);
+        self.fast_batches.drop_stream(name);
         Ok(closed)
     }
 
@@ -1419,6 +1436,10 @@ impl JetStream {
         payload: &[u8],
     ) -> Vec<Out> {
         let h = parse_headers(raw_headers);
+        // A reply subject ending `.$FI` publishes into a fast batch (whatever its headers say).
+        if let (Some(reply), Some(f)) = (reply.filter(|_| fast_batch::is_fast(reply)), self.features) {
+            return (f.fast_batch)(self, engine, stream, subject, reply, h, payload);
+        }
         if let Some(id) = headers::get(&h, "Nats-Batch-Id").map(str::to_string) {
             return self.batch_publish(engine, stream, subject, reply, h, payload, &id);
         }

@@ -419,7 +419,8 @@ impl Server {
                     c.headers = cj.headers;
                     c.no_responders = cj.no_responders && cj.headers;
                     c.lang = format!("{} {}", cj.lang.unwrap_or_default(), cj.version.unwrap_or_default());
-                    c.connect_info_due = true;
+                    // Only a client that speaks the protocol's dynamic INFO (protocol 1) is sent one after CONNECT.
+                    c.connect_info_due = cj.protocol.unwrap_or(0) >= 1;
                 }
                 self.reply_ok(conn);
             }

@@ -22,6 +22,7 @@ fn other_flag(cfg: &StreamConfigJson, key: &str) -> bool {
     match key {
         "allow_msg_counter" => cfg.allow_msg_counter,
         "allow_atomic" => cfg.allow_atomic,
+        "allow_batched" => cfg.allow_batched,
         "allow_msg_schedules" => cfg.allow_msg_schedules,
         _ => cfg.other.get(key).and_then(|v| v.as_bool()).unwrap_or(false),
     }

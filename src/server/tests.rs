@@ -20,12 +20,25 @@ fn client(s: &mut Standalone, extra: &str) -> ConnId {
     assert!(info.starts_with("INFO {"), "{info}");
     s.handle_bytes(
         c,
-        format!("CONNECT {{\"verbose\":false,\"headers\":true,\"no_responders\":true{extra}}}\r\nPING\r\n").as_bytes(),
+        format!(
+            "CONNECT {{\"verbose\":false,\"headers\":true,\"no_responders\":true,\"protocol\":1{extra}}}\r\nPING\r\n"
+        )
+        .as_bytes(),
     );
     let o = out(s, c);
-    // nats-server follows an accepted CONNECT with an INFO that says so, after the handshake's PONG.
+    // nats-server follows an accepted CONNECT with an INFO that says so, after the handshake's PONG, to a client
+    // that speaks protocol 1 (dynamic INFO), as every official client does.
     assert!(o.contains("PONG\r\nINFO {") && o.contains("\"connect_info\":true"), "{o}");
     c
+}
+
+#[test]
+fn a_client_of_protocol_zero_gets_no_info_after_its_connect() {
+    let mut s = server();
+    let c = s.accept("127.0.0.1");
+    out(&mut s, c);
+    s.handle_bytes(c, b"CONNECT {\"verbose\":false}\r\nPING\r\n");
+    assert_eq!(out(&mut s, c), "PONG\r\n");
 }
 
 fn send(s: &mut Standalone, c: ConnId, wire: &str) {
@@ -144,13 +157,13 @@ fn authentication_refuses_and_closes() {
     assert_eq!(out(&mut s, c), "-ERR 'Authorization Violation'\r\n", "nothing before CONNECT");
     let c = s.accept("127.0.0.1");
     out(&mut s, c);
-    send(&mut s, c, "CONNECT {\"user\":\"u\",\"pass\":\"p\"}\r\nPING\r\n");
+    send(&mut s, c, "CONNECT {\"user\":\"u\",\"pass\":\"p\",\"protocol\":1}\r\nPING\r\n");
     assert!(out(&mut s, c).starts_with("+OK\r\nPONG\r\nINFO {"));
     let opts = ServerOptions { auth: Auth::Token("t0k".into()), ..ServerOptions::default() };
     let mut s = Standalone::new(opts, Engine::new(T0));
     let c = s.accept("127.0.0.1");
     out(&mut s, c);
-    send(&mut s, c, "CONNECT {\"auth_token\":\"t0k\"}\r\nPING\r\n");
+    send(&mut s, c, "CONNECT {\"auth_token\":\"t0k\",\"protocol\":1}\r\nPING\r\n");
     assert!(out(&mut s, c).starts_with("+OK\r\nPONG\r\nINFO {"));
 }
 

@@ -156,6 +156,13 @@ impl JetStream {
             self.batches.open.remove(&key);
             return Err(ApiError::new(400, 10200, "atomic publish batch commit is invalid"));
         }
+        // A message may require an API level: the batch is abandoned if it is too high; the header is not stored.
+        if super::headers_require_higher_level(&h) {
+            self.batches.open.remove(&key);
+            return Err(ApiError::new(412, 10185, "JetStream minimum api level required"));
+        }
+        let mut h = h;
+        h.retain(|(k, _)| !k.eq_ignore_ascii_case("Nats-Required-Api-Level"));
         let b = self.batches.open.get_mut(&key).expect("the batch made above");
         b.last += 1;
         b.touched = now;
