@@ -992,6 +992,17 @@ pub struct MsgGetRequest {
     pub batch: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_last: Option<Vec<String>>,
+    /// A batch's byte budget (the server's max pending when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<i64>,
+    /// The first message at or after this time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// A multi-subject get's ceiling: a sequence, or a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to_time: Option<String>,
 }
 
 /// A purge request.

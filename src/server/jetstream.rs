@@ -79,6 +79,7 @@ pub struct JetStream {
 }
 
 mod batch;
+mod direct;
 pub(super) mod fast_batch;
 
 /// How many republish hops one publish may lead to (two streams may republish into each other's subjects).
@@ -1096,55 +1097,6 @@ impl JetStream {
             Ok(()) => Vec::new(),
             Err(o) => vec![o],
         })
-    }
-
-    fn direct_get(
-        &mut self,
-        engine: &Engine,
-        tokens: &[&str],
-        api: &str,
-        reply: &str,
-        payload: &[u8],
-        level_too_low: bool,
-    ) -> Option<Vec<Out>> {
-        let ["DIRECT", "GET", stream, rest @ ..] = tokens else { return None };
-        // The stream answers, or else a mirror of it that serves its direct gets (`mirror_direct`).
-        let s =
-            engine.stream_named(stream).filter(|s| s.config.allow_direct).or_else(|| engine.mirror_serving(stream))?;
-        if level_too_low {
-            return Some(vec![Out::status(reply, 412, "Required Api Level")]);
-        }
-        let req = if rest.is_empty() {
-            match serde_json::from_slice::<MsgGetRequest>(payload) {
-                Ok(r) => r,
-                Err(_) => return Some(vec![Out::status(reply, 408, "Malformed Request")]),
-            }
-        } else {
-            // `DIRECT.GET.<stream>.<subject>`: the subject is the rest of the request subject.
-            let prefix = format!("DIRECT.GET.{stream}.");
-            MsgGetRequest { last_by_subj: api.strip_prefix(&prefix).map(str::to_string), ..Default::default() }
-        };
-        if req.batch.is_some() || req.multi_last.is_some() {
-            return Some(vec![Out::status(reply, 408, "Malformed Request")]);
-        }
-        match find_msg(s, &req) {
-            Ok(m) => {
-                let mut h = m.headers.clone();
-                h.push(("Nats-Stream".into(), s.config.name.clone()));
-                h.push(("Nats-Subject".into(), m.subject.clone()));
-                h.push(("Nats-Sequence".into(), m.seq.to_string()));
-                h.push(("Nats-Time-Stamp".into(), rfc3339_nanos(m.time)));
-                Some(vec![Out {
-                    deliver: None,
-                    subject: reply.to_string(),
-                    reply: None,
-                    headers: encode_headers(&h),
-                    payload: m.data.clone(),
-                }])
-            }
-            Err(e) if e.err_code == 10037 => Some(vec![Out::status(reply, 404, "Message Not Found")]),
-            Err(_) => Some(vec![Out::status(reply, 408, "Malformed Request")]),
-        }
     }
 
     /// `$JS.API.CONSUMER.CREATE` (and its legacy forms): nats-server's checks in its order (`consumer_checks`),
