@@ -8,6 +8,8 @@ pub const ROLLUP: &str = "Nats-Rollup";
 pub const MSG_TTL: &str = "Nats-TTL";
 pub const MARKER_REASON: &str = "Nats-Marker-Reason";
 pub const EXPECTED_LAST_SUBJECT_SEQ: &str = "Nats-Expected-Last-Subject-Sequence";
+/// The subject (or pattern) `EXPECTED_LAST_SUBJECT_SEQ` is checked on, when not the published one.
+pub const EXPECTED_LAST_SUBJECT_SEQ_SUBJECT: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
 
 /// The encoded length of a header block (`NATS/1.0\r\n`, one `Name: value\r\n` per header, then `\r\n`);
 /// zero when there are no headers, because such a message is sent with PUB, not HPUB.

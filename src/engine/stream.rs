@@ -711,7 +711,15 @@ impl Stream {
         }
         if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ) {
             let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
-            let last = self.last_for_subject(subject).map(|m| m.seq).unwrap_or(0);
+            // The subject checked may be another, or a pattern (its last match counts).
+            let on = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).filter(|s| !s.is_empty());
+            let last = match on {
+                Some(p) if p.split('.').any(|t| t == "*" || t == ">") => {
+                    self.messages().rev().find(|m| crate::engine::kv::subject_matches(p, &m.subject)).map(|m| m.seq)
+                }
+                other => self.last_for_subject(other.unwrap_or(subject)).map(|m| m.seq),
+            }
+            .unwrap_or(0);
             if last != expected {
                 return Err(ApiError::wrong_last_sequence(last));
             }

@@ -1131,7 +1131,8 @@ impl Consumer {
             } else {
                 left.unwrap_or_else(|| self.pending_count(s))
             };
-            let size = self.delivery_size(m);
+            let delivered_next = if fresh { 1 } else { self.redelivered.get(&sseq).copied().unwrap_or(1) + 1 };
+            let size = self.delivery_size(m, delivered_next, pending_after);
             // nats-server weighs an overflow request against the pending count before this message leaves.
             if let Some(rules) = self.rules.filter(|_| self.config.priority_policy.is_some()) {
                 if (rules.select)(self, pending_after + 1, now, mono, out).is_none() {
@@ -1218,17 +1219,21 @@ impl Consumer {
         sent
     }
 
-    /// The bytes a message counts against a pull request's `max_bytes`.
-    fn delivery_size(&self, m: &StoredMsg) -> usize {
-        m.subject.len() + crate::engine::headers::encoded_len(&m.headers) + m.data.len()
+    /// The bytes a message counts against a pull request's `max_bytes`, as nats-server counts them: its subject,
+    /// the ack subject it will carry (this delivery's), headers and payload.
+    fn delivery_size(&self, m: &StoredMsg, delivered: u64, pending: u64) -> usize {
+        let reply = self.ack_reply(m, delivered, self.dseq + 1, pending);
+        m.subject.len() + reply.len() + crate::engine::headers::encoded_len(&m.headers) + m.data.len()
+    }
+
+    /// The ack subject of a delivery.
+    fn ack_reply(&self, m: &StoredMsg, delivered: u64, dseq: u64, pending: u64) -> String {
+        format!("$JS.ACK.{}.{}.{}.{}.{}.{}.{}", self.stream, self.name, delivered, m.seq, dseq, m.time, pending)
     }
 
     /// One message as the consumer delivers it, with the ack subject clients read.
     fn message(&self, m: &StoredMsg, target: &str, delivered: u64, pending: u64) -> Out {
-        let reply = format!(
-            "$JS.ACK.{}.{}.{}.{}.{}.{}.{}",
-            self.stream, self.name, delivered, m.seq, self.dseq, m.time, pending
-        );
+        let reply = self.ack_reply(m, delivered, self.dseq, pending);
         // A pinned client's messages say its pin.
         let pin = self.pin.as_ref().filter(|_| self.deliver.is_none());
         let (headers, payload) = if self.config.headers_only || pin.is_some() {

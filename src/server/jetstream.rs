@@ -1580,7 +1580,11 @@ impl JetStream {
         mono_ms: u64,
     ) -> Option<Vec<Out>> {
         let target = AckTarget::parse(subject)?;
-        let c = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone()))?;
+        // A consumer without acknowledgements listens for none: nothing answers.
+        let c = self
+            .consumers
+            .get_mut(&(target.stream.clone(), target.consumer.clone()))
+            .filter(|c| c.ack != AckPolicy::None)?;
         let mut out = Vec::new();
         if let Some(kind) = AckKind::parse(payload) {
             c.acknowledge(&target, &kind, engine.now(), mono_ms);

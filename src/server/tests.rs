@@ -774,6 +774,31 @@ fn pull_consumers_deliver_acknowledge_and_redeliver_on_the_protocol_clock() {
     assert!(out(&mut s, c).contains("HMSG _INBOX.p.4 7 33 33\r\nNATS/1.0 409 Consumer Deleted\r\n"));
 }
 
+/// Measured on nats-server 2.15.1 with nats.js: a consumer without acknowledgements listens for none (an ack
+/// request meets no responders), and a pull's `max_bytes` counts each message's ack subject too.
+#[test]
+fn acks_to_a_consumer_without_them_meet_no_responders_and_max_bytes_counts_ack_subjects() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.n.* 7\r\n");
+    kv_stream(&mut s, c, "n", "");
+    for k in ["a", "b", "c"] {
+        publish(&mut s, c, &format!("$KV.n.{k}"), "", "");
+    }
+    consumer(&mut s, c, "$JS.API.CONSUMER.CREATE.KV_n.N", "{\"durable_name\":\"N\"}");
+    publish(&mut s, c, "$JS.API.CONSUMER.MSG.NEXT.KV_n.N", "_INBOX.n.1", "{\"batch\":1}");
+    let o = out(&mut s, c);
+    let ack = o.split_whitespace().find(|w| w.starts_with("$JS.ACK.")).expect("an ack subject").to_string();
+    publish(&mut s, c, &ack, "_INBOX.n.2", "+ACK");
+    let o = out(&mut s, c);
+    assert!(o.starts_with("HMSG _INBOX.n.2 7 ") && o.contains("NATS/1.0 503\r\n"), "no responders: {o}");
+    // Each of the two left costs its subject (8 bytes) and its ack subject (over 40): 60 bytes hold one.
+    publish(&mut s, c, "$JS.API.CONSUMER.MSG.NEXT.KV_n.N", "_INBOX.n.3", "{\"batch\":5,\"max_bytes\":60}");
+    let o = out(&mut s, c);
+    assert_eq!(o.matches("MSG $KV.n.").count(), 1, "{o}");
+    assert!(o.contains("409 Message Size Exceeds MaxBytes"), "{o}");
+}
+
 /// Refused messages come back in the order they became due, as nats-server sends them (measured on 2.15.1 with
 /// nats-py: NAKs of 2, 4 and 3 with delays of 0.9, 0.2 and 0.5 s, fetched after all are due: 4, 3, 2), not in
 /// sequence order.
