@@ -1,7 +1,7 @@
 //! The JetStream API and the protocol probed raw on both servers: `tests/conformance/api_probes.py` sends every
 //! probe of `tests/conformance/api_probes.json` (requests, publishes, subscriptions) to a fresh nats-server and
 //! to `kvplay serve`, prints one normalised line per answer, and the two transcripts must be equal. Adding a case
-//! means adding a JSON entry.
+//! means adding a JSON entry. The advisories a server publishes are compared the same way.
 
 mod support;
 
@@ -43,4 +43,28 @@ fn every_probe_gets_the_answer_nats_server_gives() {
             ours.lines().nth(line).unwrap_or("<end>")
         );
     }
+}
+
+/// JetStream's advisories (`$JS.EVENT.ADVISORY.`), which `nats events` and the clients' advisory listeners read:
+/// what `tests/conformance/advisories.py` hears must be what nats-server publishes.
+#[test]
+fn advisories_are_published_as_nats_server_publishes_them() {
+    let real = start_server(root(), 9_102);
+    let served = start_kvplay_serve();
+    let run = |port: u16| {
+        let out = Command::new(python())
+            .arg(root().join("tests/conformance/advisories.py"))
+            .arg(port.to_string())
+            .output()
+            .expect("run the advisories program");
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let (theirs, ours) = std::thread::scope(|s| {
+        let a = s.spawn(|| run(real.port));
+        let b = s.spawn(|| run(served.port));
+        (a.join().expect("real run"), b.join().expect("served run"))
+    });
+    served.stop();
+    assert!(theirs.lines().count() >= 10, "too few advisories from nats-server:\n{theirs}");
+    assert_eq!(theirs, ours);
 }

@@ -105,10 +105,17 @@ struct Pin {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AckKind {
     Ack,
-    Nak { delay_ms: Option<u64> },
+    Nak {
+        delay_ms: Option<u64>,
+    },
     Progress,
-    Term,
-    Next { batch: i64 },
+    /// `+TERM`, with the reason the client gave (said in the advisory).
+    Term {
+        reason: String,
+    },
+    Next {
+        batch: i64,
+    },
 }
 
 impl AckKind {
@@ -130,7 +137,7 @@ impl AckKind {
                 AckKind::Nak { delay_ms: delay }
             }
             "+WPI" => AckKind::Progress,
-            "+TERM" => AckKind::Term,
+            "+TERM" => AckKind::Term { reason: rest.to_string() },
             "+NXT" => {
                 let batch = if rest.is_empty() {
                     1
@@ -152,6 +159,8 @@ impl AckKind {
 pub struct AckTarget {
     pub stream: String,
     pub consumer: String,
+    /// How many times the message had been delivered when this copy was sent.
+    pub delivered: u64,
     pub sseq: u64,
     pub dseq: u64,
 }
@@ -165,10 +174,10 @@ impl AckTarget {
             n if n >= 9 => 2,
             _ => return None,
         };
-        t[base + 2].parse::<u64>().ok()?;
         Some(AckTarget {
             stream: t[base].to_string(),
             consumer: t[base + 1].to_string(),
+            delivered: t[base + 2].parse().ok()?,
             sseq: t[base + 3].parse().ok()?,
             dseq: t[base + 4].parse().ok()?,
         })
@@ -294,6 +303,9 @@ pub struct Consumer {
     /// Pauses and priority groups (`RULES`), set when a client on the wire makes the consumer: a client in
     /// process (the terminal's watch) never pauses one or names a group, so the page's small modules carry none.
     pub rules: Option<&'static ConsumerRules>,
+    /// Messages that reached `max_deliver` since the server last looked: stream sequence, deliveries (for the
+    /// advisory).
+    pub exceeded: Vec<(u64, u64)>,
 }
 
 /// A consumer's pause and priority rules, as functions its pump calls.
@@ -410,6 +422,7 @@ impl Consumer {
             paused_until: None,
             pin: None,
             rules: None,
+            exceeded: Vec::new(),
         };
         c.last_sseq = c.first_due_hint();
         // Everything before where it starts counts as acknowledged, as nats-server sets its ack floor.
@@ -644,6 +657,11 @@ impl Consumer {
         self.matches(subject) && (seq >= self.cursor || self.pending.contains_key(&seq) || self.initial.contains(&seq))
     }
 
+    /// Whether a message was delivered and waits for its acknowledgement.
+    pub fn is_pending(&self, sseq: u64) -> bool {
+        self.pending.contains_key(&sseq)
+    }
+
     /// A client acknowledged (or refused, or asked for more time for) a message. What it acknowledged or
     /// terminated goes to `done`.
     pub fn acknowledge(&mut self, target: &AckTarget, kind: &AckKind, now: Nanos, mono: u64) {
@@ -653,7 +671,7 @@ impl Consumer {
         }
         match kind {
             AckKind::Ack | AckKind::Next { .. } => self.ack_up_to(target.sseq, now),
-            AckKind::Term => {
+            AckKind::Term { .. } => {
                 if self.pending.remove(&target.sseq).is_some() {
                     self.redelivered.remove(&target.sseq);
                     self.redeliver.remove(target.sseq);
@@ -1039,6 +1057,7 @@ impl Consumer {
             let delivered = self.redelivered.get(&sseq).copied().unwrap_or(1);
             if self.max_deliver > 0 && delivered as i64 >= self.max_deliver {
                 self.pending.remove(&sseq);
+                self.exceeded.push((sseq, delivered));
             } else if let Some(p) = self.pending.get_mut(&sseq) {
                 self.redeliver.insert(sseq, mono);
                 // Not pending a deadline until it is sent again.
@@ -1265,7 +1284,7 @@ mod tests {
         assert_eq!(AckKind::parse(b"-NAK"), Some(AckKind::Nak { delay_ms: None }));
         assert_eq!(AckKind::parse(b"-NAK {\"delay\":2000000000}"), Some(AckKind::Nak { delay_ms: Some(2000) }));
         assert_eq!(AckKind::parse(b"+WPI"), Some(AckKind::Progress));
-        assert_eq!(AckKind::parse(b"+TERM because"), Some(AckKind::Term));
+        assert_eq!(AckKind::parse(b"+TERM because"), Some(AckKind::Term { reason: "because".into() }));
         assert_eq!(AckKind::parse(b"+NXT {\"batch\":3}"), Some(AckKind::Next { batch: 3 }));
         assert_eq!(AckKind::parse(b"bogus"), None);
         assert_eq!(AckKind::parse(&[0xff]), None);

@@ -123,9 +123,7 @@ pub fn check_decoded(req: &ConsumerCreateRequest, unknown: Option<&str>) -> Resu
 
 /// Whether Go reads a time: RFC 3339 (Go's zero time included).
 fn readable_time(t: &str) -> bool {
-    t.starts_with("0001-01-01T")
-        || super::api::time_from_json(t).is_some()
-        || crate::engine::time::parse_rfc3339(t).is_some()
+    t.starts_with("0001-01-01T") || pause_nanos(Some(t)).is_some()
 }
 
 /// A time as nats-server keeps it: UTC, Go's zero time as is.
@@ -142,7 +140,13 @@ pub fn utc_time(t: &str) -> String {
 /// A pause time in nanoseconds since the epoch; `None` for Go's zero time (not paused).
 pub fn pause_nanos(t: Option<&str>) -> Option<i64> {
     let t = t?;
-    super::api::time_from_json(t).or_else(|| crate::engine::time::parse_rfc3339(t))
+    super::api::time_from_json(t).or_else(|| crate::engine::time::parse_rfc3339(t)).or_else(|| {
+        // A time past what nanoseconds since 1970 can hold (after 2262) is as far off as there is, as Go's
+        // durations saturate; the rest of it must still read as a time.
+        let year: i64 = t.get(..4)?.parse().ok()?;
+        let rest = crate::engine::time::parse_rfc3339(&format!("2000{}", t.get(4..)?))?;
+        (year > 2262 && rest > 0).then_some(i64::MAX)
+    })
 }
 
 fn pedantic(msg: &str) -> ApiError {

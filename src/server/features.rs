@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::counter;
-use super::jetstream::{subjects_overlap, JetStream};
+use super::jetstream::{go_json, subjects_overlap, Advisory, JetStream, Out};
 use crate::engine::headers::{self, Headers};
 use crate::engine::stream::{Stream, StreamConfig};
 use crate::engine::{ApiError, Engine, Nanos};
@@ -30,10 +30,12 @@ pub struct Features {
     pub fire: fn(&mut JetStream, &mut Engine, Nanos),
     /// A publish into a fast batch (`jetstream/fast_batch.rs`): stream, subject, reply, headers, payload.
     pub fast_batch: FastBatch,
+    /// An advisory as nats-server publishes it: its subject and JSON.
+    pub advisory: fn(&mut JetStream, Nanos, Advisory) -> Out,
 }
 
 /// A fast batch's publish and what the server sends for it.
-type FastBatch = fn(&mut JetStream, &mut Engine, &str, &str, &str, Headers, &[u8]) -> Vec<super::jetstream::Out>;
+type FastBatch = fn(&mut JetStream, &mut Engine, &str, &str, &str, Headers, &[u8]) -> Vec<Out>;
 
 pub static FEATURES: Features = Features {
     increment: check_increment,
@@ -42,7 +44,109 @@ pub static FEATURES: Features = Features {
     stored,
     fire,
     fast_batch: super::jetstream::fast_batch::publish,
+    advisory,
 };
+
+/// An advisory's subject and body, field for field (and in the order) nats-server writes them.
+fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
+    use serde::Serialize;
+    #[derive(Serialize)]
+    struct Event<T: Serialize> {
+        #[serde(rename = "type")]
+        kind: String,
+        id: String,
+        timestamp: String,
+        #[serde(flatten)]
+        body: T,
+    }
+    #[derive(Serialize)]
+    struct Action {
+        stream: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consumer: Option<String>,
+        action: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Delivery {
+        stream: String,
+        consumer: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consumer_seq: Option<u64>,
+        stream_seq: u64,
+        deliveries: u64,
+        #[serde(skip_serializing_if = "String::is_empty")]
+        reason: String,
+    }
+    #[derive(Serialize)]
+    struct Pause {
+        stream: String,
+        consumer: String,
+        paused: bool,
+        pause_until: String,
+    }
+    const PREFIX: &str = "$JS.EVENT.ADVISORY";
+    let event = |js: &mut JetStream, kind: &str| (format!("io.nats.jetstream.advisory.v1.{kind}"), js.event_id());
+    let timestamp = crate::engine::time::rfc3339_nanos(now);
+    let (subject, payload) = match a {
+        Advisory::Stream { stream, action } => {
+            let verb = match action {
+                "create" => "CREATED",
+                "delete" => "DELETED",
+                _ => "UPDATED",
+            };
+            let (kind, id) = event(js, "stream_action");
+            let subject = format!("{PREFIX}.STREAM.{verb}.{stream}");
+            (subject, go_json(&Event { kind, id, timestamp, body: Action { stream, consumer: None, action } }))
+        }
+        Advisory::Consumer { stream, consumer, action } => {
+            let verb = if action == "create" { "CREATED" } else { "DELETED" };
+            let (kind, id) = event(js, "consumer_action");
+            let subject = format!("{PREFIX}.CONSUMER.{verb}.{stream}.{consumer}");
+            let body = Action { stream, consumer: Some(consumer), action };
+            (subject, go_json(&Event { kind, id, timestamp, body }))
+        }
+        Advisory::Nak { target: t } => {
+            let (kind, id) = event(js, "nak");
+            let subject = format!("{PREFIX}.CONSUMER.MSG_NAKED.{}.{}", t.stream, t.consumer);
+            let body = Delivery {
+                stream: t.stream,
+                consumer: t.consumer,
+                consumer_seq: Some(t.dseq),
+                stream_seq: t.sseq,
+                deliveries: t.delivered,
+                reason: String::new(),
+            };
+            (subject, go_json(&Event { kind, id, timestamp, body }))
+        }
+        Advisory::Terminated { target: t, reason } => {
+            let (kind, id) = event(js, "terminated");
+            let subject = format!("{PREFIX}.CONSUMER.MSG_TERMINATED.{}.{}", t.stream, t.consumer);
+            let body = Delivery {
+                stream: t.stream,
+                consumer: t.consumer,
+                consumer_seq: Some(t.dseq),
+                stream_seq: t.sseq,
+                deliveries: t.delivered,
+                reason,
+            };
+            (subject, go_json(&Event { kind, id, timestamp, body }))
+        }
+        Advisory::MaxDeliveries { stream, consumer, sseq, deliveries } => {
+            let (kind, id) = event(js, "max_deliver");
+            let subject = format!("{PREFIX}.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}");
+            let body =
+                Delivery { stream, consumer, consumer_seq: None, stream_seq: sseq, deliveries, reason: String::new() };
+            (subject, go_json(&Event { kind, id, timestamp, body }))
+        }
+        Advisory::Pause { stream, consumer, paused, until } => {
+            let (kind, id) = event(js, "consumer_pause");
+            let subject = format!("{PREFIX}.CONSUMER.PAUSE.{stream}.{consumer}");
+            let body = Pause { stream, consumer, paused, pause_until: until };
+            (subject, go_json(&Event { kind, id, timestamp, body }))
+        }
+    };
+    Out { deliver: None, subject, reply: None, headers: None, payload }
+}
 
 /// A counter stream's body: the sum, or the error nats-server gives for a publish without an increment.
 fn counter_body(s: &Stream, subject: &str, incr: Option<&counter::BigInt>) -> Result<Vec<u8>, ApiError> {

@@ -48,6 +48,41 @@ impl Out {
     }
 }
 
+/// What a JetStream advisory tells (`$JS.EVENT.ADVISORY.`), formatted by `features.rs` for clients on the wire.
+pub enum Advisory {
+    /// A stream created, modified or deleted ("create", "modify", "delete").
+    Stream {
+        stream: String,
+        action: &'static str,
+    },
+    /// A consumer created or deleted.
+    Consumer {
+        stream: String,
+        consumer: String,
+        action: &'static str,
+    },
+    /// A message refused (`-NAK`) or terminated (`+TERM`), or one that reached `max_deliver`.
+    Nak {
+        target: AckTarget,
+    },
+    Terminated {
+        target: AckTarget,
+        reason: String,
+    },
+    MaxDeliveries {
+        stream: String,
+        consumer: String,
+        sseq: u64,
+        deliveries: u64,
+    },
+    Pause {
+        stream: String,
+        consumer: String,
+        paused: bool,
+        until: String,
+    },
+}
+
 /// The JetStream side of the server: consumers, de-duplication windows and API counters. Streams live in the
 /// engine.
 pub struct JetStream {
@@ -71,6 +106,8 @@ pub struct JetStream {
     batches: batch::Batches,
     /// Fast batches being published (`fast_batch.rs`).
     fast_batches: fast_batch::FastBatches,
+    /// Advisories published since the server last routed them.
+    advisories: Vec<Out>,
     /// What only clients on the wire use (`features.rs`), once a connection was accepted.
     pub(super) features: Option<&'static super::features::Features>,
     /// When each schedule message fires next: time, stream, sequence (`features.rs`); `None` until built from
@@ -295,6 +332,7 @@ impl JetStream {
             watch_log: false,
             batches: batch::Batches::default(),
             fast_batches: fast_batch::FastBatches::default(),
+            advisories: Vec::new(),
             features: None,
             schedules: None,
         }
@@ -437,6 +475,8 @@ impl JetStream {
     pub fn delete_consumer(&mut self, engine: &mut Engine, stream: &str, name: &str) -> Option<Vec<Out>> {
         let mut gone = self.consumers.remove(&(stream.to_string(), name.to_string()))?;
         self.drop_unwanted(engine, stream);
+        let (stream, consumer) = (stream.to_string(), name.to_string());
+        self.advise(engine.now(), Advisory::Consumer { stream, consumer, action: "delete" });
         Some(gone.close_requests())
     }
 
@@ -531,6 +571,7 @@ impl JetStream {
                 }
                 cfg.check_supported()?;
                 engine.insert_stream(sc);
+                self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "create" });
                 Ok(())
             }
         }
@@ -566,6 +607,7 @@ impl JetStream {
             self.fast_batches.drop_stream(name);
         }
         engine.update_stream(sc);
+        self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "modify" });
         Ok(())
     }
 
@@ -585,6 +627,7 @@ impl JetStream {
         self.msg_ids.remove(name);
         self.batches.drop_stream(name);
         self.fast_batches.drop_stream(name);
+        self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "delete" });
         Ok(closed)
     }
 
@@ -614,6 +657,30 @@ impl JetStream {
     }
 
     /// `$JS.API.INFO` as a typed request: the account's usage, with the consumers this server holds.
+    /// Publishes an advisory where clients on the wire may hear it (`features.rs` words it; a server without
+    /// such clients has no one to tell).
+    fn advise(&mut self, now: Nanos, a: Advisory) {
+        if let Some(f) = self.features {
+            let out = (f.advisory)(self, now, a);
+            self.advisories.push(out);
+        }
+    }
+
+    /// The advisories published since the last call, for the server to route.
+    pub fn take_advisories(&mut self) -> Vec<Out> {
+        std::mem::take(&mut self.advisories)
+    }
+
+    /// A unique id for an event (nats-server's are NUIDs: 22 letters and digits).
+    pub(super) fn event_id(&mut self) -> String {
+        let mut id = String::new();
+        while id.len() < 22 {
+            id.push_str(&self.random_name());
+        }
+        id.truncate(22);
+        id
+    }
+
     pub fn account_info(&self, engine: &Engine) -> AccountInfo {
         AccountInfo { consumers: self.consumers.len() as u64, ..engine.account_info() }
     }
@@ -1289,6 +1356,9 @@ impl JetStream {
                 resp.pause_remaining = at - now;
             }
         }
+        let (stream, consumer) = (stream.to_string(), name.to_string());
+        let (paused, until) = (resp.paused, resp.pause_until.clone());
+        self.advise(now, Advisory::Pause { stream, consumer, paused, until });
         Ok(resp)
     }
 
@@ -1343,7 +1413,9 @@ impl JetStream {
         let answer = answer(&c, s);
         self.made += 1;
         c.number = self.made;
+        let (stream_name, consumer) = (stream.to_string(), name.clone());
         self.consumers.insert((stream.to_string(), name), c);
+        self.advise(engine.now(), Advisory::Consumer { stream: stream_name, consumer, action: "create" });
         Ok(answer)
     }
 
@@ -1587,7 +1659,20 @@ impl JetStream {
             .filter(|c| c.ack != AckPolicy::None)?;
         let mut out = Vec::new();
         if let Some(kind) = AckKind::parse(payload) {
+            let was_pending = c.is_pending(target.sseq);
             c.acknowledge(&target, &kind, engine.now(), mono_ms);
+            match kind.clone() {
+                AckKind::Nak { .. } if was_pending => {
+                    self.advise(engine.now(), Advisory::Nak { target: target.clone() })
+                }
+                AckKind::Term { reason } if was_pending => {
+                    self.advise(engine.now(), Advisory::Terminated { target: target.clone(), reason })
+                }
+                _ => {}
+            }
+            let Some(c) = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone())) else {
+                return Some(out);
+            };
             if let (AckKind::Next { batch }, Some(r)) = (&kind, reply) {
                 let req = PullRequestJson { batch: *batch, ..Default::default() };
                 if let Err(o) = c.add_request(req, false, r, mono_ms) {
@@ -1625,10 +1710,24 @@ impl JetStream {
                 gone.push(key.clone());
             }
         }
+        let exceeded: Vec<(String, String, Vec<(u64, u64)>)> = self
+            .consumers
+            .values_mut()
+            .filter(|c| !c.exceeded.is_empty())
+            .map(|c| (c.stream.clone(), c.name.clone(), std::mem::take(&mut c.exceeded)))
+            .collect();
+        for (stream, consumer, seqs) in exceeded {
+            for (sseq, deliveries) in seqs {
+                let (stream, consumer) = (stream.clone(), consumer.clone());
+                self.advise(now, Advisory::MaxDeliveries { stream, consumer, sseq, deliveries });
+            }
+        }
         for k in gone {
             if let Some(mut c) = self.consumers.remove(&k) {
                 out.extend(c.close_requests());
                 self.unwanted.insert(c.stream.clone());
+                let (stream, consumer) = (c.stream.clone(), c.name.clone());
+                self.advise(now, Advisory::Consumer { stream, consumer, action: "delete" });
             }
         }
         out

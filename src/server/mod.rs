@@ -558,6 +558,7 @@ impl Server {
         if responders == 0 {
             self.no_responders(from, subject, reply);
         }
+        outs.extend(self.js.take_advisories());
         for o in outs {
             self.route_out(o);
         }
@@ -811,7 +812,8 @@ impl Server {
         // One pass is enough: routing delivers to subscribers and never writes into a stream.
         let (index, conns) = (&self.index, &self.conns);
         let interest = |s: &str| Self::has_interest(index, conns, s);
-        let outs = self.js.pump(engine, &interest, self.mono_ms);
+        let mut outs = self.js.pump(engine, &interest, self.mono_ms);
+        outs.extend(self.js.take_advisories());
         for o in outs {
             self.route_out(o);
         }
