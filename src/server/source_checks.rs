@@ -59,6 +59,9 @@ fn check_mirror(cfg: &StreamConfigJson, m: &StreamSourceJson, others: Lookup) ->
     if let Some((_, code, text)) = refusals.iter().find(|(k, _, _)| other_flag(cfg, k)) {
         return Err(ApiError::new(400, *code, *text));
     }
+    if !consumer_fits(m) {
+        return Err(ApiError::new(400, 10213, "stream mirror consumer config is invalid"));
+    }
     if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
         return Err(ApiError::new(
             400,
@@ -94,7 +97,7 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
     if !cfg.sources.is_empty() && other_flag(cfg, "allow_msg_schedules") {
         return Err(ApiError::new(400, 10187, "stream source can not also schedule messages"));
     }
-    let mut seen = BTreeSet::new();
+    let (mut seen, mut consumers) = (BTreeSet::new(), BTreeSet::new());
     for src in &cfg.sources {
         if !valid_stream_name(&src.name) {
             return Err(ApiError::new(400, 10141, "sourced stream name is invalid"));
@@ -119,6 +122,16 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
                 return Err(ApiError::new(400, 10147, "source filters can not overlap"));
             }
         }
+        if src.consumer.is_some() {
+            if !consumer_fits(src) {
+                return Err(ApiError::new(400, 10215, "stream source consumer config is invalid"));
+            }
+            // One consumer may feed only one source of a stream.
+            let name = consumer_field(src, "name");
+            if !consumers.insert(format!("{} {name}", src.name)) {
+                return Err(ApiError::new(400, 10216, "duplicate stream source consumer detected"));
+            }
+        }
         if src.external.is_none() {
             if let Some(origin) = others(&src.name) {
                 if cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size {
@@ -130,11 +143,34 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
     Ok(())
 }
 
-/// nats-server's index name of a source: its stream, filter and destination (two sources of one stream differ
-/// by their filters or transforms).
+/// nats-server's index name of a source: its stream (and the consumer it reads through), filter and destination
+/// (two sources of one stream differ by their consumers, filters or transforms).
 fn index_name(src: &StreamSourceJson) -> String {
     let (filter, dest) = src.to_engine().filter_and_dest();
-    format!("{} {filter} {dest}", src.name)
+    let consumer = if src.consumer.is_some() { format!(":C={}", consumer_field(src, "name")) } else { String::new() };
+    format!("{}{consumer} {filter} {dest}", src.name)
+}
+
+/// A field of the durable consumer a mirror or source reads through, as text.
+fn consumer_field<'a>(o: &'a StreamSourceJson, key: &str) -> &'a str {
+    o.consumer.as_ref().and_then(|c| c.get(key)).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+/// Whether a mirror's or source's durable consumer is named as nats-server requires: a name without separators
+/// or wildcards, a literal deliver subject, and no start position or filter of the origin's own (the consumer
+/// decides those). True when there is none.
+fn consumer_fits(o: &StreamSourceJson) -> bool {
+    if o.consumer.is_none() {
+        return true;
+    }
+    let name = consumer_field(o, "name");
+    let deliver = consumer_field(o, "deliver_subject");
+    !name.is_empty()
+        && !name.contains([' ', '\t', '\r', '\n', '\x0c', '.', '*', '>', '\\', '/'])
+        && super::wire::valid_publish(deliver)
+        && o.opt_start_seq == 0
+        && o.opt_start_time.is_none()
+        && o.filter_subject.is_empty()
 }
 
 /// The server's cycle check (the engine's, which a bucket's mirror and sources meet too).
