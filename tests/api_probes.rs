@@ -68,3 +68,27 @@ fn advisories_are_published_as_nats_server_publishes_them() {
     assert!(theirs.lines().count() >= 10, "too few advisories from nats-server:\n{theirs}");
     assert_eq!(theirs, ours);
 }
+
+/// Durable sourcing: a source and a mirror fed by a consumer on the origin, one whose consumer is missing; what
+/// `tests/conformance/durable_source.py` reads back must be what nats-server shows.
+#[test]
+fn sources_read_through_a_durable_consumer_as_on_nats_server() {
+    let real = start_server(root(), 9_103);
+    let served = start_kvplay_serve();
+    let run = |port: u16| {
+        let out = Command::new(python())
+            .arg(root().join("tests/conformance/durable_source.py"))
+            .arg(port.to_string())
+            .output()
+            .expect("run the durable source program");
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let (theirs, ours) = std::thread::scope(|s| {
+        let a = s.spawn(|| run(real.port));
+        let b = s.spawn(|| run(served.port));
+        (a.join().expect("real run"), b.join().expect("served run"))
+    });
+    served.stop();
+    assert!(theirs.contains("UP:C="), "nats-server copied nothing through the consumer:\n{theirs}");
+    assert_eq!(theirs, ours);
+}

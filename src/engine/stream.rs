@@ -133,6 +133,17 @@ pub struct StreamSource {
     pub filter_subject: String,
     #[serde(default)]
     pub subject_transforms: Vec<Transform>,
+    /// A durable consumer on the origin that feeds this source (nats-server 2.14's durable sourcing): copies
+    /// come only as it delivers them to its deliver subject.
+    #[serde(default)]
+    pub consumer: Option<SourceConsumer>,
+}
+
+/// The consumer a durable source reads through, and the subject it delivers on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceConsumer {
+    pub name: String,
+    pub deliver_subject: String,
 }
 
 /// A subject transform as a configuration names it (an empty `src` or `dest` means `>`).

@@ -223,7 +223,16 @@ pub struct StreamSourceJson {
     pub external: Option<serde_json::Value>,
     /// A durable consumer on the origin to read through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consumer: Option<serde_json::Value>,
+    pub consumer: Option<SourceConsumerJson>,
+}
+
+/// The durable consumer a mirror or source reads through, as the API carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceConsumerJson {
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_empty_str")]
+    pub deliver_subject: String,
 }
 
 /// A subject transform, as the API carries it.
@@ -253,6 +262,10 @@ impl StreamSourceJson {
             opt_start_time: self.opt_start_time.as_deref().and_then(time_from_json),
             filter_subject: self.filter_subject.clone(),
             subject_transforms: self.subject_transforms.iter().map(TransformJson::to_engine).collect(),
+            consumer: self.consumer.as_ref().map(|c| crate::engine::stream::SourceConsumer {
+                name: c.name.clone(),
+                deliver_subject: c.deliver_subject.clone(),
+            }),
         }
     }
 
@@ -264,7 +277,10 @@ impl StreamSourceJson {
             filter_subject: s.filter_subject.clone(),
             subject_transforms: s.subject_transforms.iter().map(TransformJson::from_engine).collect(),
             external: None,
-            consumer: None,
+            consumer: s
+                .consumer
+                .as_ref()
+                .map(|c| SourceConsumerJson { name: c.name.clone(), deliver_subject: c.deliver_subject.clone() }),
         }
     }
 }
@@ -376,9 +392,6 @@ impl StreamConfigJson {
         let origins = self.mirror.iter().chain(self.sources.iter());
         if origins.clone().any(|o| o.external.as_ref().is_some_and(|e| !is_unset(e))) {
             return unsupported("a mirror or source in another domain or account (`external`)");
-        }
-        if origins.clone().any(|o| o.consumer.as_ref().is_some_and(|c| !is_unset(c))) {
-            return unsupported("a mirror or source read through a durable consumer (`consumer`)");
         }
         let transforms = origins
             .flat_map(|o| o.subject_transforms.iter())

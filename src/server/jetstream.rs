@@ -108,6 +108,14 @@ pub struct JetStream {
     fast_batches: fast_batch::FastBatches,
     /// Advisories published since the server last routed them.
     advisories: Vec<Out>,
+    /// Durable sources: for an origin's consumer, the streams it feeds and the subject it must deliver on
+    /// (built from the streams' configurations when first needed, forgotten when one changes).
+    feeds: Option<HashMap<(String, String), Vec<(String, String)>>>,
+    /// What durable consumers delivered to the streams they feed, stored at the next `settle`: followers,
+    /// origin, consumer, the delivery's ack subject.
+    fed: Vec<(Vec<String>, AckTarget)>,
+    /// The protocol clock at the last pump.
+    last_mono: u64,
     /// What only clients on the wire use (`features.rs`), once a connection was accepted.
     pub(super) features: Option<&'static super::features::Features>,
     /// When each schedule message fires next: time, stream, sequence (`features.rs`); `None` until built from
@@ -333,6 +341,9 @@ impl JetStream {
             batches: batch::Batches::default(),
             fast_batches: fast_batch::FastBatches::default(),
             advisories: Vec::new(),
+            feeds: None,
+            fed: Vec::new(),
+            last_mono: 0,
             features: None,
             schedules: None,
         }
@@ -342,6 +353,16 @@ impl JetStream {
     /// consumer of its stream still wants it (nats-server's `ackMsg` and `noInterest`), and an interest stream
     /// that lost a consumer drops what only that one wanted.
     pub fn settle(&mut self, engine: &mut Engine) {
+        // What durable consumers delivered goes into the streams they feed; the consumer then has it
+        // acknowledged, as the stream acknowledges what it stores.
+        for (followers, target) in std::mem::take(&mut self.fed) {
+            for f in &followers {
+                engine.copy_from_feed(f, &target.stream, &target.consumer, target.sseq);
+            }
+            if let Some(c) = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone())) {
+                c.acknowledge(&target, &AckKind::Ack, engine.now(), self.last_mono);
+            }
+        }
         let mut done: Vec<(String, u64)> = Vec::new();
         for c in self.consumers.values_mut() {
             done.extend(c.done.drain(..).map(|q| (c.stream.clone(), q)));
@@ -571,6 +592,7 @@ impl JetStream {
                 }
                 cfg.check_supported()?;
                 engine.insert_stream(sc);
+                self.feeds = None;
                 self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "create" });
                 Ok(())
             }
@@ -607,6 +629,7 @@ impl JetStream {
             self.fast_batches.drop_stream(name);
         }
         engine.update_stream(sc);
+        self.feeds = None;
         self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "modify" });
         Ok(())
     }
@@ -627,6 +650,7 @@ impl JetStream {
         self.msg_ids.remove(name);
         self.batches.drop_stream(name);
         self.fast_batches.drop_stream(name);
+        self.feeds = None;
         self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "delete" });
         Ok(closed)
     }
@@ -1693,7 +1717,10 @@ impl JetStream {
     pub fn pump(&mut self, engine: &Engine, interest: &dyn Fn(&str) -> bool, mono_ms: u64) -> Vec<Out> {
         let mut out = Vec::new();
         let now = engine.now();
+        self.last_mono = mono_ms;
         let mut gone = Vec::new();
+        let feeds = self.feeds.get_or_insert_with(|| durable_feeds(engine));
+        let mut flow_replies = Vec::new();
         for (key, c) in self.consumers.iter_mut() {
             let Some(s) = engine.stream_named(&c.stream) else {
                 gone.push(key.clone());
@@ -1706,9 +1733,34 @@ impl JetStream {
                 c.held = Some(kept);
                 continue;
             }
-            if !c.pump(s, now, mono_ms, interest, &mut out) {
+            // A consumer that feeds a durable source delivers to that stream, which listens on its subject.
+            let feed = c.deliver.clone().and_then(|d| {
+                let to: Vec<String> =
+                    feeds.get(key)?.iter().filter(|(_, on)| *on == d).map(|(f, _)| f.clone()).collect();
+                (!to.is_empty()).then_some((d, to))
+            });
+            let listens = |s: &str| feed.as_ref().is_some_and(|(d, _)| d == s) || interest(s);
+            let start = out.len();
+            if !c.pump(s, now, mono_ms, &listens, &mut out) {
                 gone.push(key.clone());
             }
+            if let Some((d, to)) = feed {
+                let mine: Vec<Out> = out.drain(start..).collect();
+                for o in mine {
+                    let on_feed = o.deliver.as_deref() == Some(d.as_str()) || (o.deliver.is_none() && o.subject == d);
+                    if !on_feed {
+                        out.push(o);
+                    } else if let Some(t) = o.reply.as_deref().and_then(AckTarget::parse) {
+                        self.fed.push((to.clone(), t));
+                    } else if let Some(fc) = o.reply {
+                        // The stream answers flow control at once; heartbeats need no answer.
+                        flow_replies.push(fc);
+                    }
+                }
+            }
+        }
+        for fc in flow_replies {
+            self.flow_control_reply(&fc);
         }
         let exceeded: Vec<(String, String, Vec<(u64, u64)>)> = self
             .consumers
@@ -1737,6 +1789,22 @@ impl JetStream {
     pub fn next_timeout(&self) -> Option<u64> {
         self.consumers.values().filter_map(Consumer::next_timeout).min()
     }
+}
+
+/// The durable sources of every stream: an origin's consumer and the streams it feeds, with the subject each
+/// expects it on.
+fn durable_feeds(engine: &Engine) -> HashMap<(String, String), Vec<(String, String)>> {
+    let mut feeds: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
+    for name in engine.stream_names() {
+        let Some(s) = engine.stream_named(&name) else { continue };
+        for o in s.config.mirror.iter().chain(s.config.sources.iter()) {
+            if let Some(c) = &o.consumer {
+                let to = (name.clone(), c.deliver_subject.clone());
+                feeds.entry((o.name.clone(), c.name.clone())).or_default().push(to);
+            }
+        }
+    }
+    feeds
 }
 
 /// A request with its `null` fields removed: Go's decoder leaves a field as it was for `null`, so clients send

@@ -127,7 +127,7 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
                 return Err(ApiError::new(400, 10215, "stream source consumer config is invalid"));
             }
             // One consumer may feed only one source of a stream.
-            let name = consumer_field(src, "name");
+            let name = src.consumer.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
             if !consumers.insert(format!("{} {name}", src.name)) {
                 return Err(ApiError::new(400, 10216, "duplicate stream source consumer detected"));
             }
@@ -147,24 +147,16 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
 /// (two sources of one stream differ by their consumers, filters or transforms).
 fn index_name(src: &StreamSourceJson) -> String {
     let (filter, dest) = src.to_engine().filter_and_dest();
-    let consumer = if src.consumer.is_some() { format!(":C={}", consumer_field(src, "name")) } else { String::new() };
+    let consumer = src.consumer.as_ref().map(|c| format!(":C={}", c.name)).unwrap_or_default();
     format!("{}{consumer} {filter} {dest}", src.name)
-}
-
-/// A field of the durable consumer a mirror or source reads through, as text.
-fn consumer_field<'a>(o: &'a StreamSourceJson, key: &str) -> &'a str {
-    o.consumer.as_ref().and_then(|c| c.get(key)).and_then(|v| v.as_str()).unwrap_or_default()
 }
 
 /// Whether a mirror's or source's durable consumer is named as nats-server requires: a name without separators
 /// or wildcards, a literal deliver subject, and no start position or filter of the origin's own (the consumer
 /// decides those). True when there is none.
 fn consumer_fits(o: &StreamSourceJson) -> bool {
-    if o.consumer.is_none() {
-        return true;
-    }
-    let name = consumer_field(o, "name");
-    let deliver = consumer_field(o, "deliver_subject");
+    let Some(c) = &o.consumer else { return true };
+    let (name, deliver) = (c.name.as_str(), c.deliver_subject.as_str());
     !name.is_empty()
         && !name.contains([' ', '\t', '\r', '\n', '\x0c', '.', '*', '>', '\\', '/'])
         && super::wire::valid_publish(deliver)

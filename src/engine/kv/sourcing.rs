@@ -19,11 +19,13 @@ pub fn short_hash(name: &str) -> String {
     sum.iter().take(8).map(|b| DIGITS[(*b % 62) as usize] as char).collect()
 }
 
-/// The sources of a stream that read from `origin` (its mirror, or the sources of that name).
-fn sources_from<'a>(c: &'a StreamConfig, origin: &str) -> Vec<&'a StreamSource> {
+/// The sources of a stream that read from `origin` (its mirror, or the sources of that name): those fed as the
+/// origin stores (`via` None), or those a durable consumer of that name feeds.
+fn sources_from<'a>(c: &'a StreamConfig, origin: &str, via: Option<&str>) -> Vec<&'a StreamSource> {
+    let fed = |s: &&StreamSource| s.consumer.as_ref().map(|c| c.name.as_str()) == via;
     match &c.mirror {
-        Some(m) => (m.name == origin).then_some(m).into_iter().collect(),
-        None => c.sources.iter().filter(|s| s.name == origin).collect(),
+        Some(m) => (m.name == origin).then_some(m).into_iter().filter(fed).collect(),
+        None => c.sources.iter().filter(|s| s.name == origin).filter(fed).collect(),
     }
 }
 
@@ -100,7 +102,7 @@ impl Engine {
             return;
         };
         for f in followers {
-            self.copy_one(&f, origin, &msg, &ident, depth);
+            self.copy_one(&f, origin, &msg, &ident, depth, None);
         }
     }
 
@@ -109,8 +111,9 @@ impl Engine {
     /// or after one of its origins is put in place.
     pub fn catch_up(&mut self, follower: &str) {
         let Some(c) = self.streams.get(follower).map(|s| s.config.clone()) else { return };
+        // A source fed by a durable consumer takes what the consumer delivers, when it delivers it.
         let origins = crate::engine::index::sorted_unique(
-            c.mirror.iter().chain(c.sources.iter()).map(|o| o.name.clone()).collect(),
+            c.mirror.iter().chain(c.sources.iter()).filter(|o| o.consumer.is_none()).map(|o| o.name.clone()).collect(),
         );
         for origin in origins {
             let from = self.streams.get(follower).map_or(0, |s| s.progress(&origin).last_seq);
@@ -125,7 +128,7 @@ impl Engine {
             let Some(o) = self.streams.get(&origin) else { continue };
             let msgs: Vec<StoredMsg> = o.messages_from(from + 1).cloned().collect();
             for m in msgs {
-                self.copy_one(follower, &origin, &m, &ident, 0);
+                self.copy_one(follower, &origin, &m, &ident, 0, None);
             }
         }
     }
@@ -151,11 +154,20 @@ impl Engine {
         }
     }
 
-    fn copy_one(&mut self, follower: &str, origin: &str, msg: &StoredMsg, ident: &str, depth: u32) {
+    /// A message a durable consumer of `origin` delivered to the sources it feeds in `follower` (as nats-server's
+    /// stream stores what arrives on the consumer's deliver subject).
+    pub fn copy_from_feed(&mut self, follower: &str, origin: &str, consumer: &str, seq: u64) {
+        let Some((msg, ident)) = self.streams.get(origin).and_then(|s| Some((s.get(seq)?.clone(), identity(s)))) else {
+            return;
+        };
+        self.copy_one(follower, origin, &msg, &ident, 0, Some(consumer));
+    }
+
+    fn copy_one(&mut self, follower: &str, origin: &str, msg: &StoredMsg, ident: &str, depth: u32, via: Option<&str>) {
         let now = self.now;
         let Some(fs) = self.streams.get(follower) else { return };
         let mirror = fs.config.mirror.is_some();
-        let copies: Vec<(String, Headers)> = sources_from(&fs.config, origin)
+        let copies: Vec<(String, Headers)> = sources_from(&fs.config, origin, via)
             .into_iter()
             .filter(|src| src.starts_by(msg.seq, msg.time))
             .filter_map(|src| {
@@ -166,7 +178,9 @@ impl Engine {
                 let mut h = msg.headers.clone();
                 h.retain(|(k, _)| k != "Nats-Stream-Source" && !k.starts_with("Nats-Batch-"));
                 let (filter, dest) = src.filter_and_dest();
-                let value = format!("{origin} {} {filter} {dest} {} {ident}", msg.seq, msg.subject);
+                // A durable source names its consumer (by hash) beside the origin, as nats-server's index name does.
+                let by = src.consumer.as_ref().map(|c| format!(":C={}", short_hash(&c.name))).unwrap_or_default();
+                let value = format!("{origin}{by} {} {filter} {dest} {} {ident}", msg.seq, msg.subject);
                 h.push(("Nats-Stream-Source".to_string(), value));
                 Some((subject, h))
             })
