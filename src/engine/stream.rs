@@ -720,17 +720,12 @@ impl Stream {
         if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
             return Err(ApiError::message_exceeds_maximum());
         }
-        if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ) {
+        // Checked on another subject or a pattern (`..._SUBJECT`), the server checks it before (`features.rs`).
+        let elsewhere =
+            headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).is_some_and(|s| !s.is_empty());
+        if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ).filter(|_| !elsewhere) {
             let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
-            // The subject checked may be another, or a pattern (its last match counts).
-            let on = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).filter(|s| !s.is_empty());
-            let last = match on {
-                Some(p) if p.split('.').any(|t| t == "*" || t == ">") => {
-                    self.messages().rev().find(|m| crate::engine::kv::subject_matches(p, &m.subject)).map(|m| m.seq)
-                }
-                other => self.last_for_subject(other.unwrap_or(subject)).map(|m| m.seq),
-            }
-            .unwrap_or(0);
+            let last = self.last_for_subject(subject).map(|m| m.seq).unwrap_or(0);
             if last != expected {
                 return Err(ApiError::wrong_last_sequence(last));
             }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use super::consumer::AckTarget;
 use super::counter;
 use super::jetstream::{go_json, subjects_overlap, Advisory, JetStream, Out};
 use crate::engine::headers::{self, Headers};
@@ -32,7 +33,18 @@ pub struct Features {
     pub fast_batch: FastBatch,
     /// An advisory as nats-server publishes it: its subject and JSON.
     pub advisory: fn(&mut JetStream, Nanos, Advisory) -> Out,
+    /// Durable sources: which consumers feed which streams, what a feeding consumer delivered on its subject,
+    /// and storing that in the streams it feeds.
+    pub durable_feeds: fn(&Engine) -> Vec<[String; 4]>,
+    pub take_fed: TakeFed,
+    pub store_fed: fn(&mut JetStream, &mut Engine),
+    /// `Nats-Expected-Last-Subject-Sequence` checked on the subject (or pattern) `...-Subject` names.
+    pub expected_elsewhere: fn(&Stream, &Headers) -> Result<(), ApiError>,
 }
+
+/// Takes what a consumer feeding durable sources delivered on its subject (from `start` on) out of what is
+/// routed: messages to store, flow control requests to answer.
+type TakeFed = fn(&[[String; 4]], &str, &mut Vec<Out>, usize, &mut Vec<(Vec<String>, AckTarget)>, &mut Vec<String>);
 
 /// A fast batch's publish and what the server sends for it.
 type FastBatch = fn(&mut JetStream, &mut Engine, &str, &str, &str, Headers, &[u8]) -> Vec<Out>;
@@ -45,7 +57,83 @@ pub static FEATURES: Features = Features {
     fire,
     fast_batch: super::jetstream::fast_batch::publish,
     advisory,
+    durable_feeds,
+    take_fed,
+    store_fed,
+    expected_elsewhere,
 };
+
+/// A publish's expected last sequence of another subject, or of a pattern's last match, as nats-server checks
+/// it (a subject with nothing stored has 0).
+fn expected_elsewhere(s: &Stream, h: &Headers) -> Result<(), ApiError> {
+    let Some(on) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let Some(expected) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ) else { return Ok(()) };
+    let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
+    let last = if on.split('.').any(|t| t == "*" || t == ">") {
+        s.messages().filter(|m| crate::engine::kv::subject_matches(on, &m.subject)).last().map(|m| m.seq)
+    } else {
+        s.last_for_subject(on).map(|m| m.seq)
+    };
+    let last = last.unwrap_or(0);
+    if last != expected {
+        return Err(ApiError::wrong_last_sequence(last));
+    }
+    Ok(())
+}
+
+/// The durable sources of every stream: origin, consumer, the stream fed, the subject it listens on.
+fn durable_feeds(engine: &Engine) -> Vec<[String; 4]> {
+    let mut feeds = Vec::new();
+    for name in engine.stream_names() {
+        let Some(s) = engine.stream_named(&name) else { continue };
+        for o in s.config.mirror.iter().chain(s.config.sources.iter()) {
+            if let Some(c) = &o.consumer {
+                feeds.push([o.name.clone(), c.name.clone(), name.clone(), c.deliver_subject.clone()]);
+            }
+        }
+    }
+    feeds
+}
+
+fn take_fed(
+    feeds: &[[String; 4]],
+    on: &str,
+    out: &mut Vec<Out>,
+    start: usize,
+    fed: &mut Vec<(Vec<String>, AckTarget)>,
+    flow: &mut Vec<String>,
+) {
+    let mine: Vec<Out> = out.drain(start..).collect();
+    for o in mine {
+        let on_feed = o.deliver.as_deref() == Some(on) || (o.deliver.is_none() && o.subject == on);
+        if !on_feed {
+            out.push(o);
+        } else if let Some(t) = o.reply.as_deref().and_then(AckTarget::parse) {
+            let to = feeds
+                .iter()
+                .filter(|[origin, consumer, _, d]| *origin == t.stream && *consumer == t.consumer && d == on)
+                .map(|[_, _, f, _]| f.clone())
+                .collect();
+            fed.push((to, t));
+        } else if let Some(fc) = o.reply {
+            // The stream answers flow control at once; heartbeats need no answer.
+            flow.push(fc);
+        }
+    }
+}
+
+/// Stores what feeding consumers delivered in the streams they feed, then acknowledges it for the consumer, as
+/// the stream acknowledges what it stores.
+fn store_fed(js: &mut JetStream, engine: &mut Engine) {
+    for (followers, target) in std::mem::take(&mut js.fed) {
+        for f in &followers {
+            engine.copy_from_feed(f, &target.stream, &target.consumer, target.sseq);
+        }
+        js.ack_fed(&target, engine.now());
+    }
+}
 
 /// An advisory's subject and body, field for field (and in the order) nats-server writes them.
 fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {

@@ -108,12 +108,12 @@ pub struct JetStream {
     fast_batches: fast_batch::FastBatches,
     /// Advisories published since the server last routed them.
     advisories: Vec<Out>,
-    /// Durable sources: for an origin's consumer, the streams it feeds and the subject it must deliver on
-    /// (built from the streams' configurations when first needed, forgotten when one changes).
-    feeds: Option<HashMap<(String, String), Vec<(String, String)>>>,
-    /// What durable consumers delivered to the streams they feed, stored at the next `settle`: followers,
-    /// origin, consumer, the delivery's ack subject.
-    fed: Vec<(Vec<String>, AckTarget)>,
+    /// Durable sources (`features.rs`): origin, consumer, the stream it feeds and the subject it must deliver
+    /// on (built from the streams' configurations when first needed, forgotten when one changes).
+    pub(super) feeds: Option<Vec<[String; 4]>>,
+    /// What durable consumers delivered to the streams they feed, stored at the next `settle`: the streams,
+    /// and the delivery's ack subject (origin, consumer, sequence).
+    pub(super) fed: Vec<(Vec<String>, AckTarget)>,
     /// The protocol clock at the last pump.
     last_mono: u64,
     /// What only clients on the wire use (`features.rs`), once a connection was accepted.
@@ -353,15 +353,9 @@ impl JetStream {
     /// consumer of its stream still wants it (nats-server's `ackMsg` and `noInterest`), and an interest stream
     /// that lost a consumer drops what only that one wanted.
     pub fn settle(&mut self, engine: &mut Engine) {
-        // What durable consumers delivered goes into the streams they feed; the consumer then has it
-        // acknowledged, as the stream acknowledges what it stores.
-        for (followers, target) in std::mem::take(&mut self.fed) {
-            for f in &followers {
-                engine.copy_from_feed(f, &target.stream, &target.consumer, target.sseq);
-            }
-            if let Some(c) = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone())) {
-                c.acknowledge(&target, &AckKind::Ack, engine.now(), self.last_mono);
-            }
+        // What durable consumers delivered goes into the streams they feed.
+        if let Some(f) = self.features.filter(|_| !self.fed.is_empty()) {
+            (f.store_fed)(self, engine);
         }
         let mut done: Vec<(String, u64)> = Vec::new();
         for c in self.consumers.values_mut() {
@@ -687,6 +681,13 @@ impl JetStream {
         if let Some(f) = self.features {
             let out = (f.advisory)(self, now, a);
             self.advisories.push(out);
+        }
+    }
+
+    /// A message a durable source stored, acknowledged for the consumer that fed it.
+    pub(super) fn ack_fed(&mut self, target: &AckTarget, now: Nanos) {
+        if let Some(c) = self.consumers.get_mut(&(target.stream.clone(), target.consumer.clone())) {
+            c.acknowledge(target, &AckKind::Ack, now, self.last_mono);
         }
     }
 
@@ -1635,6 +1636,9 @@ impl JetStream {
                 return Err(ApiError::new(400, 10070, format!("wrong last msg ID: {last}")));
             }
         }
+        if let Some(f) = self.features {
+            (f.expected_elsewhere)(s, h)?;
+        }
         if headers::get(h, "Nats-Stream-Source").is_some() {
             return Err(ApiError::new(400, 10227, "message stream source header is not allowed"));
         }
@@ -1719,7 +1723,11 @@ impl JetStream {
         let now = engine.now();
         self.last_mono = mono_ms;
         let mut gone = Vec::new();
-        let feeds = self.feeds.get_or_insert_with(|| durable_feeds(engine));
+        // Durable sources are made only by clients on the wire.
+        let feeds: &[[String; 4]] = match self.features {
+            Some(f) => self.feeds.get_or_insert_with(|| (f.durable_feeds)(engine)),
+            None => &[],
+        };
         let mut flow_replies = Vec::new();
         for (key, c) in self.consumers.iter_mut() {
             let Some(s) = engine.stream_named(&c.stream) else {
@@ -1734,29 +1742,18 @@ impl JetStream {
                 continue;
             }
             // A consumer that feeds a durable source delivers to that stream, which listens on its subject.
-            let feed = c.deliver.clone().and_then(|d| {
-                let to: Vec<String> =
-                    feeds.get(key)?.iter().filter(|(_, on)| *on == d).map(|(f, _)| f.clone()).collect();
-                (!to.is_empty()).then_some((d, to))
-            });
-            let listens = |s: &str| feed.as_ref().is_some_and(|(d, _)| d == s) || interest(s);
+            let fed = c
+                .deliver
+                .as_deref()
+                .filter(|d| feeds.iter().any(|[o, n, _, on]| *o == c.stream && *n == c.name && on == d));
+            let fed = fed.map(str::to_string);
+            let listens = |s: &str| fed.as_deref() == Some(s) || interest(s);
             let start = out.len();
             if !c.pump(s, now, mono_ms, &listens, &mut out) {
                 gone.push(key.clone());
             }
-            if let Some((d, to)) = feed {
-                let mine: Vec<Out> = out.drain(start..).collect();
-                for o in mine {
-                    let on_feed = o.deliver.as_deref() == Some(d.as_str()) || (o.deliver.is_none() && o.subject == d);
-                    if !on_feed {
-                        out.push(o);
-                    } else if let Some(t) = o.reply.as_deref().and_then(AckTarget::parse) {
-                        self.fed.push((to.clone(), t));
-                    } else if let Some(fc) = o.reply {
-                        // The stream answers flow control at once; heartbeats need no answer.
-                        flow_replies.push(fc);
-                    }
-                }
+            if let (Some(d), Some(f)) = (fed, self.features) {
+                (f.take_fed)(feeds, &d, &mut out, start, &mut self.fed, &mut flow_replies);
             }
         }
         for fc in flow_replies {
@@ -1789,22 +1786,6 @@ impl JetStream {
     pub fn next_timeout(&self) -> Option<u64> {
         self.consumers.values().filter_map(Consumer::next_timeout).min()
     }
-}
-
-/// The durable sources of every stream: an origin's consumer and the streams it feeds, with the subject each
-/// expects it on.
-fn durable_feeds(engine: &Engine) -> HashMap<(String, String), Vec<(String, String)>> {
-    let mut feeds: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
-    for name in engine.stream_names() {
-        let Some(s) = engine.stream_named(&name) else { continue };
-        for o in s.config.mirror.iter().chain(s.config.sources.iter()) {
-            if let Some(c) = &o.consumer {
-                let to = (name.clone(), c.deliver_subject.clone());
-                feeds.entry((o.name.clone(), c.name.clone())).or_default().push(to);
-            }
-        }
-    }
-    feeds
 }
 
 /// A request with its `null` fields removed: Go's decoder leaves a field as it was for `null`, so clients send

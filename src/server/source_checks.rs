@@ -157,8 +157,7 @@ fn index_name(src: &StreamSourceJson) -> String {
 fn consumer_fits(o: &StreamSourceJson) -> bool {
     let Some(c) = &o.consumer else { return true };
     let (name, deliver) = (c.name.as_str(), c.deliver_subject.as_str());
-    !name.is_empty()
-        && !name.contains([' ', '\t', '\r', '\n', '\x0c', '.', '*', '>', '\\', '/'])
+    valid_stream_name(name)
         && super::wire::valid_publish(deliver)
         && o.opt_start_seq == 0
         && o.opt_start_time.is_none()
