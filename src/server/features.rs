@@ -72,7 +72,7 @@ fn expected_elsewhere(s: &Stream, h: &Headers) -> Result<(), ApiError> {
     let Some(expected) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ) else { return Ok(()) };
     let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
     let last = if on.split('.').any(|t| t == "*" || t == ">") {
-        s.messages().filter(|m| crate::engine::kv::subject_matches(on, &m.subject)).last().map(|m| m.seq)
+        s.messages().rev().find(|m| crate::engine::kv::subject_matches(on, &m.subject)).map(|m| m.seq)
     } else {
         s.last_for_subject(on).map(|m| m.seq)
     };

@@ -738,6 +738,7 @@ impl JetStream {
     /// Answers a `$JS.API.` request. `None` when nothing answers that subject on a real server either (an unknown
     /// API, or a direct get on a stream that does not allow it): the client then meets "no responders" or a
     /// timeout, as there.
+    #[allow(clippy::too_many_arguments)]
     pub fn handle_api(
         &mut self,
         engine: &mut Engine,

@@ -580,8 +580,30 @@ fn random_api_requests_break_nothing() {
         "null",
         "[1,2]",
         "{\"name\":18446744073709551616}",
+        "{\"name\":\"M\",\"subjects\":[\"m.>\"],\"allow_batched\":true,\"allow_direct\":true}",
+        "{\"name\":\"S\",\"sources\":[{\"name\":\"M\",\"consumer\":{\"name\":\"d\",\"deliver_subject\":\"dl\"}}]}",
+        "{\"seq\":1,\"batch\":5,\"max_bytes\":7}",
+        "{\"multi_last\":[\"m.>\"],\"up_to_seq\":2}",
+        "{\"next_by_subj\":\"m.*\",\"batch\":2}",
+        "{\"a\":1} {\"b\":",
     ];
-    let headers = ["", "Nats-Rollup: all", "Nats-TTL: 1s", "Nats-Msg-Id: a", "Nats-Expected-Last-Sequence: 3"];
+    let headers = [
+        "",
+        "Nats-Rollup: all",
+        "Nats-TTL: 1s",
+        "Nats-Msg-Id: a",
+        "Nats-Expected-Last-Sequence: 3",
+        "Nats-Required-Api-Level: 9",
+        "Nats-Expected-Last-Subject-Sequence-Subject: m.*",
+    ];
+    // Replies that publish into fast batches too (of every operation, with gaps).
+    let replies = [
+        "_INBOX.r",
+        "_INBOX.r.b.3.ok.1.0.$FI",
+        "_INBOX.r.b.3.fail.2.1.$FI",
+        "_INBOX.r.b.0.ok.4.2.$FI",
+        "_INBOX.r.b.1.ok.9.4.$FI",
+    ];
     let mut rng: u64 = 0x9e37_79b9;
     let mut next = |n: usize| {
         rng ^= rng << 13;
@@ -601,10 +623,11 @@ fn random_api_requests_break_nothing() {
             }
         }
         let header = headers[next(headers.len())];
+        let reply = replies[next(replies.len())];
         if header.is_empty() {
-            publish(&mut s, c, subject, "_INBOX.r", &body);
+            publish(&mut s, c, subject, reply, &body);
         } else {
-            hpub(&mut s, c, subject, "_INBOX.r", &[header.split_once(": ").unwrap_or(("X", "y"))], &body);
+            hpub(&mut s, c, subject, reply, &[header.split_once(": ").unwrap_or(("X", "y"))], &body);
         }
         while s.poll_transmit(c).is_some() {}
         if round % 10 == 0 {
@@ -797,6 +820,49 @@ fn acks_to_a_consumer_without_them_meet_no_responders_and_max_bytes_counts_ack_s
     let o = out(&mut s, c);
     assert_eq!(o.matches("MSG $KV.n.").count(), 1, "{o}");
     assert!(o.contains("409 Message Size Exceeds MaxBytes"), "{o}");
+}
+
+/// Direct gets and fast batches at the edges of their numbers answer without breaking anything.
+#[test]
+fn direct_gets_and_fast_batches_at_the_edges_break_nothing() {
+    let mut s = server();
+    let c = client(&mut s, "");
+    send(&mut s, c, "SUB _INBOX.e.> 7\r\n");
+    publish(
+        &mut s,
+        c,
+        "$JS.API.STREAM.CREATE.E",
+        "_INBOX.e.0",
+        "{\"name\":\"E\",\"subjects\":[\"e.>\"],\"allow_direct\":true,\"allow_batched\":true}",
+    );
+    publish(&mut s, c, "e.a", "", "x");
+    out(&mut s, c);
+    let max = u64::MAX;
+    for body in [
+        format!("{{\"seq\":{max},\"batch\":3}}"),
+        format!("{{\"seq\":{max}}}"),
+        format!("{{\"next_by_subj\":\"e.>\",\"seq\":{max},\"batch\":2}}"),
+        format!("{{\"multi_last\":[\">\"],\"up_to_seq\":{max},\"batch\":{max}}}"),
+        "{\"multi_last\":[\"e.*\"],\"up_to_time\":\"1970-01-01T00:00:00Z\"}".to_string(),
+        "{\"start_time\":\"9999-12-31T23:59:59Z\",\"batch\":2}".to_string(),
+        "{\"seq\":1,\"batch\":2,\"max_bytes\":-5}".to_string(),
+    ] {
+        publish(&mut s, c, "$JS.API.DIRECT.GET.E", "_INBOX.e.1", &body);
+        assert!(out(&mut s, c).contains("_INBOX.e.1"), "{body} is answered");
+    }
+    for reply in [
+        format!("_INBOX.e.b.10.ok.{}.1.$FI", max - 1),
+        format!("_INBOX.e.b.99999999999999999999999.fail.1.0.$FI"),
+        "_INBOX.e.b.1.ok.1.4.$FI".to_string(),
+        "_INBOX.e.b.1.ok.3.4.$FI".to_string(),
+        "_INBOX.e.b.0.ok.2.3.$FI".to_string(),
+        "_INBOX.e..1.ok.1.2.$FI".to_string(),
+    ] {
+        publish(&mut s, c, "e.b", &reply, "y");
+        out(&mut s, c);
+    }
+    publish(&mut s, c, "$JS.API.STREAM.INFO.E", "_INBOX.e.2", "");
+    assert!(out(&mut s, c).contains("stream_info_response"));
 }
 
 /// Refused messages come back in the order they became due, as nats-server sends them (measured on 2.15.1 with

@@ -58,10 +58,12 @@ fn cost(m: &StoredMsg) -> i64 {
 
 /// The first sequence stored at or after a time (the one after the last when none is).
 fn seq_from_time(s: &Stream, t: i64) -> u64 {
-    s.messages().find(|m| m.time >= t).map_or(s.state().last_seq + 1, |m| m.seq)
+    s.messages().find(|m| m.time >= t).map_or(s.state().last_seq.saturating_add(1), |m| m.seq)
 }
 
 impl JetStream {
+    // The conflicting options are listed as nats-server lists them, pair by pair.
+    #[allow(clippy::nonminimal_bool)]
     pub(super) fn direct_get(
         &mut self,
         engine: &Engine,
@@ -164,11 +166,11 @@ fn single_or_batch(s: &Stream, name: &str, req: &MsgGetRequest, reply: &str) -> 
     for i in 0..batch {
         let found = if seq > 0 && next_for.is_none() {
             let m = if i == 0 && !is_batch { s.get(seq) } else { s.messages_from(seq).next() };
-            seq = m.map_or(seq, |m| m.seq) + 1;
+            seq = m.map_or(seq, |m| m.seq).saturating_add(1);
             m
         } else if next_for.is_some() {
             let m = s.messages_from(seq).find(matches);
-            seq = m.map_or(seq, |m| m.seq) + 1;
+            seq = m.map_or(seq, |m| m.seq).saturating_add(1);
             m
         } else {
             let last_for = req.last_by_subj.as_deref().unwrap_or_default();
