@@ -45,26 +45,33 @@ fn every_probe_gets_the_answer_nats_server_gives() {
     }
 }
 
-/// JetStream's advisories (`$JS.EVENT.ADVISORY.`), which `nats events` and the clients' advisory listeners read:
-/// what `tests/conformance/advisories.py` hears must be what nats-server publishes.
-#[test]
-fn advisories_are_published_as_nats_server_publishes_them() {
-    let real = start_server(root(), 9_102);
+/// Runs a conformance program (`tests/conformance/NAME`, given a port) on a fresh nats-server and on `kvplay
+/// serve` at once: what each printed.
+fn side_by_side(program: &str, n: usize) -> (String, String) {
+    let real = start_server(root(), n);
     let served = start_kvplay_serve();
     let run = |port: u16| {
         let out = Command::new(python())
-            .arg(root().join("tests/conformance/advisories.py"))
+            .arg(root().join("tests/conformance").join(program))
             .arg(port.to_string())
             .output()
-            .expect("run the advisories program");
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     };
-    let (theirs, ours) = std::thread::scope(|s| {
+    let both = std::thread::scope(|s| {
         let a = s.spawn(|| run(real.port));
         let b = s.spawn(|| run(served.port));
         (a.join().expect("real run"), b.join().expect("served run"))
     });
     served.stop();
+    both
+}
+
+/// JetStream's advisories (`$JS.EVENT.ADVISORY.`), which `nats events` and the clients' advisory listeners read:
+/// what `tests/conformance/advisories.py` hears must be what nats-server publishes.
+#[test]
+fn advisories_are_published_as_nats_server_publishes_them() {
+    let (theirs, ours) = side_by_side("advisories.py", 9_102);
     assert!(theirs.lines().count() >= 10, "too few advisories from nats-server:\n{theirs}");
     assert_eq!(theirs, ours);
 }
@@ -73,22 +80,7 @@ fn advisories_are_published_as_nats_server_publishes_them() {
 /// `tests/conformance/durable_source.py` reads back must be what nats-server shows.
 #[test]
 fn sources_read_through_a_durable_consumer_as_on_nats_server() {
-    let real = start_server(root(), 9_103);
-    let served = start_kvplay_serve();
-    let run = |port: u16| {
-        let out = Command::new(python())
-            .arg(root().join("tests/conformance/durable_source.py"))
-            .arg(port.to_string())
-            .output()
-            .expect("run the durable source program");
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    };
-    let (theirs, ours) = std::thread::scope(|s| {
-        let a = s.spawn(|| run(real.port));
-        let b = s.spawn(|| run(served.port));
-        (a.join().expect("real run"), b.join().expect("served run"))
-    });
-    served.stop();
+    let (theirs, ours) = side_by_side("durable_source.py", 9_103);
     assert!(theirs.contains("UP:C="), "nats-server copied nothing through the consumer:\n{theirs}");
     assert_eq!(theirs, ours);
 }

@@ -712,6 +712,19 @@ pub struct PubAckJson {
 }
 
 impl PubAckJson {
+    /// A publish the stream refused: its error beside the stream's name and sequence 0.
+    pub fn refused(stream: &str, e: &crate::engine::ApiError) -> PubAckJson {
+        PubAckJson {
+            error: Some(e.into()),
+            stream: stream.to_string(),
+            seq: 0,
+            duplicate: false,
+            val: None,
+            batch: None,
+            count: None,
+        }
+    }
+
     /// The bytes nats-server sends: its duplicate flag is written by hand, with a space after the colon.
     pub fn to_wire(&self) -> Vec<u8> {
         let plain = PubAckJson { duplicate: false, ..self.clone() };

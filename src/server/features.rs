@@ -193,22 +193,13 @@ fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
             let body = Action { stream, consumer: Some(consumer), action };
             (subject, go_json(&Event { kind, id, timestamp, body }))
         }
-        Advisory::Nak { target: t } => {
-            let (kind, id) = event(js, "nak");
-            let subject = format!("{PREFIX}.CONSUMER.MSG_NAKED.{}.{}", t.stream, t.consumer);
-            let body = Delivery {
-                stream: t.stream,
-                consumer: t.consumer,
-                consumer_seq: Some(t.dseq),
-                stream_seq: t.sseq,
-                deliveries: t.delivered,
-                reason: String::new(),
+        Advisory::Delivery { target: t, terminated } => {
+            let (what, verb, reason) = match terminated {
+                Some(reason) => ("terminated", "MSG_TERMINATED", reason),
+                None => ("nak", "MSG_NAKED", String::new()),
             };
-            (subject, go_json(&Event { kind, id, timestamp, body }))
-        }
-        Advisory::Terminated { target: t, reason } => {
-            let (kind, id) = event(js, "terminated");
-            let subject = format!("{PREFIX}.CONSUMER.MSG_TERMINATED.{}.{}", t.stream, t.consumer);
+            let (kind, id) = event(js, what);
+            let subject = format!("{PREFIX}.CONSUMER.{verb}.{}.{}", t.stream, t.consumer);
             let body = Delivery {
                 stream: t.stream,
                 consumer: t.consumer,

@@ -61,14 +61,12 @@ pub enum Advisory {
         consumer: String,
         action: &'static str,
     },
-    /// A message refused (`-NAK`) or terminated (`+TERM`), or one that reached `max_deliver`.
-    Nak {
+    /// A message refused (`-NAK`: no reason) or terminated (`+TERM`, with the reason it gave).
+    Delivery {
         target: AckTarget,
+        terminated: Option<String>,
     },
-    Terminated {
-        target: AckTarget,
-        reason: String,
-    },
+    /// A message that reached `max_deliver`.
     MaxDeliveries {
         stream: String,
         consumer: String,
@@ -585,8 +583,11 @@ impl JetStream {
                     return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
                 }
                 cfg.check_supported()?;
+                // Only a stream with a durable source changes which consumers feed which streams.
+                if fed_durably(&sc) {
+                    self.feeds = None;
+                }
                 engine.insert_stream(sc);
-                self.feeds = None;
                 self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "create" });
                 Ok(())
             }
@@ -622,8 +623,10 @@ impl JetStream {
         if !sc.allow_batched {
             self.fast_batches.drop_stream(name);
         }
+        if fed_durably(&old) || fed_durably(&sc) {
+            self.feeds = None;
+        }
         engine.update_stream(sc);
-        self.feeds = None;
         self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "modify" });
         Ok(())
     }
@@ -631,6 +634,9 @@ impl JetStream {
     /// `$JS.API.STREAM.DELETE` as a typed request: the stream, its consumers (whose waiting pull requests are
     /// told, in what it returns) and its de-duplication window.
     pub fn delete_stream(&mut self, engine: &mut Engine, name: &str) -> Result<Vec<Out>, ApiError> {
+        if engine.stream_named(name).is_some_and(|s| fed_durably(&s.config)) {
+            self.feeds = None;
+        }
         if !engine.remove_stream(name) {
             return Err(ApiError::stream_not_found());
         }
@@ -644,7 +650,6 @@ impl JetStream {
         self.msg_ids.remove(name);
         self.batches.drop_stream(name);
         self.fast_batches.drop_stream(name);
-        self.feeds = None;
         self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "delete" });
         Ok(closed)
     }
@@ -1503,15 +1508,7 @@ impl JetStream {
                 let val = s.and_then(|s| s.get(seq)).and_then(|m| counter::value_of(&m.data)).map(|v| v.to_string());
                 PubAckJson { error: None, stream: stream.to_string(), seq, duplicate, val, batch: None, count: None }
             }
-            Err(e) => PubAckJson {
-                error: Some((&e).into()),
-                stream: stream.to_string(),
-                seq: 0,
-                duplicate: false,
-                val: None,
-                batch: None,
-                count: None,
-            },
+            Err(e) => PubAckJson::refused(stream, &e),
         };
         outs.push(Out {
             deliver: None,
@@ -1692,10 +1689,10 @@ impl JetStream {
             c.acknowledge(&target, &kind, engine.now(), mono_ms);
             match kind.clone() {
                 AckKind::Nak { .. } if was_pending => {
-                    self.advise(engine.now(), Advisory::Nak { target: target.clone() })
+                    self.advise(engine.now(), Advisory::Delivery { target: target.clone(), terminated: None })
                 }
                 AckKind::Term { reason } if was_pending => {
-                    self.advise(engine.now(), Advisory::Terminated { target: target.clone(), reason })
+                    self.advise(engine.now(), Advisory::Delivery { target: target.clone(), terminated: Some(reason) })
                 }
                 _ => {}
             }
@@ -1787,6 +1784,11 @@ impl JetStream {
     pub fn next_timeout(&self) -> Option<u64> {
         self.consumers.values().filter_map(Consumer::next_timeout).min()
     }
+}
+
+/// Whether a stream has a mirror or source fed by a durable consumer.
+fn fed_durably(c: &StreamConfig) -> bool {
+    c.mirror.iter().chain(c.sources.iter()).any(|o| o.consumer.is_some())
 }
 
 /// A request with its `null` fields removed: Go's decoder leaves a field as it was for `null`, so clients send

@@ -71,17 +71,7 @@ impl JetStream {
                 .into_iter()
                 .collect()
         };
-        let refuse = |e: ApiError| {
-            ack(PubAckJson {
-                error: Some((&e).into()),
-                stream: stream.into(),
-                seq: 0,
-                duplicate: false,
-                val: None,
-                batch: None,
-                count: None,
-            })
-        };
+        let refuse = |e: ApiError| ack(PubAckJson::refused(stream, &e));
         match self.stage(engine, stream, subject, h, payload, id) {
             Err(e) => refuse(e),
             Ok(None) => reply

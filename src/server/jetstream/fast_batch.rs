@@ -131,16 +131,7 @@ fn pub_ack(reply: &str, stream: &str, seq: u64, id: &str, count: u64) -> Out {
 
 /// A refusal as a PubAck with an error.
 fn refusal(reply: &str, stream: &str, e: &ApiError) -> Out {
-    let ack = PubAckJson {
-        error: Some(e.into()),
-        stream: stream.into(),
-        seq: 0,
-        duplicate: false,
-        val: None,
-        batch: None,
-        count: None,
-    };
-    Out::raw(reply, ack.to_wire())
+    Out::raw(reply, PubAckJson::refused(stream, e).to_wire())
 }
 
 impl Fast {
