@@ -139,10 +139,12 @@ pub struct StreamSource {
     pub consumer: Option<SourceConsumer>,
 }
 
-/// The consumer a durable source reads through, and the subject it delivers on.
+/// The consumer a durable source reads through, and the subject it delivers on (as the API carries it too).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceConsumer {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub deliver_subject: String,
 }
 

@@ -223,16 +223,7 @@ pub struct StreamSourceJson {
     pub external: Option<serde_json::Value>,
     /// A durable consumer on the origin to read through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consumer: Option<SourceConsumerJson>,
-}
-
-/// The durable consumer a mirror or source reads through, as the API carries it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceConsumerJson {
-    #[serde(default, skip_serializing_if = "is_empty_str")]
-    pub name: String,
-    #[serde(default, skip_serializing_if = "is_empty_str")]
-    pub deliver_subject: String,
+    pub consumer: Option<crate::engine::stream::SourceConsumer>,
 }
 
 /// A subject transform, as the API carries it.
@@ -262,10 +253,7 @@ impl StreamSourceJson {
             opt_start_time: self.opt_start_time.as_deref().and_then(time_from_json),
             filter_subject: self.filter_subject.clone(),
             subject_transforms: self.subject_transforms.iter().map(TransformJson::to_engine).collect(),
-            consumer: self.consumer.as_ref().map(|c| crate::engine::stream::SourceConsumer {
-                name: c.name.clone(),
-                deliver_subject: c.deliver_subject.clone(),
-            }),
+            consumer: self.consumer.clone(),
         }
     }
 
@@ -277,10 +265,7 @@ impl StreamSourceJson {
             filter_subject: s.filter_subject.clone(),
             subject_transforms: s.subject_transforms.iter().map(TransformJson::from_engine).collect(),
             external: None,
-            consumer: s
-                .consumer
-                .as_ref()
-                .map(|c| SourceConsumerJson { name: c.name.clone(), deliver_subject: c.deliver_subject.clone() }),
+            consumer: s.consumer.clone(),
         }
     }
 }

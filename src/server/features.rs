@@ -5,10 +5,13 @@
 //! needs them: it only makes KV buckets, and only a client on the wire can make a stream with counters or
 //! schedules.
 
+use std::any::Any;
 use std::collections::BTreeSet;
 
 use super::consumer::AckTarget;
 use super::counter;
+use super::jetstream::batch::Batches;
+use super::jetstream::fast_batch::FastBatches;
 use super::jetstream::{go_json, subjects_overlap, Advisory, JetStream, Out};
 use crate::engine::headers::{self, Headers};
 use crate::engine::stream::{Stream, StreamConfig};
@@ -31,20 +34,62 @@ pub struct Features {
     pub fire: fn(&mut JetStream, &mut Engine, Nanos),
     /// A publish into a fast batch (`jetstream/fast_batch.rs`): stream, subject, reply, headers, payload.
     pub fast_batch: FastBatch,
-    /// An advisory as nats-server publishes it: its subject and JSON.
-    pub advisory: fn(&mut JetStream, Nanos, Advisory) -> Out,
-    /// Durable sources: which consumers feed which streams, what a feeding consumer delivered on its subject,
-    /// and storing that in the streams it feeds.
-    pub durable_feeds: fn(&Engine) -> Vec<[String; 4]>,
+    /// An advisory as nats-server publishes it (its subject and JSON), queued for the server to route.
+    pub advisory: fn(&mut JetStream, Nanos, Advisory),
+    /// A stream created, changed or deleted (action, configurations before and after): its advisory, its
+    /// batches ended when it stops taking them, the durable feeds read again when its sources change.
+    pub stream_changed: StreamChanged,
+    /// The advisories queued since the server last routed them.
+    pub take_advisories: fn(&mut JetStream) -> Vec<Out>,
+    /// Durable sources: the subject a consumer delivers on when it feeds a stream (stream, name, deliver
+    /// subject), what it delivered there, and storing that in the streams it feeds.
+    pub fed_on: FedOn,
     pub take_fed: TakeFed,
     pub store_fed: fn(&mut JetStream, &mut Engine),
+    /// A mirror's or source's durable consumer checked (`source_checks::check_consumer`).
+    pub source_consumer: super::source_checks::ConsumerCheck,
     /// `Nats-Expected-Last-Subject-Sequence` checked on the subject (or pattern) `...-Subject` names.
     pub expected_elsewhere: fn(&Stream, &Headers) -> Result<(), ApiError>,
 }
 
 /// Takes what a consumer feeding durable sources delivered on its subject (from `start` on) out of what is
 /// routed: messages to store, flow control requests to answer.
-type TakeFed = fn(&[[String; 4]], &str, &mut Vec<Out>, usize, &mut Vec<(Vec<String>, AckTarget)>, &mut Vec<String>);
+type TakeFed = fn(&mut WireSlot, &str, &mut Vec<Out>, usize, &mut Vec<String>);
+type FedOn = fn(&mut WireSlot, &Engine, &str, &str, &str) -> Option<String>;
+type WireSlot = Option<Box<dyn Any>>;
+
+/// What only clients on the wire make, kept by the JetStream side behind `Any` (`JetStream::wire`).
+#[derive(Default)]
+pub(super) struct Wire {
+    /// Atomic batches being staged (`jetstream/batch.rs`).
+    pub batches: Batches,
+    /// Fast batches being published (`jetstream/fast_batch.rs`).
+    pub fast_batches: FastBatches,
+    /// Advisories published since the server last routed them.
+    advisories: Vec<Out>,
+    /// Durable sources: origin, consumer, the stream it feeds and the subject it must deliver on (built from the
+    /// streams' configurations when first needed, forgotten when one changes).
+    feeds: Option<Vec<[String; 4]>>,
+    /// What durable consumers delivered to the streams they feed, stored at the next `settle`: the streams,
+    /// and the delivery's ack subject (origin, consumer, sequence).
+    fed: Vec<(Vec<String>, AckTarget)>,
+    /// When each schedule message fires next: time, stream, sequence; `None` until built from the streams.
+    schedules: Option<BTreeSet<(Nanos, String, u64)>>,
+}
+
+fn wire_in(slot: &mut WireSlot) -> &mut Wire {
+    if !slot.as_ref().is_some_and(|w| w.is::<Wire>()) {
+        *slot = Some(Box::new(Wire::default()));
+    }
+    slot.as_mut().and_then(|w| w.downcast_mut()).expect("a wire state was just put there")
+}
+
+/// The JetStream side's wire state, made when first needed.
+pub(super) fn wire(js: &mut JetStream) -> &mut Wire {
+    wire_in(&mut js.wire)
+}
+
+type StreamChanged = fn(&mut JetStream, Nanos, &str, &'static str, Option<&StreamConfig>, Option<&StreamConfig>);
 
 /// A fast batch's publish and what the server sends for it.
 type FastBatch = fn(&mut JetStream, &mut Engine, &str, &str, &str, Headers, &[u8]) -> Vec<Out>;
@@ -57,10 +102,13 @@ pub static FEATURES: Features = Features {
     fire,
     fast_batch: super::jetstream::fast_batch::publish,
     advisory,
-    durable_feeds,
+    stream_changed,
+    take_advisories: |js| std::mem::take(&mut wire(js).advisories),
+    fed_on,
     take_fed,
     store_fed,
     expected_elsewhere,
+    source_consumer: super::source_checks::check_consumer,
 };
 
 /// A publish's expected last sequence of another subject, or of a pattern's last match, as nats-server checks
@@ -97,14 +145,16 @@ fn durable_feeds(engine: &Engine) -> Vec<[String; 4]> {
     feeds
 }
 
-fn take_fed(
-    feeds: &[[String; 4]],
-    on: &str,
-    out: &mut Vec<Out>,
-    start: usize,
-    fed: &mut Vec<(Vec<String>, AckTarget)>,
-    flow: &mut Vec<String>,
-) {
+/// The subject a consumer delivers on when it feeds a durable source.
+fn fed_on(slot: &mut WireSlot, engine: &Engine, stream: &str, name: &str, deliver: &str) -> Option<String> {
+    let feeds = wire_in(slot).feeds.get_or_insert_with(|| durable_feeds(engine));
+    let feeds_here = feeds.iter().any(|[o, n, _, on]| o == stream && n == name && on == deliver);
+    feeds_here.then(|| deliver.to_string())
+}
+
+fn take_fed(slot: &mut WireSlot, on: &str, out: &mut Vec<Out>, start: usize, flow: &mut Vec<String>) {
+    let w = wire_in(slot);
+    let (feeds, fed) = (w.feeds.as_deref().unwrap_or_default(), &mut w.fed);
     let mine: Vec<Out> = out.drain(start..).collect();
     for o in mine {
         let on_feed = o.deliver.as_deref() == Some(on) || (o.deliver.is_none() && o.subject == on);
@@ -127,7 +177,7 @@ fn take_fed(
 /// Stores what feeding consumers delivered in the streams they feed, then acknowledges it for the consumer, as
 /// the stream acknowledges what it stores.
 fn store_fed(js: &mut JetStream, engine: &mut Engine) {
-    for (followers, target) in std::mem::take(&mut js.fed) {
+    for (followers, target) in std::mem::take(&mut wire(js).fed) {
         for f in &followers {
             engine.copy_from_feed(f, &target.stream, &target.consumer, target.sseq);
         }
@@ -135,8 +185,30 @@ fn store_fed(js: &mut JetStream, engine: &mut Engine) {
     }
 }
 
-/// An advisory's subject and body, field for field (and in the order) nats-server writes them.
-fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
+fn stream_changed(
+    js: &mut JetStream,
+    now: Nanos,
+    name: &str,
+    action: &'static str,
+    old: Option<&StreamConfig>,
+    new: Option<&StreamConfig>,
+) {
+    // Batches in flight end when the stream stops taking them.
+    if !new.is_some_and(|c| c.allow_atomic) {
+        wire(js).batches.drop_stream(name);
+    }
+    if !new.is_some_and(|c| c.allow_batched) {
+        wire(js).fast_batches.drop_stream(name);
+    }
+    let fed_durably = |c: &StreamConfig| c.mirror.iter().chain(c.sources.iter()).any(|o| o.consumer.is_some());
+    if old.is_some_and(fed_durably) || new.is_some_and(fed_durably) {
+        wire(js).feeds = None;
+    }
+    advisory(js, now, Advisory::Stream { stream: name, action });
+}
+
+/// An advisory's subject and body, field for field (and in the order) nats-server writes them, queued.
+fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) {
     use serde::Serialize;
     #[derive(Serialize)]
     struct Event<T: Serialize> {
@@ -148,29 +220,29 @@ fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
         body: T,
     }
     #[derive(Serialize)]
-    struct Action {
-        stream: String,
+    struct Action<'a> {
+        stream: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        consumer: Option<String>,
+        consumer: Option<&'a str>,
         action: &'static str,
     }
     #[derive(Serialize)]
-    struct Delivery {
-        stream: String,
-        consumer: String,
+    struct Delivery<'a> {
+        stream: &'a str,
+        consumer: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         consumer_seq: Option<u64>,
         stream_seq: u64,
         deliveries: u64,
-        #[serde(skip_serializing_if = "String::is_empty")]
-        reason: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        reason: &'a str,
     }
     #[derive(Serialize)]
-    struct Pause {
-        stream: String,
-        consumer: String,
+    struct Pause<'a> {
+        stream: &'a str,
+        consumer: &'a str,
         paused: bool,
-        pause_until: String,
+        pause_until: &'a str,
     }
     const PREFIX: &str = "$JS.EVENT.ADVISORY";
     let event = |js: &mut JetStream, kind: &str| (format!("io.nats.jetstream.advisory.v1.{kind}"), js.event_id());
@@ -196,13 +268,13 @@ fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
         Advisory::Delivery { target: t, terminated } => {
             let (what, verb, reason) = match terminated {
                 Some(reason) => ("terminated", "MSG_TERMINATED", reason),
-                None => ("nak", "MSG_NAKED", String::new()),
+                None => ("nak", "MSG_NAKED", ""),
             };
             let (kind, id) = event(js, what);
             let subject = format!("{PREFIX}.CONSUMER.{verb}.{}.{}", t.stream, t.consumer);
             let body = Delivery {
-                stream: t.stream,
-                consumer: t.consumer,
+                stream: &t.stream,
+                consumer: &t.consumer,
                 consumer_seq: Some(t.dseq),
                 stream_seq: t.sseq,
                 deliveries: t.delivered,
@@ -213,8 +285,7 @@ fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
         Advisory::MaxDeliveries { stream, consumer, sseq, deliveries } => {
             let (kind, id) = event(js, "max_deliver");
             let subject = format!("{PREFIX}.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}");
-            let body =
-                Delivery { stream, consumer, consumer_seq: None, stream_seq: sseq, deliveries, reason: String::new() };
+            let body = Delivery { stream, consumer, consumer_seq: None, stream_seq: sseq, deliveries, reason: "" };
             (subject, go_json(&Event { kind, id, timestamp, body }))
         }
         Advisory::Pause { stream, consumer, paused, until } => {
@@ -224,7 +295,7 @@ fn advisory(js: &mut JetStream, now: Nanos, a: Advisory) -> Out {
             (subject, go_json(&Event { kind, id, timestamp, body }))
         }
     };
-    Out { deliver: None, subject, reply: None, headers: None, payload }
+    wire(js).advisories.push(Out { deliver: None, subject, reply: None, headers: None, payload });
 }
 
 /// A counter stream's body: the sum, or the error nats-server gives for a publish without an increment.
@@ -261,7 +332,7 @@ fn first_fire(h: &Headers, time: Nanos, now: Nanos) -> Option<Nanos> {
 /// The schedules, built from the streams the first time they are needed (after a restore or an import, their
 /// streams' schedule messages).
 fn schedules<'a>(js: &'a mut JetStream, engine: &Engine) -> &'a mut BTreeSet<(Nanos, String, u64)> {
-    js.schedules.get_or_insert_with(|| {
+    wire(js).schedules.get_or_insert_with(|| {
         let mut set = BTreeSet::new();
         for name in engine.stream_names() {
             let Some(s) = engine.stream_named(&name).filter(|s| s.config.allow_msg_schedules) else { continue };

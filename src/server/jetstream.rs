@@ -48,36 +48,37 @@ impl Out {
     }
 }
 
-/// What a JetStream advisory tells (`$JS.EVENT.ADVISORY.`), formatted by `features.rs` for clients on the wire.
-pub enum Advisory {
+/// What a JetStream advisory tells (`$JS.EVENT.ADVISORY.`), formatted by `features.rs` for clients on the wire
+/// (borrowed: a server without clients on the wire builds nothing for it).
+pub enum Advisory<'a> {
     /// A stream created, modified or deleted ("create", "modify", "delete").
     Stream {
-        stream: String,
+        stream: &'a str,
         action: &'static str,
     },
     /// A consumer created or deleted.
     Consumer {
-        stream: String,
-        consumer: String,
+        stream: &'a str,
+        consumer: &'a str,
         action: &'static str,
     },
     /// A message refused (`-NAK`: no reason) or terminated (`+TERM`, with the reason it gave).
     Delivery {
-        target: AckTarget,
-        terminated: Option<String>,
+        target: &'a AckTarget,
+        terminated: Option<&'a str>,
     },
     /// A message that reached `max_deliver`.
     MaxDeliveries {
-        stream: String,
-        consumer: String,
+        stream: &'a str,
+        consumer: &'a str,
         sseq: u64,
         deliveries: u64,
     },
     Pause {
-        stream: String,
-        consumer: String,
+        stream: &'a str,
+        consumer: &'a str,
         paused: bool,
-        until: String,
+        until: &'a str,
     },
 }
 
@@ -100,28 +101,16 @@ pub struct JetStream {
     made: u64,
     /// Whether watchers keep what they delivered, for the timeline (`ServerOptions::watch_log`).
     pub watch_log: bool,
-    /// Atomic batches being staged.
-    batches: batch::Batches,
-    /// Fast batches being published (`fast_batch.rs`).
-    fast_batches: fast_batch::FastBatches,
-    /// Advisories published since the server last routed them.
-    advisories: Vec<Out>,
-    /// Durable sources (`features.rs`): origin, consumer, the stream it feeds and the subject it must deliver
-    /// on (built from the streams' configurations when first needed, forgotten when one changes).
-    pub(super) feeds: Option<Vec<[String; 4]>>,
-    /// What durable consumers delivered to the streams they feed, stored at the next `settle`: the streams,
-    /// and the delivery's ack subject (origin, consumer, sequence).
-    pub(super) fed: Vec<(Vec<String>, AckTarget)>,
+    /// What only clients on the wire make (`features.rs`: atomic and fast batches, advisories, durable feeds, schedules),
+    /// behind `Any` so that a server without such clients carries no code to keep or drop it.
+    pub(super) wire: Option<Box<dyn std::any::Any>>,
     /// The protocol clock at the last pump.
     last_mono: u64,
     /// What only clients on the wire use (`features.rs`), once a connection was accepted.
     pub(super) features: Option<&'static super::features::Features>,
-    /// When each schedule message fires next: time, stream, sequence (`features.rs`); `None` until built from
-    /// the streams.
-    pub(super) schedules: Option<BTreeSet<(Nanos, String, u64)>>,
 }
 
-mod batch;
+pub(super) mod batch;
 mod direct;
 pub(super) mod fast_batch;
 
@@ -336,14 +325,9 @@ impl JetStream {
             unwanted: BTreeSet::new(),
             made: 0,
             watch_log: false,
-            batches: batch::Batches::default(),
-            fast_batches: fast_batch::FastBatches::default(),
-            advisories: Vec::new(),
-            feeds: None,
-            fed: Vec::new(),
+            wire: None,
             last_mono: 0,
             features: None,
-            schedules: None,
         }
     }
 
@@ -352,7 +336,7 @@ impl JetStream {
     /// that lost a consumer drops what only that one wanted.
     pub fn settle(&mut self, engine: &mut Engine) {
         // What durable consumers delivered goes into the streams they feed.
-        if let Some(f) = self.features.filter(|_| !self.fed.is_empty()) {
+        if let Some(f) = self.features {
             (f.store_fed)(self, engine);
         }
         let mut done: Vec<(String, u64)> = Vec::new();
@@ -488,8 +472,7 @@ impl JetStream {
     pub fn delete_consumer(&mut self, engine: &mut Engine, stream: &str, name: &str) -> Option<Vec<Out>> {
         let mut gone = self.consumers.remove(&(stream.to_string(), name.to_string()))?;
         self.drop_unwanted(engine, stream);
-        let (stream, consumer) = (stream.to_string(), name.to_string());
-        self.advise(engine.now(), Advisory::Consumer { stream, consumer, action: "delete" });
+        self.advise(engine.now(), Advisory::Consumer { stream, consumer: name, action: "delete" });
         Some(gone.close_requests())
     }
 
@@ -569,7 +552,8 @@ impl JetStream {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
         stream_checks::check_create_request(cfg, name)?;
-        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()))?;
+        let durable = self.features.map(|f| f.source_consumer);
+        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()), durable)?;
         stream_checks::check_single_server(cfg)?;
         let mut sc = cfg.engine_config();
         inherit_mirror_direct(engine, &mut sc);
@@ -583,12 +567,8 @@ impl JetStream {
                     return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
                 }
                 cfg.check_supported()?;
-                // Only a stream with a durable source changes which consumers feed which streams.
-                if fed_durably(&sc) {
-                    self.feeds = None;
-                }
+                self.stream_changed(engine.now(), name, "create", None, Some(&sc));
                 engine.insert_stream(sc);
-                self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "create" });
                 Ok(())
             }
         }
@@ -598,7 +578,8 @@ impl JetStream {
     pub fn update_stream(&mut self, engine: &mut Engine, name: &str, cfg: &StreamConfigJson) -> Result<(), ApiError> {
         cfg.check_known_fields()?;
         stream_checks::check_enums(cfg)?;
-        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()))?;
+        let durable = self.features.map(|f| f.source_consumer);
+        stream_checks::check_config_among(cfg, &|n| engine.stream_named(n).map(|s| s.config.clone()), durable)?;
         if cfg.name != name {
             return Err(ApiError::new(400, 10056, "stream name in subject does not match request"));
         }
@@ -616,30 +597,17 @@ impl JetStream {
             return Err(ApiError::new(400, 10065, "subjects overlap with an existing stream"));
         }
         cfg.check_supported()?;
-        // Batches in flight end when the stream stops taking them.
-        if !sc.allow_atomic {
-            self.batches.drop_stream(name);
-        }
-        if !sc.allow_batched {
-            self.fast_batches.drop_stream(name);
-        }
-        if fed_durably(&old) || fed_durably(&sc) {
-            self.feeds = None;
-        }
+        self.stream_changed(engine.now(), name, "modify", Some(&old), Some(&sc));
         engine.update_stream(sc);
-        self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "modify" });
         Ok(())
     }
 
     /// `$JS.API.STREAM.DELETE` as a typed request: the stream, its consumers (whose waiting pull requests are
     /// told, in what it returns) and its de-duplication window.
     pub fn delete_stream(&mut self, engine: &mut Engine, name: &str) -> Result<Vec<Out>, ApiError> {
-        if engine.stream_named(name).is_some_and(|s| fed_durably(&s.config)) {
-            self.feeds = None;
-        }
-        if !engine.remove_stream(name) {
-            return Err(ApiError::stream_not_found());
-        }
+        let Some(old) = engine.stream_named(name) else { return Err(ApiError::stream_not_found()) };
+        self.stream_changed(engine.now(), name, "delete", Some(&old.config), None);
+        engine.remove_stream(name);
         let mut closed = Vec::new();
         self.consumers.retain(|(s, _), c| {
             if s == name {
@@ -648,9 +616,6 @@ impl JetStream {
             s != name
         });
         self.msg_ids.remove(name);
-        self.batches.drop_stream(name);
-        self.fast_batches.drop_stream(name);
-        self.advise(engine.now(), Advisory::Stream { stream: name.to_string(), action: "delete" });
         Ok(closed)
     }
 
@@ -684,8 +649,22 @@ impl JetStream {
     /// such clients has no one to tell).
     fn advise(&mut self, now: Nanos, a: Advisory) {
         if let Some(f) = self.features {
-            let out = (f.advisory)(self, now, a);
-            self.advisories.push(out);
+            (f.advisory)(self, now, a);
+        }
+    }
+
+    /// What clients on the wire hear of a stream created, changed or deleted (`features.rs`): its advisory, its
+    /// batches ended when it no longer takes them, the durable feeds read again when its sources change.
+    fn stream_changed(
+        &mut self,
+        now: Nanos,
+        name: &str,
+        action: &'static str,
+        old: Option<&StreamConfig>,
+        new: Option<&StreamConfig>,
+    ) {
+        if let Some(f) = self.features {
+            (f.stream_changed)(self, now, name, action, old, new);
         }
     }
 
@@ -698,7 +677,10 @@ impl JetStream {
 
     /// The advisories published since the last call, for the server to route.
     pub fn take_advisories(&mut self) -> Vec<Out> {
-        std::mem::take(&mut self.advisories)
+        match self.features {
+            Some(f) => (f.take_advisories)(self),
+            None => Vec::new(),
+        }
     }
 
     /// A unique id for an event (nats-server's are NUIDs: 22 letters and digits).
@@ -1387,9 +1369,8 @@ impl JetStream {
                 resp.pause_remaining = at - now;
             }
         }
-        let (stream, consumer) = (stream.to_string(), name.to_string());
-        let (paused, until) = (resp.paused, resp.pause_until.clone());
-        self.advise(now, Advisory::Pause { stream, consumer, paused, until });
+        let (paused, until) = (resp.paused, resp.pause_until.as_str());
+        self.advise(now, Advisory::Pause { stream, consumer: name, paused, until });
         Ok(resp)
     }
 
@@ -1444,9 +1425,8 @@ impl JetStream {
         let answer = answer(&c, s);
         self.made += 1;
         c.number = self.made;
-        let (stream_name, consumer) = (stream.to_string(), name.clone());
+        self.advise(engine.now(), Advisory::Consumer { stream, consumer: &name, action: "create" });
         self.consumers.insert((stream.to_string(), name), c);
-        self.advise(engine.now(), Advisory::Consumer { stream: stream_name, consumer, action: "create" });
         Ok(answer)
     }
 
@@ -1689,10 +1669,10 @@ impl JetStream {
             c.acknowledge(&target, &kind, engine.now(), mono_ms);
             match kind.clone() {
                 AckKind::Nak { .. } if was_pending => {
-                    self.advise(engine.now(), Advisory::Delivery { target: target.clone(), terminated: None })
+                    self.advise(engine.now(), Advisory::Delivery { target: &target, terminated: None })
                 }
                 AckKind::Term { reason } if was_pending => {
-                    self.advise(engine.now(), Advisory::Delivery { target: target.clone(), terminated: Some(reason) })
+                    self.advise(engine.now(), Advisory::Delivery { target: &target, terminated: Some(&reason) })
                 }
                 _ => {}
             }
@@ -1721,11 +1701,8 @@ impl JetStream {
         let now = engine.now();
         self.last_mono = mono_ms;
         let mut gone = Vec::new();
-        // Durable sources are made only by clients on the wire.
-        let feeds: &[[String; 4]] = match self.features {
-            Some(f) => self.feeds.get_or_insert_with(|| (f.durable_feeds)(engine)),
-            None => &[],
-        };
+        // Durable sources are made only by clients on the wire (their state is put back after the loop).
+        let mut wire = self.wire.take();
         let mut flow_replies = Vec::new();
         for (key, c) in self.consumers.iter_mut() {
             let Some(s) = engine.stream_named(&c.stream) else {
@@ -1740,41 +1717,36 @@ impl JetStream {
                 continue;
             }
             // A consumer that feeds a durable source delivers to that stream, which listens on its subject.
-            let fed = c
-                .deliver
-                .as_deref()
-                .filter(|d| feeds.iter().any(|[o, n, _, on]| *o == c.stream && *n == c.name && on == d));
-            let fed = fed.map(str::to_string);
+            let fed = match (self.features, c.deliver.as_deref()) {
+                (Some(f), Some(d)) => (f.fed_on)(&mut wire, engine, &c.stream, &c.name, d),
+                _ => None,
+            };
             let listens = |s: &str| fed.as_deref() == Some(s) || interest(s);
             let start = out.len();
             if !c.pump(s, now, mono_ms, &listens, &mut out) {
                 gone.push(key.clone());
             }
             if let (Some(d), Some(f)) = (fed, self.features) {
-                (f.take_fed)(feeds, &d, &mut out, start, &mut self.fed, &mut flow_replies);
+                (f.take_fed)(&mut wire, &d, &mut out, start, &mut flow_replies);
             }
         }
+        self.wire = wire;
         for fc in flow_replies {
             self.flow_control_reply(&fc);
         }
-        let exceeded: Vec<(String, String, Vec<(u64, u64)>)> = self
-            .consumers
-            .values_mut()
-            .filter(|c| !c.exceeded.is_empty())
-            .map(|c| (c.stream.clone(), c.name.clone(), std::mem::take(&mut c.exceeded)))
-            .collect();
-        for (stream, consumer, seqs) in exceeded {
-            for (sseq, deliveries) in seqs {
-                let (stream, consumer) = (stream.clone(), consumer.clone());
-                self.advise(now, Advisory::MaxDeliveries { stream, consumer, sseq, deliveries });
-            }
+        let mut exceeded = Vec::new();
+        for c in self.consumers.values_mut().filter(|c| !c.exceeded.is_empty()) {
+            let (stream, name) = (c.stream.clone(), c.name.clone());
+            exceeded.extend(c.exceeded.drain(..).map(|(sseq, n)| (stream.clone(), name.clone(), sseq, n)));
+        }
+        for (stream, consumer, sseq, deliveries) in exceeded {
+            self.advise(now, Advisory::MaxDeliveries { stream: &stream, consumer: &consumer, sseq, deliveries });
         }
         for k in gone {
             if let Some(mut c) = self.consumers.remove(&k) {
                 out.extend(c.close_requests());
                 self.unwanted.insert(c.stream.clone());
-                let (stream, consumer) = (c.stream.clone(), c.name.clone());
-                self.advise(now, Advisory::Consumer { stream, consumer, action: "delete" });
+                self.advise(now, Advisory::Consumer { stream: &c.stream, consumer: &c.name, action: "delete" });
             }
         }
         out
@@ -1784,11 +1756,6 @@ impl JetStream {
     pub fn next_timeout(&self) -> Option<u64> {
         self.consumers.values().filter_map(Consumer::next_timeout).min()
     }
-}
-
-/// Whether a stream has a mirror or source fed by a durable consumer.
-fn fed_durably(c: &StreamConfig) -> bool {
-    c.mirror.iter().chain(c.sources.iter()).any(|o| o.consumer.is_some())
 }
 
 /// A request with its `null` fields removed: Go's decoder leaves a field as it was for `null`, so clients send

@@ -955,8 +955,8 @@ impl Standalone {
     }
     /// A server that goes on with another engine (a reset or an import keeps the page's connections).
     pub fn with_server(mut server: Server, engine: Engine) -> Standalone {
-        // The schedules are built again from the new engine's streams.
-        server.js.schedules = None;
+        // Schedules and durable feeds are built again from the new engine's streams.
+        server.js.wire = None;
         Standalone { server, engine, in_process: Default::default() }
     }
     /// Serves what only clients on the wire use before any connects (`Server::install_features`).

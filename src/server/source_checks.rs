@@ -17,6 +17,10 @@ use crate::engine::ApiError;
 /// The configuration of another stream by its name, if there is one.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<StreamConfig>;
 
+/// The checks of a mirror's or source's durable consumer (`features.rs`: only a client on the wire names one),
+/// given the consumers the stream's sources named so far (`None` for a mirror).
+pub type ConsumerCheck = fn(&StreamSourceJson, Option<&mut BTreeSet<String>>) -> Result<(), ApiError>;
+
 /// Whether a configuration field nats-server knows but the playground does not keep is set to true.
 fn other_flag(cfg: &StreamConfigJson, key: &str) -> bool {
     match key {
@@ -40,7 +44,12 @@ fn check_transform(t: &TransformJson, what: &str, codes: (u16, u16)) -> Result<(
 }
 
 /// The mirror's checks, before the sources'.
-fn check_mirror(cfg: &StreamConfigJson, m: &StreamSourceJson, others: Lookup) -> Result<(), ApiError> {
+fn check_mirror(
+    cfg: &StreamConfigJson,
+    m: &StreamSourceJson,
+    others: Lookup,
+    durable: Option<ConsumerCheck>,
+) -> Result<(), ApiError> {
     if cfg.first_seq > 0 {
         return Err(ApiError::new(400, 10143, "stream mirrors can not have first sequence configured"));
     }
@@ -59,8 +68,8 @@ fn check_mirror(cfg: &StreamConfigJson, m: &StreamSourceJson, others: Lookup) ->
     if let Some((_, code, text)) = refusals.iter().find(|(k, _, _)| other_flag(cfg, k)) {
         return Err(ApiError::new(400, *code, *text));
     }
-    if !consumer_fits(m) {
-        return Err(ApiError::new(400, 10213, "stream mirror consumer config is invalid"));
+    if let (Some(_), Some(check)) = (&m.consumer, durable) {
+        check(m, None)?;
     }
     if !m.filter_subject.is_empty() && !m.subject_transforms.is_empty() {
         return Err(ApiError::new(
@@ -93,7 +102,7 @@ fn check_mirror(cfg: &StreamConfigJson, m: &StreamSourceJson, others: Lookup) ->
 }
 
 /// Each source's checks, in the order the configuration lists them.
-fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+fn check_sources(cfg: &StreamConfigJson, others: Lookup, durable: Option<ConsumerCheck>) -> Result<(), ApiError> {
     if !cfg.sources.is_empty() && other_flag(cfg, "allow_msg_schedules") {
         return Err(ApiError::new(400, 10187, "stream source can not also schedule messages"));
     }
@@ -122,15 +131,8 @@ fn check_sources(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError>
                 return Err(ApiError::new(400, 10147, "source filters can not overlap"));
             }
         }
-        if src.consumer.is_some() {
-            if !consumer_fits(src) {
-                return Err(ApiError::new(400, 10215, "stream source consumer config is invalid"));
-            }
-            // One consumer may feed only one source of a stream.
-            let name = src.consumer.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
-            if !consumers.insert(format!("{} {name}", src.name)) {
-                return Err(ApiError::new(400, 10216, "duplicate stream source consumer detected"));
-            }
+        if let (Some(_), Some(check)) = (&src.consumer, durable) {
+            check(src, Some(&mut consumers))?;
         }
         if src.external.is_none() {
             if let Some(origin) = others(&src.name) {
@@ -151,17 +153,26 @@ fn index_name(src: &StreamSourceJson) -> String {
     format!("{}{consumer} {filter} {dest}", src.name)
 }
 
-/// Whether a mirror's or source's durable consumer is named as nats-server requires: a name without separators
-/// or wildcards, a literal deliver subject, and no start position or filter of the origin's own (the consumer
-/// decides those). True when there is none.
-fn consumer_fits(o: &StreamSourceJson) -> bool {
-    let Some(c) = &o.consumer else { return true };
+/// A mirror's or source's durable consumer as nats-server requires it: a name without separators or wildcards,
+/// a literal deliver subject, no start position or filter of the origin's own (the consumer decides those), and
+/// for a source, a consumer that feeds no other source of the stream.
+pub fn check_consumer(o: &StreamSourceJson, sources: Option<&mut BTreeSet<String>>) -> Result<(), ApiError> {
+    let Some(c) = &o.consumer else { return Ok(()) };
     let (name, deliver) = (c.name.as_str(), c.deliver_subject.as_str());
-    valid_stream_name(name)
+    let fits = valid_stream_name(name)
         && super::wire::valid_publish(deliver)
         && o.opt_start_seq == 0
         && o.opt_start_time.is_none()
-        && o.filter_subject.is_empty()
+        && o.filter_subject.is_empty();
+    match sources {
+        None if !fits => Err(ApiError::new(400, 10213, "stream mirror consumer config is invalid")),
+        None => Ok(()),
+        Some(_) if !fits => Err(ApiError::new(400, 10215, "stream source consumer config is invalid")),
+        Some(seen) => match seen.insert(format!("{} {name}", o.name)) {
+            true => Ok(()),
+            false => Err(ApiError::new(400, 10216, "duplicate stream source consumer detected")),
+        },
+    }
 }
 
 /// The server's cycle check (the engine's, which a bucket's mirror and sources meet too).
@@ -173,11 +184,11 @@ fn check_cycles(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> 
 }
 
 /// The mirror's, the sources' and the cycle checks, which come between the policies' and the subjects'.
-pub fn check_origins(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+pub fn check_origins(cfg: &StreamConfigJson, others: Lookup, durable: Option<ConsumerCheck>) -> Result<(), ApiError> {
     if let Some(m) = &cfg.mirror {
-        check_mirror(cfg, m, others)?;
+        check_mirror(cfg, m, others, durable)?;
     }
-    check_sources(cfg, others)?;
+    check_sources(cfg, others, durable)?;
     check_cycles(cfg, others)
 }
 

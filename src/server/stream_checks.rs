@@ -7,7 +7,7 @@
 
 use super::api::StreamConfigJson;
 use super::jetstream::subjects_overlap;
-use super::source_checks::{check_origins, check_stream_transform, Lookup};
+use super::source_checks::{check_origins, check_stream_transform, ConsumerCheck, Lookup};
 use super::wire::valid_filter;
 use crate::engine::stream::{Retention, StorageType, StreamConfig};
 use crate::engine::time::NANOS_PER_SEC;
@@ -75,16 +75,20 @@ pub fn check_create_request(cfg: &StreamConfigJson, subject_name: &str) -> Resul
 
 /// The server's checks of a configuration (`checkStreamCfg`), in its order.
 pub fn check_config(cfg: &StreamConfigJson) -> Result<(), ApiError> {
-    check_config_among(cfg, &|_| None)
+    check_config_among(cfg, &|_| None, Some(super::source_checks::check_consumer))
 }
 
 /// The server's checks of a configuration among the other streams (`others` finds one by name).
-pub fn check_config_among(cfg: &StreamConfigJson, others: Lookup) -> Result<(), ApiError> {
+pub fn check_config_among(
+    cfg: &StreamConfigJson,
+    others: Lookup,
+    durable: Option<ConsumerCheck>,
+) -> Result<(), ApiError> {
     check_name_and_sizes(cfg)?;
     check_replicas(cfg.num_replicas)?;
     check_windows(cfg)?;
     check_policies(cfg)?;
-    check_origins(cfg, others)?;
+    check_origins(cfg, others, durable)?;
     check_subjects(cfg)?;
     check_stream_transform(cfg)?;
     check_republish(cfg)?;

@@ -12,6 +12,7 @@ use crate::engine::stream::StreamSource;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::{ApiError, Engine, Nanos};
 use crate::server::api::PubAckJson;
+use crate::server::features::wire;
 
 /// nats-server's limits: messages in a batch, batches open at once on a stream, and how long a batch waits
 /// for its next message before it is abandoned.
@@ -38,7 +39,7 @@ struct Batch {
 }
 
 impl Batches {
-    /// Forgets a deleted stream's batches.
+    /// Forgets a stream's batches (deleted, or no longer taking atomic batches).
     pub fn drop_stream(&mut self, stream: &str) {
         self.open.retain(|(s, _), _| s != stream);
     }
@@ -128,40 +129,40 @@ impl JetStream {
         let commit = headers::get(&h, "Nats-Batch-Commit").map(str::to_string);
         let eob = commit.as_deref() == Some("eob");
         let now = engine.now();
-        self.batches.expire(now);
+        wire(self).batches.expire(now);
         let incomplete = || ApiError::new(400, 10176, "atomic publish batch is incomplete");
         let too_large = || ApiError::new(400, 10199, format!("atomic publish batch is too large: {MAX_BATCH_SIZE}"));
         let size = if eob { seq.saturating_sub(1) } else { seq };
         let key = (stream.to_string(), id.to_string());
-        if !self.batches.open.contains_key(&key) {
+        if !wire(self).batches.open.contains_key(&key) {
             if seq != 1 {
                 return Err(if size > MAX_BATCH_SIZE { too_large() } else { incomplete() });
             }
-            if self.batches.open.keys().filter(|(s, _)| s == stream).count() >= MAX_INFLIGHT_PER_STREAM {
+            if wire(self).batches.open.keys().filter(|(s, _)| s == stream).count() >= MAX_INFLIGHT_PER_STREAM {
                 return Err(ApiError::new(429, 10210, "atomic publish too many inflight"));
             }
-            self.batches.open.insert(key.clone(), Batch { msgs: Vec::new(), last: 0, touched: now });
+            wire(self).batches.open.insert(key.clone(), Batch { msgs: Vec::new(), last: 0, touched: now });
         }
         if commit.as_deref().is_some_and(|c| c != "1" && c != "eob") {
-            self.batches.open.remove(&key);
+            wire(self).batches.open.remove(&key);
             return Err(ApiError::new(400, 10200, "atomic publish batch commit is invalid"));
         }
         // A message may require an API level: the batch is abandoned if it is too high; the header is not stored.
         if super::headers_require_higher_level(&h) {
-            self.batches.open.remove(&key);
+            wire(self).batches.open.remove(&key);
             return Err(ApiError::new(412, 10185, "JetStream minimum api level required"));
         }
         let mut h = h;
         h.retain(|(k, _)| !k.eq_ignore_ascii_case("Nats-Required-Api-Level"));
-        let b = self.batches.open.get_mut(&key).expect("the batch made above");
+        let b = wire(self).batches.open.get_mut(&key).expect("the batch made above");
         b.last += 1;
         b.touched = now;
         if b.last != seq || (seq == 1 && eob) {
-            self.batches.open.remove(&key);
+            wire(self).batches.open.remove(&key);
             return Err(incomplete());
         }
         if size > MAX_BATCH_SIZE {
-            self.batches.open.remove(&key);
+            wire(self).batches.open.remove(&key);
             return Err(too_large());
         }
         if !eob {
@@ -170,7 +171,7 @@ impl JetStream {
         if commit.is_none() {
             return Ok(None);
         }
-        let mut msgs = self.batches.open.remove(&key).map(|b| b.msgs).unwrap_or_default();
+        let mut msgs = wire(self).batches.open.remove(&key).map(|b| b.msgs).unwrap_or_default();
         // The last message stored says it committed the batch, as nats-server's does after an end-of-batch.
         if eob {
             if let Some((_, h, _)) = msgs.last_mut() {

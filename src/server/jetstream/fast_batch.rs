@@ -185,7 +185,7 @@ pub fn publish(
         return refuse(ApiError::new(400, 10207, "batch publish ID is invalid"));
     }
     let now = engine.now();
-    let batches = &mut js.fast_batches;
+    let batches = &mut crate::server::features::wire(js).fast_batches;
     batches.open.retain(|_, b| now - b.touched <= TIMEOUT);
     let key = (stream.to_string(), said.id.to_string());
     if !batches.open.contains_key(&key) {
@@ -264,7 +264,7 @@ pub fn publish(
     }
     let (result, more) = js.publish_typed(engine, stream, subject, h, payload);
     outs.extend(more);
-    let batches = &mut js.fast_batches;
+    let batches = &mut crate::server::features::wire(js).fast_batches;
     let Some(b) = batches.open.get_mut(&key) else { return outs };
     match result {
         Ok((seq, false)) => {
