@@ -45,6 +45,10 @@ const READ_START: usize = 512;
 /// nats-server's pause after a failed accept: doubled on each failure up to the maximum.
 const ACCEPT_MIN_SLEEP: Duration = Duration::from_millis(10);
 const ACCEPT_MAX_SLEEP: Duration = Duration::from_secs(1);
+/// Lame duck mode (nats-server's defaults): clients are told at once, closed from the end of the grace period,
+/// spread over the rest of the duration (at most a second apart); then the server stops.
+const LAME_DUCK_DURATION: Duration = Duration::from_secs(120);
+const LAME_DUCK_GRACE: Duration = Duration::from_secs(10);
 
 /// Where and how to serve.
 #[derive(Clone, Debug)]
@@ -92,6 +96,8 @@ enum Event {
     Monitor(Endpoint, oneshot::Sender<String>),
     /// The clock moved: answered once the server has set its time.
     Sync(Sender<()>),
+    /// Enter lame duck mode (the listeners are closed already): its grace period and duration.
+    LameDuck(Duration, Duration),
 }
 
 fn wall() -> Nanos {
@@ -109,9 +115,32 @@ pub struct Running {
     /// How far the server's clock is ahead of the wall clock (`fast_forward`), in nanoseconds.
     offset: Arc<AtomicI64>,
     events: Sender<Event>,
+    /// The accept loops (client and WebSocket listeners), stopped in lame duck mode.
+    accepts: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
+    /// Lame duck mode, as nats-server enters it on `SIGUSR2`: no new connections (the listeners close),
+    /// JetStream stopped, clients told with an INFO, then closed from the end of the grace period on; the
+    /// server stops once the last is closed (`finished`).
+    pub fn lame_duck(&mut self) {
+        self.lame_duck_within(LAME_DUCK_GRACE, LAME_DUCK_DURATION);
+    }
+
+    /// Lame duck mode with a grace period and duration of its own (nats-server's `lame_duck_grace_period` and
+    /// `lame_duck_duration`).
+    pub fn lame_duck_within(&mut self, grace: Duration, duration: Duration) {
+        for a in self.accepts.drain(..) {
+            a.abort();
+        }
+        let _ = self.events.send(Event::LameDuck(grace, duration));
+    }
+
+    /// Whether the server has stopped on its own (the end of lame duck mode).
+    pub fn finished(&self) -> bool {
+        self.core.as_ref().is_none_or(|c| c.is_finished())
+    }
+
     /// Moves the server's clock forward by `by` (a headless lesson's program slept), expiring what is due;
     /// returns once the server has done so.
     pub fn fast_forward(&self, by: Nanos) {
@@ -212,9 +241,9 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
     server_opts.port = port;
     let (tx, rx) = mpsc::channel::<Event>();
     let stop = Arc::new(AtomicBool::new(false));
-    runtime.spawn(accept_loop(tcp, tx.clone(), false));
+    let mut accepts = vec![runtime.spawn(accept_loop(tcp, tx.clone(), false))];
     if let Some(l) = ws {
-        runtime.spawn(accept_loop(l, tx.clone(), true));
+        accepts.push(runtime.spawn(accept_loop(l, tx.clone(), true)));
     }
     if let Some(l) = http {
         runtime.spawn(monitor_loop(l, tx.clone()));
@@ -236,7 +265,17 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
         core_loop(hosted, rx, stop2, offset2, info)
     })?;
     drop(_guard);
-    Ok(Running { port, websocket_port, http_port, stop, core: Some(core), runtime: Some(runtime), offset, events: tx })
+    Ok(Running {
+        port,
+        websocket_port,
+        http_port,
+        stop,
+        core: Some(core),
+        runtime: Some(runtime),
+        offset,
+        events: tx,
+        accepts,
+    })
 }
 
 /// Accepts connections until the runtime stops; a failed accept (EMFILE and the like) pauses, doubling from
@@ -396,7 +435,21 @@ struct Link {
 fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>, offset: Arc<AtomicI64>, info: Info) {
     let start = Instant::now();
     let mut links: HashMap<ConnId, Link> = HashMap::new();
+    // Lame duck mode: the connections still to close, the next closing's time and the pause between two.
+    let mut lame: Option<(Vec<ConnId>, Instant, Duration)> = None;
     loop {
+        if let Some((left, at, every)) = lame.as_mut().filter(|(_, at, _)| Instant::now() >= *at) {
+            match left.pop() {
+                Some(c) => {
+                    hosted.server.close(&hosted.engine, c);
+                    if let Some(l) = links.remove(&c) {
+                        let _ = l.writer.send(Outbound::Close);
+                    }
+                    *at = Instant::now() + *every;
+                }
+                None => return,
+            }
+        }
         if stop.load(Ordering::SeqCst) {
             for l in links.values() {
                 let _ = l.writer.send(Outbound::Close);
@@ -406,7 +459,10 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         let server = &mut hosted.server;
         let engine = &mut hosted.engine;
         let mono = start.elapsed().as_millis() as u64;
-        let wait = server.poll_timeout().map(|t| t.saturating_sub(mono)).unwrap_or(200).clamp(1, 200);
+        let mut wait = server.poll_timeout().map(|t| t.saturating_sub(mono)).unwrap_or(200).clamp(1, 200);
+        if let Some((_, at, _)) = &lame {
+            wait = wait.min(at.saturating_duration_since(Instant::now()).as_millis().max(1) as u64);
+        }
         let ev = rx.recv_timeout(Duration::from_millis(wait));
         server.set_time(engine, wall().saturating_add(offset.load(Ordering::SeqCst)));
         server.handle_timeout(engine, start.elapsed().as_millis() as u64);
@@ -436,6 +492,18 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
             Ok(Event::Sync(reply)) => {
                 let _ = reply.send(());
             }
+            Ok(Event::LameDuck(grace, duration)) if lame.is_none() => {
+                server.lame_duck();
+                let mut left = server.connection_ids();
+                left.reverse();
+                let n = left.len().max(1) as u32;
+                let spread = duration.checked_sub(grace).filter(|d| !d.is_zero()).unwrap_or(Duration::from_secs(1));
+                let every = (spread / n).min(Duration::from_secs(1));
+                // Without clients the server stops at once, as nats-server does.
+                let first = if left.is_empty() { Duration::ZERO } else { grace };
+                lame = Some((left, Instant::now() + first, every));
+            }
+            Ok(Event::LameDuck(..)) => {}
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }

@@ -446,3 +446,74 @@ fn the_session_and_the_runner_over_a_connection_print_what_they_print_on_the_eng
         assert_eq!(got.notes, want.notes, "step {i}");
     }
 }
+
+/// Lame duck mode side by side: nats-server on SIGUSR2 (with a short grace period) and `kvplay serve`'s server
+/// told the same. Both tell a protocol-1 client with the same INFO (`"ldm":true`), stop JetStream (a request to
+/// its API goes unanswered, not even with a 503), refuse new connections, close the client after the grace period and stop.
+#[test]
+fn lame_duck_mode_tells_clients_refuses_new_ones_and_stops_as_nats_server_does() {
+    use std::time::{Duration, Instant};
+    fn handshake_ldm(port: u16, enter: &mut dyn FnMut()) -> (String, String, bool, bool) {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        let mut r = BufReader::new(s.try_clone().expect("clone"));
+        let mut line = String::new();
+        r.read_line(&mut line).expect("greeting");
+        s.write_all(b"CONNECT {\"protocol\":1,\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nPING\r\n")
+            .expect("connect");
+        for _ in 0..2 {
+            line.clear();
+            r.read_line(&mut line).expect("PONG, then the INFO after CONNECT");
+        }
+        enter();
+        let mut ldm = String::new();
+        r.read_line(&mut ldm).expect("the lame duck INFO");
+        s.write_all(b"SUB _INBOX.ldm 1\r\nPUB $JS.API.INFO _INBOX.ldm 0\r\n\r\nPING\r\n").expect("request");
+        let mut status = String::new();
+        r.read_line(&mut status).expect("the answer, or the PONG");
+        let refused = TcpStream::connect(("127.0.0.1", port)).is_err();
+        let mut rest = Vec::new();
+        let closed = r.read_to_end(&mut rest).is_ok();
+        (ldm, status, refused, closed)
+    }
+    // Ids, names, ports, hosts and nats-server's xkey differ between the two.
+    let normal = |info: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(info.trim_start_matches("INFO ").trim()).expect("INFO");
+        let o = v.as_object_mut().expect("object");
+        for k in ["server_id", "server_name", "port", "host", "client_id", "xkey", "go", "git_commit"] {
+            o.remove(k);
+        }
+        (serde_json::to_string(&v).expect("json"), info.ends_with(" \r\n"))
+    };
+    let root = support::root();
+    let mut real =
+        support::start_server_conf(root, 91, &[], "lame_duck_grace_period: \"2s\"\nlame_duck_duration: \"30s\"");
+    let pid = real.child.id() as i32;
+    let theirs = handshake_ldm(real.port, &mut || {
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(pid, libc::SIGUSR2);
+        }
+    });
+    let until = Instant::now() + Duration::from_secs(20);
+    while real.child.try_wait().expect("status").is_none() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(real.child.try_wait().expect("status").is_some(), "nats-server stops after lame duck mode");
+
+    let mut ours = support::start_kvplay_serve();
+    let port = ours.port;
+    let mine = handshake_ldm(port, &mut || ours.lame_duck_within(Duration::from_secs(2), Duration::from_secs(30)));
+    let until = Instant::now() + Duration::from_secs(20);
+    while !ours.finished() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(ours.finished(), "kvplay serve stops after lame duck mode");
+
+    assert!(theirs.0.contains("\"ldm\":true"), "{}", theirs.0);
+    assert_eq!(normal(&mine.0), normal(&theirs.0));
+    assert_eq!(mine.1, theirs.1, "JetStream's API goes unanswered in lame duck mode");
+    assert_eq!(mine.1, "PONG\r\n");
+    assert_eq!((mine.2, mine.3), (true, true), "new connections refused, the client closed");
+    assert_eq!((theirs.2, theirs.3), (true, true));
+}

@@ -1172,6 +1172,9 @@ pub struct InfoJson {
     /// What a client signs with its nkey (a server that accepts nkeys sends one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// Lame duck mode: the server will soon close this connection.
+    #[serde(skip_serializing_if = "is_false")]
+    pub ldm: bool,
     /// Set in the INFO nats-server sends once a CONNECT is accepted.
     #[serde(skip_serializing_if = "is_false")]
     pub connect_info: bool,

@@ -117,6 +117,9 @@ struct Conn {
     lang: String,
     /// nats-server follows an accepted CONNECT with a second INFO, after the PONG of the handshake.
     connect_info_due: bool,
+    /// The client speaks the protocol's dynamic INFO (protocol 1) and has had its handshake's PONG: the server
+    /// may send it an INFO at any time (lame duck mode).
+    dynamic_info: bool,
     /// Bytes the link was given and has not written yet (`queued_in_link`, `written`).
     in_link: usize,
     /// When this connection's timer fires: its auth deadline, then its next PING (protocol clock).
@@ -182,6 +185,8 @@ pub struct Server {
     /// What clients in process published (and what that republished), for subscribers at the next `pump`;
     /// kept only while some connection could receive it.
     outbox: Vec<Out>,
+    /// Lame duck mode (`lame_duck`): JetStream stopped, clients told, new ones refused by the I/O layer.
+    lame_duck: bool,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -207,6 +212,7 @@ impl Server {
             timers: BTreeSet::new(),
             stats: ServerStats::default(),
             outbox: Vec::new(),
+            lame_duck: false,
         }
     }
 
@@ -253,6 +259,10 @@ impl Server {
 
     /// The INFO line for a connection; `connected` gives the one sent after its CONNECT was accepted.
     fn info_line(&self, id: ConnId, client_ip: &str, connected: bool) -> Vec<u8> {
+        self.info_line_with(id, client_ip, connected, false)
+    }
+
+    fn info_line_with(&self, id: ConnId, client_ip: &str, connected: bool, ldm: bool) -> Vec<u8> {
         let info = api::InfoJson {
             server_id: self.opts.server_id.clone(),
             server_name: self.opts.server_name.clone(),
@@ -269,6 +279,7 @@ impl Server {
             client_id: id,
             client_ip: client_ip.to_string(),
             nonce: None,
+            ldm,
             connect_info: connected,
             remote_account: connected.then(|| "$G".to_string()),
             api_lvl: 5,
@@ -278,6 +289,38 @@ impl Server {
         // nats-server's greeting ends with a space before the line end; the INFO after CONNECT does not.
         out.extend_from_slice(if connected { b"\r\n" } else { b" \r\n" });
         out
+    }
+
+    /// Lame duck mode, as nats-server enters it (`SIGUSR2`): JetStream stops (its API has no responders), and
+    /// every client that reads dynamic INFO is sent one with `"ldm":true`, so that it can move to another
+    /// server before this one closes it. The I/O layer stops accepting and later closes the connections.
+    pub fn lame_duck(&mut self) {
+        if std::mem::replace(&mut self.lame_duck, true) {
+            return;
+        }
+        let told: Vec<(ConnId, String)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.dynamic_info && !c.closing)
+            .map(|(id, c)| (*id, c.ip.clone()))
+            .collect();
+        for (id, ip) in told {
+            let line = self.info_line_with(id, &ip, false, true);
+            if let Some(c) = self.conns.get_mut(&id) {
+                c.out.extend_from_slice(&line);
+                self.dirty.insert(id);
+            }
+        }
+    }
+
+    /// Whether JetStream answers: enabled, and not stopped by lame duck mode.
+    fn jetstream_on(&self) -> bool {
+        self.opts.jetstream && !self.lame_duck
+    }
+
+    /// The open connections' ids (for the I/O layer to close them, one by one, in lame duck mode).
+    pub fn connection_ids(&self) -> Vec<ConnId> {
+        self.conns.keys().copied().collect()
     }
 
     /// A new connection: the server greets it with INFO. A server with clients on the wire serves what only
@@ -306,6 +349,7 @@ impl Server {
                 subs: HashMap::new(),
                 lang: String::new(),
                 connect_info_due: false,
+                dynamic_info: false,
                 in_link: 0,
                 timer_at,
                 pings_out: 0,
@@ -431,6 +475,7 @@ impl Server {
                 // The INFO that follows an accepted CONNECT comes after the PONG of the handshake's PING, never
                 // before it: clients read that PONG as the first line after their CONNECT.
                 if std::mem::take(&mut c.connect_info_due) {
+                    c.dynamic_info = true;
                     let ip = c.ip.clone();
                     let line = self.info_line(conn, &ip, true);
                     if let Some(c) = self.conns.get_mut(&conn) {
@@ -529,7 +574,7 @@ impl Server {
             self.no_responders(from, subject, reply);
             return;
         }
-        if self.opts.jetstream && from.is_some() {
+        if self.jetstream_on() && from.is_some() {
             // What consumers delivered without acks since is settled before anyone looks.
             self.js.settle(engine);
             if subject.starts_with("$JS.API.") {
@@ -553,6 +598,10 @@ impl Server {
                 responders += 1;
                 outs.extend(self.js.publish(engine, &stream, subject, reply, headers, payload));
             }
+        }
+        // In lame duck mode JetStream's API stays imported with nothing behind it: requests go unanswered.
+        if self.lame_duck && subject.starts_with("$JS.API.") {
+            responders += 1;
         }
         responders += self.route(from, subject, reply, headers, payload);
         if responders == 0 {
@@ -732,7 +781,7 @@ impl Server {
         headers: crate::engine::headers::Headers,
         payload: &[u8],
     ) -> Option<Result<u64, crate::engine::ApiError>> {
-        if !self.opts.jetstream || !wire::routable(subject) {
+        if !self.jetstream_on() || !wire::routable(subject) {
             return None;
         }
         self.js.settle(engine);
@@ -806,7 +855,7 @@ impl Server {
         for o in std::mem::take(&mut self.outbox) {
             self.route_out(o);
         }
-        if !self.opts.jetstream {
+        if !self.jetstream_on() {
             return;
         }
         // One pass is enough: routing delivers to subscribers and never writes into a stream.

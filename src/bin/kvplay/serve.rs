@@ -14,9 +14,26 @@ use super::commands::wall_clock;
 /// Set by the SIGINT and SIGTERM handler; the serving loops poll it.
 pub static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Set by SIGUSR2 (`nats-server --signal ldm` sends it): lame duck mode.
+static LAME_DUCK: AtomicBool = AtomicBool::new(false);
+
 #[cfg(unix)]
 extern "C" fn on_sigint(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
+}
+
+#[cfg(unix)]
+extern "C" fn on_sigusr2(_: libc::c_int) {
+    LAME_DUCK.store(true, Ordering::SeqCst);
+}
+
+/// SIGUSR2 sets `LAME_DUCK`, as nats-server enters lame duck mode on it.
+fn catch_lame_duck() {
+    #[cfg(unix)]
+    // SAFETY: the handler only stores into an atomic.
+    unsafe {
+        libc::signal(libc::SIGUSR2, on_sigusr2 as *const () as libc::sighandler_t);
+    }
 }
 
 /// Ctrl-C (and SIGTERM) set `STOP` instead of ending the process, so what runs is stopped in order.
@@ -67,7 +84,7 @@ pub fn serve(a: ServeArgs) -> ExitCode {
     let id = format!("NKVPLAYSERVE{:044X}", wall_clock() as u128 & 0xFFFF_FFFF_FFFF_FFFF);
     opts.server.server_id = id.chars().take(56).collect();
     opts.server.server_name = a.name.unwrap_or_else(|| opts.server.server_id.clone());
-    let running = match net::start(opts.clone()) {
+    let mut running = match net::start(opts.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("kvplay serve: cannot listen on {}: {e}", opts.addr);
@@ -75,6 +92,7 @@ pub fn serve(a: ServeArgs) -> ExitCode {
         }
     };
     catch_ctrl_c();
+    catch_lame_duck();
     println!(
         "kvplay serve: NATS {} with JetStream, state kept in memory only (lost when it stops)",
         nats_kv_playground::server::api::SERVER_VERSION
@@ -88,7 +106,14 @@ pub fn serve(a: ServeArgs) -> ExitCode {
     }
     println!("Server is ready (Ctrl-C stops it)");
     let _ = std::io::stdout().flush();
-    while !STOP.load(Ordering::SeqCst) {
+    let mut lame = false;
+    while !STOP.load(Ordering::SeqCst) && !running.finished() {
+        if !lame && LAME_DUCK.load(Ordering::SeqCst) {
+            lame = true;
+            println!("kvplay serve: entering lame duck mode, stop accepting new clients");
+            let _ = std::io::stdout().flush();
+            running.lame_duck();
+        }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     running.stop();
