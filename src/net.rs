@@ -71,11 +71,26 @@ enum Outbound {
     Close,
 }
 
+/// How `/connz` shows each connection's subscriptions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subs {
+    Count,
+    List,
+    Detail,
+}
+
 /// A monitoring endpoint the core answers.
 #[derive(Clone, Copy, Debug)]
 enum Endpoint {
     Varz,
-    Connz { offset: usize, limit: usize },
+    /// Connections from `offset`, at most `limit`, only `cid` when given, with their subscriptions listed
+    /// (`subs=true`) or detailed (`subs=detail`).
+    Connz {
+        offset: usize,
+        limit: usize,
+        cid: Option<u64>,
+        subs: Subs,
+    },
     Jsz,
 }
 
@@ -666,6 +681,23 @@ struct ConnzConnJson {
     lang: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscriptions_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscriptions_list_detail: Option<Vec<SubDetailJson>>,
+}
+
+/// A subscription in `/connz?subs=detail`, in nats-server's field names and order.
+#[derive(Serialize)]
+struct SubDetailJson {
+    subject: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qgroup: Option<String>,
+    sid: String,
+    msgs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<u64>,
+    cid: ConnId,
 }
 
 #[derive(Serialize)]
@@ -828,9 +860,12 @@ fn monitor_json(
             },
             storage: "memory (kvplay serve keeps nothing on disk)",
         }),
-        Endpoint::Connz { offset, limit } => {
-            let all = server.connections();
+        Endpoint::Connz { offset, limit, cid, subs } => {
+            let mut all = server.connections();
+            // The total counts every connection, a `cid` filter or not (as nats-server's does).
             let total = all.len();
+            all.retain(|c| cid.is_none_or(|id| c.cid == id));
+            let limit = if cid.is_some() { 1 } else { limit };
             let connections: Vec<ConnzConnJson> = all
                 .into_iter()
                 .skip(offset)
@@ -859,6 +894,21 @@ fn monitor_json(
                         subscriptions: c.subscriptions,
                         lang,
                         version,
+                        subscriptions_list: (subs == Subs::List && !c.subs.is_empty())
+                            .then(|| c.subs.iter().map(|s| s.subject.clone()).collect()),
+                        subscriptions_list_detail: (subs == Subs::Detail && !c.subs.is_empty()).then(|| {
+                            c.subs
+                                .iter()
+                                .map(|s| SubDetailJson {
+                                    subject: s.subject.clone(),
+                                    qgroup: s.queue.clone(),
+                                    sid: s.sid.clone(),
+                                    msgs: s.msgs,
+                                    max: s.max.filter(|m| *m > 0),
+                                    cid: c.cid,
+                                })
+                                .collect()
+                        }),
                     }
                 })
                 .collect();
@@ -936,7 +986,11 @@ async fn monitor_loop(l: TcpListener, tx: Sender<Event>) {
 }
 
 fn query_number(query: Option<&str>, name: &str) -> Option<usize> {
-    query?.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name)?.1.parse().ok()
+    query_value(query, name)?.parse().ok()
+}
+
+fn query_value<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+    query?.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 /// Answers one monitoring request as nats-server does (JSON, `Access-Control-Allow-Origin: *`).
@@ -948,6 +1002,12 @@ async fn answer(req: hyper::Request<hyper::body::Incoming>, tx: Sender<Event>) -
         "/connz" => Some(Endpoint::Connz {
             offset: query_number(q, "offset").unwrap_or(0),
             limit: query_number(q, "limit").unwrap_or(1024),
+            cid: query_number(q, "cid").map(|n| n as u64),
+            subs: match query_value(q, "subs") {
+                Some("detail") => Subs::Detail,
+                Some("1" | "true" | "t" | "T" | "TRUE" | "True") => Subs::List,
+                _ => Subs::Count,
+            },
         }),
         "/jsz" => Some(Endpoint::Jsz),
         _ => return response(hyper::StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into()),

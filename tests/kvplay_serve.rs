@@ -329,6 +329,17 @@ fn monitoring_answers_with_nats_server_fields() {
     for field in ["cid", "port", "start", "last_activity", "uptime", "idle", "pending_bytes", "in_bytes", "out_bytes"] {
         assert!(!conn[field].is_null(), "/connz {field}: {z}");
     }
+    // Subscriptions listed or detailed, and one connection by its id, as nats-server's `/connz` gives them.
+    let cid = conn["cid"].clone();
+    assert_eq!(json_at(mon, "/connz?subs=1")["connections"][0]["subscriptions_list"], serde_json::json!(["a"]));
+    let d = json_at(mon, &format!("/connz?subs=detail&cid={cid}"));
+    let want = serde_json::json!([{"subject": "a", "sid": "1", "msgs": 1, "cid": cid}]);
+    assert_eq!(d["connections"][0]["subscriptions_list_detail"], want, "{d}");
+    let none = json_at(mon, "/connz?cid=999");
+    assert_eq!(
+        (none["connections"].clone(), none["total"].clone(), none["limit"].clone()),
+        (serde_json::json!([]), 1.into(), 1.into())
+    );
     let j = json_at(mon, "/jsz");
     assert_eq!(j["config"]["max_memory"], 1000000, "{j}");
     for field in ["memory", "storage", "reserved_memory", "reserved_storage", "accounts", "api", "server_id", "now"] {

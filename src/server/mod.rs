@@ -161,6 +161,18 @@ pub struct ConnInfo {
     pub subscriptions: usize,
     pub lang: String,
     pub stats: Stats,
+    /// Its subscriptions, by sid: subject, queue group, messages delivered, auto-unsubscribe maximum.
+    pub subs: Vec<SubInfo>,
+}
+
+/// One subscription as monitoring shows it (`/connz?subs=detail`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubInfo {
+    pub sid: String,
+    pub subject: String,
+    pub queue: Option<String>,
+    pub msgs: u64,
+    pub max: Option<u64>,
 }
 
 /// Subscriptions by connection and sid, indexed by the literal part of their subject before the first
@@ -243,6 +255,21 @@ impl Server {
                 subscriptions: c.subs.len(),
                 lang: c.lang.clone(),
                 stats: c.stats,
+                subs: {
+                    let mut subs: Vec<SubInfo> = c
+                        .subs
+                        .iter()
+                        .map(|(sid, s)| SubInfo {
+                            sid: sid.clone(),
+                            subject: s.subject.clone(),
+                            queue: s.queue.clone(),
+                            msgs: s.delivered,
+                            max: s.max,
+                        })
+                        .collect();
+                    subs.sort_by(|a, b| (a.sid.len(), &a.sid).cmp(&(b.sid.len(), &b.sid)));
+                    subs
+                },
             })
             .collect()
     }
