@@ -34,6 +34,8 @@ pub mod lesson;
 pub mod mdbook;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod protocol_trace;
 pub mod script;
 pub mod server;
 pub mod session;

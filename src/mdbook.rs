@@ -237,6 +237,7 @@ fn fresh_server() -> Result<crate::net::Running, String> {
         http_port: None,
         server: ServerOptions::default(),
         js_limits: None,
+        trace: false,
     })
     .map_err(|e| format!("could not start a server to run the block on: {e}"))
 }

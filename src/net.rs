@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -28,6 +29,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc as amsc, oneshot};
 
 use crate::engine::{Engine, JsLimits, Nanos};
+use crate::protocol_trace::{log_line, Direction};
 use crate::server::{ConnId, ServerOptions, Standalone};
 
 /// How long one write may take before the connection is closed as a slow consumer (nats-server's
@@ -63,6 +65,8 @@ pub struct ServeOptions {
     /// The server-wide JetStream limits; `None`: as nats-server picks them without configuration
     /// (`system_limits`).
     pub js_limits: Option<JsLimits>,
+    /// nats-server's protocol trace (`-V`) on standard error (`protocol_trace.rs`).
+    pub trace: bool,
 }
 
 /// What the writer task of a connection is given.
@@ -269,6 +273,7 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
         websocket_port,
         started: wall(),
         limits: opts.js_limits.unwrap_or_else(system_limits),
+        trace: opts.trace,
     };
     let (stop2, offset) = (stop.clone(), Arc::new(AtomicI64::new(0)));
     let offset2 = offset.clone();
@@ -439,12 +444,32 @@ struct Info {
     websocket_port: u16,
     started: Nanos,
     limits: JsLimits,
+    trace: bool,
 }
 
 struct Link {
     writer: amsc::UnboundedSender<Outbound>,
     addr: SocketAddr,
     websocket: bool,
+    /// The protocol trace of what the client sent and was sent (`-V`).
+    trace: Option<Box<(Direction, Direction)>>,
+}
+
+impl Link {
+    /// Traces bytes the client sent (`inbound`) or is sent, as nats-server's `-V` logs them.
+    fn trace(&mut self, c: ConnId, bytes: &[u8], inbound: bool) {
+        let Some(t) = self.trace.as_mut() else { return };
+        let (dir, arrow) = if inbound { (&mut t.0, "<<-") } else { (&mut t.1, "->>") };
+        let entries = dir.feed(bytes);
+        if entries.is_empty() {
+            return;
+        }
+        let client = self.addr.to_string();
+        let mut err = std::io::stderr().lock();
+        for e in entries {
+            let _ = writeln!(err, "{}", log_line(wall(), &client, c, arrow, &e));
+        }
+    }
 }
 
 fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>, offset: Arc<AtomicI64>, info: Info) {
@@ -484,10 +509,14 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         match ev {
             Ok(Event::Accept { addr, websocket, writer, id }) => {
                 let c = server.accept(&addr.ip().to_string());
-                links.insert(c, Link { writer, addr, websocket });
+                let trace = info.trace.then(Box::default);
+                links.insert(c, Link { writer, addr, websocket, trace });
                 let _ = id.send(c);
             }
             Ok(Event::Bytes(c, b, permit)) => {
+                if let Some(l) = links.get_mut(&c) {
+                    l.trace(c, &b, true);
+                }
                 server.handle_bytes(engine, c, &b);
                 drop(permit);
             }
@@ -524,8 +553,9 @@ fn core_loop(mut hosted: Standalone, rx: Receiver<Event>, stop: Arc<AtomicBool>,
         }
         for c in server.take_dirty() {
             if let Some(b) = server.poll_transmit(c) {
-                if let Some(l) = links.get(&c) {
+                if let Some(l) = links.get_mut(&c) {
                     server.queued_in_link(c, b.len());
+                    l.trace(c, &b, false);
                     let _ = l.writer.send(Outbound::Bytes(b));
                 }
             }

@@ -528,3 +528,38 @@ fn lame_duck_mode_tells_clients_refuses_new_ones_and_stops_as_nats_server_does()
     assert_eq!((mine.2, mine.3), (true, true), "new connections refused, the client closed");
     assert_eq!((theirs.2, theirs.3), (true, true));
 }
+
+/// `kvplay serve -V` traces the protocol on standard error as nats-server's `-V` does: each operation a client
+/// sent (`<<-`) and was sent (`->>`), payloads quoted, a CONNECT's password hidden.
+#[test]
+fn serve_with_v_traces_the_protocol_as_nats_server_does() {
+    let port = free_port();
+    let (mut child, _) = start(&["-V", "-p", &port.to_string(), "--websocket-port", "0"]);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    c.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    handshake(&mut c, "{\"verbose\":false,\"user\":\"u\",\"pass\":\"secret\"}").expect("handshake");
+    c.write_all(b"SUB a 1\r\nPUB a 5\r\nhello\r\nPING\r\n").expect("pub");
+    let mut r = BufReader::new(c.try_clone().expect("clone"));
+    let mut lines = String::new();
+    while !lines.ends_with("PONG\r\n") {
+        r.read_line(&mut lines).expect("reply");
+    }
+    drop(c);
+    interrupt(&mut child);
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    let entries: Vec<&str> =
+        err.lines().filter(|l| l.contains(" [TRC] ")).filter_map(|l| l.split_once(" - cid:")).map(|(_, e)| e).collect();
+    for want in [
+        "<<- [CONNECT {\"verbose\":false,\"user\":\"u\",\"pass\":\"[REDACTED]\"}]",
+        "<<- [SUB a 1]",
+        "<<- [PUB a 5]",
+        "<<- MSG_PAYLOAD: [\"hello\"]",
+        "->> [MSG a 1 5]",
+        "->> MSG_PAYLOAD: [\"hello\"]",
+        "->> [PONG]",
+    ] {
+        assert!(entries.iter().any(|e| e.ends_with(want)), "{want} in {err}");
+    }
+    assert!(!err.contains("secret"), "{err}");
+}

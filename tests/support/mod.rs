@@ -124,6 +124,7 @@ pub fn start_kvplay_serve() -> nats_kv_playground::net::Running {
         http_port: None,
         server: ServerOptions::default(),
         js_limits: None,
+        trace: false,
     })
     .expect("kvplay serve starts")
 }

@@ -145,6 +145,9 @@ pub struct ServeArgs {
     /// The largest message a client may publish (1 MB)
     #[arg(long = "max-payload", visible_alias = "max_payload", value_name = "BYTES", value_parser = payload)]
     pub max_payload: Option<usize>,
+    /// Trace the protocol: each operation a client sends and is sent, on standard error, as nats-server's -V
+    #[arg(short = 'V', long = "trace")]
+    pub trace: bool,
 }
 
 #[derive(Clone, Debug, Args)]

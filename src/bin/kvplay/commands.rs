@@ -231,6 +231,7 @@ pub fn python_lesson(python: &str, what: &str, server: Option<&str>, learner: Op
                 http_port: None,
                 server: ServerOptions::default(),
                 js_limits: None,
+                trace: false,
             };
             match net::start(opts) {
                 Ok(r) => {

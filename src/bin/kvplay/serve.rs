@@ -59,6 +59,7 @@ pub fn serve(a: ServeArgs) -> ExitCode {
             ..ServerOptions::default()
         },
         js_limits: None,
+        trace: a.trace,
     };
     if let Some(n) = a.max_mem {
         opts.js_limits.get_or_insert_with(net::system_limits).max_memory = n;
