@@ -5,6 +5,9 @@ use crate::engine::time::{civil, Nanos, NANOS_PER_SEC};
 
 /// The longest line a direction keeps while it waits for the line's end (a client that never ends one).
 const MAX_LINE: usize = 64 * 1024;
+/// The largest payload a direction waits for (nats-server's largest `max_payload`); a larger size is the
+/// server's error, and its bytes are read as lines.
+const MAX_PAYLOAD: usize = 64 * 1024 * 1024;
 
 /// One direction of one connection: what is left of the last bytes, and the payload size a `PUB`, `HPUB`,
 /// `MSG` or `HMSG` announced.
@@ -56,7 +59,8 @@ impl Direction {
             "+OK" => Some("[OK]".into()),
             "-ERR" => Some(format!("[-ERR {}]", args.trim_matches('\''))),
             "PUB" | "HPUB" | "MSG" | "HMSG" => {
-                self.payload = args.split_whitespace().last().and_then(|n| n.parse().ok());
+                self.payload =
+                    args.split_whitespace().last().and_then(|n| n.parse().ok()).filter(|n| *n <= MAX_PAYLOAD);
                 Some(format!("[{op} {args}]"))
             }
             "CONNECT" => Some(format!("[CONNECT {}]", redact(args))),
@@ -156,5 +160,7 @@ mod tests {
         let mut d = Direction::default();
         assert!(d.feed(&vec![b'x'; MAX_LINE + 1]).is_empty());
         assert_eq!(d.feed(b"PING\r\n"), ["[PING]"]);
+        // A size beyond any server's limit is not waited for.
+        assert_eq!(d.feed(b"PUB a 999999999999\r\nPING\r\n"), ["[PUB a 999999999999]", "[PING]"]);
     }
 }
