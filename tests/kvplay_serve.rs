@@ -563,3 +563,97 @@ fn serve_with_v_traces_the_protocol_as_nats_server_does() {
     }
     assert!(!err.contains("secret"), "{err}");
 }
+
+/// Message tracing side by side with nats-server: a message published with `Nats-Trace-Dest` is delivered and
+/// followed by a trace of where it came in, the subscriptions it went to and the stream that stored it; with
+/// `Nats-Trace-Only` it is traced and not delivered. Compared after leaving out ids, names, hosts and times.
+#[test]
+fn message_traces_are_nats_servers() {
+    use std::time::Duration;
+    fn session(port: u16) -> Vec<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        let mut r = BufReader::new(s.try_clone().expect("clone"));
+        let mut line = String::new();
+        r.read_line(&mut line).expect("greeting");
+        let hpub = |subject: &str, hdr: &str| format!("HPUB {subject} {} {}\r\n{hdr}hi\r\n", hdr.len(), hdr.len() + 2);
+        let traced = "NATS/1.0\r\nNats-Trace-Dest: traces\r\n\r\n";
+        let only = "NATS/1.0\r\nNats-Trace-Dest: traces\r\nNats-Trace-Only: true\r\n\r\n";
+        let stream = r#"{"name":"S","subjects":["st.>"]}"#;
+        let mut script = String::from("CONNECT {\"verbose\":false,\"headers\":true}\r\n");
+        script += "SUB foo 1\r\nSUB traces 2\r\nSUB foo q 3\r\nSUB _INBOX.s 4\r\n";
+        script += &hpub("foo", traced);
+        script += &hpub("foo", only);
+        script += &hpub("nobody", traced);
+        script += &format!("PUB $JS.API.STREAM.CREATE.S _INBOX.s {}\r\n{stream}\r\nPING\r\n", stream.len());
+        s.write_all(script.as_bytes()).expect("script");
+        let mut out = Vec::new();
+        let mut lines = Vec::new();
+        // nats-server answers the stream's creation after the PONG, at times: both are waited for.
+        let (mut ponged, mut created) = (false, false);
+        while !(ponged && created) {
+            line.clear();
+            r.read_line(&mut line).expect("a line");
+            if line == "PONG\r\n" {
+                ponged = true;
+                continue;
+            }
+            created |= line.starts_with("MSG _INBOX.s");
+            lines.push(line.clone());
+        }
+        // The stream is made: its message's trace names it.
+        s.write_all(format!("{}PING\r\n", hpub("st.a", traced)).as_bytes()).expect("stream publish");
+        // nats-server sends a stored message's trace once the stream has stored it, after the PONG at times.
+        let (mut ponged, mut traced) = (false, false);
+        while !(ponged && traced) {
+            line.clear();
+            r.read_line(&mut line).expect("a line");
+            if line == "PONG\r\n" {
+                ponged = true;
+                continue;
+            }
+            let trace = line.starts_with("MSG traces");
+            lines.push(line.clone());
+            if trace {
+                line.clear();
+                r.read_line(&mut line).expect("the trace");
+                lines.push(line.clone());
+                traced = true;
+            }
+        }
+        let mut i = 0;
+        while i < lines.len() {
+            let l = lines[i].trim_end().to_string();
+            i += 1;
+            if l.starts_with("MSG traces") {
+                let mut v: serde_json::Value = serde_json::from_str(lines[i].trim_end()).expect("trace JSON");
+                i += 1;
+                for k in ["name", "host", "id", "seq", "time"] {
+                    v["server"].as_object_mut().expect("server").remove(k);
+                }
+                for e in v["events"].as_array_mut().expect("events") {
+                    e.as_object_mut().expect("event").remove("ts");
+                    e.as_object_mut().expect("event").remove("cid");
+                }
+                out.push(format!("trace {v}"));
+            } else if l.starts_with("MSG _INBOX.s") {
+                i += 1;
+            } else if l.starts_with("HMSG ") || l.starts_with("MSG ") {
+                out.push(l);
+            }
+        }
+        out
+    }
+    let root = support::root();
+    let real = support::start_server(root, 92);
+    let theirs = session(real.port);
+    let ours = support::start_kvplay_serve();
+    let mine = session(ours.port);
+    assert_eq!(mine, theirs);
+    assert_eq!(mine.iter().filter(|l| l.starts_with("trace ")).count(), 4, "{mine:#?}");
+    assert_eq!(
+        mine.iter().filter(|l| l.starts_with("HMSG foo")).count(),
+        2,
+        "the traced message delivered once to each"
+    );
+}

@@ -17,6 +17,7 @@ pub mod features;
 pub mod gojson;
 pub mod jetstream;
 pub mod local;
+mod msg_trace;
 pub mod source_checks;
 pub mod stream_checks;
 pub mod wire;
@@ -199,6 +200,8 @@ pub struct Server {
     outbox: Vec<Out>,
     /// Lame duck mode (`lame_duck`): JetStream stopped, clients told, new ones refused by the I/O layer.
     lame_duck: bool,
+    /// Message traces sent (`msg_trace.rs`), the sequence of the next one's server block.
+    trace_seq: u64,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -225,6 +228,7 @@ impl Server {
             stats: ServerStats::default(),
             outbox: Vec::new(),
             lame_duck: false,
+            trace_seq: 0,
         }
     }
 
@@ -567,7 +571,13 @@ impl Server {
                 self.stats.msgs.in_msgs += 1;
                 self.stats.msgs.in_bytes += size;
                 self.reply_ok(conn);
-                self.publish(engine, Some(conn), &subject, reply.as_deref(), headers.as_deref(), &payload);
+                // A message that asks for a trace (`Nats-Trace-Dest`) is published by `msg_trace.rs`.
+                let traced = headers
+                    .as_deref()
+                    .is_some_and(|h| self.traced_publish(engine, conn, &subject, reply.as_deref(), h, &payload));
+                if !traced {
+                    self.publish(engine, Some(conn), &subject, reply.as_deref(), headers.as_deref(), &payload);
+                }
             }
         }
     }
@@ -683,6 +693,17 @@ impl Server {
         headers: Option<&[u8]>,
         payload: &[u8],
     ) -> usize {
+        let plain = self.targets(from, on);
+        let n = plain.len();
+        for (conn, sid) in plain {
+            self.deliver(conn, &sid, subject, reply, headers, payload);
+        }
+        n
+    }
+
+    /// The subscriptions a message on `on` goes to: every plain one that matches and one member of each queue
+    /// group, picked at random (the publisher's own only when it echoes).
+    fn targets(&mut self, from: Option<ConnId>, on: &str) -> Vec<(ConnId, String)> {
         let mut plain: Vec<(ConnId, String)> = Vec::new();
         let mut groups: BTreeMap<String, Vec<(ConnId, String)>> = BTreeMap::new();
         let conns = &self.conns;
@@ -705,11 +726,7 @@ impl Server {
             let pick = (self.rng % members.len() as u64) as usize;
             plain.push(members[pick].clone());
         }
-        let n = plain.len();
-        for (conn, sid) in plain {
-            self.deliver(conn, &sid, subject, reply, headers, payload);
-        }
-        n
+        plain
     }
 
     /// Delivers to the subscriptions of one connection that match (the no-responders status).
