@@ -621,6 +621,24 @@ fn message_traces_are_nats_servers() {
                 traced = true;
             }
         }
+        // The stored copy's headers: its trace turned off.
+        let get = r#"{"seq":1}"#;
+        s.write_all(format!("PUB $JS.API.STREAM.MSG.GET.S _INBOX.s {}\r\n{get}\r\n", get.len()).as_bytes())
+            .expect("get");
+        loop {
+            line.clear();
+            r.read_line(&mut line).expect("a line");
+            if line.starts_with("MSG _INBOX.s") {
+                line.clear();
+                r.read_line(&mut line).expect("the message");
+                let v: serde_json::Value = serde_json::from_str(line.trim_end()).expect("JSON");
+                use base64::Engine as _;
+                let hdrs = v["message"]["hdrs"].as_str().unwrap_or_default();
+                let raw = base64::engine::general_purpose::STANDARD.decode(hdrs).unwrap_or_default();
+                out.push(format!("stored {}", String::from_utf8_lossy(&raw)));
+                break;
+            }
+        }
         let mut i = 0;
         while i < lines.len() {
             let l = lines[i].trim_end().to_string();
@@ -656,4 +674,5 @@ fn message_traces_are_nats_servers() {
         2,
         "the traced message delivered once to each"
     );
+    assert!(mine[0].starts_with("stored NATS/1.0\r\nNats-Trace-Dest: trace disabled"), "{mine:#?}");
 }

@@ -178,23 +178,8 @@ pub(super) fn encode_headers(h: &Headers) -> Option<Vec<u8>> {
     (!h.is_empty()).then(|| HeaderBlock { status: None, headers: h.clone() }.encode())
 }
 
-/// JSON as Go's encoder writes it: `<`, `>` and `&` (which only strings can hold) escaped as `\u003c`, `\u003e`
-/// and `\u0026`, and the line and paragraph separators as `\u2028` and `\u2029`.
-pub fn go_json(v: &impl Serialize) -> Vec<u8> {
-    let text = serde_json::to_string(v).unwrap_or_default();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.into_bytes()
-}
+/// JSON as Go's encoder writes it (`api::go_json`).
+pub use super::api::go_json;
 
 /// The server's error for a request body it cannot read. Its decoder's text for a body that ends too soon is
 /// kept; other texts are serde's.

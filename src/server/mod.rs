@@ -202,6 +202,9 @@ pub struct Server {
     lame_duck: bool,
     /// Message traces sent (`msg_trace.rs`), the sequence of the next one's server block.
     trace_seq: u64,
+    /// The headers a traced message is stored with (its trace turned off, as nats-server stores it), for the
+    /// publish that follows.
+    traced_store_headers: Option<Vec<u8>>,
 }
 
 /// The status a requester receives when nothing is subscribed to its request's subject: nats-server names the
@@ -229,6 +232,7 @@ impl Server {
             outbox: Vec::new(),
             lame_duck: false,
             trace_seq: 0,
+            traced_store_headers: None,
         }
     }
 
@@ -633,6 +637,9 @@ impl Server {
                 }
             } else if let Some(stream) = self.js.capture(engine, subject) {
                 responders += 1;
+                // A traced message is stored with its trace turned off (`msg_trace.rs`).
+                let stored = self.traced_store_headers.take();
+                let headers = stored.as_deref().or(headers);
                 outs.extend(self.js.publish(engine, &stream, subject, reply, headers, payload));
             }
         }

@@ -1,12 +1,13 @@
 //! Message tracing (`Nats-Trace-Dest`, nats-server 2.11): a message a client publishes with that header is
 //! followed by a trace event on the subject the header names, in nats-server's JSON: where the message came in,
 //! each subscription it went out to, the stream that stored it. With `Nats-Trace-Only: true` the message is
-//! traced and neither delivered nor stored (a request traced so gets no answer).
+//! traced and neither delivered nor stored (a request traced so gets no answer); a stream stores a traced
+//! message with its trace turned off (`Nats-Trace-Dest: trace disabled`), as nats-server does.
 
 use serde::Serialize;
 
 use super::api::{go_json, SERVER_VERSION};
-use super::jetstream::parse_headers;
+use super::jetstream::{encode_headers, parse_headers};
 use super::{ConnId, Server};
 use crate::engine::headers;
 use crate::engine::time::rfc3339_nanos;
@@ -104,7 +105,16 @@ impl Server {
             }
         }
         if !only {
+            // A stream stores the message with its trace turned off, so that its deliveries are not traced.
+            let mut stored = h.clone();
+            for (k, v) in stored.iter_mut() {
+                if k.eq_ignore_ascii_case(DEST) {
+                    *v = DISABLED.to_string();
+                }
+            }
+            self.traced_store_headers = encode_headers(&stored);
             self.publish(engine, Some(conn), subject, reply, Some(raw), payload);
+            self.traced_store_headers = None;
         }
         let mut header = serde_json::Map::new();
         for (k, v) in &h {
