@@ -274,7 +274,7 @@ pub fn lanes(e: &Engine, bucket: &str, max_lanes: usize, depth: usize) -> Vec<La
             }
         })
         .collect();
-    lanes.sort_by(|a, b| b.latest.cmp(&a.latest));
+    lanes.sort_by_key(|l| std::cmp::Reverse(l.latest));
     lanes.truncate(max_lanes);
     lanes
 }

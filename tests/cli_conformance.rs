@@ -177,7 +177,7 @@ fn connection_faults_give_clear_errors() {
     use nats_kv_playground::backend::KvBackend;
     ok.create_bucket(&nats_kv_playground::engine::Config::new("big")).expect("bucket");
     // A value over the server's max payload (1 MiB) is refused before it is sent, as the Go client does.
-    let err = ok.put("big", "k", &vec![b'x'; (1 << 20) + 1]).err().expect("too big");
+    let err = ok.put("big", "k", &vec![b'x'; (1 << 20) + 1]).expect_err("too big");
     assert_eq!(err.message, "nats: maximum payload exceeded");
     assert_eq!(ok.put("big", "k", b"fits").expect("a small value is fine"), 1);
 }
@@ -251,9 +251,9 @@ fn a_bucket_deleted_by_another_client_is_reported_as_not_found() {
     assert_eq!(a.put("shared", "k", b"1").expect("put"), 1);
     assert_eq!(a.get("shared", "k").expect("get").value, b"1");
     b.delete_bucket("shared").expect("the other client deletes it");
-    let e = a.put("shared", "k", b"2").err().expect("the bucket is gone");
+    let e = a.put("shared", "k", b"2").expect_err("the bucket is gone");
     assert_eq!((e.kind, e.message.as_str()), (ErrorKind::BucketNotFound, "nats: bucket not found"));
-    let e = a.get("shared", "k").err().expect("the bucket is gone");
+    let e = a.get("shared", "k").expect_err("the bucket is gone");
     assert_eq!(e.kind, ErrorKind::BucketNotFound);
     b.create_bucket(&Config::new("shared")).expect("made again");
     assert_eq!(a.put("shared", "k", b"3").expect("works again"), 1);
@@ -313,7 +313,7 @@ fn a_server_without_jetstream_is_named_as_such() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let mut kv = c.expect("connect");
-    let e = kv.account_info().err().expect("no JetStream");
+    let e = kv.account_info().expect_err("no JetStream");
     // natscli's account info then ends with its JetStream-disabled form (cli/account_command.go infoAction).
     let out = Session::new(kv).run_line("nats account info", 0).text();
     let _ = child.kill();
@@ -337,7 +337,8 @@ fn reading_only_what_changed_gives_the_same_copy_as_reading_everything() {
     c.create_bucket(&Config::new("quiet")).expect("another bucket");
     c.put("quiet", "q", b"1").expect("put");
     let mut previous = c.export(500, None).expect("export");
-    let steps: Vec<Box<dyn Fn(&mut RemoteKv)>> = vec![
+    type Step = Box<dyn Fn(&mut RemoteKv)>;
+    let steps: Vec<Step> = vec![
         Box::new(|c| drop(c.put("inc", "a", b"1"))),
         Box::new(|c| drop(c.put("inc", "a", b"2"))),
         Box::new(|c| drop(c.put("inc", "a", b"3"))), // the history limit drops revision 1

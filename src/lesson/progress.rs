@@ -168,6 +168,7 @@ pub fn detail(r: &StepReport) -> Option<String> {
 
 /// Step `i`'s (from 0) record after a run that ended with `r`, its key beside it; `check_error` when one of the
 /// step's checks is broken (the author's error, which the board shows as such).
+#[allow(clippy::too_many_arguments)] // one record's fields, each from its own place in the run
 pub fn step_record(
     learner: &str,
     lesson_name: &str,

@@ -852,7 +852,7 @@ fn direct_gets_and_fast_batches_at_the_edges_break_nothing() {
     }
     for reply in [
         format!("_INBOX.e.b.10.ok.{}.1.$FI", max - 1),
-        format!("_INBOX.e.b.99999999999999999999999.fail.1.0.$FI"),
+        "_INBOX.e.b.99999999999999999999999.fail.1.0.$FI".to_string(),
         "_INBOX.e.b.1.ok.1.4.$FI".to_string(),
         "_INBOX.e.b.1.ok.3.4.$FI".to_string(),
         "_INBOX.e.b.0.ok.2.3.$FI".to_string(),

@@ -102,8 +102,9 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
             ["json", "sh", "py", "mjs", "rs", "go"].into_iter().map(|k| (k, export(k))).collect();
         let intent = p.intent.clone();
         let embed = embed.clone();
-        use_effect_with((), move |_| match intent {
-            Some((what, file)) => match what.as_str() {
+        use_effect_with((), move |_| {
+            let Some((what, file)) = intent else { return };
+            match what.as_str() {
                 "share" => share.emit(click()),
                 // The first load has no lesson open, so an embed there is of the session's commands.
                 "embed" => embed.set(Some(EmbedOptions {
@@ -126,8 +127,7 @@ pub fn session_bar(p: &SessionBarProps) -> Html {
                         cb.emit(click())
                     }
                 }
-            },
-            None => {}
+            }
         });
     }
     let toggle = |state: &UseStateHandle<bool>| {
