@@ -902,10 +902,6 @@ fn monitor_json(
                 .take(limit)
                 .map(|c| {
                     let link = links.get(&c.cid);
-                    let (lang, version) = match c.lang.trim().split_once(' ') {
-                        Some((l, v)) => (l.to_string(), v.to_string()),
-                        None => (c.lang.trim().to_string(), String::new()),
-                    };
                     ConnzConnJson {
                         cid: c.cid,
                         kind: "Client",
@@ -922,8 +918,8 @@ fn monitor_json(
                         in_bytes: c.stats.in_bytes,
                         out_bytes: c.stats.out_bytes,
                         subscriptions: c.subscriptions,
-                        lang,
-                        version,
+                        lang: c.lang,
+                        version: c.version,
                         subscriptions_list: (subs == Subs::List && !c.subs.is_empty())
                             .then(|| c.subs.iter().map(|s| s.subject.clone()).collect()),
                         subscriptions_list_detail: (subs == Subs::Detail && !c.subs.is_empty()).then(|| {

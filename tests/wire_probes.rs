@@ -2,7 +2,8 @@
 //! protocol steps: pull consumers and their statuses, acknowledgements and redelivery, consumer configuration
 //! defaults and refusals, no-responders) runs against a fresh nats-server and a fresh `kvplay serve`, and what
 //! each printed, normalised by `tests/conformance/wire_probe.py`, must be equal. Adding a case is adding steps to
-//! a probe file, or a new file.
+//! a probe file, or a new file. The core protocol's cases (`tests/conformance/protocol/`: malformed and unusual
+//! operations, CONNECT's options, limits), each on connections of its own, are compared the same way.
 
 mod support;
 
@@ -66,4 +67,45 @@ fn every_wire_probe_reads_the_same_on_both_servers() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Each core protocol case (`tests/conformance/protocol/*.json`, sent by `protocol_probe.py`) gets from
+/// `kvplay serve` what it gets from nats-server: the same operations back, and the connection closed or not.
+#[test]
+fn every_protocol_case_reads_the_same_on_both_servers() {
+    let file = root().join("tests/conformance/protocol/core.json");
+    let run = |port: u16| {
+        let out = Command::new(python())
+            .arg(root().join("tests/conformance/protocol_probe.py"))
+            .arg(&file)
+            .arg(port.to_string())
+            .output()
+            .expect("run the protocol probe");
+        assert!(out.status.success(), "the probe failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let real = start_server(root(), 9_190);
+    let ours = start_kvplay_serve();
+    let (theirs, mine) = std::thread::scope(|s| {
+        let a = s.spawn(|| run(real.port));
+        let b = s.spawn(|| run(ours.port));
+        (a.join().expect("real"), b.join().expect("ours"))
+    });
+    ours.stop();
+    let cases = |text: &str| -> Vec<(String, String)> {
+        text.split("## ")
+            .skip(1)
+            .map(|c| c.split_once('\n').map(|(n, r)| (n.to_string(), r.to_string())).unwrap_or_default())
+            .collect()
+    };
+    let (theirs, mine) = (cases(&theirs), cases(&mine));
+    assert!(theirs.len() > 150, "too few cases ran on nats-server: {}", theirs.len());
+    assert_eq!(theirs.len(), mine.len());
+    let failures: Vec<String> = theirs
+        .iter()
+        .zip(&mine)
+        .filter(|(a, b)| a != b)
+        .map(|((name, a), (_, b))| format!("{name}:\n  nats-server:  {a}  kvplay serve: {b}"))
+        .collect();
+    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
 }

@@ -69,12 +69,21 @@ pub struct PullRequest {
     pub max_bytes: i64,
     pub expires: Option<u64>,
     pub no_wait: bool,
+    /// Whether it has had a message (a `no_wait` request with an expiry ends at the stream's end only then).
+    pub delivered: bool,
     pub heartbeat_ms: u64,
     pub last_sent: u64,
     /// Whether the request set a byte limit at all.
     pub bytes_limited: bool,
     /// What a JSON request asked of a priority group (`None` for a plain batch size).
     pub group: Option<PriorityAsk>,
+}
+
+impl PullRequest {
+    /// A `no_wait` request ends with 404 where the stream ends, unless it set an expiry and has had nothing yet.
+    fn ends_at_stream_end(&self) -> bool {
+        self.no_wait && (self.expires.is_none() || self.delivered)
+    }
 }
 
 /// A pull request's priority group fields.
@@ -451,7 +460,7 @@ impl Consumer {
         }
         if self.is_pull() && self.pending_count(s) == 0 && self.redeliver.is_empty() {
             let (no_wait, keep): (VecDeque<PullRequest>, VecDeque<PullRequest>) =
-                self.waiting.drain(..).partition(|r| r.no_wait);
+                self.waiting.drain(..).partition(PullRequest::ends_at_stream_end);
             self.waiting = keep;
             out.extend(no_wait.iter().map(|r| status(&r.reply, 404, "No Messages", Vec::new())));
         }
@@ -813,8 +822,10 @@ impl Consumer {
             batch,
             max_bytes: req.max_bytes.max(0),
             bytes_limited: req.max_bytes > 0,
-            expires: (req.expires > 0).then(|| mono + ms(req.expires).max(1)),
+            // A negative expiry has passed already: nats-server answers 408 at once.
+            expires: (req.expires != 0).then(|| if req.expires < 0 { mono } else { mono + ms(req.expires).max(1) }),
             no_wait: req.no_wait,
+            delivered: false,
             heartbeat_ms: ms(req.idle_heartbeat),
             last_sent: mono,
             group,
@@ -975,20 +986,20 @@ impl Consumer {
                 return true;
             }
         }
-        if self.idle(s, mono) && !self.waiting.iter().any(|r| r.no_wait) {
+        if self.idle(s, mono) && !self.waiting.iter().any(PullRequest::ends_at_stream_end) {
             self.heartbeats(mono, out);
             return true;
         }
         self.collect_overdue(mono);
         let sent = self.deliver_due(s, now, mono, interest, out);
         if self.is_pull() {
-            // A request that would wait ends here when it asked not to.
             // A request that would wait ends here when it asked not to, unless what holds it back is the
-            // consumer's own limit of unacknowledged messages (nats-server keeps it until that clears).
+            // consumer's own limit of unacknowledged messages (nats-server keeps it until that clears), or it
+            // set an expiry and has had nothing yet (it waits for a message or its expiry, as there).
             let held = self.at_ack_limit() && self.pending_count(s) > 0;
             let mut keep = VecDeque::new();
             for r in self.waiting.drain(..) {
-                if r.no_wait && !held {
+                if r.ends_at_stream_end() && !held {
                     out.push(status(&r.reply, 404, "No Messages", Vec::new()));
                 } else {
                     keep.push_back(r);
@@ -1205,6 +1216,7 @@ impl Consumer {
             sent = true;
             if let Some(mut r) = self.waiting.pop_front() {
                 r.batch -= 1;
+                r.delivered = true;
                 if r.bytes_limited {
                     r.max_bytes -= size as i64;
                 }

@@ -10,6 +10,7 @@
 //! one connection's bad input closes at most that connection.
 
 pub mod api;
+mod connect;
 pub mod consumer;
 pub mod consumer_checks;
 pub mod counter;
@@ -27,8 +28,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::engine::index::PrefixIndex;
 use crate::engine::kv::subject_matches;
 use crate::engine::{Engine, Nanos};
+use connect::ClientOpts;
 use jetstream::{JetStream, Out};
-use wire::{ClientOp, Decoder, WireError};
+use wire::{ClientOp, Decoder};
 
 /// A connection's handle.
 pub type ConnId = u64;
@@ -107,15 +109,13 @@ struct Conn {
     decoder: Decoder,
     out: Vec<u8>,
     connected: bool,
-    verbose: bool,
-    pedantic: bool,
-    echo: bool,
+    /// What its CONNECTs set, over nats-server's defaults (verbose and pedantic until a CONNECT says otherwise).
+    opts: ClientOpts,
+    /// Headers agreed: the client announced them (the server always supports them).
     headers: bool,
-    no_responders: bool,
     /// The server has decided to close this connection once its output is written.
     closing: bool,
     subs: HashMap<String, Sub>,
-    lang: String,
     /// nats-server follows an accepted CONNECT with a second INFO, after the PONG of the handshake.
     connect_info_due: bool,
     /// The client speaks the protocol's dynamic INFO (protocol 1) and has had its handshake's PONG: the server
@@ -161,6 +161,7 @@ pub struct ConnInfo {
     pub pending_bytes: usize,
     pub subscriptions: usize,
     pub lang: String,
+    pub version: String,
     pub stats: Stats,
     /// Its subscriptions, by sid: subject, queue group, messages delivered, auto-unsubscribe maximum.
     pub subs: Vec<SubInfo>,
@@ -261,7 +262,8 @@ impl Server {
                 last_activity_ms: c.last_activity_ms,
                 pending_bytes: c.out.len() + c.in_link,
                 subscriptions: c.subs.len(),
-                lang: c.lang.clone(),
+                lang: c.opts.lang.clone(),
+                version: c.opts.version.clone(),
                 stats: c.stats,
                 subs: {
                     let mut subs: Vec<SubInfo> = c
@@ -369,20 +371,18 @@ impl Server {
             + if self.opts.auth != Auth::None { self.opts.auth_timeout_ms } else { self.opts.ping_interval_ms };
         self.timers.insert((timer_at, id));
         self.stats.total_connections += 1;
+        let mut decoder = Decoder::new(self.opts.max_payload);
+        decoder.awaiting_auth = self.opts.auth != Auth::None;
         self.conns.insert(
             id,
             Conn {
-                decoder: Decoder::new(self.opts.max_payload),
+                decoder,
                 out,
                 connected: false,
-                verbose: false,
-                pedantic: false,
-                echo: true,
+                opts: ClientOpts::default(),
                 headers: false,
-                no_responders: false,
                 closing: false,
                 subs: HashMap::new(),
-                lang: String::new(),
                 connect_info_due: false,
                 dynamic_info: false,
                 in_link: 0,
@@ -415,13 +415,7 @@ impl Server {
                 Ok(Some(op)) => self.process(engine, conn, op),
                 Ok(None) => break,
                 Err(e) => {
-                    let auth_pending = !c.connected && self.opts.auth != Auth::None;
-                    let text = if auth_pending && e == WireError::UnknownOperation {
-                        "Authorization Violation"
-                    } else {
-                        e.text()
-                    };
-                    self.fail(conn, text);
+                    self.end(conn, e.text());
                     break;
                 }
             }
@@ -432,8 +426,15 @@ impl Server {
 
     /// Sends `-ERR` and closes the connection once that is written.
     fn fail(&mut self, conn: ConnId, text: &str) {
+        self.end(conn, Some(text));
+    }
+
+    /// Closes the connection once what it was sent is written, with a last `-ERR` if `text` is given.
+    fn end(&mut self, conn: ConnId, text: Option<&str>) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            wire::encode_err(&mut c.out, text);
+            if let Some(text) = text {
+                wire::encode_err(&mut c.out, text);
+            }
             c.closing = true;
             self.dirty.insert(conn);
         }
@@ -442,7 +443,7 @@ impl Server {
 
     fn reply_ok(&mut self, conn: ConnId) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            if c.verbose {
+            if c.opts.verbose {
                 c.out.extend_from_slice(b"+OK\r\n");
                 self.dirty.insert(conn);
             }
@@ -464,44 +465,54 @@ impl Server {
             return;
         }
         match op {
-            ClientOp::Connect(json) => {
-                // Read as Go does: a repeated field's last value wins.
-                let parsed = serde_json::from_str::<serde_json::Value>(&json)
-                    .and_then(serde_json::from_value::<api::ConnectJson>);
-                let Ok(cj) = parsed else {
-                    self.fail(conn, "Invalid Connect");
+            ClientOp::Connect(arg) => {
+                // In nats-server's order: the decoder, credentials, an account named, the protocol, no responders.
+                let Some(c) = self.conns.get_mut(&conn) else { return };
+                if c.opts.read(&arg).is_err() {
+                    self.end(conn, None);
                     return;
-                };
-                let ok = match &self.opts.auth {
+                }
+                let o = &c.opts;
+                let credentials = match &self.opts.auth {
                     Auth::None => true,
-                    Auth::UserPass { user, pass } => {
-                        cj.user.as_deref() == Some(user) && cj.pass.as_deref() == Some(pass)
-                    }
-                    Auth::Token(t) => cj.auth_token.as_deref() == Some(t),
+                    Auth::UserPass { user, pass } => o.user == *user && o.pass == *pass,
+                    Auth::Token(t) => o.auth_token == *t,
                 };
-                if !ok {
-                    self.fail(conn, "Authorization Violation");
+                let refusal = if !credentials || !o.account.is_empty() || o.new_account {
+                    Some("Authorization Violation")
+                } else if !(0..=1).contains(&o.protocol) {
+                    Some("invalid client protocol")
+                } else if o.no_responders && !o.headers {
+                    Some("no responders requires headers support")
+                } else {
+                    None
+                };
+                if let Some(text) = refusal {
+                    self.fail(conn, text);
                     return;
                 }
                 let ping_at = self.mono_ms + self.opts.ping_interval_ms;
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    if !c.connected {
-                        // The auth deadline is met: the timer becomes the PING timer.
-                        self.timers.remove(&(c.timer_at, conn));
-                        c.timer_at = ping_at;
-                        self.timers.insert((ping_at, conn));
-                    }
-                    c.connected = true;
-                    c.verbose = cj.verbose;
-                    c.pedantic = cj.pedantic;
-                    c.echo = cj.echo.unwrap_or(true);
-                    c.headers = cj.headers;
-                    c.no_responders = cj.no_responders && cj.headers;
-                    c.lang = format!("{} {}", cj.lang.unwrap_or_default(), cj.version.unwrap_or_default());
-                    // Only a client that speaks the protocol's dynamic INFO (protocol 1) is sent one after CONNECT.
-                    c.connect_info_due = cj.protocol.unwrap_or(0) >= 1;
+                if !c.connected {
+                    // The auth deadline is met: the timer becomes the PING timer.
+                    self.timers.remove(&(c.timer_at, conn));
+                    c.timer_at = ping_at;
+                    self.timers.insert((ping_at, conn));
                 }
+                c.connected = true;
+                c.headers = c.opts.headers;
+                c.decoder.headers = c.headers;
+                c.decoder.awaiting_auth = false;
+                // Only a client that speaks the protocol's dynamic INFO (protocol 1) is sent one after CONNECT.
+                c.connect_info_due = c.opts.protocol >= 1;
                 self.reply_ok(conn);
+            }
+            ClientOp::Info(arg) => {
+                // A client's INFO means nothing to the server, but one it cannot read closes the connection.
+                let readable = serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(&arg))
+                    .is_ok_and(|v| v.is_object() || v.is_null());
+                if !readable {
+                    self.end(conn, None);
+                }
             }
             ClientOp::Ping => {
                 let Some(c) = self.conns.get_mut(&conn) else { return };
@@ -524,7 +535,8 @@ impl Server {
                 }
             }
             ClientOp::Sub { subject, queue, sid } => {
-                if !wire::valid_filter(&subject) || queue.as_deref().is_some_and(|q| q.contains(['.', '*', '>'])) {
+                // A queue group is any name (nats-server checks only the subject).
+                if !wire::valid_filter(&subject) {
                     self.send_err(conn, "Invalid Subject");
                     return;
                 }
@@ -554,12 +566,8 @@ impl Server {
                 self.reply_ok(conn);
             }
             ClientOp::Pub { subject, reply, headers, payload } => {
-                let (pedantic, has_headers) =
-                    self.conns.get(&conn).map(|c| (c.pedantic, c.headers)).unwrap_or((false, false));
-                if headers.is_some() && !has_headers && self.conns.get(&conn).is_some_and(|c| c.connected) {
-                    self.fail(conn, "Message headers not supported");
-                    return;
-                }
+                // Headers the client did not announce closed the connection in the decoder.
+                let pedantic = self.conns.get(&conn).is_some_and(|c| c.opts.pedantic);
                 // Only a pedantic client is told off for a wildcard or malformed subject, and (measured on
                 // nats-server 2.15) the message goes on as for any client: a wildcard subject is delivered, one
                 // with an empty token reaches nothing (the JetStream API's consumer-create subjects carry a
@@ -660,7 +668,7 @@ impl Server {
     /// Tells a requester that nothing answered its request, if it asked to be told.
     fn no_responders(&mut self, from: Option<ConnId>, subject: &str, reply: Option<&str>) {
         if let (Some(conn), Some(reply)) = (from, reply) {
-            if self.conns.get(&conn).is_some_and(|c| c.no_responders) {
+            if self.conns.get(&conn).is_some_and(|c| c.opts.no_responders && c.headers) {
                 self.route_to(conn, reply, None, Some(&no_responders(subject)), b"");
             }
         }
@@ -718,7 +726,7 @@ impl Server {
             let conn = *conn;
             let Some(c) = conns.get(&conn) else { return };
             let Some(s) = c.subs.get(sid) else { return };
-            if !subject_matches(&s.subject, on) || (!c.echo && Some(conn) == from) {
+            if !subject_matches(&s.subject, on) || (!c.opts.echo && Some(conn) == from) {
                 return;
             }
             match &s.queue {
@@ -737,15 +745,17 @@ impl Server {
     }
 
     /// Delivers to the subscriptions of one connection that match (the no-responders status).
+    /// Delivers to one of the connection's subscriptions that match (as nats-server answers a request nobody
+    /// took: a literal match before a wildcard one).
     fn route_to(&mut self, conn: ConnId, subject: &str, reply: Option<&str>, headers: Option<&[u8]>, payload: &[u8]) {
-        let sids: Vec<String> = self
-            .conns
-            .get(&conn)
-            .map(|c| {
-                c.subs.iter().filter(|(_, s)| subject_matches(&s.subject, subject)).map(|(k, _)| k.clone()).collect()
-            })
-            .unwrap_or_default();
-        for sid in sids {
+        let sid = self.conns.get(&conn).and_then(|c| {
+            c.subs
+                .iter()
+                .filter(|(_, s)| subject_matches(&s.subject, subject))
+                .min_by_key(|(sid, s)| (s.subject != subject, s.subject.len(), sid.as_str()))
+                .map(|(sid, _)| sid.clone())
+        });
+        if let Some(sid) = sid {
             self.deliver(conn, &sid, subject, reply, headers, payload);
         }
     }
