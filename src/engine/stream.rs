@@ -718,26 +718,33 @@ impl Stream {
         if self.last_seq == u64::MAX {
             return Err(ApiError::new(503, 10077, "maximum messages exceeded"));
         }
-        let hdr_len = headers::encoded_len(&headers);
-        if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
-            return Err(ApiError::message_exceeds_maximum());
+        // In nats-server's order: a TTL on a stream without them, the expected sequence, the sizes, then a TTL
+        // that cannot be read.
+        let parsed_ttl = headers::get(&headers, headers::MSG_TTL).filter(|t| !t.is_empty()).map(parse_message_ttl);
+        if parsed_ttl.is_some_and(|t| t.is_some_and(|t| t != 0)) && !self.config.allow_msg_ttl {
+            return Err(ApiError::message_ttl_disabled());
         }
         // Checked on another subject or a pattern (`..._SUBJECT`), the server checks it before (`features.rs`).
         let elsewhere =
             headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).is_some_and(|s| !s.is_empty());
         if let Some(expected) = headers::get(&headers, headers::EXPECTED_LAST_SUBJECT_SEQ).filter(|_| !elsewhere) {
-            let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
+            // A sequence nats-server cannot read is one no message has.
+            let expected: u64 = expected.trim().parse().unwrap_or(u64::MAX);
             let last = self.last_for_subject(subject).map(|m| m.seq).unwrap_or(0);
             if last != expected {
                 return Err(ApiError::wrong_last_sequence(last));
             }
         }
+        let hdr_len = headers::encoded_len(&headers);
+        if self.config.max_msg_size >= 0 && (hdr_len + data.len()) as i64 > self.config.max_msg_size as i64 {
+            return Err(ApiError::message_exceeds_maximum());
+        }
+        if hdr_len > u16::MAX as usize {
+            return Err(ApiError::new(400, 10097, "header size exceeds maximum allowed of 64k"));
+        }
         let mut ttl = 0i64;
-        if let Some(raw) = headers::get(&headers, headers::MSG_TTL) {
-            if !self.config.allow_msg_ttl {
-                return Err(ApiError::message_ttl_disabled());
-            }
-            ttl = parse_message_ttl(raw).ok_or_else(ApiError::message_ttl_invalid)?;
+        if let Some(parsed) = parsed_ttl {
+            ttl = parsed.ok_or_else(ApiError::message_ttl_invalid)?;
             let sdm = self.config.subject_delete_marker_ttl / NANOS_PER_SEC;
             if ttl > 0 && sdm > 0 && self.config.max_msgs_per_subject != 1 && ttl < sdm {
                 ttl = sdm;

@@ -117,8 +117,11 @@ fn expected_elsewhere(s: &Stream, h: &Headers) -> Result<(), ApiError> {
     let Some(on) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ_SUBJECT).filter(|s| !s.is_empty()) else {
         return Ok(());
     };
-    let Some(expected) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ) else { return Ok(()) };
-    let expected: u64 = expected.trim().parse().map_err(|_| ApiError::wrong_last_sequence(0))?;
+    let Some(expected) = headers::get(h, headers::EXPECTED_LAST_SUBJECT_SEQ).filter(|s| !s.is_empty()) else {
+        return Err(ApiError::new(400, 10193, "missing sequence for expected last sequence per subject"));
+    };
+    // A sequence nats-server cannot read is one no message has.
+    let expected: u64 = expected.trim().parse().unwrap_or(u64::MAX);
     let last = if on.split('.').any(|t| t == "*" || t == ">") {
         s.messages().rev().find(|m| crate::engine::kv::subject_matches(on, &m.subject)).map(|m| m.seq)
     } else {

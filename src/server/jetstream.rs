@@ -626,7 +626,9 @@ impl JetStream {
         if s.config.deny_purge {
             return Err(ApiError::new(500, 10110, "stream purge not permitted"));
         }
-        Ok(engine.purge_stream(name, req.filter.as_deref(), req.keep, req.seq).unwrap_or(0))
+        // Zero values are unset, as nats-server reads them (`{"seq":0}` purges everything).
+        let filter = req.filter.as_deref().filter(|f| !f.is_empty());
+        Ok(engine.purge_stream(name, filter, req.keep.filter(|k| *k > 0), req.seq.filter(|q| *q > 0)).unwrap_or(0))
     }
 
     /// `$JS.API.INFO` as a typed request: the account's usage, with the consumers this server holds.
@@ -1066,8 +1068,12 @@ impl JetStream {
                 }
             }
             // Each consumer listens on its own reset subject: nothing answers for one that does not exist.
-            // The rest of the API a real server has: answered, plainly, with what the playground lacks.
-            ["STREAM", op, ..] | ["CONSUMER", op, ..] | ["ACCOUNT", op, ..] | ["META", op, ..] | ["SERVER", op, ..] => {
+            // The rest of an account's API a real server has (snapshots, restores, a cluster's moves and
+            // elections): answered, plainly, with what the playground lacks. The system account's (META, SERVER,
+            // ACCOUNT) is not an account's to call: unanswered, as below.
+            ["STREAM", op @ ("SNAPSHOT" | "RESTORE" | "CANCEL_MOVE"), _]
+            | ["STREAM", op @ ("PEER" | "LEADER"), _, _]
+            | ["CONSUMER", op @ "LEADER", _, _, _] => {
                 let e = not_supported(&format!("{} {}", tokens[0].to_lowercase(), op.to_lowercase()));
                 return Some(self.error(reply, "error_response", &e, false));
             }
