@@ -249,11 +249,16 @@ pub fn start(opts: ServeOptions) -> std::io::Result<Running> {
         .enable_all()
         .build()?;
     let _guard = runtime.enter();
-    let tcp = listen(&opts.addr, opts.port)?;
+    // A port that cannot be had is named, with what it was for.
+    let named = |what: &'static str, port: u16| {
+        let addr = &opts.addr;
+        move |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}:{port} ({what}): {e}"))
+    };
+    let tcp = listen(&opts.addr, opts.port).map_err(named("clients", opts.port))?;
     let port = tcp.local_addr()?.port();
-    let ws = opts.websocket_port.map(|p| listen(&opts.addr, p)).transpose()?;
+    let ws = opts.websocket_port.map(|p| listen(&opts.addr, p).map_err(named("websocket", p))).transpose()?;
     let websocket_port = ws.as_ref().map(|l| l.local_addr().map(|a| a.port())).transpose()?.unwrap_or(0);
-    let http = opts.http_port.map(|p| listen(&opts.addr, p)).transpose()?;
+    let http = opts.http_port.map(|p| listen(&opts.addr, p).map_err(named("monitoring", p))).transpose()?;
     let http_port = http.as_ref().map(|l| l.local_addr().map(|a| a.port())).transpose()?.unwrap_or(0);
     let mut server_opts = opts.server.clone();
     server_opts.host = opts.addr.clone();

@@ -262,8 +262,8 @@ impl Server {
                 last_activity_ms: c.last_activity_ms,
                 pending_bytes: c.out.len() + c.in_link,
                 subscriptions: c.subs.len(),
-                lang: c.opts.lang.clone(),
-                version: c.opts.version.clone(),
+                lang: c.opts.text[connect::LANG].clone(),
+                version: c.opts.text[connect::VERSION].clone(),
                 stats: c.stats,
                 subs: {
                     let mut subs: Vec<SubInfo> = c
@@ -475,10 +475,10 @@ impl Server {
                 let o = &c.opts;
                 let credentials = match &self.opts.auth {
                     Auth::None => true,
-                    Auth::UserPass { user, pass } => o.user == *user && o.pass == *pass,
-                    Auth::Token(t) => o.auth_token == *t,
+                    Auth::UserPass { user, pass } => o.text[connect::USER] == *user && o.text[connect::PASS] == *pass,
+                    Auth::Token(t) => o.text[connect::TOKEN] == *t,
                 };
-                let refusal = if !credentials || !o.account.is_empty() || o.new_account {
+                let refusal = if !credentials || !o.text[connect::ACCOUNT].is_empty() || o.new_account {
                     Some("Authorization Violation")
                 } else if !(0..=1).contains(&o.protocol) {
                     Some("invalid client protocol")

@@ -131,8 +131,8 @@ pub struct Decoder {
     pub awaiting_auth: bool,
     /// The client announced headers in its CONNECT: without them an HPUB closes the connection.
     pub headers: bool,
-    /// The rest of a line being passed over (after PING, PONG or +OK), and the operation it ends.
-    skipping: Option<Option<ClientOp>>,
+    /// The rest of a line being passed over (after PING, PONG or +OK): the verb it ends.
+    skipping: Option<Verb>,
 }
 
 impl Decoder {
@@ -162,9 +162,10 @@ impl Decoder {
                     return Ok(None);
                 };
                 self.start += nl + 1;
-                match self.skipping.take().flatten() {
-                    Some(op) => return Ok(Some(op)),
-                    None => continue,
+                match self.skipping.take() {
+                    Some(Verb::Ping) => return Ok(Some(ClientOp::Ping)),
+                    Some(Verb::Pong) => return Ok(Some(ClientOp::Pong)),
+                    _ => continue,
                 }
             }
             let Some(first) = rest.first() else { return Ok(None) };
@@ -172,15 +173,9 @@ impl Decoder {
                 return Err(WireError::Authorization);
             }
             let Some((verb, len)) = verb(rest)? else { return Ok(None) };
-            let skip_to = match verb {
-                Verb::Ping => Some(Some(ClientOp::Ping)),
-                Verb::Pong => Some(Some(ClientOp::Pong)),
-                Verb::PlusOk => Some(None),
-                _ => None,
-            };
-            if skip_to.is_some() {
+            if matches!(verb, Verb::Ping | Verb::Pong | Verb::PlusOk) {
                 self.start += len;
-                self.skipping = skip_to;
+                self.skipping = Some(verb);
                 continue;
             }
             // Where the arguments start: CONNECT and INFO may run straight on, the others need a space or tab.

@@ -88,7 +88,7 @@ pub fn serve(a: ServeArgs) -> ExitCode {
     let mut running = match net::start(opts.clone()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("kvplay serve: cannot listen on {}: {e}", opts.addr);
+            eprintln!("kvplay serve: cannot listen on {e}");
             return ExitCode::from(1);
         }
     };
