@@ -1016,30 +1016,134 @@ async fn monitor_loop(l: TcpListener, tx: Sender<Event>) {
     }
 }
 
-fn query_number(query: Option<&str>, name: &str) -> Option<usize> {
-    query_value(query, name)?.parse().ok()
+/// A query parameter's value, decoded as Go's `url.ParseQuery` decodes it (`%XX`, `+` for a space).
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    let raw = query?.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name)?.1;
+    let mut out = Vec::with_capacity(raw.len());
+    let mut bytes = raw.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex: Vec<u8> = bytes.by_ref().take(2).collect();
+                let v = std::str::from_utf8(&hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                out.push(v?);
+            }
+            b => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
-fn query_value<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
-    query?.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+/// A query parameter read as nats-server's monitor reads it (Go's `strconv`), or its 400 in its words. An
+/// absent or empty parameter is `None`.
+fn decode<T: std::str::FromStr<Err = std::num::ParseIntError>>(
+    q: Option<&str>,
+    name: &str,
+    go_type: &str,
+    go_fn: &str,
+) -> Result<Option<T>, String> {
+    let Some(v) = query_value(q, name).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let v = v.as_str();
+    v.parse::<T>().map(Some).map_err(|e| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => "value out of range",
+            _ => "invalid syntax",
+        };
+        format!("Error decoding {go_type} for '{name}': strconv.{go_fn}: parsing \"{v}\": {why}")
+    })
+}
+
+/// A boolean parameter as Go's `strconv.ParseBool` reads it.
+fn decode_bool(q: Option<&str>, name: &str) -> Result<bool, String> {
+    match query_value(q, name).unwrap_or_default().as_str() {
+        "" | "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        v => Err(format!("Error decoding boolean for '{name}': strconv.ParseBool: parsing \"{v}\": invalid syntax")),
+    }
+}
+
+/// `/connz`'s parameters in nats-server's order, or the 400 it answers.
+fn connz_params(q: Option<&str>) -> Result<Endpoint, String> {
+    decode_bool(q, "auth")?;
+    let subs = match query_value(q, "subs").as_deref() {
+        Some("detail") => Subs::Detail,
+        _ if decode_bool(q, "subs")? => Subs::List,
+        _ => Subs::Count,
+    };
+    let offset = decode::<i64>(q, "offset", "int", "Atoi")?.unwrap_or(0).max(0) as usize;
+    let limit = decode::<i64>(q, "limit", "int", "Atoi")?.filter(|l| *l > 0).unwrap_or(1024) as usize;
+    let cid = decode::<u64>(q, "cid", "uint64", "ParseUint")?.filter(|c| *c > 0);
+    let state = query_value(q, "state").unwrap_or_default();
+    let state = state.as_str();
+    if !matches!(state, "" | "open" | "closed" | "any" | "all") {
+        return Err(format!("Error decoding state for {state}"));
+    }
+    const SORTS: [&str; 15] = [
+        "",
+        "cid",
+        "start",
+        "subs",
+        "pending",
+        "msgs_to",
+        "msgs_from",
+        "bytes_to",
+        "bytes_from",
+        "last",
+        "idle",
+        "uptime",
+        "stop",
+        "reason",
+        "rtt",
+    ];
+    let sort = query_value(q, "sort").unwrap_or_default();
+    let sort = sort.as_str();
+    if !SORTS.contains(&sort) {
+        return Err(format!("invalid sorting option: {sort}"));
+    }
+    if matches!(sort, "stop" | "reason") && state != "closed" {
+        return Err(format!("sort by {sort} only valid on closed connections"));
+    }
+    Ok(Endpoint::Connz { offset, limit, cid, subs })
+}
+
+/// `/healthz`'s parameters as nats-server checks them before it looks at JetStream: the 400 or 404 it answers.
+fn healthz_refusal(q: Option<&str>) -> Option<hyper::Response<Full<Bytes>>> {
+    for name in ["js-enabled", "js-enabled-only", "js-server-only", "js-meta-only", "details"] {
+        if let Err(e) = decode_bool(q, name) {
+            return Some(response(hyper::StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e));
+        }
+    }
+    let given = |name| query_value(q, name).filter(|v| !v.is_empty());
+    let (account, stream, consumer) = (given("account"), given("stream"), given("consumer"));
+    let account = account.as_deref();
+    let (code, status, error) = if account.is_none() && stream.is_some() {
+        (hyper::StatusCode::BAD_REQUEST, "error", "\"account\" must not be empty when checking stream health".into())
+    } else if stream.is_none() && consumer.is_some() {
+        (hyper::StatusCode::BAD_REQUEST, "error", "\"stream\" must not be empty when checking consumer health".into())
+    } else if let Some(a) = account.filter(|a| *a != "$G") {
+        (hyper::StatusCode::NOT_FOUND, "unavailable", format!("JetStream account {a:?} not found"))
+    } else {
+        return None;
+    };
+    let error = String::from_utf8(crate::server::api::go_json(&error)).unwrap_or_default();
+    let body = format!("{{\"status\":\"{status}\",\"error\":{error}}}");
+    Some(response(code, "application/json", body))
 }
 
 /// Answers one monitoring request as nats-server does (JSON, `Access-Control-Allow-Origin: *`).
 async fn answer(req: hyper::Request<hyper::body::Incoming>, tx: Sender<Event>) -> hyper::Response<Full<Bytes>> {
     let q = req.uri().query();
     let endpoint = match req.uri().path() {
-        "/healthz" => None,
+        "/healthz" => match healthz_refusal(q) {
+            Some(refused) => return refused,
+            None => None,
+        },
         "/varz" => Some(Endpoint::Varz),
-        "/connz" => Some(Endpoint::Connz {
-            offset: query_number(q, "offset").unwrap_or(0),
-            limit: query_number(q, "limit").unwrap_or(1024),
-            cid: query_number(q, "cid").map(|n| n as u64),
-            subs: match query_value(q, "subs") {
-                Some("detail") => Subs::Detail,
-                Some("1" | "true" | "t" | "T" | "TRUE" | "True") => Subs::List,
-                _ => Subs::Count,
-            },
-        }),
+        "/connz" => match connz_params(q) {
+            Ok(e) => Some(e),
+            Err(e) => return response(hyper::StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", e),
+        },
         "/jsz" => Some(Endpoint::Jsz),
         _ => return response(hyper::StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into()),
     };

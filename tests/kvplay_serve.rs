@@ -340,6 +340,35 @@ fn monitoring_answers_with_nats_server_fields() {
         (none["connections"].clone(), none["total"].clone(), none["limit"].clone()),
         (serde_json::json!([]), 1.into(), 1.into())
     );
+    // Parameters nats-server cannot read get its 400 in its words (measured on nats-server 2.15.1).
+    let bad = "HTTP/1.1 400 Bad Request";
+    for (path, words) in [
+        ("/connz?sort=bogus", "invalid sorting option: bogus"),
+        ("/connz?cid=abc", "Error decoding uint64 for 'cid': strconv.ParseUint: parsing \"abc\": invalid syntax"),
+        (
+            "/connz?offset=99999999999999999999",
+            "Error decoding int for 'offset': strconv.Atoi: parsing \"99999999999999999999\": value out of range",
+        ),
+        (
+            "/connz?subs=bogus",
+            "Error decoding boolean for 'subs': strconv.ParseBool: parsing \"bogus\": invalid syntax",
+        ),
+        ("/connz?state=bogus", "Error decoding state for bogus"),
+        ("/connz?sort=stop", "sort by stop only valid on closed connections"),
+        (
+            "/healthz?js-enabled-only=x",
+            "Error decoding boolean for 'js-enabled-only': strconv.ParseBool: parsing \"x\": invalid syntax",
+        ),
+        (
+            "/healthz?stream=S",
+            "{\"status\":\"error\",\"error\":\"\\\"account\\\" must not be empty when checking stream health\"}",
+        ),
+    ] {
+        assert_eq!(http_get(mon, path), (bad.to_string(), words.to_string()), "{path}");
+    }
+    let (status, body) = http_get(mon, "/healthz?account=%3Cx%3E");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    assert_eq!(body, "{\"status\":\"unavailable\",\"error\":\"JetStream account \\\"\\u003cx\\u003e\\\" not found\"}");
     let j = json_at(mon, "/jsz");
     assert_eq!(j["config"]["max_memory"], 1000000, "{j}");
     for field in ["memory", "storage", "reserved_memory", "reserved_storage", "accounts", "api", "server_id", "now"] {
